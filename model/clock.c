@@ -1,0 +1,251 @@
+/* clock: virtual time, a binary heap of timers, RFC 3339 and duration
+ * parsing. Must not know about objects; timers carry opaque callbacks. */
+#define _GNU_SOURCE
+#include "clock.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    double due;
+    uint64_t id; /* also the tie-breaker: earlier scheduled fires first */
+    timer_fn fn;
+    void *ctx;
+} timer;
+
+struct sim_clock {
+    bool manual;
+    double scale;
+    double start_virtual;
+    double start_mono;
+    double now_manual;
+    timer *heap;
+    size_t n, cap;
+    uint64_t next_id;
+};
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+sim_clock *clock_new(bool manual, double start, double scale)
+{
+    sim_clock *c = calloc(1, sizeof *c);
+    c->manual = manual;
+    c->scale = scale > 0 ? scale : 1;
+    c->start_virtual = start;
+    c->start_mono = mono();
+    c->now_manual = start;
+    c->next_id = 1;
+    return c;
+}
+
+void clock_free(sim_clock *c)
+{
+    if (c) {
+        while (c->n) {
+            timer t = c->heap[--c->n];
+            t.fn(t.ctx, 0);
+        }
+        free(c->heap);
+        free(c);
+    }
+}
+
+bool clock_manual(const sim_clock *c) { return c->manual; }
+double clock_scale(const sim_clock *c) { return c->manual ? 1 : c->scale; }
+
+double clock_now(const sim_clock *c)
+{
+    if (c->manual)
+        return c->now_manual;
+    return c->start_virtual + (mono() - c->start_mono) * c->scale;
+}
+
+static bool before(const timer *a, const timer *b)
+{
+    return a->due < b->due || (a->due == b->due && a->id < b->id);
+}
+
+static void swap(timer *a, timer *b)
+{
+    timer t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void sift_up(sim_clock *c, size_t i)
+{
+    while (i > 0 && before(&c->heap[i], &c->heap[(i - 1) / 2])) {
+        swap(&c->heap[i], &c->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+}
+
+static void sift_down(sim_clock *c, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < c->n && before(&c->heap[l], &c->heap[m]))
+            m = l;
+        if (r < c->n && before(&c->heap[r], &c->heap[m]))
+            m = r;
+        if (m == i)
+            return;
+        swap(&c->heap[i], &c->heap[m]);
+        i = m;
+    }
+}
+
+uint64_t clock_at(sim_clock *c, double due, timer_fn fn, void *ctx)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->heap = realloc(c->heap, c->cap * sizeof *c->heap);
+    }
+    timer t = {due, c->next_id++, fn, ctx};
+    c->heap[c->n] = t;
+    sift_up(c, c->n++);
+    return t.id;
+}
+
+static void remove_at(sim_clock *c, size_t i)
+{
+    c->heap[i] = c->heap[--c->n];
+    if (i < c->n) {
+        sift_down(c, i);
+        sift_up(c, i);
+    }
+}
+
+void clock_cancel(sim_clock *c, uint64_t id)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->heap[i].id == id) {
+            timer t = c->heap[i];
+            remove_at(c, i);
+            t.fn(t.ctx, 0);
+            return;
+        }
+}
+
+static void fire_first(sim_clock *c)
+{
+    timer t = c->heap[0];
+    remove_at(c, 0);
+    t.fn(t.ctx, t.id);
+}
+
+void clock_advance(sim_clock *c, double secs)
+{
+    if (!c->manual) {
+        clock_run_due(c);
+        return;
+    }
+    double end = c->now_manual + (secs > 0 ? secs : 0);
+    while (c->n && c->heap[0].due <= end) {
+        if (c->heap[0].due > c->now_manual)
+            c->now_manual = c->heap[0].due;
+        fire_first(c);
+    }
+    c->now_manual = end;
+}
+
+int clock_run_due(sim_clock *c)
+{
+    int fired = 0;
+    double now = clock_now(c);
+    while (c->n && c->heap[0].due <= now && fired < 100000) {
+        fire_first(c);
+        fired++;
+    }
+    return fired;
+}
+
+double clock_next_due(const sim_clock *c)
+{
+    return c->n ? c->heap[0].due : -1;
+}
+
+double clock_wall_until_next(const sim_clock *c)
+{
+    if (!c->n)
+        return -1;
+    double d = (c->heap[0].due - clock_now(c)) / clock_scale(c);
+    return d > 0 ? d : 0;
+}
+
+size_t clock_pending(const sim_clock *c)
+{
+    return c->n;
+}
+
+void clock_format(double t, char *buf)
+{
+    time_t s = (time_t)floor(t);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int clock_parse(const char *s, double *out)
+{
+    struct tm tm = {0};
+    const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!p)
+        return -1;
+    double frac = 0;
+    if (*p == '.') {
+        char *end;
+        frac = strtod(p, &end);
+        p = end;
+    }
+    long off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int hh, mm;
+        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+            return -1;
+        off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p)
+        return -1;
+    *out = (double)timegm(&tm) - off + frac;
+    return 0;
+}
+
+int clock_parse_duration(const char *s, double *out)
+{
+    double total = 0;
+    const char *p = s;
+    if (!s || !*s)
+        return -1;
+    while (*p) {
+        char *end;
+        if (!isdigit((unsigned char)*p) && *p != '.')
+            return -1;
+        double v = strtod(p, &end);
+        if (end == p)
+            return -1;
+        p = end;
+        double mul = 1;
+        if (*p == 'h') mul = 3600, p++;
+        else if (*p == 'm' && p[1] == 's') mul = 0.001, p += 2;
+        else if (*p == 'm') mul = 60, p++;
+        else if (*p == 's') p++;
+        else if (*p) return -1;
+        total += v * mul;
+    }
+    *out = total;
+    return 0;
+}

@@ -1,0 +1,257 @@
+/* cluster: construction, the lock, loading snapshots, reset and the
+ * controller registry. Must not speak HTTP; semantics of single verbs live
+ * in rest.c, eviction.c and the controllers. */
+#define _GNU_SOURCE
+#include "cluster.h"
+#include "defaults.h"
+#include "json.h"
+#include "meta.h"
+#include "validate.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const system_namespaces[] = {"default", "kube-system", "kube-public",
+                                                "kube-node-lease", NULL};
+
+/* Controllers, in the order they attach. Each module defines its ops. */
+extern const controller_ops kubelet_controller;
+extern const controller_ops disruption_controller;
+static const controller_ops *const registry[] = {
+    &kubelet_controller,
+    &disruption_controller,
+    NULL,
+};
+
+static const struct { const char *name; unsigned flag; } ctrl_names[] = {
+    {"disruption", CTRL_DISRUPTION}, {"kubelet", CTRL_KUBELET},
+    {"scheduler", CTRL_SCHEDULER},   {"replicaset", CTRL_REPLICASET},
+    {"deployment", CTRL_DEPLOYMENT}, {"statefulset", CTRL_STATEFULSET},
+    {"daemonset", CTRL_DAEMONSET},
+};
+
+static int ctrl_flag(const char *name, size_t n, unsigned *flag)
+{
+    for (size_t i = 0; i < sizeof ctrl_names / sizeof *ctrl_names; i++)
+        if (strlen(ctrl_names[i].name) == n && !strncmp(ctrl_names[i].name, name, n)) {
+            *flag = ctrl_names[i].flag;
+            return 0;
+        }
+    return -1;
+}
+
+int cluster_parse_controllers(const char *list, unsigned *mask, char **err)
+{
+    unsigned m = 0;
+    bool only_removals = true;
+    const char *p = list;
+    if (!strcmp(list, "all")) { *mask = CTRL_ALL; return 0; }
+    if (!strcmp(list, "none") || !*list) { *mask = 0; return 0; }
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        bool remove = *p == '-';
+        unsigned f;
+        if (n == 3 + (size_t)remove && !strncmp(p + remove, "all", 3)) {
+            f = CTRL_ALL;
+        } else if (ctrl_flag(p + remove, n - remove, &f) < 0) {
+            if (asprintf(err, "unknown controller \"%.*s\" (known: disruption, kubelet, scheduler, "
+                              "replicaset, deployment, statefulset, daemonset)", (int)(n - remove), p + remove) < 0)
+                *err = NULL;
+            return -1;
+        }
+        if (remove) {
+            m = (only_removals && !m ? CTRL_ALL : m) & ~f;
+        } else {
+            only_removals = false;
+            m |= f;
+        }
+        p += n + (comma ? 1 : 0);
+    }
+    *mask = m;
+    return 0;
+}
+
+static void add_namespace(cluster *c, const char *name)
+{
+    cJSON *ns = cJSON_CreateObject();
+    cJSON_AddStringToObject(ns, "apiVersion", "v1");
+    cJSON_AddStringToObject(ns, "kind", "Namespace");
+    cJSON *md = jobj(ns, "metadata");
+    cJSON_AddStringToObject(md, "name", name);
+    char uid[40];
+    meta_uuid(uid);
+    cJSON_AddStringToObject(md, "uid", uid);
+    meta_set_time(md, "creationTimestamp", cluster_now(c));
+    defaults_apply(K_NAMESPACE, ns);
+    jset(ns, "status", defaults_create_status(K_NAMESPACE, ns));
+    store_insert(c->st, K_NAMESPACE, ns);
+}
+
+static void add_system_namespaces(cluster *c)
+{
+    for (int i = 0; system_namespaces[i]; i++)
+        if (!store_get(c->st, K_NAMESPACE, NULL, system_namespaces[i]))
+            add_namespace(c, system_namespaces[i]);
+}
+
+cluster *cluster_new(const cluster_opts *o)
+{
+    cluster *c = calloc(1, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    c->opts = *o;
+    c->st = store_new();
+    c->clk = clock_new(o->manual_clock, o->start_time, o->time_scale);
+    c->evictions = cJSON_CreateArray();
+    add_system_namespaces(c);
+    for (int i = 0; registry[i] && c->nctrl < MAX_CONTROLLERS; i++) {
+        if (registry[i]->flag && !(o->controllers & registry[i]->flag))
+            continue;
+        c->ctrl[c->nctrl].ops = registry[i];
+        c->ctrl[c->nctrl].state = registry[i]->attach(c);
+        c->nctrl++;
+    }
+    return c;
+}
+
+void cluster_free(cluster *c)
+{
+    if (!c)
+        return;
+    for (int i = c->nctrl - 1; i >= 0; i--)
+        c->ctrl[i].ops->free(c->ctrl[i].state);
+    store_free(c->st);
+    clock_free(c->clk);
+    cJSON_Delete(c->evictions);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+void cluster_lock(cluster *c) { pthread_mutex_lock(&c->mu); }
+void cluster_unlock(cluster *c) { pthread_mutex_unlock(&c->mu); }
+double cluster_now(cluster *c) { return clock_now(c->clk); }
+
+void cluster_settle(cluster *c)
+{
+    if (clock_manual(c->clk))
+        clock_advance(c->clk, 0);
+    else
+        clock_run_due(c->clk);
+}
+
+void *cluster_controller(cluster *c, const char *name)
+{
+    for (int i = 0; i < c->nctrl; i++)
+        if (!strcmp(c->ctrl[i].ops->name, name))
+            return c->ctrl[i].state;
+    return NULL;
+}
+
+/* Check one document of a load; fills kind. Returns a Status or NULL. */
+static cJSON *load_check(const cJSON *doc, int index, kind_id *kind)
+{
+    const char *av = jstr(doc, "apiVersion"), *k = jstr(doc, "kind");
+    const kind_info *ki = kind_by_kind(av, k);
+    if (!ki)
+        return status_failuref(400, "BadRequest", "object %d: no kind \"%s\" is registered for version \"%s\"",
+                               index + 1, k ? k : "", av ? av : "");
+    *kind = ki->id;
+    const char *name = jstr(doc, "metadata.name");
+    cJSON *causes = cJSON_CreateArray();
+    if (!name || !*name)
+        cause_required(causes, "metadata.name", "name or generateName is required");
+    else
+        validate_object(ki->id, doc, NULL, causes);
+    if (cJSON_GetArraySize(causes))
+        return status_invalid(ki->kind, ki->group, name ? name : "", causes);
+    cJSON_Delete(causes);
+    return NULL;
+}
+
+static void load_one(cluster *c, kind_id k, const cJSON *src)
+{
+    cJSON *doc = cJSON_Duplicate(src, true);
+    cJSON *md = jobj(doc, "metadata");
+    const kind_info *ki = kind_get(k);
+    if (ki->namespaced && !jstr(md, "namespace"))
+        jset_str(md, "namespace", "default");
+    if (!ki->namespaced)
+        jdel(md, "namespace");
+    const char *ns = ki->namespaced ? jstr(md, "namespace") : NULL;
+    if (ns && !store_get(c->st, K_NAMESPACE, NULL, ns))
+        add_namespace(c, ns);
+    if (!jstr(md, "uid")) {
+        char uid[40];
+        meta_uuid(uid);
+        jset_str(md, "uid", uid);
+    }
+    if (!jstr(md, "creationTimestamp"))
+        meta_set_time(md, "creationTimestamp", cluster_now(c));
+    if (meta_has_generation(k) && !cJSON_IsNumber(jget(md, "generation")))
+        jset_num(md, "generation", 1);
+    defaults_apply(k, doc);
+    store_obj *old = store_get(c->st, k, ns, jstr(md, "name"));
+    if (old)
+        store_replace(c->st, old, doc);
+    else
+        store_insert(c->st, k, doc);
+}
+
+int cluster_load(cluster *c, const cJSON *objs, api_result *err)
+{
+    int n = cJSON_GetArraySize(objs);
+    kind_id *kinds = calloc(n ? n : 1, sizeof *kinds);
+    for (int i = 0; i < n; i++) {
+        cJSON *st = load_check(cJSON_GetArrayItem(objs, i), i, &kinds[i]);
+        if (st) {
+            free(kinds);
+            api_result_status(err, st);
+            return -1;
+        }
+    }
+    /* namespaces first so that everything else finds its namespace */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n; i++)
+            if ((kinds[i] == K_NAMESPACE) == (pass == 0))
+                load_one(c, kinds[i], cJSON_GetArrayItem(objs, i));
+    free(kinds);
+    cluster_settle(c);
+    return n;
+}
+
+void cluster_reset(cluster *c)
+{
+    for (int k = 0; k < K_COUNT; k++) {
+        size_t n;
+        store_obj **all = store_list(c->st, k, NULL, &n);
+        for (size_t i = 0; i < n; i++) {
+            bool keep = false;
+            for (int j = 0; k == K_NAMESPACE && system_namespaces[j]; j++)
+                keep |= !strcmp(all[i]->name, system_namespaces[j]);
+            if (!keep)
+                store_remove(c->st, all[i]);
+        }
+        free(all);
+    }
+    for (int i = 0; i < c->nctrl; i++)
+        if (c->ctrl[i].ops->reset)
+            c->ctrl[i].ops->reset(c->ctrl[i].state);
+    cJSON_Delete(c->evictions);
+    c->evictions = cJSON_CreateArray();
+}
+
+cJSON *cluster_snapshot(cluster *c)
+{
+    cJSON *list = cJSON_CreateObject();
+    cJSON_AddStringToObject(list, "kind", "List");
+    cJSON_AddStringToObject(list, "apiVersion", "v1");
+    cJSON *items = cJSON_AddArrayToObject(list, "items");
+    for (int k = 0; k < K_COUNT; k++) {
+        size_t n;
+        store_obj **all = store_list(c->st, k, NULL, &n);
+        for (size_t i = 0; i < n; i++)
+            cJSON_AddItemToArray(items, cJSON_Duplicate(all[i]->doc, true));
+        free(all);
+    }
+    return list;
+}

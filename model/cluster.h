@@ -1,0 +1,71 @@
+/* cluster: the simulated cluster as one unit: the store, the virtual clock,
+ * the model lock, which controllers run, and the logs. Everything the server
+ * calls goes through a cluster under its lock. */
+#ifndef EVICTSIM_CLUSTER_H
+#define EVICTSIM_CLUSTER_H
+#include <pthread.h>
+#include <stdbool.h>
+#include "clock.h"
+#include "status.h"
+#include "store.h"
+
+enum {
+    CTRL_DISRUPTION = 1 << 0,
+    CTRL_KUBELET = 1 << 1,
+    CTRL_SCHEDULER = 1 << 2,
+    CTRL_REPLICASET = 1 << 3,
+    CTRL_DEPLOYMENT = 1 << 4,
+    CTRL_STATEFULSET = 1 << 5,
+    CTRL_DAEMONSET = 1 << 6,
+    CTRL_ALL = (1 << 7) - 1,
+};
+
+typedef struct {
+    bool manual_clock;
+    double start_time;     /* virtual seconds since the epoch */
+    double time_scale;
+    unsigned controllers;  /* CTRL_* mask */
+    double pdb_sync_delay; /* virtual seconds */
+} cluster_opts;
+
+/* A controller hooks into the cluster: attach at start, reset on
+ * /sim/v1/reset, free at the end. */
+typedef struct cluster cluster;
+typedef struct {
+    const char *name;
+    unsigned flag;
+    void *(*attach)(cluster *c);
+    void (*reset)(void *state);
+    void (*free)(void *state);
+} controller_ops;
+
+#define MAX_CONTROLLERS 8
+
+struct cluster {
+    pthread_mutex_t mu;
+    store *st;
+    sim_clock *clk;
+    cluster_opts opts;
+    cJSON *evictions; /* the eviction log: array of entries, oldest first */
+    struct { const controller_ops *ops; void *state; } ctrl[MAX_CONTROLLERS];
+    int nctrl;
+};
+
+/* Parse a --controllers value into a mask; -1 on an unknown name. */
+int cluster_parse_controllers(const char *list, unsigned *mask, char **err);
+
+cluster *cluster_new(const cluster_opts *o);
+void cluster_free(cluster *c);
+void cluster_lock(cluster *c);
+void cluster_unlock(cluster *c);
+double cluster_now(cluster *c);
+/* Run every timer that is due (controllers' work queued at "now"). */
+void cluster_settle(cluster *c);
+/* Create or replace each object as written, status included; all or nothing.
+ * objs is a cJSON array (not taken). On error fills *err (a Status). */
+int cluster_load(cluster *c, const cJSON *objs, api_result *err);
+void cluster_reset(cluster *c);
+cJSON *cluster_snapshot(cluster *c);
+/* Find the controller state registered under `name` (NULL if not running). */
+void *cluster_controller(cluster *c, const char *name);
+#endif

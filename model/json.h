@@ -1,0 +1,25 @@
+/* json: small cJSON conveniences shared by the model (dotted-path reads,
+ * replace-or-add writes). No Kubernetes semantics here. */
+#ifndef EVICTSIM_JSON_H
+#define EVICTSIM_JSON_H
+#include <cJSON.h>
+#include <stdbool.h>
+
+/* Follow a dotted path of object keys ("metadata.name"); NULL when absent. */
+cJSON *jget(const cJSON *o, const char *path);
+/* String at path, or NULL when absent or not a string. */
+const char *jstr(const cJSON *o, const char *path);
+/* Number at path, or def. */
+double jnum(const cJSON *o, const char *path, double def);
+bool jbool(const cJSON *o, const char *path);
+/* Object child `key` of o, created (replacing a non-object) when missing. */
+cJSON *jobj(cJSON *o, const char *key);
+/* Replace or add o[key] = v (v taken). */
+void jset(cJSON *o, const char *key, cJSON *v);
+void jset_str(cJSON *o, const char *key, const char *s);
+void jset_num(cJSON *o, const char *key, double n);
+/* Remove o[key] if present. */
+void jdel(cJSON *o, const char *key);
+/* Print compactly; caller frees. */
+char *jprint(const cJSON *o);
+#endif

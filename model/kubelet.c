@@ -1,0 +1,370 @@
+/* kubelet: pod start, readiness, exit and graceful termination on the
+ * virtual clock. Reacts to store changes by scheduling timers; never writes
+ * from inside a store listener. Must not decide API semantics (deletion
+ * itself goes through rest_delete_object). */
+#define _GNU_SOURCE
+#include "kubelet.h"
+#include "json.h"
+#include "meta.h"
+#include "rest.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ANN "sim.evictsim.io/"
+
+typedef enum { JOB_SYNC, JOB_READY, JOB_EXIT } job_kind;
+
+typedef struct {
+    cluster *c;
+    unsigned ip_counter;
+} kubelet;
+
+typedef struct {
+    kubelet *k;
+    job_kind kind;
+    char uid[40];
+    char key[]; /* "ns/name" */
+} job;
+
+static void run_job(void *ctx, uint64_t id);
+
+static void schedule(kubelet *k, const store_obj *o, job_kind kind, double when)
+{
+    const char *uid = jstr(o->doc, "metadata.uid");
+    job *j = calloc(1, sizeof *j + strlen(o->key) + 1);
+    j->k = k;
+    j->kind = kind;
+    snprintf(j->uid, sizeof j->uid, "%s", uid ? uid : "");
+    strcpy(j->key, o->key);
+    clock_at(k->c->clk, when, run_job, j);
+}
+
+static const char *phase_of(const cJSON *pod)
+{
+    const char *p = jstr(pod, "status.phase");
+    return p ? p : "Pending";
+}
+
+static bool terminal(const cJSON *pod)
+{
+    const char *p = phase_of(pod);
+    return !strcmp(p, "Succeeded") || !strcmp(p, "Failed");
+}
+
+bool kubelet_pod_ready(const cJSON *pod)
+{
+    if (terminal(pod))
+        return false;
+    cJSON *c;
+    cJSON_ArrayForEach(c, jget(pod, "status.conditions")) {
+        const char *t = jstr(c, "type"), *s = jstr(c, "status");
+        if (t && !strcmp(t, "Ready"))
+            return s && !strcmp(s, "True");
+    }
+    return false;
+}
+
+/* An annotation as a duration in seconds; -1 when absent or bad. */
+static double ann_duration(const cJSON *pod, const char *name)
+{
+    cJSON *a = jget(pod, "metadata.annotations");
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, name));
+    double d;
+    return v && clock_parse_duration(v, &d) == 0 ? d : -1;
+}
+
+static bool ann_true(const cJSON *pod, const char *name)
+{
+    cJSON *a = jget(pod, "metadata.annotations");
+    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, name));
+    return v && !strcmp(v, "true");
+}
+
+static double ready_delay(const cJSON *pod)
+{
+    double d = ann_duration(pod, ANN "ready-after");
+    if (d >= 0)
+        return d;
+    double max = 0;
+    cJSON *ctr;
+    cJSON_ArrayForEach(ctr, jget(pod, "spec.containers")) {
+        double v = jnum(ctr, "readinessProbe.initialDelaySeconds", 0);
+        if (v > max)
+            max = v;
+    }
+    return max;
+}
+
+static cJSON *condition(const char *type, bool status, const char *when)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", type);
+    cJSON_AddStringToObject(c, "status", status ? "True" : "False");
+    cJSON_AddNullToObject(c, "lastProbeTime");
+    cJSON_AddStringToObject(c, "lastTransitionTime", when);
+    if (!status && (!strcmp(type, "Ready") || !strcmp(type, "ContainersReady"))) {
+        cJSON_AddStringToObject(c, "reason", !strcmp(type, "Ready") ? "ContainersNotReady" : "ContainersNotReady");
+    }
+    return c;
+}
+
+/* Set condition `type` (keeping lastTransitionTime when unchanged). */
+static void set_condition(cJSON *status, const char *type, bool value, const char *when)
+{
+    cJSON *conds = cJSON_GetObjectItem(status, "conditions");
+    if (!cJSON_IsArray(conds)) {
+        conds = cJSON_CreateArray();
+        jset(status, "conditions", conds);
+    }
+    int i = 0;
+    cJSON *c;
+    cJSON_ArrayForEach(c, conds) {
+        const char *t = jstr(c, "type");
+        if (t && !strcmp(t, type)) {
+            const char *s = jstr(c, "status");
+            if (s && !strcmp(s, value ? "True" : "False"))
+                return;
+            cJSON_ReplaceItemInArray(conds, i, condition(type, value, when));
+            return;
+        }
+        i++;
+    }
+    cJSON_AddItemToArray(conds, condition(type, value, when));
+}
+
+static void container_statuses(cJSON *pod, cJSON *status, bool ready, bool exited, const char *when)
+{
+    cJSON *arr = cJSON_CreateArray();
+    cJSON *ctr;
+    int i = 0;
+    cJSON_ArrayForEach(ctr, jget(pod, "spec.containers")) {
+        cJSON *cs = cJSON_CreateObject();
+        const char *name = jstr(ctr, "name"), *image = jstr(ctr, "image");
+        char id[96];
+        snprintf(id, sizeof id, "containerd://%.16s%04d", jstr(pod, "metadata.uid") ? jstr(pod, "metadata.uid") : "0", i++);
+        cJSON_AddStringToObject(cs, "containerID", id);
+        cJSON_AddStringToObject(cs, "image", image ? image : "");
+        cJSON_AddStringToObject(cs, "imageID", "");
+        cJSON_AddStringToObject(cs, "name", name ? name : "");
+        cJSON_AddBoolToObject(cs, "ready", ready && !exited);
+        cJSON_AddNumberToObject(cs, "restartCount", 0);
+        cJSON_AddBoolToObject(cs, "started", !exited);
+        cJSON *state = cJSON_AddObjectToObject(cs, "state");
+        if (exited) {
+            cJSON *t = cJSON_AddObjectToObject(state, "terminated");
+            cJSON_AddNumberToObject(t, "exitCode", 0);
+            cJSON_AddStringToObject(t, "reason", "Completed");
+            cJSON_AddStringToObject(t, "startedAt", jstr(status, "startTime") ? jstr(status, "startTime") : when);
+            cJSON_AddStringToObject(t, "finishedAt", when);
+        } else {
+            cJSON_AddStringToObject(cJSON_AddObjectToObject(state, "running"), "startedAt", when);
+        }
+        cJSON_AddItemToArray(arr, cs);
+    }
+    jset(status, "containerStatuses", arr);
+}
+
+static void set_ready(cJSON *status, bool ready, const char *when)
+{
+    set_condition(status, "Ready", ready, when);
+    set_condition(status, "ContainersReady", ready, when);
+    cJSON *cs;
+    cJSON_ArrayForEach(cs, cJSON_GetObjectItem(status, "containerStatuses"))
+        jset(cs, "ready", cJSON_CreateBool(ready));
+}
+
+static void start_pod(kubelet *k, store_obj *o)
+{
+    cluster *c = k->c;
+    char when[32];
+    clock_format(cluster_now(c), when);
+    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *status = jobj(doc, "status");
+    double delay = ready_delay(doc);
+    bool never = ann_true(doc, ANN "never-ready");
+    bool ready_now = !never && delay <= 0;
+    jset_str(status, "phase", "Running");
+    set_condition(status, "PodReadyToStartContainers", true, when);
+    set_condition(status, "Initialized", true, when);
+    set_condition(status, "Ready", ready_now, when);
+    set_condition(status, "ContainersReady", ready_now, when);
+    set_condition(status, "PodScheduled", true, when);
+    unsigned n = ++k->ip_counter;
+    char ip[32];
+    snprintf(ip, sizeof ip, "10.244.%u.%u", (n / 250) % 256, n % 250 + 1);
+    jset_str(status, "podIP", ip);
+    cJSON *ips = cJSON_CreateArray();
+    cJSON *ipo = cJSON_CreateObject();
+    cJSON_AddStringToObject(ipo, "ip", ip);
+    cJSON_AddItemToArray(ips, ipo);
+    jset(status, "podIPs", ips);
+    jset_str(status, "startTime", when);
+    container_statuses(doc, status, ready_now, false, when);
+    rest_write(c, o, doc);
+    if (!never && delay > 0)
+        schedule(k, o, JOB_READY, cluster_now(c) + delay);
+    double exit_after = ann_duration(o->doc, ANN "exit-after");
+    if (exit_after >= 0)
+        schedule(k, o, JOB_EXIT, cluster_now(c) + exit_after);
+}
+
+static void become_ready(kubelet *k, store_obj *o)
+{
+    if (terminal(o->doc) || strcmp(phase_of(o->doc), "Running") || kubelet_pod_ready(o->doc))
+        return;
+    char when[32];
+    clock_format(cluster_now(k->c), when);
+    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    set_ready(jobj(doc, "status"), true, when);
+    rest_write(k->c, o, doc);
+}
+
+static void exit_pod(kubelet *k, store_obj *o)
+{
+    if (terminal(o->doc) || strcmp(phase_of(o->doc), "Running"))
+        return;
+    char when[32];
+    clock_format(cluster_now(k->c), when);
+    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *status = jobj(doc, "status");
+    jset_str(status, "phase", "Succeeded");
+    container_statuses(doc, status, false, true, when);
+    set_ready(status, false, when);
+    cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(status, "conditions"))
+        if (jstr(c, "type") && (!strcmp(jstr(c, "type"), "Ready") || !strcmp(jstr(c, "type"), "ContainersReady")))
+            jset_str(c, "reason", "PodCompleted");
+    rest_write(k->c, o, doc);
+}
+
+/* When a terminating pod's shutdown ends: the earlier of its deletion
+ * deadline and shutdown-after from when deletion started. */
+static double removal_time(const cJSON *pod)
+{
+    double deadline;
+    if (clock_parse(jstr(pod, "metadata.deletionTimestamp"), &deadline) < 0)
+        return 0;
+    double shutdown = ann_duration(pod, ANN "shutdown-after");
+    double started = deadline - jnum(pod, "metadata.deletionGracePeriodSeconds", 0);
+    return shutdown >= 0 && started + shutdown < deadline ? started + shutdown : deadline;
+}
+
+static void finish_pod(kubelet *k, store_obj *o)
+{
+    cluster *c = k->c;
+    if (cJSON_GetArraySize(jget(o->doc, "metadata.finalizers")) > 0) {
+        if (jnum(o->doc, "metadata.deletionGracePeriodSeconds", 0) == 0 && terminal(o->doc))
+            return;
+        char when[32];
+        clock_format(cluster_now(c), when);
+        cJSON *doc = cJSON_Duplicate(o->doc, true);
+        cJSON *status = jobj(doc, "status");
+        if (!terminal(doc)) {
+            jset_str(status, "phase", "Failed");
+            container_statuses(doc, status, false, true, when);
+            set_ready(status, false, when);
+        }
+        jset_num(jobj(doc, "metadata"), "deletionGracePeriodSeconds", 0);
+        rest_write(c, o, doc);
+        return;
+    }
+    cJSON *opts = cJSON_CreateObject();
+    cJSON_AddNumberToObject(opts, "gracePeriodSeconds", 0);
+    api_result r = {0};
+    rest_delete_object(c, o, opts, false, &r);
+    api_result_clear(&r);
+    cJSON_Delete(opts);
+}
+
+static bool on_node(kubelet *k, const store_obj *o)
+{
+    const char *node = jstr(o->doc, "spec.nodeName");
+    return node && *node && store_get(k->c->st, K_NODE, NULL, node);
+}
+
+static void sync_pod(kubelet *k, store_obj *o)
+{
+    if (jstr(o->doc, "metadata.deletionTimestamp")) {
+        double at = removal_time(o->doc);
+        if (cluster_now(k->c) >= at)
+            finish_pod(k, o);
+        else
+            schedule(k, o, JOB_SYNC, at);
+        return;
+    }
+    if (!strcmp(phase_of(o->doc), "Pending") && on_node(k, o))
+        start_pod(k, o);
+}
+
+static void run_job(void *ctx, uint64_t id)
+{
+    job *j = ctx;
+    kubelet *k = j->k;
+    if (!id) {
+        free(j);
+        return;
+    }
+    char *slash = strchr(j->key, '/');
+    store_obj *o = NULL;
+    if (slash) {
+        *slash = 0;
+        o = store_get(k->c->st, K_POD, j->key, slash + 1);
+    }
+    const char *uid = o ? jstr(o->doc, "metadata.uid") : NULL;
+    if (o && uid && !strcmp(uid, j->uid)) {
+        if (j->kind == JOB_SYNC)
+            sync_pod(k, o);
+        else if (j->kind == JOB_READY && !jstr(o->doc, "metadata.deletionTimestamp"))
+            become_ready(k, o);
+        else if (j->kind == JOB_EXIT && !jstr(o->doc, "metadata.deletionTimestamp"))
+            exit_pod(k, o);
+    }
+    free(j);
+}
+
+static bool needs_sync(const store_obj *o, const cJSON *old)
+{
+    const cJSON *d = o->doc;
+    if (jstr(d, "metadata.deletionTimestamp"))
+        return !old || !jstr(old, "metadata.deletionTimestamp") ||
+               strcmp(jstr(old, "metadata.deletionTimestamp"), jstr(d, "metadata.deletionTimestamp")) ||
+               jnum(old, "metadata.deletionGracePeriodSeconds", 0) != jnum(d, "metadata.deletionGracePeriodSeconds", 0);
+    const char *node = jstr(d, "spec.nodeName");
+    return !strcmp(phase_of(d), "Pending") && node && *node;
+}
+
+static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
+{
+    kubelet *k = ctx;
+    if (ev == STORE_DELETED)
+        return;
+    if (o->kind == K_POD && needs_sync(o, old)) {
+        schedule(k, o, JOB_SYNC, cluster_now(k->c));
+    } else if (o->kind == K_NODE && ev == STORE_ADDED) {
+        /* pods waiting for this node's kubelet start now */
+        size_t n;
+        store_obj **pods = store_list(k->c->st, K_POD, NULL, &n);
+        for (size_t i = 0; i < n; i++) {
+            const char *node = jstr(pods[i]->doc, "spec.nodeName");
+            if (node && !strcmp(node, o->name) && needs_sync(pods[i], NULL))
+                schedule(k, pods[i], JOB_SYNC, cluster_now(k->c));
+        }
+        free(pods);
+    }
+}
+
+static void *attach(cluster *c)
+{
+    kubelet *k = calloc(1, sizeof *k);
+    k->c = c;
+    store_listen(c->st, on_change, k);
+    return k;
+}
+
+static void detach(void *state)
+{
+    free(state);
+}
+
+const controller_ops kubelet_controller = {"kubelet", CTRL_KUBELET, attach, NULL, detach};

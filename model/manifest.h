@@ -1,0 +1,55 @@
+/* model/manifest — YAML and JSON manifests to cJSON.
+ * Used for command-line MANIFEST arguments, POST /sim/v1/load bodies,
+ * application/yaml request bodies and application/apply-patch+yaml bodies.
+ *
+ * YAML is read as sigs.k8s.io/yaml reads it (go-yaml v2, YAML 1.1, then JSON):
+ *  - plain scalars: ~ null Null NULL and empty -> null; y Y yes Yes YES true True
+ *    TRUE on On ON -> true (n/no/false/off likewise -> false); integers in
+ *    decimal, 0x hex, 0o or leading-0 octal, 0b binary, '_' ignored, optional
+ *    sign; floats ([-+]?digits[.digits][e[-+]digits], .5); .inf/.nan are an
+ *    error (no JSON form); timestamps and everything else stay strings.
+ *    Quoted and block scalars are strings. Core tags (!!str !!int !!float
+ *    !!bool !!null !!timestamp !!binary) are honoured; other tags -> string.
+ *  - Integers beyond int64 become JSON numbers (doubles), as go's json does
+ *    for uint64/big.Int; decimal ones beyond uint64 are floats as in go-yaml.
+ *    Every number is a cJSON double: integers beyond 2^53 lose precision.
+ *  - Mapping keys become strings ("1", "true", "1.5"); a null key is an error.
+ *    Key order is preserved; a repeated key keeps its first position and its
+ *    last value. Merge keys (<<) follow go-yaml v2: applied in order.
+ *  - Anchors/aliases are expanded with go-yaml's "excessive aliasing" bound;
+ *    nesting deeper than MANIFEST_MAX_DEPTH collections is an error.
+ *  - Error lines are 1-based lines of the whole input (not per document).
+ * JSON input (first non-space char '{' or '[') is parsed with cJSON; if that
+ * fails it is read as YAML, so error messages are YAML ones. */
+#ifndef EVICTSIM_MANIFEST_H
+#define EVICTSIM_MANIFEST_H
+
+#include <stddef.h>
+#include <cJSON.h>
+
+#define MANIFEST_MAX_DEPTH 100
+
+/* Parse text (YAML or JSON, possibly several `---` documents) into a new cJSON
+ * array of objects. Empty documents are skipped; a `kind: List` document (or a
+ * kind ending in "List" with an `items` array) is flattened into its items
+ * (items of a typed list such as PodList that lack kind/apiVersion get "Pod"
+ * and the list's apiVersion). Each object must have string apiVersion and
+ * kind, and metadata.name or metadata.generateName.
+ * On error returns NULL and *err = malloc'd one line:
+ *   "<source>: document <N>: <problem>"  e.g.
+ *   "fixtures/x.yaml: document 2: yaml: line 7: mapping values are not allowed in this context"
+ *   "request body: document 1: object has no kind" */
+cJSON *manifest_parse(const char *text, size_t len, const char *source, char **err);
+
+/* The first YAML/JSON document as one cJSON value, no object checks (for
+ * apply-patch+yaml bodies); an empty input gives a cJSON null.
+ * NULL + *err (malloc'd, e.g. "yaml: line 2: ...") on error. */
+cJSON *manifest_parse_one(const char *text, size_t len, char **err);
+
+/* Load a file, a directory (its *.yaml, *.yml, *.json regular files, sorted
+ * by name, not recursive) or "-" (all of stdin, named "stdin" in messages).
+ * Appends the objects to the array `out`. Returns 0, or -1 with *err
+ * (malloc'd); nothing is appended on error. */
+int manifest_load_path(const char *path, cJSON *out, char **err);
+
+#endif

@@ -1,0 +1,835 @@
+/* rest: generic verbs with kube-apiserver 1.33 rules (metadata, optimistic
+ * concurrency, dry-run, graceful deletion, finalizers, status subresource).
+ * Must not parse HTTP and must not know eviction or controller semantics. */
+#define _GNU_SOURCE
+#include "rest.h"
+#include "defaults.h"
+#include "json.h"
+#include "manifest.h"
+#include "meta.h"
+#include "patch.h"
+#include "selector.h"
+#include "validate.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const dry_run_values[] = {"All", NULL};
+
+/* ---- decoding ---------------------------------------------------------- */
+
+cJSON *rest_decode_body(body_type t, const char *body, size_t len, cJSON **st)
+{
+    char *err = NULL;
+    cJSON *doc = NULL;
+    if (!body || !len) {
+        *st = status_bad_request("the body of the request was empty");
+        return NULL;
+    }
+    if (t == BODY_YAML || t == BODY_APPLY_PATCH) {
+        doc = manifest_parse_one(body, len, &err);
+        if (!doc) {
+            *st = status_failuref(400, "BadRequest", "error decoding YAML: %s", err ? err : "invalid");
+            free(err);
+            return NULL;
+        }
+        return doc;
+    }
+    const char *end = NULL;
+    doc = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    if (!doc) {
+        size_t off = end ? (size_t)(end - body) : 0;
+        *st = status_failuref(400, "BadRequest",
+                              "couldn't get version/kind; json parse error: invalid JSON at offset %zu", off);
+        return NULL;
+    }
+    return doc;
+}
+
+cJSON *rest_check_dry_run(const char *raw, const char *kind, bool *dry)
+{
+    *dry = false;
+    if (!raw)
+        return NULL;
+    if (!strcmp(raw, "All")) {
+        *dry = true;
+        return NULL;
+    }
+    char val[512];
+    snprintf(val, sizeof val, "[]string{\"%s\"}", raw);
+    cJSON *causes = cJSON_CreateArray();
+    cause_not_supported(causes, "dryRun", val, dry_run_values);
+    return status_invalid(kind, "meta.k8s.io", "", causes);
+}
+
+/* ---- namespace admission ---------------------------------------------- */
+
+static bool ns_terminating(const store_obj *ns)
+{
+    const char *phase = jstr(ns->doc, "status.phase");
+    return phase && !strcmp(phase, "Terminating");
+}
+
+cJSON *rest_namespace_admission(cluster *c, kind_id k, const char *ns, const char *name)
+{
+    if (!kind_get(k)->namespaced)
+        return NULL;
+    store_obj *n = store_get(c->st, K_NAMESPACE, NULL, ns);
+    if (!n)
+        return status_not_found(K_NAMESPACE, ns);
+    if (!ns_terminating(n))
+        return NULL;
+    const kind_info *ki = kind_get(k);
+    cJSON *st = status_failuref(403, "Forbidden",
+        "%s \"%s\" is forbidden: unable to create new content in namespace %s because it is being terminated",
+        kind_qualified(k), name, ns);
+    status_details(st, name, ki->group, ki->plural);
+    char msg[320];
+    snprintf(msg, sizeof msg, "namespace %s is being terminated", ns);
+    status_add_cause(st, "NamespaceTerminating", msg, "metadata.namespace");
+    return st;
+}
+
+/* ---- shared checks ---------------------------------------------------- */
+
+/* apiVersion/kind of a body against the endpoint; fills them when absent. */
+static cJSON *check_type(kind_id k, cJSON *doc)
+{
+    const kind_info *ki = kind_get(k);
+    if (!cJSON_IsObject(doc))
+        return status_bad_request("the object provided is unrecognized: expected a JSON object");
+    const char *av = jstr(doc, "apiVersion"), *kind = jstr(doc, "kind");
+    if (av && *av && strcmp(av, ki->api_version))
+        return status_failuref(400, "BadRequest",
+                               "the API version in the data (%s) does not match the expected API version (%s)",
+                               av, ki->api_version);
+    if (kind && *kind && strcmp(kind, ki->kind))
+        return status_failuref(400, "BadRequest",
+                               "%s in version \"%s\" cannot be handled as a %s: no kind \"%s\" is registered for version \"%s\" in scheme \"evictsim\"",
+                               ki->kind, ki->version, ki->kind, kind, ki->api_version);
+    /* keep kind and apiVersion first, as the real server serialises them */
+    jdel(doc, "kind");
+    jdel(doc, "apiVersion");
+    cJSON_AddItemToArray(doc, cJSON_CreateString(ki->api_version));
+    cJSON *a = cJSON_DetachItemFromArray(doc, cJSON_GetArraySize(doc) - 1);
+    a->string = strdup("apiVersion");
+    cJSON_InsertItemInArray(doc, 0, a);
+    cJSON *kk = cJSON_CreateString(ki->kind);
+    kk->string = strdup("kind");
+    cJSON_InsertItemInArray(doc, 0, kk);
+    if (!cJSON_IsObject(cJSON_GetObjectItem(doc, "metadata")))
+        jset(doc, "metadata", cJSON_CreateObject());
+    return NULL;
+}
+
+static cJSON *check_namespace(kind_id k, cJSON *doc, const char *url_ns)
+{
+    cJSON *md = jobj(doc, "metadata");
+    if (!kind_get(k)->namespaced) {
+        jdel(md, "namespace");
+        return NULL;
+    }
+    const char *ns = jstr(md, "namespace");
+    if (ns && *ns && url_ns && strcmp(ns, url_ns))
+        return status_bad_request("the namespace of the provided object does not match the namespace sent on the request");
+    jset_str(md, "namespace", url_ns ? url_ns : "default");
+    return NULL;
+}
+
+static cJSON *invalid(kind_id k, const char *name, cJSON *causes)
+{
+    const kind_info *ki = kind_get(k);
+    return status_invalid(ki->kind, ki->group, name ? name : "", causes);
+}
+
+static cJSON *copy(const store_obj *o)
+{
+    return cJSON_Duplicate(o->doc, true);
+}
+
+/* ---- get and list ------------------------------------------------------ */
+
+static void do_get(cluster *c, const rest_req *rq, api_result *out)
+{
+    store_obj *o = store_get(c->st, rq->kind, rq->ns, rq->name);
+    if (!o)
+        api_result_status(out, status_not_found(rq->kind, rq->name));
+    else
+        api_result_object(out, 200, copy(o));
+}
+
+cJSON *rest_list_doc(cluster *c, kind_id k, store_obj **objs, size_t n)
+{
+    const kind_info *ki = kind_get(k);
+    cJSON *list = cJSON_CreateObject();
+    char buf[64];
+    snprintf(buf, sizeof buf, "%sList", ki->kind);
+    cJSON_AddStringToObject(list, "kind", buf);
+    cJSON_AddStringToObject(list, "apiVersion", ki->api_version);
+    cJSON *md = cJSON_AddObjectToObject(list, "metadata");
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)store_rv(c->st));
+    cJSON_AddStringToObject(md, "resourceVersion", buf);
+    cJSON *items = cJSON_AddArrayToObject(list, "items");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, meta_list_item(objs[i]->doc));
+    return list;
+}
+
+/* Objects of rq->kind matching rq's selectors; NULL + *st on a bad selector. */
+static store_obj **select_objects(cluster *c, const rest_req *rq, size_t *n, cJSON **st)
+{
+    char *err = NULL;
+    labelsel *ls = NULL;
+    fieldsel *fs = NULL;
+    *st = NULL;
+    if (rq->label_selector && !(ls = labelsel_parse(rq->label_selector, &err))) {
+        *st = status_bad_request(err ? err : "invalid label selector");
+        free(err);
+        return NULL;
+    }
+    if (rq->field_selector && !(fs = fieldsel_parse(rq->field_selector, kind_get(rq->kind)->plural, &err))) {
+        *st = status_bad_request(err ? err : "invalid field selector");
+        free(err);
+        labelsel_free(ls);
+        return NULL;
+    }
+    size_t total, kept = 0;
+    store_obj **all = store_list(c->st, rq->kind, rq->ns, &total);
+    for (size_t i = 0; i < total; i++) {
+        if (ls && !labelsel_matches(ls, jget(all[i]->doc, "metadata.labels")))
+            continue;
+        if (fs && !fieldsel_matches(fs, all[i]->doc))
+            continue;
+        all[kept++] = all[i];
+    }
+    labelsel_free(ls);
+    fieldsel_free(fs);
+    *n = kept;
+    return all;
+}
+
+static void do_list(cluster *c, const rest_req *rq, api_result *out)
+{
+    size_t n;
+    cJSON *st;
+    store_obj **objs = select_objects(c, rq, &n, &st);
+    if (!objs) {
+        api_result_status(out, st);
+        return;
+    }
+    api_result_object(out, 200, rest_list_doc(c, rq->kind, objs, n));
+    free(objs);
+}
+
+/* ---- create ------------------------------------------------------------ */
+
+/* Metadata the server owns on create. */
+static void prepare_create(cluster *c, kind_id k, cJSON *doc)
+{
+    cJSON *md = jobj(doc, "metadata");
+    char uid[40];
+    meta_uuid(uid);
+    jset_str(md, "uid", uid);
+    meta_set_time(md, "creationTimestamp", cluster_now(c));
+    jdel(md, "resourceVersion");
+    jdel(md, "deletionTimestamp");
+    jdel(md, "deletionGracePeriodSeconds");
+    jdel(md, "selfLink");
+    if (meta_has_generation(k))
+        jset_num(md, "generation", 1);
+    else
+        jdel(md, "generation");
+    defaults_apply(k, doc);
+    cJSON *status = defaults_create_status(k, doc);
+    if (status)
+        jset(doc, "status", status);
+}
+
+/* Name from metadata.name or generateName; a Status on failure. */
+static cJSON *settle_name(kind_id k, cJSON *doc)
+{
+    cJSON *md = jobj(doc, "metadata");
+    const char *name = jstr(md, "name");
+    const char *gen = jstr(md, "generateName");
+    if ((!name || !*name) && gen && *gen) {
+        char *n = meta_generate_name(gen);
+        jset_str(md, "name", n);
+        free(n);
+        return NULL;
+    }
+    if (!name || !*name) {
+        cJSON *causes = cJSON_CreateArray();
+        cause_required(causes, "metadata.name", "name or generateName is required");
+        return invalid(k, "", causes);
+    }
+    return NULL;
+}
+
+/* Validate, check existence and store (unless dry); answers 201. */
+static void create_doc(cluster *c, kind_id k, cJSON *doc, bool dry, api_result *out)
+{
+    cJSON *st = settle_name(k, doc);
+    const char *ns = jstr(doc, "metadata.namespace");
+    if (!st)
+        st = rest_namespace_admission(c, k, ns, jstr(doc, "metadata.name"));
+    if (!st) {
+        prepare_create(c, k, doc);
+        cJSON *causes = cJSON_CreateArray();
+        if (validate_object(k, doc, NULL, causes))
+            st = invalid(k, jstr(doc, "metadata.name"), causes);
+        else
+            cJSON_Delete(causes);
+    }
+    if (!st && store_get(c->st, k, ns, jstr(doc, "metadata.name")))
+        st = status_already_exists(k, jstr(doc, "metadata.name"));
+    if (st) {
+        cJSON_Delete(doc);
+        api_result_status(out, st);
+        return;
+    }
+    if (dry) {
+        api_result_object(out, 201, doc);
+        return;
+    }
+    store_obj *o = store_insert(c->st, k, doc);
+    api_result_object(out, 201, copy(o));
+}
+
+static void do_create(cluster *c, const rest_req *rq, bool dry, api_result *out)
+{
+    cJSON *st = NULL;
+    cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
+    if (doc && !(st = check_type(rq->kind, doc)))
+        st = check_namespace(rq->kind, doc, rq->ns);
+    if (st) {
+        cJSON_Delete(doc);
+        api_result_status(out, st);
+        return;
+    }
+    create_doc(c, rq->kind, doc, dry, out);
+}
+
+/* ---- update ------------------------------------------------------------ */
+
+static bool has_finalizers(const cJSON *doc)
+{
+    return cJSON_GetArraySize(jget(doc, "metadata.finalizers")) > 0;
+}
+
+static bool is_deleting(const cJSON *doc)
+{
+    return jstr(doc, "metadata.deletionTimestamp") != NULL;
+}
+
+static void ns_finalize_later(cluster *c, const char *ns);
+
+void rest_write(cluster *c, store_obj *o, cJSON *doc)
+{
+    bool finished = is_deleting(doc) && !has_finalizers(doc) &&
+                    (o->kind != K_POD || jnum(doc, "metadata.deletionGracePeriodSeconds", 0) == 0);
+    store_replace(c->st, o, doc);
+    if (finished) {
+        char *ns = *o->ns ? strdup(o->ns) : NULL;
+        store_remove(c->st, o);
+        if (ns)
+            ns_finalize_later(c, ns);
+        free(ns);
+    }
+}
+
+/* Carry over what a client may not change on update. */
+static void keep_server_fields(kind_id k, const cJSON *old, cJSON *doc, bool status_write)
+{
+    cJSON *md = jobj(doc, "metadata");
+    static const char *const kept[] = {"uid", "creationTimestamp", "deletionTimestamp",
+                                       "deletionGracePeriodSeconds", "generation", NULL};
+    for (int i = 0; kept[i]; i++) {
+        cJSON *v = jget(old, "metadata");
+        v = cJSON_GetObjectItemCaseSensitive(v, kept[i]);
+        if (v)
+            jset(md, kept[i], cJSON_Duplicate(v, true));
+        else
+            jdel(md, kept[i]);
+    }
+    cJSON *old_status = cJSON_GetObjectItemCaseSensitive(old, "status");
+    if (!status_write || !kind_get(k)->has_status) {
+        if (kind_get(k)->has_status) {
+            if (old_status)
+                jset(doc, "status", cJSON_Duplicate(old_status, true));
+            else
+                jdel(doc, "status");
+        }
+    }
+    if (meta_has_generation(k) && !status_write && meta_spec_changed(old, doc))
+        jset_num(md, "generation", jnum(old, "metadata.generation", 0) + 1);
+}
+
+/* doc (taken) replaces o after the update rules; answers 200. */
+static void update_doc(cluster *c, store_obj *o, cJSON *doc, bool status_write, bool dry, api_result *out)
+{
+    kind_id k = o->kind;
+    const char *rv = jstr(doc, "metadata.resourceVersion");
+    if (rv && *rv && strcmp(rv, jstr(o->doc, "metadata.resourceVersion"))) {
+        cJSON_Delete(doc);
+        api_result_status(out, status_conflict_modified(k, o->name));
+        return;
+    }
+    if (status_write) {
+        cJSON *status = cJSON_DetachItemFromObjectCaseSensitive(doc, "status");
+        cJSON_Delete(doc);
+        doc = copy(o);
+        if (status)
+            jset(doc, "status", status);
+    } else {
+        keep_server_fields(k, o->doc, doc, false);
+        defaults_apply(k, doc);
+    }
+    cJSON *causes = cJSON_CreateArray();
+    int bad = status_write ? validate_status(k, doc, causes) : validate_object(k, doc, o->doc, causes);
+    if (bad) {
+        cJSON_Delete(doc);
+        api_result_status(out, invalid(k, o->name, causes));
+        return;
+    }
+    cJSON_Delete(causes);
+    jset_str(jobj(doc, "metadata"), "resourceVersion", jstr(o->doc, "metadata.resourceVersion"));
+    if (dry || cJSON_Compare(doc, o->doc, true)) {
+        api_result_object(out, 200, dry ? doc : (cJSON_Delete(doc), copy(o)));
+        return;
+    }
+    cJSON *answer = cJSON_Duplicate(doc, true);
+    rest_write(c, o, doc);
+    /* the stored RV is the one written; refresh the answer's */
+    store_obj *now = store_get(c->st, k, o->ns[0] ? o->ns : NULL, jstr(answer, "metadata.name"));
+    if (now) {
+        cJSON_Delete(answer);
+        answer = copy(now);
+    }
+    api_result_object(out, 200, answer);
+}
+
+static void do_update(cluster *c, const rest_req *rq, bool dry, api_result *out)
+{
+    cJSON *st = NULL;
+    cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
+    if (doc && !(st = check_type(rq->kind, doc)))
+        st = check_namespace(rq->kind, doc, rq->ns);
+    const char *name = doc ? jstr(doc, "metadata.name") : NULL;
+    if (!st && (!name || strcmp(name, rq->name)))
+        st = status_failuref(400, "BadRequest", "the name of the object (%s) does not match the name on the URL (%s)",
+                             name ? name : "", rq->name);
+    store_obj *o = st ? NULL : store_get(c->st, rq->kind, rq->ns, rq->name);
+    if (!st && !o)
+        st = status_not_found(rq->kind, rq->name);
+    if (st) {
+        cJSON_Delete(doc);
+        api_result_status(out, st);
+        return;
+    }
+    update_doc(c, o, doc, rq->status, dry, out);
+}
+
+/* ---- patch ------------------------------------------------------------- */
+
+static const char patch_types[] =
+    "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
+    "application/strategic-merge-patch+json";
+
+/* Server-side apply, simplified: the applied configuration is merged into
+ * the live object (maps merged, lists replaced); missing objects are created. */
+static void do_apply(cluster *c, const rest_req *rq, cJSON *patch, bool dry, api_result *out)
+{
+    cJSON *st = check_type(rq->kind, patch);
+    if (!st)
+        st = check_namespace(rq->kind, patch, rq->ns);
+    const char *name = st ? NULL : jstr(patch, "metadata.name");
+    if (!st && (!name || strcmp(name, rq->name)))
+        st = status_failuref(400, "BadRequest", "the name of the object (%s) does not match the name on the URL (%s)",
+                             name ? name : "", rq->name);
+    if (!st && !rq->field_manager)
+        st = status_failure(422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: "
+                                            "is required for apply patch");
+    if (st) {
+        cJSON_Delete(patch);
+        api_result_status(out, st);
+        return;
+    }
+    store_obj *o = store_get(c->st, rq->kind, rq->ns, rq->name);
+    if (!o) {
+        create_doc(c, rq->kind, patch, dry, out);
+        return;
+    }
+    cJSON *merged = NULL;
+    char *err = NULL;
+    int code = patch_merge(o->doc, patch, &merged, &err);
+    cJSON_Delete(patch);
+    if (code) {
+        api_result_status(out, status_failure(code, code == 422 ? "Invalid" : "BadRequest", err));
+        free(err);
+        return;
+    }
+    jdel(jobj(merged, "metadata"), "resourceVersion");
+    update_doc(c, o, merged, rq->status, dry, out);
+}
+
+static void do_patch(cluster *c, const rest_req *rq, bool dry, api_result *out)
+{
+    int (*fn)(const cJSON *, const cJSON *, cJSON **, char **) = NULL;
+    switch (rq->body_type) {
+    case BODY_MERGE_PATCH: fn = patch_merge; break;
+    case BODY_JSON_PATCH: fn = patch_json; break;
+    case BODY_STRATEGIC_PATCH: fn = patch_strategic; break;
+    case BODY_APPLY_PATCH: break;
+    default:
+        api_result_status(out, status_unsupported_media(patch_types));
+        return;
+    }
+    cJSON *st = NULL;
+    cJSON *patch = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
+    if (!patch) {
+        api_result_status(out, st);
+        return;
+    }
+    if (!fn) {
+        do_apply(c, rq, patch, dry, out);
+        return;
+    }
+    store_obj *o = store_get(c->st, rq->kind, rq->ns, rq->name);
+    if (!o) {
+        cJSON_Delete(patch);
+        api_result_status(out, status_not_found(rq->kind, rq->name));
+        return;
+    }
+    cJSON *patched = NULL;
+    char *err = NULL;
+    int code = fn(o->doc, patch, &patched, &err);
+    cJSON_Delete(patch);
+    if (code) {
+        const char *reason = code == 422 ? "Invalid" : code == 409 ? "Conflict" : code == 500 ? "InternalError" : "BadRequest";
+        api_result_status(out, status_failure(code, reason, err ? err : "invalid patch"));
+        free(err);
+        return;
+    }
+    if ((st = check_type(rq->kind, patched)) || (st = check_namespace(rq->kind, patched, rq->ns))) {
+        cJSON_Delete(patched);
+        api_result_status(out, st);
+        return;
+    }
+    const char *name = jstr(patched, "metadata.name");
+    if (!name || strcmp(name, rq->name)) {
+        cJSON_Delete(patched);
+        api_result_status(out, status_failuref(400, "BadRequest",
+            "the name of the object (%s) does not match the name on the URL (%s)", name ? name : "", rq->name));
+        return;
+    }
+    update_doc(c, o, patched, rq->status, dry, out);
+}
+
+/* ---- delete ------------------------------------------------------------ */
+
+static cJSON *precondition_check(const store_obj *o, const cJSON *opts)
+{
+    const char *uid = jstr(opts, "preconditions.uid");
+    const char *rv = jstr(opts, "preconditions.resourceVersion");
+    const kind_info *ki = kind_get(o->kind);
+    char res[96];
+    snprintf(res, sizeof res, "%s%s%s", ki->kind, *ki->group ? "." : "", ki->group);
+    const char *cur_uid = jstr(o->doc, "metadata.uid"), *cur_rv = jstr(o->doc, "metadata.resourceVersion");
+    cJSON *st = NULL;
+    if (uid && *uid && strcmp(uid, cur_uid ? cur_uid : ""))
+        st = status_failuref(409, "Conflict",
+            "Operation cannot be fulfilled on %s \"%s\": the UID in the precondition (%s) does not match the UID in record (%s). The object might have been deleted and then recreated",
+            res, o->name, uid, cur_uid ? cur_uid : "");
+    else if (rv && *rv && strcmp(rv, cur_rv ? cur_rv : ""))
+        st = status_failuref(409, "Conflict",
+            "Operation cannot be fulfilled on %s \"%s\": the ResourceVersion in the precondition (%s) does not match the ResourceVersion in record (%s). The object might have been modified",
+            res, o->name, rv, cur_rv ? cur_rv : "");
+    if (st)
+        status_details(st, o->name, ki->group, ki->kind);
+    return st;
+}
+
+/* The grace period a delete of this pod gets (strategy CheckGracefulDelete). */
+static long pod_grace(const cJSON *pod, const cJSON *opts)
+{
+    cJSON *g = jget(opts, "gracePeriodSeconds");
+    long grace = cJSON_IsNumber(g) ? (long)g->valuedouble
+                                   : (long)jnum(pod, "spec.terminationGracePeriodSeconds", 30);
+    if (grace < 0)
+        grace = 1;
+    const char *phase = jstr(pod, "status.phase");
+    const char *node = jstr(pod, "spec.nodeName");
+    if (!node || !*node || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
+        grace = 0;
+    return grace;
+}
+
+static cJSON *deleted_status(const store_obj *o)
+{
+    const kind_info *ki = kind_get(o->kind);
+    cJSON *st = status_success(200);
+    cJSON_DeleteItemFromObject(st, "code");
+    cJSON *d = status_details(st, o->name, ki->group, ki->plural);
+    const char *uid = jstr(o->doc, "metadata.uid");
+    if (uid)
+        cJSON_AddStringToObject(d, "uid", uid);
+    return st;
+}
+
+static void delete_namespace_contents(cluster *c, const char *ns);
+
+/* Mark o as deleting at now+grace (or keep an earlier deadline). */
+static cJSON *mark_deleting(cluster *c, const store_obj *o, long grace)
+{
+    cJSON *doc = copy(o);
+    cJSON *md = jobj(doc, "metadata");
+    double deadline = cluster_now(c) + grace;
+    const char *cur = jstr(md, "deletionTimestamp");
+    double cur_t;
+    if (cur && !clock_parse(cur, &cur_t) && cur_t <= deadline)
+        return doc; /* already terminating sooner: nothing changes */
+    meta_set_time(md, "deletionTimestamp", deadline);
+    jset_num(md, "deletionGracePeriodSeconds", grace);
+    if (o->kind == K_NAMESPACE)
+        jset_str(jobj(doc, "status"), "phase", "Terminating");
+    return doc;
+}
+
+void rest_delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, api_result *out)
+{
+    cJSON *st = precondition_check(o, opts);
+    if (st) {
+        api_result_status(out, st);
+        return;
+    }
+    long grace = o->kind == K_POD ? pod_grace(o->doc, opts) : 0;
+    bool held = has_finalizers(o->doc) || o->kind == K_NAMESPACE;
+    bool returns_object = o->kind == K_POD || o->kind == K_NAMESPACE;
+    if (grace > 0 || held) {
+        cJSON *doc = mark_deleting(c, o, grace);
+        if (dry) {
+            api_result_object(out, 200, doc);
+            return;
+        }
+        if (!cJSON_Compare(doc, o->doc, true))
+            store_replace(c->st, o, doc);
+        else
+            cJSON_Delete(doc);
+        api_result_object(out, 200, copy(o));
+        if (o->kind == K_NAMESPACE) {
+            char *ns = strdup(o->name);
+            delete_namespace_contents(c, ns);
+            ns_finalize_later(c, ns);
+            free(ns);
+        }
+        return;
+    }
+    cJSON *answer = returns_object ? copy(o) : deleted_status(o);
+    if (dry) {
+        api_result_object(out, 200, answer);
+        return;
+    }
+    char *ns = *o->ns ? strdup(o->ns) : NULL;
+    store_remove(c->st, o);
+    if (returns_object) {
+        char rv[32];
+        snprintf(rv, sizeof rv, "%llu", (unsigned long long)store_rv(c->st));
+        jset_str(jobj(answer, "metadata"), "resourceVersion", rv);
+    }
+    if (ns)
+        ns_finalize_later(c, ns);
+    free(ns);
+    api_result_object(out, 200, answer);
+}
+
+static void delete_namespace_contents(cluster *c, const char *ns)
+{
+    for (int k = 0; k < K_COUNT; k++) {
+        if (!kind_get(k)->namespaced)
+            continue;
+        size_t n;
+        store_obj **objs = store_list(c->st, k, ns, &n);
+        for (size_t i = 0; i < n; i++) {
+            api_result r = {0};
+            if (!is_deleting(objs[i]->doc))
+                rest_delete_object(c, objs[i], NULL, false, &r);
+            api_result_clear(&r);
+        }
+        free(objs);
+    }
+}
+
+/* The namespace controller's last step: remove a terminating namespace
+ * once nothing is left in it. */
+typedef struct {
+    cluster *c;
+    char ns[];
+} ns_job;
+
+static void ns_finalize_timer(void *ctx, uint64_t id)
+{
+    ns_job *job = ctx;
+    cluster *c = job->c;
+    if (!id) {
+        free(job);
+        return;
+    }
+    store_obj *n = store_get(c->st, K_NAMESPACE, NULL, job->ns);
+    if (n && ns_terminating(n)) {
+        bool empty = true;
+        for (int k = 0; k < K_COUNT && empty; k++) {
+            size_t cnt;
+            if (!kind_get(k)->namespaced)
+                continue;
+            store_obj **objs = store_list(c->st, k, job->ns, &cnt);
+            empty = cnt == 0;
+            free(objs);
+        }
+        if (empty)
+            store_remove(c->st, n);
+    }
+    free(job);
+}
+
+static void ns_finalize_later(cluster *c, const char *ns)
+{
+    store_obj *n = store_get(c->st, K_NAMESPACE, NULL, ns);
+    if (!n || !ns_terminating(n))
+        return;
+    ns_job *job = malloc(sizeof *job + strlen(ns) + 1);
+    job->c = c;
+    strcpy(job->ns, ns);
+    clock_at(c->clk, cluster_now(c), ns_finalize_timer, job);
+}
+
+/* DeleteOptions from the body (JSON or decoded protobuf) and the query. */
+static cJSON *delete_options(const rest_req *rq, cJSON **st)
+{
+    cJSON *opts = NULL;
+    *st = NULL;
+    if (rq->delete_options)
+        opts = cJSON_Duplicate(rq->delete_options, true);
+    else if (rq->body && rq->body_len && (rq->body_type == BODY_JSON || rq->body_type == BODY_YAML)) {
+        opts = rest_decode_body(rq->body_type, rq->body, rq->body_len, st);
+        if (!opts)
+            return NULL;
+        if (!cJSON_IsObject(opts)) {
+            cJSON_Delete(opts);
+            *st = status_bad_request("the body of the request was not a DeleteOptions object");
+            return NULL;
+        }
+    }
+    if (!opts)
+        opts = cJSON_CreateObject();
+    if (rq->grace_period) {
+        char *end;
+        long g = strtol(rq->grace_period, &end, 10);
+        if (*end || end == rq->grace_period) {
+            cJSON_Delete(opts);
+            *st = status_failuref(400, "BadRequest", "strconv.ParseInt: parsing \"%s\": invalid syntax",
+                                  rq->grace_period);
+            return NULL;
+        }
+        jset_num(opts, "gracePeriodSeconds", g);
+    }
+    if (rq->propagation_policy)
+        jset_str(opts, "propagationPolicy", rq->propagation_policy);
+    if (rq->dry_run) {
+        cJSON *arr = cJSON_CreateArray();
+        cJSON_AddItemToArray(arr, cJSON_CreateString(rq->dry_run));
+        jset(opts, "dryRun", arr);
+    }
+    cJSON *causes = cJSON_CreateArray();
+    if (validate_delete_options(opts, causes)) {
+        cJSON_Delete(opts);
+        *st = status_invalid("DeleteOptions", "meta.k8s.io", "", causes);
+        return NULL;
+    }
+    cJSON_Delete(causes);
+    return opts;
+}
+
+static bool options_dry(const cJSON *opts)
+{
+    return cJSON_GetArraySize(jget(opts, "dryRun")) > 0;
+}
+
+static cJSON *immortal_namespace(const rest_req *rq)
+{
+    static const char *const immortal[] = {"default", "kube-system", "kube-public", NULL};
+    if (rq->kind != K_NAMESPACE)
+        return NULL;
+    for (int i = 0; immortal[i]; i++)
+        if (!strcmp(rq->name, immortal[i])) {
+            cJSON *st = status_failuref(403, "Forbidden",
+                                        "namespaces \"%s\" is forbidden: this namespace may not be deleted", rq->name);
+            status_details(st, rq->name, "", "namespaces");
+            return st;
+        }
+    return NULL;
+}
+
+static void do_delete(cluster *c, const rest_req *rq, api_result *out)
+{
+    cJSON *st = NULL;
+    cJSON *opts = delete_options(rq, &st);
+    store_obj *o = NULL;
+    if (opts && !(st = immortal_namespace(rq)) && !(o = store_get(c->st, rq->kind, rq->ns, rq->name)))
+        st = status_not_found(rq->kind, rq->name);
+    if (st)
+        api_result_status(out, st);
+    else
+        rest_delete_object(c, o, opts, options_dry(opts), out);
+    cJSON_Delete(opts);
+}
+
+static void do_deletecollection(cluster *c, const rest_req *rq, api_result *out)
+{
+    cJSON *st = NULL;
+    cJSON *opts = delete_options(rq, &st);
+    size_t n = 0;
+    store_obj **objs = opts ? select_objects(c, rq, &n, &st) : NULL;
+    if (!objs) {
+        cJSON_Delete(opts);
+        api_result_status(out, st);
+        return;
+    }
+    cJSON *list = rest_list_doc(c, rq->kind, NULL, 0);
+    cJSON *items = cJSON_GetObjectItem(list, "items");
+    bool dry = options_dry(opts);
+    for (size_t i = 0; i < n; i++) {
+        api_result r = {0};
+        rest_delete_object(c, objs[i], opts, dry, &r);
+        if (r.code == 200 && r.body && jstr(r.body, "metadata.name"))
+            cJSON_AddItemToArray(items, meta_list_item(r.body));
+        api_result_clear(&r);
+    }
+    free(objs);
+    cJSON_Delete(opts);
+    api_result_object(out, 200, list);
+}
+
+void rest_handle(cluster *c, const rest_req *rq, api_result *out)
+{
+    bool dry = false;
+    cJSON *st = NULL;
+    if (rq->verb == V_CREATE || rq->verb == V_UPDATE || rq->verb == V_PATCH) {
+        const char *opts_kind = rq->verb == V_CREATE ? "CreateOptions"
+                              : rq->verb == V_UPDATE ? "UpdateOptions" : "PatchOptions";
+        st = rest_check_dry_run(rq->dry_run, opts_kind, &dry);
+    }
+    if (st) {
+        api_result_status(out, st);
+        return;
+    }
+    switch (rq->verb) {
+    case V_GET: do_get(c, rq, out); break;
+    case V_LIST: do_list(c, rq, out); break;
+    case V_CREATE: do_create(c, rq, dry, out); break;
+    case V_UPDATE: do_update(c, rq, dry, out); break;
+    case V_PATCH: do_patch(c, rq, dry, out); break;
+    case V_DELETE: do_delete(c, rq, out); break;
+    case V_DELETECOLLECTION: do_deletecollection(c, rq, out); break;
+    }
+}

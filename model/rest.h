@@ -1,0 +1,54 @@
+/* rest: the generic Kubernetes verbs over the store (get, list, create,
+ * update, patch, delete, deletecollection, and the status subresource) with
+ * kube-apiserver's metadata, concurrency, dry-run and error rules. The server
+ * parses HTTP into a rest_req and serialises the api_result. */
+#ifndef EVICTSIM_REST_H
+#define EVICTSIM_REST_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "cluster.h"
+
+typedef enum { V_GET, V_LIST, V_CREATE, V_UPDATE, V_PATCH, V_DELETE, V_DELETECOLLECTION } rest_verb;
+
+typedef enum { BODY_NONE, BODY_JSON, BODY_YAML, BODY_MERGE_PATCH, BODY_JSON_PATCH,
+               BODY_STRATEGIC_PATCH, BODY_APPLY_PATCH, BODY_PROTOBUF, BODY_OTHER } body_type;
+
+typedef struct {
+    rest_verb verb;
+    kind_id kind;
+    const char *ns;    /* NULL: cluster-scoped, or all namespaces for list */
+    const char *name;
+    bool status;       /* the status subresource */
+    body_type body_type;
+    const char *body;
+    size_t body_len;
+    cJSON *delete_options; /* DELETE: options decoded by the server from a protobuf body (borrowed) */
+    /* query parameters, raw (URL-decoded) or NULL */
+    const char *label_selector;
+    const char *field_selector;
+    const char *dry_run;
+    const char *grace_period;
+    const char *propagation_policy;
+    const char *field_manager;
+    const char *force;
+} rest_req;
+
+void rest_handle(cluster *c, const rest_req *rq, api_result *out);
+
+/* Pieces shared with the eviction handler and the controllers. */
+/* Decode a request body into JSON; on error returns NULL and sets *st. */
+cJSON *rest_decode_body(body_type t, const char *body, size_t len, cJSON **st);
+/* Check the dryRun query values: NULL when fine (sets *dry), else a 422 Status. */
+cJSON *rest_check_dry_run(const char *raw, const char *kind, bool *dry);
+/* Delete an object as the API does (graceful for pods, finalizers hold).
+ * opts may be NULL. On success fills out with the answer the DELETE gives. */
+void rest_delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, api_result *out);
+/* Write `doc` (taken) over o as an update would, with no validation; for
+ * controllers. Removes the object when it is deleting and its finalizers are
+ * gone. */
+void rest_write(cluster *c, store_obj *o, cJSON *doc);
+/* The namespace check every create runs: NULL, or a 404/403 Status. */
+cJSON *rest_namespace_admission(cluster *c, kind_id k, const char *ns, const char *name);
+/* The answer of a list: {kind: <Kind>List, apiVersion, metadata:{resourceVersion}, items}. */
+cJSON *rest_list_doc(cluster *c, kind_id k, store_obj **objs, size_t n);
+#endif

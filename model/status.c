@@ -1,0 +1,249 @@
+/* status: metav1.Status construction, verbatim apimachinery texts.
+ * Must not decide semantics: callers pick which error applies. */
+#include "status.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void api_result_clear(api_result *r)
+{
+    cJSON_Delete(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+void api_result_status(api_result *r, cJSON *st)
+{
+    cJSON_Delete(r->body);
+    r->body = st;
+    r->code = cJSON_GetObjectItem(st, "code") ? cJSON_GetObjectItem(st, "code")->valueint : 500;
+    cJSON *d = cJSON_GetObjectItem(st, "details");
+    cJSON *ra = d ? cJSON_GetObjectItem(d, "retryAfterSeconds") : NULL;
+    r->retry_after = ra ? ra->valueint : 0;
+}
+
+void api_result_object(api_result *r, int code, cJSON *obj)
+{
+    cJSON_Delete(r->body);
+    r->body = obj;
+    r->code = code;
+    r->retry_after = 0;
+}
+
+static cJSON *status_base(const char *status)
+{
+    cJSON *st = cJSON_CreateObject();
+    cJSON_AddStringToObject(st, "kind", "Status");
+    cJSON_AddStringToObject(st, "apiVersion", "v1");
+    cJSON_AddItemToObject(st, "metadata", cJSON_CreateObject());
+    cJSON_AddStringToObject(st, "status", status);
+    return st;
+}
+
+cJSON *status_failure(int code, const char *reason, const char *message)
+{
+    cJSON *st = status_base("Failure");
+    cJSON_AddStringToObject(st, "message", message ? message : "");
+    if (reason && *reason)
+        cJSON_AddStringToObject(st, "reason", reason);
+    cJSON_AddNumberToObject(st, "code", code);
+    return st;
+}
+
+cJSON *status_failuref(int code, const char *reason, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return status_failure(code, reason, buf);
+}
+
+static cJSON *details_of(cJSON *st)
+{
+    cJSON *d = cJSON_GetObjectItem(st, "details");
+    if (d)
+        return d;
+    d = cJSON_CreateObject();
+    /* details goes before code, as in metav1.Status field order */
+    cJSON *code = cJSON_DetachItemFromObject(st, "code");
+    cJSON_AddItemToObject(st, "details", d);
+    if (code)
+        cJSON_AddItemToObject(st, "code", code);
+    return d;
+}
+
+cJSON *status_details(cJSON *st, const char *name, const char *group, const char *kind)
+{
+    cJSON *d = details_of(st);
+    if (name && *name)
+        cJSON_AddStringToObject(d, "name", name);
+    if (group && *group)
+        cJSON_AddStringToObject(d, "group", group);
+    if (kind && *kind)
+        cJSON_AddStringToObject(d, "kind", kind);
+    return d;
+}
+
+void status_add_cause(cJSON *st, const char *reason, const char *message, const char *field)
+{
+    cJSON *d = details_of(st);
+    cJSON *causes = cJSON_GetObjectItem(d, "causes");
+    if (!causes) {
+        causes = cJSON_CreateArray();
+        cJSON *ra = cJSON_DetachItemFromObject(d, "retryAfterSeconds");
+        cJSON_AddItemToObject(d, "causes", causes);
+        if (ra)
+            cJSON_AddItemToObject(d, "retryAfterSeconds", ra);
+    }
+    cJSON *c = cJSON_CreateObject();
+    if (reason && *reason)
+        cJSON_AddStringToObject(c, "reason", reason);
+    if (message && *message)
+        cJSON_AddStringToObject(c, "message", message);
+    if (field && *field)
+        cJSON_AddStringToObject(c, "field", field);
+    cJSON_AddItemToArray(causes, c);
+}
+
+void status_set_retry_after(cJSON *st, int seconds)
+{
+    cJSON *d = details_of(st);
+    cJSON_DeleteItemFromObject(d, "retryAfterSeconds");
+    if (seconds > 0)
+        cJSON_AddNumberToObject(d, "retryAfterSeconds", seconds);
+}
+
+cJSON *status_success(int code)
+{
+    cJSON *st = status_base("Success");
+    cJSON_AddNumberToObject(st, "code", code);
+    return st;
+}
+
+/* group-qualified resource as errors.go prints it: pods, poddisruptionbudgets.policy */
+static cJSON *named_error(int code, const char *reason, kind_id k, const char *name, const char *what)
+{
+    const kind_info *ki = kind_get(k);
+    cJSON *st = status_failuref(code, reason, "%s \"%s\" %s", kind_qualified(k), name, what);
+    status_details(st, name, ki->group, ki->plural);
+    return st;
+}
+
+cJSON *status_not_found(kind_id k, const char *name)
+{
+    return named_error(404, "NotFound", k, name, "not found");
+}
+
+cJSON *status_already_exists(kind_id k, const char *name)
+{
+    return named_error(409, "AlreadyExists", k, name, "already exists");
+}
+
+cJSON *status_conflict(kind_id k, const char *name, const char *why)
+{
+    const kind_info *ki = kind_get(k);
+    cJSON *st = status_failuref(409, "Conflict", "Operation cannot be fulfilled on %s \"%s\": %s",
+                                kind_qualified(k), name, why);
+    status_details(st, name, ki->group, ki->plural);
+    return st;
+}
+
+cJSON *status_conflict_modified(kind_id k, const char *name)
+{
+    return status_conflict(k, name, "the object has been modified; please apply your changes "
+                                    "to the latest version and try again");
+}
+
+cJSON *status_bad_request(const char *message)
+{
+    return status_failure(400, "BadRequest", message);
+}
+
+cJSON *status_method_not_allowed(void)
+{
+    cJSON *st = status_failure(405, "MethodNotAllowed",
+                               "the server does not allow this method on the requested resource");
+    status_details(st, NULL, NULL, NULL);
+    return st;
+}
+
+cJSON *status_unsupported_media(const char *accepted)
+{
+    return status_failuref(415, "UnsupportedMediaType",
+                           "the body of the request was in an unknown format - accepted media types include: %s",
+                           accepted);
+}
+
+cJSON *status_internal(const char *message)
+{
+    return status_failure(500, "InternalError", message);
+}
+
+cJSON *status_invalid(const char *kind, const char *group, const char *name, cJSON *causes)
+{
+    size_t cap = 256, len = 0;
+    int n = cJSON_GetArraySize(causes);
+    char *msg = malloc(cap);
+    msg[0] = 0;
+    cJSON *c;
+    cJSON_ArrayForEach(c, causes) {
+        const char *f = cJSON_GetStringValue(cJSON_GetObjectItem(c, "field"));
+        const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(c, "message"));
+        size_t need = strlen(f ? f : "") + strlen(m ? m : "") + 8;
+        while (len + need >= cap)
+            msg = realloc(msg, cap *= 2);
+        len += sprintf(msg + len, "%s%s%s%s", len ? ", " : "", f ? f : "", f && *f ? ": " : "", m ? m : "");
+    }
+    char *full = malloc(len + strlen(kind) + strlen(group) + strlen(name) + 64);
+    sprintf(full, "%s%s%s \"%s\" is invalid: %s%s%s", kind, *group ? "." : "", group, name,
+            n > 1 ? "[" : "", msg, n > 1 ? "]" : "");
+    cJSON *st = status_failure(422, "Invalid", full);
+    free(msg);
+    free(full);
+    cJSON *d = status_details(st, name, group, kind);
+    cJSON_AddItemToObject(d, "causes", causes);
+    return st;
+}
+
+static void add_cause(cJSON *causes, const char *reason, const char *field, const char *msg)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "reason", reason);
+    cJSON_AddStringToObject(c, "message", msg);
+    cJSON_AddStringToObject(c, "field", field);
+    cJSON_AddItemToArray(causes, c);
+}
+
+void cause_invalid(cJSON *causes, const char *field, const char *value_json, const char *detail)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "Invalid value: %s%s%s", value_json ? value_json : "null",
+             detail && *detail ? ": " : "", detail ? detail : "");
+    add_cause(causes, "FieldValueInvalid", field, buf);
+}
+
+void cause_required(cJSON *causes, const char *field, const char *detail)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "Required value%s%s", detail && *detail ? ": " : "", detail ? detail : "");
+    add_cause(causes, "FieldValueRequired", field, buf);
+}
+
+void cause_not_supported(cJSON *causes, const char *field, const char *value_json,
+                         const char *const *supported)
+{
+    char buf[1024];
+    int n = snprintf(buf, sizeof buf, "Unsupported value: %s: supported values: ", value_json);
+    for (int i = 0; supported[i] && n < (int)sizeof buf - 64; i++)
+        n += snprintf(buf + n, sizeof buf - n, "%s\"%s\"", i ? ", " : "", supported[i]);
+    add_cause(causes, "FieldValueNotSupported", field, buf);
+}
+
+void cause_forbidden(cJSON *causes, const char *field, const char *detail)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "Forbidden: %s", detail);
+    add_cause(causes, "FieldValueForbidden", field, buf);
+}

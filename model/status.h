@@ -1,0 +1,51 @@
+/* status: builds metav1.Status bodies (errors and successes) with the exact
+ * key order and texts kube-apiserver uses. Owns no state; decides nothing. */
+#ifndef EVICTSIM_STATUS_H
+#define EVICTSIM_STATUS_H
+#include <cJSON.h>
+#include "kinds.h"
+
+/* The answer of any model operation: an HTTP-level code, a body (object or
+ * Status, owned), and a Retry-After in seconds (0 = no header). */
+typedef struct {
+    int code;
+    cJSON *body;
+    int retry_after;
+} api_result;
+
+void api_result_clear(api_result *r);
+/* Set r to a Status error (takes ownership of st, reads its code). */
+void api_result_status(api_result *r, cJSON *st);
+void api_result_object(api_result *r, int code, cJSON *obj);
+
+/* {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":M,"reason":R,"code":C};
+ * reason NULL or "" is omitted. */
+cJSON *status_failure(int code, const char *reason, const char *message);
+cJSON *status_failuref(int code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* details {name, group, kind}; empty strings omitted. Returns details. */
+cJSON *status_details(cJSON *st, const char *name, const char *group, const char *kind);
+void status_add_cause(cJSON *st, const char *reason, const char *message, const char *field);
+void status_set_retry_after(cJSON *st, int seconds);
+cJSON *status_success(int code);
+
+/* The common API errors, named and worded as apimachinery's errors.go. */
+cJSON *status_not_found(kind_id k, const char *name);
+cJSON *status_already_exists(kind_id k, const char *name);
+cJSON *status_conflict(kind_id k, const char *name, const char *why);
+cJSON *status_conflict_modified(kind_id k, const char *name);
+cJSON *status_bad_request(const char *message);
+cJSON *status_method_not_allowed(void);
+cJSON *status_unsupported_media(const char *accepted);
+cJSON *status_internal(const char *message);
+/* 422 Invalid: `Kind.group "name" is invalid: <causes joined>`; causes is an
+ * array of {reason,message,field} (taken). */
+cJSON *status_invalid(const char *kind, const char *group, const char *name, cJSON *causes);
+/* Append a field error cause: reason FieldValueInvalid/FieldValueRequired/...;
+ * message is built like field.Error.ErrorBody(). value_json may be NULL. */
+void cause_invalid(cJSON *causes, const char *field, const char *value_json, const char *detail);
+void cause_required(cJSON *causes, const char *field, const char *detail);
+void cause_not_supported(cJSON *causes, const char *field, const char *value_json,
+                         const char *const *supported);
+void cause_forbidden(cJSON *causes, const char *field, const char *detail);
+#endif

@@ -1,0 +1,50 @@
+/* store: every object by kind/namespace/name (uthash), the global
+ * resourceVersion counter, and change notification (for watch and the
+ * controllers). Stores documents as given: no validation, no defaulting. */
+#ifndef EVICTSIM_STORE_H
+#define EVICTSIM_STORE_H
+#include <cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uthash.h>
+#include "kinds.h"
+
+typedef struct store_obj {
+    UT_hash_handle hh;
+    char *key;      /* "ns/name", or "name" for cluster-scoped kinds */
+    char *ns;       /* "" for cluster-scoped */
+    char *name;
+    kind_id kind;
+    uint64_t rv;
+    cJSON *doc;     /* full document, kind/apiVersion included */
+} store_obj;
+
+typedef enum { STORE_ADDED, STORE_MODIFIED, STORE_DELETED } store_event;
+
+/* Called after every change, under the model lock. `obj` is the object as
+ * it is now (for DELETED: its last state, with the deletion's RV); `old` is
+ * the previous document (NULL for ADDED). Neither may be kept. */
+typedef void (*store_listener)(void *ctx, store_event ev, const store_obj *obj, const cJSON *old);
+
+typedef struct store store;
+
+store *store_new(void);
+void store_free(store *s);
+uint64_t store_rv(const store *s);
+
+store_obj *store_get(store *s, kind_id k, const char *ns, const char *name);
+/* Objects of kind k in namespace ns (NULL: all), sorted by namespace then
+ * name. Returns a malloc'd array (free it; the objects are borrowed). */
+store_obj **store_list(store *s, kind_id k, const char *ns, size_t *n);
+size_t store_count(store *s, kind_id k);
+
+/* Insert doc (taken) as a new object; sets metadata.resourceVersion. The
+ * caller has checked that it does not exist. */
+store_obj *store_insert(store *s, kind_id k, cJSON *doc);
+/* Replace obj's document with doc (taken); sets a new resourceVersion. */
+void store_replace(store *s, store_obj *obj, cJSON *doc);
+/* Remove obj and free it. */
+void store_remove(store *s, store_obj *obj);
+
+void store_listen(store *s, store_listener fn, void *ctx);
+#endif

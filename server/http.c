@@ -1,0 +1,359 @@
+/* http: libmicrohttpd daemon, parsing and dispatch, JSON/Status writing.
+ * Must not decide semantics: it parses, locks the model, calls a route's
+ * handler and writes what the handler answers. */
+#define _GNU_SOURCE
+#include "http.h"
+#include "discovery.h"
+#include "table.h"
+#include "json.h"
+#include "watch.h"
+#include <pthread.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct http_server {
+    struct MHD_Daemon *d;
+    cluster *c;
+    int fd;
+    int port;
+    char host[300];
+    http_opts opts;
+    pthread_t ticker;
+    volatile bool stopping;
+};
+
+typedef struct {
+    char *body;
+    size_t len, cap;
+    bool too_big;
+} upload;
+
+static const http_route *const tables[] = {sim_routes, eviction_routes, resource_routes, NULL};
+
+const char *http_query(const http_req *rq, const char *key)
+{
+    for (int i = 0; i < rq->nq; i++)
+        if (!strcmp(rq->qk[i], key))
+            return rq->qv[i];
+    return NULL;
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    http_req *rq = cls;
+    if (rq->nq < HTTP_MAX_QUERY) {
+        rq->qk[rq->nq] = key;
+        rq->qv[rq->nq] = value ? value : "";
+        rq->nq++;
+    }
+    return MHD_YES;
+}
+
+static void split_path(http_req *rq, const char *url)
+{
+    const char *p = url;
+    while (*p && rq->nseg < HTTP_MAX_SEGS) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        rq->seg[rq->nseg++] = strndup(p, n);
+        p += n;
+    }
+    if (*p) /* more segments than we route: make sure nothing matches */
+        rq->seg[rq->nseg++] = strdup("\x01");
+}
+
+static bool match(const http_route *rt, const http_req *rq)
+{
+    if (strcmp(rt->method, "*") && strcmp(rt->method, rq->method))
+        return false;
+    const char *p = rt->pattern;
+    int i = 0;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        if (n == 2 && !strncmp(p, "**", 2))
+            return true;
+        if (i >= rq->nseg)
+            return false;
+        if (!(n == 2 && !strncmp(p, "{}", 2)) && (strlen(rq->seg[i]) != n || strncmp(p, rq->seg[i], n)))
+            return false;
+        i++;
+        p += n;
+    }
+    return i == rq->nseg;
+}
+
+static void route(http_req *rq, http_resp *out)
+{
+    disc_reply d = {0};
+    if (!strcmp(rq->method, "GET") && discovery_answer(rq->url, rq->accept, rq->host, &d)) {
+        out->raw = d.body;
+        out->raw_len = d.len;
+        out->raw_type = d.content_type;
+        out->r.code = d.code;
+        return;
+    }
+    for (int t = 0; tables[t]; t++)
+        for (const http_route *rt = tables[t]; rt->pattern; rt++)
+            if (match(rt, rq)) {
+                rt->fn(rq, out);
+                return;
+            }
+    api_result_status(&out->r, status_failure(404, "NotFound", "the server could not find the requested resource"));
+    status_details(out->r.body, NULL, NULL, NULL);
+}
+
+static struct MHD_Response *json_response(http_req *rq, http_resp *out)
+{
+    cJSON *body = out->r.body;
+    cJSON *table = NULL;
+    if (out->table && out->r.code == 200 && body) {
+        cJSON *items = cJSON_GetObjectItem(body, "items");
+        char rv[32] = "";
+        const char *lrv = jstr(body, "metadata.resourceVersion");
+        if (lrv)
+            snprintf(rv, sizeof rv, "%s", lrv);
+        if (items) {
+            int n = cJSON_GetArraySize(items);
+            cJSON **objs = calloc(n ? n : 1, sizeof *objs);
+            for (int i = 0; i < n; i++)
+                objs[i] = cJSON_GetArrayItem(items, i);
+            table = table_render(out->table_kind, objs, n, cluster_now(rq->c), rv);
+            free(objs);
+        } else {
+            table = table_render(out->table_kind, &body, 1, cluster_now(rq->c), jstr(body, "metadata.resourceVersion"));
+        }
+        body = table;
+    }
+    char *text = body ? cJSON_PrintUnformatted(body) : strdup("{}");
+    cJSON_Delete(table);
+    size_t len = strlen(text);
+    char *withnl = realloc(text, len + 2);
+    withnl[len] = '\n';
+    withnl[len + 1] = 0;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len + 1, withnl, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(resp, "Content-Type", "application/json");
+    return resp;
+}
+
+static enum MHD_Result finish(struct MHD_Connection *conn, http_server *s, http_req *rq, http_resp *out)
+{
+    struct MHD_Response *resp;
+    if (out->stream) {
+        resp = watch_response(out->stream);
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+    } else if (out->raw || out->raw_type) {
+        resp = MHD_create_response_from_buffer(out->raw_len, out->raw ? out->raw : (char *)"",
+                                               out->raw ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(resp, "Content-Type", out->raw_type ? out->raw_type : "application/json");
+    } else {
+        resp = json_response(rq, out);
+    }
+    MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+    if (out->r.retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", out->r.retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
+    if (s->opts.verbose)
+        fprintf(stderr, "%s %s -> %d\n", rq->method, rq->url, out->r.code);
+    enum MHD_Result ret = MHD_queue_response(conn, out->r.code ? out->r.code : 500, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void free_req(http_req *rq)
+{
+    for (int i = 0; i < rq->nseg; i++)
+        free(rq->seg[i]);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *data, size_t *data_size, void **con_cls)
+{
+    (void)version;
+    http_server *s = cls;
+    upload *up = *con_cls;
+    if (!up) {
+        *con_cls = calloc(1, sizeof(upload));
+        return MHD_YES;
+    }
+    if (*data_size) {
+        if (up->len + *data_size > HTTP_MAX_BODY) {
+            up->too_big = true;
+        } else {
+            if (up->len + *data_size + 1 > up->cap) {
+                up->cap = (up->len + *data_size + 1) * 2;
+                up->body = realloc(up->body, up->cap);
+            }
+            memcpy(up->body + up->len, data, *data_size);
+            up->len += *data_size;
+            up->body[up->len] = 0;
+        }
+        *data_size = 0;
+        return MHD_YES;
+    }
+    http_req rq = {0};
+    http_resp out = {0};
+    rq.method = method;
+    rq.url = url;
+    rq.c = s->c;
+    rq.srv = s;
+    rq.conn = conn;
+    rq.host = s->host;
+    rq.body = up->body;
+    rq.body_len = up->len;
+    rq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    rq.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+    split_path(&rq, url);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &rq);
+    if (up->too_big) {
+        api_result_status(&out.r, status_failuref(413, "RequestEntityTooLarge",
+                                                  "Request entity too large: limit is %u", HTTP_MAX_BODY));
+    } else {
+        cluster_lock(s->c);
+        route(&rq, &out);
+        cluster_settle(s->c);
+        cluster_unlock(s->c);
+    }
+    enum MHD_Result ret = finish(conn, s, &rq, &out);
+    api_result_clear(&out.r);
+    free_req(&rq);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    upload *up = *con_cls;
+    if (up) {
+        free(up->body);
+        free(up);
+        *con_cls = NULL;
+    }
+}
+
+static int bind_socket(const char *host, int port, char **err)
+{
+    struct addrinfo hints = {0}, *res = NULL;
+    char ports[16];
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(ports, sizeof ports, "%d", port);
+    int rc = getaddrinfo(host, ports, &hints, &res);
+    if (rc) {
+        if (asprintf(err, "cannot listen on %s:%d: %s", host, port, gai_strerror(rc)) < 0)
+            *err = NULL;
+        return -1;
+    }
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+        if (asprintf(err, "cannot listen on %s:%d: %s", host, port, strerror(errno)) < 0)
+            *err = NULL;
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static int bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static void *tick_thread(void *arg)
+{
+    http_server *s = arg;
+    while (!s->stopping) {
+        watch_tick();
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+http_server *http_start(cluster *c, const http_opts *o, char **err)
+{
+    int fd = bind_socket(o->host, o->port, err);
+    if (fd < 0)
+        return NULL;
+    http_server *s = calloc(1, sizeof *s);
+    s->c = c;
+    s->fd = fd;
+    s->opts = *o;
+    s->port = bound_port(fd);
+    snprintf(s->host, sizeof s->host, strchr(o->host, ':') ? "[%s]:%d" : "%s:%d", o->host, s->port);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_SUSPEND_RESUME |
+                                MHD_USE_TURBO,
+                            0, NULL, NULL, on_request, s,
+                            MHD_OPTION_LISTEN_SOCKET, fd,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 0 ? ncpu : 1),
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)0,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_END);
+    if (!s->d) {
+        if (asprintf(err, "cannot start the HTTP server on %s", s->host) < 0)
+            *err = NULL;
+        close(fd);
+        free(s);
+        return NULL;
+    }
+    watch_init(c);
+    pthread_create(&s->ticker, NULL, tick_thread, s);
+    return s;
+}
+
+int http_port(const http_server *s)
+{
+    return s->port;
+}
+
+void http_stop(http_server *s)
+{
+    if (!s)
+        return;
+    s->stopping = true;
+    pthread_join(s->ticker, NULL);
+    watch_shutdown();
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    MHD_stop_daemon(s->d);
+    watch_free_history();
+    close(s->fd);
+    free(s);
+}

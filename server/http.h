@@ -1,0 +1,72 @@
+/* http: the libmicrohttpd daemon, request parsing (path, query, headers,
+ * body) and response writing. Route tables live in the resource files; this
+ * file only dispatches to them and serialises what they answer. */
+#ifndef EVICTSIM_HTTP_H
+#define EVICTSIM_HTTP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "cluster.h"
+#include "status.h"
+
+#define HTTP_MAX_BODY (3u * 1024 * 1024)
+#define HTTP_MAX_SEGS 12
+#define HTTP_MAX_QUERY 32
+
+typedef struct http_server http_server;
+
+typedef struct {
+    const char *method;
+    const char *url;                 /* path only, not decoded */
+    char *seg[HTTP_MAX_SEGS];        /* decoded path segments */
+    int nseg;
+    const char *qk[HTTP_MAX_QUERY], *qv[HTTP_MAX_QUERY];
+    int nq;
+    const char *content_type;
+    const char *accept;
+    const char *body;
+    size_t body_len;
+    const char *host;                /* "HOST:PORT" as served */
+    cluster *c;
+    http_server *srv;
+    void *conn;                      /* struct MHD_Connection */
+} http_req;
+
+/* What a handler answers: a JSON result, or raw bytes. */
+typedef struct {
+    api_result r;
+    char *raw;                /* when set, sent as is with raw_type */
+    size_t raw_len;
+    const char *raw_type;
+    bool table;               /* render r.body as a Table (GET/LIST of kind) */
+    kind_id table_kind;
+    void *stream;             /* a watch stream (watch.c) */
+} http_resp;
+
+/* A route: method ("*" any), pattern of segments ("api", "v1", "{}" = any
+ * one segment, "**" = any rest), handler. */
+typedef void (*http_handler)(http_req *rq, http_resp *out);
+typedef struct {
+    const char *method;
+    const char *pattern;
+    http_handler fn;
+} http_route;
+
+const char *http_query(const http_req *rq, const char *key);
+
+typedef struct {
+    const char *host;
+    int port;
+    bool verbose;
+    bool quiet;
+} http_opts;
+
+/* Start serving; NULL with *err on failure (e.g. the port is busy). */
+http_server *http_start(cluster *c, const http_opts *o, char **err);
+int http_port(const http_server *s);
+void http_stop(http_server *s);
+
+/* Route tables of the resource files. */
+extern const http_route sim_routes[];
+extern const http_route eviction_routes[];
+extern const http_route resource_routes[];
+#endif

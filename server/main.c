@@ -1,0 +1,267 @@
+/* main: the command line (DESIGN.md "Command line"), start-up, the
+ * real-clock timer thread and clean shutdown. Decides nothing about
+ * Kubernetes semantics. */
+#define _GNU_SOURCE
+#include "http.h"
+#include "manifest.h"
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EVICTSIM_VERSION "0.1.0"
+
+typedef struct {
+    char host[256];
+    int port;
+    const char *port_file;
+    const char *kubeconfig;
+    cluster_opts co;
+    bool start_set;
+    bool verbose, quiet;
+    const char *manifests[256];
+    int nmanifests;
+} options;
+
+static const char usage[] =
+    "usage: evictsim [OPTIONS] [MANIFEST...]\n"
+    "\n"
+    "An in-memory Kubernetes API server that answers evictions as kube-apiserver does.\n"
+    "\n"
+    "  --listen HOST:PORT        address to serve on; port 0 picks a free port (127.0.0.1:8080)\n"
+    "  --port-file PATH          after binding, write the port and a newline\n"
+    "  --kubeconfig PATH         write a kubeconfig for the served address\n"
+    "  --clock real|manual       real: wall clock times --time-scale; manual: /sim/v1/clock/advance\n"
+    "  --time-scale X            speed of the real clock (1)\n"
+    "  --start-time RFC3339      initial virtual time (wall time; 2025-01-01T00:00:00Z when manual)\n"
+    "  --controllers LIST        all, none, or names (disruption, kubelet, scheduler, replicaset,\n"
+    "                            deployment, statefulset, daemonset), each optionally prefixed '-'\n"
+    "  --pdb-sync-delay SECONDS  virtual delay before the disruption controller sees a change (0)\n"
+    "  -v, --verbose             log every request on stderr\n"
+    "  -q, --quiet               print nothing but errors\n"
+    "  --help, --version\n"
+    "\n"
+    "MANIFEST: a YAML or JSON file, a directory of them, or - for stdin.\n";
+
+static void die(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "evictsim: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+static int parse_listen(const char *v, options *o)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v || (size_t)(colon - v) >= sizeof o->host)
+        return -1;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || port < 0 || port > 65535)
+        return -1;
+    size_t n = (size_t)(colon - v);
+    if (v[0] == '[' && v[n - 1] == ']') { /* [::1]:8080 */
+        v++;
+        n -= 2;
+    }
+    memcpy(o->host, v, n);
+    o->host[n] = 0;
+    o->port = (int)port;
+    return 0;
+}
+
+/* --name=value or --name value; returns the value or NULL when it is not this flag. */
+static const char *flag_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n))
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n])
+        return NULL;
+    if (*i + 1 >= argc)
+        die("flag %s needs a value", name);
+    return argv[++*i];
+}
+
+static void parse_args(int argc, char **argv, options *o)
+{
+    const char *v;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            exit(0);
+        } else if (!strcmp(a, "--version")) {
+            printf("evictsim %s (Kubernetes API v1.33)\n", EVICTSIM_VERSION);
+            exit(0);
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose = true;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->quiet = true;
+        } else if ((v = flag_value(argc, argv, &i, "--listen"))) {
+            if (parse_listen(v, o) < 0)
+                die("bad --listen \"%s\": want HOST:PORT", v);
+        } else if ((v = flag_value(argc, argv, &i, "--port-file"))) {
+            o->port_file = v;
+        } else if ((v = flag_value(argc, argv, &i, "--kubeconfig"))) {
+            o->kubeconfig = v;
+        } else if ((v = flag_value(argc, argv, &i, "--clock"))) {
+            if (strcmp(v, "real") && strcmp(v, "manual"))
+                die("bad --clock \"%s\": want real or manual", v);
+            o->co.manual_clock = !strcmp(v, "manual");
+        } else if ((v = flag_value(argc, argv, &i, "--time-scale"))) {
+            char *end;
+            o->co.time_scale = strtod(v, &end);
+            if (*end || end == v || !(o->co.time_scale > 0) || o->co.time_scale > 1e6)
+                die("bad --time-scale \"%s\": want a number > 0", v);
+        } else if ((v = flag_value(argc, argv, &i, "--start-time"))) {
+            if (clock_parse(v, &o->co.start_time) < 0)
+                die("bad --start-time \"%s\": want RFC 3339, e.g. 2025-01-01T00:00:00Z", v);
+            o->start_set = true;
+        } else if ((v = flag_value(argc, argv, &i, "--controllers"))) {
+            char *err = NULL;
+            if (cluster_parse_controllers(v, &o->co.controllers, &err) < 0)
+                die("bad --controllers: %s", err ? err : v);
+        } else if ((v = flag_value(argc, argv, &i, "--pdb-sync-delay"))) {
+            if (clock_parse_duration(v, &o->co.pdb_sync_delay) < 0)
+                die("bad --pdb-sync-delay \"%s\": want seconds", v);
+        } else if (a[0] == '-' && a[1]) {
+            die("unknown flag %s (see --help)", a);
+        } else if (o->nmanifests < 256) {
+            o->manifests[o->nmanifests++] = a;
+        }
+    }
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static int write_kubeconfig(const char *path, const char *host)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             "apiVersion: v1\n"
+             "kind: Config\n"
+             "clusters:\n"
+             "- name: evictsim\n"
+             "  cluster:\n"
+             "    server: http://%s\n"
+             "    insecure-skip-tls-verify: true\n"
+             "users:\n"
+             "- name: evictsim\n"
+             "  user: {}\n"
+             "contexts:\n"
+             "- name: evictsim\n"
+             "  context:\n"
+             "    cluster: evictsim\n"
+             "    user: evictsim\n"
+             "    namespace: default\n"
+             "current-context: evictsim\n",
+             host);
+    return write_file(path, buf);
+}
+
+static volatile bool stopping;
+
+/* Real clock: fire timers as wall time reaches them. */
+static void *timer_thread(void *arg)
+{
+    cluster *c = arg;
+    while (!stopping) {
+        cluster_lock(c);
+        cluster_settle(c);
+        double wait = clock_wall_until_next(c->clk);
+        cluster_unlock(c);
+        if (wait < 0 || wait > 0.02)
+            wait = 0.02;
+        struct timespec ts = {0, (long)(wait * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+static cJSON *load_manifests(const options *o)
+{
+    cJSON *objs = cJSON_CreateArray();
+    for (int i = 0; i < o->nmanifests; i++) {
+        char *err = NULL;
+        if (manifest_load_path(o->manifests[i], objs, &err) < 0)
+            die("%s", err ? err : o->manifests[i]);
+    }
+    return objs;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {.host = "127.0.0.1", .port = 8080};
+    o.co.time_scale = 1;
+    o.co.controllers = CTRL_ALL;
+    parse_args(argc, argv, &o);
+    if (!o.start_set) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        o.co.start_time = o.co.manual_clock ? 1735689600.0 /* 2025-01-01T00:00:00Z */ : (double)ts.tv_sec;
+    }
+    cJSON *objs = load_manifests(&o);
+    cluster *c = cluster_new(&o.co);
+    api_result err = {0};
+    cluster_lock(c);
+    int loaded = cluster_load(c, objs, &err);
+    cluster_unlock(c);
+    cJSON_Delete(objs);
+    if (loaded < 0)
+        die("bad manifest: %s", err.body ? cJSON_GetStringValue(cJSON_GetObjectItem(err.body, "message")) : "?");
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    http_opts ho = {o.host, o.port, o.verbose, o.quiet};
+    char *herr = NULL;
+    http_server *srv = http_start(c, &ho, &herr);
+    if (!srv) {
+        cluster_free(c);
+        die("%s", herr ? herr : "cannot start the server");
+    }
+    char hostport[300];
+    snprintf(hostport, sizeof hostport, strchr(o.host, ':') ? "[%s]:%d" : "%s:%d", o.host, http_port(srv));
+    char portline[16];
+    snprintf(portline, sizeof portline, "%d\n", http_port(srv));
+    if (o.port_file && write_file(o.port_file, portline) < 0)
+        die("cannot write --port-file %s", o.port_file);
+    if (o.kubeconfig && write_kubeconfig(o.kubeconfig, hostport) < 0)
+        die("cannot write --kubeconfig %s", o.kubeconfig);
+    pthread_t timer;
+    bool have_timer = !o.co.manual_clock && pthread_create(&timer, NULL, timer_thread, c) == 0;
+    printf("evictsim: serving on http://%s\n", hostport);
+    fflush(stdout);
+    if (!o.quiet && o.kubeconfig)
+        fprintf(stderr, "evictsim: kubeconfig written to %s (kubectl --kubeconfig %s get pods,pdb,nodes)\n",
+                o.kubeconfig, o.kubeconfig);
+
+    int sig;
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    stopping = true;
+    if (have_timer)
+        pthread_join(timer, NULL);
+    http_stop(srv);
+    cluster_free(c);
+    return 0;
+}

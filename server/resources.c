@@ -1,0 +1,158 @@
+/* resources: the REST routes of every kind (/api/v1/..., /apis/G/V/...):
+ * URL → (verb, kind, namespace, name, subresource), Content-Type → body
+ * type, then model/rest. Must not decide semantics. */
+#include "http.h"
+#include "protobuf.h"
+#include "rest.h"
+#include "table.h"
+#include "watch.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const kind_info *ki;
+    const char *ns;
+    const char *name;
+    const char *sub;
+} res_path;
+
+/* Parse the segments after the group version. 0 ok, -1 not a resource URL. */
+static int parse_path(const http_req *rq, res_path *p)
+{
+    int i;
+    const char *group;
+    memset(p, 0, sizeof *p);
+    if (rq->nseg >= 3 && !strcmp(rq->seg[0], "api") && !strcmp(rq->seg[1], "v1")) {
+        group = "";
+        i = 2;
+    } else if (rq->nseg >= 4 && !strcmp(rq->seg[0], "apis")) {
+        group = rq->seg[1];
+        i = 3;
+    } else {
+        return -1;
+    }
+    int rest = rq->nseg - i;
+    const char *const *s = (const char *const *)rq->seg + i;
+    if (rest >= 3 && !strcmp(s[0], "namespaces")) {
+        p->ns = s[1];
+        p->ki = kind_by_plural(group, s[2]);
+        p->name = rest >= 4 ? s[3] : NULL;
+        p->sub = rest >= 5 ? s[4] : NULL;
+        if (rest > 5 || (p->ki && !p->ki->namespaced))
+            return -1;
+    } else {
+        p->ki = kind_by_plural(group, s[0]);
+        p->name = rest >= 2 ? s[1] : NULL;
+        p->sub = rest >= 3 ? s[2] : NULL;
+        if (rest > 3)
+            return -1;
+    }
+    if (!p->ki || strcmp(p->ki->version, group[0] ? rq->seg[2] : "v1"))
+        return -1;
+    if (p->sub && (strcmp(p->sub, "status") || !p->ki->has_status))
+        return -1;
+    return 0;
+}
+
+static bool media_is(const char *ct, const char *type)
+{
+    size_t n = strlen(type);
+    return ct && !strncasecmp(ct, type, n) && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
+}
+
+static body_type classify(const char *ct)
+{
+    static const struct { const char *type; body_type t; } types[] = {
+        {"application/json", BODY_JSON},
+        {"application/yaml", BODY_YAML},
+        {"application/merge-patch+json", BODY_MERGE_PATCH},
+        {"application/json-patch+json", BODY_JSON_PATCH},
+        {"application/strategic-merge-patch+json", BODY_STRATEGIC_PATCH},
+        {"application/apply-patch+yaml", BODY_APPLY_PATCH},
+        {"application/vnd.kubernetes.protobuf", BODY_PROTOBUF},
+    };
+    if (!ct || !*ct)
+        return BODY_NONE;
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (media_is(ct, types[i].type))
+            return types[i].t;
+    return BODY_OTHER;
+}
+
+static const char body_types[] = "application/json, application/yaml, application/vnd.kubernetes.protobuf";
+
+static bool query_true(const char *v)
+{
+    return v && (!strcmp(v, "true") || !strcmp(v, "1"));
+}
+
+static void handle(http_req *rq, http_resp *out)
+{
+    res_path p;
+    if (parse_path(rq, &p) < 0) {
+        api_result_status(&out->r, status_failure(404, "NotFound", "the server could not find the requested resource"));
+        status_details(out->r.body, NULL, NULL, NULL);
+        return;
+    }
+    rest_req r = {0};
+    r.kind = p.ki->id;
+    r.ns = p.ki->namespaced ? p.ns : NULL;
+    r.name = p.name;
+    r.status = p.sub != NULL;
+    r.body = rq->body;
+    r.body_len = rq->body_len;
+    r.body_type = classify(rq->content_type);
+    r.label_selector = http_query(rq, "labelSelector");
+    r.field_selector = http_query(rq, "fieldSelector");
+    r.dry_run = http_query(rq, "dryRun");
+    r.grace_period = http_query(rq, "gracePeriodSeconds");
+    r.propagation_policy = http_query(rq, "propagationPolicy");
+    r.field_manager = http_query(rq, "fieldManager");
+    r.force = http_query(rq, "force");
+    const char *m = rq->method;
+    bool named = p.name != NULL;
+    if (!strcmp(m, "GET") && query_true(http_query(rq, "watch"))) {
+        watch_start(rq, out, r.kind, r.ns, r.name, r.label_selector, r.field_selector);
+        return;
+    }
+    if (!strcmp(m, "GET"))
+        r.verb = named ? V_GET : V_LIST;
+    else if (!strcmp(m, "POST") && !named && (p.ki->namespaced ? p.ns != NULL : true))
+        r.verb = V_CREATE;
+    else if (!strcmp(m, "PUT") && named)
+        r.verb = V_UPDATE;
+    else if (!strcmp(m, "PATCH") && named)
+        r.verb = V_PATCH;
+    else if (!strcmp(m, "DELETE") && !p.sub)
+        r.verb = named ? V_DELETE : V_DELETECOLLECTION;
+    else {
+        api_result_status(&out->r, status_method_not_allowed());
+        return;
+    }
+    if ((r.verb == V_CREATE || r.verb == V_UPDATE) && r.body_type != BODY_JSON && r.body_type != BODY_YAML &&
+        !(r.body_type == BODY_NONE && rq->body_len == 0)) {
+        api_result_status(&out->r, status_unsupported_media(body_types));
+        return;
+    }
+    cJSON *pb = NULL;
+    if ((r.verb == V_DELETE || r.verb == V_DELETECOLLECTION) && r.body_type == BODY_PROTOBUF && rq->body_len) {
+        pb = protobuf_delete_options((const unsigned char *)rq->body, rq->body_len);
+        r.delete_options = pb;
+        if (!pb) {
+            api_result_status(&out->r, status_bad_request("unable to decode the protobuf DeleteOptions in the request body"));
+            return;
+        }
+    }
+    rest_handle(rq->c, &r, &out->r);
+    cJSON_Delete(pb);
+    if ((r.verb == V_GET || r.verb == V_LIST) && table_requested(rq->accept)) {
+        out->table = true;
+        out->table_kind = r.kind;
+    }
+}
+
+const http_route resource_routes[] = {
+    {"*", "api/v1/**", handle},
+    {"*", "apis/**", handle},
+    {NULL, NULL, NULL},
+};

@@ -1,0 +1,101 @@
+/* sim: the /sim/v1 API (clock, load, reset, snapshot, eviction log).
+ * Parses and answers; the model decides. */
+#include "http.h"
+#include "json.h"
+#include "manifest.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static cJSON *clock_doc(cluster *c)
+{
+    char now[32];
+    clock_format(cluster_now(c), now);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "now", now);
+    cJSON_AddStringToObject(o, "mode", clock_manual(c->clk) ? "manual" : "real");
+    cJSON_AddNumberToObject(o, "scale", clock_scale(c->clk));
+    return o;
+}
+
+static void get_clock(http_req *rq, http_resp *out)
+{
+    api_result_object(&out->r, 200, clock_doc(rq->c));
+}
+
+static void advance(http_req *rq, http_resp *out)
+{
+    cJSON *body = rq->body_len ? cJSON_ParseWithLength(rq->body, rq->body_len) : NULL;
+    cJSON *secs = cJSON_GetObjectItem(body, "seconds");
+    if (!cJSON_IsNumber(secs) || secs->valuedouble < 0 || !isfinite(secs->valuedouble)) {
+        api_result_status(&out->r, status_bad_request(
+            "advance needs a body {\"seconds\":N} with N a number >= 0"));
+    } else if (!clock_manual(rq->c->clk)) {
+        api_result_status(&out->r, status_bad_request(
+            "the clock is real: start evictsim with --clock manual to advance it"));
+    } else {
+        clock_advance(rq->c->clk, secs->valuedouble);
+        api_result_object(&out->r, 200, clock_doc(rq->c));
+    }
+    cJSON_Delete(body);
+}
+
+static void load(http_req *rq, http_resp *out)
+{
+    char *err = NULL;
+    cJSON *objs = manifest_parse(rq->body ? rq->body : "", rq->body_len, "request body", &err);
+    if (!objs) {
+        api_result_status(&out->r, status_bad_request(err ? err : "invalid manifest"));
+        free(err);
+        return;
+    }
+    int n = cluster_load(rq->c, objs, &out->r);
+    cJSON_Delete(objs);
+    if (n < 0)
+        return;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "loaded", n);
+    api_result_object(&out->r, 200, o);
+}
+
+static void reset(http_req *rq, http_resp *out)
+{
+    cluster_reset(rq->c);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", "reset");
+    api_result_object(&out->r, 200, o);
+}
+
+static void snapshot(http_req *rq, http_resp *out)
+{
+    api_result_object(&out->r, 200, cluster_snapshot(rq->c));
+}
+
+static void evictions(http_req *rq, http_resp *out)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "items", cJSON_Duplicate(rq->c->evictions, true));
+    api_result_object(&out->r, 200, o);
+}
+
+static void not_allowed(http_req *rq, http_resp *out)
+{
+    (void)rq;
+    api_result_status(&out->r, status_method_not_allowed());
+}
+
+const http_route sim_routes[] = {
+    {"GET", "sim/v1/clock", get_clock},
+    {"POST", "sim/v1/clock/advance", advance},
+    {"POST", "sim/v1/load", load},
+    {"POST", "sim/v1/reset", reset},
+    {"GET", "sim/v1/snapshot", snapshot},
+    {"GET", "sim/v1/evictions", evictions},
+    {"*", "sim/v1/clock", not_allowed},
+    {"*", "sim/v1/clock/advance", not_allowed},
+    {"*", "sim/v1/load", not_allowed},
+    {"*", "sim/v1/reset", not_allowed},
+    {"*", "sim/v1/snapshot", not_allowed},
+    {"*", "sim/v1/evictions", not_allowed},
+    {NULL, NULL, NULL},
+};

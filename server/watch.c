@@ -1,0 +1,323 @@
+/* watch: watchers, the event history, and the libmicrohttpd content reader
+ * (suspend when idle, resume on an event). Must not change the model. */
+#define _GNU_SOURCE
+#include "watch.h"
+#include "json.h"
+#include "selector.h"
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define HISTORY 20000               /* events kept for resourceVersion */
+#define MAX_BACKLOG (64u << 20)     /* bytes a watcher may lag before it is cut */
+#define BOOKMARK_EVERY 60.0         /* wall seconds */
+
+typedef struct watcher {
+    struct watcher *next;
+    pthread_mutex_t mu;
+    struct MHD_Connection *conn;
+    kind_id kind;
+    char *ns, *name;
+    labelsel *ls;
+    fieldsel *fs;
+    char *buf;                      /* pending bytes */
+    size_t len, cap, sent;
+    bool suspended, closed, bookmarks;
+    double deadline, next_bookmark; /* monotonic seconds */
+    uint64_t last_rv;
+} watcher;
+
+typedef struct {
+    uint64_t rv;
+    store_event ev;
+    kind_id kind;
+    cJSON *doc, *old;
+} hist_entry;
+
+static struct {
+    pthread_mutex_t mu;
+    watcher *list;
+    hist_entry ring[HISTORY];
+    size_t head, count;
+    cluster *c;
+} hub = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static bool matches(const watcher *w, kind_id k, const cJSON *doc)
+{
+    if (!doc || w->kind != k)
+        return false;
+    if (w->ns && strcmp(w->ns, jstr(doc, "metadata.namespace") ? jstr(doc, "metadata.namespace") : ""))
+        return false;
+    if (w->name && strcmp(w->name, jstr(doc, "metadata.name") ? jstr(doc, "metadata.name") : ""))
+        return false;
+    if (w->ls && !labelsel_matches(w->ls, jget(doc, "metadata.labels")))
+        return false;
+    return !w->fs || fieldsel_matches(w->fs, doc);
+}
+
+/* Append one event line (watcher lock held). */
+static void push_line(watcher *w, const char *type, const cJSON *obj)
+{
+    if (w->closed)
+        return;
+    char *o = cJSON_PrintUnformatted(obj);
+    size_t need = strlen(o) + strlen(type) + 32;
+    if (w->len - w->sent + need > MAX_BACKLOG) {
+        w->closed = true; /* too slow: it loses its stream, not the server its time */
+    } else {
+        if (w->sent && w->sent == w->len)
+            w->sent = w->len = 0;
+        if (w->len + need > w->cap) {
+            w->cap = (w->len + need) * 2;
+            w->buf = realloc(w->buf, w->cap);
+        }
+        w->len += sprintf(w->buf + w->len, "{\"type\":\"%s\",\"object\":%s}\n", type, o);
+    }
+    free(o);
+    if (w->suspended) {
+        w->suspended = false;
+        MHD_resume_connection(w->conn);
+    }
+}
+
+/* Deliver a change to one watcher, with selector transitions. */
+static void deliver(watcher *w, store_event ev, kind_id k, const cJSON *doc, const cJSON *old, uint64_t rv)
+{
+    bool now = matches(w, k, doc), before = old && matches(w, k, old);
+    const char *type = NULL;
+    if (ev == STORE_ADDED && now)
+        type = "ADDED";
+    else if (ev == STORE_DELETED && now)
+        type = "DELETED";
+    else if (ev == STORE_MODIFIED)
+        type = now && before ? "MODIFIED" : now ? "ADDED" : before ? "DELETED" : NULL;
+    if (type) {
+        push_line(w, type, doc);
+        w->last_rv = rv;
+    }
+}
+
+static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJSON *old)
+{
+    (void)ctx;
+    pthread_mutex_lock(&hub.mu);
+    hist_entry *h = &hub.ring[(hub.head + hub.count) % HISTORY];
+    if (hub.count == HISTORY) {
+        h = &hub.ring[hub.head];
+        hub.head = (hub.head + 1) % HISTORY;
+        hub.count--;
+    }
+    cJSON_Delete(h->doc);
+    cJSON_Delete(h->old);
+    h->rv = obj->rv;
+    h->ev = ev;
+    h->kind = obj->kind;
+    h->doc = cJSON_Duplicate(obj->doc, true);
+    h->old = old ? cJSON_Duplicate(old, true) : NULL;
+    hub.count++;
+    for (watcher *w = hub.list; w; w = w->next) {
+        pthread_mutex_lock(&w->mu);
+        deliver(w, ev, obj->kind, obj->doc, old, obj->rv);
+        pthread_mutex_unlock(&w->mu);
+    }
+    pthread_mutex_unlock(&hub.mu);
+}
+
+void watch_init(cluster *c)
+{
+    hub.c = c;
+    store_listen(c->st, on_change, NULL);
+}
+
+static void free_watcher(watcher *w)
+{
+    labelsel_free(w->ls);
+    fieldsel_free(w->fs);
+    free(w->ns);
+    free(w->name);
+    free(w->buf);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+}
+
+static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    watcher *w = cls;
+    pthread_mutex_lock(&w->mu);
+    ssize_t n;
+    if (w->len > w->sent) {
+        n = (ssize_t)(w->len - w->sent < max ? w->len - w->sent : max);
+        memcpy(buf, w->buf + w->sent, (size_t)n);
+        w->sent += (size_t)n;
+    } else if (w->closed || mono() >= w->deadline) {
+        n = MHD_CONTENT_READER_END_OF_STREAM;
+    } else {
+        w->suspended = true;
+        MHD_suspend_connection(w->conn);
+        n = 0;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+static void reader_free(void *cls)
+{
+    watcher *w = cls;
+    pthread_mutex_lock(&hub.mu);
+    for (watcher **p = &hub.list; *p; p = &(*p)->next)
+        if (*p == w) {
+            *p = w->next;
+            break;
+        }
+    pthread_mutex_unlock(&hub.mu);
+    free_watcher(w);
+}
+
+struct MHD_Response *watch_response(void *stream)
+{
+    return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, reader, stream, reader_free);
+}
+
+static void expired(watcher *w, uint64_t rv, uint64_t oldest)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "too old resource version: %llu (%llu)", (unsigned long long)rv,
+             (unsigned long long)oldest);
+    cJSON *st = status_failure(410, "Expired", msg);
+    push_line(w, "ERROR", st);
+    cJSON_Delete(st);
+    w->closed = true;
+}
+
+/* Replay: the current state (rv unset or 0) or the history after rv. */
+static void replay(watcher *w, const char *rvs)
+{
+    cluster *c = hub.c;
+    if (!rvs || !*rvs || !strcmp(rvs, "0")) {
+        size_t n;
+        store_obj **objs = store_list(c->st, w->kind, w->ns, &n);
+        for (size_t i = 0; i < n; i++)
+            if (matches(w, w->kind, objs[i]->doc))
+                push_line(w, "ADDED", objs[i]->doc);
+        free(objs);
+        w->last_rv = store_rv(c->st);
+        return;
+    }
+    uint64_t rv = strtoull(rvs, NULL, 10);
+    uint64_t oldest = hub.count ? hub.ring[hub.head].rv : store_rv(c->st) + 1;
+    if (rv + 1 < oldest && rv < store_rv(c->st)) {
+        expired(w, rv, oldest - 1);
+        return;
+    }
+    for (size_t i = 0; i < hub.count; i++) {
+        hist_entry *h = &hub.ring[(hub.head + i) % HISTORY];
+        if (h->rv > rv)
+            deliver(w, h->ev, h->kind, h->doc, h->old, h->rv);
+    }
+    w->last_rv = rv > store_rv(c->st) ? rv : store_rv(c->st);
+}
+
+void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const char *name,
+                 const char *label_selector, const char *field_selector)
+{
+    watcher *w = calloc(1, sizeof *w);
+    char *err = NULL;
+    pthread_mutex_init(&w->mu, NULL);
+    w->kind = k;
+    w->conn = rq->conn;
+    w->ns = ns ? strdup(ns) : NULL;
+    w->name = name ? strdup(name) : NULL;
+    if ((label_selector && !(w->ls = labelsel_parse(label_selector, &err))) ||
+        (field_selector && !(w->fs = fieldsel_parse(field_selector, kind_get(k)->plural, &err)))) {
+        api_result_status(&out->r, status_bad_request(err ? err : "invalid selector"));
+        free(err);
+        free_watcher(w);
+        return;
+    }
+    const char *ts = http_query(rq, "timeoutSeconds");
+    double timeout = ts ? strtod(ts, NULL) : 0;
+    if (!(timeout > 0))
+        timeout = 1800;
+    w->deadline = mono() + timeout;
+    const char *bm = http_query(rq, "allowWatchBookmarks");
+    w->bookmarks = bm && (!strcmp(bm, "true") || !strcmp(bm, "1"));
+    w->next_bookmark = mono() + BOOKMARK_EVERY;
+    pthread_mutex_lock(&hub.mu);
+    replay(w, http_query(rq, "resourceVersion"));
+    w->next = hub.list;
+    hub.list = w;
+    pthread_mutex_unlock(&hub.mu);
+    out->stream = w;
+    out->r.code = 200;
+}
+
+/* Called with the hub lock held and the watcher's lock taken. */
+static void bookmark(watcher *w)
+{
+    const kind_info *ki = kind_get(w->kind);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "kind", ki->kind);
+    cJSON_AddStringToObject(o, "apiVersion", ki->api_version);
+    char rv[32];
+    snprintf(rv, sizeof rv, "%llu", (unsigned long long)w->last_rv);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "metadata"), "resourceVersion", rv);
+    push_line(w, "BOOKMARK", o);
+    cJSON_Delete(o);
+}
+
+void watch_tick(void)
+{
+    double now = mono();
+    pthread_mutex_lock(&hub.mu);
+    for (watcher *w = hub.list; w; w = w->next) {
+        pthread_mutex_lock(&w->mu);
+        if (w->bookmarks && now >= w->next_bookmark) {
+            w->next_bookmark = now + BOOKMARK_EVERY;
+            bookmark(w);
+        }
+        if ((w->closed || now >= w->deadline) && w->suspended) {
+            w->suspended = false;
+            MHD_resume_connection(w->conn);
+        }
+        pthread_mutex_unlock(&w->mu);
+    }
+    pthread_mutex_unlock(&hub.mu);
+}
+
+void watch_shutdown(void)
+{
+    pthread_mutex_lock(&hub.mu);
+    for (watcher *w = hub.list; w; w = w->next) {
+        pthread_mutex_lock(&w->mu);
+        w->closed = true;
+        if (w->suspended) {
+            w->suspended = false;
+            MHD_resume_connection(w->conn);
+        }
+        pthread_mutex_unlock(&w->mu);
+    }
+    pthread_mutex_unlock(&hub.mu);
+}
+
+void watch_free_history(void)
+{
+    pthread_mutex_lock(&hub.mu);
+    for (size_t i = 0; i < HISTORY; i++) {
+        cJSON_Delete(hub.ring[i].doc);
+        cJSON_Delete(hub.ring[i].old);
+        hub.ring[i].doc = hub.ring[i].old = NULL;
+    }
+    hub.count = 0;
+    pthread_mutex_unlock(&hub.mu);
+}
