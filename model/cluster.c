@@ -147,39 +147,23 @@ void *cluster_controller(cluster *c, const char *name)
     return NULL;
 }
 
-/* Check one document of a load; fills kind. Returns a Status or NULL. */
-static cJSON *load_check(const cJSON *doc, int index, kind_id *kind)
+/* Prepare one document of a load (defaults, namespace, server metadata) into
+ * *out and validate it. Returns a Status or NULL. */
+static cJSON *load_prepare(cluster *c, const cJSON *src, int index, kind_id *kind, cJSON **out)
 {
-    const char *av = jstr(doc, "apiVersion"), *k = jstr(doc, "kind");
+    const char *av = jstr(src, "apiVersion"), *k = jstr(src, "kind");
     const kind_info *ki = kind_by_kind(av, k);
+    *out = NULL;
     if (!ki)
         return status_failuref(400, "BadRequest", "object %d: no kind \"%s\" is registered for version \"%s\"",
                                index + 1, k ? k : "", av ? av : "");
     *kind = ki->id;
-    const char *name = jstr(doc, "metadata.name");
-    cJSON *causes = cJSON_CreateArray();
-    if (!name || !*name)
-        cause_required(causes, "metadata.name", "name or generateName is required");
-    else
-        validate_object(ki->id, doc, NULL, causes);
-    if (cJSON_GetArraySize(causes))
-        return status_invalid(ki->kind, ki->group, name ? name : "", causes);
-    cJSON_Delete(causes);
-    return NULL;
-}
-
-static void load_one(cluster *c, kind_id k, const cJSON *src)
-{
     cJSON *doc = cJSON_Duplicate(src, true);
     cJSON *md = jobj(doc, "metadata");
-    const kind_info *ki = kind_get(k);
     if (ki->namespaced && !jstr(md, "namespace"))
         jset_str(md, "namespace", "default");
     if (!ki->namespaced)
         jdel(md, "namespace");
-    const char *ns = ki->namespaced ? jstr(md, "namespace") : NULL;
-    if (ns && !store_get(c->st, K_NAMESPACE, NULL, ns))
-        add_namespace(c, ns);
     if (!jstr(md, "uid")) {
         char uid[40];
         meta_uuid(uid);
@@ -187,10 +171,31 @@ static void load_one(cluster *c, kind_id k, const cJSON *src)
     }
     if (!jstr(md, "creationTimestamp"))
         meta_set_time(md, "creationTimestamp", cluster_now(c));
-    if (meta_has_generation(k) && !cJSON_IsNumber(jget(md, "generation")))
+    if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
         jset_num(md, "generation", 1);
-    defaults_apply(k, doc);
-    store_obj *old = store_get(c->st, k, ns, jstr(md, "name"));
+    defaults_apply(ki->id, doc);
+    const char *name = jstr(md, "name");
+    cJSON *causes = cJSON_CreateArray();
+    if (!name || !*name)
+        cause_required(causes, "metadata.name", "name or generateName is required");
+    else
+        validate_object(ki->id, doc, NULL, causes);
+    if (cJSON_GetArraySize(causes)) {
+        cJSON *st = status_invalid(ki->kind, ki->group, name ? name : "", causes);
+        cJSON_Delete(doc);
+        return st;
+    }
+    cJSON_Delete(causes);
+    *out = doc;
+    return NULL;
+}
+
+static void load_one(cluster *c, kind_id k, cJSON *doc)
+{
+    const char *ns = kind_get(k)->namespaced ? jstr(doc, "metadata.namespace") : NULL;
+    if (ns && !store_get(c->st, K_NAMESPACE, NULL, ns))
+        add_namespace(c, ns);
+    store_obj *old = store_get(c->st, k, ns, jstr(doc, "metadata.name"));
     if (old)
         store_replace(c->st, old, doc);
     else
@@ -201,10 +206,14 @@ int cluster_load(cluster *c, const cJSON *objs, api_result *err)
 {
     int n = cJSON_GetArraySize(objs);
     kind_id *kinds = calloc(n ? n : 1, sizeof *kinds);
+    cJSON **docs = calloc(n ? n : 1, sizeof *docs);
     for (int i = 0; i < n; i++) {
-        cJSON *st = load_check(cJSON_GetArrayItem(objs, i), i, &kinds[i]);
+        cJSON *st = load_prepare(c, cJSON_GetArrayItem(objs, i), i, &kinds[i], &docs[i]);
         if (st) {
+            for (int j = 0; j < i; j++)
+                cJSON_Delete(docs[j]);
             free(kinds);
+            free(docs);
             api_result_status(err, st);
             return -1;
         }
@@ -213,8 +222,9 @@ int cluster_load(cluster *c, const cJSON *objs, api_result *err)
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < n; i++)
             if ((kinds[i] == K_NAMESPACE) == (pass == 0))
-                load_one(c, kinds[i], cJSON_GetArrayItem(objs, i));
+                load_one(c, kinds[i], docs[i]);
     free(kinds);
+    free(docs);
     cluster_settle(c);
     return n;
 }

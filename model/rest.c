@@ -506,7 +506,7 @@ static void do_patch(cluster *c, const rest_req *rq, bool dry, api_result *out)
     int code = fn(o->doc, patch, &patched, &err);
     cJSON_Delete(patch);
     if (code) {
-        const char *reason = code == 422 ? "Invalid" : code == 409 ? "Conflict" : code == 500 ? "InternalError" : "BadRequest";
+        const char *reason = code == 422 ? "Invalid" : code == 409 ? "Conflict" : code == 500 ? "" : "BadRequest";
         api_result_status(out, status_failure(code, reason, err ? err : "invalid patch"));
         free(err);
         return;
