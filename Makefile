@@ -36,7 +36,7 @@ $(BUILD)/%.o: %.c $(HDRS) | deps
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 evictsim: $(BUILD)/evictsim
-	@if [ "$(BUILD)" = build ]; then cp $< $@; fi
+	@if [ "$(BUILD)" = build ]; then cp $< $@.tmp && mv -f $@.tmp $@; fi
 
 $(BUILD)/evictsim: $(LIB_OBJ) $(BUILD)/server/main.o
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)

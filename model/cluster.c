@@ -16,9 +16,21 @@ static const char *const system_namespaces[] = {"default", "kube-system", "kube-
 
 /* Controllers, in the order they attach. Each module defines its ops. */
 extern const controller_ops kubelet_controller;
+extern const controller_ops scheduler_controller;
+extern const controller_ops replicaset_controller;
+extern const controller_ops deployment_controller;
+extern const controller_ops statefulset_controller;
+extern const controller_ops daemonset_controller;
+extern const controller_ops gc_controller;
 extern const controller_ops disruption_controller;
 static const controller_ops *const registry[] = {
     &kubelet_controller,
+    &scheduler_controller,
+    &replicaset_controller,
+    &deployment_controller,
+    &statefulset_controller,
+    &daemonset_controller,
+    &gc_controller,
     &disruption_controller,
     NULL,
 };
@@ -103,6 +115,7 @@ cluster *cluster_new(const cluster_opts *o)
     c->st = store_new();
     c->clk = clock_new(o->manual_clock, o->start_time, o->time_scale);
     c->evictions = cJSON_CreateArray();
+    c->faults = faults_new();
     add_system_namespaces(c);
     for (int i = 0; registry[i] && c->nctrl < MAX_CONTROLLERS; i++) {
         if (registry[i]->flag && !(o->controllers & registry[i]->flag))
@@ -123,6 +136,7 @@ void cluster_free(cluster *c)
     store_free(c->st);
     clock_free(c->clk);
     cJSON_Delete(c->evictions);
+    faults_free(c->faults);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }

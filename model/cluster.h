@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include "clock.h"
+#include "faults.h"
 #include "status.h"
 #include "store.h"
 
@@ -47,6 +48,7 @@ struct cluster {
     sim_clock *clk;
     cluster_opts opts;
     cJSON *evictions; /* the eviction log: array of entries, oldest first */
+    faults *faults;   /* fault-injection rules */
     struct { const controller_ops *ops; void *state; } ctrl[MAX_CONTROLLERS];
     int nctrl;
 };

@@ -1068,6 +1068,24 @@ static size_t fs_utf8_len(unsigned char c)
     return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
 }
 
+/* Append the character at s as Go's range over a string yields it: a whole
+ * UTF-8 sequence, or U+FFFD for an invalid or truncated one (never reading
+ * past the terminating NUL). */
+static void fs_put_rune(selsb *e, const char *s)
+{
+    size_t n = fs_utf8_len((unsigned char)s[0]);
+    for (size_t k = 1; k < n; k++)
+        if (((unsigned char)s[k] & 0xc0) != 0x80) {
+            selsb_puts(e, "\xef\xbf\xbd");
+            return;
+        }
+    if (n == 1 && (unsigned char)s[0] >= 0x80) {
+        selsb_puts(e, "\xef\xbf\xbd");
+        return;
+    }
+    selsb_putn(e, s, n);
+}
+
 /* UnescapeValue; NULL on error with *err set. */
 static char *fs_unescape(const char *s, char **err)
 {
@@ -1083,7 +1101,7 @@ static char *fs_unescape(const char *s, char **err)
             selsb e = {0};
             selsb_puts(&e, "invalid field selector: invalid escape sequence: \\");
             if (n)
-                selsb_putn(&e, s + i + 1, fs_utf8_len((unsigned char)n));
+                fs_put_rune(&e, s + i + 1);
             *err = selsb_take(&e);
             free(b.p);
             return NULL;

@@ -34,9 +34,71 @@ typedef struct {
     char *body;
     size_t len, cap;
     bool too_big;
+    bool delayed;      /* a delay fault already applied: run it now */
+    api_result *pending; /* a fault's answer, sent after its delay */
 } upload;
 
-static const http_route *const tables[] = {sim_routes, eviction_routes, resource_routes, NULL};
+/* Connections suspended by a delay fault, resumed by the ticker. */
+typedef struct delayed_conn {
+    struct delayed_conn *next;
+    struct MHD_Connection *conn;
+    double at;
+} delayed_conn;
+static pthread_mutex_t delayed_mu = PTHREAD_MUTEX_INITIALIZER;
+static delayed_conn *delayed_list;
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void delay_connection(struct MHD_Connection *conn, double secs)
+{
+    delayed_conn *d = calloc(1, sizeof *d);
+    d->conn = conn;
+    d->at = mono_now() + secs;
+    pthread_mutex_lock(&delayed_mu);
+    MHD_suspend_connection(conn);
+    d->next = delayed_list;
+    delayed_list = d;
+    pthread_mutex_unlock(&delayed_mu);
+}
+
+/* Resume delayed connections that are due (all of them when `all`). */
+static void resume_delayed(bool all)
+{
+    double now = mono_now();
+    pthread_mutex_lock(&delayed_mu);
+    for (delayed_conn **p = &delayed_list; *p;) {
+        delayed_conn *d = *p;
+        if (all || now >= d->at) {
+            *p = d->next;
+            MHD_resume_connection(d->conn);
+            free(d);
+        } else {
+            p = &d->next;
+        }
+    }
+    pthread_mutex_unlock(&delayed_mu);
+}
+
+/* Fault injection: true when a rule applies. A Status to answer with is
+ * put in out; *delay is how long to hold the request first. */
+static bool apply_faults(http_req *rq, http_resp *out, double *delay)
+{
+    fault_attrs a;
+    cJSON *st = NULL;
+    *delay = 0;
+    if (!faults_attrs(rq, &a) || !faults_match(rq->c->faults, &a, &st, delay))
+        return false;
+    if (st)
+        api_result_status(&out->r, st);
+    return true;
+}
+
+static const http_route *const tables[] = {sim_routes, faults_routes, eviction_routes, resource_routes, NULL};
 
 const char *http_query(const http_req *rq, const char *key)
 {
@@ -227,11 +289,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (up->too_big) {
         api_result_status(&out.r, status_failuref(413, "RequestEntityTooLarge",
                                                   "Request entity too large: limit is %u", HTTP_MAX_BODY));
+    } else if (up->pending) {
+        out.r = *up->pending;
+        free(up->pending);
+        up->pending = NULL;
     } else {
+        double delay = 0;
         cluster_lock(s->c);
-        route(&rq, &out);
+        bool faulted = !up->delayed && apply_faults(&rq, &out, &delay);
+        if (!faulted || (!out.r.body && delay <= 0))
+            route(&rq, &out);
         cluster_settle(s->c);
         cluster_unlock(s->c);
+        if (faulted && delay > 0) {
+            /* hold the request: answer the fault (or run it) when resumed */
+            up->delayed = true;
+            if (out.r.body) {
+                up->pending = malloc(sizeof *up->pending);
+                *up->pending = out.r;
+            }
+            free_req(&rq);
+            delay_connection(conn, delay);
+            return MHD_YES;
+        }
     }
     enum MHD_Result ret = finish(conn, s, &rq, &out);
     api_result_clear(&out.r);
@@ -246,6 +326,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     upload *up = *con_cls;
     if (up) {
+        if (up->pending)
+            api_result_clear(up->pending);
+        free(up->pending);
         free(up->body);
         free(up);
         *con_cls = NULL;
@@ -297,7 +380,8 @@ static void *tick_thread(void *arg)
     http_server *s = arg;
     while (!s->stopping) {
         watch_tick();
-        struct timespec ts = {0, 100 * 1000 * 1000};
+        resume_delayed(false);
+        struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     return NULL;
@@ -350,6 +434,7 @@ void http_stop(http_server *s)
     s->stopping = true;
     pthread_join(s->ticker, NULL);
     watch_shutdown();
+    resume_delayed(true);
     struct timespec ts = {0, 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
     MHD_stop_daemon(s->d);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cluster.h"
+#include "faults.h"
 #include "status.h"
 
 #define HTTP_MAX_BODY (3u * 1024 * 1024)
@@ -52,6 +53,8 @@ typedef struct {
 } http_route;
 
 const char *http_query(const http_req *rq, const char *key);
+/* The fault_attrs of a resource request (server/faults.c); false otherwise. */
+bool faults_attrs(const http_req *rq, fault_attrs *a);
 
 typedef struct {
     const char *host;
@@ -69,4 +72,5 @@ void http_stop(http_server *s);
 extern const http_route sim_routes[];
 extern const http_route eviction_routes[];
 extern const http_route resource_routes[];
+extern const http_route faults_routes[];
 #endif

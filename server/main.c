@@ -20,6 +20,7 @@ typedef struct {
     int port;
     const char *port_file;
     const char *kubeconfig;
+    const char *faults_file;
     cluster_opts co;
     bool start_set;
     bool verbose, quiet;
@@ -41,6 +42,7 @@ static const char usage[] =
     "  --controllers LIST        all, none, or names (disruption, kubelet, scheduler, replicaset,\n"
     "                            deployment, statefulset, daemonset), each optionally prefixed '-'\n"
     "  --pdb-sync-delay SECONDS  virtual delay before the disruption controller sees a change (0)\n"
+    "  --faults FILE             fault-injection rules (YAML or JSON list), as POST /sim/v1/faults takes\n"
     "  -v, --verbose             log every request on stderr\n"
     "  -q, --quiet               print nothing but errors\n"
     "  --help, --version\n"
@@ -132,6 +134,8 @@ static void parse_args(int argc, char **argv, options *o)
         } else if ((v = flag_value(argc, argv, &i, "--pdb-sync-delay"))) {
             if (clock_parse_duration(v, &o->co.pdb_sync_delay) < 0)
                 die("bad --pdb-sync-delay \"%s\": want seconds", v);
+        } else if ((v = flag_value(argc, argv, &i, "--faults"))) {
+            o->faults_file = v;
         } else if (a[0] == '-' && a[1]) {
             die("unknown flag %s (see --help)", a);
         } else if (o->nmanifests < 256) {
@@ -204,6 +208,28 @@ static cJSON *load_manifests(const options *o)
     return objs;
 }
 
+static void load_faults(cluster *c, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot read --faults %s", path);
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    char buf[65536];
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (len + n + 1 > cap)
+            text = realloc(text, cap = (len + n + 1) * 2);
+        memcpy(text + len, buf, n);
+        len += n;
+    }
+    fclose(f);
+    char *err = NULL;
+    int rc = faults_load(c->faults, text ? text : "", len, path, &err);
+    free(text);
+    if (rc < 0)
+        die("bad --faults: %s", err ? err : path);
+}
+
 int main(int argc, char **argv)
 {
     options o = {.host = "127.0.0.1", .port = 8080};
@@ -224,6 +250,9 @@ int main(int argc, char **argv)
     cJSON_Delete(objs);
     if (loaded < 0)
         die("bad manifest: %s", err.body ? cJSON_GetStringValue(cJSON_GetObjectItem(err.body, "message")) : "?");
+
+    if (o.faults_file)
+        load_faults(c, o.faults_file);
 
     sigset_t sigs;
     sigemptyset(&sigs);

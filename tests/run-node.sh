@@ -3,7 +3,7 @@
 # Usage: tests/run-node.sh DIR   (EVICTSIM=path/to/binary)
 set -u
 dir=$1
-files=$(find "$dir" -name '*.test.mjs' | sort)
+files=$(find "$dir" -name node_modules -prune -o -name '*.test.mjs' -print | sort)
 if [ -z "$files" ]; then echo "0 passed, 0 failed"; exit 0; fi
 log=$(mktemp)
 node --test --test-concurrency=1 --test-reporter=spec $files 2>&1 | tee "$log"

@@ -40,7 +40,7 @@ for (const k of kubectls) {
     const all = kc('get', 'pods', '-A', '-o', 'wide');
     assert.equal(all.code, 0, all.stderr);
     assert.match(all.stdout, /NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES/);
-    assert.match(all.stdout, /kube-system\s+log-agent-7xk2d\s+1\/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+node-1\s+<none>\s+<none>/);
+    assert.match(all.stdout, /kube-system\s+log-agent-[a-z0-9]{5}\s+1\/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+node-1\s+<none>\s+<none>/);
     const one = kc('get', 'pod', 'debug');
     assert.equal(one.code, 0, one.stderr);
     assert.match(one.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\ndebug\s+1\/1\s+Running\s+0\s+/);

@@ -20,7 +20,10 @@ export async function start({ args = [], manifests = [], clock = 'manual' } = {}
   let out = '', err = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { err += d; });
-  const exited = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  const exited = new Promise((res) => {
+    proc.on('exit', (code, signal) => res({ code, signal }));
+    proc.on('error', (e) => { err += String(e); res({ code: -1, signal: null }); });
+  });
   await new Promise((res, rej) => {
     const t = setInterval(() => {
       if (out.includes('serving on')) { clearInterval(t); res(); }

@@ -1,0 +1,739 @@
+/* eviction: the Eviction subresource, step for step as kube-apiserver 1.33's
+ * pkg/registry/core/pod/storage/eviction.go plus the generic create handler
+ * around it (see shared/reference/eviction-semantics.md), and the eviction
+ * log with its explanations. Runs under the model lock from start to end, so
+ * a budget can never be overspent and our own PDB write never conflicts.
+ * Must not parse HTTP; writes only through rest_write/rest_delete_object. */
+#define _GNU_SOURCE
+#include "eviction.h"
+#include "json.h"
+#include "meta.h"
+#include "rest.h"
+#include "selector.h"
+#include "validate.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVICT_SCHEME "pkg/api/legacyscheme/scheme.go:30"
+#define EVICT_RETRY_AFTER 10
+
+static const char msg_budget[] = "Cannot evict pod as it would violate the pod's disruption budget.";
+
+typedef struct {
+    cluster *c;
+    const evict_req *rq;
+    double now;
+    cJSON *body;       /* the decoded Eviction (owned) */
+    const char *other; /* Go type of a policy object that is not an Eviction */
+    cJSON *opts;       /* `orig`: the merged DeleteOptions (owned) */
+    bool dry;
+    bool user_rv;      /* orig.preconditions.resourceVersion was given */
+    const char *pdb;   /* the PDB that decided (borrowed from the request's life) */
+    char pdb_buf[256];
+    char expl[2048];
+} evict_ctx;
+
+/* ---- explanation ------------------------------------------------------- */
+
+static void ex_add(evict_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ex_add(evict_ctx *x, const char *fmt, ...)
+{
+    size_t len = strlen(x->expl);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->expl + len, sizeof x->expl - len, fmt, ap);
+    va_end(ap);
+}
+
+static const char *body_str(const api_result *r, const char *key)
+{
+    const char *s = jstr(r->body, key);
+    return s ? s : "";
+}
+
+void evict_log(cluster *c, const char *ns, const char *pod, bool dry, const api_result *r,
+               const char *pdb, const char *explanation)
+{
+    char now[32];
+    clock_format(cluster_now(c), now);
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "time", now);
+    cJSON_AddStringToObject(e, "namespace", ns ? ns : "");
+    cJSON_AddStringToObject(e, "pod", pod ? pod : "");
+    cJSON_AddBoolToObject(e, "dryRun", dry);
+    cJSON_AddNumberToObject(e, "code", r->code);
+    cJSON_AddStringToObject(e, "reason", body_str(r, "reason"));
+    cJSON_AddStringToObject(e, "message", body_str(r, "message"));
+    if (pdb)
+        cJSON_AddStringToObject(e, "pdb", pdb);
+    else
+        cJSON_AddNullToObject(e, "pdb");
+    cJSON_AddStringToObject(e, "explanation", explanation ? explanation : "");
+    cJSON_AddItemToArray(c->evictions, e);
+    while (cJSON_GetArraySize(c->evictions) > EVICT_LOG_MAX)
+        cJSON_DeleteItemFromArray(c->evictions, 0);
+}
+
+/* ---- Status bodies ----------------------------------------------------- */
+
+static cJSON *too_many_requests(int retry_after, const char *cause_fmt, const char *pdb, long a, long b)
+{
+    char cause[512];
+    snprintf(cause, sizeof cause, cause_fmt, pdb, a, b);
+    cJSON *st = status_failure(429, "TooManyRequests", msg_budget);
+    status_details(st, NULL, NULL, NULL);
+    status_add_cause(st, "DisruptionBudget", cause, NULL);
+    status_set_retry_after(st, retry_after);
+    return st;
+}
+
+/* createTooManyRequestsError: "still being processed", Retry-After 10. */
+static cJSON *gen_429(const char *pdb)
+{
+    return too_many_requests(EVICT_RETRY_AFTER, "The disruption budget %s is still being processed by the server.",
+                             pdb, 0, 0);
+}
+
+static cJSON *pdb_forbidden(const char *pdb, const char *why)
+{
+    cJSON *st = status_failuref(403, "Forbidden", "poddisruptionbudget.policy \"%s\" is forbidden: %s", pdb, why);
+    status_details(st, pdb, "policy", "poddisruptionbudget");
+    return st;
+}
+
+static cJSON *pod_conflict(const char *name, const char *fmt, const char *want, const char *have)
+{
+    char why[1024];
+    snprintf(why, sizeof why, fmt, want, have);
+    cJSON *st = status_failuref(409, "Conflict", "Operation cannot be fulfilled on Pod \"%s\": %s", name, why);
+    status_details(st, name, NULL, "Pod");
+    return st;
+}
+
+static bool is_conflict(const api_result *r)
+{
+    return r->code == 409 && !strcmp(body_str(r, "reason"), "Conflict");
+}
+
+/* ---- decoding the Eviction body ---------------------------------------- */
+
+static const char *json_type(const cJSON *v)
+{
+    if (cJSON_IsString(v))
+        return "string";
+    if (cJSON_IsNumber(v))
+        return "number";
+    if (cJSON_IsBool(v))
+        return "bool";
+    if (cJSON_IsArray(v))
+        return "array";
+    return "object";
+}
+
+typedef struct {
+    const char *path;   /* dotted path in the Eviction */
+    int type;           /* cJSON type bit */
+    const char *go;     /* Go type in the decoder's message */
+} field_type;
+
+static const field_type eviction_fields[] = {
+    {"metadata", cJSON_Object, "v1.ObjectMeta"},
+    {"metadata.name", cJSON_String, "string"},
+    {"metadata.namespace", cJSON_String, "string"},
+    {"deleteOptions", cJSON_Object, "v1.DeleteOptions"},
+    {"deleteOptions.gracePeriodSeconds", cJSON_Number, "int64"},
+    {"deleteOptions.preconditions", cJSON_Object, "v1.Preconditions"},
+    {"deleteOptions.preconditions.uid", cJSON_String, "types.UID"},
+    {"deleteOptions.preconditions.resourceVersion", cJSON_String, "string"},
+    {"deleteOptions.orphanDependents", cJSON_True | cJSON_False, "bool"},
+    {"deleteOptions.propagationPolicy", cJSON_String, "v1.DeletionPropagation"},
+    {"deleteOptions.dryRun", cJSON_Array, "[]string"},
+    {"deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential", cJSON_True | cJSON_False, "bool"},
+    {NULL, 0, NULL},
+};
+
+static cJSON *decode_error(const char *version, const char *detail)
+{
+    return status_failuref(400, "BadRequest", "Eviction in version \"%s\" cannot be handled as a Eviction: %s",
+                           version, detail);
+}
+
+static cJSON *type_error(const char *version, const cJSON *v, const char *path, const char *go)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, "json: cannot unmarshal %s into Go struct field Eviction.%s of type %s",
+             json_type(v), path, go);
+    return decode_error(version, msg);
+}
+
+/* The Go decoder's type errors for the fields the handler reads. */
+static cJSON *check_field_types(const cJSON *body, const char *version)
+{
+    for (const field_type *f = eviction_fields; f->path; f++) {
+        const cJSON *v = jget(body, f->path);
+        if (v && !cJSON_IsNull(v) && !(v->type & f->type))
+            return type_error(version, v, f->path, f->go);
+    }
+    const cJSON *d;
+    cJSON_ArrayForEach(d, jget(body, "deleteOptions.dryRun"))
+        if (!cJSON_IsString(d) && !cJSON_IsNull(d)) /* null decodes to "" */
+            return type_error(version, d, "deleteOptions.dryRun", "string");
+    return NULL;
+}
+
+/* apiVersion/kind as the decoder sees them (missing parts default to
+ * policy/v1 Eviction). Sets x->other for a policy object of another kind. */
+static cJSON *check_gvk(evict_ctx *x, char *version, size_t vlen)
+{
+    const char *av = jstr(x->body, "apiVersion"), *kind = jstr(x->body, "kind");
+    if (!av || !*av)
+        av = "policy/v1";
+    if (!kind || !*kind)
+        kind = "Eviction";
+    const char *slash = strchr(av, '/');
+    snprintf(version, vlen, "%s", slash ? slash + 1 : av);
+    bool policy = !strcmp(av, "policy/v1") || !strcmp(av, "policy/v1beta1");
+    if (policy && !strcmp(kind, "Eviction"))
+        return NULL;
+    if (policy && !strcmp(kind, "PodDisruptionBudget")) {
+        x->other = "*policy.PodDisruptionBudget";
+        return NULL;
+    }
+    if (!policy && kind_by_kind(av, kind))
+        return status_failuref(400, "BadRequest",
+                               "the API version in the data (%s) does not match the expected API version (policy/v1)", av);
+    return status_failuref(400, "BadRequest",
+                           "%s in version \"%s\" cannot be handled as a Eviction: no kind \"%s\" is registered for version \"%s\" in scheme \"%s\"",
+                           kind, version, kind, av, EVICT_SCHEME);
+}
+
+/* Decode (400s); fills x->body. */
+static cJSON *evict_decode(evict_ctx *x)
+{
+    cJSON *st = NULL;
+    x->body = rest_decode_body(x->rq->body_type, x->rq->body, x->rq->body_len, &st);
+    if (!x->body)
+        return st;
+    if (!cJSON_IsObject(x->body))
+        return status_failuref(400, "BadRequest", "couldn't get version/kind; json parse error: json: cannot "
+                               "unmarshal %s into Go value of type struct { APIVersion string "
+                               "\"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }",
+                               cJSON_IsNull(x->body) ? "null" : json_type(x->body));
+    const cJSON *av = jget(x->body, "apiVersion"), *k = jget(x->body, "kind");
+    if ((av && !cJSON_IsNull(av) && !cJSON_IsString(av)) || (k && !cJSON_IsNull(k) && !cJSON_IsString(k)))
+        return status_bad_request("couldn't get version/kind; json parse error: apiVersion and kind must be strings");
+    char version[64];
+    if ((st = check_gvk(x, version, sizeof version)))
+        return st;
+    return x->other ? NULL : check_field_types(x->body, version);
+}
+
+/* create.go EnsureObjectNamespaceMatchesRequestNamespace. */
+static cJSON *check_namespace(evict_ctx *x)
+{
+    const char *ns = jstr(x->body, "metadata.namespace");
+    if (ns && *ns && strcmp(ns, x->rq->ns))
+        return status_bad_request("the namespace of the provided object does not match the namespace sent on the request");
+    return NULL;
+}
+
+/* ---- Create: basic checks and the dry-run merge ------------------------- */
+
+static cJSON *check_ignore_store_read(evict_ctx *x)
+{
+    if (!cJSON_IsTrue(jget(x->body, "deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential")))
+        return NULL;
+    cJSON *causes = cJSON_CreateArray();
+    cause_invalid(causes, "deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential", "true",
+                  "can not be set for pod eviction, try after removing the option");
+    return status_invalid("Eviction", "policy", x->rq->name, causes);
+}
+
+/* Go's %v of a []string: [a b]. */
+static void go_slice(const cJSON *arr, char *buf, size_t n)
+{
+    size_t len = snprintf(buf, n, "[");
+    const cJSON *d;
+    cJSON_ArrayForEach(d, arr) {
+        if (len < n)
+            len += snprintf(buf + len, n - len, "%s%s", d != arr->child ? " " : "", d->valuestring);
+    }
+    if (len < n)
+        snprintf(buf + len, n - len, "]");
+}
+
+/* propagateDryRun: the query's dryRun (only ever [All]) merged into the body's. */
+static cJSON *merge_dry_run(evict_ctx *x, bool qdry)
+{
+    const cJSON *bo = jget(x->body, "deleteOptions");
+    x->opts = cJSON_IsObject(bo) ? cJSON_Duplicate(bo, true) : cJSON_CreateObject();
+    cJSON *bdry = jget(x->opts, "dryRun");
+    for (int i = 0; i < cJSON_GetArraySize(bdry); i++)
+        if (cJSON_IsNull(cJSON_GetArrayItem(bdry, i)))
+            cJSON_ReplaceItemInArray(bdry, i, cJSON_CreateString(""));
+    if (qdry && cJSON_GetArraySize(bdry) > 0) {
+        const cJSON *first = cJSON_GetArrayItem(bdry, 0);
+        if (cJSON_GetArraySize(bdry) != 1 || strcmp(first->valuestring, "All")) {
+            char body[512];
+            go_slice(bdry, body, sizeof body);
+            return status_failuref(500, NULL, "Non-matching dry-run options in request and content: [All] and %s", body);
+        }
+    } else if (qdry) {
+        cJSON *arr = cJSON_CreateArray();
+        cJSON_AddItemToArray(arr, cJSON_CreateString("All"));
+        jset(x->opts, "dryRun", arr);
+    }
+    x->dry = cJSON_GetArraySize(jget(x->opts, "dryRun")) > 0;
+    x->user_rv = cJSON_IsString(jget(x->opts, "preconditions.resourceVersion"));
+    return NULL;
+}
+
+/* Everything before the pod is read, in upstream's order: CreateOptions,
+ * decoding, namespace match, namespace admission, then Create's own checks. */
+static cJSON *evict_preflight(evict_ctx *x)
+{
+    bool qdry;
+    cJSON *st;
+    if ((st = rest_check_dry_run(x->rq->dry_run_query, "CreateOptions", &qdry)))
+        return st;
+    if ((st = evict_decode(x)) || (st = check_namespace(x)))
+        return st;
+    if ((st = rest_namespace_admission(x->c, K_POD, x->rq->ns, x->rq->name)))
+        return st;
+    if (x->other)
+        return status_failuref(400, "BadRequest", "not a Eviction object: %s", x->other);
+    const char *name = jstr(x->body, "metadata.name");
+    if (!name || strcmp(name, x->rq->name))
+        return status_bad_request("name in URL does not match name in Eviction object");
+    if ((st = check_ignore_store_read(x)))
+        return st;
+    return merge_dry_run(x, qdry);
+}
+
+/* ---- pod predicates ----------------------------------------------------- */
+
+static bool phase_is(const cJSON *pod, const char *phase)
+{
+    const char *p = jstr(pod, "status.phase");
+    return p && !strcmp(p, phase);
+}
+
+static bool pod_terminating(const cJSON *pod)
+{
+    return jstr(pod, "metadata.deletionTimestamp") != NULL;
+}
+
+/* podutil.IsPodReady: a Ready condition with status "True". */
+static bool pod_ready(const cJSON *pod)
+{
+    const cJSON *cond;
+    cJSON_ArrayForEach(cond, jget(pod, "status.conditions")) {
+        const char *t = jstr(cond, "type"), *s = jstr(cond, "status");
+        if (t && !strcmp(t, "Ready"))
+            return s && !strcmp(s, "True");
+    }
+    return false;
+}
+
+static bool pod_terminal(const cJSON *pod)
+{
+    return phase_is(pod, "Succeeded") || phase_is(pod, "Failed");
+}
+
+static bool can_ignore_pdb(const cJSON *pod)
+{
+    return pod_terminal(pod) || phase_is(pod, "Pending") || pod_terminating(pod);
+}
+
+/* ---- DisruptionTarget and delete (addConditionAndDeletePod) ------------- */
+
+static cJSON *disruption_target(double now, const cJSON *keep_time)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", "DisruptionTarget");
+    cJSON_AddStringToObject(c, "status", "True");
+    cJSON_AddNullToObject(c, "lastProbeTime");
+    if (keep_time)
+        cJSON_AddItemToObject(c, "lastTransitionTime", cJSON_Duplicate(keep_time, true));
+    else
+        meta_set_time(c, "lastTransitionTime", now);
+    cJSON_AddStringToObject(c, "reason", "EvictionByEvictionAPI");
+    cJSON_AddStringToObject(c, "message", "Eviction API: evicting");
+    return c;
+}
+
+/* podutil.UpdatePodCondition on a copy of the pod; NULL when nothing changes
+ * (the storage layer then skips the write). */
+static cJSON *pod_with_target(const cJSON *pod, double now)
+{
+    cJSON *doc = cJSON_Duplicate(pod, true);
+    cJSON *status = jobj(doc, "status");
+    cJSON *conds = cJSON_GetObjectItem(status, "conditions");
+    if (!cJSON_IsArray(conds)) {
+        conds = cJSON_CreateArray();
+        jset(status, "conditions", conds);
+    }
+    int i = 0;
+    cJSON *old;
+    cJSON_ArrayForEach(old, conds) {
+        const char *t = jstr(old, "type");
+        if (t && !strcmp(t, "DisruptionTarget"))
+            break;
+        i++;
+    }
+    if (!old) {
+        cJSON_AddItemToArray(conds, disruption_target(now, NULL));
+        return doc;
+    }
+    if (!cJSON_GetObjectItem(old, "lastProbeTime")) /* a zero time reads back as null */
+        cJSON_AddNullToObject(old, "lastProbeTime");
+    const char *s = jstr(old, "status");
+    const cJSON *ltt = cJSON_GetObjectItem(old, "lastTransitionTime");
+    cJSON *null_time = cJSON_CreateNull();
+    cJSON *c = disruption_target(now, s && !strcmp(s, "True") ? (ltt ? ltt : null_time) : NULL);
+    cJSON_Delete(null_time);
+    if (cJSON_Compare(old, c, true)) {
+        cJSON_Delete(c);
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    cJSON_ReplaceItemInArray(conds, i, c);
+    return doc;
+}
+
+/* The status write's own precondition checks (getLatestPod). */
+static cJSON *check_preconditions(const store_obj *pod, const cJSON *opts)
+{
+    const char *uid = jstr(opts, "preconditions.uid"), *rv = jstr(opts, "preconditions.resourceVersion");
+    const char *cur_uid = jstr(pod->doc, "metadata.uid"), *cur_rv = jstr(pod->doc, "metadata.resourceVersion");
+    if (uid && *uid && strcmp(uid, cur_uid ? cur_uid : ""))
+        return pod_conflict(pod->name, "the UID in the precondition (%s) does not match the UID in record (%s). "
+                            "The object might have been deleted and then recreated", uid, cur_uid ? cur_uid : "");
+    if (rv && *rv && strcmp(rv, cur_rv ? cur_rv : ""))
+        return pod_conflict(pod->name, "the ResourceVersion in the precondition (%s) does not match the "
+                            "ResourceVersion in record (%s). The object might have been modified", rv, cur_rv ? cur_rv : "");
+    return NULL;
+}
+
+/* Write DisruptionTarget (not in dry run); an RV precondition then follows
+ * the RV of our own write. Returns a Status on failure. */
+static cJSON *add_disruption_target(evict_ctx *x, cJSON *opts)
+{
+    store_obj *pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
+    if (!pod)
+        return status_not_found(K_POD, x->rq->name);
+    cJSON *st = check_preconditions(pod, opts);
+    if (st)
+        return st;
+    cJSON *doc = pod_with_target(pod->doc, x->now);
+    if (doc)
+        rest_write(x->c, pod, doc);
+    pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
+    if (pod && cJSON_IsString(jget(opts, "preconditions.resourceVersion")))
+        jset_str(jobj(opts, "preconditions"), "resourceVersion", jstr(pod->doc, "metadata.resourceVersion"));
+    return NULL;
+}
+
+static void note_outcome(evict_ctx *x)
+{
+    store_obj *pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
+    if (x->dry)
+        ex_add(x, " → would be deleted (dry run: nothing written)");
+    else if (!pod)
+        ex_add(x, " → deleted");
+    else if (cJSON_GetArraySize(jget(pod->doc, "metadata.finalizers")) > 0 &&
+             jnum(pod->doc, "metadata.deletionGracePeriodSeconds", 0) == 0)
+        ex_add(x, " → marked for deletion (finalizers hold it)");
+    else
+        ex_add(x, " → terminating (grace %lds)", (long)jnum(pod->doc, "metadata.deletionGracePeriodSeconds", 0));
+}
+
+/* addConditionAndDeletePod: fills out; opts is taken. */
+static void condition_and_delete(evict_ctx *x, cJSON *opts, api_result *out)
+{
+    cJSON *st = x->dry ? NULL : add_disruption_target(x, opts);
+    store_obj *pod = st ? NULL : store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
+    cJSON *causes = cJSON_CreateArray();
+    if (!st && !pod)
+        st = status_not_found(K_POD, x->rq->name);
+    else if (!st && validate_delete_options(opts, causes))
+        st = status_invalid("DeleteOptions", "meta.k8s.io", "", causes), causes = NULL;
+    cJSON_Delete(causes);
+    if (st) {
+        api_result_status(out, st);
+    } else {
+        api_result r = {0};
+        rest_delete_object(x->c, pod, opts, x->dry, &r);
+        if (r.code >= 200 && r.code < 300) {
+            api_result_clear(&r);
+            api_result_status(out, status_success(201));
+            note_outcome(x);
+        } else {
+            *out = r;
+        }
+    }
+    if (out->code != 201)
+        ex_add(x, " → the delete failed: %s", body_str(out, "message"));
+    cJSON_Delete(opts);
+}
+
+/* Copy of orig with preconditions.resourceVersion = rv. */
+static cJSON *opts_with_rv(const cJSON *orig, const char *rv)
+{
+    cJSON *o = cJSON_Duplicate(orig, true);
+    jset_str(jobj(o, "preconditions"), "resourceVersion", rv ? rv : "");
+    return o;
+}
+
+/* ---- Loop A: pods that bypass PDBs -------------------------------------- */
+
+static void evict_bypass(evict_ctx *x, store_obj *pod, api_result *out)
+{
+    const char *phase = jstr(pod->doc, "status.phase");
+    if (pod_terminating(pod->doc))
+        ex_add(x, "pod is terminating (deletionTimestamp set): PDBs are not checked");
+    else
+        ex_add(x, "pod is %s: PDBs are not checked", phase);
+    bool enforce_rv = !pod_terminal(pod->doc) && !pod_terminating(pod->doc);
+    cJSON *opts = enforce_rv && !x->user_rv ? opts_with_rv(x->opts, jstr(pod->doc, "metadata.resourceVersion"))
+                                            : cJSON_Duplicate(x->opts, true);
+    /* Upstream retries conflicts here (20 × 500ms) unless the user gave an
+     * RV. Under the one model lock nothing changes between attempts, so a
+     * retry would read the same pod and get the same answer: the last 409. */
+    condition_and_delete(x, opts, out);
+}
+
+/* ---- Section B: the PDB ------------------------------------------------- */
+
+/* PDBs in the pod's namespace whose selector matches the pod's labels
+ * (null matches nothing, {} everything, invalid is skipped). */
+static store_obj **matching_pdbs(evict_ctx *x, const store_obj *pod, size_t *nmatch)
+{
+    size_t n;
+    store_obj **pdbs = store_list(x->c->st, K_PDB, pod->ns, &n);
+    const cJSON *labels = jget(pod->doc, "metadata.labels");
+    *nmatch = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *err = NULL;
+        labelsel *sel = labelsel_from_json(jget(pdbs[i]->doc, "spec.selector"), &err);
+        if (sel && labelsel_matches(sel, labels))
+            pdbs[(*nmatch)++] = pdbs[i];
+        labelsel_free(sel);
+        free(err);
+    }
+    return pdbs;
+}
+
+static long pdb_num(const store_obj *pdb, const char *path)
+{
+    return (long)jnum(pdb->doc, path, 0);
+}
+
+/* Names the PDB's pods that are not healthy (for the explanation only). */
+static void ex_unhealthy(evict_ctx *x, const store_obj *pdb)
+{
+    char *err = NULL;
+    labelsel *sel = labelsel_from_json(jget(pdb->doc, "spec.selector"), &err);
+    free(err);
+    size_t n, shown = 0, more = 0;
+    store_obj **pods = store_list(x->c->st, K_POD, pdb->ns, &n);
+    const cJSON *disrupted = jget(pdb->doc, "status.disruptedPods");
+    for (size_t i = 0; sel && i < n; i++) {
+        const cJSON *d = pods[i]->doc;
+        if (!labelsel_matches(sel, jget(d, "metadata.labels")))
+            continue;
+        const char *why = pod_terminating(d) ? "terminating"
+                        : !pod_ready(d) ? "not ready"
+                        : cJSON_GetObjectItem(disrupted, pods[i]->name) ? "being evicted" : NULL;
+        if (why && shown < 5)
+            ex_add(x, "%s%s %s", shown++ ? ", " : " (", pods[i]->name, why);
+        else if (why)
+            more++;
+    }
+    if (more)
+        ex_add(x, ", %zu more", more);
+    if (shown)
+        ex_add(x, ")");
+    free(pods);
+    labelsel_free(sel);
+}
+
+/* "PDB web: minAvailable 2 of 3 expected; 2 healthy (web-1 not ready); desired 2" */
+static void ex_pdb_numbers(evict_ctx *x, const store_obj *pdb, bool name_unhealthy)
+{
+    const cJSON *min = jget(pdb->doc, "spec.minAvailable"), *max = jget(pdb->doc, "spec.maxUnavailable");
+    const cJSON *rule = min ? min : max;
+    ex_add(x, "PDB %s: ", pdb->name);
+    if (cJSON_IsNumber(rule))
+        ex_add(x, "%s %d of ", min ? "minAvailable" : "maxUnavailable", rule->valueint);
+    else if (cJSON_IsString(rule))
+        ex_add(x, "%s %s of ", min ? "minAvailable" : "maxUnavailable", rule->valuestring);
+    ex_add(x, "%ld expected; %ld healthy", pdb_num(pdb, "status.expectedPods"), pdb_num(pdb, "status.currentHealthy"));
+    if (name_unhealthy)
+        ex_unhealthy(x, pdb);
+    ex_add(x, "; desired %ld", pdb_num(pdb, "status.desiredHealthy"));
+}
+
+/* meta.SetStatusCondition(DisruptionAllowed=False/InsufficientPods), in
+ * metav1.Condition's field order. */
+static void set_insufficient_pods(cJSON *status, long observed, double now)
+{
+    cJSON *conds = cJSON_GetObjectItem(status, "conditions");
+    if (!cJSON_IsArray(conds)) {
+        conds = cJSON_CreateArray();
+        jset(status, "conditions", conds);
+    }
+    int i = 0;
+    cJSON *old;
+    cJSON_ArrayForEach(old, conds) {
+        const char *t = jstr(old, "type");
+        if (t && !strcmp(t, "DisruptionAllowed"))
+            break;
+        i++;
+    }
+    const char *s = jstr(old, "status");
+    const cJSON *ltt = cJSON_GetObjectItem(old, "lastTransitionTime");
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", "DisruptionAllowed");
+    cJSON_AddStringToObject(c, "status", "False");
+    if (observed)
+        cJSON_AddNumberToObject(c, "observedGeneration", observed);
+    if (old && s && !strcmp(s, "False")) /* unchanged status keeps its time (zero → null) */
+        cJSON_AddItemToObject(c, "lastTransitionTime", ltt ? cJSON_Duplicate(ltt, true) : cJSON_CreateNull());
+    else
+        meta_set_time(c, "lastTransitionTime", now);
+    cJSON_AddStringToObject(c, "reason", "InsufficientPods");
+    cJSON_AddStringToObject(c, "message", "");
+    if (old)
+        cJSON_ReplaceItemInArray(conds, i, c);
+    else
+        cJSON_AddItemToArray(conds, c);
+}
+
+/* checkAndDecrement; NULL when the budget allows (and is spent unless dry). */
+static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
+{
+    long gen = pdb_num(pdb, "metadata.generation"), observed = pdb_num(pdb, "status.observedGeneration");
+    long allowed = pdb_num(pdb, "status.disruptionsAllowed");
+    int ndisrupted = cJSON_GetArraySize(jget(pdb->doc, "status.disruptedPods"));
+    if (observed < gen) {
+        ex_add(x, "PDB %s: its status is for generation %ld but the PDB is at generation %ld (not yet processed "
+                  "by the disruption controller) → refused, retry after %ds", pdb->name, observed, gen, EVICT_RETRY_AFTER);
+        return gen_429(pdb->name);
+    }
+    if (allowed < 0) {
+        ex_add(x, "PDB %s: disruptionsAllowed is %ld (negative) → forbidden", pdb->name, allowed);
+        return pdb_forbidden(pdb->name, "pdb disruptions allowed is negative");
+    }
+    if (ndisrupted > EVICT_MAX_DISRUPTED_PODS) {
+        ex_add(x, "PDB %s: %d evictions not yet confirmed by the disruption controller (more than %d) → forbidden",
+               pdb->name, ndisrupted, EVICT_MAX_DISRUPTED_PODS);
+        return pdb_forbidden(pdb->name, "DisruptedPods map too big - too many evictions not confirmed by PDB controller");
+    }
+    if (allowed == 0) {
+        ex_pdb_numbers(x, pdb, true);
+        ex_add(x, " → 0 disruptions allowed → refused");
+        return too_many_requests(0, "The disruption budget %s needs %ld healthy pods and has %ld currently", pdb->name,
+                                 pdb_num(pdb, "status.desiredHealthy"), pdb_num(pdb, "status.currentHealthy"));
+    }
+    ex_pdb_numbers(x, pdb, false);
+    ex_add(x, " → %ld disruption%s allowed → allowed (%ld → %ld)", allowed, allowed == 1 ? "" : "s", allowed, allowed - 1);
+    if (x->dry) /* the decrement stays in memory: nothing is written */
+        return NULL;
+    cJSON *doc = cJSON_Duplicate(pdb->doc, true);
+    cJSON *status = jobj(doc, "status");
+    jset_num(status, "disruptionsAllowed", allowed - 1);
+    if (allowed - 1 == 0)
+        set_insufficient_pods(status, observed, x->now);
+    meta_set_time(jobj(status, "disruptedPods"), x->rq->name, x->now);
+    rest_write(x->c, pdb, doc);
+    return NULL;
+}
+
+/* The unready-pod rules: true when the pod may go without using the budget. */
+static bool unready_bypass(evict_ctx *x, const store_obj *pdb, const store_obj *pod)
+{
+    if (pod_ready(pod->doc))
+        return false;
+    const char *policy = jstr(pdb->doc, "spec.unhealthyPodEvictionPolicy");
+    long cur = pdb_num(pdb, "status.currentHealthy"), desired = pdb_num(pdb, "status.desiredHealthy");
+    if (policy && !strcmp(policy, "AlwaysAllow")) {
+        ex_add(x, "PDB %s: pod not ready and unhealthyPodEvictionPolicy is AlwaysAllow → budget not checked", pdb->name);
+        return true;
+    }
+    if (cur >= desired && desired > 0) {
+        ex_add(x, "PDB %s: pod not ready and the budget is met without it (%ld healthy ≥ desired %ld > 0) → "
+                  "allowed without using the budget", pdb->name, cur, desired);
+        return true;
+    }
+    return false;
+}
+
+static void evict_with_pdbs(evict_ctx *x, store_obj *pod, api_result *out)
+{
+    size_t n;
+    store_obj **pdbs = matching_pdbs(x, pod, &n);
+    store_obj *pdb = n == 1 ? pdbs[0] : NULL;
+    bool update_opts = false;
+    cJSON *st = NULL;
+    if (n > 1) {
+        ex_add(x, "%zu PDBs select this pod (", n);
+        for (size_t i = 0; i < n; i++)
+            ex_add(x, "%s%s", i ? ", " : "", pdbs[i]->name);
+        ex_add(x, "); the eviction API supports only one → error");
+        st = status_failure(500, NULL, "This pod has more than one PodDisruptionBudget, which the eviction "
+                                       "subresource does not support.");
+    } else if (!pdb) {
+        ex_add(x, "no PodDisruptionBudget covers this pod");
+    } else {
+        snprintf(x->pdb_buf, sizeof x->pdb_buf, "%s", pdb->name);
+        x->pdb = x->pdb_buf;
+        update_opts = unready_bypass(x, pdb, pod);
+        if (!update_opts)
+            st = check_and_decrement(x, pdb);
+    }
+    free(pdbs);
+    if (st) {
+        api_result_status(out, st);
+        return;
+    }
+    cJSON *opts = update_opts ? opts_with_rv(x->opts, jstr(pod->doc, "metadata.resourceVersion"))
+                              : cJSON_Duplicate(x->opts, true);
+    condition_and_delete(x, opts, out);
+    if (is_conflict(out) && update_opts && !x->user_rv) {
+        ex_add(x, " → answered as \"still being processed\"");
+        api_result_status(out, gen_429(x->pdb));
+    }
+}
+
+/* ---- the handler -------------------------------------------------------- */
+
+static bool requested_dry(const evict_ctx *x)
+{
+    const char *q = x->rq->dry_run_query;
+    return x->dry || (q && *q) || cJSON_GetArraySize(jget(x->body, "deleteOptions.dryRun")) > 0;
+}
+
+void evict_pod(cluster *c, const evict_req *rq, api_result *out)
+{
+    evict_ctx x = {.c = c, .rq = rq, .now = cluster_now(c)};
+    cJSON *st = evict_preflight(&x);
+    store_obj *pod = st ? NULL : store_get(c->st, K_POD, rq->ns, rq->name);
+    if (!st && !pod) {
+        st = status_not_found(K_POD, rq->name);
+        ex_add(&x, "pod %s does not exist → not found", rq->name);
+    } else if (st) {
+        ex_add(&x, "the request itself was rejected (checked before the pod and its PDBs)");
+    }
+    if (st)
+        api_result_status(out, st);
+    else if (can_ignore_pdb(pod->doc))
+        evict_bypass(&x, pod, out);
+    else
+        evict_with_pdbs(&x, pod, out);
+    evict_log(c, rq->ns, rq->name, requested_dry(&x), out, x.pdb, x.expl);
+    cJSON_Delete(x.body);
+    cJSON_Delete(x.opts);
+}

@@ -1,0 +1,307 @@
+/* explain: for one pod, the PDBs that cover it, the budget's numbers as the
+ * disruption controller computes them (pdb_compute), which pods count as
+ * healthy and why not the others, and what an eviction would answer now (a
+ * dry-run evict_pod, whose log entry is taken back out). Must not write to
+ * the store or leave anything in the eviction log; no HTTP here. */
+#define _GNU_SOURCE
+#include "explain.h"
+#include "disruption.h"
+#include "eviction.h"
+#include "json.h"
+#include "rest.h"
+#include "selector.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool ex_ready(const cJSON *pod)
+{
+    const cJSON *cond;
+    cJSON_ArrayForEach(cond, jget(pod, "status.conditions")) {
+        const char *t = jstr(cond, "type"), *s = jstr(cond, "status");
+        if (t && !strcmp(t, "Ready"))
+            return s && !strcmp(s, "True");
+    }
+    return false;
+}
+
+static const char *ex_str(const char *s)
+{
+    return s ? s : "";
+}
+
+/* Why pod counts (or not) toward the PDB's currentHealthy, as countHealthyPods sees it. */
+static const char *ex_health(const cJSON *pdb, const cJSON *pod, double now, bool *healthy)
+{
+    const char *name = jstr(pod, "metadata.name");
+    const cJSON *dp = cJSON_GetObjectItemCaseSensitive(jget(pdb, "status.disruptedPods"), ex_str(name));
+    double t = 0;
+    *healthy = false;
+    if (jstr(pod, "metadata.deletionTimestamp"))
+        return "terminating";
+    if (cJSON_IsString(dp) && clock_parse(dp->valuestring, &t) == 0 && t + PDB_DELETION_TIMEOUT > now)
+        return "evicted, deletion pending (in status.disruptedPods)";
+    if (ex_ready(pod)) {
+        *healthy = true;
+        return "ready";
+    }
+    const char *phase = jstr(pod, "status.phase");
+    if (phase && strcmp(phase, "Running"))
+        return !strcmp(phase, "Pending") ? "not ready (Pending)" : !strcmp(phase, "Succeeded") ? "not ready (Succeeded)"
+               : !strcmp(phase, "Failed") ? "not ready (Failed)" : "not ready";
+    return "not ready";
+}
+
+static cJSON *ex_pods(cluster *c, const store_obj *pdb, const labelsel *sel)
+{
+    cJSON *arr = cJSON_CreateArray();
+    size_t n;
+    store_obj **pods = store_list(c->st, K_POD, pdb->ns, &n);
+    for (size_t i = 0; sel && i < n; i++) {
+        if (!labelsel_matches(sel, jget(pods[i]->doc, "metadata.labels")))
+            continue;
+        bool healthy;
+        const char *why = ex_health(pdb->doc, pods[i]->doc, cluster_now(c), &healthy);
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "name", pods[i]->name);
+        cJSON_AddBoolToObject(p, "healthy", healthy);
+        cJSON_AddStringToObject(p, "why", why);
+        cJSON_AddItemToArray(arr, p);
+    }
+    free(pods);
+    return arr;
+}
+
+static const char *const status_keys[] = {"expectedPods", "currentHealthy", "desiredHealthy",
+                                          "disruptionsAllowed", "observedGeneration", NULL};
+
+static cJSON *ex_numbers(const cJSON *status)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; status_keys[i]; i++)
+        cJSON_AddNumberToObject(o, status_keys[i], jnum(status, status_keys[i], 0));
+    return o;
+}
+
+static char *ex_rule(const cJSON *pdb)
+{
+    const cJSON *min = jget(pdb, "spec.minAvailable"), *max = jget(pdb, "spec.maxUnavailable");
+    const cJSON *v = max && !cJSON_IsNull(max) ? max : min;
+    const char *field = v == max ? "maxUnavailable" : "minAvailable";
+    char *s = NULL;
+    if (cJSON_IsNumber(v) && asprintf(&s, "%s %ld", field, (long)v->valuedouble) >= 0)
+        return s;
+    if (cJSON_IsString(v) && asprintf(&s, "%s %s", field, v->valuestring) >= 0)
+        return s;
+    return strdup("neither minAvailable nor maxUnavailable");
+}
+
+static cJSON *ex_pdb(cluster *c, const store_obj *pdb, const labelsel *sel)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "name", pdb->name);
+    char *rule = ex_rule(pdb->doc);
+    cJSON_AddStringToObject(o, "rule", rule);
+    free(rule);
+    const char *policy = jstr(pdb->doc, "spec.unhealthyPodEvictionPolicy");
+    cJSON_AddStringToObject(o, "unhealthyPodEvictionPolicy", policy ? policy : "IfHealthyBudget");
+    cJSON *st = ex_numbers(jget(pdb->doc, "status"));
+    cJSON_AddNumberToObject(st, "generation", jnum(pdb->doc, "metadata.generation", 0));
+    cJSON_AddItemToObject(o, "status", st);
+    cJSON *computed = NULL;
+    char *budget = NULL;
+    int rc = pdb_compute(c, pdb, &computed, &budget);
+    cJSON *nums = ex_numbers(computed);
+    bool stale = false;
+    for (int i = 0; status_keys[i]; i++)
+        stale |= jnum(st, status_keys[i], 0) != jnum(nums, status_keys[i], 0);
+    cJSON_AddItemToObject(o, "computed", nums);
+    cJSON_AddBoolToObject(o, "stale", stale || rc < 0);
+    cJSON_AddStringToObject(o, "budget", budget ? budget : "the controller cannot compute this budget (fail safe)");
+    cJSON_AddItemToObject(o, "pods", ex_pods(c, pdb, sel));
+    cJSON_Delete(computed);
+    free(budget);
+    return o;
+}
+
+/* PDBs of the pod's namespace whose selector matches it. */
+static cJSON *ex_pdbs(cluster *c, const store_obj *pod)
+{
+    cJSON *arr = cJSON_CreateArray();
+    size_t n;
+    store_obj **pdbs = store_list(c->st, K_PDB, pod->ns, &n);
+    for (size_t i = 0; i < n; i++) {
+        char *err = NULL;
+        labelsel *sel = labelsel_from_json(jget(pdbs[i]->doc, "spec.selector"), &err);
+        if (sel && labelsel_matches(sel, jget(pod->doc, "metadata.labels")))
+            cJSON_AddItemToArray(arr, ex_pdb(c, pdbs[i], sel));
+        labelsel_free(sel);
+        free(err);
+    }
+    free(pdbs);
+    return arr;
+}
+
+/* A dry-run eviction, with the eviction log set aside so nothing stays in it. */
+static cJSON *ex_eviction(cluster *c, const store_obj *pod)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "apiVersion", "policy/v1");
+    cJSON_AddStringToObject(b, "kind", "Eviction");
+    cJSON *md = cJSON_AddObjectToObject(b, "metadata");
+    cJSON_AddStringToObject(md, "name", pod->name);
+    cJSON_AddStringToObject(md, "namespace", pod->ns);
+    cJSON *dry = cJSON_AddArrayToObject(cJSON_AddObjectToObject(b, "deleteOptions"), "dryRun");
+    cJSON_AddItemToArray(dry, cJSON_CreateString("All"));
+    char *body = cJSON_PrintUnformatted(b);
+    cJSON_Delete(b);
+    char *ns = strdup(pod->ns), *name = strdup(pod->name);
+    evict_req rq = {.ns = ns, .name = name, .body = body, .body_len = strlen(body), .body_type = BODY_JSON};
+    cJSON *saved = c->evictions;
+    c->evictions = cJSON_CreateArray();
+    api_result r = {0};
+    evict_pod(c, &rq, &r);
+    const cJSON *entry = cJSON_GetArrayItem(c->evictions, 0);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "code", r.code);
+    cJSON_AddStringToObject(o, "reason", ex_str(jstr(r.body, "reason")));
+    cJSON_AddStringToObject(o, "message", ex_str(jstr(r.body, "message")));
+    const cJSON *causes = jget(r.body, "details.causes");
+    cJSON_AddItemToObject(o, "causes", causes ? cJSON_Duplicate(causes, true) : cJSON_CreateArray());
+    cJSON_AddNumberToObject(o, "retryAfterSeconds", r.retry_after);
+    cJSON_AddStringToObject(o, "explanation", ex_str(jstr(entry, "explanation")));
+    cJSON_Delete(c->evictions);
+    c->evictions = saved;
+    api_result_clear(&r);
+    free(body);
+    free(ns);
+    free(name);
+    return o;
+}
+
+static char *ex_decision(const cJSON *pod, const cJSON *pdbs)
+{
+    int n = cJSON_GetArraySize(pdbs);
+    const char *phase = ex_str(jstr(pod, "status.phase"));
+    char *s = NULL;
+    int rc;
+    if (jstr(pod, "metadata.deletionTimestamp"))
+        rc = asprintf(&s, "the pod is already terminating: an eviction deletes it without checking PDBs");
+    else if (!strcmp(phase, "Pending") || !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))
+        rc = asprintf(&s, "the pod is %s: an eviction deletes it without checking PDBs", phase);
+    else if (n == 0)
+        rc = asprintf(&s, "no PodDisruptionBudget covers this pod: an eviction deletes it");
+    else if (n > 1)
+        rc = asprintf(&s, "%d PodDisruptionBudgets cover this pod: the eviction API answers 500 (it supports only one)", n);
+    else
+        rc = asprintf(&s, "PDB %s covers this pod", jstr(cJSON_GetArrayItem(pdbs, 0), "name"));
+    return rc < 0 ? NULL : s;
+}
+
+cJSON *explain_pod(cluster *c, const char *ns, const char *name, cJSON **err)
+{
+    *err = NULL;
+    store_obj *pod = store_get(c->st, K_POD, ns, name);
+    if (!pod) {
+        *err = status_not_found(K_POD, name);
+        return NULL;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "namespace", pod->ns);
+    cJSON_AddStringToObject(o, "pod", pod->name);
+    cJSON_AddStringToObject(o, "uid", ex_str(jstr(pod->doc, "metadata.uid")));
+    cJSON_AddStringToObject(o, "phase", ex_str(jstr(pod->doc, "status.phase")));
+    cJSON_AddBoolToObject(o, "ready", ex_ready(pod->doc));
+    cJSON_AddBoolToObject(o, "terminating", jstr(pod->doc, "metadata.deletionTimestamp") != NULL);
+    cJSON_AddStringToObject(o, "nodeName", ex_str(jstr(pod->doc, "spec.nodeName")));
+    cJSON *pdbs = ex_pdbs(c, pod);
+    cJSON_AddItemToObject(o, "pdbs", pdbs);
+    char *d = ex_decision(pod->doc, pdbs);
+    cJSON_AddStringToObject(o, "decision", ex_str(d));
+    free(d);
+    cJSON_AddItemToObject(o, "eviction", ex_eviction(c, pod));
+    return o;
+}
+
+/* ---- text ----------------------------------------------------------------- */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} ex_buf;
+
+static void bp(ex_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bp(ex_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, n + 1, fmt, ap);
+    va_end(ap);
+    b->len += n;
+}
+
+static void render_numbers(ex_buf *b, const cJSON *st)
+{
+    bp(b, "expectedPods %ld, currentHealthy %ld, desiredHealthy %ld, disruptionsAllowed %ld",
+       (long)jnum(st, "expectedPods", 0), (long)jnum(st, "currentHealthy", 0), (long)jnum(st, "desiredHealthy", 0),
+       (long)jnum(st, "disruptionsAllowed", 0));
+}
+
+static void render_pdb(ex_buf *b, const cJSON *p)
+{
+    const cJSON *st = jget(p, "status");
+    bp(b, "PDB %s: %s, unhealthyPodEvictionPolicy %s\n", jstr(p, "name"), jstr(p, "rule"),
+       jstr(p, "unhealthyPodEvictionPolicy"));
+    bp(b, "  status:  ");
+    render_numbers(b, st);
+    bp(b, " (observedGeneration %ld, generation %ld)\n", (long)jnum(st, "observedGeneration", 0),
+       (long)jnum(st, "generation", 0));
+    bp(b, "  budget:  %s\n", jstr(p, "budget"));
+    if (cJSON_IsTrue(jget(p, "stale"))) {
+        bp(b, "  stale:   the status lags: the disruption controller would now write ");
+        render_numbers(b, jget(p, "computed"));
+        bp(b, "\n");
+    }
+    const cJSON *pod;
+    bp(b, "  pods:\n");
+    cJSON_ArrayForEach(pod, jget(p, "pods"))
+        bp(b, "    %-30s %s (%s)\n", jstr(pod, "name"), cJSON_IsTrue(jget(pod, "healthy")) ? "healthy" : "not healthy",
+           jstr(pod, "why"));
+}
+
+char *explain_render(const cJSON *ex)
+{
+    ex_buf b = {0};
+    const char *node = jstr(ex, "nodeName");
+    bp(&b, "pod %s/%s: %s, %s%s%s%s\n", ex_str(jstr(ex, "namespace")), ex_str(jstr(ex, "pod")),
+       *ex_str(jstr(ex, "phase")) ? jstr(ex, "phase") : "no phase", cJSON_IsTrue(jget(ex, "ready")) ? "ready" : "not ready",
+       cJSON_IsTrue(jget(ex, "terminating")) ? ", terminating" : "", node && *node ? " on node " : "",
+       node && *node ? node : "");
+    bp(&b, "%s\n", ex_str(jstr(ex, "decision")));
+    const cJSON *p;
+    cJSON_ArrayForEach(p, jget(ex, "pdbs"))
+        render_pdb(&b, p);
+    const cJSON *ev = jget(ex, "eviction");
+    const char *reason = jstr(ev, "reason");
+    if ((!reason || !*reason) && jnum(ev, "code", 0) >= 200 && jnum(ev, "code", 0) < 300)
+        reason = "Success (dry run: nothing was evicted)";
+    bp(&b, "an eviction now would answer: %ld%s%s%s%s\n", (long)jnum(ev, "code", 0), reason && *reason ? " " : "",
+       reason ? reason : "", *ex_str(jstr(ev, "message")) ? ": " : "", ex_str(jstr(ev, "message")));
+    const cJSON *cause;
+    cJSON_ArrayForEach(cause, jget(ev, "causes"))
+        bp(&b, "  cause %s: %s\n", ex_str(jstr(cause, "reason")), ex_str(jstr(cause, "message")));
+    if (jnum(ev, "retryAfterSeconds", 0) > 0)
+        bp(&b, "  Retry-After: %ld\n", (long)jnum(ev, "retryAfterSeconds", 0));
+    bp(&b, "  why: %s\n", ex_str(jstr(ev, "explanation")));
+    return b.s ? b.s : strdup("");
+}

@@ -1,0 +1,258 @@
+/* gc: the garbage collector. When an owner is gone, its dependents (objects
+ * whose ownerReferences name its uid) are deleted in the background; an
+ * owner deleting with the `orphan` finalizer has its dependents' references
+ * to it removed first, one with `foregroundDeletion` waits until its
+ * dependents are gone. Dependents that keep another live owner only lose
+ * the dangling reference. Reacts to store events through its queue's
+ * timer; never writes from a store listener. Must not decide how a delete
+ * is answered (rest.c does; see gc_delete_finalizer). */
+#define _GNU_SOURCE
+#include "workloads.h"
+#include "json.h"
+#include "rest.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIN_ORPHAN "orphan"
+#define FIN_FOREGROUND "foregroundDeletion"
+
+typedef struct {
+    cluster *c;
+    wl_queue *q;
+} gc;
+
+const char *gc_delete_finalizer(const cJSON *opts, const cJSON *doc)
+{
+    const char *policy = jstr(opts, "propagationPolicy");
+    const char *fin = NULL;
+    if (policy && !strcmp(policy, "Orphan"))
+        fin = FIN_ORPHAN;
+    else if (policy && !strcmp(policy, "Foreground"))
+        fin = FIN_FOREGROUND;
+    else if (!policy && cJSON_IsTrue(jget(opts, "orphanDependents")))
+        fin = FIN_ORPHAN;
+    if (!fin)
+        return NULL;
+    cJSON *f;
+    cJSON_ArrayForEach(f, jget(doc, "metadata.finalizers"))
+        if (cJSON_IsString(f) && !strcmp(f->valuestring, fin))
+            return NULL;
+    return fin;
+}
+
+/* Queue keys carry the kind: "<kind>:<ns>" / name. */
+static void queue_obj(gc *g, kind_id k, const char *ns, const char *name)
+{
+    char key[300];
+    snprintf(key, sizeof key, "%d:%s", (int)k, ns ? ns : "");
+    wl_queue_add(g->q, key, name);
+}
+
+static bool has_finalizer(const cJSON *doc, const char *fin)
+{
+    cJSON *f;
+    cJSON_ArrayForEach(f, jget(doc, "metadata.finalizers"))
+        if (cJSON_IsString(f) && !strcmp(f->valuestring, fin))
+            return true;
+    return false;
+}
+
+static bool refers_to(const cJSON *doc, const char *uid)
+{
+    cJSON *r;
+    cJSON_ArrayForEach(r, jget(doc, "metadata.ownerReferences"))
+        if (jstr(r, "uid") && !strcmp(jstr(r, "uid"), uid))
+            return true;
+    return false;
+}
+
+/* Objects whose ownerReferences name uid: in ns, or everywhere for a
+ * cluster-scoped owner. Malloc'd array of borrowed objects. */
+static store_obj **dependents(gc *g, const char *ns, const char *uid, size_t *n)
+{
+    size_t cap = 16, cnt = 0;
+    store_obj **out = malloc(cap * sizeof *out);
+    for (int k = 0; k < K_COUNT; k++) {
+        if (k == K_EVENT)
+            continue;
+        size_t m;
+        store_obj **all = store_list(g->c->st, k, ns && *ns ? ns : NULL, &m);
+        for (size_t i = 0; i < m; i++) {
+            if (!refers_to(all[i]->doc, uid))
+                continue;
+            if (cnt == cap)
+                out = realloc(out, (cap *= 2) * sizeof *out);
+            out[cnt++] = all[i];
+        }
+        free(all);
+    }
+    *n = cnt;
+    return out;
+}
+
+static void remove_refs(gc *g, store_obj *o, const char *uid)
+{
+    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *refs = jget(doc, "metadata.ownerReferences");
+    for (int i = cJSON_GetArraySize(refs) - 1; i >= 0; i--) {
+        const char *u = jstr(cJSON_GetArrayItem(refs, i), "uid");
+        if (u && !strcmp(u, uid))
+            cJSON_DeleteItemFromArray(refs, i);
+    }
+    if (!cJSON_GetArraySize(refs))
+        jdel(jobj(doc, "metadata"), "ownerReferences");
+    wl_write(g->c, o, doc);
+}
+
+static void remove_finalizer(gc *g, store_obj *o, const char *fin)
+{
+    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *fins = jget(doc, "metadata.finalizers");
+    for (int i = cJSON_GetArraySize(fins) - 1; i >= 0; i--) {
+        cJSON *f = cJSON_GetArrayItem(fins, i);
+        if (cJSON_IsString(f) && !strcmp(f->valuestring, fin))
+            cJSON_DeleteItemFromArray(fins, i);
+    }
+    if (!cJSON_GetArraySize(fins))
+        jdel(jobj(doc, "metadata"), "finalizers");
+    rest_write(g->c, o, doc); /* removes the object when nothing holds it */
+}
+
+/* An owner being deleted with orphan or foreground propagation. */
+static void process_owner(gc *g, store_obj *o)
+{
+    const char *uid = jstr(o->doc, "metadata.uid");
+    size_t n;
+    store_obj **deps = dependents(g, o->ns, uid ? uid : "", &n);
+    if (has_finalizer(o->doc, FIN_ORPHAN)) {
+        for (size_t i = 0; i < n; i++)
+            remove_refs(g, deps[i], uid);
+        remove_finalizer(g, o, FIN_ORPHAN);
+    } else if (n == 0) {
+        remove_finalizer(g, o, FIN_FOREGROUND);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (!jstr(deps[i]->doc, "metadata.deletionTimestamp"))
+                wl_delete(g->c, deps[i]);
+    }
+    free(deps);
+}
+
+/* Does the owner a reference names exist (same uid)? Unknown kinds do. */
+static bool owner_exists(gc *g, const store_obj *dep, const cJSON *ref)
+{
+    const kind_info *ki = kind_by_kind(jstr(ref, "apiVersion"), jstr(ref, "kind"));
+    const char *name = jstr(ref, "name"), *uid = jstr(ref, "uid");
+    if (!ki || !name)
+        return true;
+    if (ki->namespaced && !*dep->ns)
+        return true; /* a namespaced owner of a cluster-scoped object: invalid, leave it */
+    store_obj *o = store_get(g->c->st, ki->id, ki->namespaced ? dep->ns : NULL, name);
+    const char *ouid = o ? jstr(o->doc, "metadata.uid") : NULL;
+    return o && (!uid || (ouid && !strcmp(ouid, uid)));
+}
+
+static void process_dependent(gc *g, store_obj *o)
+{
+    const cJSON *refs = jget(o->doc, "metadata.ownerReferences");
+    int n = cJSON_GetArraySize(refs), absent = 0;
+    if (!n)
+        return;
+    char **gone = calloc(n, sizeof *gone);
+    cJSON *r;
+    cJSON_ArrayForEach(r, refs)
+        if (!owner_exists(g, o, r) && jstr(r, "uid"))
+            gone[absent++] = strdup(jstr(r, "uid"));
+    if (absent == n) {
+        if (!jstr(o->doc, "metadata.deletionTimestamp"))
+            wl_delete(g->c, o);
+    } else {
+        for (int i = 0; i < absent; i++)
+            if ((o = store_get(g->c->st, o->kind, *o->ns ? o->ns : NULL, o->name)))
+                remove_refs(g, o, gone[i]);
+    }
+    for (int i = 0; i < absent; i++)
+        free(gone[i]);
+    free(gone);
+}
+
+static void sync(void *ctx, const char *key, const char *name)
+{
+    gc *g = ctx;
+    char *colon = strchr(key, ':');
+    if (!colon)
+        return;
+    kind_id k = (kind_id)atoi(key);
+    const char *ns = colon + 1;
+    store_obj *o = store_get(g->c->st, k, *ns ? ns : NULL, name);
+    if (!o)
+        return;
+    if (jstr(o->doc, "metadata.deletionTimestamp") &&
+        (has_finalizer(o->doc, FIN_ORPHAN) || has_finalizer(o->doc, FIN_FOREGROUND))) {
+        process_owner(g, o);
+        return;
+    }
+    process_dependent(g, o);
+}
+
+/* A dependent came or went: an owner deleting in the foreground may be done. */
+static void queue_owners(gc *g, const store_obj *o)
+{
+    cJSON *r;
+    cJSON_ArrayForEach(r, jget(o->doc, "metadata.ownerReferences")) {
+        const kind_info *ki = kind_by_kind(jstr(r, "apiVersion"), jstr(r, "kind"));
+        if (ki && jstr(r, "name"))
+            queue_obj(g, ki->id, ki->namespaced ? o->ns : "", jstr(r, "name"));
+    }
+}
+
+static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
+{
+    gc *g = ctx;
+    if (o->kind == K_EVENT)
+        return;
+    if (ev == STORE_DELETED) {
+        const char *uid = jstr(o->doc, "metadata.uid");
+        if (uid && o->kind != K_POD) {
+            size_t n;
+            store_obj **deps = dependents(g, o->ns, uid, &n);
+            for (size_t i = 0; i < n; i++)
+                queue_obj(g, deps[i]->kind, deps[i]->ns, deps[i]->name);
+            free(deps);
+        }
+        queue_owners(g, o);
+        return;
+    }
+    bool deleting = jstr(o->doc, "metadata.deletionTimestamp") != NULL;
+    if (deleting && (has_finalizer(o->doc, FIN_ORPHAN) || has_finalizer(o->doc, FIN_FOREGROUND)))
+        queue_obj(g, o->kind, o->ns, o->name);
+    const cJSON *refs = jget(o->doc, "metadata.ownerReferences");
+    if (cJSON_GetArraySize(refs) && (!old || !cJSON_Compare(refs, jget(old, "metadata.ownerReferences"), true)))
+        queue_obj(g, o->kind, o->ns, o->name);
+    if (deleting && (!old || !jstr(old, "metadata.deletionTimestamp")))
+        queue_owners(g, o);
+}
+
+static void *attach(cluster *c)
+{
+    gc *g = calloc(1, sizeof *g);
+    g->c = c;
+    g->q = wl_queue_new(c, sync, g);
+    store_listen(c->st, on_change, g);
+    return g;
+}
+
+static void reset(void *state)
+{
+    wl_queue_clear(((gc *)state)->q);
+}
+
+static void detach(void *state)
+{
+    gc *g = state;
+    wl_queue_free(g->q);
+    free(g);
+}
+
+const controller_ops gc_controller = {"garbagecollector", 0, attach, reset, detach};

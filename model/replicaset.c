@@ -1,0 +1,330 @@
+/* replicaset: the ReplicaSet and ReplicationController controller. Keeps
+ * spec.replicas active pods (terminating and finished pods do not count),
+ * creating `<owner>-<5 chars>` pods from the template and, when scaling
+ * down, deleting the pods upstream's ActivePodsWithRanks puts first; adopts
+ * and releases pods by selector; writes status. Work happens in the queue's
+ * timer, never inside a store listener. */
+#define _GNU_SOURCE
+#include "workloads.h"
+#include "json.h"
+#include "selector.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BURST_REPLICAS 500
+
+typedef struct rs_ctrl rs_ctrl;
+typedef struct {
+    rs_ctrl *r;
+    kind_id kind;
+    wl_queue *q;
+} rs_kind;
+
+struct rs_ctrl {
+    cluster *c;
+    rs_kind kinds[2]; /* ReplicaSet, ReplicationController */
+};
+
+/* ---- ranking for scale-down (controller.ActivePodsWithRanks) -------------- */
+
+typedef struct {
+    store_obj *o;
+    bool assigned, ready;
+    int phase, rank, restarts;
+    double cost, ready_time, created;
+} ranked;
+
+static int phase_rank(const cJSON *pod)
+{
+    const char *p = jstr(pod, "status.phase");
+    if (!p || !strcmp(p, "Pending"))
+        return 0;
+    if (!strcmp(p, "Unknown"))
+        return 1;
+    return 2;
+}
+
+static int max_restarts(const cJSON *pod)
+{
+    int max = 0;
+    cJSON *cs;
+    cJSON_ArrayForEach(cs, jget(pod, "status.containerStatuses"))
+        if (jnum(cs, "restartCount", 0) > max)
+            max = (int)jnum(cs, "restartCount", 0);
+    return max;
+}
+
+static double parse_time(const char *s)
+{
+    double t = 0;
+    return s && !clock_parse(s, &t) ? t : 0;
+}
+
+static long log_rank(double t, double now)
+{
+    double d = (now - t) * 1e9;
+    return d > 0 ? (long)log2(d) : -1;
+}
+
+static double g_now;
+
+/* <0: a goes first. Times: newer first, compared in log2 buckets of age. */
+static int time_cmp(double a, double b, const ranked *x, const ranked *y, bool *decided)
+{
+    *decided = false;
+    if (a == b)
+        return 0;
+    *decided = true;
+    if (a == 0 || b == 0)
+        return a == 0 ? -1 : 1;
+    long diff = log_rank(a, g_now) - log_rank(b, g_now);
+    if (diff == 0)
+        return strcmp(x->o->name, y->o->name);
+    return diff < 0 ? -1 : 1;
+}
+
+static int rank_cmp(const void *pa, const void *pb)
+{
+    const ranked *a = pa, *b = pb;
+    bool decided;
+    if (a->assigned != b->assigned)
+        return a->assigned ? 1 : -1;
+    if (a->phase != b->phase)
+        return a->phase - b->phase;
+    if (a->ready != b->ready)
+        return a->ready ? 1 : -1;
+    if (a->cost != b->cost)
+        return a->cost < b->cost ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank > b->rank ? -1 : 1;
+    if (a->ready && b->ready) {
+        int r = time_cmp(a->ready_time, b->ready_time, a, b, &decided);
+        if (decided)
+            return r;
+    }
+    if (a->restarts != b->restarts)
+        return a->restarts > b->restarts ? -1 : 1;
+    int r = time_cmp(a->created, b->created, a, b, &decided);
+    if (decided)
+        return r;
+    return strcmp(a->o->name, b->o->name);
+}
+
+/* Active pods of every ReplicaSet sharing this one's controller (or its own). */
+static store_obj **related_pods(rs_kind *k, const store_obj *rs, store_obj **own, size_t nown, size_t *n)
+{
+    const cJSON *ref = wl_controller_ref(rs->doc);
+    if (!ref || k->kind != K_REPLICASET) {
+        store_obj **out = malloc((nown ? nown : 1) * sizeof *out);
+        memcpy(out, own, nown * sizeof *out);
+        *n = nown;
+        return out;
+    }
+    size_t nrs, np, cnt = 0;
+    store_obj **sets = store_list(k->r->c->st, K_REPLICASET, rs->ns, &nrs);
+    store_obj **pods = store_list(k->r->c->st, K_POD, rs->ns, &np);
+    store_obj **out = malloc((np ? np : 1) * sizeof *out);
+    for (size_t i = 0; i < np; i++) {
+        if (!wl_pod_active(pods[i]->doc))
+            continue;
+        for (size_t j = 0; j < nrs; j++)
+            if (wl_controlled_by(sets[j]->doc, jstr(ref, "uid")) &&
+                wl_controlled_by(pods[i]->doc, jstr(sets[j]->doc, "metadata.uid"))) {
+                out[cnt++] = pods[i];
+                break;
+            }
+    }
+    free(sets);
+    free(pods);
+    *n = cnt;
+    return out;
+}
+
+static void scale_down(rs_kind *k, const store_obj *rs, store_obj **active, size_t n, size_t diff)
+{
+    size_t nrel;
+    store_obj **rel = related_pods(k, rs, active, n, &nrel);
+    ranked *rk = calloc(n ? n : 1, sizeof *rk);
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *d = active[i]->doc;
+        const char *node = jstr(d, "spec.nodeName");
+        const cJSON *ann = jget(d, "metadata.annotations");
+        const char *cost = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ann, "controller.kubernetes.io/pod-deletion-cost"));
+        rk[i] = (ranked){.o = active[i], .assigned = node && *node, .ready = wl_pod_ready(d),
+                         .phase = phase_rank(d), .restarts = max_restarts(d),
+                         .cost = cost ? atof(cost) : 0, .ready_time = wl_pod_ready_since(d),
+                         .created = parse_time(jstr(d, "metadata.creationTimestamp"))};
+        for (size_t j = 0; j < nrel; j++) {
+            const char *other = jstr(rel[j]->doc, "spec.nodeName");
+            if (!strcmp(node ? node : "", other ? other : ""))
+                rk[i].rank++;
+        }
+    }
+    g_now = cluster_now(k->r->c);
+    qsort(rk, n, sizeof *rk, rank_cmp);
+    for (size_t i = 0; i < diff && i < n; i++)
+        wl_delete(k->r->c, rk[i].o);
+    free(rk);
+    free(rel);
+}
+
+/* ---- sync ------------------------------------------------------------------ */
+
+static void create_pods(rs_kind *k, const store_obj *rs, int count)
+{
+    if (count > BURST_REPLICAS)
+        count = BURST_REPLICAS;
+    char *prefix;
+    if (asprintf(&prefix, "%s-", rs->name) < 0)
+        return;
+    for (int i = 0; i < count; i++) {
+        cJSON *pod = wl_pod_from_template(jget(rs->doc, "spec.template"), rs->ns, rs->doc);
+        cJSON_AddStringToObject(jobj(pod, "metadata"), "generateName", prefix);
+        wl_create(k->r->c, K_POD, pod);
+    }
+    free(prefix);
+}
+
+static bool labels_superset(const cJSON *labels, const cJSON *want)
+{
+    cJSON *w;
+    cJSON_ArrayForEach(w, want) {
+        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, w->string));
+        if (!v || !cJSON_IsString(w) || strcmp(v, w->valuestring))
+            return false;
+    }
+    return true;
+}
+
+static void add_nonzero(cJSON *st, const char *key, int v)
+{
+    if (v)
+        cJSON_AddNumberToObject(st, key, v);
+}
+
+static void write_status(rs_kind *k, store_obj *rs, store_obj **active, size_t n)
+{
+    cluster *c = k->r->c;
+    double min_ready = jnum(rs->doc, "spec.minReadySeconds", 0), later = 0;
+    int labeled = 0, ready = 0, available = 0;
+    const cJSON *tl = jget(rs->doc, "spec.template.metadata.labels");
+    for (size_t i = 0; i < n; i++) {
+        labeled += labels_superset(jget(active[i]->doc, "metadata.labels"), tl);
+        ready += wl_pod_ready(active[i]->doc);
+        available += wl_pod_available(active[i]->doc, min_ready, cluster_now(c), &later);
+    }
+    cJSON *st = cJSON_CreateObject();
+    cJSON_AddNumberToObject(st, "replicas", (double)n);
+    add_nonzero(st, "fullyLabeledReplicas", labeled);
+    add_nonzero(st, "readyReplicas", ready);
+    add_nonzero(st, "availableReplicas", available);
+    add_nonzero(st, "observedGeneration", (int)jnum(rs->doc, "metadata.generation", 0));
+    cJSON *conds = jget(rs->doc, "status.conditions");
+    if (cJSON_GetArraySize(conds))
+        cJSON_AddItemToObject(st, "conditions", cJSON_Duplicate(conds, true));
+    cJSON *doc = cJSON_Duplicate(rs->doc, true);
+    jset(doc, "status", st);
+    if (later > 0)
+        wl_queue_after(k->q, rs->ns, rs->name, later);
+    wl_write(c, rs, doc);
+}
+
+static void sync(void *ctx, const char *ns, const char *name)
+{
+    rs_kind *k = ctx;
+    cluster *c = k->r->c;
+    store_obj *rs = store_get(c->st, k->kind, ns, name);
+    if (!rs)
+        return;
+    labelsel *sel = wl_selector(k->kind, rs->doc);
+    if (!sel)
+        return;
+    size_t n, nact = 0;
+    store_obj **pods = wl_claim(c, K_POD, ns, rs->doc, sel, &n);
+    labelsel_free(sel);
+    for (size_t i = 0; i < n; i++)
+        if (wl_pod_active(pods[i]->doc))
+            pods[nact++] = pods[i];
+    int want = (int)jnum(rs->doc, "spec.replicas", 1);
+    if (!jstr(rs->doc, "metadata.deletionTimestamp")) {
+        if ((int)nact < want)
+            create_pods(k, rs, want - (int)nact);
+        else if ((int)nact > want)
+            scale_down(k, rs, pods, nact, nact - (size_t)want);
+    }
+    /* status from the pods as they were before this sync's changes, as upstream */
+    write_status(k, rs, pods, nact);
+    free(pods);
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+static void queue_owner(rs_ctrl *r, const store_obj *pod, const cJSON *doc)
+{
+    const cJSON *ref = wl_controller_ref(doc);
+    if (ref) {
+        const char *kind = jstr(ref, "kind");
+        for (int i = 0; i < 2; i++)
+            if (kind && !strcmp(kind, kind_get(r->kinds[i].kind)->kind))
+                wl_queue_add(r->kinds[i].q, pod->ns, jstr(ref, "name") ? jstr(ref, "name") : "");
+        return;
+    }
+    if (!wl_pod_active(doc))
+        return;
+    /* an orphan: every set whose selector matches may adopt it */
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        store_obj **sets = store_list(r->c->st, r->kinds[i].kind, pod->ns, &n);
+        for (size_t j = 0; j < n; j++) {
+            labelsel *sel = wl_selector(r->kinds[i].kind, sets[j]->doc);
+            if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
+                wl_queue_add(r->kinds[i].q, sets[j]->ns, sets[j]->name);
+            labelsel_free(sel);
+        }
+        free(sets);
+    }
+}
+
+static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
+{
+    rs_ctrl *r = ctx;
+    for (int i = 0; i < 2; i++)
+        if (o->kind == r->kinds[i].kind && ev != STORE_DELETED)
+            wl_queue_add(r->kinds[i].q, o->ns, o->name);
+    if (o->kind != K_POD)
+        return;
+    queue_owner(r, o, o->doc);
+    if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(o->doc, "metadata.ownerReferences"), true))
+        queue_owner(r, o, old);
+}
+
+static void *attach(cluster *c)
+{
+    rs_ctrl *r = calloc(1, sizeof *r);
+    r->c = c;
+    r->kinds[0] = (rs_kind){r, K_REPLICASET, NULL};
+    r->kinds[1] = (rs_kind){r, K_RC, NULL};
+    for (int i = 0; i < 2; i++)
+        r->kinds[i].q = wl_queue_new(c, sync, &r->kinds[i]);
+    store_listen(c->st, on_change, r);
+    return r;
+}
+
+static void reset(void *state)
+{
+    rs_ctrl *r = state;
+    for (int i = 0; i < 2; i++)
+        wl_queue_clear(r->kinds[i].q);
+}
+
+static void detach(void *state)
+{
+    rs_ctrl *r = state;
+    for (int i = 0; i < 2; i++)
+        wl_queue_free(r->kinds[i].q);
+    free(r);
+}
+
+const controller_ops replicaset_controller = {"replicaset", CTRL_REPLICASET, attach, reset, detach};

@@ -1,0 +1,518 @@
+/* scheduler: binds Pending pods that have no node, one scheduling cycle per
+ * pod in queue order (priority, then age, then name), running the default
+ * profile's filters in their order (NodeUnschedulable, TaintToleration,
+ * NodeAffinity, NodeResourcesFit on pod count) and scoring by least pods,
+ * then node name. Unschedulable pods get kube-scheduler 1.33's FitError
+ * message and are retried when nodes or pods change. Reacts to store events
+ * through a clock timer at now; never writes from a store listener. Must not
+ * decide API semantics; writes go through rest_write. */
+#define _GNU_SOURCE
+#include "scheduler.h"
+#include "json.h"
+#include "rest.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    cluster *c;
+    uint64_t timer;
+} scheduler;
+
+typedef struct {
+    scheduler *s;
+} sched_token;
+
+/* ---- predicates ---------------------------------------------------------- */
+
+bool sched_node_ready(const cJSON *node)
+{
+    cJSON *c;
+    cJSON_ArrayForEach(c, jget(node, "status.conditions")) {
+        const char *t = jstr(c, "type"), *s = jstr(c, "status");
+        if (t && !strcmp(t, "Ready"))
+            return s && !strcmp(s, "True");
+    }
+    return true;
+}
+
+static bool streq0(const char *a, const char *b)
+{
+    return !strcmp(a ? a : "", b ? b : "");
+}
+
+bool sched_tolerates(const cJSON *tolerations, const cJSON *taint)
+{
+    const char *key = jstr(taint, "key"), *value = jstr(taint, "value"), *effect = jstr(taint, "effect");
+    cJSON *t;
+    cJSON_ArrayForEach(t, tolerations) {
+        const char *te = jstr(t, "effect"), *tk = jstr(t, "key"), *op = jstr(t, "operator");
+        if (te && *te && !streq0(te, effect))
+            continue;
+        if (tk && *tk && !streq0(tk, key))
+            continue;
+        if (op && !strcmp(op, "Exists"))
+            return true;
+        if ((!op || !*op || !strcmp(op, "Equal")) && tk && *tk && streq0(jstr(t, "value"), value))
+            return true;
+    }
+    return false;
+}
+
+static bool has_taint(const cJSON *node, const char *key, const char *effect)
+{
+    cJSON *t;
+    cJSON_ArrayForEach(t, jget(node, "spec.taints"))
+        if (streq0(jstr(t, "key"), key) && streq0(jstr(t, "effect"), effect))
+            return true;
+    return false;
+}
+
+/* The taints the node lifecycle controller would add: not-ready/unreachable
+ * from the Ready condition, unschedulable from spec.unschedulable. */
+static cJSON *implicit_taints(const cJSON *node)
+{
+    cJSON *arr = cJSON_CreateArray();
+    const char *keys[3] = {NULL, NULL, NULL};
+    int n = 0;
+    cJSON *c;
+    cJSON_ArrayForEach(c, jget(node, "status.conditions"))
+        if (streq0(jstr(c, "type"), "Ready") && !streq0(jstr(c, "status"), "True"))
+            keys[n++] = streq0(jstr(c, "status"), "False") ? "node.kubernetes.io/not-ready"
+                                                           : "node.kubernetes.io/unreachable";
+    if (jbool(node, "spec.unschedulable"))
+        keys[n++] = "node.kubernetes.io/unschedulable";
+    for (int i = 0; i < n; i++) {
+        if (has_taint(node, keys[i], "NoSchedule"))
+            continue;
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "key", keys[i]);
+        cJSON_AddStringToObject(t, "effect", "NoSchedule");
+        cJSON_AddItemToArray(arr, t);
+    }
+    return arr;
+}
+
+static const cJSON *first_untolerated(const cJSON *tolerations, const cJSON *taints)
+{
+    cJSON *t;
+    cJSON_ArrayForEach(t, taints) {
+        const char *e = jstr(t, "effect");
+        if (e && (!strcmp(e, "NoSchedule") || !strcmp(e, "NoExecute")) && !sched_tolerates(tolerations, t))
+            return t;
+    }
+    return NULL;
+}
+
+cJSON *sched_untolerated_taint(const cJSON *tolerations, const cJSON *node)
+{
+    const cJSON *t = first_untolerated(tolerations, jget(node, "spec.taints"));
+    if (t)
+        return cJSON_Duplicate(t, true);
+    cJSON *implicit = implicit_taints(node);
+    t = first_untolerated(tolerations, implicit);
+    cJSON *out = t ? cJSON_Duplicate(t, true) : NULL;
+    cJSON_Delete(implicit);
+    return out;
+}
+
+static bool label_value(const cJSON *labels, const char *key, const char **value)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, key);
+    *value = cJSON_GetStringValue(v);
+    return *value != NULL;
+}
+
+static bool requirement_matches(const cJSON *req, const cJSON *labels)
+{
+    const char *key = jstr(req, "key"), *op = jstr(req, "operator"), *v;
+    const cJSON *values = jget(req, "values");
+    if (!key || !op)
+        return false;
+    bool has = label_value(labels, key, &v);
+    if (!strcmp(op, "Exists"))
+        return has;
+    if (!strcmp(op, "DoesNotExist"))
+        return !has;
+    if (!strcmp(op, "In") || !strcmp(op, "NotIn")) {
+        bool in = false;
+        cJSON *x;
+        cJSON_ArrayForEach(x, values)
+            in |= has && cJSON_IsString(x) && !strcmp(x->valuestring, v);
+        return !strcmp(op, "In") ? in : !in;
+    }
+    if (!strcmp(op, "Gt") || !strcmp(op, "Lt")) {
+        const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(values, 0));
+        if (!has || !s || cJSON_GetArraySize(values) != 1)
+            return false;
+        char *e1, *e2;
+        long a = strtol(v, &e1, 10), b = strtol(s, &e2, 10);
+        if (*e1 || *e2 || !*v || !*s)
+            return false;
+        return !strcmp(op, "Gt") ? a > b : a < b;
+    }
+    return false;
+}
+
+static bool term_matches(const cJSON *term, const cJSON *node)
+{
+    const cJSON *exprs = jget(term, "matchExpressions"), *fields = jget(term, "matchFields");
+    if (!cJSON_GetArraySize(exprs) && !cJSON_GetArraySize(fields))
+        return false;
+    cJSON *r;
+    cJSON_ArrayForEach(r, exprs)
+        if (!requirement_matches(r, jget(node, "metadata.labels")))
+            return false;
+    cJSON *f = cJSON_CreateObject();
+    const char *name = jstr(node, "metadata.name");
+    cJSON_AddStringToObject(f, "metadata.name", name ? name : "");
+    bool ok = true;
+    cJSON_ArrayForEach(r, fields)
+        ok = ok && streq0(jstr(r, "key"), "metadata.name") && requirement_matches(r, f);
+    cJSON_Delete(f);
+    return ok;
+}
+
+bool sched_node_affinity_matches(const cJSON *spec, const cJSON *node)
+{
+    const cJSON *labels = jget(node, "metadata.labels");
+    cJSON *sel;
+    cJSON_ArrayForEach(sel, jget(spec, "nodeSelector")) {
+        const char *v;
+        if (!label_value(labels, sel->string, &v) || !cJSON_IsString(sel) || strcmp(v, sel->valuestring))
+            return false;
+    }
+    const cJSON *req = jget(spec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
+    if (!req)
+        return true;
+    cJSON *term;
+    cJSON_ArrayForEach(term, jget(req, "nodeSelectorTerms"))
+        if (term_matches(term, node))
+            return true;
+    return false;
+}
+
+int sched_node_pod_capacity(const cJSON *node)
+{
+    const cJSON *p = jget(node, "status.allocatable.pods");
+    if (cJSON_IsNumber(p))
+        return (int)p->valuedouble;
+    if (cJSON_IsString(p))
+        return atoi(p->valuestring);
+    return 110;
+}
+
+/* ---- one scheduling cycle ------------------------------------------------- */
+
+typedef struct {
+    store_obj *node;
+    int pods;
+    int cap;
+} node_slot;
+
+typedef struct {
+    char *reason;
+    int count;
+    bool resolvable; /* preemption might help (Unschedulable, not ...AndUnresolvable) */
+} reason_count;
+
+/* The first filter that rejects the pod on this node; NULL when it fits. */
+static char *filter_node(const cJSON *pod, const node_slot *n, bool *resolvable)
+{
+    const cJSON *spec = jget(pod, "spec"), *tols = jget(spec, "tolerations");
+    const cJSON *node = n->node->doc;
+    *resolvable = false;
+    if (jbool(node, "spec.unschedulable")) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "key", "node.kubernetes.io/unschedulable");
+        cJSON_AddStringToObject(t, "effect", "NoSchedule");
+        bool ok = sched_tolerates(tols, t);
+        cJSON_Delete(t);
+        if (!ok)
+            return strdup("node(s) were unschedulable");
+    }
+    cJSON *taint = sched_untolerated_taint(tols, node);
+    if (taint) {
+        char *s;
+        const char *v = jstr(taint, "value"), *k = jstr(taint, "key");
+        if (asprintf(&s, "node(s) had untolerated taint {%s: %s}", k ? k : "", v ? v : "") < 0)
+            s = NULL;
+        cJSON_Delete(taint);
+        return s;
+    }
+    if (!sched_node_affinity_matches(spec, node))
+        return strdup("node(s) didn't match Pod's node affinity/selector");
+    if (n->pods + 1 > n->cap) {
+        *resolvable = true;
+        return strdup("Too many pods");
+    }
+    return NULL;
+}
+
+static void count_reason(reason_count **rs, int *n, char *reason, bool resolvable)
+{
+    for (int i = 0; i < *n; i++)
+        if (!strcmp((*rs)[i].reason, reason)) {
+            (*rs)[i].count++;
+            free(reason);
+            return;
+        }
+    *rs = realloc(*rs, (*n + 1) * sizeof **rs);
+    (*rs)[*n] = (reason_count){reason, 1, resolvable};
+    (*n)++;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "N reason" strings sorted, joined with ", ". */
+static char *histogram(char **items, int n)
+{
+    qsort(items, n, sizeof *items, str_cmp);
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(items[i]) + 2;
+    char *out = calloc(1, len);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            strcat(out, ", ");
+        strcat(out, items[i]);
+    }
+    return out;
+}
+
+/* FitError.Error() with the DefaultPreemption PostFilter message. */
+static char *fit_error(const cJSON *pod, reason_count *rs, int n, int nodes)
+{
+    char **items = calloc(n + 1, sizeof *items);
+    int unresolvable = 0, resolvable = 0;
+    for (int i = 0; i < n; i++) {
+        if (asprintf(&items[i], "%d %s", rs[i].count, rs[i].reason) < 0)
+            items[i] = NULL;
+        if (rs[i].resolvable)
+            resolvable += rs[i].count;
+        else
+            unresolvable += rs[i].count;
+    }
+    char *filters = histogram(items, n);
+    for (int i = 0; i < n; i++)
+        free(items[i]);
+    char *post = NULL, *out = NULL;
+    const char *policy = jstr(pod, "spec.preemptionPolicy");
+    if (policy && !strcmp(policy, "Never")) {
+        post = strdup("preemption: not eligible due to preemptionPolicy=Never.");
+    } else {
+        char *p[2] = {NULL, NULL};
+        int np = 0;
+        if (unresolvable && asprintf(&p[np], "%d Preemption is not helpful for scheduling", unresolvable) >= 0)
+            np++;
+        if (resolvable && asprintf(&p[np], "%d No preemption victims found for incoming pod", resolvable) >= 0)
+            np++;
+        char *h = histogram(p, np);
+        if (asprintf(&post, "preemption: 0/%d nodes are available: %s.", nodes, h) < 0)
+            post = NULL;
+        free(h);
+        free(p[0]);
+        free(p[1]);
+    }
+    if (nodes == 0) {
+        if (asprintf(&out, "0/0 nodes are available: %s", post ? post : "") < 0)
+            out = NULL;
+    } else if (asprintf(&out, "0/%d nodes are available: %s. %s", nodes, filters, post ? post : "") < 0) {
+        out = NULL;
+    }
+    free(post);
+    free(filters);
+    free(items);
+    return out;
+}
+
+static cJSON *scheduled_condition(bool ok, const char *message, const cJSON *old, const char *now)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "type", "PodScheduled");
+    cJSON_AddStringToObject(c, "status", ok ? "True" : "False");
+    cJSON_AddNullToObject(c, "lastProbeTime");
+    const char *ltt = old && streq0(jstr(old, "status"), ok ? "True" : "False") ? jstr(old, "lastTransitionTime") : NULL;
+    cJSON_AddStringToObject(c, "lastTransitionTime", ltt ? ltt : now);
+    if (!ok) {
+        cJSON_AddStringToObject(c, "reason", "Unschedulable");
+        cJSON_AddStringToObject(c, "message", message ? message : "");
+    }
+    return c;
+}
+
+static void set_scheduled(cJSON *doc, bool ok, const char *message, const char *now)
+{
+    cJSON *status = jobj(doc, "status");
+    cJSON *conds = cJSON_GetObjectItemCaseSensitive(status, "conditions");
+    if (!cJSON_IsArray(conds)) {
+        conds = cJSON_CreateArray();
+        jset(status, "conditions", conds);
+    }
+    int i = 0;
+    cJSON *c;
+    cJSON_ArrayForEach(c, conds) {
+        if (streq0(jstr(c, "type"), "PodScheduled")) {
+            cJSON_ReplaceItemInArray(conds, i, scheduled_condition(ok, message, c, now));
+            return;
+        }
+        i++;
+    }
+    cJSON_AddItemToArray(conds, scheduled_condition(ok, message, NULL, now));
+}
+
+static void schedule_pod(scheduler *s, store_obj *pod, node_slot *nodes, int nn)
+{
+    reason_count *rs = NULL;
+    int nr = 0, best = -1;
+    for (int i = 0; i < nn; i++) {
+        bool resolvable;
+        char *why = filter_node(pod->doc, &nodes[i], &resolvable);
+        if (why)
+            count_reason(&rs, &nr, why, resolvable);
+        else if (best < 0 || nodes[i].pods < nodes[best].pods)
+            best = i; /* nodes are sorted by name: the first wins ties */
+    }
+    char now[32];
+    clock_format(cluster_now(s->c), now);
+    cJSON *doc = cJSON_Duplicate(pod->doc, true);
+    if (best >= 0) {
+        jset_str(jobj(doc, "spec"), "nodeName", nodes[best].node->name);
+        set_scheduled(doc, true, NULL, now);
+        nodes[best].pods++;
+        rest_write(s->c, pod, doc);
+    } else {
+        char *msg = fit_error(pod->doc, rs, nr, nn);
+        set_scheduled(doc, false, msg, now);
+        free(msg);
+        if (cJSON_Compare(doc, pod->doc, true))
+            cJSON_Delete(doc);
+        else
+            rest_write(s->c, pod, doc);
+    }
+    for (int i = 0; i < nr; i++)
+        free(rs[i].reason);
+    free(rs);
+}
+
+static bool terminal(const cJSON *pod)
+{
+    const char *p = jstr(pod, "status.phase");
+    return p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed"));
+}
+
+static bool wants_scheduling(const cJSON *pod)
+{
+    const char *node = jstr(pod, "spec.nodeName"), *sn = jstr(pod, "spec.schedulerName");
+    const char *phase = jstr(pod, "status.phase");
+    return (!node || !*node) && !jstr(pod, "metadata.deletionTimestamp") && !terminal(pod) &&
+           (!phase || !strcmp(phase, "Pending")) && (!sn || !strcmp(sn, "default-scheduler"));
+}
+
+static int queue_cmp(const void *a, const void *b)
+{
+    const store_obj *x = *(store_obj *const *)a, *y = *(store_obj *const *)b;
+    double px = jnum(x->doc, "spec.priority", 0), py = jnum(y->doc, "spec.priority", 0);
+    if (px != py)
+        return px > py ? -1 : 1;
+    double tx = 0, ty = 0;
+    clock_parse(jstr(x->doc, "metadata.creationTimestamp") ? jstr(x->doc, "metadata.creationTimestamp") : "", &tx);
+    clock_parse(jstr(y->doc, "metadata.creationTimestamp") ? jstr(y->doc, "metadata.creationTimestamp") : "", &ty);
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static node_slot *node_slots(scheduler *s, store_obj **pods, size_t np, int *nn)
+{
+    size_t n;
+    store_obj **nodes = store_list(s->c->st, K_NODE, NULL, &n);
+    node_slot *slots = calloc(n ? n : 1, sizeof *slots);
+    for (size_t i = 0; i < n; i++)
+        slots[i] = (node_slot){nodes[i], 0, sched_node_pod_capacity(nodes[i]->doc)};
+    for (size_t i = 0; i < np; i++) {
+        const char *node = jstr(pods[i]->doc, "spec.nodeName");
+        if (!node || !*node || terminal(pods[i]->doc))
+            continue;
+        for (size_t j = 0; j < n; j++)
+            if (!strcmp(slots[j].node->name, node))
+                slots[j].pods++;
+    }
+    free(nodes);
+    *nn = (int)n;
+    return slots;
+}
+
+static void run(scheduler *s)
+{
+    size_t np, nq = 0;
+    store_obj **pods = store_list(s->c->st, K_POD, NULL, &np);
+    store_obj **queue = malloc((np ? np : 1) * sizeof *queue);
+    for (size_t i = 0; i < np; i++)
+        if (wants_scheduling(pods[i]->doc))
+            queue[nq++] = pods[i];
+    if (nq) {
+        int nn;
+        node_slot *slots = node_slots(s, pods, np, &nn);
+        qsort(queue, nq, sizeof *queue, queue_cmp);
+        for (size_t i = 0; i < nq; i++)
+            schedule_pod(s, queue[i], slots, nn);
+        free(slots);
+    }
+    free(queue);
+    free(pods);
+}
+
+static void on_timer(void *ctx, uint64_t id)
+{
+    sched_token *t = ctx;
+    if (id) {
+        t->s->timer = 0;
+        run(t->s);
+    }
+    free(t);
+}
+
+static void wake(scheduler *s)
+{
+    if (s->timer)
+        return;
+    sched_token *t = malloc(sizeof *t);
+    t->s = s;
+    s->timer = clock_at(s->c->clk, cluster_now(s->c), on_timer, t);
+}
+
+static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
+{
+    scheduler *s = ctx;
+    if (o->kind == K_NODE) {
+        wake(s);
+    } else if (o->kind == K_POD) {
+        bool freed = ev == STORE_DELETED || (old && !jstr(old, "metadata.deletionTimestamp") &&
+                                             jstr(o->doc, "metadata.deletionTimestamp")) ||
+                     (old && !terminal(old) && terminal(o->doc));
+        if (freed || (ev != STORE_DELETED && wants_scheduling(o->doc)))
+            wake(s);
+    }
+}
+
+static void *attach(cluster *c)
+{
+    scheduler *s = calloc(1, sizeof *s);
+    s->c = c;
+    store_listen(c->st, on_change, s);
+    return s;
+}
+
+static void detach(void *state)
+{
+    scheduler *s = state;
+    if (s->timer)
+        clock_cancel(s->c->clk, s->timer);
+    free(s);
+}
+
+const controller_ops scheduler_controller = {"scheduler", CTRL_SCHEDULER, attach, NULL, detach};

@@ -1,0 +1,440 @@
+/* statefulset: the StatefulSet controller (stateful_set_control.go). Pods
+ * `<name>-<ordinal>` with a stable identity (hostname, subdomain, pod-name
+ * and pod-index labels, claims per volumeClaimTemplate); OrderedReady
+ * creates and removes one pod at a time and waits for each to be Running
+ * and Ready, Parallel does not wait; a pod that is terminating is recreated
+ * under the same name only once it is gone; RollingUpdate replaces pods of
+ * an old revision from the highest ordinal down. Revisions are named
+ * `<name>-<hash>` (there are no ControllerRevision objects: the revision of a
+ * loaded set is taken from its status). Work happens in the queue's timer. */
+#define _GNU_SOURCE
+#include "workloads.h"
+#include "cJSON_Utils.h"
+#include "json.h"
+#include "selector.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REV_LABEL "controller-revision-hash"
+#define NAME_LABEL "statefulset.kubernetes.io/pod-name"
+#define INDEX_LABEL "apps.kubernetes.io/pod-index"
+
+typedef struct revision {
+    UT_hash_handle hh;
+    char uid[40];
+    char hash[16];
+    char name[300];
+} revision;
+
+typedef struct {
+    cluster *c;
+    wl_queue *q;
+    revision *revs;
+} ss_ctrl;
+
+typedef struct {
+    ss_ctrl *sc;
+    store_obj *set;
+    const char *update_rev;
+    bool monotonic;
+    double min_ready;
+} ss_sync;
+
+/* ---- pods --------------------------------------------------------------- */
+
+static int ordinal_of(const char *set, const char *pod)
+{
+    size_t n = strlen(set);
+    if (strncmp(pod, set, n) || pod[n] != '-' || !pod[n + 1])
+        return -1;
+    char *end;
+    long v = strtol(pod + n + 1, &end, 10);
+    return *end || v < 0 || v > 1000000 ? -1 : (int)v;
+}
+
+static bool is_terminating(const cJSON *pod)
+{
+    return jstr(pod, "metadata.deletionTimestamp") != NULL;
+}
+
+static bool phase_is(const cJSON *pod, const char *phase)
+{
+    const char *p = jstr(pod, "status.phase");
+    return p && !strcmp(p, phase);
+}
+
+static bool running_and_ready(const cJSON *pod)
+{
+    return phase_is(pod, "Running") && wl_pod_ready(pod);
+}
+
+static bool healthy(const cJSON *pod)
+{
+    return running_and_ready(pod) && !is_terminating(pod);
+}
+
+static const char *revision_of(const cJSON *pod)
+{
+    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jget(pod, "metadata.labels"), REV_LABEL));
+}
+
+static void set_volume_claims(ss_sync *s, cJSON *spec, const char *pod)
+{
+    cJSON *vcts = jget(s->set->doc, "spec.volumeClaimTemplates"), *vct;
+    if (!cJSON_GetArraySize(vcts))
+        return;
+    cJSON *vols = jget(spec, "volumes");
+    if (!cJSON_IsArray(vols)) {
+        vols = cJSON_CreateArray();
+        jset(spec, "volumes", vols);
+    }
+    cJSON_ArrayForEach(vct, vcts) {
+        const char *name = jstr(vct, "metadata.name");
+        if (!name)
+            continue;
+        char claim[600];
+        snprintf(claim, sizeof claim, "%s-%s", name, pod);
+        cJSON *v = cJSON_CreateObject();
+        cJSON_AddStringToObject(v, "name", name);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(v, "persistentVolumeClaim"), "claimName", claim);
+        int i = 0, at = -1;
+        cJSON *old;
+        cJSON_ArrayForEach(old, vols) {
+            if (jstr(old, "name") && !strcmp(jstr(old, "name"), name))
+                at = i;
+            i++;
+        }
+        if (at >= 0)
+            cJSON_ReplaceItemInArray(vols, at, v);
+        else
+            cJSON_AddItemToArray(vols, v);
+    }
+}
+
+static void create_pod(ss_sync *s, int ord)
+{
+    store_obj *set = s->set;
+    cJSON *pod = wl_pod_from_template(jget(set->doc, "spec.template"), set->ns, set->doc);
+    char name[300], idx[16];
+    snprintf(name, sizeof name, "%s-%d", set->name, ord);
+    snprintf(idx, sizeof idx, "%d", ord);
+    cJSON *md = jobj(pod, "metadata");
+    cJSON_AddStringToObject(md, "name", name);
+    cJSON *labels = jobj(md, "labels");
+    jset_str(labels, REV_LABEL, s->update_rev);
+    jset_str(labels, NAME_LABEL, name);
+    jset_str(labels, INDEX_LABEL, idx);
+    cJSONUtils_SortObjectCaseSensitive(labels);
+    cJSON *spec = jobj(pod, "spec");
+    jset_str(spec, "hostname", name);
+    const char *svc = jstr(set->doc, "spec.serviceName");
+    if (svc && *svc)
+        jset_str(spec, "subdomain", svc);
+    set_volume_claims(s, spec, name);
+    wl_create(s->sc->c, K_POD, pod);
+}
+
+/* updateIdentity for labels a loaded pod may lack */
+static void fix_identity(ss_sync *s, store_obj *pod, int ord)
+{
+    const cJSON *labels = jget(pod->doc, "metadata.labels");
+    char idx[16];
+    snprintf(idx, sizeof idx, "%d", ord);
+    const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, NAME_LABEL));
+    const char *i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, INDEX_LABEL));
+    if (n && !strcmp(n, pod->name) && i && !strcmp(i, idx))
+        return;
+    cJSON *doc = cJSON_Duplicate(pod->doc, true);
+    cJSON *l = jobj(jobj(doc, "metadata"), "labels");
+    jset_str(l, NAME_LABEL, pod->name);
+    jset_str(l, INDEX_LABEL, idx);
+    cJSONUtils_SortObjectCaseSensitive(l);
+    wl_write(s->sc->c, pod, doc);
+}
+
+/* ---- revisions ----------------------------------------------------------- */
+
+static const char *update_revision(ss_ctrl *sc, const store_obj *set)
+{
+    const char *uid = jstr(set->doc, "metadata.uid");
+    char hash[16];
+    int cc = cJSON_IsNumber(jget(set->doc, "status.collisionCount")) ? (int)jnum(set->doc, "status.collisionCount", 0) : -1;
+    wl_template_hash(jget(set->doc, "spec.template"), cc, hash);
+    revision *r;
+    HASH_FIND_STR(sc->revs, uid ? uid : "", r);
+    if (r && !strcmp(r->hash, hash))
+        return r->name;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        snprintf(r->uid, sizeof r->uid, "%s", uid ? uid : "");
+        HASH_ADD_STR(sc->revs, uid, r);
+        const char *loaded = jstr(set->doc, "status.updateRevision");
+        if (loaded && *loaded && jnum(set->doc, "status.observedGeneration", -1) == jnum(set->doc, "metadata.generation", 0)) {
+            snprintf(r->hash, sizeof r->hash, "%s", hash);
+            snprintf(r->name, sizeof r->name, "%s", loaded);
+            return r->name;
+        }
+    }
+    snprintf(r->hash, sizeof r->hash, "%s", hash);
+    snprintf(r->name, sizeof r->name, "%s-%s", set->name, hash);
+    return r->name;
+}
+
+/* ---- the sync -------------------------------------------------------------- */
+
+/* processReplica: true when the sync must stop here (monotonic waits). */
+static bool process_replica(ss_sync *s, store_obj **slot, int ord)
+{
+    store_obj *pod = *slot;
+    if (!pod) {
+        create_pod(s, ord);
+        return s->monotonic;
+    }
+    if (phase_is(pod->doc, "Failed") || phase_is(pod->doc, "Succeeded")) {
+        if (!is_terminating(pod->doc))
+            wl_delete(s->sc->c, pod);
+        *slot = NULL; /* it may be gone already */
+        return true;
+    }
+    if (is_terminating(pod->doc) && s->monotonic)
+        return true;
+    if (!running_and_ready(pod->doc) && s->monotonic)
+        return true;
+    if (!wl_pod_available(pod->doc, s->min_ready, cluster_now(s->sc->c), NULL) && s->monotonic)
+        return true;
+    fix_identity(s, pod, ord);
+    return false;
+}
+
+static bool process_condemned(ss_sync *s, store_obj *pod, const store_obj *first_unhealthy)
+{
+    if (is_terminating(pod->doc))
+        return s->monotonic;
+    if (s->monotonic && pod != first_unhealthy &&
+        (!running_and_ready(pod->doc) || !wl_pod_available(pod->doc, s->min_ready, cluster_now(s->sc->c), NULL)))
+        return true;
+    wl_delete(s->sc->c, pod);
+    return s->monotonic;
+}
+
+static void rolling_update(ss_sync *s, store_obj **slots, int n)
+{
+    const char *type = jstr(s->set->doc, "spec.updateStrategy.type");
+    if (type && !strcmp(type, "OnDelete"))
+        return;
+    int partition = (int)jnum(s->set->doc, "spec.updateStrategy.rollingUpdate.partition", 0);
+    for (int t = n - 1; t >= partition && t >= 0; t--) {
+        store_obj *p = slots[t];
+        if (!p)
+            return;
+        const char *rev = revision_of(p->doc);
+        if ((!rev || strcmp(rev, s->update_rev)) && !is_terminating(p->doc)) {
+            wl_delete(s->sc->c, p);
+            return;
+        }
+        if (!healthy(p->doc))
+            return;
+    }
+}
+
+static int cmp_desc_ordinal(const void *a, const void *b)
+{
+    return (*(const int *)b) - (*(const int *)a);
+}
+
+static void manage(ss_sync *s, store_obj **pods, size_t n)
+{
+    store_obj *set = s->set;
+    int replicas = (int)jnum(set->doc, "spec.replicas", 1);
+    int start = (int)jnum(set->doc, "spec.ordinals.start", 0);
+    store_obj **slots = calloc(replicas + 1, sizeof *slots);
+    int (*condemned)[2] = calloc(n + 1, sizeof *condemned); /* {ordinal, index} */
+    int nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        int ord = ordinal_of(set->name, pods[i]->name);
+        if (ord >= start && ord < start + replicas)
+            slots[ord - start] = pods[i];
+        else if (ord >= 0) {
+            condemned[nc][0] = ord;
+            condemned[nc++][1] = (int)i;
+        }
+    }
+    qsort(condemned, nc, sizeof *condemned, cmp_desc_ordinal);
+    const store_obj *first_unhealthy = NULL;
+    for (int i = 0; i < replicas && !first_unhealthy; i++)
+        if (slots[i] && !healthy(slots[i]->doc))
+            first_unhealthy = slots[i];
+    for (int i = 0; i < nc && !first_unhealthy; i++)
+        if (!healthy(pods[condemned[i][1]]->doc))
+            first_unhealthy = pods[condemned[i][1]];
+    bool stop = false;
+    for (int i = 0; i < replicas && !stop; i++)
+        stop = process_replica(s, &slots[i], start + i) && s->monotonic;
+    for (int i = 0; i < nc && !stop; i++)
+        stop = process_condemned(s, pods[condemned[i][1]], first_unhealthy) && s->monotonic;
+    if (!stop)
+        rolling_update(s, slots, replicas);
+    free(slots);
+    free(condemned);
+}
+
+static void add_nonzero(cJSON *st, const char *key, int v)
+{
+    if (v)
+        cJSON_AddNumberToObject(st, key, v);
+}
+
+static void write_status(ss_sync *s, store_obj **pods, size_t n)
+{
+    const cJSON *set = s->set->doc;
+    const char *cur = jstr(set, "status.currentRevision");
+    char *current = strdup(cur && *cur ? cur : s->update_rev);
+    int replicas = 0, ready = 0, available = 0, current_n = 0, updated = 0;
+    double later = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *p = pods[i]->doc;
+        replicas++;
+        if (running_and_ready(p)) {
+            ready++;
+            available += wl_pod_available(p, s->min_ready, cluster_now(s->sc->c), &later);
+        }
+        const char *rev = revision_of(p);
+        if (!is_terminating(p) && rev) {
+            current_n += !strcmp(rev, current);
+            updated += !strcmp(rev, s->update_rev);
+        }
+    }
+    const char *type = jstr(set, "spec.updateStrategy.type");
+    bool rolling = !type || !strcmp(type, "RollingUpdate");
+    if ((rolling && updated == replicas && ready == replicas) || !strcmp(current, s->update_rev)) {
+        free(current);
+        current = strdup(s->update_rev);
+        current_n = updated;
+    }
+    cJSON *st = cJSON_CreateObject();
+    add_nonzero(st, "observedGeneration", (int)jnum(set, "metadata.generation", 0));
+    cJSON_AddNumberToObject(st, "replicas", replicas);
+    add_nonzero(st, "readyReplicas", ready);
+    add_nonzero(st, "currentReplicas", current_n);
+    add_nonzero(st, "updatedReplicas", updated);
+    cJSON_AddStringToObject(st, "currentRevision", current);
+    cJSON_AddStringToObject(st, "updateRevision", s->update_rev);
+    cJSON_AddNumberToObject(st, "collisionCount", jnum(set, "status.collisionCount", 0));
+    cJSON *conds = jget(set, "status.conditions");
+    if (cJSON_GetArraySize(conds))
+        cJSON_AddItemToObject(st, "conditions", cJSON_Duplicate(conds, true));
+    cJSON_AddNumberToObject(st, "availableReplicas", available);
+    free(current);
+    if (later > 0)
+        wl_queue_after(s->sc->q, s->set->ns, s->set->name, later);
+    cJSON *doc = cJSON_Duplicate(set, true);
+    jset(doc, "status", st);
+    wl_write(s->sc->c, s->set, doc);
+}
+
+static void sync(void *ctx, const char *ns, const char *name)
+{
+    ss_ctrl *sc = ctx;
+    store_obj *set = store_get(sc->c->st, K_STATEFULSET, ns, name);
+    if (!set)
+        return;
+    labelsel *sel = wl_selector(K_STATEFULSET, set->doc);
+    if (!sel)
+        return;
+    size_t n;
+    store_obj **pods = wl_claim(sc->c, K_POD, ns, set->doc, sel, &n);
+    labelsel_free(sel);
+    const char *policy = jstr(set->doc, "spec.podManagementPolicy");
+    ss_sync s = {sc, set, update_revision(sc, set), !(policy && !strcmp(policy, "Parallel")),
+                 jnum(set->doc, "spec.minReadySeconds", 0)};
+    if (!jstr(set->doc, "metadata.deletionTimestamp"))
+        manage(&s, pods, n);
+    free(pods);
+    /* status from the pods as they are now (created ones included) */
+    sel = wl_selector(K_STATEFULSET, set->doc);
+    pods = wl_claim(sc->c, K_POD, ns, set->doc, sel, &n);
+    labelsel_free(sel);
+    write_status(&s, pods, n);
+    free(pods);
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+static void queue_owner(ss_ctrl *sc, const store_obj *pod, const cJSON *doc)
+{
+    const cJSON *ref = wl_controller_ref(doc);
+    if (ref) {
+        if (jstr(ref, "kind") && !strcmp(jstr(ref, "kind"), "StatefulSet") && jstr(ref, "name"))
+            wl_queue_add(sc->q, pod->ns, jstr(ref, "name"));
+        return;
+    }
+    if (!wl_pod_active(doc))
+        return;
+    size_t n;
+    store_obj **sets = store_list(sc->c->st, K_STATEFULSET, pod->ns, &n);
+    for (size_t i = 0; i < n; i++) {
+        labelsel *sel = wl_selector(K_STATEFULSET, sets[i]->doc);
+        if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
+            wl_queue_add(sc->q, sets[i]->ns, sets[i]->name);
+        labelsel_free(sel);
+    }
+    free(sets);
+}
+
+static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
+{
+    ss_ctrl *sc = ctx;
+    if (o->kind == K_STATEFULSET) {
+        if (ev != STORE_DELETED) {
+            wl_queue_add(sc->q, o->ns, o->name);
+        } else {
+            revision *r;
+            const char *uid = jstr(o->doc, "metadata.uid");
+            HASH_FIND_STR(sc->revs, uid ? uid : "", r);
+            if (r) {
+                HASH_DEL(sc->revs, r);
+                free(r);
+            }
+        }
+    } else if (o->kind == K_POD) {
+        queue_owner(sc, o, o->doc);
+        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(o->doc, "metadata.ownerReferences"), true))
+            queue_owner(sc, o, old);
+    }
+}
+
+static void *attach(cluster *c)
+{
+    ss_ctrl *sc = calloc(1, sizeof *sc);
+    sc->c = c;
+    sc->q = wl_queue_new(c, sync, sc);
+    store_listen(c->st, on_change, sc);
+    return sc;
+}
+
+static void forget_revisions(ss_ctrl *sc)
+{
+    revision *r, *tmp;
+    HASH_ITER(hh, sc->revs, r, tmp) {
+        HASH_DEL(sc->revs, r);
+        free(r);
+    }
+}
+
+static void reset(void *state)
+{
+    ss_ctrl *sc = state;
+    wl_queue_clear(sc->q);
+    forget_revisions(sc);
+}
+
+static void detach(void *state)
+{
+    ss_ctrl *sc = state;
+    wl_queue_free(sc->q);
+    forget_revisions(sc);
+    free(sc);
+}
+
+const controller_ops statefulset_controller = {"statefulset", CTRL_STATEFULSET, attach, reset, detach};

@@ -1,0 +1,459 @@
+/* workloads: what the workload controllers share: the per-controller work
+ * queue on the virtual clock, controller references and adoption (ClaimPods),
+ * pod predicates, pod creation from a template, writes that skip no-ops and
+ * bump generation, the pod-template hash and intOrString scaling. Owns no
+ * controller logic and never writes from a store listener. */
+#define _GNU_SOURCE
+#include "workloads.h"
+#include "cJSON_Utils.h"
+#include "defaults.h"
+#include "json.h"
+#include "kubelet.h"
+#include "meta.h"
+#include "rest.h"
+#include "selector.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the work queue ----------------------------------------------------- */
+
+typedef struct qkey {
+    UT_hash_handle hh;
+    char key[];
+} qkey;
+
+struct wl_queue {
+    cluster *c;
+    wl_sync_fn fn;
+    void *ctrl;
+    qkey *keys;
+    uint64_t timer;
+};
+
+typedef struct {
+    wl_queue *q;
+    char key[]; /* "" for the at-now timer */
+} qtoken;
+
+static void queue_timer(void *ctx, uint64_t id);
+
+wl_queue *wl_queue_new(cluster *c, wl_sync_fn fn, void *ctrl)
+{
+    wl_queue *q = calloc(1, sizeof *q);
+    q->c = c;
+    q->fn = fn;
+    q->ctrl = ctrl;
+    return q;
+}
+
+static void queue_key(wl_queue *q, const char *key)
+{
+    qkey *k;
+    HASH_FIND_STR(q->keys, key, k);
+    if (!k) {
+        k = malloc(sizeof *k + strlen(key) + 1);
+        strcpy(k->key, key);
+        HASH_ADD_STR(q->keys, key, k);
+    }
+    if (!q->timer) {
+        qtoken *t = calloc(1, sizeof *t + 1);
+        t->q = q;
+        q->timer = clock_at(q->c->clk, cluster_now(q->c), queue_timer, t);
+    }
+}
+
+void wl_queue_add(wl_queue *q, const char *ns, const char *name)
+{
+    char *key;
+    if (asprintf(&key, "%s/%s", ns ? ns : "", name) < 0)
+        return;
+    queue_key(q, key);
+    free(key);
+}
+
+void wl_queue_after(wl_queue *q, const char *ns, const char *name, double when)
+{
+    size_t n = strlen(ns ? ns : "") + strlen(name) + 2;
+    qtoken *t = calloc(1, sizeof *t + n);
+    t->q = q;
+    snprintf(t->key, n, "%s/%s", ns ? ns : "", name);
+    clock_at(q->c->clk, when, queue_timer, t);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp((*(qkey *const *)a)->key, (*(qkey *const *)b)->key);
+}
+
+static void queue_run(wl_queue *q)
+{
+    size_t n = HASH_COUNT(q->keys), i = 0;
+    qkey **keys = malloc((n ? n : 1) * sizeof *keys), *k, *tmp;
+    HASH_ITER(hh, q->keys, k, tmp) {
+        HASH_DEL(q->keys, k);
+        keys[i++] = k;
+    }
+    qsort(keys, n, sizeof *keys, key_cmp);
+    for (i = 0; i < n; i++) {
+        char *slash = strchr(keys[i]->key, '/');
+        *slash = 0;
+        q->fn(q->ctrl, keys[i]->key, slash + 1);
+        free(keys[i]);
+    }
+    free(keys);
+}
+
+static void queue_timer(void *ctx, uint64_t id)
+{
+    qtoken *t = ctx;
+    wl_queue *q = t->q;
+    if (!id) {
+        free(t);
+        return;
+    }
+    if (*t->key) {
+        queue_key(q, t->key);
+    } else {
+        q->timer = 0;
+        queue_run(q);
+    }
+    free(t);
+}
+
+void wl_queue_clear(wl_queue *q)
+{
+    qkey *k, *tmp;
+    HASH_ITER(hh, q->keys, k, tmp) {
+        HASH_DEL(q->keys, k);
+        free(k);
+    }
+}
+
+void wl_queue_free(wl_queue *q)
+{
+    if (!q)
+        return;
+    wl_queue_clear(q);
+    if (q->timer)
+        clock_cancel(q->c->clk, q->timer);
+    free(q);
+}
+
+/* ---- owner references --------------------------------------------------- */
+
+const cJSON *wl_controller_ref(const cJSON *doc)
+{
+    cJSON *r;
+    cJSON_ArrayForEach(r, jget(doc, "metadata.ownerReferences"))
+        if (jbool(r, "controller"))
+            return r;
+    return NULL;
+}
+
+bool wl_controlled_by(const cJSON *doc, const char *uid)
+{
+    const cJSON *r = wl_controller_ref(doc);
+    const char *u = r ? jstr(r, "uid") : NULL;
+    return u && uid && !strcmp(u, uid);
+}
+
+cJSON *wl_owner_ref(const cJSON *owner)
+{
+    cJSON *r = cJSON_CreateObject();
+    const char *av = jstr(owner, "apiVersion"), *k = jstr(owner, "kind");
+    const char *name = jstr(owner, "metadata.name"), *uid = jstr(owner, "metadata.uid");
+    cJSON_AddStringToObject(r, "apiVersion", av ? av : "");
+    cJSON_AddStringToObject(r, "kind", k ? k : "");
+    cJSON_AddStringToObject(r, "name", name ? name : "");
+    cJSON_AddStringToObject(r, "uid", uid ? uid : "");
+    cJSON_AddBoolToObject(r, "controller", true);
+    cJSON_AddBoolToObject(r, "blockOwnerDeletion", true);
+    return r;
+}
+
+/* ---- pods ---------------------------------------------------------------- */
+
+bool wl_pod_active(const cJSON *pod)
+{
+    const char *p = jstr(pod, "status.phase");
+    return !jstr(pod, "metadata.deletionTimestamp") &&
+           !(p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed")));
+}
+
+bool wl_pod_ready(const cJSON *pod)
+{
+    return kubelet_pod_ready(pod);
+}
+
+double wl_pod_ready_since(const cJSON *pod)
+{
+    if (!kubelet_pod_ready(pod))
+        return 0;
+    cJSON *c;
+    cJSON_ArrayForEach(c, jget(pod, "status.conditions")) {
+        const char *t = jstr(c, "type");
+        double when;
+        if (t && !strcmp(t, "Ready"))
+            return clock_parse(jstr(c, "lastTransitionTime") ? jstr(c, "lastTransitionTime") : "", &when) ? 0 : when;
+    }
+    return 0;
+}
+
+bool wl_pod_available(const cJSON *pod, double min_ready, double now, double *later)
+{
+    if (!kubelet_pod_ready(pod))
+        return false;
+    if (min_ready <= 0)
+        return true;
+    double since = wl_pod_ready_since(pod);
+    if (since + min_ready <= now)
+        return true;
+    if (later && (*later == 0 || since + min_ready < *later))
+        *later = since + min_ready;
+    return false;
+}
+
+/* Move metadata keys into the order ObjectMeta marshals them. */
+static void order_metadata(cJSON *md)
+{
+    static const char *const order[] = {"name", "generateName", "namespace", "uid", "resourceVersion",
+                                        "generation", "creationTimestamp", "deletionTimestamp",
+                                        "deletionGracePeriodSeconds", "labels", "annotations",
+                                        "ownerReferences", "finalizers", NULL};
+    cJSON *tmp = cJSON_CreateObject();
+    for (int i = 0; order[i]; i++) {
+        cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(md, order[i]);
+        if (v)
+            cJSON_AddItemToObject(tmp, order[i], v);
+    }
+    while (md->child) {
+        cJSON *v = cJSON_DetachItemViaPointer(md, md->child);
+        cJSON_AddItemToObject(tmp, v->string, v);
+    }
+    while (tmp->child) {
+        cJSON *v = cJSON_DetachItemViaPointer(tmp, tmp->child);
+        cJSON_AddItemToObject(md, v->string, v);
+    }
+    cJSON_Delete(tmp);
+}
+
+static void copy_nonempty(cJSON *dst, const char *key, const cJSON *src)
+{
+    if (cJSON_GetArraySize(src) > 0)
+        cJSON_AddItemToObject(dst, key, cJSON_Duplicate(src, true));
+}
+
+cJSON *wl_pod_from_template(const cJSON *tmpl, const char *ns, const cJSON *owner)
+{
+    cJSON *pod = cJSON_CreateObject();
+    cJSON_AddStringToObject(pod, "apiVersion", "v1");
+    cJSON_AddStringToObject(pod, "kind", "Pod");
+    cJSON *md = cJSON_AddObjectToObject(pod, "metadata");
+    cJSON_AddStringToObject(md, "namespace", ns);
+    copy_nonempty(md, "labels", jget(tmpl, "metadata.labels"));
+    copy_nonempty(md, "annotations", jget(tmpl, "metadata.annotations"));
+    cJSON *refs = cJSON_AddArrayToObject(md, "ownerReferences");
+    cJSON_AddItemToArray(refs, wl_owner_ref(owner));
+    copy_nonempty(md, "finalizers", jget(tmpl, "metadata.finalizers"));
+    cJSON *spec = jget(tmpl, "spec");
+    cJSON_AddItemToObject(pod, "spec", spec ? cJSON_Duplicate(spec, true) : cJSON_CreateObject());
+    return pod;
+}
+
+store_obj *wl_create(cluster *c, kind_id k, cJSON *doc)
+{
+    cJSON *md = jobj(doc, "metadata");
+    const char *ns = kind_get(k)->namespaced ? jstr(md, "namespace") : NULL;
+    if (!jstr(md, "name") && jstr(md, "generateName")) {
+        for (int tries = 0; tries < 8; tries++) {
+            char *n = meta_generate_name(jstr(md, "generateName"));
+            bool taken = store_get(c->st, k, ns, n) != NULL;
+            jset_str(md, "name", n);
+            free(n);
+            if (!taken)
+                break;
+        }
+    }
+    const char *name = jstr(md, "name");
+    cJSON *st = name ? rest_namespace_admission(c, k, ns, name) : NULL;
+    if (!name || st || store_get(c->st, k, ns, name)) {
+        cJSON_Delete(st);
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    char uid[40];
+    meta_uuid(uid);
+    jset_str(md, "uid", uid);
+    meta_set_time(md, "creationTimestamp", cluster_now(c));
+    if (meta_has_generation(k))
+        jset_num(md, "generation", 1);
+    order_metadata(md);
+    defaults_apply(k, doc);
+    cJSON *status = defaults_create_status(k, doc);
+    if (status)
+        jset(doc, "status", status);
+    return store_insert(c->st, k, doc);
+}
+
+void wl_delete(cluster *c, store_obj *o)
+{
+    api_result r = {0};
+    rest_delete_object(c, o, NULL, false, &r);
+    api_result_clear(&r);
+}
+
+bool wl_write(cluster *c, store_obj *o, cJSON *doc)
+{
+    if (cJSON_Compare(doc, o->doc, true)) {
+        cJSON_Delete(doc);
+        return false;
+    }
+    if (meta_has_generation(o->kind) && meta_spec_changed(o->doc, doc))
+        jset_num(jobj(doc, "metadata"), "generation", jnum(o->doc, "metadata.generation", 0) + 1);
+    rest_write(c, o, doc);
+    return true;
+}
+
+/* ---- ClaimPods ------------------------------------------------------------ */
+
+static void adopt(cluster *c, store_obj *o, const cJSON *owner)
+{
+    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *md = jobj(doc, "metadata");
+    cJSON *refs = cJSON_GetObjectItemCaseSensitive(md, "ownerReferences");
+    if (!cJSON_IsArray(refs)) {
+        refs = cJSON_CreateArray();
+        jset(md, "ownerReferences", refs);
+    }
+    cJSON_AddItemToArray(refs, wl_owner_ref(owner));
+    wl_write(c, o, doc);
+}
+
+static void release(cluster *c, store_obj *o, const char *uid)
+{
+    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *refs = jget(doc, "metadata.ownerReferences");
+    for (int i = cJSON_GetArraySize(refs) - 1; i >= 0; i--) {
+        const char *u = jstr(cJSON_GetArrayItem(refs, i), "uid");
+        if (u && !strcmp(u, uid))
+            cJSON_DeleteItemFromArray(refs, i);
+    }
+    if (!cJSON_GetArraySize(refs))
+        jdel(jobj(doc, "metadata"), "ownerReferences");
+    wl_write(c, o, doc);
+}
+
+store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
+                     const labelsel *sel, size_t *n)
+{
+    size_t all;
+    store_obj **objs = store_list(c->st, k, ns, &all);
+    const char *uid = jstr(owner, "metadata.uid");
+    bool owner_deleting = jstr(owner, "metadata.deletionTimestamp") != NULL;
+    size_t out = 0;
+    for (size_t i = 0; i < all; i++) {
+        store_obj *o = objs[i];
+        const cJSON *ref = wl_controller_ref(o->doc);
+        bool matches = sel && labelsel_matches(sel, jget(o->doc, "metadata.labels"));
+        if (ref && wl_controlled_by(o->doc, uid)) {
+            if (matches || owner_deleting) {
+                objs[out++] = o;
+            } else {
+                release(c, o, uid);
+            }
+        } else if (!ref && matches && !owner_deleting && !jstr(o->doc, "metadata.deletionTimestamp")) {
+            adopt(c, o, owner);
+            objs[out++] = o;
+        }
+    }
+    *n = out;
+    return objs;
+}
+
+labelsel *wl_selector(kind_id k, const cJSON *obj)
+{
+    char *err = NULL;
+    labelsel *s;
+    if (k == K_RC) {
+        cJSON *wrap = cJSON_CreateObject();
+        cJSON *m = jget(obj, "spec.selector");
+        cJSON_AddItemToObject(wrap, "matchLabels", m ? cJSON_Duplicate(m, true) : cJSON_CreateObject());
+        s = cJSON_GetArraySize(m) ? labelsel_from_json(wrap, &err) : NULL;
+        cJSON_Delete(wrap);
+    } else {
+        s = labelsel_from_json(jget(obj, "spec.selector"), &err);
+    }
+    free(err);
+    return s;
+}
+
+/* ---- hashing and scaling -------------------------------------------------- */
+
+static void sort_keys(cJSON *v, int depth)
+{
+    if (depth > 100)
+        return;
+    if (cJSON_IsObject(v))
+        cJSONUtils_SortObjectCaseSensitive(v);
+    cJSON *child;
+    cJSON_ArrayForEach(child, v)
+        sort_keys(child, depth + 1);
+}
+
+void wl_template_hash(const cJSON *v, int collision, char *buf)
+{
+    static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+    cJSON *copy = cJSON_Duplicate(v, true);
+    sort_keys(copy, 0);
+    char *text = cJSON_PrintUnformatted(copy);
+    cJSON_Delete(copy);
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
+        h ^= *p;
+        h *= 16777619u;
+    }
+    free(text);
+    if (collision >= 0) {
+        unsigned char b[4] = {collision & 0xff, (collision >> 8) & 0xff, (collision >> 16) & 0xff,
+                              (collision >> 24) & 0xff};
+        for (int i = 0; i < 4; i++) {
+            h ^= b[i];
+            h *= 16777619u;
+        }
+    }
+    char digits[16];
+    snprintf(digits, sizeof digits, "%u", h);
+    size_t i;
+    for (i = 0; digits[i]; i++)
+        buf[i] = alphabet[(unsigned char)digits[i] % (sizeof alphabet - 1)];
+    buf[i] = 0;
+}
+
+int wl_int_or_percent(const cJSON *v, int total, bool round_up, int def)
+{
+    if (cJSON_IsNumber(v))
+        return (int)v->valuedouble;
+    if (!cJSON_IsString(v))
+        return def;
+    const char *s = v->valuestring;
+    size_t n = strlen(s);
+    if (n && s[n - 1] == '%') {
+        double pct = atof(s);
+        double x = pct * total / 100.0;
+        return (int)(round_up ? ceil(x - 1e-9) : floor(x + 1e-9));
+    }
+    return atoi(s);
+}
+
+cJSON *wl_condition(const cJSON *status, const char *type)
+{
+    cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(status, "conditions")) {
+        const char *t = jstr(c, "type");
+        if (t && !strcmp(t, type))
+            return c;
+    }
+    return NULL;
+}

@@ -1,0 +1,87 @@
+/* workloads: the workload controllers of kube-controller-manager as the
+ * simulation runs them (ReplicaSet/ReplicationController, Deployment,
+ * StatefulSet, DaemonSet, garbage collector), and the helpers they share:
+ * a per-controller work queue on the virtual clock, controller references,
+ * pod predicates and pod creation from a template. The controllers react to
+ * store events by queueing keys and do their work in a clock timer at now;
+ * they never write from inside a store listener and never take the lock. */
+#ifndef EVICTSIM_WORKLOADS_H
+#define EVICTSIM_WORKLOADS_H
+#include <stdbool.h>
+#include "cluster.h"
+
+extern const controller_ops replicaset_controller;  /* CTRL_REPLICASET (and RCs) */
+extern const controller_ops deployment_controller;  /* CTRL_DEPLOYMENT */
+extern const controller_ops statefulset_controller; /* CTRL_STATEFULSET */
+extern const controller_ops daemonset_controller;   /* CTRL_DAEMONSET */
+extern const controller_ops gc_controller;          /* always on (flag 0) */
+
+/* ---- the work queue: keys ("ns/name") synced in sorted order ------------ */
+typedef struct wl_queue wl_queue;
+typedef void (*wl_sync_fn)(void *ctrl, const char *ns, const char *name);
+
+wl_queue *wl_queue_new(cluster *c, wl_sync_fn fn, void *ctrl);
+/* Queue a key for a sync at now (runs once, however often queued). */
+void wl_queue_add(wl_queue *q, const char *ns, const char *name);
+/* Queue a sync of the key at virtual time `when` (e.g. minReadySeconds). */
+void wl_queue_after(wl_queue *q, const char *ns, const char *name, double when);
+void wl_queue_clear(wl_queue *q);
+void wl_queue_free(wl_queue *q);
+
+/* ---- objects ------------------------------------------------------------ */
+/* The ownerReference with controller: true, or NULL. */
+const cJSON *wl_controller_ref(const cJSON *doc);
+/* Is `doc` controlled by the object with this uid? */
+bool wl_controlled_by(const cJSON *doc, const char *uid);
+/* {apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true}. */
+cJSON *wl_owner_ref(const cJSON *owner);
+
+/* Not deleting and not Succeeded/Failed (controller.IsPodActive). */
+bool wl_pod_active(const cJSON *pod);
+bool wl_pod_ready(const cJSON *pod);
+/* When the Ready condition last became True (0 when not ready). */
+double wl_pod_ready_since(const cJSON *pod);
+/* Ready for at least minReady seconds at now; when ready but not yet
+ * available, *later gets the time it will be (if smaller than *later). */
+bool wl_pod_available(const cJSON *pod, double min_ready, double now, double *later);
+
+/* A pod document from a template (labels, annotations, finalizers, spec),
+ * owned by `owner` (controller reference), in namespace ns. */
+cJSON *wl_pod_from_template(const cJSON *tmpl, const char *ns, const cJSON *owner);
+/* Create an object as the API would for a controller: generateName, uid,
+ * creationTimestamp, defaults, initial status. Returns NULL (doc freed)
+ * when the namespace refuses it or the name is taken. */
+store_obj *wl_create(cluster *c, kind_id k, cJSON *doc);
+/* Delete as a controller does (default grace). */
+void wl_delete(cluster *c, store_obj *o);
+/* Write doc (taken) over o unless it is equal; returns whether it wrote. */
+bool wl_write(cluster *c, store_obj *o, cJSON *doc);
+
+/* Pods in namespace ns that `owner` controls, adopting orphans that match
+ * `sel` and releasing controlled pods that no longer match (ClaimPods).
+ * Returns a malloc'd array (sorted by name) of borrowed objects. */
+struct labelsel;
+store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
+                     const struct labelsel *sel, size_t *n);
+
+/* The selector of a workload (RC: a plain map). NULL when invalid. */
+struct labelsel *wl_selector(kind_id k, const cJSON *obj);
+
+/* fnv32a of the canonical (key-sorted) JSON of v, written as upstream's
+ * rand.SafeEncodeString(fmt.Sprint(hash)) into buf (>= 16 bytes). A
+ * collision count > 0 is mixed in as upstream does. */
+void wl_template_hash(const cJSON *v, int collision, char *buf);
+
+/* Resolve an intOrString (`25%` or 2) against total, rounding up or down. */
+int wl_int_or_percent(const cJSON *v, int total, bool round_up, int def);
+
+/* Upstream condition helpers (SetDeploymentCondition semantics: a changed
+ * condition moves to the end, lastTransitionTime kept when status is). */
+cJSON *wl_condition(const cJSON *status, const char *type);
+
+/* The finalizer a delete with these DeleteOptions puts on the object for the
+ * garbage collector ("orphan" for propagationPolicy Orphan or the legacy
+ * orphanDependents: true, "foregroundDeletion" for Foreground), or NULL
+ * when none is needed or doc already has it. For rest_delete_object. */
+const char *gc_delete_finalizer(const cJSON *opts, const cJSON *doc);
+#endif

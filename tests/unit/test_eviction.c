@@ -1,0 +1,893 @@
+/* Unit tests for model/eviction (and the server route table): every response
+ * of eviction-semantics.md §3 and the cases of §4.1–4.7 a single-lock
+ * simulator can produce, called directly on a cluster with no controllers.
+ * Not covered (they need injected store conflicts): §4.2 cases 10–14, 20, 21
+ * and R-409-pdb; cases 23–24 and PR #138003's causes are for newer versions. */
+#include "eviction.h"
+#include "http.h"
+#include "json.h"
+#include "rest.h"
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define T0 1735689600.0 /* 2025-01-01T00:00:00Z */
+#define T0S "2025-01-01T00:00:00Z"
+#define MSG_BUDGET "Cannot evict pod as it would violate the pod's disruption budget."
+#define MSG_GEN "The disruption budget foo is still being processed by the server."
+#define MSG_MULTI "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."
+#define SUCCESS_BODY "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"code\":201}"
+#define BODY(opts) "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"p\"},\"deleteOptions\":" opts "}"
+#define DEFAULT_BODY BODY("{\"gracePeriodSeconds\":0}")
+#define SEL_A "{\"matchLabels\":{\"a\":\"true\"}}"
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+static cluster *ev_cluster(void)
+{
+    cluster_opts o = {.manual_clock = true, .start_time = T0, .time_scale = 1, .controllers = 0};
+    return cluster_new(&o);
+}
+
+static void ev_load(cluster *c, cJSON *objs)
+{
+    api_result r = {0};
+    int n = cluster_load(c, objs, &r);
+    if (n < 0) {
+        char *s = cJSON_PrintUnformatted(r.body);
+        ck_abort_msg("load failed: %s", s);
+        free(s);
+    }
+    api_result_clear(&r);
+    cJSON_Delete(objs);
+}
+
+typedef struct {
+    const char *phase;   /* NULL: no phase */
+    const char *ready;   /* Ready condition status, NULL: none */
+    bool terminating;    /* deletionTimestamp set (grace 30) */
+    bool finalizer;      /* a finalizer holds the pod after its delete */
+    const char *labels;  /* JSON, default {"a":"true"} */
+} pod_spec;
+
+static cJSON *mk_pod(const char *name, const pod_spec *ps)
+{
+    cJSON *p = cJSON_Parse("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"namespace\":\"default\"},"
+                           "\"spec\":{\"nodeName\":\"foo\",\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]},"
+                           "\"status\":{}}");
+    cJSON *md = jobj(p, "metadata");
+    char uid[64];
+    snprintf(uid, sizeof uid, "uid-%s", name);
+    jset_str(md, "name", name);
+    jset_str(md, "uid", uid);
+    jset(md, "labels", cJSON_Parse(ps->labels ? ps->labels : "{\"a\":\"true\"}"));
+    if (ps->terminating) {
+        jset_str(md, "deletionTimestamp", "2025-01-01T00:00:30Z");
+        jset_num(md, "deletionGracePeriodSeconds", 30);
+    }
+    if (ps->finalizer)
+        jset(md, "finalizers", cJSON_Parse("[\"test.k8s.io/finalizer\"]"));
+    cJSON *st = jobj(p, "status");
+    if (ps->phase)
+        jset_str(st, "phase", ps->phase);
+    if (ps->ready) {
+        cJSON *conds = cJSON_CreateArray(), *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "type", "Ready");
+        cJSON_AddStringToObject(c, "status", ps->ready);
+        cJSON_AddItemToArray(conds, c);
+        jset(st, "conditions", conds);
+    }
+    return p;
+}
+
+typedef struct {
+    const char *selector; /* JSON; NULL: matchLabels a=true; "null": none */
+    long allowed, cur, desired, expected;
+    bool stale;           /* observedGeneration 0 < generation 1 (else 1) */
+    const char *policy;   /* unhealthyPodEvictionPolicy */
+    int ndisrupted;       /* disruptedPods entries other than the pod */
+} pdb_spec;
+
+static cJSON *mk_pdb(const char *name, const pdb_spec *s)
+{
+    cJSON *p = cJSON_Parse("{\"apiVersion\":\"policy/v1\",\"kind\":\"PodDisruptionBudget\","
+                           "\"metadata\":{\"namespace\":\"default\",\"generation\":1},\"spec\":{\"minAvailable\":0},"
+                           "\"status\":{}}");
+    jset_str(jobj(p, "metadata"), "name", name);
+    cJSON *spec = jobj(p, "spec");
+    jset(spec, "selector", cJSON_Parse(s->selector ? s->selector : SEL_A));
+    if (s->policy)
+        jset_str(spec, "unhealthyPodEvictionPolicy", s->policy);
+    cJSON *st = jobj(p, "status");
+    jset_num(st, "observedGeneration", s->stale ? 0 : 1);
+    jset_num(st, "disruptionsAllowed", s->allowed);
+    jset_num(st, "currentHealthy", s->cur);
+    jset_num(st, "desiredHealthy", s->desired);
+    jset_num(st, "expectedPods", s->expected);
+    if (s->ndisrupted) {
+        cJSON *d = jobj(st, "disruptedPods");
+        for (int i = 0; i < s->ndisrupted; i++) {
+            char k[32];
+            snprintf(k, sizeof k, "other-%d", i);
+            cJSON_AddStringToObject(d, k, T0S);
+        }
+    }
+    return p;
+}
+
+static store_obj *get_pod(cluster *c, const char *name)
+{
+    return store_get(c->st, K_POD, "default", name);
+}
+
+static store_obj *get_pdb(cluster *c, const char *name)
+{
+    return store_get(c->st, K_PDB, "default", name);
+}
+
+static bool has_target(const store_obj *pod)
+{
+    const cJSON *cond;
+    cJSON_ArrayForEach(cond, jget(pod->doc, "status.conditions")) {
+        const char *t = jstr(cond, "type");
+        if (t && !strcmp(t, "DisruptionTarget"))
+            return true;
+    }
+    return false;
+}
+
+/* Replace every $RV in s with rv (into buf). */
+static const char *subst_rv(const char *s, const char *rv, char *buf, size_t n)
+{
+    if (!s)
+        return NULL;
+    size_t len = 0;
+    for (const char *p = s; *p && len + 1 < n; p++) {
+        if (!strncmp(p, "$RV", 3)) {
+            len += snprintf(buf + len, n - len, "%s", rv);
+            p += 2;
+        } else {
+            buf[len++] = *p;
+        }
+    }
+    buf[len < n ? len : n - 1] = 0;
+    return buf;
+}
+
+static void evict(cluster *c, const char *ns, const char *name, const char *body, const char *query,
+                  api_result *out)
+{
+    evict_req rq = {ns, name, body, body ? strlen(body) : 0, BODY_JSON, query};
+    evict_pod(c, &rq, out);
+}
+
+static void check_status(const api_result *r, int code, const char *reason, const char *message,
+                         const char *cause, int retry, const char *id)
+{
+    char *s = cJSON_PrintUnformatted(r->body);
+    ck_assert_msg(r->code == code, "%s: code %d, want %d: %s", id, r->code, code, s);
+    ck_assert_int_eq(jnum(r->body, "code", 0), code);
+    const char *rs = jstr(r->body, "reason");
+    if (reason)
+        ck_assert_msg(rs && !strcmp(rs, reason), "%s: reason %s: %s", id, rs ? rs : "(none)", s);
+    else
+        ck_assert_msg(!rs, "%s: unexpected reason: %s", id, s);
+    if (code == 201) {
+        ck_assert_msg(!strcmp(s, SUCCESS_BODY), "%s: body %s", id, s);
+    } else if (message) {
+        const char *m = jstr(r->body, "message");
+        ck_assert_msg(m && !strcmp(m, message), "%s: message\n  got  %s\n  want %s", id, m ? m : "(none)", message);
+    }
+    cJSON *causes = jget(r->body, "details.causes");
+    if (cause) {
+        ck_assert_msg(cJSON_GetArraySize(causes) == 1, "%s: causes: %s", id, s);
+        const cJSON *c0 = cJSON_GetArrayItem(causes, 0);
+        ck_assert_str_eq(jstr(c0, "reason"), "DisruptionBudget");
+        ck_assert_str_eq(jstr(c0, "message"), cause);
+        ck_assert_ptr_null(jget(c0, "field"));
+    } else if (code != 422) {
+        ck_assert_msg(!causes, "%s: unexpected causes: %s", id, s);
+    }
+    ck_assert_msg(r->retry_after == retry, "%s: retry_after %d, want %d", id, r->retry_after, retry);
+    ck_assert_int_eq(jnum(r->body, "details.retryAfterSeconds", 0), retry);
+    free(s);
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+enum { P_GONE = 1, P_KEPT, P_DELETING };
+enum { E_SAME = 1, E_DEC };
+
+typedef struct {
+    const char *id;
+    pod_spec pod;          /* the pod "p" */
+    bool no_pod;
+    int npdb;              /* 0, 1 ("foo") or 2 ("foo", "bar") */
+    pdb_spec pdb;
+    bool all_policies;     /* run with policy unset, IfHealthyBudget, AlwaysAllow */
+    const char *url_ns;    /* default "default" */
+    const char *url_name;  /* default "p" */
+    const char *body;      /* default DEFAULT_BODY; $RV = the pod's resourceVersion */
+    const char *query;     /* ?dryRun= */
+    int code;
+    const char *reason, *message, *cause;
+    int retry;
+    int pod_after;         /* P_*; 0: not checked */
+    int pdb_after;         /* E_*; 0: not checked */
+    int target;            /* 1 present, -1 absent, 0 not checked */
+} ev_case;
+
+static const ev_case cases[] = {
+    /* §4.1 real storage */
+    {"4.1-1 running unready, allowed 0", {.phase = "Running"}, .npdb = 1, .code = 429, .reason = "TooManyRequests",
+     .message = MSG_BUDGET, .cause = "The disruption budget foo needs 0 healthy pods and has 0 currently",
+     .pod_after = P_KEPT, .pdb_after = E_SAME, .target = -1},
+    {"4.1-1 AlwaysAllow deletes the unready pod", {.phase = "Running"}, .npdb = 1, .pdb = {.policy = "AlwaysAllow"},
+     .code = 201, .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"4.1-2 pending", {.phase = "Pending"}, .npdb = 1, .all_policies = true, .code = 201, .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"4.1-3 succeeded", {.phase = "Succeeded"}, .npdb = 1, .all_policies = true, .code = 201, .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"4.1-4 failed", {.phase = "Failed"}, .npdb = 1, .all_policies = true, .code = 201, .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"4.1-5 pending, allowed 1", {.phase = "Pending"}, .npdb = 1, .pdb = {.allowed = 1}, .code = 201, .pod_after = P_GONE,
+     .pdb_after = E_SAME},
+    {"4.1-6 non-matching selector", {.phase = "Pending"}, .npdb = 1, .pdb = {.selector = "{\"matchLabels\":{\"b\":\"true\"}}"},
+     .code = 201, .pod_after = P_GONE},
+    {"4.1-7 name mismatch", {.phase = "Running"}, .npdb = 1, .pdb = {.allowed = 1}, .url_name = "t7bad-name", .code = 400,
+     .reason = "BadRequest", .message = "name in URL does not match name in Eviction object", .pod_after = P_KEPT,
+     .pdb_after = E_SAME},
+    {"4.1-8 selector {}", {.phase = "Running"}, .npdb = 1, .pdb = {.selector = "{}"}, .code = 429, .reason = "TooManyRequests",
+     .message = MSG_BUDGET, .cause = "The disruption budget foo needs 0 healthy pods and has 0 currently",
+     .pod_after = P_KEPT, .pdb_after = E_SAME},
+    {"4.1-8 selector {} IfHealthyBudget", {.phase = "Running"}, .npdb = 1, .pdb = {.selector = "{}", .policy = "IfHealthyBudget"},
+     .code = 429, .reason = "TooManyRequests", .message = MSG_BUDGET,
+     .cause = "The disruption budget foo needs 0 healthy pods and has 0 currently", .pod_after = P_KEPT},
+    /* §4.2 (the cases without injected conflicts) */
+    {"4.2-9 pending, allowed 0", {.phase = "Pending"}, .npdb = 1, .all_policies = true, .code = 201, .pod_after = P_GONE},
+    {"4.2-15 terminating, grace 300", {.phase = "Running", .terminating = true}, .npdb = 1,
+     .body = BODY("{\"gracePeriodSeconds\":300}"), .code = 201, .pod_after = P_DELETING, .pdb_after = E_SAME, .target = 1},
+    {"4.2-16 ready, needs 2 has 2", {.phase = "Running", .ready = "True"}, .npdb = 1, .pdb = {.cur = 2, .desired = 2, .expected = 2},
+     .all_policies = true, .code = 429, .reason = "TooManyRequests", .message = MSG_BUDGET,
+     .cause = "The disruption budget foo needs 2 healthy pods and has 2 currently", .pod_after = P_KEPT,
+     .pdb_after = E_SAME, .target = -1},
+    {"4.2-17 ready, allowed 1", {.phase = "Running", .ready = "True", .finalizer = true}, .npdb = 1,
+     .pdb = {.allowed = 1, .cur = 3, .desired = 3, .expected = 3}, .code = 201, .pod_after = P_DELETING,
+     .pdb_after = E_DEC, .target = 1},
+    {"4.2-18 unready, budget met", {.phase = "Running", .ready = "False"}, .npdb = 1, .pdb = {.cur = 2, .desired = 2, .expected = 3},
+     .all_policies = true, .code = 201, .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"4.2-19 unready, AlwaysAllow, desired 0", {.phase = "Running", .ready = "False", .finalizer = true}, .npdb = 1,
+     .pdb = {.policy = "AlwaysAllow"}, .code = 201, .pod_after = P_DELETING, .pdb_after = E_SAME, .target = 1},
+    {"4.2-22 selector {}, ready", {.phase = "Running", .ready = "True"}, .npdb = 1,
+     .pdb = {.selector = "{}", .cur = 3, .desired = 3, .expected = 3}, .code = 429, .reason = "TooManyRequests",
+     .message = MSG_BUDGET, .cause = "The disruption budget foo needs 3 healthy pods and has 3 currently",
+     .pod_after = P_KEPT},
+    {"4.2-25 negative budget (1.33: no causes)", {.phase = "Running"}, .npdb = 1, .pdb = {.allowed = -1}, .code = 403,
+     .reason = "Forbidden", .message = "poddisruptionbudget.policy \"foo\" is forbidden: pdb disruptions allowed is negative",
+     .pod_after = P_KEPT, .pdb_after = E_SAME},
+    {"4.2-25 negative budget, IfHealthyBudget", {.phase = "Running"}, .npdb = 1, .pdb = {.allowed = -1, .policy = "IfHealthyBudget"},
+     .code = 403, .reason = "Forbidden",
+     .message = "poddisruptionbudget.policy \"foo\" is forbidden: pdb disruptions allowed is negative", .pod_after = P_KEPT},
+    {"4.2-26 2001 disrupted pods", {.phase = "Running", .ready = "True"}, .npdb = 1, .pdb = {.allowed = 1, .ndisrupted = 2001}, .code = 403,
+     .reason = "Forbidden",
+     .message = "poddisruptionbudget.policy \"foo\" is forbidden: DisruptedPods map too big - too many evictions not "
+                "confirmed by PDB controller",
+     .pod_after = P_KEPT, .pdb_after = E_SAME},
+    {"2000 disrupted pods are still fine", {.phase = "Running", .ready = "True"}, .npdb = 1, .pdb = {.allowed = 1, .ndisrupted = 2000},
+     .code = 201, .pod_after = P_GONE, .pdb_after = E_DEC},
+    /* §4.3 dry run and delete options (pod foo is Pending; here p) */
+    {"4.3-27 query dryRun, deleteOptions {}", {.phase = "Pending"}, .body = BODY("{}"), .query = "All", .code = 201,
+     .pod_after = P_KEPT, .target = -1},
+    {"4.3-28 body dryRun", {.phase = "Pending"}, .body = BODY("{\"dryRun\":[\"All\"]}"), .code = 201, .pod_after = P_KEPT,
+     .target = -1},
+    {"4.3-29 both dryRun", {.phase = "Pending"}, .body = BODY("{\"dryRun\":[\"All\"]}"), .query = "All", .code = 201,
+     .pod_after = P_KEPT, .target = -1},
+    {"4.3-30 both dryRun with a PDB", {.phase = "Running", .ready = "True"}, .npdb = 1, .pdb = {.allowed = 1, .cur = 1, .expected = 1},
+     .body = BODY("{\"dryRun\":[\"All\"]}"), .query = "All", .code = 201, .pod_after = P_KEPT, .pdb_after = E_SAME,
+     .target = -1},
+    {"4.3-31 ignoreStoreReadErrorWithClusterBreakingPotential", {.phase = "Pending"},
+     .body = BODY("{\"ignoreStoreReadErrorWithClusterBreakingPotential\":true}"), .code = 422, .reason = "Invalid",
+     .message = "Eviction.policy \"p\" is invalid: deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential: "
+                "Invalid value: true: can not be set for pod eviction, try after removing the option",
+     .pod_after = P_KEPT, .target = -1},
+    {"ignoreStoreRead... false is accepted", {.phase = "Pending"},
+     .body = BODY("{\"ignoreStoreReadErrorWithClusterBreakingPotential\":false}"), .code = 201,
+     .pod_after = P_DELETING},
+    /* §4.5 preconditions (TestAddConditionAndDelete, through the handler) */
+    {"4.5-34 options {}", {.phase = "Running", .ready = "True"}, .body = BODY("{}"), .code = 201, .pod_after = P_DELETING, .target = 1},
+    {"4.5-35 pod missing", .no_pod = true, .code = 404, .reason = "NotFound", .message = "pods \"p\" not found"},
+    {"4.5-36 right uid", {.phase = "Running", .ready = "True", .finalizer = true},
+     .body = BODY("{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"uid-p\"}}"), .code = 201,
+     .pod_after = P_DELETING, .target = 1},
+    {"4.5-37 wrong uid", {.phase = "Running", .ready = "True"}, .body = BODY("{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"bad\"}}"),
+     .code = 409, .reason = "Conflict",
+     .message = "Operation cannot be fulfilled on Pod \"p\": the UID in the precondition (bad) does not match the UID in "
+                "record (uid-p). The object might have been deleted and then recreated",
+     .pod_after = P_KEPT, .target = -1},
+    {"4.5-38 right resourceVersion", {.phase = "Running", .ready = "True", .finalizer = true},
+     .body = BODY("{\"gracePeriodSeconds\":0,\"preconditions\":{\"resourceVersion\":\"$RV\"}}"), .code = 201,
+     .pod_after = P_DELETING, .target = 1},
+    {"4.5-39 wrong resourceVersion", {.phase = "Running", .ready = "True"},
+     .body = BODY("{\"gracePeriodSeconds\":0,\"preconditions\":{\"resourceVersion\":\"1\"}}"), .code = 409,
+     .reason = "Conflict",
+     .message = "Operation cannot be fulfilled on Pod \"p\": the ResourceVersion in the precondition (1) does not match "
+                "the ResourceVersion in record ($RV). The object might have been modified",
+     .pod_after = P_KEPT, .target = -1},
+    {"pending pod, wrong uid: 409 after the retries", {.phase = "Pending"},
+     .body = BODY("{\"gracePeriodSeconds\":0,\"preconditions\":{\"uid\":\"bad\"}}"), .code = 409, .reason = "Conflict",
+     .message = "Operation cannot be fulfilled on Pod \"p\": the UID in the precondition (bad) does not match the UID in "
+                "record (uid-p). The object might have been deleted and then recreated",
+     .pod_after = P_KEPT},
+    {"C4: unready bypass + conflict, no user RV → gen-429", {.phase = "Running", .ready = "False"}, .npdb = 1,
+     .pdb = {.cur = 2, .desired = 2}, .body = BODY("{\"preconditions\":{\"uid\":\"bad\"}}"), .code = 429,
+     .reason = "TooManyRequests", .message = MSG_BUDGET, .cause = MSG_GEN, .retry = 10, .pod_after = P_KEPT,
+     .target = -1},
+    {"C4: with a user RV the 409 stays", {.phase = "Running", .ready = "False"}, .npdb = 1, .pdb = {.cur = 2, .desired = 2},
+     .body = BODY("{\"preconditions\":{\"uid\":\"bad\",\"resourceVersion\":\"$RV\"}}"), .code = 409, .reason = "Conflict",
+     .message = "Operation cannot be fulfilled on Pod \"p\": the UID in the precondition (bad) does not match the UID in "
+                "record (uid-p). The object might have been deleted and then recreated",
+     .pod_after = P_KEPT},
+    /* §4.6 integration cases */
+    {"4.6-41 terminal ready pod with a PDB", {.phase = "Succeeded", .ready = "True"}, .npdb = 1, .code = 201, .pod_after = P_GONE,
+     .pdb_after = E_SAME},
+    {"4.6-43 succeeded with finalizer gets DisruptionTarget", {.phase = "Succeeded", .ready = "True", .finalizer = true},
+     .body = BODY("{}"), .code = 201, .pod_after = P_DELETING, .target = 1},
+    {"4.6-43 running with finalizer gets DisruptionTarget", {.phase = "Running", .ready = "True", .finalizer = true}, .body = BODY("{}"),
+     .code = 201, .pod_after = P_DELETING, .target = 1},
+    {"4.6-43 running with finalizer, dry run: no condition", {.phase = "Running", .ready = "True", .finalizer = true},
+     .body = BODY("{\"dryRun\":[\"All\"]}"), .code = 201, .pod_after = P_KEPT, .target = -1},
+    {"4.6-44 unset, ready", {.phase = "Running", .ready = "True"}, .npdb = 1, .pdb = {.allowed = 1, .cur = 1, .expected = 1},
+     .code = 201, .pod_after = P_GONE, .pdb_after = E_DEC},
+    {"4.6-44 IfHealthyBudget, ready", {.phase = "Running", .ready = "True"}, .npdb = 1,
+     .pdb = {.allowed = 1, .cur = 1, .expected = 1, .policy = "IfHealthyBudget"}, .code = 201, .pod_after = P_GONE,
+     .pdb_after = E_DEC},
+    {"4.6-44 AlwaysAllow, ready", {.phase = "Running", .ready = "True"}, .npdb = 1,
+     .pdb = {.allowed = 1, .cur = 1, .expected = 1, .policy = "AlwaysAllow"}, .code = 201, .pod_after = P_GONE,
+     .pdb_after = E_DEC},
+    {"4.6-44 AlwaysAllow, unready", {.phase = "Running", .ready = "False"}, .npdb = 1, .pdb = {.expected = 1, .policy = "AlwaysAllow"},
+     .code = 201, .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"4.6-45 stale RV", {.phase = "Running", .ready = "True"}, .body = BODY("{\"preconditions\":{\"resourceVersion\":\"2\"}}"), .code = 409,
+     .reason = "Conflict",
+     .message = "Operation cannot be fulfilled on Pod \"p\": the ResourceVersion in the precondition (2) does not match "
+                "the ResourceVersion in record ($RV). The object might have been modified",
+     .pod_after = P_KEPT},
+    {"4.6-45 right uid and RV", {.phase = "Running", .ready = "True"},
+     .body = BODY("{\"preconditions\":{\"uid\":\"uid-p\",\"resourceVersion\":\"$RV\"}}"), .code = 201,
+     .pod_after = P_DELETING, .target = 1},
+    /* §4.7 derived */
+    {"4.7-46 two PDBs, ready", {.phase = "Running", .ready = "True"}, .npdb = 2, .pdb = {.allowed = 1}, .code = 500,
+     .message = MSG_MULTI, .pod_after = P_KEPT, .pdb_after = E_SAME, .target = -1},
+    {"4.7-46 two PDBs, unready AlwaysAllow", {.phase = "Running", .ready = "False"}, .npdb = 2, .pdb = {.policy = "AlwaysAllow"},
+     .code = 500, .message = MSG_MULTI, .pod_after = P_KEPT},
+    {"4.7-46 two PDBs, dry run", {.phase = "Running", .ready = "True"}, .npdb = 2, .pdb = {.allowed = 1}, .query = "All", .code = 500,
+     .message = MSG_MULTI, .pod_after = P_KEPT},
+    {"4.7-46 two PDBs, pending", {.phase = "Pending"}, .npdb = 2, .code = 201, .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"4.7-47 fresh PDB → gen-429", {.phase = "Running", .ready = "True"}, .npdb = 1, .pdb = {.allowed = 5, .stale = true}, .code = 429,
+     .reason = "TooManyRequests", .message = MSG_BUDGET, .cause = MSG_GEN, .retry = 10, .pod_after = P_KEPT,
+     .pdb_after = E_SAME, .target = -1},
+    {"4.7-47 fresh PDB, unready AlwaysAllow", {.phase = "Running", .ready = "False"}, .npdb = 1,
+     .pdb = {.allowed = 5, .stale = true, .policy = "AlwaysAllow"}, .code = 201, .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"4.7-48 missing pod", .no_pod = true, .url_name = "x", .body = "{\"metadata\":{\"name\":\"x\"}}", .code = 404,
+     .reason = "NotFound", .message = "pods \"x\" not found"},
+    {"4.7-49 namespace mismatch", {.phase = "Running"},
+     .body = "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"p\",\"namespace\":\"other\"}}",
+     .code = 400, .reason = "BadRequest",
+     .message = "the namespace of the provided object does not match the namespace sent on the request",
+     .pod_after = P_KEPT},
+    {"4.7-50 dry-run mismatch", {.phase = "Running", .ready = "True"}, .body = BODY("{\"dryRun\":[\"Other\"]}"), .query = "All",
+     .code = 500, .message = "Non-matching dry-run options in request and content: [All] and [Other]",
+     .pod_after = P_KEPT},
+    {"4.7-50 dry-run mismatch, two values", {.phase = "Pending"}, .body = BODY("{\"dryRun\":[\"All\",\"All\"]}"),
+     .query = "All", .code = 500, .message = "Non-matching dry-run options in request and content: [All] and [All All]",
+     .pod_after = P_KEPT},
+    {"4.7-51 ready pod, allowed 2", {.phase = "Running", .ready = "True", .finalizer = true}, .npdb = 1,
+     .pdb = {.allowed = 2, .cur = 3, .desired = 1, .expected = 3}, .code = 201, .pod_after = P_DELETING,
+     .pdb_after = E_DEC, .target = 1},
+    {"4.7-52 the same in dry run", {.phase = "Running", .ready = "True", .finalizer = true}, .npdb = 1,
+     .pdb = {.allowed = 2, .cur = 3, .desired = 1, .expected = 3}, .query = "All", .code = 201, .pod_after = P_KEPT,
+     .pdb_after = E_SAME, .target = -1},
+    {"4.7-53 unready, current >= desired > 0", {.phase = "Running"}, .npdb = 1, .pdb = {.cur = 3, .desired = 2, .expected = 4},
+     .code = 201, .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"4.7-54 bad propagationPolicy after DisruptionTarget", {.phase = "Running", .ready = "True"},
+     .body = BODY("{\"propagationPolicy\":\"Bogus\"}"), .code = 422, .reason = "Invalid",
+     .message = "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported value: \"Bogus\": supported "
+                "values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+     .pod_after = P_KEPT, .target = 1},
+    {"bad propagationPolicy after the PDB decrement", {.phase = "Running", .ready = "True"}, .npdb = 1, .pdb = {.allowed = 1},
+     .body = BODY("{\"propagationPolicy\":\"Bogus\"}"), .code = 422, .reason = "Invalid", .pod_after = P_KEPT,
+     .pdb_after = E_DEC, .target = 1},
+    /* §3 rows not covered above */
+    {"R-400-gv policy/v2", {.phase = "Pending"},
+     .body = "{\"apiVersion\":\"policy/v2\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"p\"}}", .code = 400,
+     .reason = "BadRequest",
+     .message = "Eviction in version \"v2\" cannot be handled as a Eviction: no kind \"Eviction\" is registered for "
+                "version \"policy/v2\" in scheme \"pkg/api/legacyscheme/scheme.go:30\"",
+     .pod_after = P_KEPT},
+    {"R-400-gv another group", {.phase = "Pending"}, .body = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}",
+     .code = 400, .reason = "BadRequest",
+     .message = "the API version in the data (v1) does not match the expected API version (policy/v1)", .pod_after = P_KEPT},
+    {"R-400-gv another policy kind", {.phase = "Pending"},
+     .body = "{\"apiVersion\":\"policy/v1\",\"kind\":\"PodDisruptionBudget\",\"metadata\":{\"name\":\"p\"}}", .code = 400,
+     .reason = "BadRequest", .message = "not a Eviction object: *policy.PodDisruptionBudget", .pod_after = P_KEPT},
+    {"decode error", {.phase = "Pending"}, .body = BODY("\"x\""), .code = 400, .reason = "BadRequest",
+     .message = "Eviction in version \"v1\" cannot be handled as a Eviction: json: cannot unmarshal string into Go "
+                "struct field Eviction.deleteOptions of type v1.DeleteOptions",
+     .pod_after = P_KEPT},
+    {"null dryRun element decodes to \"\"", {.phase = "Pending"}, .body = BODY("{\"dryRun\":[null]}"), .query = "All",
+     .code = 500, .message = "Non-matching dry-run options in request and content: [All] and []", .pod_after = P_KEPT},
+    {"body that is not an object", {.phase = "Pending"}, .body = "[1]", .code = 400, .reason = "BadRequest",
+     .message = "couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of type "
+                "struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string "
+                "\"json:\\\"kind,omitempty\\\"\" }",
+     .pod_after = P_KEPT},
+    {"missing name is a mismatch", {.phase = "Pending"}, .body = "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\"}", .code = 400,
+     .reason = "BadRequest", .message = "name in URL does not match name in Eviction object", .pod_after = P_KEPT},
+    {"R-404-ns", .no_pod = true, .url_ns = "gone", .code = 404, .reason = "NotFound",
+     .message = "namespaces \"gone\" not found"},
+    {"CreateOptions dryRun", {.phase = "Pending"}, .query = "Bogus", .code = 422, .reason = "Invalid",
+     .message = "CreateOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: []string{\"Bogus\"}: supported "
+                "values: \"All\"",
+     .pod_after = P_KEPT},
+    {"v1beta1 body, dry run", {.phase = "Pending"},
+     .body = "{\"apiVersion\":\"policy/v1beta1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"p\"},"
+             "\"deleteOptions\":{\"dryRun\":[\"All\"]}}",
+     .code = 201, .pod_after = P_KEPT},
+    {"body without apiVersion/kind, dry run", {.phase = "Pending"},
+     .body = "{\"metadata\":{\"name\":\"p\"},\"deleteOptions\":{\"dryRun\":[\"All\"]}}", .code = 201, .pod_after = P_KEPT},
+    {"null selector matches nothing", {.phase = "Running", .ready = "True"}, .npdb = 1, .pdb = {.selector = "null"}, .code = 201,
+     .pod_after = P_GONE, .pdb_after = E_SAME},
+    {"no PDB: running pod with a grace period terminates", {.phase = "Running", .ready = "True"}, .body = BODY("{\"gracePeriodSeconds\":30}"),
+     .code = 201, .pod_after = P_DELETING, .target = 1},
+    {"empty phase goes through the PDB checks", {.ready = "True"}, .npdb = 1, .code = 429,
+     .reason = "TooManyRequests", .message = MSG_BUDGET,
+     .cause = "The disruption budget foo needs 0 healthy pods and has 0 currently", .pod_after = P_KEPT},
+};
+
+static const char *const policies[] = {NULL, "IfHealthyBudget", "AlwaysAllow"};
+
+static void run_case(const ev_case *tc, const char *policy_override, bool override)
+{
+    char id[256];
+    snprintf(id, sizeof id, "%s [%s]", tc->id, override ? (policy_override ? policy_override : "unset") : "-");
+    cluster *c = ev_cluster();
+    cJSON *objs = cJSON_CreateArray();
+    if (!tc->no_pod)
+        cJSON_AddItemToArray(objs, mk_pod("p", &tc->pod));
+    pdb_spec ps = tc->pdb;
+    if (override)
+        ps.policy = policy_override;
+    if (tc->npdb >= 1)
+        cJSON_AddItemToArray(objs, mk_pdb("foo", &ps));
+    if (tc->npdb >= 2)
+        cJSON_AddItemToArray(objs, mk_pdb("bar", &ps));
+    ev_load(c, objs);
+    store_obj *pod = get_pod(c, "p");
+    char rv[32] = "";
+    if (pod)
+        snprintf(rv, sizeof rv, "%s", jstr(pod->doc, "metadata.resourceVersion"));
+    cJSON *pdb_before = tc->npdb ? cJSON_Duplicate(get_pdb(c, "foo")->doc, true) : NULL;
+    cJSON *pod_before = pod ? cJSON_Duplicate(pod->doc, true) : NULL;
+    char body[8192], msg[2048];
+    api_result r = {0};
+    evict(c, tc->url_ns ? tc->url_ns : "default", tc->url_name ? tc->url_name : "p",
+          subst_rv(tc->body ? tc->body : DEFAULT_BODY, rv, body, sizeof body), tc->query, &r);
+    check_status(&r, tc->code, tc->reason, subst_rv(tc->message, rv, msg, sizeof msg), tc->cause, tc->retry, id);
+
+    pod = get_pod(c, "p");
+    if (tc->pod_after == P_GONE)
+        ck_assert_msg(!pod, "%s: pod still exists", id);
+    if (tc->pod_after == P_KEPT) {
+        ck_assert_msg(pod != NULL, "%s: pod gone", id);
+        if (tc->target != 1)
+            ck_assert_msg(cJSON_Compare(pod->doc, pod_before, true), "%s: pod changed", id);
+    }
+    if (tc->pod_after == P_DELETING) {
+        ck_assert_msg(pod != NULL, "%s: pod gone", id);
+        ck_assert_msg(jstr(pod->doc, "metadata.deletionTimestamp") != NULL, "%s: no deletionTimestamp", id);
+    }
+    if (tc->target && pod)
+        ck_assert_msg(has_target(pod) == (tc->target == 1), "%s: DisruptionTarget %s", id,
+                      has_target(pod) ? "present" : "absent");
+    if (tc->pdb_after == E_SAME)
+        ck_assert_msg(cJSON_Compare(get_pdb(c, "foo")->doc, pdb_before, true), "%s: PDB changed", id);
+    if (tc->pdb_after == E_DEC) {
+        const cJSON *d = get_pdb(c, "foo")->doc;
+        ck_assert_int_eq(jnum(d, "status.disruptionsAllowed", -99), ps.allowed - 1);
+        ck_assert_str_eq(jstr(jget(d, "status.disruptedPods"), "p"), T0S);
+        ck_assert_int_eq(jnum(d, "metadata.generation", 0), 1);
+        ck_assert_str_ne(jstr(d, "metadata.resourceVersion"), jstr(pdb_before, "metadata.resourceVersion"));
+    }
+    /* every request is logged */
+    const cJSON *e = cJSON_GetArrayItem(c->evictions, cJSON_GetArraySize(c->evictions) - 1);
+    ck_assert_int_eq(cJSON_GetArraySize(c->evictions), 1);
+    ck_assert_int_eq(jnum(e, "code", 0), tc->code);
+    ck_assert_str_eq(jstr(e, "time"), T0S);
+    ck_assert_msg(jstr(e, "explanation") && *jstr(e, "explanation"), "%s: no explanation", id);
+    api_result_clear(&r);
+    cJSON_Delete(pdb_before);
+    cJSON_Delete(pod_before);
+    cluster_free(c);
+}
+
+START_TEST(eviction_table)
+{
+    const ev_case *tc = &cases[_i];
+    if (!tc->all_policies) {
+        run_case(tc, NULL, false);
+        return;
+    }
+    for (int p = 0; p < 3; p++)
+        run_case(tc, policies[p], true);
+}
+END_TEST
+
+/* ---- cases with their own setup ------------------------------------------ */
+
+START_TEST(namespace_terminating)
+{
+    cluster *c = ev_cluster();
+    ev_load(c, cJSON_Parse("[{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"term\"},"
+                           "\"status\":{\"phase\":\"Terminating\"}}]"));
+    api_result r = {0};
+    evict(c, "term", "p", "{\"metadata\":{\"name\":\"p\"}}", NULL, &r);
+    ck_assert_int_eq(r.code, 403);
+    ck_assert_str_eq(jstr(r.body, "reason"), "Forbidden");
+    ck_assert_str_eq(jstr(r.body, "message"), "pods \"p\" is forbidden: unable to create new content in namespace "
+                                              "term because it is being terminated");
+    const cJSON *c0 = jget(r.body, "details.causes")->child;
+    ck_assert_str_eq(jstr(c0, "reason"), "NamespaceTerminating");
+    ck_assert_str_eq(jstr(c0, "message"), "namespace term is being terminated");
+    ck_assert_str_eq(jstr(c0, "field"), "metadata.namespace");
+    ck_assert_str_eq(jstr(r.body, "details.kind"), "pods");
+    api_result_clear(&r);
+    cluster_free(c);
+}
+END_TEST
+
+/* §4.4 case 32: allowed 1 → 0 flips DisruptionAllowed to InsufficientPods. */
+START_TEST(pdb_status_condition_flips)
+{
+    cluster *c = ev_cluster();
+    pod_spec ps = {.phase = "Running"};
+    pdb_spec bs = {.allowed = 1, .expected = 2};
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, mk_pod("foo-1", &ps));
+    cJSON_AddItemToArray(objs, mk_pod("foo-2", &ps));
+    cJSON *pdb = mk_pdb("foo", &bs);
+    cJSON_AddItemToObject(jobj(pdb, "status"), "conditions",
+                          cJSON_Parse("[{\"type\":\"DisruptionAllowed\",\"status\":\"True\",\"observedGeneration\":1,"
+                                      "\"lastTransitionTime\":\"2024-01-01T00:00:00Z\",\"reason\":\"SufficientPods\","
+                                      "\"message\":\"\"}]"));
+    cJSON_AddItemToArray(objs, pdb);
+    ev_load(c, objs);
+    api_result r = {0};
+    evict(c, "default", "foo-1", "{\"metadata\":{\"name\":\"foo-1\"},\"deleteOptions\":{\"gracePeriodSeconds\":0}}",
+          NULL, &r);
+    ck_assert_int_eq(r.code, 201);
+    const cJSON *st = jget(get_pdb(c, "foo")->doc, "status");
+    ck_assert_int_eq(jnum(st, "disruptionsAllowed", -1), 0);
+    char *cond = cJSON_PrintUnformatted(cJSON_GetArrayItem(jget(st, "conditions"), 0));
+    ck_assert_str_eq(cond, "{\"type\":\"DisruptionAllowed\",\"status\":\"False\",\"observedGeneration\":1,"
+                           "\"lastTransitionTime\":\"" T0S "\",\"reason\":\"InsufficientPods\",\"message\":\"\"}");
+    free(cond);
+    ck_assert_str_eq(jstr(jget(st, "disruptedPods"), "foo-1"), T0S);
+    ck_assert_ptr_null(get_pod(c, "foo-1"));
+    api_result_clear(&r);
+    cluster_free(c);
+}
+END_TEST
+
+/* §4.4 case 33: allowed 3 → 2 leaves the condition alone. */
+START_TEST(pdb_status_condition_kept)
+{
+    cluster *c = ev_cluster();
+    pod_spec ps = {.phase = "Running"};
+    pdb_spec bs = {.allowed = 3, .expected = 2};
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, mk_pod("foo-1", &ps));
+    cJSON *pdb = mk_pdb("foo", &bs);
+    const char *conds = "[{\"type\":\"DisruptionAllowed\",\"status\":\"True\",\"observedGeneration\":1,"
+                        "\"lastTransitionTime\":\"2024-01-01T00:00:00Z\",\"reason\":\"SufficientPods\",\"message\":\"\"}]";
+    cJSON_AddItemToObject(jobj(pdb, "status"), "conditions", cJSON_Parse(conds));
+    cJSON_AddItemToArray(objs, pdb);
+    ev_load(c, objs);
+    api_result r = {0};
+    evict(c, "default", "foo-1", "{\"metadata\":{\"name\":\"foo-1\"}}", NULL, &r);
+    ck_assert_int_eq(r.code, 201);
+    const cJSON *st = jget(get_pdb(c, "foo")->doc, "status");
+    ck_assert_int_eq(jnum(st, "disruptionsAllowed", -1), 2);
+    cJSON *want = cJSON_Parse(conds);
+    ck_assert(cJSON_Compare(jget(st, "conditions"), want, true));
+    cJSON_Delete(want);
+    api_result_clear(&r);
+    cluster_free(c);
+}
+END_TEST
+
+/* DisruptionTarget: appended with lastProbeTime null; kept when identical. */
+START_TEST(disruption_target_condition)
+{
+    cluster *c = ev_cluster();
+    pod_spec ps = {.phase = "Running", .ready = "True", .finalizer = true};
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, mk_pod("p", &ps));
+    ev_load(c, objs);
+    api_result r = {0};
+    evict(c, "default", "p", DEFAULT_BODY, NULL, &r);
+    ck_assert_int_eq(r.code, 201);
+    api_result_clear(&r);
+    store_obj *pod = get_pod(c, "p");
+    char *cond = cJSON_PrintUnformatted(cJSON_GetArrayItem(jget(pod->doc, "status.conditions"), 1));
+    ck_assert_str_eq(cond, "{\"type\":\"DisruptionTarget\",\"status\":\"True\",\"lastProbeTime\":null,"
+                           "\"lastTransitionTime\":\"" T0S "\",\"reason\":\"EvictionByEvictionAPI\","
+                           "\"message\":\"Eviction API: evicting\"}");
+    free(cond);
+    /* a second eviction later: the condition is identical, no status write */
+    clock_advance(c->clk, 5);
+    uint64_t rv = pod->rv;
+    evict(c, "default", "p", BODY("{\"gracePeriodSeconds\":0,\"preconditions\":{\"resourceVersion\":\"x\"}}"), NULL, &r);
+    ck_assert_int_eq(r.code, 409); /* the RV precondition is checked; nothing was written */
+    ck_assert_uint_eq(get_pod(c, "p")->rv, rv);
+    api_result_clear(&r);
+    evict(c, "default", "p", DEFAULT_BODY, NULL, &r);
+    ck_assert_int_eq(r.code, 201);
+    pod = get_pod(c, "p");
+    ck_assert_str_eq(jstr(cJSON_GetArrayItem(jget(pod->doc, "status.conditions"), 1), "lastTransitionTime"), T0S);
+    ck_assert_uint_eq(pod->rv, rv);
+    api_result_clear(&r);
+    cluster_free(c);
+}
+END_TEST
+
+/* A replaced condition keeps lastTransitionTime when it was already True. */
+START_TEST(disruption_target_replaced)
+{
+    cluster *c = ev_cluster();
+    pod_spec ps = {.phase = "Running", .ready = "True", .finalizer = true};
+    cJSON *pod = mk_pod("p", &ps);
+    cJSON_AddItemToArray(jget(pod, "status.conditions"),
+                         cJSON_Parse("{\"type\":\"DisruptionTarget\",\"status\":\"True\",\"lastProbeTime\":null,"
+                                     "\"lastTransitionTime\":\"2024-06-01T00:00:00Z\",\"reason\":\"Other\","
+                                     "\"message\":\"m\"}"));
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, pod);
+    ev_load(c, objs);
+    api_result r = {0};
+    char body[512];
+    snprintf(body, sizeof body, BODY("{\"gracePeriodSeconds\":0,\"preconditions\":{\"resourceVersion\":\"%llu\"}}"),
+             (unsigned long long)get_pod(c, "p")->rv);
+    evict(c, "default", "p", body, NULL, &r);
+    ck_assert_int_eq(r.code, 201); /* the RV precondition follows our own status write */
+    const cJSON *conds = jget(get_pod(c, "p")->doc, "status.conditions");
+    ck_assert_int_eq(cJSON_GetArraySize(conds), 2);
+    const cJSON *t = cJSON_GetArrayItem(conds, 1);
+    ck_assert_str_eq(jstr(t, "reason"), "EvictionByEvictionAPI");
+    ck_assert_str_eq(jstr(t, "lastTransitionTime"), "2024-06-01T00:00:00Z");
+    api_result_clear(&r);
+    cluster_free(c);
+}
+END_TEST
+
+/* §4.6 case 40: ten evictions against one budget of ten, then one more. */
+START_TEST(budget_never_overspent)
+{
+    cluster *c = ev_cluster();
+    cJSON *objs = cJSON_CreateArray();
+    pod_spec ps = {.phase = "Running", .ready = "True"};
+    for (int i = 0; i < 10; i++) {
+        char n[16];
+        snprintf(n, sizeof n, "p%d", i);
+        cJSON_AddItemToArray(objs, mk_pod(n, &ps));
+    }
+    cJSON_AddItemToArray(objs, mk_pod("p10", &ps));
+    pdb_spec bs = {.allowed = 10, .cur = 11, .expected = 11, .desired = 1};
+    cJSON_AddItemToArray(objs, mk_pdb("foo", &bs));
+    ev_load(c, objs);
+    for (int i = 0; i <= 10; i++) {
+        char n[16], body[128];
+        snprintf(n, sizeof n, "p%d", i);
+        snprintf(body, sizeof body, "{\"metadata\":{\"name\":\"%s\"},\"deleteOptions\":{\"gracePeriodSeconds\":30}}", n);
+        api_result r = {0};
+        evict(c, "default", n, body, NULL, &r);
+        ck_assert_int_eq(r.code, i < 10 ? 201 : 429);
+        api_result_clear(&r);
+    }
+    const cJSON *st = jget(get_pdb(c, "foo")->doc, "status");
+    ck_assert_int_eq(jnum(st, "disruptionsAllowed", -1), 0);
+    ck_assert_int_eq(cJSON_GetArraySize(jget(st, "disruptedPods")), 10);
+    ck_assert_ptr_nonnull(jstr(get_pod(c, "p0")->doc, "metadata.deletionTimestamp"));
+    ck_assert_int_eq(jnum(get_pod(c, "p0")->doc, "metadata.deletionGracePeriodSeconds", 0), 30);
+    ck_assert_ptr_null(jstr(get_pod(c, "p10")->doc, "metadata.deletionTimestamp"));
+    cluster_free(c);
+}
+END_TEST
+
+/* An invalid selector is skipped (stored directly: validation would refuse it). */
+START_TEST(invalid_selector_skipped)
+{
+    cluster *c = ev_cluster();
+    pod_spec ps = {.phase = "Running", .ready = "True"};
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, mk_pod("p", &ps));
+    ev_load(c, objs);
+    pdb_spec bs = {.selector = "{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"Bogus\",\"values\":[\"x\"]}]}"};
+    store_insert(c->st, K_PDB, mk_pdb("foo", &bs));
+    api_result r = {0};
+    evict(c, "default", "p", DEFAULT_BODY, NULL, &r);
+    ck_assert_int_eq(r.code, 201);
+    ck_assert_ptr_null(get_pod(c, "p"));
+    ck_assert(cJSON_IsNull(jget(cJSON_GetArrayItem(c->evictions, 0), "pdb")));
+    api_result_clear(&r);
+    cluster_free(c);
+}
+END_TEST
+
+/* YAML bodies are decoded like JSON. */
+START_TEST(yaml_body)
+{
+    cluster *c = ev_cluster();
+    pod_spec ps = {.phase = "Pending"};
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, mk_pod("p", &ps));
+    ev_load(c, objs);
+    const char *y = "apiVersion: policy/v1\nkind: Eviction\nmetadata:\n  name: p\ndeleteOptions:\n  dryRun: [All]\n";
+    evict_req rq = {"default", "p", y, strlen(y), BODY_YAML, NULL};
+    api_result r = {0};
+    evict_pod(c, &rq, &r);
+    ck_assert_int_eq(r.code, 201);
+    ck_assert_ptr_nonnull(get_pod(c, "p"));
+    ck_assert(cJSON_IsTrue(jget(cJSON_GetArrayItem(c->evictions, 0), "dryRun")));
+    api_result_clear(&r);
+    cluster_free(c);
+}
+END_TEST
+
+/* The eviction log: entries, fields and explanations. */
+START_TEST(eviction_log_explains)
+{
+    cluster *c = ev_cluster();
+    pod_spec ready = {.phase = "Running", .ready = "True", .labels = "{\"app\":\"web\"}"};
+    pod_spec unready = {.phase = "Running", .ready = "False", .labels = "{\"app\":\"web\"}"};
+    pod_spec pending = {.phase = "Pending"};
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, mk_pod("web-0", &ready));
+    cJSON_AddItemToArray(objs, mk_pod("web-1", &unready));
+    cJSON_AddItemToArray(objs, mk_pod("web-2", &ready));
+    cJSON_AddItemToArray(objs, mk_pod("other", &pending));
+    pdb_spec bs = {.selector = "{\"matchLabels\":{\"app\":\"web\"}}", .cur = 2, .desired = 2,
+                   .expected = 3};
+    cJSON *pdb = mk_pdb("web", &bs);
+    jset_num(jobj(pdb, "spec"), "minAvailable", 2);
+    cJSON_AddItemToArray(objs, pdb);
+    ev_load(c, objs);
+    api_result r = {0};
+    evict(c, "default", "web-0", "{\"metadata\":{\"name\":\"web-0\"}}", NULL, &r);
+    ck_assert_int_eq(r.code, 429);
+    api_result_clear(&r);
+    evict(c, "default", "other", "{\"metadata\":{\"name\":\"other\"},\"deleteOptions\":{\"gracePeriodSeconds\":0}}",
+          NULL, &r);
+    ck_assert_int_eq(r.code, 201);
+    api_result_clear(&r);
+    evict(c, "default", "web-1", "{\"metadata\":{\"name\":\"web-1\"},\"deleteOptions\":{\"gracePeriodSeconds\":0}}",
+          "All", &r);
+    ck_assert_int_eq(r.code, 201);
+    api_result_clear(&r);
+    ck_assert_int_eq(cJSON_GetArraySize(c->evictions), 3);
+    char *e0 = cJSON_PrintUnformatted(cJSON_GetArrayItem(c->evictions, 0));
+    ck_assert_str_eq(e0, "{\"time\":\"" T0S "\",\"namespace\":\"default\",\"pod\":\"web-0\",\"dryRun\":false,"
+                         "\"code\":429,\"reason\":\"TooManyRequests\",\"message\":\"" MSG_BUDGET "\",\"pdb\":\"web\","
+                         "\"explanation\":\"PDB web: minAvailable 2 of 3 expected; 2 healthy (web-1 not ready); "
+                         "desired 2 → 0 disruptions allowed → refused\"}");
+    free(e0);
+    const cJSON *e1 = cJSON_GetArrayItem(c->evictions, 1);
+    ck_assert_str_eq(jstr(e1, "explanation"), "pod is Pending: PDBs are not checked → deleted");
+    ck_assert(cJSON_IsNull(jget(e1, "pdb")));
+    ck_assert_str_eq(jstr(e1, "reason"), "");
+    ck_assert_str_eq(jstr(e1, "message"), "");
+    const cJSON *e2 = cJSON_GetArrayItem(c->evictions, 2);
+    ck_assert(cJSON_IsTrue(jget(e2, "dryRun")));
+    ck_assert_str_eq(jstr(e2, "explanation"), "PDB web: pod not ready and the budget is met without it (2 healthy ≥ "
+                                              "desired 2 > 0) → allowed without using the budget → would be deleted "
+                                              "(dry run: nothing written)");
+    cluster_free(c);
+}
+END_TEST
+
+START_TEST(eviction_log_allowed_and_bounded)
+{
+    cluster *c = ev_cluster();
+    pod_spec ready = {.phase = "Running", .ready = "True"};
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, mk_pod("p", &ready));
+    pdb_spec bs = {.allowed = 1, .cur = 1, .expected = 1};
+    cJSON_AddItemToArray(objs, mk_pdb("foo", &bs));
+    ev_load(c, objs);
+    api_result r = {0};
+    evict(c, "default", "p", DEFAULT_BODY, NULL, &r);
+    api_result_clear(&r);
+    ck_assert_str_eq(jstr(cJSON_GetArrayItem(c->evictions, 0), "explanation"),
+                     "PDB foo: minAvailable 0 of 1 expected; 1 healthy; desired 0 → 1 disruption allowed → "
+                     "allowed (1 → 0) → deleted");
+    for (int i = 0; i < EVICT_LOG_MAX + 5; i++) {
+        evict(c, "default", "gone", "{\"metadata\":{\"name\":\"gone\"}}", NULL, &r);
+        api_result_clear(&r);
+    }
+    ck_assert_int_eq(cJSON_GetArraySize(c->evictions), EVICT_LOG_MAX);
+    ck_assert_str_eq(jstr(cJSON_GetArrayItem(c->evictions, 0), "pod"), "gone");
+    cluster_free(c);
+}
+END_TEST
+
+/* ---- server routes: 405 and 415 ------------------------------------------- */
+
+static void route_call(cluster *c, const char *method, const char *ct, http_resp *out)
+{
+    static char *segs[] = {"api", "v1", "namespaces", "default", "pods", "p", "eviction"};
+    http_req rq = {0};
+    rq.method = method;
+    for (int i = 0; i < 7; i++)
+        rq.seg[i] = segs[i];
+    rq.nseg = 7;
+    rq.content_type = ct;
+    rq.body = "{\"metadata\":{\"name\":\"p\"},\"deleteOptions\":{\"dryRun\":[\"All\"]}}";
+    rq.body_len = strlen(rq.body);
+    rq.c = c;
+    for (const http_route *rt = eviction_routes; rt->pattern; rt++)
+        if (!strcmp(rt->method, "*") || !strcmp(rt->method, method)) {
+            rt->fn(&rq, out);
+            return;
+        }
+    ck_abort_msg("no route for %s", method);
+}
+
+START_TEST(server_routes)
+{
+    cluster *c = ev_cluster();
+    pod_spec ps = {.phase = "Pending"};
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, mk_pod("p", &ps));
+    ev_load(c, objs);
+    http_resp out = {0};
+    route_call(c, "GET", NULL, &out);
+    ck_assert_int_eq(out.r.code, 405);
+    ck_assert_str_eq(jstr(out.r.body, "reason"), "MethodNotAllowed");
+    api_result_clear(&out.r);
+    route_call(c, "PATCH", "application/merge-patch+json", &out);
+    ck_assert_int_eq(out.r.code, 405);
+    api_result_clear(&out.r);
+    route_call(c, "POST", "text/plain", &out);
+    ck_assert_int_eq(out.r.code, 415);
+    ck_assert_str_eq(jstr(out.r.body, "reason"), "UnsupportedMediaType");
+    ck_assert_str_eq(jstr(out.r.body, "message"), "the body of the request was in an unknown format - accepted media "
+                                                  "types include: application/json, application/yaml, "
+                                                  "application/vnd.kubernetes.protobuf");
+    api_result_clear(&out.r);
+    route_call(c, "POST", "application/json; charset=utf-8", &out);
+    ck_assert_int_eq(out.r.code, 201);
+    api_result_clear(&out.r);
+    route_call(c, "POST", NULL, &out);
+    ck_assert_int_eq(out.r.code, 201);
+    api_result_clear(&out.r);
+    ck_assert_ptr_nonnull(get_pod(c, "p"));
+    cluster_free(c);
+}
+END_TEST
+
+Suite *eviction_suite(void)
+{
+    Suite *s = suite_create("eviction");
+    TCase *tc = tcase_create("eviction");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, eviction_table, 0, (int)(sizeof cases / sizeof *cases));
+    tcase_add_test(tc, namespace_terminating);
+    tcase_add_test(tc, pdb_status_condition_flips);
+    tcase_add_test(tc, pdb_status_condition_kept);
+    tcase_add_test(tc, disruption_target_condition);
+    tcase_add_test(tc, disruption_target_replaced);
+    tcase_add_test(tc, budget_never_overspent);
+    tcase_add_test(tc, invalid_selector_skipped);
+    tcase_add_test(tc, yaml_body);
+    tcase_add_test(tc, eviction_log_explains);
+    tcase_add_test(tc, eviction_log_allowed_and_bounded);
+    tcase_add_test(tc, server_routes);
+    suite_add_tcase(s, tc);
+    return s;
+}
