@@ -188,6 +188,8 @@ static cJSON *load_prepare(cluster *c, const cJSON *src, int index, kind_id *kin
     if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
         jset_num(md, "generation", 1);
     defaults_apply(ki->id, doc);
+    if (ki->id == K_POD && !jstr(doc, "status.phase"))
+        jset_str(jobj(doc, "status"), "phase", "Pending"); /* the API never shows a pod without one */
     const char *name = jstr(md, "name");
     cJSON *causes = cJSON_CreateArray();
     if (!name || !*name)

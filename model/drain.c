@@ -26,6 +26,7 @@ typedef struct {
     double next;
     int refused;        /* 429s so far */
     bool blocked;       /* ended inside the 429 loop */
+    bool timed_out;     /* ended by the timeout (or the horizon) */
     cJSON *group;       /* the open timeline entry of repeated answers */
     char group_text[512];
     double group_first, group_last;
@@ -499,6 +500,7 @@ static void timeout_msg(drain_ctx *x, drain_pod *p, bool waiting)
                  p->name, p->ns, x->timeout_s);
     out_line(x, "%s", msg);
     p->blocked = !waiting && p->refused > 0;
+    p->timed_out = true;
     tl_podf(x, p, NULL, "%s %s/%s → gave up: global timeout reached: %s", waiting ? "wait for" : "evict",
             p->ns, p->name, x->timeout_s);
     pod_fail(x, p, msg);
@@ -663,6 +665,7 @@ static void stop_at_horizon(drain_ctx *x, double horizon)
         snprintf(m, sizeof m, "%s/%s: still %s after %s of virtual time (without a timeout kubectl drain would "
                  "go on forever)", p->ns, p->name, p->st == P_EVICT ? "refused" : "not gone", h);
         p->blocked = p->st == P_EVICT;
+        p->timed_out = true;
         tl_podf(x, p, NULL, "%s/%s → stopped: %s", p->ns, p->name, m);
         pod_fail(x, p, m);
     }
@@ -741,7 +744,7 @@ static void drain_finish(drain_ctx *x, bool filtered)
     bool blocked = false, failed = !filtered;
     for (size_t i = 0; i < x->n; i++) {
         blocked |= x->pods[i].st == P_FAILED && x->pods[i].blocked;
-        failed |= x->pods[i].st == P_FAILED && !x->pods[i].blocked;
+        failed |= x->pods[i].st == P_FAILED && !x->pods[i].timed_out;
     }
     if (!cJSON_GetArraySize(r->errors)) {
         const char *sfx = x->o->dry_run == DRAIN_DRY_SERVER ? " (server dry run)"
@@ -751,6 +754,7 @@ static void drain_finish(drain_ctx *x, bool filtered)
         tl_podf(x, &(drain_pod){0}, NULL, "node/%s drained%s", x->o->node, sfx);
         return;
     }
+    /* blocked: no hard error, and a pod was still refused when time ran out */
     r->outcome = failed || !blocked ? DRAIN_FAILED : DRAIN_BLOCKED;
     char *err = joined_errors(r->errors);
     if (filtered && cJSON_GetArraySize(r->left)) {

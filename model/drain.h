@@ -27,6 +27,10 @@ typedef struct {
     double horizon;          /* without a timeout, stop after this much virtual time (0: DRAIN_HORIZON) */
 } drain_opts;
 
+/* drained: every pod went (node/NODE drained). blocked: no hard error, but
+ * time ran out (timeout or horizon) while a pod was still refused with 429.
+ * failed: anything else (filters, node missing, other eviction errors, a pod
+ * that never went away). */
 typedef enum { DRAIN_DRAINED, DRAIN_BLOCKED, DRAIN_FAILED } drain_outcome;
 
 typedef struct {

@@ -6,6 +6,7 @@
 #include "json.h"
 #include "manifest.h"
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,7 +154,7 @@ END_TEST
 START_TEST(filters_in_order_with_kubectl_messages)
 {
     static const char extra[] =
-        "---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds, namespace: kube-system}\n"
+        "---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: ds, namespace: kube-system, uid: u-ds}\n"
         "spec: {selector: {matchLabels: {app: ds}}, template: {metadata: {labels: {app: ds}}, spec: {containers: [{name: c, image: c}]}}}\n"
         "---\napiVersion: v1\nkind: Pod\nmetadata: {name: ds-pod, namespace: kube-system, "
         "ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: ds, uid: u-ds, controller: true}]}\n"
