@@ -399,9 +399,11 @@ static void update_doc(cluster *c, store_obj *o, cJSON *doc, bool status_write, 
         return;
     }
     cJSON *answer = cJSON_Duplicate(doc, true);
-    rest_write(c, o, doc);
+    char *ns = strdup(o->ns);
+    rest_write(c, o, doc); /* o may be gone now (a deletion its finalizers held ended) */
     /* the stored RV is the one written; refresh the answer's */
-    store_obj *now = store_get(c->st, k, o->ns[0] ? o->ns : NULL, jstr(answer, "metadata.name"));
+    store_obj *now = store_get(c->st, k, ns[0] ? ns : NULL, jstr(answer, "metadata.name"));
+    free(ns);
     if (now) {
         cJSON_Delete(answer);
         answer = copy(now);

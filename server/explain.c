@@ -211,6 +211,13 @@ int explain_main(int argc, char **argv)
             }
         } else if (!strncmp(a, "--server=", 9)) {
             server = a + 9;
+        } else if (!strncmp(a, "--kubeconfig=", 13)) {
+            free(from_kc);
+            if (!(from_kc = kubeconfig_server(a + 13))) {
+                fprintf(stderr, "evictsim explain: no server in kubeconfig %s\n", a + 13);
+                return 2;
+            }
+            server = from_kc;
         } else if (a[0] == '-' || target) {
             fprintf(stderr, "evictsim explain: unexpected argument %s\n%s", a, explain_usage);
             free(from_kc);

@@ -98,7 +98,7 @@ static bool apply_faults(http_req *rq, http_resp *out, double *delay)
     return true;
 }
 
-static const http_route *const tables[] = {sim_routes, faults_routes, eviction_routes, resource_routes, NULL};
+static const http_route *const tables[] = {sim_routes, faults_routes, explain_routes, eviction_routes, resource_routes, NULL};
 
 const char *http_query(const http_req *rq, const char *key)
 {

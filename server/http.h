@@ -73,4 +73,5 @@ extern const http_route sim_routes[];
 extern const http_route eviction_routes[];
 extern const http_route resource_routes[];
 extern const http_route faults_routes[];
+extern const http_route explain_routes[];
 #endif

@@ -3,7 +3,9 @@
  * Kubernetes semantics. */
 #define _GNU_SOURCE
 #include "http.h"
+#include "explain.h"
 #include "manifest.h"
+#include "scenario.h"
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +32,8 @@ typedef struct {
 
 static const char usage[] =
     "usage: evictsim [OPTIONS] [MANIFEST...]\n"
+    "       evictsim run [--explain] SCENARIO...      run scenarios in virtual time\n"
+    "       evictsim explain [--server URL | --kubeconfig PATH] NAMESPACE/POD\n"
     "\n"
     "An in-memory Kubernetes API server that answers evictions as kube-apiserver does.\n"
     "\n"
@@ -232,6 +236,10 @@ static void load_faults(cluster *c, const char *path)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "run"))
+        return scenario_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "explain"))
+        return explain_main(argc - 1, argv + 1);
     options o = {.host = "127.0.0.1", .port = 8080};
     o.co.time_scale = 1;
     o.co.controllers = CTRL_ALL;

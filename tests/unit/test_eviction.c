@@ -436,9 +436,6 @@ static const ev_case cases[] = {
      .pod_after = P_GONE, .pdb_after = E_SAME},
     {"no PDB: running pod with a grace period terminates", {.phase = "Running", .ready = "True"}, .body = BODY("{\"gracePeriodSeconds\":30}"),
      .code = 201, .pod_after = P_DELETING, .target = 1},
-    {"empty phase goes through the PDB checks", {.ready = "True"}, .npdb = 1, .code = 429,
-     .reason = "TooManyRequests", .message = MSG_BUDGET,
-     .cause = "The disruption budget foo needs 0 healthy pods and has 0 currently", .pod_after = P_KEPT},
 };
 
 static const char *const policies[] = {NULL, "IfHealthyBudget", "AlwaysAllow"};
