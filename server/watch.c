@@ -4,6 +4,7 @@
 #include "watch.h"
 #include "json.h"
 #include "selector.h"
+#include "table.h"
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ typedef struct watcher {
     char *buf;                      /* pending bytes */
     size_t len, cap, sent;
     bool suspended, closed, bookmarks;
+    bool table;                     /* objects as meta.k8s.io Tables (kubectl get -w) */
     double deadline, next_bookmark; /* monotonic seconds */
     uint64_t last_rv;
 } watcher;
@@ -65,12 +67,19 @@ static bool matches(const watcher *w, kind_id k, const cJSON *doc)
     return !w->fs || fieldsel_matches(w->fs, doc);
 }
 
-/* Append one event line (watcher lock held). */
+/* Append one event line (watcher lock held). Objects of the watched kind
+ * go out as one-row Tables when the client asked for Tables. */
 static void push_line(watcher *w, const char *type, const cJSON *obj)
 {
     if (w->closed)
         return;
-    char *o = cJSON_PrintUnformatted(obj);
+    cJSON *table = NULL;
+    if (w->table && strcmp(type, "ERROR") && strcmp(type, "BOOKMARK")) {
+        cJSON *one = (cJSON *)obj;
+        table = table_render(w->kind, &one, 1, cluster_now(hub.c), jstr(obj, "metadata.resourceVersion"));
+    }
+    char *o = cJSON_PrintUnformatted(table ? table : obj);
+    cJSON_Delete(table);
     size_t need = strlen(o) + strlen(type) + 32;
     if (w->len - w->sent + need > MAX_BACKLOG) {
         w->closed = true; /* too slow: it loses its stream, not the server its time */
@@ -252,6 +261,7 @@ void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const 
     w->deadline = mono() + timeout;
     const char *bm = http_query(rq, "allowWatchBookmarks");
     w->bookmarks = bm && (!strcmp(bm, "true") || !strcmp(bm, "1"));
+    w->table = table_requested(rq->accept);
     w->next_bookmark = mono() + BOOKMARK_EVERY;
     pthread_mutex_lock(&hub.mu);
     replay(w, http_query(rq, "resourceVersion"));
