@@ -247,6 +247,20 @@ static void free_req(http_req *rq)
         free(rq->seg[i]);
 }
 
+/* --token: every request but the public health and version endpoints must
+ * carry it, as kube-apiserver lets anonymous clients read only those. */
+static bool authorized(http_server *s, struct MHD_Connection *conn, const http_req *rq)
+{
+    if (!s->opts.token)
+        return true;
+    static const char *const public_paths[] = {"/healthz", "/livez", "/readyz", "/version", NULL};
+    for (int i = 0; public_paths[i]; i++)
+        if (!strcmp(rq->url, public_paths[i]))
+            return true;
+    const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    return h && !strncmp(h, "Bearer ", 7) && !strcmp(h + 7, s->opts.token);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *data, size_t *data_size, void **con_cls)
 {
@@ -286,7 +300,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rq.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
     split_path(&rq, url);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &rq);
-    if (up->too_big) {
+    if (!authorized(s, conn, &rq)) {
+        api_result_status(&out.r, status_failure(401, "Unauthorized", "Unauthorized"));
+    } else if (up->too_big) {
         api_result_status(&out.r, status_failuref(413, "RequestEntityTooLarge",
                                                   "Request entity too large: limit is %u", HTTP_MAX_BODY));
     } else if (up->pending) {
@@ -399,9 +415,17 @@ http_server *http_start(cluster *c, const http_opts *o, char **err)
     s->port = bound_port(fd);
     snprintf(s->host, sizeof s->host, strchr(o->host, ':') ? "[%s]:%d" : "%s:%d", o->host, s->port);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    bool tls = o->tls_cert && o->tls_key;
+    struct MHD_OptionItem tls_options[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)o->tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)o->tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_OptionItem no_options[] = {{MHD_OPTION_END, 0, NULL}};
     s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_SUSPEND_RESUME |
-                                MHD_USE_TURBO,
+                                MHD_USE_TURBO | (tls ? MHD_USE_TLS : 0),
                             0, NULL, NULL, on_request, s,
+                            MHD_OPTION_ARRAY, tls ? tls_options : no_options,
                             MHD_OPTION_LISTEN_SOCKET, fd,
                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 0 ? ncpu : 1),
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,

@@ -61,6 +61,9 @@ typedef struct {
     int port;
     bool verbose;
     bool quiet;
+    const char *token;    /* require "Authorization: Bearer <token>" (NULL: none) */
+    const char *tls_cert; /* PEM text: serve HTTPS when both are set */
+    const char *tls_key;
 } http_opts;
 
 /* Start serving; NULL with *err on failure (e.g. the port is busy). */

@@ -23,6 +23,8 @@ typedef struct {
     const char *port_file;
     const char *kubeconfig;
     const char *faults_file;
+    const char *token;
+    const char *tls_cert, *tls_key;
     cluster_opts co;
     bool start_set;
     bool verbose, quiet;
@@ -47,6 +49,8 @@ static const char usage[] =
     "                            deployment, statefulset, daemonset), each optionally prefixed '-'\n"
     "  --pdb-sync-delay SECONDS  virtual delay before the disruption controller sees a change (0)\n"
     "  --faults FILE             fault-injection rules (YAML or JSON list), as POST /sim/v1/faults takes\n"
+    "  --token TOKEN             require Authorization: Bearer TOKEN (written into the kubeconfig)\n"
+    "  --tls-cert FILE --tls-key FILE  serve HTTPS (the kubeconfig then carries the certificate as CA)\n"
     "  -v, --verbose             log every request on stderr\n"
     "  -q, --quiet               print nothing but errors\n"
     "  --help, --version\n"
@@ -138,6 +142,14 @@ static void parse_args(int argc, char **argv, options *o)
         } else if ((v = flag_value(argc, argv, &i, "--pdb-sync-delay"))) {
             if (clock_parse_duration(v, &o->co.pdb_sync_delay) < 0)
                 die("bad --pdb-sync-delay \"%s\": want seconds", v);
+        } else if ((v = flag_value(argc, argv, &i, "--token"))) {
+            if (!*v)
+                die("bad --token: %s", "it must not be empty");
+            o->token = v;
+        } else if ((v = flag_value(argc, argv, &i, "--tls-cert"))) {
+            o->tls_cert = v;
+        } else if ((v = flag_value(argc, argv, &i, "--tls-key"))) {
+            o->tls_key = v;
         } else if ((v = flag_value(argc, argv, &i, "--faults"))) {
             o->faults_file = v;
         } else if (a[0] == '-' && a[1]) {
@@ -157,20 +169,47 @@ static int write_file(const char *path, const char *text)
     return fclose(f);
 }
 
-static int write_kubeconfig(const char *path, const char *host)
+static char *base64(const char *in)
 {
-    char buf[2048];
-    snprintf(buf, sizeof buf,
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in), o = 0;
+    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16 | (i + 1 < n ? (unsigned char)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? (unsigned char)in[i + 2] : 0);
+        out[o++] = tab[v >> 18 & 63];
+        out[o++] = tab[v >> 12 & 63];
+        out[o++] = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? tab[v & 63] : '=';
+    }
+    out[o] = 0;
+    return out;
+}
+
+static int write_kubeconfig(const char *path, const char *host, const char *token, const char *ca_pem)
+{
+    char *ca = ca_pem ? base64(ca_pem) : NULL;
+    size_t cap = 2048 + (ca ? strlen(ca) : 0) + (token ? strlen(token) : 0);
+    char *buf = malloc(cap), user[1024];
+    /* kubectl sends a token only over HTTPS, and over HTTPS with no
+     * credentials at all it prompts for a password: give it one to send. */
+    if (!token && ca)
+        token = "evictsim";
+    if (token)
+        snprintf(user, sizeof user, "  user:\n    token: %s\n", token);
+    else
+        snprintf(user, sizeof user, "  user: {}\n");
+    snprintf(buf, cap,
              "apiVersion: v1\n"
              "kind: Config\n"
              "clusters:\n"
              "- name: evictsim\n"
              "  cluster:\n"
-             "    server: http://%s\n"
-             "    insecure-skip-tls-verify: true\n"
+             "    server: %s://%s\n"
+             "%s%s%s"
              "users:\n"
              "- name: evictsim\n"
-             "  user: {}\n"
+             "%s"
              "contexts:\n"
              "- name: evictsim\n"
              "  context:\n"
@@ -178,8 +217,13 @@ static int write_kubeconfig(const char *path, const char *host)
              "    user: evictsim\n"
              "    namespace: default\n"
              "current-context: evictsim\n",
-             host);
-    return write_file(path, buf);
+             ca ? "https" : "http", host,
+             ca ? "    certificate-authority-data: " : "    insecure-skip-tls-verify: true\n",
+             ca ? ca : "", ca ? "\n" : "", user);
+    int rc = write_file(path, buf);
+    free(buf);
+    free(ca);
+    return rc;
 }
 
 static volatile bool stopping;
@@ -212,13 +256,16 @@ static cJSON *load_manifests(const options *o)
     return objs;
 }
 
-static void load_faults(cluster *c, const char *path)
+/* The whole of a file, NUL-terminated; exits 2 naming `flag` when unreadable. */
+static char *read_all(const char *path, const char *flag, size_t *lenp)
 {
     FILE *f = fopen(path, "r");
-    if (!f)
-        die("cannot read --faults %s", path);
-    char *text = NULL;
-    size_t len = 0, cap = 0, n;
+    if (!f) {
+        fprintf(stderr, "evictsim: cannot read %s %s: %s\n", flag, path, strerror(errno));
+        exit(2);
+    }
+    char *text = malloc(1);
+    size_t len = 0, cap = 1, n;
     char buf[65536];
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
         if (len + n + 1 > cap)
@@ -227,6 +274,16 @@ static void load_faults(cluster *c, const char *path)
         len += n;
     }
     fclose(f);
+    text[len] = 0;
+    if (lenp)
+        *lenp = len;
+    return text;
+}
+
+static void load_faults(cluster *c, const char *path)
+{
+    size_t len;
+    char *text = read_all(path, "--faults", &len);
     char *err = NULL;
     int rc = faults_load(c->faults, text ? text : "", len, path, &err);
     free(text);
@@ -269,7 +326,11 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    http_opts ho = {o.host, o.port, o.verbose, o.quiet};
+    if (!o.tls_cert != !o.tls_key)
+        die("%s", "--tls-cert and --tls-key go together");
+    char *cert = o.tls_cert ? read_all(o.tls_cert, "--tls-cert", NULL) : NULL;
+    char *key = o.tls_key ? read_all(o.tls_key, "--tls-key", NULL) : NULL;
+    http_opts ho = {o.host, o.port, o.verbose, o.quiet, o.token, cert, key};
     char *herr = NULL;
     http_server *srv = http_start(c, &ho, &herr);
     if (!srv) {
@@ -282,11 +343,11 @@ int main(int argc, char **argv)
     snprintf(portline, sizeof portline, "%d\n", http_port(srv));
     if (o.port_file && write_file(o.port_file, portline) < 0)
         die("cannot write --port-file %s", o.port_file);
-    if (o.kubeconfig && write_kubeconfig(o.kubeconfig, hostport) < 0)
+    if (o.kubeconfig && write_kubeconfig(o.kubeconfig, hostport, o.token, cert) < 0)
         die("cannot write --kubeconfig %s", o.kubeconfig);
     pthread_t timer;
     bool have_timer = !o.co.manual_clock && pthread_create(&timer, NULL, timer_thread, c) == 0;
-    printf("evictsim: serving on http://%s\n", hostport);
+    printf("evictsim: serving on %s://%s\n", cert ? "https" : "http", hostport);
     fflush(stdout);
     if (!o.quiet && o.kubeconfig)
         fprintf(stderr, "evictsim: kubeconfig written to %s (kubectl --kubeconfig %s get pods,pdb,nodes)\n",
@@ -300,5 +361,7 @@ int main(int argc, char **argv)
         pthread_join(timer, NULL);
     http_stop(srv);
     cluster_free(c);
+    free(cert);
+    free(key);
     return 0;
 }

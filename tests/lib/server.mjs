@@ -31,7 +31,7 @@ export async function start({ args = [], manifests = [], clock = 'manual' } = {}
     exited.then((e) => { clearInterval(t); rej(new Error(`evictsim exited ${e.code}: ${err}`)); });
   });
   const port = Number(readFileSync(portFile, 'utf8').trim());
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${out.includes('https://') ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     url, port, kubeconfig, dir, proc, exited,
     stdout: () => out, stderr: () => err,
