@@ -35,9 +35,13 @@ export async function start({ args = [], manifests = [], clock = 'manual' } = {}
   return {
     url, port, kubeconfig, dir, proc, exited,
     stdout: () => out, stderr: () => err,
+    // Stops the server; a sanitizer report (make asan) fails the caller.
     async stop() {
       if (proc.exitCode === null) proc.kill('SIGTERM');
-      return exited;
+      const e = await exited;
+      const report = err.match(/(ERROR: (Address|Leak)Sanitizer|runtime error:)[^]*/);
+      if (report) throw new Error(`evictsim sanitizer report:\n${report[0].slice(0, 4000)}`);
+      return e;
     },
   };
 }
