@@ -3,6 +3,11 @@
 # Usage: tests/run-node.sh DIR   (EVICTSIM=path/to/binary)
 set -u
 dir=$1
+if ! command -v node >/dev/null 2>&1; then
+  echo "the HTTP and client tests need Node.js 20 (node on the PATH); install it and run again"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 files=$(find "$dir" -name node_modules -prune -o -name '*.test.mjs' -print | sort)
 if [ -z "$files" ]; then echo "0 passed, 0 failed"; exit 0; fi
 log=$(mktemp)
