@@ -40,7 +40,7 @@ typedef struct {
     void (*free)(void *state);
 } controller_ops;
 
-#define MAX_CONTROLLERS 8
+#define MAX_CONTROLLERS 16
 
 struct cluster {
     pthread_mutex_t mu;

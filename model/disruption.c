@@ -8,6 +8,7 @@
 #include "disruption.h"
 #include "json.h"
 #include "meta.h"
+#include "pdbindex.h"
 #include "rest.h"
 #include "selector.h"
 #include <errno.h>
@@ -180,16 +181,16 @@ static const cJSON *controller_of(const cJSON *doc)
     return NULL;
 }
 
-/* Pods of the PDB's namespace its selector matches, sorted by name. */
+/* Pods of the PDB's namespace its selector matches, sorted by name (from
+ * the index: never a scan of the namespace). sel: the parsed selector;
+ * NULL selects nothing. */
 static store_obj **pdb_pods(cluster *c, const store_obj *pdb, const labelsel *sel, size_t *n)
 {
-    size_t all_n, k = 0;
-    store_obj **all = store_list(c->st, K_POD, pdb->ns, &all_n);
-    for (size_t i = 0; i < all_n; i++)
-        if (sel && labelsel_matches(sel, jget(all[i]->doc, "metadata.labels")))
-            all[k++] = all[i];
-    *n = k;
-    return all;
+    if (!sel) {
+        *n = 0;
+        return malloc(sizeof(store_obj *));
+    }
+    return pdbindex_pods_of(pdbindex_get(c->st), pdb, n);
 }
 
 /* ---- IntOrString -------------------------------------------------------- */
@@ -1135,18 +1136,9 @@ static void queue_event(dctl *d, double due, const store_obj *about, const char 
 static void pod_changed(dctl *d, const store_obj *pod, double due)
 {
     size_t n;
-    store_obj **pdbs = store_list(d->c->st, K_PDB, pod->ns, &n);
-    const store_obj *first = NULL;
-    int matches = 0;
-    for (size_t i = 0; i < n; i++) {
-        char *err = NULL;
-        labelsel *sel = labelsel_from_json(jget(pdbs[i]->doc, "spec.selector"), &err);
-        if (sel && labelsel_matches(sel, jget(pod->doc, "metadata.labels")) && !matches++)
-            first = pdbs[i];
-        labelsel_free(sel);
-        free(err);
-    }
-    if (matches > 1)
+    store_obj **pdbs = pdbindex_pdbs_for(pdbindex_get(d->c->st), pod, &n);
+    const store_obj *first = n ? pdbs[0] : NULL;
+    if (n > 1)
         queue_event(d, due, pod, "Warning", "MultiplePodDisruptionBudgets",
                     xasprintf("Pod \"%s\"/\"%s\" matches multiple PodDisruptionBudgets.  Chose \"%s\" arbitrarily.",
                               pod->ns, pod->name, first->name));
@@ -1249,6 +1241,7 @@ static void *attach(cluster *c)
     dctl *d = calloc(1, sizeof *d);
     d->c = c;
     d->pending = cJSON_CreateArray();
+    pdbindex_get(c->st); /* its listener runs before ours */
     store_listen(c->st, on_change, d);
     return d;
 }

@@ -8,6 +8,7 @@
 #include "eviction.h"
 #include "json.h"
 #include "meta.h"
+#include "pdbindex.h"
 #include "rest.h"
 #include "selector.h"
 #include "validate.h"
@@ -71,9 +72,18 @@ void evict_log(cluster *c, const char *ns, const char *pod, bool dry, const api_
     else
         cJSON_AddNullToObject(e, "pdb");
     cJSON_AddStringToObject(e, "explanation", explanation ? explanation : "");
-    cJSON_AddItemToArray(c->evictions, e);
-    while (cJSON_GetArraySize(c->evictions) > EVICT_LOG_MAX)
-        cJSON_DeleteItemFromArray(c->evictions, 0);
+    /* The log's length is kept in the array's (otherwise unused) valueint,
+     * and recounted when it may be stale: counting a 10,000-entry list on
+     * every eviction would cost more than the eviction. */
+    cJSON *log = c->evictions;
+    if (log->valueint <= 0 || log->valueint > EVICT_LOG_MAX)
+        log->valueint = cJSON_GetArraySize(log);
+    cJSON_AddItemToArray(log, e);
+    log->valueint++;
+    while (log->valueint > EVICT_LOG_MAX && log->child) {
+        cJSON_DeleteItemFromArray(log, 0);
+        log->valueint--;
+    }
 }
 
 /* ---- Status bodies ----------------------------------------------------- */
@@ -508,22 +518,10 @@ static void evict_bypass(evict_ctx *x, store_obj *pod, api_result *out)
 /* ---- Section B: the PDB ------------------------------------------------- */
 
 /* PDBs in the pod's namespace whose selector matches the pod's labels
- * (null matches nothing, {} everything, invalid is skipped). */
+ * (null matches nothing, {} everything, invalid is skipped), by name. */
 static store_obj **matching_pdbs(evict_ctx *x, const store_obj *pod, size_t *nmatch)
 {
-    size_t n;
-    store_obj **pdbs = store_list(x->c->st, K_PDB, pod->ns, &n);
-    const cJSON *labels = jget(pod->doc, "metadata.labels");
-    *nmatch = 0;
-    for (size_t i = 0; i < n; i++) {
-        char *err = NULL;
-        labelsel *sel = labelsel_from_json(jget(pdbs[i]->doc, "spec.selector"), &err);
-        if (sel && labelsel_matches(sel, labels))
-            pdbs[(*nmatch)++] = pdbs[i];
-        labelsel_free(sel);
-        free(err);
-    }
-    return pdbs;
+    return pdbindex_pdbs_for(pdbindex_get(x->c->st), pod, nmatch);
 }
 
 static long pdb_num(const store_obj *pdb, const char *path)
@@ -531,19 +529,42 @@ static long pdb_num(const store_obj *pdb, const char *path)
     return (long)jnum(pdb->doc, path, 0);
 }
 
+static int cmp_obj_name(const void *a, const void *b)
+{
+    return strcmp((*(store_obj *const *)a)->name, (*(store_obj *const *)b)->name);
+}
+
+/* The PDB's pods that may not be healthy, by name: its unhealthy pods (from
+ * the index) and its pods named in status.disruptedPods. */
+static store_obj **unhealthy_candidates(evict_ctx *x, const store_obj *pdb, size_t *n)
+{
+    pdbindex *ix = pdbindex_get(x->c->st);
+    store_obj **bad = pdbindex_unhealthy_of(ix, pdb, n);
+    const cJSON *disrupted = jget(pdb->doc, "status.disruptedPods"), *d;
+    if (!cJSON_IsObject(disrupted))
+        disrupted = NULL;
+    size_t cap = *n + (size_t)cJSON_GetArraySize(disrupted);
+    store_obj **out = realloc(bad, (cap ? cap : 1) * sizeof *out);
+    cJSON_ArrayForEach(d, disrupted) {
+        store_obj *pod = d->string ? store_get(x->c->st, K_POD, pdb->ns, d->string) : NULL;
+        bool seen = false;
+        for (size_t i = 0; pod && i < *n && !seen; i++)
+            seen = out[i] == pod;
+        if (pod && !seen && pdbindex_selects(ix, pdb, pod))
+            out[(*n)++] = pod;
+    }
+    qsort(out, *n, sizeof *out, cmp_obj_name);
+    return out;
+}
+
 /* Names the PDB's pods that are not healthy (for the explanation only). */
 static void ex_unhealthy(evict_ctx *x, const store_obj *pdb)
 {
-    char *err = NULL;
-    labelsel *sel = labelsel_from_json(jget(pdb->doc, "spec.selector"), &err);
-    free(err);
     size_t n, shown = 0, more = 0;
-    store_obj **pods = store_list(x->c->st, K_POD, pdb->ns, &n);
+    store_obj **pods = unhealthy_candidates(x, pdb, &n);
     const cJSON *disrupted = jget(pdb->doc, "status.disruptedPods");
-    for (size_t i = 0; sel && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         const cJSON *d = pods[i]->doc;
-        if (!labelsel_matches(sel, jget(d, "metadata.labels")))
-            continue;
         const char *why = pod_terminating(d) ? "terminating"
                         : !pod_ready(d) ? "not ready"
                         : cJSON_GetObjectItem(disrupted, pods[i]->name) ? "being evicted" : NULL;
@@ -557,7 +578,6 @@ static void ex_unhealthy(evict_ctx *x, const store_obj *pdb)
     if (shown)
         ex_add(x, ")");
     free(pods);
-    labelsel_free(sel);
 }
 
 /* "PDB web: minAvailable 2 of 3 expected; 2 healthy (web-1 not ready); desired 2" */

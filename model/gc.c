@@ -3,7 +3,10 @@
  * owner deleting with the `orphan` finalizer has its dependents' references
  * to it removed first, one with `foregroundDeletion` waits until its
  * dependents are gone. Dependents that keep another live owner only lose
- * the dangling reference. Reacts to store events through its queue's
+ * the dangling reference. Only an owner's disappearance (or its deletion
+ * with a finalizer above) triggers it: objects loaded with references to
+ * owners that were never there are left alone, so fixtures may name
+ * controllers they do not include. Reacts to store events through its queue's
  * timer; never writes from a store listener. Must not decide how a delete
  * is answered (rest.c does; see gc_delete_finalizer). */
 #define _GNU_SOURCE
@@ -226,9 +229,6 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
     }
     bool deleting = jstr(o->doc, "metadata.deletionTimestamp") != NULL;
     if (deleting && (has_finalizer(o->doc, FIN_ORPHAN) || has_finalizer(o->doc, FIN_FOREGROUND)))
-        queue_obj(g, o->kind, o->ns, o->name);
-    const cJSON *refs = jget(o->doc, "metadata.ownerReferences");
-    if (cJSON_GetArraySize(refs) && (!old || !cJSON_Compare(refs, jget(old, "metadata.ownerReferences"), true)))
         queue_obj(g, o->kind, o->ns, o->name);
     if (deleting && (!old || !jstr(old, "metadata.deletionTimestamp")))
         queue_owners(g, o);

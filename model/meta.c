@@ -9,8 +9,29 @@
 #include <string.h>
 #include <sys/random.h>
 
+static uint64_t seed_state;
+
+void meta_seed(uint64_t seed)
+{
+    seed_state = seed;
+}
+
+/* splitmix64: a repeatable stream when seeded */
+static uint64_t next_seeded(void)
+{
+    uint64_t z = (seed_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 static void random_bytes(unsigned char *b, size_t n)
 {
+    if (seed_state) {
+        for (size_t i = 0; i < n; i++)
+            b[i] = (unsigned char)(next_seeded() >> 56);
+        return;
+    }
     if (getrandom(b, n, 0) != (ssize_t)n)
         for (size_t i = 0; i < n; i++)
             b[i] = (unsigned char)rand();

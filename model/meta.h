@@ -4,8 +4,12 @@
 #define EVICTSIM_META_H
 #include <cJSON.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include "kinds.h"
 
+/* Make uids and generated names a repeatable sequence from `seed` (scenarios
+ * use this so every run prints the same names); 0 goes back to random. */
+void meta_seed(uint64_t seed);
 /* A random UUID v4 into buf (>= 37 bytes). */
 void meta_uuid(char *buf);
 /* `generateName` plus 5 characters of upstream's alphabet, into a new string. */

@@ -204,16 +204,18 @@ static void add_nonzero(cJSON *st, const char *key, int v)
         cJSON_AddNumberToObject(st, key, v);
 }
 
-static void write_status(rs_kind *k, store_obj *rs, store_obj **active, size_t n)
+/* The status the pods give now (computed before this sync changes them,
+ * as upstream does); *later: when a pod becomes available. */
+static cJSON *compute_status(rs_kind *k, store_obj *rs, store_obj **active, size_t n, double *later)
 {
     cluster *c = k->r->c;
-    double min_ready = jnum(rs->doc, "spec.minReadySeconds", 0), later = 0;
+    double min_ready = jnum(rs->doc, "spec.minReadySeconds", 0);
     int labeled = 0, ready = 0, available = 0;
     const cJSON *tl = jget(rs->doc, "spec.template.metadata.labels");
     for (size_t i = 0; i < n; i++) {
         labeled += labels_superset(jget(active[i]->doc, "metadata.labels"), tl);
         ready += wl_pod_ready(active[i]->doc);
-        available += wl_pod_available(active[i]->doc, min_ready, cluster_now(c), &later);
+        available += wl_pod_available(active[i]->doc, min_ready, cluster_now(c), later);
     }
     cJSON *st = cJSON_CreateObject();
     cJSON_AddNumberToObject(st, "replicas", (double)n);
@@ -224,11 +226,16 @@ static void write_status(rs_kind *k, store_obj *rs, store_obj **active, size_t n
     cJSON *conds = jget(rs->doc, "status.conditions");
     if (cJSON_GetArraySize(conds))
         cJSON_AddItemToObject(st, "conditions", cJSON_Duplicate(conds, true));
+    return st;
+}
+
+static void write_status(rs_kind *k, store_obj *rs, cJSON *st, double later)
+{
     cJSON *doc = cJSON_Duplicate(rs->doc, true);
     jset(doc, "status", st);
     if (later > 0)
         wl_queue_after(k->q, rs->ns, rs->name, later);
-    wl_write(c, rs, doc);
+    wl_write(k->r->c, rs, doc);
 }
 
 static void sync(void *ctx, const char *ns, const char *name)
@@ -248,15 +255,16 @@ static void sync(void *ctx, const char *ns, const char *name)
         if (wl_pod_active(pods[i]->doc))
             pods[nact++] = pods[i];
     int want = (int)jnum(rs->doc, "spec.replicas", 1);
+    double later = 0;
+    cJSON *st = compute_status(k, rs, pods, nact, &later);
     if (!jstr(rs->doc, "metadata.deletionTimestamp")) {
         if ((int)nact < want)
             create_pods(k, rs, want - (int)nact);
         else if ((int)nact > want)
             scale_down(k, rs, pods, nact, nact - (size_t)want);
     }
-    /* status from the pods as they were before this sync's changes, as upstream */
-    write_status(k, rs, pods, nact);
     free(pods);
+    write_status(k, rs, st, later);
 }
 
 /* ---- events ------------------------------------------------------------------ */

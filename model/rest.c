@@ -10,6 +10,7 @@
 #include "patch.h"
 #include "selector.h"
 #include "validate.h"
+#include "workloads.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -605,8 +606,22 @@ void rest_delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, a
         api_result_status(out, st);
         return;
     }
+    /* propagationPolicy Orphan / Foreground: the garbage collector's
+     * finalizer holds the owner until it has dealt with the dependents */
+    const char *fin = gc_delete_finalizer(opts, o->doc);
+    if (fin && !dry) {
+        cJSON *doc = cJSON_Duplicate(o->doc, true);
+        cJSON *md = jobj(doc, "metadata");
+        cJSON *fins = cJSON_GetObjectItemCaseSensitive(md, "finalizers");
+        if (!cJSON_IsArray(fins)) {
+            fins = cJSON_CreateArray();
+            jset(md, "finalizers", fins);
+        }
+        cJSON_AddItemToArray(fins, cJSON_CreateString(fin));
+        store_replace(c->st, o, doc);
+    }
     long grace = o->kind == K_POD ? pod_grace(o->doc, opts) : 0;
-    bool held = has_finalizers(o->doc) || o->kind == K_NAMESPACE;
+    bool held = has_finalizers(o->doc) || o->kind == K_NAMESPACE || (fin && dry);
     bool returns_object = o->kind == K_POD || o->kind == K_NAMESPACE;
     if (grace > 0 || held) {
         cJSON *doc = mark_deleting(c, o, grace);

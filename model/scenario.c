@@ -6,6 +6,7 @@
  * (rest.c, eviction.c, drain.c and the controllers do). No HTTP. */
 #define _GNU_SOURCE
 #include "scenario.h"
+#include "meta.h"
 #include "drain.h"
 #include "eviction.h"
 #include "explain.h"
@@ -1062,6 +1063,7 @@ static int sc_run_doc(sc_run *r, const cJSON *doc, scenario_tally *t)
         cJSON_Delete(objs);
         return sc_fail_file(r, t, "", err);
     }
+    meta_seed(1); /* the same names and uids on every run */
     r->c = cluster_new(&co);
     api_result lerr = {0};
     int loaded = cluster_load(r->c, objs, &lerr);

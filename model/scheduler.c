@@ -318,8 +318,7 @@ static char *fit_error(const cJSON *pod, reason_count *rs, int n, int nodes)
         free(p[1]);
     }
     if (nodes == 0) {
-        if (asprintf(&out, "0/0 nodes are available: %s", post ? post : "") < 0)
-            out = NULL;
+        out = strdup("no nodes available to schedule pods"); /* ErrNoNodesAvailable */
     } else if (asprintf(&out, "0/%d nodes are available: %s. %s", nodes, filters, post ? post : "") < 0) {
         out = NULL;
     }

@@ -74,9 +74,12 @@ static bool healthy(const cJSON *pod)
     return running_and_ready(pod) && !is_terminating(pod);
 }
 
-static const char *revision_of(const cJSON *pod)
+/* A pod's revision label. A pod without one (a hand-written fixture) is taken
+ * to be at the update revision, so loading a cluster does not restart it. */
+static const char *revision_of(const cJSON *pod, const char *update_rev)
 {
-    return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jget(pod, "metadata.labels"), REV_LABEL));
+    const char *r = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jget(pod, "metadata.labels"), REV_LABEL));
+    return r ? r : update_rev;
 }
 
 static void set_volume_claims(ss_sync *s, cJSON *spec, const char *pod)
@@ -159,7 +162,7 @@ static const char *update_revision(ss_ctrl *sc, const store_obj *set)
 {
     const char *uid = jstr(set->doc, "metadata.uid");
     char hash[16];
-    int cc = cJSON_IsNumber(jget(set->doc, "status.collisionCount")) ? (int)jnum(set->doc, "status.collisionCount", 0) : -1;
+    int cc = (int)jnum(set->doc, "status.collisionCount", 0); /* upstream hashes a non-nil count */
     wl_template_hash(jget(set->doc, "spec.template"), cc, hash);
     revision *r;
     HASH_FIND_STR(sc->revs, uid ? uid : "", r);
@@ -228,8 +231,8 @@ static void rolling_update(ss_sync *s, store_obj **slots, int n)
         store_obj *p = slots[t];
         if (!p)
             return;
-        const char *rev = revision_of(p->doc);
-        if ((!rev || strcmp(rev, s->update_rev)) && !is_terminating(p->doc)) {
+        const char *rev = revision_of(p->doc, s->update_rev);
+        if (strcmp(rev, s->update_rev) && !is_terminating(p->doc)) {
             wl_delete(s->sc->c, p);
             return;
         }
@@ -299,8 +302,8 @@ static void write_status(ss_sync *s, store_obj **pods, size_t n)
             ready++;
             available += wl_pod_available(p, s->min_ready, cluster_now(s->sc->c), &later);
         }
-        const char *rev = revision_of(p);
-        if (!is_terminating(p) && rev) {
+        const char *rev = revision_of(p, s->update_rev);
+        if (!is_terminating(p)) {
             current_n += !strcmp(rev, current);
             updated += !strcmp(rev, s->update_rev);
         }

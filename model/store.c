@@ -1,6 +1,8 @@
-/* store: hash tables of objects per kind, the resourceVersion counter and the
- * change listeners. Must not validate or default: callers (rest, controllers)
- * decide what goes in. */
+/* store: hash tables of objects per kind, each kind's objects also kept per
+ * namespace in name order (so a list costs what it returns), the
+ * resourceVersion counter, the change listeners and the extensions (derived
+ * indexes). Must not validate or default: callers (rest, controllers) decide
+ * what goes in. */
 #include "store.h"
 #include "json.h"
 #include <stdio.h>
@@ -8,12 +10,25 @@
 #include <string.h>
 
 #define MAX_LISTENERS 16
+#define MAX_EXT 8
+
+/* One namespace of one kind: items[0..nsorted) in name order, then names
+ * added since the last list; removed objects leave NULL holes until then. */
+typedef struct bucket {
+    UT_hash_handle hh;
+    char *ns;
+    store_obj **items;
+    size_t n, cap, nsorted, ndead;
+} bucket;
 
 struct store {
     store_obj *tables[K_COUNT];
+    bucket *buckets[K_COUNT];
     uint64_t rv;
     struct { store_listener fn; void *ctx; } listeners[MAX_LISTENERS];
     int nlisteners;
+    struct { const char *name; void *p; void (*free_fn)(void *); } ext[MAX_EXT];
+    int next;
 };
 
 store *store_new(void)
@@ -24,9 +39,7 @@ store *store_new(void)
 static void obj_free(store_obj *o)
 {
     cJSON_Delete(o->doc);
-    free(o->key);
-    free(o->ns);
-    free(o->name);
+    free(o->key); /* ns is the bucket's, name points into key */
     free(o);
 }
 
@@ -34,11 +47,21 @@ void store_free(store *s)
 {
     if (!s)
         return;
+    for (int i = s->next - 1; i >= 0; i--)
+        if (s->ext[i].free_fn)
+            s->ext[i].free_fn(s->ext[i].p);
     for (int k = 0; k < K_COUNT; k++) {
         store_obj *o, *tmp;
         HASH_ITER(hh, s->tables[k], o, tmp) {
             HASH_DEL(s->tables[k], o);
             obj_free(o);
+        }
+        bucket *b, *bt;
+        HASH_ITER(hh, s->buckets[k], b, bt) {
+            HASH_DEL(s->buckets[k], b);
+            free(b->items);
+            free(b->ns);
+            free(b);
         }
     }
     free(s);
@@ -49,39 +72,134 @@ uint64_t store_rv(const store *s)
     return s->rv;
 }
 
-static char *make_key(const char *ns, const char *name)
+/* "ns/name" (or "name") into buf when it fits, else malloc'd. */
+static char *make_key(const char *ns, const char *name, char *buf, size_t cap)
 {
-    size_t n = strlen(ns) + strlen(name) + 2;
-    char *k = malloc(n);
-    snprintf(k, n, "%s%s%s", ns, *ns ? "/" : "", name);
+    size_t ln = strlen(ns), lm = strlen(name), n = ln + lm + 2;
+    char *k = n <= cap ? buf : malloc(n);
+    memcpy(k, ns, ln);
+    if (ln)
+        k[ln++] = '/';
+    memcpy(k + ln, name, lm + 1);
     return k;
 }
 
 store_obj *store_get(store *s, kind_id k, const char *ns, const char *name)
 {
     const char *n = kind_get(k)->namespaced ? (ns ? ns : "") : "";
-    char *key = make_key(n, name ? name : "");
+    char buf[512];
+    char *key = make_key(n, name ? name : "", buf, sizeof buf);
     store_obj *o = NULL;
     HASH_FIND_STR(s->tables[k], key, o);
-    free(key);
+    if (key != buf)
+        free(key);
     return o;
 }
 
-static int cmp_obj(const void *a, const void *b)
+/* ---- buckets -------------------------------------------------------------- */
+
+static bucket *bucket_get(store *s, kind_id k, const char *ns, bool create)
 {
-    const store_obj *x = *(store_obj *const *)a, *y = *(store_obj *const *)b;
-    int c = strcmp(x->ns, y->ns);
-    return c ? c : strcmp(x->name, y->name);
+    bucket *b = NULL;
+    HASH_FIND_STR(s->buckets[k], ns, b);
+    if (b || !create)
+        return b;
+    b = calloc(1, sizeof *b);
+    b->ns = strdup(ns);
+    HASH_ADD_KEYPTR(hh, s->buckets[k], b->ns, strlen(b->ns), b);
+    return b;
+}
+
+static void bucket_add(bucket *b, store_obj *o)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 8;
+        b->items = realloc(b->items, b->cap * sizeof *b->items);
+    }
+    bool in_order = b->nsorted == b->n && !b->ndead && (!b->n || strcmp(b->items[b->n - 1]->name, o->name) < 0);
+    o->bucket = b;
+    o->slot = b->n;
+    b->items[b->n++] = o;
+    if (in_order)
+        b->nsorted = b->n;
+}
+
+static void bucket_del(store_obj *o)
+{
+    bucket *b = o->bucket;
+    b->items[o->slot] = NULL;
+    b->ndead++;
+    if (b->ndead == b->n) /* empty: start over */
+        b->n = b->nsorted = b->ndead = 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp((*(store_obj *const *)a)->name, (*(store_obj *const *)b)->name);
+}
+
+/* Close the holes and merge the names added since the last list. */
+static void bucket_prepare(bucket *b)
+{
+    if (b->nsorted == b->n && !b->ndead)
+        return;
+    size_t j = 0, sorted = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (!b->items[i])
+            continue;
+        if (i < b->nsorted)
+            sorted++;
+        b->items[j++] = b->items[i];
+    }
+    b->n = j;
+    b->ndead = 0;
+    if (sorted < b->n) {
+        store_obj **tail = b->items + sorted;
+        size_t nt = b->n - sorted;
+        qsort(tail, nt, sizeof *tail, cmp_name);
+        store_obj **m = malloc(b->n * sizeof *m);
+        size_t x = 0, y = 0, k = 0;
+        while (x < sorted && y < nt)
+            m[k++] = strcmp(b->items[x]->name, tail[y]->name) <= 0 ? b->items[x++] : tail[y++];
+        while (x < sorted)
+            m[k++] = b->items[x++];
+        while (y < nt)
+            m[k++] = tail[y++];
+        memcpy(b->items, m, b->n * sizeof *m);
+        free(m);
+    }
+    b->nsorted = b->n;
+    for (size_t i = 0; i < b->n; i++)
+        b->items[i]->slot = i;
+}
+
+static int cmp_bucket(const void *a, const void *b)
+{
+    return strcmp((*(bucket *const *)a)->ns, (*(bucket *const *)b)->ns);
 }
 
 store_obj **store_list(store *s, kind_id k, const char *ns, size_t *n)
 {
     size_t cap = HASH_COUNT(s->tables[k]), len = 0;
     store_obj **arr = malloc((cap ? cap : 1) * sizeof *arr);
-    for (store_obj *o = s->tables[k]; o; o = o->hh.next)
-        if (!ns || !strcmp(o->ns, ns))
-            arr[len++] = o;
-    qsort(arr, len, sizeof *arr, cmp_obj);
+    size_t nb = ns ? 1 : HASH_COUNT(s->buckets[k]);
+    bucket *one = ns ? bucket_get(s, k, kind_get(k)->namespaced ? ns : "", false) : NULL;
+    bucket **bs = ns ? &one : malloc((nb ? nb : 1) * sizeof *bs);
+    if (!ns) {
+        size_t i = 0;
+        for (bucket *b = s->buckets[k]; b; b = b->hh.next)
+            bs[i++] = b;
+        qsort(bs, nb, sizeof *bs, cmp_bucket);
+    }
+    for (size_t i = 0; i < nb; i++) {
+        if (!bs[i])
+            continue;
+        bucket_prepare(bs[i]);
+        memcpy(arr + len, bs[i]->items, bs[i]->n * sizeof *arr);
+        len += bs[i]->n;
+    }
+    if (!ns)
+        free(bs);
     *n = len;
     return arr;
 }
@@ -90,6 +208,8 @@ size_t store_count(store *s, kind_id k)
 {
     return HASH_COUNT(s->tables[k]);
 }
+
+/* ---- changes -------------------------------------------------------------- */
 
 static void stamp_rv(store *s, store_obj *o)
 {
@@ -110,13 +230,15 @@ store_obj *store_insert(store *s, kind_id k, cJSON *doc)
     store_obj *o = calloc(1, sizeof *o);
     const char *ns = kind_get(k)->namespaced ? jstr(doc, "metadata.namespace") : NULL;
     const char *name = jstr(doc, "metadata.name");
+    bucket *b = bucket_get(s, k, ns ? ns : "", true);
     o->kind = k;
-    o->ns = strdup(ns ? ns : "");
-    o->name = strdup(name ? name : "");
-    o->key = make_key(o->ns, o->name);
+    o->ns = b->ns;
+    o->key = make_key(b->ns, name ? name : "", NULL, 0);
+    o->name = o->key + (*b->ns ? strlen(b->ns) + 1 : 0);
     o->doc = doc;
     stamp_rv(s, o);
     HASH_ADD_KEYPTR(hh, s->tables[k], o->key, strlen(o->key), o);
+    bucket_add(b, o);
     notify(s, STORE_ADDED, o, NULL);
     return o;
 }
@@ -133,6 +255,7 @@ void store_replace(store *s, store_obj *o, cJSON *doc)
 void store_remove(store *s, store_obj *o)
 {
     HASH_DEL(s->tables[o->kind], o);
+    bucket_del(o);
     stamp_rv(s, o);
     notify(s, STORE_DELETED, o, NULL);
     obj_free(o);
@@ -145,4 +268,18 @@ void store_listen(store *s, store_listener fn, void *ctx)
         s->listeners[s->nlisteners].ctx = ctx;
         s->nlisteners++;
     }
+}
+
+void *store_ext(store *s, const char *name)
+{
+    for (int i = 0; i < s->next; i++)
+        if (!strcmp(s->ext[i].name, name))
+            return s->ext[i].p;
+    return NULL;
+}
+
+void store_set_ext(store *s, const char *name, void *ext, void (*free_fn)(void *))
+{
+    if (s->next < MAX_EXT)
+        s->ext[s->next++] = (typeof(s->ext[0])){name, ext, free_fn};
 }

@@ -17,6 +17,8 @@ typedef struct store_obj {
     kind_id kind;
     uint64_t rv;
     cJSON *doc;     /* full document, kind/apiVersion included */
+    void *bucket;   /* store-private: the object's namespace bucket */
+    size_t slot;    /* store-private: its place in the bucket */
 } store_obj;
 
 typedef enum { STORE_ADDED, STORE_MODIFIED, STORE_DELETED } store_event;
@@ -34,7 +36,9 @@ uint64_t store_rv(const store *s);
 
 store_obj *store_get(store *s, kind_id k, const char *ns, const char *name);
 /* Objects of kind k in namespace ns (NULL: all), sorted by namespace then
- * name. Returns a malloc'd array (free it; the objects are borrowed). */
+ * name. Returns a malloc'd array (free it; the objects are borrowed).
+ * Costs the objects returned, not the kind's size: each namespace keeps its
+ * objects in name order (new names are merged in on the next list). */
 store_obj **store_list(store *s, kind_id k, const char *ns, size_t *n);
 size_t store_count(store *s, kind_id k);
 
@@ -47,4 +51,9 @@ void store_replace(store *s, store_obj *obj, cJSON *doc);
 void store_remove(store *s, store_obj *obj);
 
 void store_listen(store *s, store_listener fn, void *ctx);
+
+/* Extensions: derived state (indexes) kept with the store under a name,
+ * freed with it by free_fn. store_ext returns NULL when none is set. */
+void *store_ext(store *s, const char *name);
+void store_set_ext(store *s, const char *name, void *ext, void (*free_fn)(void *));
 #endif

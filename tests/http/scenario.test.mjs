@@ -95,7 +95,8 @@ test('GET /sim/v1/explain and `evictsim explain` answer without evicting', async
   const srv = await start({ manifests: [fixture('default.yaml')] });
   try {
     const api = client(srv.url);
-    const r = await api.get('/sim/v1/explain/default/web-5d8c7b9f4d-x2k9p');
+    const web = (await api.get('/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')).json.items[0].metadata.name;
+    const r = await api.get(`/sim/v1/explain/default/${web}`);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.decision, 'PDB web covers this pod');
     assert.equal(r.json.pdbs.length, 1);
@@ -104,14 +105,14 @@ test('GET /sim/v1/explain and `evictsim explain` answer without evicting', async
     assert.equal(r.json.eviction.code, 201);
     const log = await api.get('/sim/v1/evictions');
     assert.deepEqual(log.json.items, []);
-    const pod = await api.get('/api/v1/namespaces/default/pods/web-5d8c7b9f4d-x2k9p');
+    const pod = await api.get(`/api/v1/namespaces/default/pods/${web}`);
     assert.equal(pod.json.metadata.deletionTimestamp, undefined);
 
     const missing = await api.get('/sim/v1/explain/default/nope');
     assert.equal(missing.status, 404);
     assert.equal(missing.json.message, 'pods "nope" not found');
 
-    const cli = spawnSync(binary, ['explain', '--server', srv.url, 'default/web-5d8c7b9f4d-x2k9p'], { encoding: 'utf8' });
+    const cli = spawnSync(binary, ['explain', '--server', srv.url, `default/${web}`], { encoding: 'utf8' });
     assert.equal(cli.status, 0, cli.stderr);
     assert.match(cli.stdout, /^PDB web covers this pod$/m);
     assert.match(cli.stdout, /^an eviction now would answer: 201 Success \(dry run: nothing was evicted\)$/m);

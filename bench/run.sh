@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# bench/run.sh: evictsim's benchmark (issue 7). Builds the floor server, the
+# load generator and the in-model eviction driver into build/bench/, makes the
+# clusters (bench/gen-cluster.mjs), runs every measurement against 127.0.0.1,
+# prints a table and writes it as JSON (bench/results.json, or $BENCH_RESULTS).
+#   bash bench/run.sh             (make bench runs this)
+#   BENCH_SECONDS=5  seconds of load per throughput figure
+#   BENCH_QUICK=1    skip the 100,000-pod figures
+# Nothing here is asserted: the figures are measured and reported.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+EVICTSIM=${EVICTSIM:-$ROOT/build/evictsim}
+OUT=${BENCH_OUT:-$ROOT/build/bench}
+SECS=${BENCH_SECONDS:-5}
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/results.json}
+QUICK=${BENCH_QUICK:-0}
+mkdir -p "$OUT"
+
+# ---- build ---------------------------------------------------------------
+[ -x "$EVICTSIM" ] || make -s evictsim
+CF="-std=gnu11 -O2 -g -Wall -Wextra -Werror"
+PC="$(pkg-config --cflags libmicrohttpd libcjson check yaml-0.1)"
+LIBS="$(pkg-config --libs libmicrohttpd libcjson yaml-0.1) -lpthread -lm"
+cc $CF $PC -o "$OUT/floor" bench/floor.c $LIBS
+cc $CF -o "$OUT/loadgen" bench/loadgen.c
+MODEL_OBJ=$(ls build/model/*.o build/model/third_party/*.o)
+cc $CF -Imodel -Imodel/third_party $PC -o "$OUT/evictcost" bench/evictcost.c $MODEL_OBJ $LIBS
+
+# ---- clusters ------------------------------------------------------------
+gen() { # name args...
+  local name=$1; shift
+  [ -s "$OUT/$name.json" ] && [ "$OUT/$name.json" -nt bench/gen-cluster.mjs ] && return
+  node bench/gen-cluster.mjs "$@" --out "$OUT/$name.json" --targets "$OUT/$name.targets"
+}
+echo "bench: generating clusters in $OUT" >&2
+gen deny-1k   --pods 1000   --pdb 'minAvailable=100%'
+gen dry-1k    --pods 1000   --pdb 'maxUnavailable=1'
+gen deny-10k  --pods 10000  --pdb 'minAvailable=100%'
+gen dry-10k   --pods 10000  --pdb 'maxUnavailable=1'
+gen real-10k  --pods 10000  --pdb 'maxUnavailable=50%' --grace 0
+gen drain-1k  --pods 1100   --nodes 10 --spare-nodes 2 --pdb 'maxUnavailable=1'
+if [ "$QUICK" != 1 ]; then
+  gen deny-100k --pods 100000 --nodes 1000 --pdb 'minAvailable=100%'
+  gen dry-100k  --pods 100000 --nodes 1000 --pdb 'maxUnavailable=1'
+fi
+: > "$OUT/empty.json"
+echo '{"apiVersion":"v1","kind":"List","items":[]}' > "$OUT/empty.json"
+
+# ---- helpers -------------------------------------------------------------
+PID=; PORT=
+start() { # command args... (gets --listen and --port-file)
+  rm -f "$OUT/port"
+  "$@" --listen 127.0.0.1:0 --port-file "$OUT/port" -q >/dev/null 2>"$OUT/server.log" &
+  PID=$!
+  for _ in $(seq 1 1200); do [ -s "$OUT/port" ] && break; sleep 0.1; done
+  PORT=$(cat "$OUT/port")
+}
+stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; }
+trap 'stop' EXIT
+warm() { # one request, which waits until the start-up syncs are done
+  "$OUT/loadgen" evict -p "$PORT" -t "$1" -c 1 -n 1 --dry >/dev/null
+}
+load() { # targets extra-args...
+  local t=$1; shift
+  "$OUT/loadgen" evict -p "$PORT" -t "$t" -c 32 -d "$SECS" "$@"
+}
+J=$OUT/results.tmp
+: > "$J"
+put() { echo "\"$1\": $2," >> "$J"; }
+num() { node -e 'const o=JSON.parse(process.argv[1]); console.log(o[process.argv[2]])' "$1" "$2"; }
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+# ---- throughput: floor and evictsim --------------------------------------
+echo "bench: throughput ($SECS s each, 32 connections)" >&2
+start "$OUT/floor"
+put floor_denied "$(load "$OUT/deny-10k.targets")"
+put floor_dry "$(load "$OUT/dry-10k.targets" --dry)"
+stop
+start "$EVICTSIM" "$OUT/deny-10k.json"; warm "$OUT/deny-10k.targets"
+put evictsim_denied "$(load "$OUT/deny-10k.targets")"
+stop
+start "$EVICTSIM" "$OUT/dry-10k.json"; warm "$OUT/dry-10k.targets"
+put evictsim_dry "$(load "$OUT/dry-10k.targets" --dry)"
+stop
+start "$EVICTSIM" "$OUT/real-10k.json"; warm "$OUT/real-10k.targets"
+put evictsim_real "$(load "$OUT/real-10k.targets" --once)"
+stop
+# watch fan-out: 100 watchers, each on one Deployment's pods
+for i in $(seq 0 99); do echo "/api/v1/namespaces/bench/pods?watch=1&labelSelector=app%3Dapp-$i"; done > "$OUT/watches"
+start "$EVICTSIM" "$OUT/real-10k.json"; warm "$OUT/real-10k.targets"
+put evictsim_real_watched "$(load "$OUT/real-10k.targets" --once -W 100 -w "$OUT/watches")"
+stop
+
+# ---- start-up and memory ---------------------------------------------------
+echo "bench: start-up and memory" >&2
+startup() { # cluster.json: median of 5 start-ups, in ms
+  local f=$1 runs=${2:-5} all=()
+  for _ in $(seq 1 "$runs"); do
+    local p; p=$(free_port)
+    local r; r=$("$OUT/loadgen" startup -p "$p" -- "$EVICTSIM" --listen "127.0.0.1:$p" -q "$f")
+    all+=("$(num "$r" startup_ms)")
+    kill "$(num "$r" pid)" 2>/dev/null || true
+    sleep 0.2
+  done
+  printf '%s\n' "${all[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+put startup_empty_ms "$(startup "$OUT/empty.json" 5)"
+if [ "$QUICK" != 1 ]; then
+  put startup_100k_ms "$(startup "$OUT/deny-100k.json" 1)"
+  start "$EVICTSIM" "$OUT/deny-100k.json"; warm "$OUT/deny-100k.targets"
+  put rss_100k_kib "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)"
+  put hwm_100k_kib "$(awk '/VmHWM/ {print $2}' /proc/$PID/status)"
+  stop
+fi
+start "$EVICTSIM" "$OUT/deny-10k.json"; warm "$OUT/deny-10k.targets"
+put rss_10k_kib "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)"
+stop
+start "$EVICTSIM"; warm "$OUT/deny-1k.targets" || true
+put rss_empty_kib "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)"
+stop
+
+# ---- cost of one eviction in the model ------------------------------------
+echo "bench: cost of one eviction" >&2
+sizes="1k 10k"; [ "$QUICK" != 1 ] && sizes="1k 10k 100k"
+for s in $sizes; do
+  put "cost_denied_$s" "$("$OUT/evictcost" "$OUT/deny-$s.json" "$OUT/deny-$s.targets" -n 3000)"
+  put "cost_dry_$s" "$("$OUT/evictcost" "$OUT/dry-$s.json" "$OUT/dry-$s.targets" --dry -n 3000)"
+done
+
+# ---- drain of a 110-pod node, manual clock --------------------------------
+echo "bench: drain" >&2
+cat > "$OUT/drain.yaml" <<YAML
+name: bench-drain
+description: drain node-0 (110 pods of 11 Deployments, PDBs maxUnavailable 1)
+manifests:
+  - include: drain-1k.json
+steps:
+  - drain: {node: node-0, ignoreDaemonSets: true, force: true, timeout: 1h}
+    expect: {result: drained}
+YAML
+t0=$(date +%s.%N)
+"$EVICTSIM" run "$OUT/drain.yaml" > "$OUT/drain.out" 2>&1 || { cat "$OUT/drain.out" >&2; }
+t1=$(date +%s.%N)
+virt=$(grep -o 'drained in [^ ]*' "$OUT/drain.out" | head -1 | cut -d' ' -f3 || true)
+put drain_110 "{\"wall_ms\": $(node -e "console.log(Math.round(($t1-$t0)*1000))"), \"virtual\": \"${virt:-?}\", \"ok\": $(grep -q 'drained in' "$OUT/drain.out" && echo true || echo false)}"
+
+# ---- table -----------------------------------------------------------------
+{ echo "{"; echo "\"machine\": {\"cpus\": $(nproc), \"date\": \"$(date -u +%Y-%m-%d)\", \"seconds\": $SECS},"; sed '$ s/,$//' "$J"; echo "}"; } > "$RESULTS"
+node bench/table.mjs "$RESULTS"

@@ -1,0 +1,426 @@
+/* pdbindex: PDB ↔ pod selection, kept from store changes (a store
+ * extension with its own listener). Each PDB with a usable selector sits on
+ * one candidate list per namespace: the list of one of its matchLabels pairs
+ * ("anchor"), or the namespace's always-test list; a pod's candidates are the
+ * lists of its own label pairs plus that one, each confirmed with
+ * labelsel_matches. A PDB's members (and which are unhealthy) are found in
+ * one pass over its namespace the first time they are asked for, then
+ * followed pod event by pod event. Must not write to the store. */
+#define _GNU_SOURCE
+#include "pdbindex.h"
+#include "json.h"
+#include "selector.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXT_NAME "pdbindex"
+
+typedef struct member {
+    UT_hash_handle hh; /* in pent.members, keyed by the pod pointer */
+    UT_hash_handle uh; /* in pent.unhealthy while it is */
+    store_obj *pod;
+    bool bad;
+} member;
+
+typedef struct pent {
+    UT_hash_handle hh; /* in pdbindex.pdbs, keyed by the PDB pointer */
+    store_obj *pdb;
+    labelsel *sel;     /* NULL: selects nothing */
+    cJSON *selj;       /* spec.selector as indexed (NULL when absent) */
+    char *list;        /* key of the candidate list it is on, or NULL */
+    struct pent *next; /* on that list */
+    bool built;        /* members known */
+    member *members, *unhealthy;
+    store_obj **sorted; /* members by name, unless dirty */
+    size_t nsorted;
+    bool dirty;
+} pent;
+
+typedef struct clist {
+    UT_hash_handle hh;
+    char *key; /* "ns\x1fkey\x1fvalue", or "ns\x1e" for the always-test list */
+    pent *head;
+} clist;
+
+struct pdbindex {
+    store *st;
+    pent *pdbs;
+    clist *lists;
+};
+
+/* ---- candidate lists -------------------------------------------------------- */
+
+static clist *list_find(pdbindex *ix, const char *ns, const char *k, const char *v)
+{
+    char buf[768], *key = buf;
+    int n = k ? snprintf(buf, sizeof buf, "%s\x1f%s\x1f%s", ns, k, v) : snprintf(buf, sizeof buf, "%s\x1e", ns);
+    if (n >= (int)sizeof buf && (k ? asprintf(&key, "%s\x1f%s\x1f%s", ns, k, v) : asprintf(&key, "%s\x1e", ns)) < 0)
+        return NULL;
+    clist *l = NULL;
+    HASH_FIND_STR(ix->lists, key, l);
+    if (key != buf)
+        free(key);
+    return l;
+}
+
+/* The first string pair of matchLabels: every selected pod carries it. */
+static const cJSON *anchor_of(const cJSON *selj)
+{
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, jget(selj, "matchLabels"))
+        if (cJSON_IsString(kv) && kv->string)
+            return kv;
+    return NULL;
+}
+
+static void pent_index(pdbindex *ix, pent *e)
+{
+    char *err = NULL;
+    const cJSON *selj = jget(e->pdb->doc, "spec.selector");
+    e->sel = labelsel_from_json(selj, &err);
+    free(err);
+    e->selj = selj ? cJSON_Duplicate(selj, true) : NULL;
+    e->built = false;
+    e->dirty = true;
+    if (!e->sel)
+        return;
+    const cJSON *a = anchor_of(selj);
+    int rc = a ? asprintf(&e->list, "%s\x1f%s\x1f%s", e->pdb->ns, a->string, a->valuestring)
+               : asprintf(&e->list, "%s\x1e", e->pdb->ns);
+    if (rc < 0) {
+        e->list = NULL;
+        return;
+    }
+    clist *l = NULL;
+    HASH_FIND_STR(ix->lists, e->list, l);
+    if (!l) {
+        l = calloc(1, sizeof *l);
+        l->key = strdup(e->list);
+        HASH_ADD_KEYPTR(hh, ix->lists, l->key, strlen(l->key), l);
+    }
+    e->next = l->head;
+    l->head = e;
+}
+
+static void members_clear(pent *e)
+{
+    member *m, *t;
+    HASH_CLEAR(uh, e->unhealthy);
+    HASH_ITER(hh, e->members, m, t) {
+        HASH_DEL(e->members, m);
+        free(m);
+    }
+    free(e->sorted);
+    e->sorted = NULL;
+    e->nsorted = 0;
+    e->dirty = true;
+}
+
+static void pent_unindex(pdbindex *ix, pent *e)
+{
+    clist *l = NULL;
+    if (e->list)
+        HASH_FIND_STR(ix->lists, e->list, l);
+    for (pent **p = l ? &l->head : NULL; p && *p; p = &(*p)->next)
+        if (*p == e) {
+            *p = e->next;
+            break;
+        }
+    if (l && !l->head) {
+        HASH_DEL(ix->lists, l);
+        free(l->key);
+        free(l);
+    }
+    free(e->list);
+    e->list = NULL;
+    e->next = NULL;
+    labelsel_free(e->sel);
+    e->sel = NULL;
+    cJSON_Delete(e->selj);
+    e->selj = NULL;
+    members_clear(e);
+    e->built = false;
+}
+
+/* PDBs of ns that select a pod with these labels (unsorted, malloc'd). */
+static pent **candidates(pdbindex *ix, const char *ns, const cJSON *labels, size_t *n)
+{
+    size_t cap = 4, cnt = 0;
+    pent **out = malloc(cap * sizeof *out);
+    const cJSON *kv = cJSON_IsObject(labels) ? labels->child : NULL;
+    clist *l = list_find(ix, ns, NULL, NULL);
+    for (;;) {
+        for (pent *e = l ? l->head : NULL; e; e = e->next) {
+            if (!labelsel_matches(e->sel, labels))
+                continue;
+            bool seen = false; /* a repeated label key would visit a list twice */
+            for (size_t i = 0; i < cnt && !seen; i++)
+                seen = out[i] == e;
+            if (seen)
+                continue;
+            if (cnt == cap)
+                out = realloc(out, (cap *= 2) * sizeof *out);
+            out[cnt++] = e;
+        }
+        while (kv && !(cJSON_IsString(kv) && kv->string))
+            kv = kv->next;
+        if (!kv)
+            break;
+        l = list_find(ix, ns, kv->string, kv->valuestring);
+        kv = kv->next;
+    }
+    *n = cnt;
+    return out;
+}
+
+/* ---- members ---------------------------------------------------------------- */
+
+/* Terminating or not Ready (the first Ready condition decides). */
+static bool pod_unhealthy(const cJSON *doc)
+{
+    const cJSON *dt = jget(doc, "metadata.deletionTimestamp");
+    if (dt && !cJSON_IsNull(dt))
+        return true;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, jget(doc, "status.conditions")) {
+        const char *t = jstr(c, "type"), *s = jstr(c, "status");
+        if (t && !strcmp(t, "Ready"))
+            return !(s && !strcmp(s, "True"));
+    }
+    return true;
+}
+
+static void member_set_bad(pent *e, member *m, bool bad)
+{
+    if (m->bad == bad)
+        return;
+    if (bad)
+        HASH_ADD(uh, e->unhealthy, pod, sizeof(void *), m);
+    else
+        HASH_DELETE(uh, e->unhealthy, m);
+    m->bad = bad;
+}
+
+static void member_add(pent *e, store_obj *pod, bool bad)
+{
+    member *m = NULL;
+    HASH_FIND_PTR(e->members, &pod, m);
+    if (!m) {
+        m = calloc(1, sizeof *m);
+        m->pod = pod;
+        HASH_ADD_PTR(e->members, pod, m);
+        e->dirty = true;
+    }
+    member_set_bad(e, m, bad);
+}
+
+static void member_del(pent *e, const store_obj *pod)
+{
+    member *m = NULL;
+    HASH_FIND_PTR(e->members, &pod, m);
+    if (!m)
+        return;
+    member_set_bad(e, m, false);
+    HASH_DEL(e->members, m);
+    free(m);
+    e->dirty = true;
+}
+
+/* One pass over the namespace's pods fills every PDB there not yet built. */
+static void build_ns(pdbindex *ix, const char *ns)
+{
+    size_t np;
+    store_obj **pods = store_list(ix->st, K_POD, ns, &np);
+    for (size_t i = 0; i < np; i++) {
+        size_t nc;
+        pent **c = candidates(ix, ns, jget(pods[i]->doc, "metadata.labels"), &nc);
+        bool bad = nc ? pod_unhealthy(pods[i]->doc) : false;
+        for (size_t j = 0; j < nc; j++)
+            if (!c[j]->built)
+                member_add(c[j], pods[i], bad);
+        free(c);
+    }
+    free(pods);
+    for (pent *e = ix->pdbs; e; e = e->hh.next)
+        if (!strcmp(e->pdb->ns, ns))
+            e->built = true;
+}
+
+/* ---- store events ------------------------------------------------------------- */
+
+static pent *pent_find(pdbindex *ix, const store_obj *pdb)
+{
+    pent *e = NULL;
+    HASH_FIND_PTR(ix->pdbs, &pdb, e);
+    return e;
+}
+
+static pent *pent_add(pdbindex *ix, store_obj *pdb)
+{
+    pent *e = calloc(1, sizeof *e);
+    e->pdb = pdb;
+    HASH_ADD_PTR(ix->pdbs, pdb, e);
+    pent_index(ix, e);
+    return e;
+}
+
+static void pent_free(pdbindex *ix, pent *e)
+{
+    pent_unindex(ix, e);
+    HASH_DEL(ix->pdbs, e);
+    free(e);
+}
+
+static bool same_json(const cJSON *a, const cJSON *b)
+{
+    return (!a && !b) || (a && b && cJSON_Compare(a, b, true));
+}
+
+static void on_pdb(pdbindex *ix, store_event ev, store_obj *pdb)
+{
+    pent *e = pent_find(ix, pdb);
+    if (ev == STORE_DELETED) {
+        if (e)
+            pent_free(ix, e);
+        return;
+    }
+    if (!e) {
+        pent_add(ix, pdb);
+    } else if (!same_json(e->selj, jget(pdb->doc, "spec.selector"))) {
+        pent_unindex(ix, e);
+        pent_index(ix, e);
+    }
+}
+
+/* Apply fn to every built PDB that selects a pod with these labels. */
+static void each_built(pdbindex *ix, store_obj *pod, const cJSON *doc, int op, bool bad)
+{
+    size_t nc;
+    pent **c = candidates(ix, pod->ns, jget(doc, "metadata.labels"), &nc);
+    for (size_t i = 0; i < nc; i++) {
+        if (!c[i]->built)
+            continue;
+        if (op < 0) {
+            member_del(c[i], pod);
+        } else {
+            member_add(c[i], pod, bad);
+        }
+    }
+    free(c);
+}
+
+static void on_pod(pdbindex *ix, store_event ev, store_obj *pod, const cJSON *old)
+{
+    if (ev == STORE_DELETED) {
+        each_built(ix, pod, pod->doc, -1, false);
+        return;
+    }
+    bool bad = pod_unhealthy(pod->doc);
+    if (ev == STORE_MODIFIED && old && !same_json(jget(old, "metadata.labels"), jget(pod->doc, "metadata.labels")))
+        each_built(ix, pod, old, -1, false);
+    else if (ev == STORE_MODIFIED && old && pod_unhealthy(old) == bad)
+        return; /* same labels, same health: nothing changes here */
+    each_built(ix, pod, pod->doc, 1, bad);
+}
+
+static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
+{
+    pdbindex *ix = ctx;
+    if (o->kind == K_PDB)
+        on_pdb(ix, ev, (store_obj *)o);
+    else if (o->kind == K_POD && ix->pdbs)
+        on_pod(ix, ev, (store_obj *)o, old);
+}
+
+static void ix_free(void *p)
+{
+    pdbindex *ix = p;
+    pent *e, *t;
+    HASH_ITER(hh, ix->pdbs, e, t)
+        pent_free(ix, e);
+    free(ix);
+}
+
+pdbindex *pdbindex_get(store *st)
+{
+    pdbindex *ix = store_ext(st, EXT_NAME);
+    if (ix)
+        return ix;
+    ix = calloc(1, sizeof *ix);
+    ix->st = st;
+    size_t n;
+    store_obj **pdbs = store_list(st, K_PDB, NULL, &n);
+    for (size_t i = 0; i < n; i++)
+        pent_add(ix, pdbs[i]);
+    free(pdbs);
+    store_set_ext(st, EXT_NAME, ix, ix_free);
+    store_listen(st, on_change, ix);
+    return ix;
+}
+
+/* ---- queries ------------------------------------------------------------------ */
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp((*(store_obj *const *)a)->name, (*(store_obj *const *)b)->name);
+}
+
+store_obj **pdbindex_pdbs_for(pdbindex *ix, const store_obj *pod, size_t *n)
+{
+    pent **c = candidates(ix, pod->ns, jget(pod->doc, "metadata.labels"), n);
+    store_obj **out = malloc((*n ? *n : 1) * sizeof *out);
+    for (size_t i = 0; i < *n; i++)
+        out[i] = c[i]->pdb;
+    free(c);
+    qsort(out, *n, sizeof *out, cmp_name);
+    return out;
+}
+
+static pent *pent_ready(pdbindex *ix, const store_obj *pdb)
+{
+    pent *e = pent_find(ix, pdb);
+    if (!e)
+        e = pent_add(ix, (store_obj *)pdb);
+    if (!e->built)
+        build_ns(ix, pdb->ns);
+    return e;
+}
+
+store_obj **pdbindex_pods_of(pdbindex *ix, const store_obj *pdb, size_t *n)
+{
+    pent *e = pent_ready(ix, pdb);
+    if (e->dirty) {
+        size_t cnt = HASH_COUNT(e->members), i = 0;
+        e->sorted = realloc(e->sorted, (cnt ? cnt : 1) * sizeof *e->sorted);
+        for (member *m = e->members; m; m = m->hh.next)
+            e->sorted[i++] = m->pod;
+        qsort(e->sorted, cnt, sizeof *e->sorted, cmp_name);
+        e->nsorted = cnt;
+        e->dirty = false;
+    }
+    store_obj **out = malloc((e->nsorted ? e->nsorted : 1) * sizeof *out);
+    memcpy(out, e->sorted, e->nsorted * sizeof *out);
+    *n = e->nsorted;
+    return out;
+}
+
+store_obj **pdbindex_unhealthy_of(pdbindex *ix, const store_obj *pdb, size_t *n)
+{
+    pent *e = pent_ready(ix, pdb);
+    size_t cnt = HASH_CNT(uh, e->unhealthy), i = 0;
+    store_obj **out = malloc((cnt ? cnt : 1) * sizeof *out);
+    for (member *m = e->unhealthy; m; m = m->uh.next)
+        out[i++] = m->pod;
+    qsort(out, cnt, sizeof *out, cmp_name);
+    *n = cnt;
+    return out;
+}
+
+bool pdbindex_selects(pdbindex *ix, const store_obj *pdb, const store_obj *pod)
+{
+    pent *e = pent_find(ix, pdb);
+    if (!e)
+        e = pent_add(ix, (store_obj *)pdb);
+    return e->sel && !strcmp(pdb->ns, pod->ns) && labelsel_matches(e->sel, jget(pod->doc, "metadata.labels"));
+}
