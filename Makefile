@@ -20,7 +20,7 @@ BUILD      ?= build
 LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(MODEL_SRC) $(SERVER_SRC))
 HDRS       := $(wildcard model/*.h server/*.h model/third_party/*.h)
 
-.PHONY: all deps run check unit http clients asan clean
+.PHONY: all deps run check unit http clients asan bench fuzz clean
 all: evictsim
 
 deps:
@@ -72,6 +72,9 @@ check: evictsim
 asan:
 	$(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  unit http clients
+
+bench: $(BUILD)/evictsim
+	EVICTSIM=$(BUILD)/evictsim bash bench/run.sh
 
 clean:
 	rm -rf build evictsim evictsim.kubeconfig

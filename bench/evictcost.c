@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 #include <time.h>
 
 static double now(void)
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
     cluster_settle(c);
     double load_s = now() - t0;
     cJSON_Delete(items);
+    struct mallinfo2 mi = mallinfo2();
+    double live_mib = mi.uordblks / 1048576.0;
 
     double *lat = malloc((size_t)calls * sizeof *lat), sum = 0;
     long codes[600] = {0};
@@ -118,8 +121,8 @@ int main(int argc, char **argv)
         api_result_clear(&r);
     }
     qsort(lat, (size_t)calls, sizeof *lat, cmp_double);
-    printf("{\"objects\":%d,\"load_s\":%.3f,\"calls\":%ld,\"median_us\":%.2f,\"mean_us\":%.2f,\"codes\":{", nobjs,
-           load_s, calls, lat[calls / 2] * 1e6, sum / calls * 1e6);
+    printf("{\"objects\":%d,\"load_s\":%.3f,\"heap_mib\":%.1f,\"calls\":%ld,\"median_us\":%.2f,\"mean_us\":%.2f,\"codes\":{", nobjs,
+           load_s, live_mib, calls, lat[calls / 2] * 1e6, sum / calls * 1e6);
     bool first = true;
     for (int i = 0; i < 600; i++)
         if (codes[i]) {

@@ -4,7 +4,7 @@
 # clusters (bench/gen-cluster.mjs), runs every measurement against 127.0.0.1,
 # prints a table and writes it as JSON (bench/results.json, or $BENCH_RESULTS).
 #   bash bench/run.sh             (make bench runs this)
-#   BENCH_SECONDS=5  seconds of load per throughput figure
+#   BENCH_SECONDS=3  seconds of load per throughput run
 #   BENCH_QUICK=1    skip the 100,000-pod figures
 # Nothing here is asserted: the figures are measured and reported.
 set -euo pipefail
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 EVICTSIM=${EVICTSIM:-$ROOT/build/evictsim}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
-SECS=${BENCH_SECONDS:-5}
+SECS=${BENCH_SECONDS:-3}
 RESULTS=${BENCH_RESULTS:-$ROOT/bench/results.json}
 QUICK=${BENCH_QUICK:-0}
 mkdir -p "$OUT"
@@ -72,17 +72,27 @@ num() { node -e 'const o=JSON.parse(process.argv[1]); console.log(o[process.argv
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 # ---- throughput: floor and evictsim --------------------------------------
-echo "bench: throughput ($SECS s each, 32 connections)" >&2
-start "$OUT/floor"
-put floor_denied "$(load "$OUT/deny-10k.targets")"
-put floor_dry "$(load "$OUT/dry-10k.targets" --dry)"
-stop
-start "$EVICTSIM" "$OUT/deny-10k.json"; warm "$OUT/deny-10k.targets"
-put evictsim_denied "$(load "$OUT/deny-10k.targets")"
-stop
-start "$EVICTSIM" "$OUT/dry-10k.json"; warm "$OUT/dry-10k.targets"
-put evictsim_dry "$(load "$OUT/dry-10k.targets" --dry)"
-stop
+# Three interleaved rounds (floor, denied, dry-run), the best of each kept:
+# the machine is shared and 2-core, so one round alone is noisy.
+echo "bench: throughput ($SECS s each, 32 connections, best of 3 rounds)" >&2
+best() { node -e 'const a=process.argv.slice(1).map(JSON.parse); a.sort((x,y)=>y.rps-x.rps); console.log(JSON.stringify(a[0]))' "$@"; }
+FD=(); FY=(); ED=(); EY=()
+for round in 1 2 3; do
+  start "$OUT/floor"
+  FD+=("$(load "$OUT/deny-10k.targets")")
+  FY+=("$(load "$OUT/dry-10k.targets" --dry)")
+  stop
+  start "$EVICTSIM" "$OUT/deny-10k.json"; warm "$OUT/deny-10k.targets"
+  ED+=("$(load "$OUT/deny-10k.targets")")
+  stop
+  start "$EVICTSIM" "$OUT/dry-10k.json"; warm "$OUT/dry-10k.targets"
+  EY+=("$(load "$OUT/dry-10k.targets" --dry)")
+  stop
+done
+put floor_denied "$(best "${FD[@]}")"
+put floor_dry "$(best "${FY[@]}")"
+put evictsim_denied "$(best "${ED[@]}")"
+put evictsim_dry "$(best "${EY[@]}")"
 start "$EVICTSIM" "$OUT/real-10k.json"; warm "$OUT/real-10k.targets"
 put evictsim_real "$(load "$OUT/real-10k.targets" --once)"
 stop

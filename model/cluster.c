@@ -223,8 +223,9 @@ int cluster_load(cluster *c, const cJSON *objs, api_result *err)
     int n = cJSON_GetArraySize(objs);
     kind_id *kinds = calloc(n ? n : 1, sizeof *kinds);
     cJSON **docs = calloc(n ? n : 1, sizeof *docs);
-    for (int i = 0; i < n; i++) {
-        cJSON *st = load_prepare(c, cJSON_GetArrayItem(objs, i), i, &kinds[i], &docs[i]);
+    const cJSON *it = objs ? objs->child : NULL;
+    for (int i = 0; i < n; i++, it = it->next) {
+        cJSON *st = load_prepare(c, it, i, &kinds[i], &docs[i]);
         if (st) {
             for (int j = 0; j < i; j++)
                 cJSON_Delete(docs[j]);
@@ -236,7 +237,7 @@ int cluster_load(cluster *c, const cJSON *objs, api_result *err)
     }
     /* namespaces first so that everything else finds its namespace */
     for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) /* docs[] is an array: no list walk here */
             if ((kinds[i] == K_NAMESPACE) == (pass == 0))
                 load_one(c, kinds[i], docs[i]);
     free(kinds);

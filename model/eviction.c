@@ -12,7 +12,9 @@
 #include "rest.h"
 #include "selector.h"
 #include "validate.h"
+#include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,9 @@ typedef struct {
     bool dry;
     bool user_rv;      /* orig.preconditions.resourceVersion was given */
     const char *pdb;   /* the PDB that decided (borrowed from the request's life) */
+    struct {           /* its numbers, read once */
+        long gen, observed, allowed, cur, des, exp;
+    } pv;
     char pdb_buf[256];
     char expl[2048];
 } evict_ctx;
@@ -50,28 +55,43 @@ static void ex_add(evict_ctx *x, const char *fmt, ...)
 
 static const char *body_str(const api_result *r, const char *key)
 {
-    const char *s = jstr(r->body, key);
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->body, key));
     return s ? s : "";
+}
+
+/* clock_format for the log, remembered for the last second asked (the log
+ * runs under the model lock). */
+static const char *log_time(double now)
+{
+    static double last = -1;
+    static char buf[32];
+    double sec = floor(now);
+    if (sec != last) {
+        clock_format(now, buf);
+        last = sec;
+    }
+    return buf;
+}
+
+/* An entry field under a constant key (cJSON then keeps the key as is). */
+static void log_put(cJSON *e, const char *key, cJSON *v)
+{
+    cJSON_AddItemToObjectCS(e, key, v);
 }
 
 void evict_log(cluster *c, const char *ns, const char *pod, bool dry, const api_result *r,
                const char *pdb, const char *explanation)
 {
-    char now[32];
-    clock_format(cluster_now(c), now);
     cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "time", now);
-    cJSON_AddStringToObject(e, "namespace", ns ? ns : "");
-    cJSON_AddStringToObject(e, "pod", pod ? pod : "");
-    cJSON_AddBoolToObject(e, "dryRun", dry);
-    cJSON_AddNumberToObject(e, "code", r->code);
-    cJSON_AddStringToObject(e, "reason", body_str(r, "reason"));
-    cJSON_AddStringToObject(e, "message", body_str(r, "message"));
-    if (pdb)
-        cJSON_AddStringToObject(e, "pdb", pdb);
-    else
-        cJSON_AddNullToObject(e, "pdb");
-    cJSON_AddStringToObject(e, "explanation", explanation ? explanation : "");
+    log_put(e, "time", cJSON_CreateString(log_time(cluster_now(c))));
+    log_put(e, "namespace", cJSON_CreateString(ns ? ns : ""));
+    log_put(e, "pod", cJSON_CreateString(pod ? pod : ""));
+    log_put(e, "dryRun", cJSON_CreateBool(dry));
+    log_put(e, "code", cJSON_CreateNumber(r->code));
+    log_put(e, "reason", cJSON_CreateString(body_str(r, "reason")));
+    log_put(e, "message", cJSON_CreateString(body_str(r, "message")));
+    log_put(e, "pdb", pdb ? cJSON_CreateString(pdb) : cJSON_CreateNull());
+    log_put(e, "explanation", cJSON_CreateString(explanation ? explanation : ""));
     /* The log's length is kept in the array's (otherwise unused) valueint,
      * and recounted when it may be stale: counting a 10,000-entry list on
      * every eviction would cost more than the eviction. */
@@ -144,25 +164,38 @@ static const char *json_type(const cJSON *v)
 
 typedef struct {
     const char *path;   /* dotted path in the Eviction */
+    const char *k[3];   /* the same, split */
     int type;           /* cJSON type bit */
     const char *go;     /* Go type in the decoder's message */
 } field_type;
 
 static const field_type eviction_fields[] = {
-    {"metadata", cJSON_Object, "v1.ObjectMeta"},
-    {"metadata.name", cJSON_String, "string"},
-    {"metadata.namespace", cJSON_String, "string"},
-    {"deleteOptions", cJSON_Object, "v1.DeleteOptions"},
-    {"deleteOptions.gracePeriodSeconds", cJSON_Number, "int64"},
-    {"deleteOptions.preconditions", cJSON_Object, "v1.Preconditions"},
-    {"deleteOptions.preconditions.uid", cJSON_String, "types.UID"},
-    {"deleteOptions.preconditions.resourceVersion", cJSON_String, "string"},
-    {"deleteOptions.orphanDependents", cJSON_True | cJSON_False, "bool"},
-    {"deleteOptions.propagationPolicy", cJSON_String, "v1.DeletionPropagation"},
-    {"deleteOptions.dryRun", cJSON_Array, "[]string"},
-    {"deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential", cJSON_True | cJSON_False, "bool"},
-    {NULL, 0, NULL},
+    {"metadata", {"metadata"}, cJSON_Object, "v1.ObjectMeta"},
+    {"metadata.name", {"metadata", "name"}, cJSON_String, "string"},
+    {"metadata.namespace", {"metadata", "namespace"}, cJSON_String, "string"},
+    {"deleteOptions", {"deleteOptions"}, cJSON_Object, "v1.DeleteOptions"},
+    {"deleteOptions.gracePeriodSeconds", {"deleteOptions", "gracePeriodSeconds"}, cJSON_Number, "int64"},
+    {"deleteOptions.preconditions", {"deleteOptions", "preconditions"}, cJSON_Object, "v1.Preconditions"},
+    {"deleteOptions.preconditions.uid", {"deleteOptions", "preconditions", "uid"}, cJSON_String, "types.UID"},
+    {"deleteOptions.preconditions.resourceVersion", {"deleteOptions", "preconditions", "resourceVersion"},
+     cJSON_String, "string"},
+    {"deleteOptions.orphanDependents", {"deleteOptions", "orphanDependents"}, cJSON_True | cJSON_False, "bool"},
+    {"deleteOptions.propagationPolicy", {"deleteOptions", "propagationPolicy"}, cJSON_String,
+     "v1.DeletionPropagation"},
+    {"deleteOptions.dryRun", {"deleteOptions", "dryRun"}, cJSON_Array, "[]string"},
+    {"deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential",
+     {"deleteOptions", "ignoreStoreReadErrorWithClusterBreakingPotential"}, cJSON_True | cJSON_False, "bool"},
+    {NULL, {NULL}, 0, NULL},
 };
+
+/* jget(body, f->path) without parsing the path. */
+static const cJSON *field_get(const cJSON *body, const field_type *f)
+{
+    const cJSON *cur = body;
+    for (int i = 0; i < 3 && f->k[i] && cur; i++)
+        cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, f->k[i]) : NULL;
+    return cur;
+}
 
 static cJSON *decode_error(const char *version, const char *detail)
 {
@@ -182,7 +215,7 @@ static cJSON *type_error(const char *version, const cJSON *v, const char *path, 
 static cJSON *check_field_types(const cJSON *body, const char *version)
 {
     for (const field_type *f = eviction_fields; f->path; f++) {
-        const cJSON *v = jget(body, f->path);
+        const cJSON *v = field_get(body, f);
         if (v && !cJSON_IsNull(v) && !(v->type & f->type))
             return type_error(version, v, f->path, f->go);
     }
@@ -354,7 +387,9 @@ static bool pod_terminal(const cJSON *pod)
 
 static bool can_ignore_pdb(const cJSON *pod)
 {
-    return pod_terminal(pod) || phase_is(pod, "Pending") || pod_terminating(pod);
+    const char *p = jstr(pod, "status.phase");
+    return (p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed") || !strcmp(p, "Pending"))) ||
+           pod_terminating(pod);
 }
 
 /* ---- DisruptionTarget and delete (addConditionAndDeletePod) ------------- */
@@ -475,7 +510,7 @@ static void condition_and_delete(evict_ctx *x, cJSON *opts, api_result *out)
         api_result_status(out, st);
     } else {
         api_result r = {0};
-        rest_delete_object(x->c, pod, opts, x->dry, &r);
+        rest_delete_object_code(x->c, pod, opts, x->dry, &r);
         if (r.code >= 200 && r.code < 300) {
             api_result_clear(&r);
             api_result_status(out, status_success(201));
@@ -524,9 +559,24 @@ static store_obj **matching_pdbs(evict_ctx *x, const store_obj *pod, size_t *nma
     return pdbindex_pdbs_for(pdbindex_get(x->c->st), pod, nmatch);
 }
 
-static long pdb_num(const store_obj *pdb, const char *path)
+static long num_in(const cJSON *o, const char *key)
 {
-    return (long)jnum(pdb->doc, path, 0);
+    const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+}
+
+/* The PDB's generation and status numbers into x->pv (read once). */
+static void pdb_view_read(evict_ctx *x, const store_obj *pdb)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(pdb->doc, "status");
+    if (!cJSON_IsObject(st))
+        st = NULL;
+    x->pv.gen = num_in(cJSON_GetObjectItemCaseSensitive(pdb->doc, "metadata"), "generation");
+    x->pv.observed = num_in(st, "observedGeneration");
+    x->pv.allowed = num_in(st, "disruptionsAllowed");
+    x->pv.cur = num_in(st, "currentHealthy");
+    x->pv.des = num_in(st, "desiredHealthy");
+    x->pv.exp = num_in(st, "expectedPods");
 }
 
 static int cmp_obj_name(const void *a, const void *b)
@@ -590,10 +640,10 @@ static void ex_pdb_numbers(evict_ctx *x, const store_obj *pdb, bool name_unhealt
         ex_add(x, "%s %d of ", min ? "minAvailable" : "maxUnavailable", rule->valueint);
     else if (cJSON_IsString(rule))
         ex_add(x, "%s %s of ", min ? "minAvailable" : "maxUnavailable", rule->valuestring);
-    ex_add(x, "%ld expected; %ld healthy", pdb_num(pdb, "status.expectedPods"), pdb_num(pdb, "status.currentHealthy"));
+    ex_add(x, "%ld expected; %ld healthy", x->pv.exp, x->pv.cur);
     if (name_unhealthy)
         ex_unhealthy(x, pdb);
-    ex_add(x, "; desired %ld", pdb_num(pdb, "status.desiredHealthy"));
+    ex_add(x, "; desired %ld", x->pv.des);
 }
 
 /* meta.SetStatusCondition(DisruptionAllowed=False/InsufficientPods), in
@@ -635,8 +685,7 @@ static void set_insufficient_pods(cJSON *status, long observed, double now)
 /* checkAndDecrement; NULL when the budget allows (and is spent unless dry). */
 static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
 {
-    long gen = pdb_num(pdb, "metadata.generation"), observed = pdb_num(pdb, "status.observedGeneration");
-    long allowed = pdb_num(pdb, "status.disruptionsAllowed");
+    long gen = x->pv.gen, observed = x->pv.observed, allowed = x->pv.allowed;
     int ndisrupted = cJSON_GetArraySize(jget(pdb->doc, "status.disruptedPods"));
     if (observed < gen) {
         ex_add(x, "PDB %s: its status is for generation %ld but the PDB is at generation %ld (not yet processed "
@@ -656,7 +705,7 @@ static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
         ex_pdb_numbers(x, pdb, true);
         ex_add(x, " → 0 disruptions allowed → refused");
         return too_many_requests(0, "The disruption budget %s needs %ld healthy pods and has %ld currently", pdb->name,
-                                 pdb_num(pdb, "status.desiredHealthy"), pdb_num(pdb, "status.currentHealthy"));
+                                 x->pv.des, x->pv.cur);
     }
     ex_pdb_numbers(x, pdb, false);
     ex_add(x, " → %ld disruption%s allowed → allowed (%ld → %ld)", allowed, allowed == 1 ? "" : "s", allowed, allowed - 1);
@@ -678,7 +727,7 @@ static bool unready_bypass(evict_ctx *x, const store_obj *pdb, const store_obj *
     if (pod_ready(pod->doc))
         return false;
     const char *policy = jstr(pdb->doc, "spec.unhealthyPodEvictionPolicy");
-    long cur = pdb_num(pdb, "status.currentHealthy"), desired = pdb_num(pdb, "status.desiredHealthy");
+    long cur = x->pv.cur, desired = x->pv.des;
     if (policy && !strcmp(policy, "AlwaysAllow")) {
         ex_add(x, "PDB %s: pod not ready and unhealthyPodEvictionPolicy is AlwaysAllow → budget not checked", pdb->name);
         return true;
@@ -710,6 +759,7 @@ static void evict_with_pdbs(evict_ctx *x, store_obj *pod, api_result *out)
     } else {
         snprintf(x->pdb_buf, sizeof x->pdb_buf, "%s", pdb->name);
         x->pdb = x->pdb_buf;
+        pdb_view_read(x, pdb);
         update_opts = unready_bypass(x, pdb, pod);
         if (!update_opts)
             st = check_and_decrement(x, pdb);

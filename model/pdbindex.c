@@ -51,12 +51,31 @@ struct pdbindex {
 
 /* ---- candidate lists -------------------------------------------------------- */
 
+/* Key "ns\x1fk\x1fv" (or "ns\x1e" without k) into buf when it fits, else malloc'd. */
+static char *list_key(const char *ns, const char *k, const char *v, char *buf, size_t cap)
+{
+    size_t ln = strlen(ns), lk = k ? strlen(k) : 0, lv = k ? strlen(v) : 0, n = ln + lk + lv + 3;
+    char *key = n <= cap ? buf : malloc(n), *p = key;
+    memcpy(p, ns, ln);
+    p += ln;
+    if (k) {
+        *p++ = '\x1f';
+        memcpy(p, k, lk);
+        p += lk;
+        *p++ = '\x1f';
+        memcpy(p, v, lv);
+        p += lv;
+    } else {
+        *p++ = '\x1e';
+    }
+    *p = 0;
+    return key;
+}
+
 static clist *list_find(pdbindex *ix, const char *ns, const char *k, const char *v)
 {
-    char buf[768], *key = buf;
-    int n = k ? snprintf(buf, sizeof buf, "%s\x1f%s\x1f%s", ns, k, v) : snprintf(buf, sizeof buf, "%s\x1e", ns);
-    if (n >= (int)sizeof buf && (k ? asprintf(&key, "%s\x1f%s\x1f%s", ns, k, v) : asprintf(&key, "%s\x1e", ns)) < 0)
-        return NULL;
+    char buf[512];
+    char *key = list_key(ns, k, v, buf, sizeof buf);
     clist *l = NULL;
     HASH_FIND_STR(ix->lists, key, l);
     if (key != buf)
@@ -86,12 +105,7 @@ static void pent_index(pdbindex *ix, pent *e)
     if (!e->sel)
         return;
     const cJSON *a = anchor_of(selj);
-    int rc = a ? asprintf(&e->list, "%s\x1f%s\x1f%s", e->pdb->ns, a->string, a->valuestring)
-               : asprintf(&e->list, "%s\x1e", e->pdb->ns);
-    if (rc < 0) {
-        e->list = NULL;
-        return;
-    }
+    e->list = list_key(e->pdb->ns, a ? a->string : NULL, a ? a->valuestring : NULL, NULL, 0);
     clist *l = NULL;
     HASH_FIND_STR(ix->lists, e->list, l);
     if (!l) {

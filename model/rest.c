@@ -599,7 +599,8 @@ static cJSON *mark_deleting(cluster *c, const store_obj *o, long grace)
     return doc;
 }
 
-void rest_delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, api_result *out)
+/* want_body false: a success sets only out->code (no copy of the object). */
+static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, bool want_body, api_result *out)
 {
     cJSON *st = precondition_check(o, opts);
     if (st) {
@@ -624,6 +625,10 @@ void rest_delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, a
     bool held = has_finalizers(o->doc) || o->kind == K_NAMESPACE || (fin && dry);
     bool returns_object = o->kind == K_POD || o->kind == K_NAMESPACE;
     if (grace > 0 || held) {
+        if (dry && !want_body) {
+            out->code = 200;
+            return;
+        }
         cJSON *doc = mark_deleting(c, o, grace);
         if (dry) {
             api_result_object(out, 200, doc);
@@ -633,11 +638,25 @@ void rest_delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, a
             store_replace(c->st, o, doc);
         else
             cJSON_Delete(doc);
-        api_result_object(out, 200, copy(o));
+        if (want_body)
+            api_result_object(out, 200, copy(o));
+        else
+            out->code = 200;
         if (o->kind == K_NAMESPACE) {
             char *ns = strdup(o->name);
             delete_namespace_contents(c, ns);
             ns_finalize_later(c, ns);
+            free(ns);
+        }
+        return;
+    }
+    if (!want_body) {
+        out->code = 200;
+        if (!dry) {
+            char *ns = *o->ns ? strdup(o->ns) : NULL;
+            store_remove(c->st, o);
+            if (ns)
+                ns_finalize_later(c, ns);
             free(ns);
         }
         return;
@@ -658,6 +677,16 @@ void rest_delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, a
         ns_finalize_later(c, ns);
     free(ns);
     api_result_object(out, 200, answer);
+}
+
+void rest_delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, api_result *out)
+{
+    delete_object(c, o, opts, dry, true, out);
+}
+
+void rest_delete_object_code(cluster *c, store_obj *o, const cJSON *opts, bool dry, api_result *out)
+{
+    delete_object(c, o, opts, dry, false, out);
 }
 
 static void delete_namespace_contents(cluster *c, const char *ns)

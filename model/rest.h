@@ -43,6 +43,9 @@ cJSON *rest_check_dry_run(const char *raw, const char *kind, bool *dry);
 /* Delete an object as the API does (graceful for pods, finalizers hold).
  * opts may be NULL. On success fills out with the answer the DELETE gives. */
 void rest_delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, api_result *out);
+/* The same for callers that answer with their own Status (the eviction): a
+ * success sets only out->code, sparing a copy of the object. */
+void rest_delete_object_code(cluster *c, store_obj *o, const cJSON *opts, bool dry, api_result *out);
 /* Write `doc` (taken) over o as an update would, with no validation; for
  * controllers. Removes the object when it is deleting and its finalizers are
  * gone. */

@@ -1,5 +1,6 @@
 /* status: metav1.Status construction, verbatim apimachinery texts.
  * Must not decide semantics: callers pick which error applies. */
+#define _GNU_SOURCE
 #include "status.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,12 +53,15 @@ cJSON *status_failure(int code, const char *reason, const char *message)
 
 cJSON *status_failuref(int code, const char *reason, const char *fmt, ...)
 {
-    char buf[4096];
+    char *buf = NULL; /* unbounded: a message naming a 5000-byte name is not cut */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    if (vasprintf(&buf, fmt, ap) < 0)
+        buf = NULL;
     va_end(ap);
-    return status_failure(code, reason, buf);
+    cJSON *st = status_failure(code, reason, buf ? buf : "");
+    free(buf);
+    return st;
 }
 
 static cJSON *details_of(cJSON *st)
@@ -218,10 +222,12 @@ static void add_cause(cJSON *causes, const char *reason, const char *field, cons
 
 void cause_invalid(cJSON *causes, const char *field, const char *value_json, const char *detail)
 {
-    char buf[2048];
-    snprintf(buf, sizeof buf, "Invalid value: %s%s%s", value_json ? value_json : "null",
-             detail && *detail ? ": " : "", detail ? detail : "");
-    add_cause(causes, "FieldValueInvalid", field, buf);
+    char *buf = NULL;
+    if (asprintf(&buf, "Invalid value: %s%s%s", value_json ? value_json : "null", detail && *detail ? ": " : "",
+                 detail ? detail : "") < 0)
+        buf = NULL;
+    add_cause(causes, "FieldValueInvalid", field, buf ? buf : "Invalid value");
+    free(buf);
 }
 
 void cause_required(cJSON *causes, const char *field, const char *detail)
@@ -243,7 +249,9 @@ void cause_not_supported(cJSON *causes, const char *field, const char *value_jso
 
 void cause_forbidden(cJSON *causes, const char *field, const char *detail)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "Forbidden: %s", detail);
-    add_cause(causes, "FieldValueForbidden", field, buf);
+    char *buf = NULL;
+    if (asprintf(&buf, "Forbidden: %s", detail) < 0)
+        buf = NULL;
+    add_cause(causes, "FieldValueForbidden", field, buf ? buf : "Forbidden");
+    free(buf);
 }

@@ -12,6 +12,16 @@
 #define MAX_LISTENERS 16
 #define MAX_EXT 8
 
+/* The objects of one namespace and kind with the same controller uid (or,
+ * key "", with no controller reference), in no order. */
+typedef struct ogroup {
+    UT_hash_handle hh;
+    char *uid;
+    bool orphans;
+    store_obj **items;
+    size_t n, cap;
+} ogroup;
+
 /* One namespace of one kind: items[0..nsorted) in name order, then names
  * added since the last list; removed objects leave NULL holes until then. */
 typedef struct bucket {
@@ -19,6 +29,8 @@ typedef struct bucket {
     char *ns;
     store_obj **items;
     size_t n, cap, nsorted, ndead;
+    ogroup *owners;  /* by controller uid */
+    ogroup *orphans; /* no controller reference */
 } bucket;
 
 struct store {
@@ -59,6 +71,13 @@ void store_free(store *s)
         bucket *b, *bt;
         HASH_ITER(hh, s->buckets[k], b, bt) {
             HASH_DEL(s->buckets[k], b);
+            ogroup *g, *gt;
+            HASH_ITER(hh, b->owners, g, gt) {
+                HASH_DEL(b->owners, g);
+                free(g->uid), free(g->items), free(g);
+            }
+            if (b->orphans)
+                free(b->orphans->items), free(b->orphans);
             free(b->items);
             free(b->ns);
             free(b);
@@ -173,6 +192,88 @@ static void bucket_prepare(bucket *b)
         b->items[i]->slot = i;
 }
 
+/* ---- controller index ---------------------------------------------------- */
+
+/* The group an object belongs in: its controller's uid, orphans, or none
+ * (a controller reference without a uid). */
+static ogroup *owner_group(bucket *b, const cJSON *doc, bool create)
+{
+    const cJSON *r, *md = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
+    const cJSON *refs = cJSON_IsObject(md) ? cJSON_GetObjectItemCaseSensitive(md, "ownerReferences") : NULL;
+    if (!cJSON_IsArray(refs))
+        refs = NULL;
+    cJSON_ArrayForEach(r, refs) {
+        if (!cJSON_IsObject(r) || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller")))
+            continue;
+        const char *uid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "uid"));
+        if (!uid)
+            return NULL;
+        ogroup *g = NULL;
+        HASH_FIND_STR(b->owners, uid, g);
+        if (!g && create) {
+            g = calloc(1, sizeof *g);
+            g->uid = strdup(uid);
+            HASH_ADD_KEYPTR(hh, b->owners, g->uid, strlen(g->uid), g);
+        }
+        return g;
+    }
+    if (!b->orphans && create) {
+        b->orphans = calloc(1, sizeof *b->orphans);
+        b->orphans->orphans = true;
+    }
+    return b->orphans;
+}
+
+static void owner_del(store_obj *o)
+{
+    ogroup *g = o->owner;
+    if (!g)
+        return;
+    store_obj *last = g->items[--g->n];
+    g->items[o->oslot] = last;
+    last->oslot = o->oslot;
+    o->owner = NULL;
+    if (!g->n && !g->orphans) {
+        bucket *b = o->bucket;
+        HASH_DEL(b->owners, g);
+        free(g->uid), free(g->items), free(g);
+    }
+}
+
+/* Put o in the group its document names (after a change). */
+static void owner_update(store_obj *o)
+{
+    ogroup *g = owner_group(o->bucket, o->doc, true);
+    if (g == o->owner)
+        return;
+    owner_del(o);
+    if (!g)
+        return;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 4;
+        g->items = realloc(g->items, g->cap * sizeof *g->items);
+    }
+    o->owner = g;
+    o->oslot = g->n;
+    g->items[g->n++] = o;
+}
+
+store_obj **store_list_controlled(store *s, kind_id k, const char *ns, const char *uid, size_t *n)
+{
+    bucket *b = bucket_get(s, k, kind_get(k)->namespaced && ns ? ns : "", false);
+    ogroup *g = NULL;
+    if (b && uid)
+        HASH_FIND_STR(b->owners, uid, g);
+    else if (b)
+        g = b->orphans;
+    *n = g ? g->n : 0;
+    store_obj **arr = malloc((*n ? *n : 1) * sizeof *arr);
+    if (*n)
+        memcpy(arr, g->items, *n * sizeof *arr);
+    qsort(arr, *n, sizeof *arr, cmp_name);
+    return arr;
+}
+
 static int cmp_bucket(const void *a, const void *b)
 {
     return strcmp((*(bucket *const *)a)->ns, (*(bucket *const *)b)->ns);
@@ -239,6 +340,7 @@ store_obj *store_insert(store *s, kind_id k, cJSON *doc)
     stamp_rv(s, o);
     HASH_ADD_KEYPTR(hh, s->tables[k], o->key, strlen(o->key), o);
     bucket_add(b, o);
+    owner_update(o);
     notify(s, STORE_ADDED, o, NULL);
     return o;
 }
@@ -247,6 +349,7 @@ void store_replace(store *s, store_obj *o, cJSON *doc)
 {
     cJSON *old = o->doc;
     o->doc = doc;
+    owner_update(o);
     stamp_rv(s, o);
     notify(s, STORE_MODIFIED, o, old);
     cJSON_Delete(old);
@@ -255,6 +358,7 @@ void store_replace(store *s, store_obj *o, cJSON *doc)
 void store_remove(store *s, store_obj *o)
 {
     HASH_DEL(s->tables[o->kind], o);
+    owner_del(o);
     bucket_del(o);
     stamp_rv(s, o);
     notify(s, STORE_DELETED, o, NULL);

@@ -19,6 +19,8 @@ typedef struct store_obj {
     cJSON *doc;     /* full document, kind/apiVersion included */
     void *bucket;   /* store-private: the object's namespace bucket */
     size_t slot;    /* store-private: its place in the bucket */
+    void *owner;    /* store-private: its controller group (see store_list_controlled) */
+    size_t oslot;   /* store-private: its place there */
 } store_obj;
 
 typedef enum { STORE_ADDED, STORE_MODIFIED, STORE_DELETED } store_event;
@@ -41,6 +43,12 @@ store_obj *store_get(store *s, kind_id k, const char *ns, const char *name);
  * objects in name order (new names are merged in on the next list). */
 store_obj **store_list(store *s, kind_id k, const char *ns, size_t *n);
 size_t store_count(store *s, kind_id k);
+/* Objects of kind k in namespace ns whose controller (the first
+ * ownerReference with controller: true) has this uid, sorted by name;
+ * uid NULL: the objects with no controller reference. Costs what it
+ * returns (an index kept on every change), for controllers that claim
+ * their objects (ClaimPods) without scanning the namespace. */
+store_obj **store_list_controlled(store *s, kind_id k, const char *ns, const char *uid, size_t *n);
 
 /* Insert doc (taken) as a new object; sets metadata.resourceVersion. The
  * caller has checked that it does not exist. */

@@ -348,9 +348,17 @@ static void release(cluster *c, store_obj *o, const char *uid)
 store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
                      const labelsel *sel, size_t *n)
 {
-    size_t all;
-    store_obj **objs = store_list(c->st, k, ns, &all);
+    /* only our own objects and orphans can be claimed: take them from the
+     * controller index, merged back into name order */
     const char *uid = jstr(owner, "metadata.uid");
+    size_t na = 0, nb = 0, all = 0, a = 0, b = 0;
+    store_obj **mine = uid ? store_list_controlled(c->st, k, ns, uid, &na) : NULL;
+    store_obj **orphans = store_list_controlled(c->st, k, ns, NULL, &nb);
+    store_obj **objs = malloc((na + nb ? na + nb : 1) * sizeof *objs);
+    while (a < na || b < nb)
+        objs[all++] = b >= nb || (a < na && strcmp(mine[a]->name, orphans[b]->name) < 0) ? mine[a++] : orphans[b++];
+    free(mine);
+    free(orphans);
     bool owner_deleting = jstr(owner, "metadata.deletionTimestamp") != NULL;
     size_t out = 0;
     for (size_t i = 0; i < all; i++) {

@@ -431,7 +431,7 @@ http_server *http_start(cluster *c, const http_opts *o, char **err)
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)0,
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), /* MHD clears the pool per request */
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                             MHD_OPTION_END);
     if (!s->d) {

@@ -32,11 +32,14 @@ typedef struct watcher {
     uint64_t last_rv;
 } watcher;
 
+/* History as printed JSON: a tenth of a cJSON tree's memory, printed once
+ * per change for every watcher and the ring alike; parsed again only when a
+ * watch starts from a resourceVersion. */
 typedef struct {
     uint64_t rv;
     store_event ev;
     kind_id kind;
-    cJSON *doc, *old;
+    char *doc, *old;
 } hist_entry;
 
 static struct {
@@ -68,8 +71,9 @@ static bool matches(const watcher *w, kind_id k, const cJSON *doc)
 }
 
 /* Append one event line (watcher lock held). Objects of the watched kind
- * go out as one-row Tables when the client asked for Tables. */
-static void push_line(watcher *w, const char *type, const cJSON *obj)
+ * go out as one-row Tables when the client asked for Tables. text: obj
+ * already printed, or NULL. */
+static void push_line(watcher *w, const char *type, const cJSON *obj, const char *text)
 {
     if (w->closed)
         return;
@@ -78,7 +82,7 @@ static void push_line(watcher *w, const char *type, const cJSON *obj)
         cJSON *one = (cJSON *)obj;
         table = table_render(w->kind, &one, 1, cluster_now(hub.c), jstr(obj, "metadata.resourceVersion"));
     }
-    char *o = cJSON_PrintUnformatted(table ? table : obj);
+    char *o = table || !text ? cJSON_PrintUnformatted(table ? table : obj) : (char *)text;
     cJSON_Delete(table);
     size_t need = strlen(o) + strlen(type) + 32;
     if (w->len - w->sent + need > MAX_BACKLOG) {
@@ -92,7 +96,8 @@ static void push_line(watcher *w, const char *type, const cJSON *obj)
         }
         w->len += sprintf(w->buf + w->len, "{\"type\":\"%s\",\"object\":%s}\n", type, o);
     }
-    free(o);
+    if (o != text)
+        free(o);
     if (w->suspended) {
         w->suspended = false;
         MHD_resume_connection(w->conn);
@@ -100,7 +105,8 @@ static void push_line(watcher *w, const char *type, const cJSON *obj)
 }
 
 /* Deliver a change to one watcher, with selector transitions. */
-static void deliver(watcher *w, store_event ev, kind_id k, const cJSON *doc, const cJSON *old, uint64_t rv)
+static void deliver(watcher *w, store_event ev, kind_id k, const cJSON *doc, const cJSON *old, uint64_t rv,
+                    const char *text)
 {
     bool now = matches(w, k, doc), before = old && matches(w, k, old);
     const char *type = NULL;
@@ -111,7 +117,7 @@ static void deliver(watcher *w, store_event ev, kind_id k, const cJSON *doc, con
     else if (ev == STORE_MODIFIED)
         type = now && before ? "MODIFIED" : now ? "ADDED" : before ? "DELETED" : NULL;
     if (type) {
-        push_line(w, type, doc);
+        push_line(w, type, doc, text);
         w->last_rv = rv;
     }
 }
@@ -126,17 +132,17 @@ static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJS
         hub.head = (hub.head + 1) % HISTORY;
         hub.count--;
     }
-    cJSON_Delete(h->doc);
-    cJSON_Delete(h->old);
+    free(h->doc);
+    free(h->old);
     h->rv = obj->rv;
     h->ev = ev;
     h->kind = obj->kind;
-    h->doc = cJSON_Duplicate(obj->doc, true);
-    h->old = old ? cJSON_Duplicate(old, true) : NULL;
+    h->doc = cJSON_PrintUnformatted(obj->doc);
+    h->old = old ? cJSON_PrintUnformatted(old) : NULL;
     hub.count++;
     for (watcher *w = hub.list; w; w = w->next) {
         pthread_mutex_lock(&w->mu);
-        deliver(w, ev, obj->kind, obj->doc, old, obj->rv);
+        deliver(w, ev, obj->kind, obj->doc, old, obj->rv, h->doc);
         pthread_mutex_unlock(&w->mu);
     }
     pthread_mutex_unlock(&hub.mu);
@@ -204,7 +210,7 @@ static void expired(watcher *w, uint64_t rv, uint64_t oldest)
     snprintf(msg, sizeof msg, "too old resource version: %llu (%llu)", (unsigned long long)rv,
              (unsigned long long)oldest);
     cJSON *st = status_failure(410, "Expired", msg);
-    push_line(w, "ERROR", st);
+    push_line(w, "ERROR", st, NULL);
     cJSON_Delete(st);
     w->closed = true;
 }
@@ -218,7 +224,7 @@ static void replay(watcher *w, const char *rvs)
         store_obj **objs = store_list(c->st, w->kind, w->ns, &n);
         for (size_t i = 0; i < n; i++)
             if (matches(w, w->kind, objs[i]->doc))
-                push_line(w, "ADDED", objs[i]->doc);
+                push_line(w, "ADDED", objs[i]->doc, NULL);
         free(objs);
         w->last_rv = store_rv(c->st);
         return;
@@ -231,8 +237,12 @@ static void replay(watcher *w, const char *rvs)
     }
     for (size_t i = 0; i < hub.count; i++) {
         hist_entry *h = &hub.ring[(hub.head + i) % HISTORY];
-        if (h->rv > rv)
-            deliver(w, h->ev, h->kind, h->doc, h->old, h->rv);
+        if (h->rv <= rv)
+            continue;
+        cJSON *doc = cJSON_Parse(h->doc), *old = h->old ? cJSON_Parse(h->old) : NULL;
+        deliver(w, h->ev, h->kind, doc, old, h->rv, h->doc);
+        cJSON_Delete(doc);
+        cJSON_Delete(old);
     }
     w->last_rv = rv > store_rv(c->st) ? rv : store_rv(c->st);
 }
@@ -282,7 +292,7 @@ static void bookmark(watcher *w)
     char rv[32];
     snprintf(rv, sizeof rv, "%llu", (unsigned long long)w->last_rv);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "metadata"), "resourceVersion", rv);
-    push_line(w, "BOOKMARK", o);
+    push_line(w, "BOOKMARK", o, NULL);
     cJSON_Delete(o);
 }
 
@@ -324,8 +334,8 @@ void watch_free_history(void)
 {
     pthread_mutex_lock(&hub.mu);
     for (size_t i = 0; i < HISTORY; i++) {
-        cJSON_Delete(hub.ring[i].doc);
-        cJSON_Delete(hub.ring[i].old);
+        free(hub.ring[i].doc);
+        free(hub.ring[i].old);
         hub.ring[i].doc = hub.ring[i].old = NULL;
     }
     hub.count = 0;
