@@ -73,6 +73,9 @@ asan:
 	$(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  unit http clients
 
+fuzz: | deps
+	bash tests/fuzz/run.sh
+
 bench: $(BUILD)/evictsim
 	EVICTSIM=$(BUILD)/evictsim bash bench/run.sh
 

@@ -211,6 +211,12 @@ static cJSON *type_error(const char *version, const cJSON *v, const char *path, 
     return decode_error(version, msg);
 }
 
+/* Whether a JSON number decodes into a Go int64. */
+static bool int64_value(double d)
+{
+    return isfinite(d) && d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+}
+
 /* The Go decoder's type errors for the fields the handler reads. */
 static cJSON *check_field_types(const cJSON *body, const char *version)
 {
@@ -218,6 +224,16 @@ static cJSON *check_field_types(const cJSON *body, const char *version)
         const cJSON *v = field_get(body, f);
         if (v && !cJSON_IsNull(v) && !(v->type & f->type))
             return type_error(version, v, f->path, f->go);
+        if (v && f->type == cJSON_Number && !int64_value(v->valuedouble)) {
+            char what[64], msg[512];
+            if (isfinite(v->valuedouble))
+                snprintf(what, sizeof what, "number %g", v->valuedouble);
+            else
+                snprintf(what, sizeof what, "number");
+            snprintf(msg, sizeof msg, "json: cannot unmarshal %s into Go struct field Eviction.%s of type %s", what,
+                     f->path, f->go);
+            return decode_error(version, msg);
+        }
     }
     const cJSON *d;
     cJSON_ArrayForEach(d, jget(body, "deleteOptions.dryRun"))

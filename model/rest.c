@@ -11,6 +11,7 @@
 #include "selector.h"
 #include "validate.h"
 #include "workloads.h"
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,41 @@
 static const char *const dry_run_values[] = {"All", NULL};
 
 /* ---- decoding ---------------------------------------------------------- */
+
+/* Go's quoteChar, for decode errors: 'x', '\'', '"' or '\x00'. */
+static const char *json_quote_char(unsigned char ch, char buf[16])
+{
+    if (ch == '\'')
+        snprintf(buf, 16, "'\\''");
+    else if (ch >= 0x20 && ch < 0x7f)
+        snprintf(buf, 16, "'%c'", ch);
+    else
+        snprintf(buf, 16, "'\\x%02x'", ch);
+    return buf;
+}
+
+/* A NUL inside a JSON string: 1 raw (invalid JSON), 2 as \u0000 (valid, but
+ * cJSON would cut the string there: not what was sent), else 0. */
+static int json_string_nul(const char *s, size_t len)
+{
+    bool in = false;
+    for (size_t i = 0; i < len; i++) {
+        if (!in) {
+            in = s[i] == '"';
+            continue;
+        }
+        if (s[i] == 0)
+            return 1;
+        if (s[i] == '"')
+            in = false;
+        else if (s[i] == '\\' && i + 1 < len) {
+            if (s[i + 1] == 'u' && i + 5 < len && !memcmp(s + i + 2, "0000", 4))
+                return 2;
+            i++;
+        }
+    }
+    return 0;
+}
 
 cJSON *rest_decode_body(body_type t, const char *body, size_t len, cJSON **st)
 {
@@ -38,11 +74,27 @@ cJSON *rest_decode_body(body_type t, const char *body, size_t len, cJSON **st)
         return doc;
     }
     const char *end = NULL;
+    char bad[16];
+    int nul = json_string_nul(body, len);
+    if (nul) {
+        *st = status_bad_request(nul == 1 ? "couldn't get version/kind; json parse error: invalid character '\\x00' in string literal"
+                                          : "couldn't get version/kind; json parse error: \\u0000 in a string is not supported");
+        return NULL;
+    }
     doc = cJSON_ParseWithLengthOpts(body, len, &end, false);
     if (!doc) {
         size_t off = end ? (size_t)(end - body) : 0;
         *st = status_failuref(400, "BadRequest",
                               "couldn't get version/kind; json parse error: invalid JSON at offset %zu", off);
+        return NULL;
+    }
+    while (end < body + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+        end++;
+    if (end < body + len) {
+        cJSON_Delete(doc);
+        *st = status_failuref(400, "BadRequest",
+                              "couldn't get version/kind; json parse error: invalid character %s after top-level value",
+                              json_quote_char((unsigned char)*end, bad));
         return NULL;
     }
     return doc;
@@ -109,6 +161,12 @@ static cJSON *check_type(kind_id k, cJSON *doc)
         return status_failuref(400, "BadRequest",
                                "%s in version \"%s\" cannot be handled as a %s: no kind \"%s\" is registered for version \"%s\" in scheme \"evictsim\"",
                                ki->kind, ki->version, ki->kind, kind, ki->api_version);
+    char *derr = validate_decode_error(k, doc);
+    if (derr) {
+        cJSON *st = status_bad_request(derr);
+        free(derr);
+        return st;
+    }
     /* keep kind and apiVersion first, as the real server serialises them */
     jdel(doc, "kind");
     jdel(doc, "apiVersion");
@@ -509,7 +567,11 @@ static void do_patch(cluster *c, const rest_req *rq, bool dry, api_result *out)
     int code = fn(o->doc, patch, &patched, &err);
     cJSON_Delete(patch);
     if (code) {
-        const char *reason = code == 422 ? "Invalid" : code == 409 ? "Conflict" : code == 500 ? "" : "BadRequest";
+        const char *reason = code == 422   ? "Invalid"
+                             : code == 409 ? "Conflict"
+                             : code == 413 ? "RequestEntityTooLarge"
+                             : code == 500 ? ""
+                                           : "BadRequest";
         api_result_status(out, status_failure(code, reason, err ? err : "invalid patch"));
         free(err);
         return;
@@ -521,9 +583,10 @@ static void do_patch(cluster *c, const rest_req *rq, bool dry, api_result *out)
     }
     const char *name = jstr(patched, "metadata.name");
     if (!name || strcmp(name, rq->name)) {
+        st = status_failuref(400, "BadRequest", "the name of the object (%s) does not match the name on the URL (%s)",
+                             name ? name : "", rq->name);
         cJSON_Delete(patched);
-        api_result_status(out, status_failuref(400, "BadRequest",
-            "the name of the object (%s) does not match the name on the URL (%s)", name ? name : "", rq->name));
+        api_result_status(out, st);
         return;
     }
     update_doc(c, o, patched, rq->status, dry, out);
@@ -557,8 +620,9 @@ static cJSON *precondition_check(const store_obj *o, const cJSON *opts)
 static long pod_grace(const cJSON *pod, const cJSON *opts)
 {
     cJSON *g = jget(opts, "gracePeriodSeconds");
-    long grace = cJSON_IsNumber(g) ? (long)g->valuedouble
-                                   : (long)jnum(pod, "spec.terminationGracePeriodSeconds", 30);
+    double gd = cJSON_IsNumber(g) ? g->valuedouble : jnum(pod, "spec.terminationGracePeriodSeconds", 30);
+    /* validation bounds both to int64; clamp so the conversion is defined */
+    long grace = gd >= 9.2e18 ? (long)9.2e18 : gd <= -9.2e18 ? -1 : (long)gd;
     if (grace < 0)
         grace = 1;
     const char *phase = jstr(pod, "status.phase");
@@ -770,7 +834,14 @@ static cJSON *delete_options(const rest_req *rq, cJSON **st)
         opts = cJSON_CreateObject();
     if (rq->grace_period) {
         char *end;
+        errno = 0;
         long g = strtol(rq->grace_period, &end, 10);
+        if (errno == ERANGE) {
+            cJSON_Delete(opts);
+            *st = status_failuref(400, "BadRequest", "strconv.ParseInt: parsing \"%s\": value out of range",
+                                  rq->grace_period);
+            return NULL;
+        }
         if (*end || end == rq->grace_period) {
             cJSON_Delete(opts);
             *st = status_failuref(400, "BadRequest", "strconv.ParseInt: parsing \"%s\": invalid syntax",

@@ -123,7 +123,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 static void split_path(http_req *rq, const char *url)
 {
     const char *p = url;
-    while (*p && rq->nseg < HTTP_MAX_SEGS) {
+    while (*p && rq->nseg < HTTP_MAX_SEGS - 1) { /* one slot kept for the marker */
         while (*p == '/')
             p++;
         if (!*p)
