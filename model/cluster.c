@@ -172,6 +172,12 @@ static cJSON *load_prepare(cluster *c, const cJSON *src, int index, kind_id *kin
         return status_failuref(400, "BadRequest", "object %d: no kind \"%s\" is registered for version \"%s\"",
                                index + 1, k ? k : "", av ? av : "");
     *kind = ki->id;
+    char *derr = validate_decode_error(ki->id, src);
+    if (derr) {
+        cJSON *st = status_failuref(400, "BadRequest", "object %d: %s", index + 1, derr);
+        free(derr);
+        return st;
+    }
     cJSON *doc = cJSON_Duplicate(src, true);
     cJSON *md = jobj(doc, "metadata");
     if (ki->namespaced && !jstr(md, "namespace"))
