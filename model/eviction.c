@@ -12,6 +12,7 @@
 #include "rest.h"
 #include "selector.h"
 #include "validate.h"
+#include "text.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -149,18 +150,6 @@ static bool is_conflict(const api_result *r)
 
 /* ---- decoding the Eviction body ---------------------------------------- */
 
-static const char *json_type(const cJSON *v)
-{
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsBool(v))
-        return "bool";
-    if (cJSON_IsArray(v))
-        return "array";
-    return "object";
-}
 
 typedef struct {
     const char *path;   /* dotted path in the Eviction */
@@ -207,7 +196,7 @@ static cJSON *type_error(const char *version, const cJSON *v, const char *path, 
 {
     char msg[512];
     snprintf(msg, sizeof msg, "json: cannot unmarshal %s into Go struct field Eviction.%s of type %s",
-             json_type(v), path, go);
+             go_json_type(v), path, go);
     return decode_error(version, msg);
 }
 
@@ -279,7 +268,7 @@ static cJSON *evict_decode(evict_ctx *x)
         return status_failuref(400, "BadRequest", "couldn't get version/kind; json parse error: json: cannot "
                                "unmarshal %s into Go value of type struct { APIVersion string "
                                "\"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }",
-                               cJSON_IsNull(x->body) ? "null" : json_type(x->body));
+                               go_json_type(x->body));
     const cJSON *av = jget(x->body, "apiVersion"), *k = jget(x->body, "kind");
     if ((av && !cJSON_IsNull(av) && !cJSON_IsString(av)) || (k && !cJSON_IsNull(k) && !cJSON_IsString(k)))
         return status_bad_request("couldn't get version/kind; json parse error: apiVersion and kind must be strings");
@@ -384,17 +373,6 @@ static bool pod_terminating(const cJSON *pod)
     return jstr(pod, "metadata.deletionTimestamp") != NULL;
 }
 
-/* podutil.IsPodReady: a Ready condition with status "True". */
-static bool pod_ready(const cJSON *pod)
-{
-    const cJSON *cond;
-    cJSON_ArrayForEach(cond, jget(pod, "status.conditions")) {
-        const char *t = jstr(cond, "type"), *s = jstr(cond, "status");
-        if (t && !strcmp(t, "Ready"))
-            return s && !strcmp(s, "True");
-    }
-    return false;
-}
 
 static bool pod_terminal(const cJSON *pod)
 {

@@ -10,21 +10,12 @@
 #include "json.h"
 #include "rest.h"
 #include "selector.h"
+#include "text.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool ex_ready(const cJSON *pod)
-{
-    const cJSON *cond;
-    cJSON_ArrayForEach(cond, jget(pod, "status.conditions")) {
-        const char *t = jstr(cond, "type"), *s = jstr(cond, "status");
-        if (t && !strcmp(t, "Ready"))
-            return s && !strcmp(s, "True");
-    }
-    return false;
-}
 
 static const char *ex_str(const char *s)
 {
@@ -42,7 +33,7 @@ static const char *ex_health(const cJSON *pdb, const cJSON *pod, double now, boo
         return "terminating";
     if (cJSON_IsString(dp) && clock_parse(dp->valuestring, &t) == 0 && t + PDB_DELETION_TIMEOUT > now)
         return "evicted, deletion pending (in status.disruptedPods)";
-    if (ex_ready(pod)) {
+    if (pod_ready(pod)) {
         *healthy = true;
         return "ready";
     }
@@ -212,7 +203,7 @@ cJSON *explain_pod(cluster *c, const char *ns, const char *name, cJSON **err)
     cJSON_AddStringToObject(o, "pod", pod->name);
     cJSON_AddStringToObject(o, "uid", ex_str(jstr(pod->doc, "metadata.uid")));
     cJSON_AddStringToObject(o, "phase", ex_str(jstr(pod->doc, "status.phase")));
-    cJSON_AddBoolToObject(o, "ready", ex_ready(pod->doc));
+    cJSON_AddBoolToObject(o, "ready", pod_ready(pod->doc));
     cJSON_AddBoolToObject(o, "terminating", jstr(pod->doc, "metadata.deletionTimestamp") != NULL);
     cJSON_AddStringToObject(o, "nodeName", ex_str(jstr(pod->doc, "spec.nodeName")));
     cJSON *pdbs = ex_pdbs(c, pod);
@@ -226,68 +217,44 @@ cJSON *explain_pod(cluster *c, const char *ns, const char *name, cJSON **err)
 
 /* ---- text ----------------------------------------------------------------- */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} ex_buf;
-
-static void bp(ex_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void bp(ex_buf *b, const char *fmt, ...)
+static void render_numbers(strbuf *b, const cJSON *st)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = realloc(b->s, b->cap);
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, n + 1, fmt, ap);
-    va_end(ap);
-    b->len += n;
-}
-
-static void render_numbers(ex_buf *b, const cJSON *st)
-{
-    bp(b, "expectedPods %ld, currentHealthy %ld, desiredHealthy %ld, disruptionsAllowed %ld",
+    strbuf_printf(b, "expectedPods %ld, currentHealthy %ld, desiredHealthy %ld, disruptionsAllowed %ld",
        (long)jnum(st, "expectedPods", 0), (long)jnum(st, "currentHealthy", 0), (long)jnum(st, "desiredHealthy", 0),
        (long)jnum(st, "disruptionsAllowed", 0));
 }
 
-static void render_pdb(ex_buf *b, const cJSON *p)
+static void render_pdb(strbuf *b, const cJSON *p)
 {
     const cJSON *st = jget(p, "status");
-    bp(b, "PDB %s: %s, unhealthyPodEvictionPolicy %s\n", jstr(p, "name"), jstr(p, "rule"),
+    strbuf_printf(b, "PDB %s: %s, unhealthyPodEvictionPolicy %s\n", jstr(p, "name"), jstr(p, "rule"),
        jstr(p, "unhealthyPodEvictionPolicy"));
-    bp(b, "  status:  ");
+    strbuf_printf(b, "  status:  ");
     render_numbers(b, st);
-    bp(b, " (observedGeneration %ld, generation %ld)\n", (long)jnum(st, "observedGeneration", 0),
+    strbuf_printf(b, " (observedGeneration %ld, generation %ld)\n", (long)jnum(st, "observedGeneration", 0),
        (long)jnum(st, "generation", 0));
-    bp(b, "  budget:  %s\n", jstr(p, "budget"));
+    strbuf_printf(b, "  budget:  %s\n", jstr(p, "budget"));
     if (cJSON_IsTrue(jget(p, "stale"))) {
-        bp(b, "  stale:   the status lags: the disruption controller would now write ");
+        strbuf_printf(b, "  stale:   the status lags: the disruption controller would now write ");
         render_numbers(b, jget(p, "computed"));
-        bp(b, "\n");
+        strbuf_printf(b, "\n");
     }
     const cJSON *pod;
-    bp(b, "  pods:\n");
+    strbuf_printf(b, "  pods:\n");
     cJSON_ArrayForEach(pod, jget(p, "pods"))
-        bp(b, "    %-30s %s (%s)\n", jstr(pod, "name"), cJSON_IsTrue(jget(pod, "healthy")) ? "healthy" : "not healthy",
+        strbuf_printf(b, "    %-30s %s (%s)\n", jstr(pod, "name"), cJSON_IsTrue(jget(pod, "healthy")) ? "healthy" : "not healthy",
            jstr(pod, "why"));
 }
 
 char *explain_render(const cJSON *ex)
 {
-    ex_buf b = {0};
+    strbuf b = {0};
     const char *node = jstr(ex, "nodeName");
-    bp(&b, "pod %s/%s: %s, %s%s%s%s\n", ex_str(jstr(ex, "namespace")), ex_str(jstr(ex, "pod")),
+    strbuf_printf(&b, "pod %s/%s: %s, %s%s%s%s\n", ex_str(jstr(ex, "namespace")), ex_str(jstr(ex, "pod")),
        *ex_str(jstr(ex, "phase")) ? jstr(ex, "phase") : "no phase", cJSON_IsTrue(jget(ex, "ready")) ? "ready" : "not ready",
        cJSON_IsTrue(jget(ex, "terminating")) ? ", terminating" : "", node && *node ? " on node " : "",
        node && *node ? node : "");
-    bp(&b, "%s\n", ex_str(jstr(ex, "decision")));
+    strbuf_printf(&b, "%s\n", ex_str(jstr(ex, "decision")));
     const cJSON *p;
     cJSON_ArrayForEach(p, jget(ex, "pdbs"))
         render_pdb(&b, p);
@@ -295,13 +262,13 @@ char *explain_render(const cJSON *ex)
     const char *reason = jstr(ev, "reason");
     if ((!reason || !*reason) && jnum(ev, "code", 0) >= 200 && jnum(ev, "code", 0) < 300)
         reason = "Success (dry run: nothing was evicted)";
-    bp(&b, "an eviction now would answer: %ld%s%s%s%s\n", (long)jnum(ev, "code", 0), reason && *reason ? " " : "",
+    strbuf_printf(&b, "an eviction now would answer: %ld%s%s%s%s\n", (long)jnum(ev, "code", 0), reason && *reason ? " " : "",
        reason ? reason : "", *ex_str(jstr(ev, "message")) ? ": " : "", ex_str(jstr(ev, "message")));
     const cJSON *cause;
     cJSON_ArrayForEach(cause, jget(ev, "causes"))
-        bp(&b, "  cause %s: %s\n", ex_str(jstr(cause, "reason")), ex_str(jstr(cause, "message")));
+        strbuf_printf(&b, "  cause %s: %s\n", ex_str(jstr(cause, "reason")), ex_str(jstr(cause, "message")));
     if (jnum(ev, "retryAfterSeconds", 0) > 0)
-        bp(&b, "  Retry-After: %ld\n", (long)jnum(ev, "retryAfterSeconds", 0));
-    bp(&b, "  why: %s\n", ex_str(jstr(ev, "explanation")));
+        strbuf_printf(&b, "  Retry-After: %ld\n", (long)jnum(ev, "retryAfterSeconds", 0));
+    strbuf_printf(&b, "  why: %s\n", ex_str(jstr(ev, "explanation")));
     return b.s ? b.s : strdup("");
 }

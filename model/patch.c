@@ -5,6 +5,7 @@
  * Pure: never touches the store, never validates the resulting object. */
 #include "patch.h"
 #include "cJSON_Utils.h"
+#include "text.h"
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,37 +32,6 @@ static int patch_fail(char **err, int code, const char *fmt, ...)
     return code;
 }
 
-/* Go's name for a JSON value's type in encoding/json errors. */
-static const char *patch_json_type(const cJSON *v)
-{
-    if (cJSON_IsArray(v))
-        return "array";
-    if (cJSON_IsObject(v))
-        return "object";
-    if (cJSON_IsString(v))
-        return "string";
-    if (cJSON_IsNumber(v))
-        return "number";
-    if (cJSON_IsBool(v))
-        return "bool";
-    return "null";
-}
-
-typedef struct {
-    char *p;
-    size_t n, cap;
-} patchsb;
-
-static void patchsb_puts(patchsb *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->n, s, n + 1);
-    b->n += n;
-}
 
 static int patch_keycmp(const void *a, const void *b)
 {
@@ -69,11 +39,11 @@ static int patch_keycmp(const void *a, const void *b)
 }
 
 /* Go's %v of a decoded JSON value (map[k:v ...] with sorted keys). */
-static void patch_gofmt(patchsb *b, const cJSON *v, int depth)
+static void patch_gofmt(strbuf *b, const cJSON *v, int depth)
 {
     char num[64];
     if (depth > PATCH_MAX_DEPTH) {
-        patchsb_puts(b, "...");
+        strbuf_puts(b, "...");
     } else if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
         int n = cJSON_GetArraySize(v), i = 0;
         cJSON **kids = malloc(sizeof(cJSON *) * (size_t)(n ? n : 1));
@@ -81,38 +51,38 @@ static void patch_gofmt(patchsb *b, const cJSON *v, int depth)
             kids[i++] = c;
         if (cJSON_IsObject(v))
             qsort(kids, (size_t)n, sizeof *kids, patch_keycmp);
-        patchsb_puts(b, cJSON_IsObject(v) ? "map[" : "[");
+        strbuf_puts(b, cJSON_IsObject(v) ? "map[" : "[");
         for (i = 0; i < n; i++) {
             if (i)
-                patchsb_puts(b, " ");
+                strbuf_puts(b, " ");
             if (cJSON_IsObject(v)) {
-                patchsb_puts(b, kids[i]->string);
-                patchsb_puts(b, ":");
+                strbuf_puts(b, kids[i]->string);
+                strbuf_puts(b, ":");
             }
             patch_gofmt(b, kids[i], depth + 1);
         }
-        patchsb_puts(b, "]");
+        strbuf_puts(b, "]");
         free(kids);
     } else if (cJSON_IsString(v)) {
-        patchsb_puts(b, v->valuestring);
+        strbuf_puts(b, v->valuestring);
     } else if (cJSON_IsNumber(v)) {
         if (v->valuedouble == (double)(long long)v->valuedouble)
             snprintf(num, sizeof num, "%lld", (long long)v->valuedouble);
         else
             snprintf(num, sizeof num, "%g", v->valuedouble);
-        patchsb_puts(b, num);
+        strbuf_puts(b, num);
     } else if (cJSON_IsBool(v)) {
-        patchsb_puts(b, cJSON_IsTrue(v) ? "true" : "false");
+        strbuf_puts(b, cJSON_IsTrue(v) ? "true" : "false");
     } else {
-        patchsb_puts(b, "<nil>");
+        strbuf_puts(b, "<nil>");
     }
 }
 
 static char *patch_gostr(const cJSON *v)
 {
-    patchsb b = {0};
+    strbuf b = {0};
     patch_gofmt(&b, v, 0);
-    return b.p ? b.p : strdup("");
+    return b.s ? b.s : strdup("");
 }
 
 /* mergepatch.ErrNoMergeKey: 500 */
@@ -293,7 +263,7 @@ int patch_json(const cJSON *cur, const cJSON *patch, cJSON **out, char **err)
     }
     if (!patch || !cJSON_IsArray(patch))
         return patch_fail(err, 400, "json: cannot unmarshal %s into Go value of type jsonpatch.Patch",
-                          patch_json_type(patch));
+                          go_json_type(patch));
     if (patch_check_depth(patch, err))
         return 400;
     int n = cJSON_GetArraySize(patch);
@@ -301,7 +271,7 @@ int patch_json(const cJSON *cur, const cJSON *patch, cJSON **out, char **err)
         if (!cJSON_IsObject(op))
             return patch_fail(err, 400,
                               "json: cannot unmarshal %s into Go value of type jsonpatch.Operation",
-                              patch_json_type(op));
+                              go_json_type(op));
     if (n > PATCH_MAX_JSON_OPS)
         return patch_fail(err, 413,
                           "Request entity too large: The allowed maximum operations in a JSON "
@@ -761,7 +731,7 @@ int patch_strategic(const cJSON *cur, const cJSON *patch, cJSON **out, char **er
     if (!cJSON_IsObject(patch))
         return patch_fail(err, 400,
                           "json: cannot unmarshal %s into Go value of type map[string]interface {}",
-                          patch_json_type(patch));
+                          go_json_type(patch));
     if (!cJSON_IsObject(cur))
         return patch_fail(err, 500, "the current object is not a JSON object");
     cJSON *doc = cJSON_Duplicate(cur, 1);

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "manifest.h"
 #include "rest.h"
+#include "text.h"
 #include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
@@ -579,16 +580,6 @@ static void sc_compare(sc_run *r, const char *what, const char *key, const cJSON
     free(g);
 }
 
-static bool ex_pod_ready(const cJSON *pod)
-{
-    const cJSON *cond;
-    cJSON_ArrayForEach(cond, jget(pod, "status.conditions")) {
-        const char *t = jstr(cond, "type"), *s = jstr(cond, "status");
-        if (t && !strcmp(t, "Ready"))
-            return s && !strcmp(s, "True");
-    }
-    return false;
-}
 
 /* The value an object expectation's key names, or NULL (*own set when made). */
 static cJSON *sc_field_of(kind_id k, const cJSON *doc, const char *key, bool *own)
@@ -601,7 +592,7 @@ static cJSON *sc_field_of(kind_id k, const cJSON *doc, const char *key, bool *ow
         if (!strcmp(key, "phase"))
             return cJSON_CreateString(jstr(doc, "status.phase") ?: "");
         if (!strcmp(key, "ready"))
-            return cJSON_CreateBool(ex_pod_ready(doc));
+            return cJSON_CreateBool(pod_ready(doc));
         if (!strcmp(key, "terminating"))
             return cJSON_CreateBool(jstr(doc, "metadata.deletionTimestamp") != NULL);
         if (!strcmp(key, "nodeName"))

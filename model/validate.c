@@ -7,6 +7,7 @@
 #include "meta.h"
 #include "selector.h"
 #include "status.h"
+#include "text.h"
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,55 +40,33 @@ static void v_cause(cJSON *causes, const char *reason, const char *field, const 
 }
 
 /* Append Go's %q of s to a growing buffer. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} vbuf;
-
-static void vb_add(vbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void vb_add(vbuf *b, const char *fmt, ...)
+static void vb_quote(strbuf *b, const char *s)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = realloc(b->s, b->cap);
-    }
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, n + 1, fmt, ap);
-    va_end(ap);
-    b->len += n;
-}
-
-static void vb_quote(vbuf *b, const char *s)
-{
-    vb_add(b, "\"");
+    strbuf_printf(b, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': vb_add(b, "\\\""); break;
-        case '\\': vb_add(b, "\\\\"); break;
-        case '\n': vb_add(b, "\\n"); break;
-        case '\t': vb_add(b, "\\t"); break;
-        case '\r': vb_add(b, "\\r"); break;
-        case '\a': vb_add(b, "\\a"); break;
-        case '\b': vb_add(b, "\\b"); break;
-        case '\f': vb_add(b, "\\f"); break;
-        case '\v': vb_add(b, "\\v"); break;
+        case '"': strbuf_printf(b, "\\\""); break;
+        case '\\': strbuf_printf(b, "\\\\"); break;
+        case '\n': strbuf_printf(b, "\\n"); break;
+        case '\t': strbuf_printf(b, "\\t"); break;
+        case '\r': strbuf_printf(b, "\\r"); break;
+        case '\a': strbuf_printf(b, "\\a"); break;
+        case '\b': strbuf_printf(b, "\\b"); break;
+        case '\f': strbuf_printf(b, "\\f"); break;
+        case '\v': strbuf_printf(b, "\\v"); break;
         default:
             if (*p < 0x20 || *p == 0x7f)
-                vb_add(b, "\\x%02x", *p);
+                strbuf_printf(b, "\\x%02x", *p);
             else
-                vb_add(b, "%c", *p);
+                strbuf_printf(b, "%c", *p);
         }
     }
-    vb_add(b, "\"");
+    strbuf_printf(b, "\"");
 }
 
 static char *go_quote(const char *s)
 {
-    vbuf b = {0};
+    strbuf b = {0};
     vb_quote(&b, s ? s : "");
     return b.s;
 }
@@ -131,10 +110,10 @@ static long long jint(const cJSON *v)
     return (long long)v->valuedouble;
 }
 
-static void vb_string_map(vbuf *b, const cJSON *m)
+static void vb_string_map(strbuf *b, const cJSON *m)
 {
     if (!cJSON_IsObject(m)) {
-        vb_add(b, "map[string]string(nil)");
+        strbuf_printf(b, "map[string]string(nil)");
         return;
     }
     /* fmt prints maps with sorted keys */
@@ -148,59 +127,59 @@ static void vb_string_map(vbuf *b, const cJSON *m)
             items[j] = items[j - 1];
             items[j - 1] = t;
         }
-    vb_add(b, "map[string]string{");
+    strbuf_printf(b, "map[string]string{");
     for (int i = 0; i < n; i++) {
-        vb_add(b, "%s", i ? ", " : "");
+        strbuf_printf(b, "%s", i ? ", " : "");
         vb_quote(b, items[i]->string);
-        vb_add(b, ":");
+        strbuf_printf(b, ":");
         vb_quote(b, cJSON_IsString(items[i]) ? items[i]->valuestring : "");
     }
-    vb_add(b, "}");
+    strbuf_printf(b, "}");
     free(items);
 }
 
-static void vb_string_slice(vbuf *b, const cJSON *a)
+static void vb_string_slice(strbuf *b, const cJSON *a)
 {
     if (!cJSON_IsArray(a)) {
-        vb_add(b, "[]string(nil)");
+        strbuf_printf(b, "[]string(nil)");
         return;
     }
-    vb_add(b, "[]string{");
+    strbuf_printf(b, "[]string{");
     int i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, a) {
-        vb_add(b, "%s", i++ ? ", " : "");
+        strbuf_printf(b, "%s", i++ ? ", " : "");
         vb_quote(b, cJSON_IsString(it) ? it->valuestring : "");
     }
-    vb_add(b, "}");
+    strbuf_printf(b, "}");
 }
 
 /* %#v of a metav1.LabelSelector value */
 static char *go_label_selector(const cJSON *sel)
 {
-    vbuf b = {0};
-    vb_add(&b, "v1.LabelSelector{MatchLabels:");
+    strbuf b = {0};
+    strbuf_printf(&b, "v1.LabelSelector{MatchLabels:");
     vb_string_map(&b, cJSON_GetObjectItemCaseSensitive(sel, "matchLabels"));
-    vb_add(&b, ", MatchExpressions:");
+    strbuf_printf(&b, ", MatchExpressions:");
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(sel, "matchExpressions");
     if (!cJSON_IsArray(ex)) {
-        vb_add(&b, "[]v1.LabelSelectorRequirement(nil)");
+        strbuf_printf(&b, "[]v1.LabelSelectorRequirement(nil)");
     } else {
-        vb_add(&b, "[]v1.LabelSelectorRequirement{");
+        strbuf_printf(&b, "[]v1.LabelSelectorRequirement{");
         int i = 0;
         const cJSON *r;
         cJSON_ArrayForEach(r, ex) {
-            vb_add(&b, "%sv1.LabelSelectorRequirement{Key:", i++ ? ", " : "");
+            strbuf_printf(&b, "%sv1.LabelSelectorRequirement{Key:", i++ ? ", " : "");
             vb_quote(&b, str_or_empty(r, "key"));
-            vb_add(&b, ", Operator:");
+            strbuf_printf(&b, ", Operator:");
             vb_quote(&b, str_or_empty(r, "operator"));
-            vb_add(&b, ", Values:");
+            strbuf_printf(&b, ", Values:");
             vb_string_slice(&b, cJSON_GetObjectItemCaseSensitive(r, "values"));
-            vb_add(&b, "}");
+            strbuf_printf(&b, "}");
         }
-        vb_add(&b, "}");
+        strbuf_printf(&b, "}");
     }
-    vb_add(&b, "}");
+    strbuf_printf(&b, "}");
     return b.s;
 }
 
@@ -915,9 +894,9 @@ static void munge_copy(cJSON *munged, const cJSON *ospec, const char *key)
 }
 
 /* A cmp.Diff-like rendering of the top-level spec fields that differ. */
-static void spec_diff(vbuf *b, const cJSON *ospec, const cJSON *nspec)
+static void spec_diff(strbuf *b, const cJSON *ospec, const cJSON *nspec)
 {
-    vb_add(b, "  core.PodSpec{\n");
+    strbuf_printf(b, "  core.PodSpec{\n");
     const cJSON *sides[2] = {ospec, nspec};
     for (int s = 0; s < 2; s++) {
         const cJSON *it;
@@ -934,12 +913,12 @@ static void spec_diff(vbuf *b, const cJSON *ospec, const cJSON *nspec)
                 go[0] = (char)(go[0] - 'a' + 'A');
             char *op = ov ? cJSON_PrintUnformatted(ov) : NULL;
             char *np = nv ? cJSON_PrintUnformatted(nv) : NULL;
-            vb_add(b, "- \t%s: %s,\n+ \t%s: %s,\n", go, op ? op : "nil", go, np ? np : "nil");
+            strbuf_printf(b, "- \t%s: %s,\n+ \t%s: %s,\n", go, op ? op : "nil", go, np ? np : "nil");
             free(op);
             free(np);
         }
     }
-    vb_add(b, "  }\n");
+    strbuf_printf(b, "  }\n");
 }
 
 static void v_pod_update(const cJSON *pod, const cJSON *old, cJSON *causes)
@@ -968,8 +947,8 @@ static void v_pod_update(const cJSON *pod, const cJSON *old, cJSON *causes)
     if (cJSON_IsNumber(ot) && jint(ot) < 0 && cJSON_IsNumber(mt) && jint(mt) == 1)
         munge_copy(munged, ospec, "terminationGracePeriodSeconds");
     if (!cJSON_Compare(munged, ospec, true)) {
-        vbuf b = {0};
-        vb_add(&b, "pod updates may not change fields other than %s\n", pod_update_fields);
+        strbuf b = {0};
+        strbuf_printf(&b, "pod updates may not change fields other than %s\n", pod_update_fields);
         spec_diff(&b, ospec, munged);
         cause_forbidden(causes, "spec", b.s);
         free(b.s);
@@ -997,14 +976,14 @@ static void v_node_taints(cJSON *causes, const cJSON *taints)
         for (int j = 0; j < i; j++) {
             const cJSON *p = cJSON_GetArrayItem(taints, j);
             if (!strcmp(str_or_empty(p, "key"), key) && !strcmp(str_or_empty(p, "effect"), effect)) {
-                vbuf b = {0};
-                vb_add(&b, "core.Taint{Key:");
+                strbuf b = {0};
+                strbuf_printf(&b, "core.Taint{Key:");
                 vb_quote(&b, key);
-                vb_add(&b, ", Value:");
+                strbuf_printf(&b, ", Value:");
                 vb_quote(&b, str_or_empty(t, "value"));
-                vb_add(&b, ", Effect:");
+                strbuf_printf(&b, ", Effect:");
                 vb_quote(&b, effect);
-                vb_add(&b, ", TimeAdded:(*v1.Time)(nil)}");
+                strbuf_printf(&b, ", TimeAdded:(*v1.Time)(nil)}");
                 v_duplicate(causes, idx, b.s, "taints must be unique by key and effect pair");
                 free(b.s);
                 break;
@@ -1088,7 +1067,7 @@ static sel_result selector_vs_template(const cJSON *spec)
 
 static void v_template_labels_mismatch(cJSON *causes, const cJSON *spec)
 {
-    vbuf b = {0};
+    strbuf b = {0};
     vb_string_map(&b, jget(spec, "template.metadata.labels"));
     cause_invalid(causes, "spec.template.metadata.labels", b.s, "`selector` does not match template `labels`");
     free(b.s);
@@ -1136,13 +1115,13 @@ static const char intstr_int_msg[] = "must be an integer or percentage (e.g '5%'
 
 static char *go_intstr(const cJSON *v)
 {
-    vbuf b = {0};
+    strbuf b = {0};
     if (cJSON_IsString(v)) {
-        vb_add(&b, "intstr.IntOrString{Type:1, IntVal:0, StrVal:");
+        strbuf_printf(&b, "intstr.IntOrString{Type:1, IntVal:0, StrVal:");
         vb_quote(&b, v->valuestring);
-        vb_add(&b, "}");
+        strbuf_printf(&b, "}");
     } else {
-        vb_add(&b, "intstr.IntOrString{Type:0, IntVal:%lld, StrVal:\"\"}", cJSON_IsNumber(v) ? jint(v) : 0);
+        strbuf_printf(&b, "intstr.IntOrString{Type:0, IntVal:%lld, StrVal:\"\"}", cJSON_IsNumber(v) ? jint(v) : 0);
     }
     return b.s;
 }
@@ -1215,10 +1194,10 @@ static void v_deployment_strategy(cJSON *causes, const cJSON *spec)
         }
     } else {
         static const char *const types[] = {"Recreate", "RollingUpdate", NULL};
-        vbuf b = {0};
-        vb_add(&b, "apps.DeploymentStrategy{Type:");
+        strbuf b = {0};
+        strbuf_printf(&b, "apps.DeploymentStrategy{Type:");
         vb_quote(&b, type);
-        vb_add(&b, ", RollingUpdate:(*apps.RollingUpdateDeployment)(%s)}", ru ? "0xc000a1b340" : "nil");
+        strbuf_printf(&b, ", RollingUpdate:(*apps.RollingUpdateDeployment)(%s)}", ru ? "0xc000a1b340" : "nil");
         cause_not_supported(causes, "spec.strategy", b.s, types);
         free(b.s);
     }
@@ -1291,10 +1270,10 @@ static void v_daemonset_strategy(cJSON *causes, const cJSON *spec)
         return;
     if (strcmp(type, "RollingUpdate")) {
         static const char *const types[] = {"RollingUpdate", "OnDelete", NULL};
-        vbuf b = {0};
-        vb_add(&b, "apps.DaemonSetUpdateStrategy{Type:");
+        strbuf b = {0};
+        strbuf_printf(&b, "apps.DaemonSetUpdateStrategy{Type:");
         vb_quote(&b, type);
-        vb_add(&b, ", RollingUpdate:(*apps.RollingUpdateDaemonSet)(%s)}",
+        strbuf_printf(&b, ", RollingUpdate:(*apps.RollingUpdateDaemonSet)(%s)}",
                cJSON_GetObjectItemCaseSensitive(st, "rollingUpdate") ? "0xc000a1b360" : "nil");
         cause_not_supported(causes, "spec.updateStrategy", b.s, types);
         free(b.s);
@@ -1487,7 +1466,7 @@ int validate_delete_options(const cJSON *opts, cJSON *causes)
     cJSON_ArrayForEach(d, dry) dry_ok = dry_ok && cJSON_IsString(d) && !strcmp(d->valuestring, "All");
     if (!dry_ok) {
         static const char *const all[] = {"All", NULL};
-        vbuf b = {0};
+        strbuf b = {0};
         vb_string_slice(&b, dry);
         cause_not_supported(causes, "dryRun", b.s, all);
         free(b.s);

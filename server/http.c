@@ -120,7 +120,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
     return MHD_YES;
 }
 
-static void split_path(http_req *rq, const char *url)
+void http_split_path(http_req *rq, const char *url)
 {
     const char *p = url;
     while (*p && rq->nseg < HTTP_MAX_SEGS - 1) { /* one slot kept for the marker */
@@ -162,7 +162,7 @@ static bool match(const http_route *rt, const http_req *rq)
     return i == rq->nseg;
 }
 
-static void route(http_req *rq, http_resp *out)
+void http_dispatch(http_req *rq, http_resp *out)
 {
     disc_reply d = {0};
     if (!strcmp(rq->method, "GET") && discovery_answer(rq->url, rq->accept, rq->host, &d)) {
@@ -182,28 +182,32 @@ static void route(http_req *rq, http_resp *out)
     status_details(out->r.body, NULL, NULL, NULL);
 }
 
-static struct MHD_Response *json_response(http_req *rq, http_resp *out)
+cJSON *http_table(http_req *rq, const http_resp *out)
 {
     cJSON *body = out->r.body;
-    cJSON *table = NULL;
-    if (out->table && out->r.code == 200 && body) {
-        cJSON *items = cJSON_GetObjectItem(body, "items");
-        char rv[32] = "";
-        const char *lrv = jstr(body, "metadata.resourceVersion");
-        if (lrv)
-            snprintf(rv, sizeof rv, "%s", lrv);
-        if (items) {
-            int n = cJSON_GetArraySize(items);
-            cJSON **objs = calloc(n ? n : 1, sizeof *objs);
-            for (int i = 0; i < n; i++)
-                objs[i] = cJSON_GetArrayItem(items, i);
-            table = table_render(out->table_kind, objs, n, cluster_now(rq->c), rv);
-            free(objs);
-        } else {
-            table = table_render(out->table_kind, &body, 1, cluster_now(rq->c), jstr(body, "metadata.resourceVersion"));
-        }
-        body = table;
-    }
+    if (!out->table || out->r.code != 200 || !body)
+        return NULL;
+    cJSON *items = cJSON_GetObjectItem(body, "items");
+    if (!items)
+        return table_render(out->table_kind, &body, 1, cluster_now(rq->c), jstr(body, "metadata.resourceVersion"));
+    char rv[32] = "";
+    const char *lrv = jstr(body, "metadata.resourceVersion");
+    if (lrv)
+        snprintf(rv, sizeof rv, "%s", lrv);
+    int n = cJSON_GetArraySize(items);
+    cJSON **objs = calloc(n ? n : 1, sizeof *objs);
+    int i = 0;
+    for (cJSON *it = items->child; it && i < n; it = it->next)
+        objs[i++] = it;
+    cJSON *table = table_render(out->table_kind, objs, n, cluster_now(rq->c), rv);
+    free(objs);
+    return table;
+}
+
+static struct MHD_Response *json_response(http_req *rq, http_resp *out)
+{
+    cJSON *table = http_table(rq, out);
+    cJSON *body = table ? table : out->r.body;
     char *text = body ? cJSON_PrintUnformatted(body) : strdup("{}");
     cJSON_Delete(table);
     size_t len = strlen(text);
@@ -298,7 +302,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     rq.body_len = up->len;
     rq.content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     rq.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
-    split_path(&rq, url);
+    http_split_path(&rq, url);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, &rq);
     if (!authorized(s, conn, &rq)) {
         api_result_status(&out.r, status_failure(401, "Unauthorized", "Unauthorized"));
@@ -314,7 +318,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cluster_lock(s->c);
         bool faulted = !up->delayed && apply_faults(&rq, &out, &delay);
         if (!faulted || (!out.r.body && delay <= 0))
-            route(&rq, &out);
+            http_dispatch(&rq, &out);
         cluster_settle(s->c);
         cluster_unlock(s->c);
         if (faulted && delay > 0) {

@@ -53,6 +53,14 @@ typedef struct {
 } http_route;
 
 const char *http_query(const http_req *rq, const char *key);
+/* The request path as routed: decoded segments into rq->seg (strdup'd), and a
+ * marker segment that matches nothing when there are more than are routed. */
+void http_split_path(http_req *rq, const char *url);
+/* Answer rq: discovery, then the route tables in order, else a 404 Status. */
+void http_dispatch(http_req *rq, http_resp *out);
+/* out's body as the Table a Table request asked for (NULL when it did not,
+ * or the answer is not a 200 with a body). */
+cJSON *http_table(http_req *rq, const http_resp *out);
 /* The fault_attrs of a resource request (server/faults.c); false otherwise. */
 bool faults_attrs(const http_req *rq, fault_attrs *a);
 

@@ -2,8 +2,8 @@
  * is up to 4 requests separated by a line "%%\n"; each is
  *   METHOD URL\n  (Header: value\n)*  \n  body
  * It builds an http_req as server/http.c's on_request does (decoded path
- * segments, decoded query, Content-Type, Accept, body) and routes it through
- * discovery and the exported route tables exactly as http.c's route() does,
+ * segments, decoded query, Content-Type, Accept, body) and answers it with
+ * http.c's own http_split_path and http_dispatch (discovery, route tables),
  * under the model lock, then settles. Oracles: every answer is well formed,
  * every error is a Status, and a failed request leaves the store unchanged.
  * Watches are not opened (they need a live connection). Test code only. */
@@ -31,94 +31,6 @@ static void fz_unescape(char *s)
         }
     }
     *w = 0;
-}
-
-static void fz_split_path(http_req *rq, const char *url)
-{
-    const char *p = url;
-    /* http.c loops to HTTP_MAX_SEGS and then writes the marker at seg[12],
-     * past the array (reported to the lead); this mirrors the proposed fix. */
-    while (*p && rq->nseg < HTTP_MAX_SEGS - 1) {
-        while (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        const char *slash = strchr(p, '/');
-        size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        rq->seg[rq->nseg++] = strndup(p, n);
-        p += n;
-    }
-    if (*p)
-        rq->seg[rq->nseg++] = strdup("\x01");
-}
-
-static bool fz_match(const http_route *rt, const http_req *rq)
-{
-    if (strcmp(rt->method, "*") && strcmp(rt->method, rq->method))
-        return false;
-    const char *p = rt->pattern;
-    int i = 0;
-    while (*p) {
-        while (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        const char *slash = strchr(p, '/');
-        size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        if (n == 2 && !strncmp(p, "**", 2))
-            return true;
-        if (i >= rq->nseg)
-            return false;
-        if (!(n == 2 && !strncmp(p, "{}", 2)) && (strlen(rq->seg[i]) != n || strncmp(p, rq->seg[i], n)))
-            return false;
-        i++;
-        p += n;
-    }
-    return i == rq->nseg;
-}
-
-static void fz_route(http_req *rq, http_resp *out)
-{
-    static const http_route *const tables[] = {sim_routes, eviction_routes, resource_routes, NULL};
-    disc_reply d = {0};
-    if (!strcmp(rq->method, "GET") && discovery_answer(rq->url, rq->accept, rq->host, &d)) {
-        out->raw = d.body;
-        out->raw_len = d.len;
-        out->raw_type = d.content_type;
-        out->r.code = d.code;
-        return;
-    }
-    for (int t = 0; tables[t]; t++)
-        for (const http_route *rt = tables[t]; rt->pattern; rt++)
-            if (fz_match(rt, rq)) {
-                rt->fn(rq, out);
-                return;
-            }
-    api_result_status(&out->r, status_failure(404, "NotFound", "the server could not find the requested resource"));
-}
-
-/* What json_response in http.c does with a Table request. */
-static void fz_render(http_req *rq, http_resp *out)
-{
-    if (!out->table || out->r.code != 200 || !out->r.body)
-        return;
-    cJSON *items = cJSON_GetObjectItem(out->r.body, "items");
-    cJSON *t;
-    if (items) {
-        int n = cJSON_GetArraySize(items);
-        cJSON **objs = calloc(n ? n : 1, sizeof *objs);
-        for (int i = 0; i < n; i++)
-            objs[i] = cJSON_GetArrayItem(items, i);
-        t = table_render(out->table_kind, objs, n, cluster_now(rq->c), "1");
-        free(objs);
-    } else {
-        t = table_render(out->table_kind, &out->r.body, 1, cluster_now(rq->c), "1");
-    }
-    char *s = cJSON_PrintUnformatted(t);
-    if (!s)
-        fuzz_fail("table does not print", NULL);
-    free(s);
-    cJSON_Delete(t);
 }
 
 /* Parse the query string into rq (keys/values point into `q`, modified). */
@@ -180,14 +92,14 @@ static void fz_one(cluster *c, char *text, size_t len)
     rq.host = "127.0.0.1:6443";
     rq.body = h < end ? h : NULL;
     rq.body_len = h < end ? (size_t)(end - h) : 0;
-    fz_split_path(&rq, url);
+    http_split_path(&rq, url);
     fz_query(&rq, q);
 
     cluster_lock(c);
     bool evict = rq.nseg == 7 && !strcmp(rq.seg[6], "eviction");
     char *before = fuzz_snapshot(c);
     char *before_l = evict ? fuzz_snapshot_lenient(c) : NULL;
-    fz_route(&rq, &out);
+    http_dispatch(&rq, &out);
     cluster_settle(c);
     if (!out.raw && !out.raw_type && !out.stream) {
         fuzz_check_result(&out.r);
@@ -195,7 +107,14 @@ static void fz_one(cluster *c, char *text, size_t len)
             fuzz_check_unchanged2(c, before_l, &out.r, text, 1);
         else
             fuzz_check_unchanged(c, before, &out.r, text);
-        fz_render(&rq, &out);
+        cJSON *t = http_table(&rq, &out);
+        if (t) {
+            char *ts = cJSON_PrintUnformatted(t);
+            if (!ts)
+                fuzz_fail("table does not print", NULL);
+            free(ts);
+            cJSON_Delete(t);
+        }
     }
     cluster_unlock(c);
     free(before);

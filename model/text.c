@@ -1,0 +1,65 @@
+/* text: message-building helpers shared by the model (see text.h). Owns no
+ * state; never reads the store. */
+#include "text.h"
+#include "json.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void strbuf_grow(strbuf *b, size_t more)
+{
+    if (b->len + more + 1 <= b->cap)
+        return;
+    b->cap = (b->len + more + 1) * 2;
+    b->s = realloc(b->s, b->cap);
+}
+
+void strbuf_printf(strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    strbuf_grow(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void strbuf_puts(strbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    strbuf_grow(b, n);
+    memcpy(b->s + b->len, s, n + 1);
+    b->len += n;
+}
+
+const char *go_json_type(const cJSON *v)
+{
+    if (cJSON_IsArray(v))
+        return "array";
+    if (cJSON_IsObject(v))
+        return "object";
+    if (cJSON_IsString(v))
+        return "string";
+    if (cJSON_IsNumber(v))
+        return "number";
+    if (cJSON_IsBool(v))
+        return "bool";
+    return "null";
+}
+
+bool pod_ready(const cJSON *pod)
+{
+    const cJSON *cond;
+    cJSON_ArrayForEach(cond, jget(pod, "status.conditions")) {
+        const char *t = jstr(cond, "type"), *s = jstr(cond, "status");
+        if (t && !strcmp(t, "Ready"))
+            return s && !strcmp(s, "True");
+    }
+    return false;
+}

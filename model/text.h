@@ -1,0 +1,24 @@
+/* text: small helpers for building message text — a growing string buffer,
+ * Go's names for JSON value types — and podutil's IsPodReady, shared by the
+ * modules that explain decisions. No model state. */
+#ifndef EVICTSIM_TEXT_H
+#define EVICTSIM_TEXT_H
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char *s;  /* NUL-terminated once anything was added; free() it */
+    size_t len, cap;
+} strbuf;
+
+void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_puts(strbuf *b, const char *s);
+
+/* encoding/json's name for a value's type in its errors: "object", "array",
+ * "string", "number", "bool" or "null". */
+const char *go_json_type(const cJSON *v);
+
+/* podutil.IsPodReady: a Ready condition whose status is "True". */
+bool pod_ready(const cJSON *pod);
+#endif
