@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 
 static const char *const system_namespaces[] = {"default", "kube-system", "kube-public",
                                                 "kube-node-lease", NULL};
@@ -161,24 +162,22 @@ void *cluster_controller(cluster *c, const char *name)
     return NULL;
 }
 
-/* Prepare one document of a load (defaults, namespace, server metadata) into
- * *out and validate it. Returns a Status or NULL. */
-static cJSON *load_prepare(cluster *c, const cJSON *src, int index, kind_id *kind, cJSON **out)
+/* Prepare one document of a load in place (defaults, namespace, server
+ * metadata) and validate it. Returns a Status or NULL. */
+static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
 {
-    const char *av = jstr(src, "apiVersion"), *k = jstr(src, "kind");
+    const char *av = jstr(doc, "apiVersion"), *k = jstr(doc, "kind");
     const kind_info *ki = kind_by_kind(av, k);
-    *out = NULL;
     if (!ki)
         return status_failuref(400, "BadRequest", "object %d: no kind \"%s\" is registered for version \"%s\"",
                                index + 1, k ? k : "", av ? av : "");
     *kind = ki->id;
-    char *derr = validate_decode_error(ki->id, src);
+    char *derr = validate_decode_error(ki->id, doc);
     if (derr) {
         cJSON *st = status_failuref(400, "BadRequest", "object %d: %s", index + 1, derr);
         free(derr);
         return st;
     }
-    cJSON *doc = cJSON_Duplicate(src, true);
     cJSON *md = jobj(doc, "metadata");
     if (ki->namespaced && !jstr(md, "namespace"))
         jset_str(md, "namespace", "default");
@@ -202,13 +201,9 @@ static cJSON *load_prepare(cluster *c, const cJSON *src, int index, kind_id *kin
         cause_required(causes, "metadata.name", "name or generateName is required");
     else
         validate_object(ki->id, doc, NULL, causes);
-    if (cJSON_GetArraySize(causes)) {
-        cJSON *st = status_invalid(ki->kind, ki->group, name ? name : "", causes);
-        cJSON_Delete(doc);
-        return st;
-    }
+    if (cJSON_GetArraySize(causes))
+        return status_invalid(ki->kind, ki->group, name ? name : "", causes);
     cJSON_Delete(causes);
-    *out = doc;
     return NULL;
 }
 
@@ -224,16 +219,14 @@ static void load_one(cluster *c, kind_id k, cJSON *doc)
         store_insert(c->st, k, doc);
 }
 
-int cluster_load(cluster *c, const cJSON *objs, api_result *err)
+/* Load docs[0..n) (taken, freed on error): all or nothing. */
+static int load_docs(cluster *c, cJSON **docs, int n, api_result *err)
 {
-    int n = cJSON_GetArraySize(objs);
     kind_id *kinds = calloc(n ? n : 1, sizeof *kinds);
-    cJSON **docs = calloc(n ? n : 1, sizeof *docs);
-    const cJSON *it = objs ? objs->child : NULL;
-    for (int i = 0; i < n; i++, it = it->next) {
-        cJSON *st = load_prepare(c, it, i, &kinds[i], &docs[i]);
+    for (int i = 0; i < n; i++) {
+        cJSON *st = load_prepare(c, docs[i], i, &kinds[i]);
         if (st) {
-            for (int j = 0; j < i; j++)
+            for (int j = 0; j < n; j++)
                 cJSON_Delete(docs[j]);
             free(kinds);
             free(docs);
@@ -243,13 +236,37 @@ int cluster_load(cluster *c, const cJSON *objs, api_result *err)
     }
     /* namespaces first so that everything else finds its namespace */
     for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < n; i++) /* docs[] is an array: no list walk here */
+        for (int i = 0; i < n; i++)
             if ((kinds[i] == K_NAMESPACE) == (pass == 0))
                 load_one(c, kinds[i], docs[i]);
     free(kinds);
     free(docs);
     cluster_settle(c);
+    if (n >= 1000)
+        malloc_trim(0); /* give back what the load's temporary copies used */
     return n;
+}
+
+int cluster_load(cluster *c, const cJSON *objs, api_result *err)
+{
+    int n = cJSON_GetArraySize(objs), i = 0;
+    cJSON **docs = calloc(n ? n : 1, sizeof *docs);
+    for (const cJSON *it = objs ? objs->child : NULL; it && i < n; it = it->next)
+        docs[i++] = cJSON_Duplicate(it, true);
+    return load_docs(c, docs, n, err);
+}
+
+/* As cluster_load, but takes objs (a cJSON array, freed here) and loads its
+ * documents themselves instead of copies: for start-up, where the parsed
+ * manifests are not needed afterwards. */
+int cluster_load_take(cluster *c, cJSON *objs, api_result *err)
+{
+    int n = cJSON_GetArraySize(objs), i = 0;
+    cJSON **docs = calloc(n ? n : 1, sizeof *docs);
+    while (objs && objs->child && i < n)
+        docs[i++] = cJSON_DetachItemViaPointer(objs, objs->child);
+    cJSON_Delete(objs);
+    return load_docs(c, docs, i, err);
 }
 
 void cluster_reset(cluster *c)

@@ -66,6 +66,9 @@ void cluster_settle(cluster *c);
 /* Create or replace each object as written, status included; all or nothing.
  * objs is a cJSON array (not taken). On error fills *err (a Status). */
 int cluster_load(cluster *c, const cJSON *objs, api_result *err);
+/* The same, but objs is taken (freed here, on error too) and its documents
+ * are loaded as they are instead of copied. */
+int cluster_load_take(cluster *c, cJSON *objs, api_result *err);
 void cluster_reset(cluster *c);
 cJSON *cluster_snapshot(cluster *c);
 /* Find the controller state registered under `name` (NULL if not running). */

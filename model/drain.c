@@ -456,11 +456,18 @@ static char *evict_body(drain_ctx *x, const drain_pod *p)
     return s;
 }
 
-/* The last eviction log entry, if evict_pod added one since `before`. */
-static const cJSON *last_log(cluster *c, int before)
+/* The log's last entry (cJSON keeps it as the first's prev: no walk of a
+ * list of up to EVICT_LOG_MAX entries). */
+static const cJSON *log_tail(cluster *c)
 {
-    int n = cJSON_GetArraySize(c->evictions);
-    return n > before || n == EVICT_LOG_MAX ? cJSON_GetArrayItem(c->evictions, n - 1) : NULL;
+    return c->evictions && c->evictions->child ? c->evictions->child->prev : NULL;
+}
+
+/* The last eviction log entry, if evict_pod added one since the tail was `before`. */
+static const cJSON *last_log(cluster *c, const cJSON *before)
+{
+    const cJSON *tail = log_tail(c);
+    return tail != before ? tail : NULL;
 }
 
 /* A short reason for the timeline: "PDB web: 2 healthy, needs 2". */
@@ -516,7 +523,7 @@ static void pod_evict(drain_ctx *x, drain_pod *p)
         return;
     }
     api_result r = {0};
-    int before = cJSON_GetArraySize(x->c->evictions);
+    const cJSON *before = log_tail(x->c);
     const cJSON *entry = NULL;
     bool faulted = drain_fault(x->c, "create", "pods", "eviction", p->ns, p->name, &r);
     if (!faulted) {

@@ -3,18 +3,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* o's member whose key is exactly the n bytes at seg, compared in place
+ * (no copy of the segment); as cJSON_GetObjectItemCaseSensitive, a member
+ * without a key ends the search. */
+static cJSON *jget_seg(const cJSON *o, const char *seg, size_t n)
+{
+    for (cJSON *it = o->child; it; it = it->next) {
+        const char *k = it->string;
+        if (!k)
+            return NULL;
+        if ((!n || k[0] == seg[0]) && !strncmp(k, seg, n) && !k[n])
+            return it;
+    }
+    return NULL;
+}
+
 cJSON *jget(const cJSON *o, const char *path)
 {
-    char key[256];
     const cJSON *cur = o;
     while (cur && *path) {
         const char *dot = strchr(path, '.');
         size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        if (n >= sizeof key || !cJSON_IsObject(cur))
+        if (n >= 256 || !cJSON_IsObject(cur))
             return NULL;
-        memcpy(key, path, n);
-        key[n] = 0;
-        cur = cJSON_GetObjectItemCaseSensitive(cur, key);
+        cur = jget_seg(cur, path, n);
         path += n + (dot ? 1 : 0);
     }
     return (cJSON *)cur;

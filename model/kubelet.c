@@ -15,9 +15,27 @@
 
 typedef enum { JOB_SYNC, JOB_READY, JOB_EXIT } job_kind;
 
+/* A pod whose kubelet would act when its node appears (bound, and Pending
+ * or terminating), filed under that node's name. */
+typedef struct waiting {
+    UT_hash_handle hh;      /* in kubelet.waiting, by pod */
+    const store_obj *pod;
+    struct node_pods *node;
+    size_t slot;
+} waiting;
+
+typedef struct node_pods {
+    UT_hash_handle hh; /* in kubelet.nodes, by name */
+    waiting **items;
+    size_t n, cap;
+    char name[];
+} node_pods;
+
 typedef struct {
     cluster *c;
     unsigned ip_counter;
+    waiting *waiting;  /* kept from store events, so that a new node */
+    node_pods *nodes;  /* does not scan every pod */
 } kubelet;
 
 typedef struct {
@@ -334,22 +352,84 @@ static bool needs_sync(const store_obj *o, const cJSON *old)
     return !strcmp(phase_of(d), "Pending") && node && *node;
 }
 
+static void unfile(kubelet *k, waiting *w)
+{
+    node_pods *np = w->node;
+    waiting *last = np->items[--np->n];
+    np->items[w->slot] = last;
+    last->slot = w->slot;
+    if (!np->n) {
+        HASH_DEL(k->nodes, np);
+        free(np->items);
+        free(np);
+    }
+    HASH_DEL(k->waiting, w);
+    free(w);
+}
+
+static void file(kubelet *k, const store_obj *o, const char *node)
+{
+    node_pods *np;
+    HASH_FIND_STR(k->nodes, node, np);
+    if (!np) {
+        np = calloc(1, sizeof *np + strlen(node) + 1);
+        strcpy(np->name, node);
+        HASH_ADD_STR(k->nodes, name, np);
+    }
+    if (np->n == np->cap) {
+        np->cap = np->cap ? np->cap * 2 : 4;
+        np->items = realloc(np->items, np->cap * sizeof *np->items);
+    }
+    waiting *w = calloc(1, sizeof *w);
+    w->pod = o;
+    w->node = np;
+    w->slot = np->n;
+    np->items[np->n++] = w;
+    HASH_ADD_PTR(k->waiting, pod, w);
+}
+
+/* File the pod under its node when a new node would sync it (as
+ * needs_sync(pod, NULL) says), else take it out. */
+static void track_pod(kubelet *k, store_event ev, const store_obj *o)
+{
+    waiting *w;
+    HASH_FIND_PTR(k->waiting, &o, w);
+    const char *node = ev == STORE_DELETED ? NULL : jstr(o->doc, "spec.nodeName");
+    if (node && !(*node && needs_sync(o, NULL)))
+        node = NULL;
+    if (w && (!node || strcmp(w->node->name, node)))
+        unfile(k, w), w = NULL;
+    if (node && !w)
+        file(k, o, node);
+}
+
+static int pod_order(const void *a, const void *b)
+{
+    const store_obj *x = *(store_obj *const *)a, *y = *(store_obj *const *)b;
+    int c = strcmp(x->ns, y->ns);
+    return c ? c : strcmp(x->name, y->name);
+}
+
 static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
 {
     kubelet *k = ctx;
+    if (o->kind == K_POD)
+        track_pod(k, ev, o);
     if (ev == STORE_DELETED)
         return;
     if (o->kind == K_POD && needs_sync(o, old)) {
         schedule(k, o, JOB_SYNC, cluster_now(k->c));
     } else if (o->kind == K_NODE && ev == STORE_ADDED) {
-        /* pods waiting for this node's kubelet start now */
-        size_t n;
-        store_obj **pods = store_list(k->c->st, K_POD, NULL, &n);
-        for (size_t i = 0; i < n; i++) {
-            const char *node = jstr(pods[i]->doc, "spec.nodeName");
-            if (node && !strcmp(node, o->name) && needs_sync(pods[i], NULL))
-                schedule(k, pods[i], JOB_SYNC, cluster_now(k->c));
-        }
+        /* pods waiting for this node's kubelet start now, in list order */
+        node_pods *np;
+        HASH_FIND_STR(k->nodes, o->name, np);
+        size_t n = np ? np->n : 0;
+        const store_obj **pods = malloc((n ? n : 1) * sizeof *pods);
+        for (size_t i = 0; i < n; i++)
+            pods[i] = np->items[i]->pod;
+        qsort(pods, n, sizeof *pods, pod_order);
+        for (size_t i = 0; i < n; i++)
+            schedule(k, pods[i], JOB_SYNC, cluster_now(k->c));
         free(pods);
     }
 }
@@ -358,13 +438,22 @@ static void *attach(cluster *c)
 {
     kubelet *k = calloc(1, sizeof *k);
     k->c = c;
+    size_t n;
+    store_obj **pods = store_list(c->st, K_POD, NULL, &n); /* none yet, unless attached late */
+    for (size_t i = 0; i < n; i++)
+        track_pod(k, STORE_ADDED, pods[i]);
+    free(pods);
     store_listen(c->st, on_change, k);
     return k;
 }
 
 static void detach(void *state)
 {
-    free(state);
+    kubelet *k = state;
+    waiting *w, *wt;
+    HASH_ITER(hh, k->waiting, w, wt)
+        unfile(k, w);
+    free(k);
 }
 
 const controller_ops kubelet_controller = {"kubelet", CTRL_KUBELET, attach, NULL, detach};

@@ -1074,6 +1074,21 @@ static int m_parse_yaml(const char *text, size_t len, mdoc_cb cb, void *arg, int
     return rc < 0 ? -1 : 0;
 }
 
+/* Might object v repeat a key? Small objects (most) are compared pairwise,
+ * which costs less than the hash table m_json_fix builds otherwise. */
+static int m_has_dup_keys(const cJSON *v)
+{
+    int n = 0;
+    for (const cJSON *a = v->child; a; a = a->next)
+        if (++n > 16)
+            return 1;
+    for (const cJSON *a = v->child; a; a = a->next)
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (a->string[0] == b->string[0] && !strcmp(a->string, b->string))
+                return 1;
+    return 0;
+}
+
 /* JSON: last duplicate key wins (at the first one's place); depth bound.
  * Returns 0, -1 on error (msg), 1 when the value should be read as YAML. */
 static int m_json_fix(cJSON *v, int depth, char *msg)
@@ -1086,7 +1101,7 @@ static int m_json_fix(cJSON *v, int depth, char *msg)
         snprintf(msg, MSGSZ, "json: exceeded max depth of %d", MANIFEST_MAX_DEPTH);
         return -1;
     }
-    if (cJSON_IsObject(v)) {
+    if (cJSON_IsObject(v) && m_has_dup_keys(v)) {
         mkey *idx = NULL;
         cJSON *it = v->child, *next;
         v->child = NULL;

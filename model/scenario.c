@@ -1057,8 +1057,7 @@ static int sc_run_doc(sc_run *r, const cJSON *doc, scenario_tally *t)
     meta_seed(1); /* the same names and uids on every run */
     r->c = cluster_new(&co);
     api_result lerr = {0};
-    int loaded = cluster_load(r->c, objs, &lerr);
-    cJSON_Delete(objs);
+    int loaded = cluster_load_take(r->c, objs, &lerr);
     if (loaded < 0) {
         char *m = sc_fmt("manifests: %s", res_str(&lerr, "message"));
         api_result_clear(&lerr);

@@ -14,9 +14,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A pod that wants scheduling (the pending set). */
+typedef struct pending {
+    UT_hash_handle hh;
+    const store_obj *pod; /* the key */
+} pending;
+
+/* How many non-terminal pods name this node (a node that may not exist). */
+typedef struct node_count {
+    UT_hash_handle hh;
+    int pods;
+    char name[];
+} node_count;
+
 typedef struct {
     cluster *c;
     uint64_t timer;
+    pending *pending;   /* kept from store events: no scan of every pod */
+    node_count *counts; /* likewise */
 } scheduler;
 
 typedef struct {
@@ -425,20 +440,16 @@ static int queue_cmp(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-static node_slot *node_slots(scheduler *s, store_obj **pods, size_t np, int *nn)
+/* The nodes in name order with the pods bound to each (from the counts). */
+static node_slot *node_slots(scheduler *s, int *nn)
 {
     size_t n;
     store_obj **nodes = store_list(s->c->st, K_NODE, NULL, &n);
     node_slot *slots = calloc(n ? n : 1, sizeof *slots);
-    for (size_t i = 0; i < n; i++)
-        slots[i] = (node_slot){nodes[i], 0, sched_node_pod_capacity(nodes[i]->doc)};
-    for (size_t i = 0; i < np; i++) {
-        const char *node = jstr(pods[i]->doc, "spec.nodeName");
-        if (!node || !*node || terminal(pods[i]->doc))
-            continue;
-        for (size_t j = 0; j < n; j++)
-            if (!strcmp(slots[j].node->name, node))
-                slots[j].pods++;
+    for (size_t i = 0; i < n; i++) {
+        node_count *nc;
+        HASH_FIND_STR(s->counts, nodes[i]->name, nc);
+        slots[i] = (node_slot){nodes[i], nc ? nc->pods : 0, sched_node_pod_capacity(nodes[i]->doc)};
     }
     free(nodes);
     *nn = (int)n;
@@ -447,22 +458,19 @@ static node_slot *node_slots(scheduler *s, store_obj **pods, size_t np, int *nn)
 
 static void run(scheduler *s)
 {
-    size_t np, nq = 0;
-    store_obj **pods = store_list(s->c->st, K_POD, NULL, &np);
-    store_obj **queue = malloc((np ? np : 1) * sizeof *queue);
-    for (size_t i = 0; i < np; i++)
-        if (wants_scheduling(pods[i]->doc))
-            queue[nq++] = pods[i];
-    if (nq) {
-        int nn;
-        node_slot *slots = node_slots(s, pods, np, &nn);
-        qsort(queue, nq, sizeof *queue, queue_cmp);
-        for (size_t i = 0; i < nq; i++)
-            schedule_pod(s, queue[i], slots, nn);
-        free(slots);
-    }
+    size_t nq = HASH_COUNT(s->pending), i = 0;
+    if (!nq)
+        return;
+    store_obj **queue = malloc(nq * sizeof *queue);
+    for (pending *p = s->pending; p; p = p->hh.next)
+        queue[i++] = (store_obj *)p->pod;
+    int nn;
+    node_slot *slots = node_slots(s, &nn);
+    qsort(queue, nq, sizeof *queue, queue_cmp);
+    for (i = 0; i < nq; i++)
+        schedule_pod(s, queue[i], slots, nn);
+    free(slots);
     free(queue);
-    free(pods);
 }
 
 static void on_timer(void *ctx, uint64_t id)
@@ -484,12 +492,62 @@ static void wake(scheduler *s)
     s->timer = clock_at(s->c->clk, cluster_now(s->c), on_timer, t);
 }
 
+/* The node a pod counts against (bound and not terminal), or NULL. */
+static const char *counted_node(const cJSON *pod)
+{
+    const char *node = pod ? jstr(pod, "spec.nodeName") : NULL;
+    return node && *node && !terminal(pod) ? node : NULL;
+}
+
+static void count_pod(scheduler *s, const char *node, int delta)
+{
+    node_count *nc;
+    HASH_FIND_STR(s->counts, node, nc);
+    if (!nc) {
+        nc = calloc(1, sizeof *nc + strlen(node) + 1);
+        strcpy(nc->name, node);
+        HASH_ADD_STR(s->counts, name, nc);
+    }
+    nc->pods += delta;
+    if (!nc->pods) {
+        HASH_DEL(s->counts, nc);
+        free(nc);
+    }
+}
+
+/* Keep the pending set and the per-node counts in step with one pod event. */
+static void track_pod(scheduler *s, store_event ev, const store_obj *o, const cJSON *old)
+{
+    const cJSON *now = ev == STORE_DELETED ? NULL : o->doc;
+    const char *was = counted_node(old), *is = counted_node(now);
+    if (ev == STORE_DELETED)
+        was = counted_node(o->doc);
+    if (!was != !is || (was && strcmp(was, is))) {
+        if (was)
+            count_pod(s, was, -1);
+        if (is)
+            count_pod(s, is, 1);
+    }
+    pending *p;
+    HASH_FIND_PTR(s->pending, &o, p);
+    bool wants = now && wants_scheduling(now);
+    if (wants && !p) {
+        p = calloc(1, sizeof *p);
+        p->pod = o;
+        HASH_ADD_PTR(s->pending, pod, p);
+    } else if (!wants && p) {
+        HASH_DEL(s->pending, p);
+        free(p);
+    }
+}
+
 static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
 {
     scheduler *s = ctx;
     if (o->kind == K_NODE) {
         wake(s);
     } else if (o->kind == K_POD) {
+        track_pod(s, ev, o, old);
         bool freed = ev == STORE_DELETED || (old && !jstr(old, "metadata.deletionTimestamp") &&
                                              jstr(o->doc, "metadata.deletionTimestamp")) ||
                      (old && !terminal(old) && terminal(o->doc));
@@ -502,6 +560,11 @@ static void *attach(cluster *c)
 {
     scheduler *s = calloc(1, sizeof *s);
     s->c = c;
+    size_t n;
+    store_obj **pods = store_list(c->st, K_POD, NULL, &n); /* none yet, unless attached late */
+    for (size_t i = 0; i < n; i++)
+        track_pod(s, STORE_ADDED, pods[i], NULL);
+    free(pods);
     store_listen(c->st, on_change, s);
     return s;
 }
@@ -511,6 +574,16 @@ static void detach(void *state)
     scheduler *s = state;
     if (s->timer)
         clock_cancel(s->c->clk, s->timer);
+    pending *p, *pt;
+    HASH_ITER(hh, s->pending, p, pt) {
+        HASH_DEL(s->pending, p);
+        free(p);
+    }
+    node_count *nc, *nt;
+    HASH_ITER(hh, s->counts, nc, nt) {
+        HASH_DEL(s->counts, nc);
+        free(nc);
+    }
     free(s);
 }
 

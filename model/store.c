@@ -5,6 +5,7 @@
  * what goes in. */
 #include "store.h"
 #include "json.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,95 @@ size_t store_count(store *s, kind_id k)
     return HASH_COUNT(s->tables[k]);
 }
 
+/* ---- shared strings ------------------------------------------------------- */
+
+/* Every stored document's keys, and its short values that many objects
+ * repeat, point into one process-wide table (cJSON_StringIsConst keys and
+ * cJSON_IsReference strings, which cJSON_Delete does not free and
+ * cJSON_Duplicate copies as const keys / fresh values). The table is
+ * bounded (hostile input cannot grow it without limit: past the bound
+ * strings stay the document's own) and lives as long as the process, so a
+ * document copied out of the store never outlives its strings. */
+#define INTERN_MAX_KEYS 65536  /* entries in all */
+#define INTERN_MAX_VALUES 49152 /* values stop here, so that keys keep room */
+#define INTERN_KEY_LEN 64
+#define INTERN_VALUE_LEN 32
+#define INTERN_DEPTH 128
+
+typedef struct istr {
+    UT_hash_handle hh;
+    char s[];
+} istr;
+
+static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
+static istr *intern_tab;
+static size_t intern_n;
+
+/* The shared copy of s, or NULL when the table is full. */
+static const char *intern_get(const char *s, size_t max_entries)
+{
+    size_t len = strlen(s);
+    istr *e;
+    HASH_FIND(hh, intern_tab, s, len, e);
+    if (e)
+        return e->s;
+    if (intern_n >= max_entries || !(e = malloc(sizeof *e + len + 1)))
+        return NULL;
+    memcpy(e->s, s, len + 1);
+    HASH_ADD_KEYPTR(hh, intern_tab, e->s, len, e);
+    intern_n++;
+    return e->s;
+}
+
+/* Values that are one object's own (names, uids, addresses): sharing them
+ * would only fill the table. */
+static bool value_shared(const cJSON *parent, const cJSON *it)
+{
+    static const char *const own[] = {"uid", "resourceVersion", "podIP", "ip", "containerID", "generateName",
+                                      "hostname", "statefulset.kubernetes.io/pod-name", NULL};
+    const char *k = it->string;
+    if (!k || strlen(it->valuestring) > INTERN_VALUE_LEN)
+        return false;
+    if (!strcmp(k, "name") && parent->string && !strcmp(parent->string, "metadata"))
+        return false;
+    for (int i = 0; own[i]; i++)
+        if (!strcmp(k, own[i]))
+            return false;
+    return true;
+}
+
+static void intern_tree(cJSON *v, int depth)
+{
+    for (cJSON *it = v->child; it; it = it->next) {
+        if (it->string && !(it->type & cJSON_StringIsConst) && strlen(it->string) <= INTERN_KEY_LEN) {
+            const char *k = intern_get(it->string, INTERN_MAX_KEYS);
+            if (k) {
+                cJSON_free(it->string);
+                it->string = (char *)k;
+                it->type |= cJSON_StringIsConst;
+            }
+        }
+        if (cJSON_IsString(it) && it->valuestring && !(it->type & cJSON_IsReference) && value_shared(v, it)) {
+            const char *val = intern_get(it->valuestring, INTERN_MAX_VALUES);
+            if (val) {
+                cJSON_free(it->valuestring);
+                it->valuestring = (char *)val;
+                it->type |= cJSON_IsReference;
+            }
+        }
+        if (it->child && depth < INTERN_DEPTH)
+            intern_tree(it, depth + 1);
+    }
+}
+
+/* Share doc's keys and common values (not the root's own key). */
+static void intern_doc(cJSON *doc)
+{
+    pthread_mutex_lock(&intern_mu);
+    intern_tree(doc, 0);
+    pthread_mutex_unlock(&intern_mu);
+}
+
 /* ---- changes -------------------------------------------------------------- */
 
 static void stamp_rv(store *s, store_obj *o)
@@ -338,6 +428,7 @@ store_obj *store_insert(store *s, kind_id k, cJSON *doc)
     o->name = o->key + (*b->ns ? strlen(b->ns) + 1 : 0);
     o->doc = doc;
     stamp_rv(s, o);
+    intern_doc(doc);
     HASH_ADD_KEYPTR(hh, s->tables[k], o->key, strlen(o->key), o);
     bucket_add(b, o);
     owner_update(o);
@@ -351,6 +442,7 @@ void store_replace(store *s, store_obj *o, cJSON *doc)
     o->doc = doc;
     owner_update(o);
     stamp_rv(s, o);
+    intern_doc(doc);
     notify(s, STORE_MODIFIED, o, old);
     cJSON_Delete(old);
 }

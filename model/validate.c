@@ -1677,8 +1677,13 @@ static const vd_field *vd_root(kind_id k)
  * integer field cannot hold). */
 static void vd_value_name(const cJSON *v, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s", cJSON_IsString(v) ? "string" : cJSON_IsNumber(v) ? "number"
-                          : cJSON_IsBool(v) ? "bool" : cJSON_IsArray(v) ? "array" : "object");
+    const char *s = cJSON_IsString(v) ? "string" : cJSON_IsNumber(v) ? "number"
+                    : cJSON_IsBool(v) ? "bool" : cJSON_IsArray(v) ? "array" : "object";
+    size_t l = strlen(s);
+    if (l >= n)
+        l = n - 1;
+    memcpy(buf, s, l);
+    buf[l] = 0;
 }
 
 /* Does number v fit the integer kind? Else "number <literal>". */
@@ -1805,7 +1810,14 @@ static bool vd_struct(vd_ctx *c, const cJSON *obj, const char *structname, const
         for (const vd_field *f = fields; f->name; f++) {
             if (!v->string || strcmp(v->string, f->name)) /* Go matches names case-sensitively here */
                 continue;
-            snprintf(c->path + base, sizeof c->path - base, "%s%s", base ? "." : "", f->name);
+            size_t room = sizeof c->path - base, fl = strlen(f->name), at = base ? 1 : 0;
+            if (at + fl < room) {
+                if (at)
+                    c->path[base] = '.';
+                memcpy(c->path + base + at, f->name, fl + 1);
+            } else {
+                snprintf(c->path + base, room, "%s%s", base ? "." : "", f->name);
+            }
             if (!vd_value(c, v, f, structname, depth))
                 return false;
             c->path[base] = 0;

@@ -49,8 +49,7 @@ static void load(http_req *rq, http_resp *out)
         free(err);
         return;
     }
-    int n = cluster_load(rq->c, objs, &out->r);
-    cJSON_Delete(objs);
+    int n = cluster_load_take(rq->c, objs, &out->r);
     if (n < 0)
         return;
     cJSON *o = cJSON_CreateObject();
