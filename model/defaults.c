@@ -187,7 +187,11 @@ static void default_toleration(cJSON *spec, const char *key)
 
 static void defaults_pod(cJSON *pod)
 {
+    /* Go decodes a missing or null spec as a zero PodSpec, which defaulting
+     * then fills: validation must see that, not a missing object. */
     cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
+    if (!spec || cJSON_IsNull(spec))
+        spec = jobj(pod, "spec");
     if (!cJSON_IsObject(spec))
         return;
     defaults_pod_spec(spec, true);

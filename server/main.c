@@ -310,9 +310,8 @@ int main(int argc, char **argv)
     cluster *c = cluster_new(&o.co);
     api_result err = {0};
     cluster_lock(c);
-    int loaded = cluster_load(c, objs, &err);
+    int loaded = cluster_load_take(c, objs, &err);
     cluster_unlock(c);
-    cJSON_Delete(objs);
     if (loaded < 0)
         die("bad manifest: %s", err.body ? cJSON_GetStringValue(cJSON_GetObjectItem(err.body, "message")) : "?");
 
@@ -328,6 +327,10 @@ int main(int argc, char **argv)
 
     if (!o.tls_cert != !o.tls_key)
         die("%s", "--tls-cert and --tls-key go together");
+    if (o.token && !o.tls_cert && !o.quiet)
+        fputs("evictsim: warning: --token without --tls-cert: kubectl (and client-go's kubeconfig loading) "
+              "sends no token over plain http, so its requests get 401 Unauthorized; "
+              "serve HTTPS with --tls-cert and --tls-key\n", stderr);
     char *cert = o.tls_cert ? read_all(o.tls_cert, "--tls-cert", NULL) : NULL;
     char *key = o.tls_key ? read_all(o.tls_key, "--tls-key", NULL) : NULL;
     http_opts ho = {o.host, o.port, o.verbose, o.quiet, o.token, cert, key};

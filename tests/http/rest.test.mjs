@@ -100,6 +100,17 @@ test('invalid name: 422 with a field cause', async () => {
   assert.equal(r.json.details.kind, 'Pod');
 });
 
+test('a pod with no spec: 422 with the one cause upstream gives', async () => {
+  const r = await api.post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } });
+  assert.equal(r.status, 422);
+  assert.deepEqual(r.json, {
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
+    message: 'Pod "x" is invalid: spec.containers: Required value', reason: 'Invalid',
+    details: { name: 'x', kind: 'Pod', causes: [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }] },
+    code: 422,
+  });
+});
+
 test('generateName gives name plus 5 characters', async () => {
   const r = await api.post('/api/v1/namespaces/default/pods', { ...pod(''), metadata: { generateName: 'gen-' } });
   assert.equal(r.status, 201);

@@ -95,6 +95,7 @@ test('GET /sim/v1/explain and `evictsim explain` answer without evicting', async
   const srv = await start({ manifests: [fixture('default.yaml')] });
   try {
     const api = client(srv.url);
+    await api.advance(3); // web pods are Ready 3 s after they start
     const web = (await api.get('/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')).json.items[0].metadata.name;
     const r = await api.get(`/sim/v1/explain/default/${web}`);
     assert.equal(r.status, 200, r.text);

@@ -2,7 +2,7 @@
 // into the kubeconfig), and HTTPS with --tls-cert/--tls-key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import https from 'node:https';
@@ -29,6 +29,32 @@ test('--token: 401 Status without it, served with it, public health and version'
     assert.equal((await api.get('/version')).status, 200);
     assert.match(readFileSync(srv.kubeconfig, 'utf8'), /token: s3cret/);
   } finally { await srv.stop(); }
+});
+
+const TOKEN_WARNING = "evictsim: warning: --token without --tls-cert: kubectl (and client-go's kubeconfig loading) "
+  + 'sends no token over plain http, so its requests get 401 Unauthorized; serve HTTPS with --tls-cert and --tls-key\n';
+
+// Starts evictsim without the helper's -q; resolves {stdout, stderr} once it serves, then stops it.
+async function startupOutput(args) {
+  const p = spawn(binary, ['--listen', '127.0.0.1:0', '--clock', 'manual', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  p.stderr.on('data', (d) => { err += d; });
+  await new Promise((res, rej) => {
+    p.stdout.on('data', (d) => { out += d; if (out.includes('\n')) res(); });
+    p.on('exit', (code) => rej(new Error(`evictsim exited ${code}: ${err}`)));
+  });
+  const exited = new Promise((res) => p.on('exit', res));
+  p.kill('SIGTERM');
+  await exited;
+  return { stdout: out, stderr: err };
+}
+
+test('--token without TLS: a warning on stderr at start, the serving line unchanged', async () => {
+  const warned = await startupOutput(['--token', 's3cret']);
+  assert.equal(warned.stderr, TOKEN_WARNING);
+  assert.match(warned.stdout, /^evictsim: serving on http:\/\/127\.0\.0\.1:\d+\n$/);
+  assert.equal((await startupOutput(['--token', 's3cret', '-q'])).stderr, '', '-q: nothing but errors');
+  assert.equal((await startupOutput([])).stderr, '');
 });
 
 function haveOpenssl() {

@@ -208,12 +208,15 @@ const pdbStatus = async (api, ns = 'default') => Object.fromEntries(
 const evict = (api, ns, name) => api.post(`/api/v1/namespaces/${ns}/pods/${name}/eviction`,
   { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } });
 
-test('the default fixture: three of everything, one web pod and one db pod may go', async () => {
+test('the default fixture: three of everything, two web pods on node-1, one web pod and one db pod may go', async () => {
   await withServer([], async (api) => {
+    assert.deepEqual(await pdbStatus(api), { db: [1, 3], web: [0, 3] }, 'web pods are Ready 3 s after they start');
+    await api.advance(3);
     assert.deepEqual(await pdbStatus(api), { db: [1, 3], web: [1, 3] });
     const all = await pods(api);
     assert.deepEqual(all.filter((p) => p.metadata.name.startsWith('db-')).map((p) => p.metadata.name), ['db-0', 'db-1', 'db-2']);
-    assert.equal(all.filter((p) => /^web-[4-9bcdf]+-[a-z0-9]{5}$/.test(p.metadata.name)).length, 3);
+    const web = all.filter((p) => /^web-[4-9bcdf]+-[a-z0-9]{5}$/.test(p.metadata.name));
+    assert.deepEqual(web.map((p) => p.spec.nodeName).sort(), ['node-1', 'node-1', 'node-2']);
     assert.equal(all.find((p) => p.metadata.name === 'debug').spec.nodeName, 'node-1');
     assert.deepEqual((await pods(api, 'kube-system')).map((p) => p.spec.nodeName).sort(), ['node-1', 'node-2', 'node-3']);
   }, { manifests: [fixture('default.yaml')] });
@@ -290,6 +293,8 @@ test('kubectl drain node-1 of the default cluster, in real time', { skip: !kubec
     const r = runKubectl(kubectl, srv.kubeconfig, ['drain', 'node-1', '--ignore-daemonsets', '--delete-emptydir-data', '--force']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^node\/node-1 drained$/m);
+    assert.match(r.stderr, /^error when evicting pods\/"web-[4-9bcdf]+-[a-z0-9]{5}" -n "default" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\.$/m,
+      'two web pods on node-1: the PDB holds the second until a replacement is Ready');
     await new Promise((res) => setTimeout(res, 500));
     const all = live(await pods(api));
     assert.equal(all.filter((p) => p.metadata.name.startsWith('web-') && p.status.phase === 'Running').length, 3);
