@@ -183,6 +183,20 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
         jset_str(md, "namespace", "default");
     if (!ki->namespaced)
         jdel(md, "namespace");
+    /* an object loaded over one of the same name with no identity of its
+     * own is that object, rewritten: it keeps its uid (so its dependents stay
+     * its own), creationTimestamp and generation (+1 if its spec changed) */
+    const char *nm = jstr(md, "name");
+    store_obj *prev = nm ? store_get(c->st, ki->id, ki->namespaced ? jstr(md, "namespace") : NULL, nm) : NULL;
+    if (prev && !jstr(md, "uid")) {
+        const cJSON *pmd = jget(prev->doc, "metadata");
+        jset_str(md, "uid", jstr(pmd, "uid"));
+        if (!jstr(md, "creationTimestamp") && jstr(pmd, "creationTimestamp"))
+            jset_str(md, "creationTimestamp", jstr(pmd, "creationTimestamp"));
+        if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
+            jset_num(md, "generation", jnum(pmd, "generation", 1) +
+                                           !cJSON_Compare(jget(prev->doc, "spec"), jget(doc, "spec"), true));
+    }
     if (!jstr(md, "uid")) {
         char uid[40];
         meta_uuid(uid);

@@ -166,6 +166,23 @@ test('the default fixture loads', async () => {
   } finally { await srv.stop(); }
 });
 
+test('loading the default fixture over itself keeps every object and its dependents', async () => {
+  const srv = await start({ manifests: [fixture('default.yaml')] });
+  const api = client(srv.url);
+  const ids = async (path) => (await api.get(path)).json.items.map((o) => `${o.metadata.name} ${o.metadata.uid}`).sort();
+  try {
+    await api.advance(10);
+    const before = { pods: await ids('/api/v1/pods'), rs: await ids('/apis/apps/v1/replicasets'),
+      deploy: await ids('/apis/apps/v1/deployments'), ds: await ids('/apis/apps/v1/daemonsets') };
+    const r = await api.load(readFileSync(fixture('default.yaml'), 'utf8'));
+    assert.equal(r.status, 200, r.text);
+    await api.advance(60);
+    const after = { pods: await ids('/api/v1/pods'), rs: await ids('/apis/apps/v1/replicasets'),
+      deploy: await ids('/apis/apps/v1/deployments'), ds: await ids('/apis/apps/v1/daemonsets') };
+    assert.deepEqual(after, before);
+  } finally { await srv.stop(); }
+});
+
 test('manifests from stdin and a directory', async () => {
   const d = tmp();
   writeFileSync(join(d, 'b.yaml'), 'apiVersion: v1\nkind: Node\nmetadata: {name: from-b}\n');
