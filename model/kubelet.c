@@ -7,6 +7,7 @@
 #include "json.h"
 #include "meta.h"
 #include "rest.h"
+#include "text.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,15 +73,7 @@ static bool terminal(const cJSON *pod)
 
 bool kubelet_pod_ready(const cJSON *pod)
 {
-    if (terminal(pod))
-        return false;
-    cJSON *c;
-    cJSON_ArrayForEach(c, jget(pod, "status.conditions")) {
-        const char *t = jstr(c, "type"), *s = jstr(c, "status");
-        if (t && !strcmp(t, "Ready"))
-            return s && !strcmp(s, "True");
-    }
-    return false;
+    return !terminal(pod) && pod_ready(pod);
 }
 
 /* An annotation as a duration in seconds; -1 when absent or bad. */
