@@ -188,15 +188,14 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
      * its own), creationTimestamp and generation (+1 if its spec changed) */
     const char *nm = jstr(md, "name");
     store_obj *prev = nm ? store_get(c->st, ki->id, ki->namespaced ? jstr(md, "namespace") : NULL, nm) : NULL;
-    if (prev && !jstr(md, "uid")) {
+    bool same_object = prev && !jstr(md, "uid");
+    if (same_object) {
         const cJSON *pmd = jget(prev->doc, "metadata");
         jset_str(md, "uid", jstr(pmd, "uid"));
         if (!jstr(md, "creationTimestamp") && jstr(pmd, "creationTimestamp"))
             jset_str(md, "creationTimestamp", jstr(pmd, "creationTimestamp"));
-        if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
-            jset_num(md, "generation", jnum(pmd, "generation", 1) +
-                                           !cJSON_Compare(jget(prev->doc, "spec"), jget(doc, "spec"), true));
     }
+    bool keep_generation = same_object && meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation"));
     if (!jstr(md, "uid")) {
         char uid[40];
         meta_uuid(uid);
@@ -204,9 +203,12 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
     }
     if (!jstr(md, "creationTimestamp"))
         meta_set_time(md, "creationTimestamp", cluster_now(c));
-    if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
-        jset_num(md, "generation", 1);
     defaults_apply(ki->id, doc);
+    if (keep_generation) /* compared once both specs are defaulted */
+        jset_num(md, "generation", jnum(prev->doc, "metadata.generation", 1) +
+                                       !cJSON_Compare(jget(prev->doc, "spec"), jget(doc, "spec"), true));
+    else if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
+        jset_num(md, "generation", 1);
     if (ki->id == K_POD && !jstr(doc, "status.phase"))
         jset_str(jobj(doc, "status"), "phase", "Pending"); /* the API never shows a pod without one */
     const char *name = jstr(md, "name");

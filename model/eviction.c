@@ -156,25 +156,27 @@ typedef struct {
     const char *k[3];   /* the same, split */
     int type;           /* cJSON type bit */
     const char *go;     /* Go type in the decoder's message */
+    const char *st;     /* the innermost Go struct holding it */
 } field_type;
 
 static const field_type eviction_fields[] = {
-    {"metadata", {"metadata"}, cJSON_Object, "v1.ObjectMeta"},
-    {"metadata.name", {"metadata", "name"}, cJSON_String, "string"},
-    {"metadata.namespace", {"metadata", "namespace"}, cJSON_String, "string"},
-    {"deleteOptions", {"deleteOptions"}, cJSON_Object, "v1.DeleteOptions"},
-    {"deleteOptions.gracePeriodSeconds", {"deleteOptions", "gracePeriodSeconds"}, cJSON_Number, "int64"},
-    {"deleteOptions.preconditions", {"deleteOptions", "preconditions"}, cJSON_Object, "v1.Preconditions"},
-    {"deleteOptions.preconditions.uid", {"deleteOptions", "preconditions", "uid"}, cJSON_String, "types.UID"},
+    {"metadata", {"metadata"}, cJSON_Object, "v1.ObjectMeta", "Eviction"},
+    {"metadata.name", {"metadata", "name"}, cJSON_String, "string", "ObjectMeta"},
+    {"metadata.namespace", {"metadata", "namespace"}, cJSON_String, "string", "ObjectMeta"},
+    {"deleteOptions", {"deleteOptions"}, cJSON_Object, "v1.DeleteOptions", "Eviction"},
+    {"deleteOptions.gracePeriodSeconds", {"deleteOptions", "gracePeriodSeconds"}, cJSON_Number, "int64", "DeleteOptions"},
+    {"deleteOptions.preconditions", {"deleteOptions", "preconditions"}, cJSON_Object, "v1.Preconditions", "DeleteOptions"},
+    {"deleteOptions.preconditions.uid", {"deleteOptions", "preconditions", "uid"}, cJSON_String, "types.UID", "Preconditions"},
     {"deleteOptions.preconditions.resourceVersion", {"deleteOptions", "preconditions", "resourceVersion"},
-     cJSON_String, "string"},
-    {"deleteOptions.orphanDependents", {"deleteOptions", "orphanDependents"}, cJSON_True | cJSON_False, "bool"},
+     cJSON_String, "string", "Preconditions"},
+    {"deleteOptions.orphanDependents", {"deleteOptions", "orphanDependents"}, cJSON_True | cJSON_False, "bool", "DeleteOptions"},
     {"deleteOptions.propagationPolicy", {"deleteOptions", "propagationPolicy"}, cJSON_String,
-     "v1.DeletionPropagation"},
-    {"deleteOptions.dryRun", {"deleteOptions", "dryRun"}, cJSON_Array, "[]string"},
+     "v1.DeletionPropagation", "DeleteOptions"},
+    {"deleteOptions.dryRun", {"deleteOptions", "dryRun"}, cJSON_Array, "[]string", "DeleteOptions"},
     {"deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential",
-     {"deleteOptions", "ignoreStoreReadErrorWithClusterBreakingPotential"}, cJSON_True | cJSON_False, "bool"},
-    {NULL, {NULL}, 0, NULL},
+     {"deleteOptions", "ignoreStoreReadErrorWithClusterBreakingPotential"}, cJSON_True | cJSON_False, "bool",
+     "DeleteOptions"},
+    {NULL, {NULL}, 0, NULL, NULL},
 };
 
 /* jget(body, f->path) without parsing the path. */
@@ -192,18 +194,13 @@ static cJSON *decode_error(const char *version, const char *detail)
                            version, detail);
 }
 
-static cJSON *type_error(const char *version, const cJSON *v, const char *path, const char *go)
+static cJSON *type_error(const char *version, const char *value, const char *st, const char *path,
+                         const char *go)
 {
     char msg[512];
-    snprintf(msg, sizeof msg, "json: cannot unmarshal %s into Go struct field Eviction.%s of type %s",
-             go_json_type(v), path, go);
+    snprintf(msg, sizeof msg, "json: cannot unmarshal %s into Go struct field %s.%s of type %s", value, st, path,
+             go);
     return decode_error(version, msg);
-}
-
-/* Whether a JSON number decodes into a Go int64. */
-static bool int64_value(double d)
-{
-    return isfinite(d) && d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
 }
 
 /* The Go decoder's type errors for the fields the handler reads. */
@@ -212,22 +209,15 @@ static cJSON *check_field_types(const cJSON *body, const char *version)
     for (const field_type *f = eviction_fields; f->path; f++) {
         const cJSON *v = field_get(body, f);
         if (v && !cJSON_IsNull(v) && !(v->type & f->type))
-            return type_error(version, v, f->path, f->go);
-        if (v && f->type == cJSON_Number && !int64_value(v->valuedouble)) {
-            char what[64], msg[512];
-            if (isfinite(v->valuedouble))
-                snprintf(what, sizeof what, "number %g", v->valuedouble);
-            else
-                snprintf(what, sizeof what, "number");
-            snprintf(msg, sizeof msg, "json: cannot unmarshal %s into Go struct field Eviction.%s of type %s", what,
-                     f->path, f->go);
-            return decode_error(version, msg);
-        }
+            return type_error(version, go_json_type(v), f->st, f->path, f->go);
+        char lit[80];
+        if (v && f->type == cJSON_Number && !validate_int64(v, lit, sizeof lit))
+            return type_error(version, lit, f->st, f->path, f->go);
     }
     const cJSON *d;
     cJSON_ArrayForEach(d, jget(body, "deleteOptions.dryRun"))
         if (!cJSON_IsString(d) && !cJSON_IsNull(d)) /* null decodes to "" */
-            return type_error(version, d, "deleteOptions.dryRun", "string");
+            return type_error(version, go_json_type(d), "DeleteOptions", "deleteOptions.dryRun", "string");
     return NULL;
 }
 

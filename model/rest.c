@@ -21,13 +21,24 @@ static const char *const dry_run_values[] = {"All", NULL};
 
 /* ---- decoding ---------------------------------------------------------- */
 
-/* Go's quoteChar, for decode errors: 'x', '\'', '"' or '\x00'. */
+/* Go's quoteChar, for decode errors: strconv.Quote of the byte as a rune,
+ * in single quotes ('x', '\'', '"', '\x00', '\a', 'ÿ', '\u0085'). */
 static const char *json_quote_char(unsigned char ch, char buf[16])
 {
+    static const char esc[] = {['\a'] = 'a', ['\b'] = 'b', ['\f'] = 'f', ['\v'] = 'v', ['\t'] = 't',
+                               ['\n'] = 'n', ['\r'] = 'r'};
     if (ch == '\'')
         snprintf(buf, 16, "'\\''");
+    else if (ch == '\\')
+        snprintf(buf, 16, "'\\\\'");
     else if (ch >= 0x20 && ch < 0x7f)
         snprintf(buf, 16, "'%c'", ch);
+    else if (ch < sizeof esc && esc[ch])
+        snprintf(buf, 16, "'\\%c'", esc[ch]);
+    else if (ch >= 0xa0 && ch != 0xad) /* printable Latin-1: the rune itself, in UTF-8 */
+        snprintf(buf, 16, "'%c%c'", 0xc0 | ch >> 6, 0x80 | (ch & 0x3f));
+    else if (ch >= 0x80)
+        snprintf(buf, 16, "'\\u%04x'", ch);
     else
         snprintf(buf, 16, "'\\x%02x'", ch);
     return buf;

@@ -360,8 +360,14 @@ static bool value_shared(const cJSON *parent, const cJSON *it)
     const char *k = it->string;
     if (!k || strlen(it->valuestring) > INTERN_VALUE_LEN)
         return false;
-    if (!strcmp(k, "name") && parent->string && !strcmp(parent->string, "metadata"))
+    if (!strcmp(k, "name") && parent->string &&
+        (!strcmp(parent->string, "metadata") || !strcmp(parent->string, "involvedObject")))
         return false;
+    if (parent->string && !strcmp(parent->string, "disruptedPods"))
+        return false; /* pod name → time */
+    const char *v = it->valuestring;
+    if (strlen(v) >= 20 && v[4] == '-' && v[7] == '-' && v[10] == 'T')
+        return false; /* a timestamp: every second would be a new entry */
     for (int i = 0; own[i]; i++)
         if (!strcmp(k, own[i]))
             return false;
@@ -371,7 +377,8 @@ static bool value_shared(const cJSON *parent, const cJSON *it)
 static void intern_tree(cJSON *v, int depth)
 {
     for (cJSON *it = v->child; it; it = it->next) {
-        if (it->string && !(it->type & cJSON_StringIsConst) && strlen(it->string) <= INTERN_KEY_LEN) {
+        bool own_keys = v->string && !strcmp(v->string, "disruptedPods"); /* pod names */
+        if (it->string && !own_keys && !(it->type & cJSON_StringIsConst) && strlen(it->string) <= INTERN_KEY_LEN) {
             const char *k = intern_get(it->string, INTERN_MAX_KEYS);
             if (k) {
                 cJSON_free(it->string);

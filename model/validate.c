@@ -1854,3 +1854,8 @@ char *validate_decode_error(kind_id k, const cJSON *obj)
         out = NULL;
     return out;
 }
+
+bool validate_int64(const cJSON *v, char *buf, size_t n)
+{
+    return vd_int_ok(v, VD_I64, buf, n);
+}

@@ -26,4 +26,7 @@ int validate_delete_options(const cJSON *opts, cJSON *causes);
  * field .kind of type string". NULL when the types are fine. malloc'd. The
  * caller answers 400 BadRequest with it, before any defaulting or validation. */
 char *validate_decode_error(kind_id k, const cJSON *obj);
+/* Whether number v decodes into a Go int64; if not, buf gets the decoder's
+ * "number <literal>" for its message. */
+bool validate_int64(const cJSON *v, char *buf, size_t n);
 #endif

@@ -115,7 +115,9 @@ test('a truncated JSON body names the parse error', async () => {
 });
 
 test('trailing data after the JSON document: 400 with the decoder text', async () => {
-  for (const [tail, ch] of [['}', "'}'"], ['{"b":2}', "'{'"], ['\u0000', "'\\x00'"], ["'", "'\\''"]]) {
+  // the first byte, quoted as Go's quoteChar does (ÿ is sent as UTF-8: its first byte 0xc3 reads as Ã)
+  for (const [tail, ch] of [['}', "'}'"], ['{"b":2}', "'{'"], ['\u0000', "'\\x00'"], ["'", "'\\''"],
+    ['\u0007', "'\\a'"], ['ÿ', "'Ã'"], ['\\', "'\\\\'"]]) {
     await unchanged(async () => {
       isStatus(await send('POST', PODS, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"t"}} \n${tail}`), 400,
         'BadRequest', `couldn't get version/kind; json parse error: invalid character ${ch} after top-level value`);
@@ -284,8 +286,15 @@ test('huge numbers: 400 from the decoder, never a wrapped or saturated value', a
     await unchanged(async () => isStatus(await send('POST', PODS, body), 400, 'BadRequest',
       /^Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number \S+ into Go struct field PodSpec\.spec\.terminationGracePeriodSeconds of type int64$/));
   }
+  // cJSON keeps no literal: a non-integer prints as Go would; huge values only approximately (1e+20 for 1e20)
+  for (const [n, lit] of [['1.5', '1.5'], ['-0.25', '-0.25']]) {
+    await unchanged(async () => isStatus(await send('POST', `${PODS}/web-1/eviction`,
+      `{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"web-1"},"deleteOptions":{"gracePeriodSeconds":${n}}}`),
+    400, 'BadRequest', `Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal number ${lit} into Go struct field DeleteOptions.deleteOptions.gracePeriodSeconds of type int64`));
+  }
   await unchanged(async () => isStatus(await send('POST', `${PODS}/web-1/eviction`,
-    '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"web-1"},"deleteOptions":{"gracePeriodSeconds":1e400}}'), 400, 'BadRequest'));
+    '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"web-1"},"deleteOptions":{"gracePeriodSeconds":99999999999999999999}}'), 400, 'BadRequest',
+  /^Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal number \S+ into Go struct field DeleteOptions\.deleteOptions\.gracePeriodSeconds of type int64$/));
 });
 
 test('invalid UTF-8 and NUL bytes in names: 422 (or 400), nothing created', async () => {
@@ -448,7 +457,7 @@ test('absurd grace periods: 400 from the parser', async () => {
   });
   await unchanged(async () => isStatus(await send('POST', `${P}/eviction`,
     '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"web-1"},"deleteOptions":{"gracePeriodSeconds":"x"}}'),
-    400, 'BadRequest', 'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal string into Go struct field Eviction.deleteOptions.gracePeriodSeconds of type int64'));
+    400, 'BadRequest', 'Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal string into Go struct field DeleteOptions.deleteOptions.gracePeriodSeconds of type int64'));
 });
 
 test('a negative grace period becomes 1 (the one hostile value that is accepted)', async () => {

@@ -169,7 +169,8 @@ test('the default fixture loads', async () => {
 test('loading the default fixture over itself keeps every object and its dependents', async () => {
   const srv = await start({ manifests: [fixture('default.yaml')] });
   const api = client(srv.url);
-  const ids = async (path) => (await api.get(path)).json.items.map((o) => `${o.metadata.name} ${o.metadata.uid}`).sort();
+  const ids = async (path) => (await api.get(path)).json.items
+    .map((o) => `${o.metadata.name} ${o.metadata.uid} generation=${o.metadata.generation}`).sort();
   try {
     await api.advance(10);
     const before = { pods: await ids('/api/v1/pods'), rs: await ids('/apis/apps/v1/replicasets'),
