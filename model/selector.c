@@ -3,6 +3,7 @@
  * label conversions, metav1 LabelSelector conversion and validation).
  * Pure: no store, no HTTP; it only reads the JSON it is given. */
 #include "selector.h"
+#include "text.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,87 +12,25 @@
 
 /* ---------- small string builder and Go-style formatting ---------- */
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-} selsb;
-
-static void selsb_putn(selsb *b, const char *s, size_t n)
+static char *sel_take(strbuf *b)
 {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        b->p = realloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void selsb_puts(selsb *b, const char *s) { selsb_putn(b, s, strlen(s)); }
-
-static void selsb_printf(selsb *b, const char *fmt, ...)
-{
-    va_list ap, ap2;
-    va_start(ap, fmt);
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *tmp = malloc((size_t)n + 1);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap2);
-    va_end(ap2);
-    selsb_putn(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-static char *selsb_take(selsb *b)
-{
-    if (!b->p)
-        return strdup("");
-    return b->p;
-}
-
-/* Go's %q for a string (strconv.Quote, assuming valid UTF-8). */
-static void sel_quote(selsb *b, const char *s)
-{
-    selsb_puts(b, "\"");
-    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-        switch (*c) {
-        case '"': selsb_puts(b, "\\\""); break;
-        case '\\': selsb_puts(b, "\\\\"); break;
-        case '\n': selsb_puts(b, "\\n"); break;
-        case '\t': selsb_puts(b, "\\t"); break;
-        case '\r': selsb_puts(b, "\\r"); break;
-        case '\a': selsb_puts(b, "\\a"); break;
-        case '\b': selsb_puts(b, "\\b"); break;
-        case '\f': selsb_puts(b, "\\f"); break;
-        case '\v': selsb_puts(b, "\\v"); break;
-        default:
-            if (*c < 0x20 || *c == 0x7f)
-                selsb_printf(b, "\\x%02x", *c);
-            else
-                selsb_putn(b, (const char *)c, 1);
-        }
-    }
-    selsb_puts(b, "\"");
+    return b->s ? b->s : strdup("");
 }
 
 /* Go's %#v of a []string. */
-static void sel_strslice(selsb *b, char **v, size_t n, bool nil)
+static void sel_strslice(strbuf *b, char **v, size_t n, bool nil)
 {
     if (nil && n == 0) {
-        selsb_puts(b, "[]string(nil)");
+        strbuf_puts(b, "[]string(nil)");
         return;
     }
-    selsb_puts(b, "[]string{");
+    strbuf_puts(b, "[]string{");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            selsb_puts(b, ", ");
-        sel_quote(b, v[i]);
+            strbuf_puts(b, ", ");
+        strbuf_quote(b, v[i]);
     }
-    selsb_puts(b, "}");
+    strbuf_puts(b, "}");
 }
 
 /* ---------- string lists (error messages, value sets) ---------- */
@@ -141,24 +80,24 @@ static char *sel_aggregate(selstrs *errs)
     if (errs->n == 1)
         return strdup(errs->v[0]);
     selstrs seen = {0};
-    selsb b = {0};
+    strbuf b = {0};
     for (size_t i = 0; i < errs->n; i++) {
         if (selstrs_has(&seen, errs->v[i]))
             continue;
         if (seen.n)
-            selsb_puts(&b, ", ");
-        selsb_puts(&b, errs->v[i]);
+            strbuf_puts(&b, ", ");
+        strbuf_puts(&b, errs->v[i]);
         selstrs_add(&seen, strdup(errs->v[i]));
     }
     size_t distinct = seen.n;
     selstrs_free(&seen);
-    char *body = selsb_take(&b);
+    char *body = sel_take(&b);
     if (distinct == 1)
         return body;
-    selsb o = {0};
-    selsb_printf(&o, "[%s]", body);
+    strbuf o = {0};
+    strbuf_printf(&o, "[%s]", body);
     free(body);
-    return selsb_take(&o);
+    return sel_take(&o);
 }
 
 /* ---------- upstream validation (k8s.io/apimachinery/pkg/util/validation) ---------- */
@@ -258,23 +197,23 @@ static void sel_label_value_errs(const char *v, selstrs *out)
 
 static char *sel_join(selstrs *l, const char *sep)
 {
-    selsb b = {0};
+    strbuf b = {0};
     for (size_t i = 0; i < l->n; i++) {
         if (i)
-            selsb_puts(&b, sep);
-        selsb_puts(&b, l->v[i]);
+            strbuf_puts(&b, sep);
+        strbuf_puts(&b, l->v[i]);
     }
-    return selsb_take(&b);
+    return sel_take(&b);
 }
 
 /* field.Invalid(path, string value, detail).Error() */
 static char *sel_invalid(const char *path, const char *value, const char *detail)
 {
-    selsb b = {0};
-    selsb_printf(&b, "%s: Invalid value: ", path);
-    sel_quote(&b, value);
-    selsb_printf(&b, ": %s", detail);
-    return selsb_take(&b);
+    strbuf b = {0};
+    strbuf_printf(&b, "%s: Invalid value: ", path);
+    strbuf_quote(&b, value);
+    strbuf_printf(&b, ": %s", detail);
+    return sel_take(&b);
 }
 
 /* labels.validateLabelKey: NULL when valid. */
@@ -347,7 +286,7 @@ static char *lsreq_validate(const lsreq *r, bool nil_vals)
     char *m = sel_check_key(r->key, "key");
     if (m)
         selstrs_add(&e, m);
-    selsb b = {0};
+    strbuf b = {0};
     const char *why = NULL;
     switch (r->op) {
     case LS_IN:
@@ -373,10 +312,10 @@ static char *lsreq_validate(const lsreq *r, bool nil_vals)
         break;
     }
     if (why) {
-        selsb_puts(&b, "values: Invalid value: ");
+        strbuf_puts(&b, "values: Invalid value: ");
         sel_strslice(&b, r->vals, r->nvals, nil_vals);
-        selsb_printf(&b, ": %s", why);
-        selstrs_add(&e, selsb_take(&b));
+        strbuf_printf(&b, ": %s", why);
+        selstrs_add(&e, sel_take(&b));
     }
     for (size_t i = 0; (r->op == LS_GT || r->op == LS_LT) && i < r->nvals; i++) {
         long long dummy;
@@ -391,9 +330,9 @@ static char *lsreq_validate(const lsreq *r, bool nil_vals)
         sel_label_value_errs(r->vals[i], &ve);
         if (ve.n) {
             char *d = sel_join(&ve, "; ");
-            selsb p = {0};
-            selsb_printf(&p, "values[%zu][%s]", i, r->key);
-            char *path = selsb_take(&p);
+            strbuf p = {0};
+            strbuf_printf(&p, "values[%zu][%s]", i, r->key);
+            char *path = sel_take(&p);
             selstrs_add(&e, sel_invalid(path, r->vals[i], d));
             free(path);
             free(d);
@@ -488,9 +427,9 @@ static lsitem lex_special_symbol(const char *s, size_t *pos)
     }
     if (last.tok == LT_ERROR) {
         buf[blen] = '\0';
-        selsb b = {0};
-        selsb_printf(&b, "error expected: keyword found '%s'", buf);
-        last.lit = selsb_take(&b);
+        strbuf b = {0};
+        strbuf_printf(&b, "error expected: keyword found '%s'", buf);
+        last.lit = sel_take(&b);
         return last;
     }
     last.lit = strndup(buf, lastlen);
@@ -552,9 +491,9 @@ static lsitem ls_consume(lsparser *p, bool values)
 
 static char *ls_errf(const char *fmt, const char *lit)
 {
-    selsb b = {0};
-    selsb_printf(&b, fmt, lit);
-    return selsb_take(&b);
+    strbuf b = {0};
+    strbuf_printf(&b, fmt, lit);
+    return sel_take(&b);
 }
 
 static void ls_set_insert(selstrs *set, const char *v)
@@ -785,10 +724,10 @@ static char *ls_from_expression(const cJSON *ex, labelsel *s)
         r.op = LS_DNE;
     else {
         lsreq_clear(&r);
-        selsb b = {0};
-        sel_quote(&b, ops);
-        selsb_puts(&b, " is not a valid label selector operator");
-        return selsb_take(&b);
+        strbuf b = {0};
+        strbuf_quote(&b, ops);
+        strbuf_puts(&b, " is not a valid label selector operator");
+        return sel_take(&b);
     }
     char *e = (vals && cJSON_IsArray(vals)) ? ls_json_strings(vals, &r) : NULL;
     if (!e)
@@ -894,11 +833,11 @@ static void lv_cause(cJSON *causes, const char *reason, const char *msg, const c
 static int lv_invalid_each(cJSON *causes, const char *field, const char *value, selstrs *msgs)
 {
     for (size_t i = 0; i < msgs->n; i++) {
-        selsb b = {0};
-        selsb_puts(&b, "Invalid value: ");
-        sel_quote(&b, value);
-        selsb_printf(&b, ": %s", msgs->v[i]);
-        char *m = selsb_take(&b);
+        strbuf b = {0};
+        strbuf_puts(&b, "Invalid value: ");
+        strbuf_quote(&b, value);
+        strbuf_printf(&b, ": %s", msgs->v[i]);
+        char *m = sel_take(&b);
         lv_cause(causes, "FieldValueInvalid", m, field);
         free(m);
     }
@@ -954,11 +893,11 @@ static int lv_expression(const cJSON *ex, const char *base, cJSON *causes)
                  field);
         n++;
     } else if (!in && !exists) {
-        selsb b = {0};
-        selsb_puts(&b, "Invalid value: ");
-        sel_quote(&b, ops);
-        selsb_puts(&b, ": not a valid selector operator");
-        char *m = selsb_take(&b);
+        strbuf b = {0};
+        strbuf_puts(&b, "Invalid value: ");
+        strbuf_quote(&b, ops);
+        strbuf_puts(&b, ": not a valid selector operator");
+        char *m = sel_take(&b);
         snprintf(field, sizeof field, "%s.operator", base);
         lv_cause(causes, "FieldValueInvalid", m, field);
         free(m);
@@ -1071,52 +1010,52 @@ static size_t fs_utf8_len(unsigned char c)
 /* Append the character at s as Go's range over a string yields it: a whole
  * UTF-8 sequence, or U+FFFD for an invalid or truncated one (never reading
  * past the terminating NUL). */
-static void fs_put_rune(selsb *e, const char *s)
+static void fs_put_rune(strbuf *e, const char *s)
 {
     size_t n = fs_utf8_len((unsigned char)s[0]);
     for (size_t k = 1; k < n; k++)
         if (((unsigned char)s[k] & 0xc0) != 0x80) {
-            selsb_puts(e, "\xef\xbf\xbd");
+            strbuf_puts(e, "\xef\xbf\xbd");
             return;
         }
     if (n == 1 && (unsigned char)s[0] >= 0x80) {
-        selsb_puts(e, "\xef\xbf\xbd");
+        strbuf_puts(e, "\xef\xbf\xbd");
         return;
     }
-    selsb_putn(e, s, n);
+    strbuf_putn(e, s, n);
 }
 
 /* UnescapeValue; NULL on error with *err set. */
 static char *fs_unescape(const char *s, char **err)
 {
-    selsb b = {0};
+    strbuf b = {0};
     for (size_t i = 0; s[i];) {
         if (s[i] == '\\') {
             char n = s[i + 1];
             if (n == '\\' || n == ',' || n == '=') {
-                selsb_putn(&b, &s[i + 1], 1);
+                strbuf_putn(&b, &s[i + 1], 1);
                 i += 2;
                 continue;
             }
-            selsb e = {0};
-            selsb_puts(&e, "invalid field selector: invalid escape sequence: \\");
+            strbuf e = {0};
+            strbuf_puts(&e, "invalid field selector: invalid escape sequence: \\");
             if (n)
                 fs_put_rune(&e, s + i + 1);
-            *err = selsb_take(&e);
-            free(b.p);
+            *err = sel_take(&e);
+            free(b.s);
             return NULL;
         }
         if (s[i] == ',' || s[i] == '=') {
-            selsb e = {0};
-            selsb_printf(&e, "invalid field selector: unescaped character in value: %d", s[i]);
-            *err = selsb_take(&e);
-            free(b.p);
+            strbuf e = {0};
+            strbuf_printf(&e, "invalid field selector: unescaped character in value: %d", s[i]);
+            *err = sel_take(&e);
+            free(b.s);
             return NULL;
         }
-        selsb_putn(&b, s + i, 1);
+        strbuf_putn(&b, s + i, 1);
         i++;
     }
-    return selsb_take(&b);
+    return sel_take(&b);
 }
 
 typedef struct {
@@ -1167,15 +1106,15 @@ static char *fs_convert(const fs_kind *k, fsterm *t)
             }
             return NULL;
         }
-    selsb b = {0};
+    strbuf b = {0};
     if (k->own_message) {
-        selsb_printf(&b, "field label not supported: %s", t->field);
+        strbuf_printf(&b, "field label not supported: %s", t->field);
     } else {
-        sel_quote(&b, t->field);
-        selsb_puts(&b, " is not a known field selector: only \"metadata.name\", "
+        strbuf_quote(&b, t->field);
+        strbuf_puts(&b, " is not a known field selector: only \"metadata.name\", "
                        "\"metadata.namespace\"");
     }
-    return selsb_take(&b);
+    return sel_take(&b);
 }
 
 static char *fs_parse_parts(const char *s, selstrs *parts, fieldsel *fs)
@@ -1188,9 +1127,9 @@ static char *fs_parse_parts(const char *s, selstrs *parts, fieldsel *fs)
         bool neg;
         size_t oplen = fs_split_term(part, &at, &neg);
         if (!oplen) {
-            selsb b = {0};
-            selsb_printf(&b, "invalid selector: '%s'; can't understand '%s'", s, part);
-            return selsb_take(&b);
+            strbuf b = {0};
+            strbuf_printf(&b, "invalid selector: '%s'; can't understand '%s'", s, part);
+            return sel_take(&b);
         }
         char *err = NULL;
         char *val = fs_unescape(part + at + oplen, &err);

@@ -30,12 +30,41 @@ void strbuf_printf(strbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void strbuf_putn(strbuf *b, const char *s, size_t n)
+{
+    strbuf_grow(b, n);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
 void strbuf_puts(strbuf *b, const char *s)
 {
-    size_t n = strlen(s);
-    strbuf_grow(b, n);
-    memcpy(b->s + b->len, s, n + 1);
-    b->len += n;
+    strbuf_putn(b, s, strlen(s));
+}
+
+void strbuf_quote(strbuf *b, const char *s)
+{
+    strbuf_puts(b, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': strbuf_puts(b, "\\\""); break;
+        case '\\': strbuf_puts(b, "\\\\"); break;
+        case '\n': strbuf_puts(b, "\\n"); break;
+        case '\t': strbuf_puts(b, "\\t"); break;
+        case '\r': strbuf_puts(b, "\\r"); break;
+        case '\a': strbuf_puts(b, "\\a"); break;
+        case '\b': strbuf_puts(b, "\\b"); break;
+        case '\f': strbuf_puts(b, "\\f"); break;
+        case '\v': strbuf_puts(b, "\\v"); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                strbuf_printf(b, "\\x%02x", *p);
+            else
+                strbuf_putn(b, (const char *)p, 1);
+        }
+    }
+    strbuf_puts(b, "\"");
 }
 
 const char *go_json_type(const cJSON *v)

@@ -14,6 +14,9 @@ typedef struct {
 
 void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_puts(strbuf *b, const char *s);
+void strbuf_putn(strbuf *b, const char *s, size_t n);
+/* Go's %q of s (strconv.Quote, assuming valid UTF-8). */
+void strbuf_quote(strbuf *b, const char *s);
 
 /* encoding/json's name for a value's type in its errors: "object", "array",
  * "string", "number", "bool" or "null". */

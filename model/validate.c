@@ -40,34 +40,10 @@ static void v_cause(cJSON *causes, const char *reason, const char *field, const 
 }
 
 /* Append Go's %q of s to a growing buffer. */
-static void vb_quote(strbuf *b, const char *s)
-{
-    strbuf_printf(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': strbuf_printf(b, "\\\""); break;
-        case '\\': strbuf_printf(b, "\\\\"); break;
-        case '\n': strbuf_printf(b, "\\n"); break;
-        case '\t': strbuf_printf(b, "\\t"); break;
-        case '\r': strbuf_printf(b, "\\r"); break;
-        case '\a': strbuf_printf(b, "\\a"); break;
-        case '\b': strbuf_printf(b, "\\b"); break;
-        case '\f': strbuf_printf(b, "\\f"); break;
-        case '\v': strbuf_printf(b, "\\v"); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                strbuf_printf(b, "\\x%02x", *p);
-            else
-                strbuf_printf(b, "%c", *p);
-        }
-    }
-    strbuf_printf(b, "\"");
-}
-
 static char *go_quote(const char *s)
 {
     strbuf b = {0};
-    vb_quote(&b, s ? s : "");
+    strbuf_quote(&b, s ? s : "");
     return b.s;
 }
 
@@ -130,9 +106,9 @@ static void vb_string_map(strbuf *b, const cJSON *m)
     strbuf_printf(b, "map[string]string{");
     for (int i = 0; i < n; i++) {
         strbuf_printf(b, "%s", i ? ", " : "");
-        vb_quote(b, items[i]->string);
+        strbuf_quote(b, items[i]->string);
         strbuf_printf(b, ":");
-        vb_quote(b, cJSON_IsString(items[i]) ? items[i]->valuestring : "");
+        strbuf_quote(b, cJSON_IsString(items[i]) ? items[i]->valuestring : "");
     }
     strbuf_printf(b, "}");
     free(items);
@@ -149,7 +125,7 @@ static void vb_string_slice(strbuf *b, const cJSON *a)
     const cJSON *it;
     cJSON_ArrayForEach(it, a) {
         strbuf_printf(b, "%s", i++ ? ", " : "");
-        vb_quote(b, cJSON_IsString(it) ? it->valuestring : "");
+        strbuf_quote(b, cJSON_IsString(it) ? it->valuestring : "");
     }
     strbuf_printf(b, "}");
 }
@@ -170,9 +146,9 @@ static char *go_label_selector(const cJSON *sel)
         const cJSON *r;
         cJSON_ArrayForEach(r, ex) {
             strbuf_printf(&b, "%sv1.LabelSelectorRequirement{Key:", i++ ? ", " : "");
-            vb_quote(&b, str_or_empty(r, "key"));
+            strbuf_quote(&b, str_or_empty(r, "key"));
             strbuf_printf(&b, ", Operator:");
-            vb_quote(&b, str_or_empty(r, "operator"));
+            strbuf_quote(&b, str_or_empty(r, "operator"));
             strbuf_printf(&b, ", Values:");
             vb_string_slice(&b, cJSON_GetObjectItemCaseSensitive(r, "values"));
             strbuf_printf(&b, "}");
@@ -978,11 +954,11 @@ static void v_node_taints(cJSON *causes, const cJSON *taints)
             if (!strcmp(str_or_empty(p, "key"), key) && !strcmp(str_or_empty(p, "effect"), effect)) {
                 strbuf b = {0};
                 strbuf_printf(&b, "core.Taint{Key:");
-                vb_quote(&b, key);
+                strbuf_quote(&b, key);
                 strbuf_printf(&b, ", Value:");
-                vb_quote(&b, str_or_empty(t, "value"));
+                strbuf_quote(&b, str_or_empty(t, "value"));
                 strbuf_printf(&b, ", Effect:");
-                vb_quote(&b, effect);
+                strbuf_quote(&b, effect);
                 strbuf_printf(&b, ", TimeAdded:(*v1.Time)(nil)}");
                 v_duplicate(causes, idx, b.s, "taints must be unique by key and effect pair");
                 free(b.s);
@@ -1118,7 +1094,7 @@ static char *go_intstr(const cJSON *v)
     strbuf b = {0};
     if (cJSON_IsString(v)) {
         strbuf_printf(&b, "intstr.IntOrString{Type:1, IntVal:0, StrVal:");
-        vb_quote(&b, v->valuestring);
+        strbuf_quote(&b, v->valuestring);
         strbuf_printf(&b, "}");
     } else {
         strbuf_printf(&b, "intstr.IntOrString{Type:0, IntVal:%lld, StrVal:\"\"}", cJSON_IsNumber(v) ? jint(v) : 0);
@@ -1196,7 +1172,7 @@ static void v_deployment_strategy(cJSON *causes, const cJSON *spec)
         static const char *const types[] = {"Recreate", "RollingUpdate", NULL};
         strbuf b = {0};
         strbuf_printf(&b, "apps.DeploymentStrategy{Type:");
-        vb_quote(&b, type);
+        strbuf_quote(&b, type);
         strbuf_printf(&b, ", RollingUpdate:(*apps.RollingUpdateDeployment)(%s)}", ru ? "0xc000a1b340" : "nil");
         cause_not_supported(causes, "spec.strategy", b.s, types);
         free(b.s);
@@ -1272,7 +1248,7 @@ static void v_daemonset_strategy(cJSON *causes, const cJSON *spec)
         static const char *const types[] = {"RollingUpdate", "OnDelete", NULL};
         strbuf b = {0};
         strbuf_printf(&b, "apps.DaemonSetUpdateStrategy{Type:");
-        vb_quote(&b, type);
+        strbuf_quote(&b, type);
         strbuf_printf(&b, ", RollingUpdate:(*apps.RollingUpdateDaemonSet)(%s)}",
                cJSON_GetObjectItemCaseSensitive(st, "rollingUpdate") ? "0xc000a1b360" : "nil");
         cause_not_supported(causes, "spec.updateStrategy", b.s, types);
