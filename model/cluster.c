@@ -143,7 +143,15 @@ void cluster_free(cluster *c)
 }
 
 void cluster_lock(cluster *c) { pthread_mutex_lock(&c->mu); }
-void cluster_unlock(cluster *c) { pthread_mutex_unlock(&c->mu); }
+/* Releasing the model is the store's safe point: nothing borrowed from a
+ * document outlives the lock, so the trees beyond the cache go back to
+ * their compact form here. */
+void cluster_unlock(cluster *c)
+{
+    if (store_trim(c->st) >= 1000)
+        malloc_trim(0); /* give the dropped trees' pages back */
+    pthread_mutex_unlock(&c->mu);
+}
 double cluster_now(cluster *c) { return clock_now(c->clk); }
 
 void cluster_settle(cluster *c)
@@ -190,7 +198,7 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
     store_obj *prev = nm ? store_get(c->st, ki->id, ki->namespaced ? jstr(md, "namespace") : NULL, nm) : NULL;
     bool same_object = prev && !jstr(md, "uid");
     if (same_object) {
-        const cJSON *pmd = jget(prev->doc, "metadata");
+        const cJSON *pmd = jget(store_doc(prev), "metadata");
         jset_str(md, "uid", jstr(pmd, "uid"));
         if (!jstr(md, "creationTimestamp") && jstr(pmd, "creationTimestamp"))
             jset_str(md, "creationTimestamp", jstr(pmd, "creationTimestamp"));
@@ -205,8 +213,8 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
         meta_set_time(md, "creationTimestamp", cluster_now(c));
     defaults_apply(ki->id, doc);
     if (keep_generation) /* compared once both specs are defaulted */
-        jset_num(md, "generation", jnum(prev->doc, "metadata.generation", 1) +
-                                       !cJSON_Compare(jget(prev->doc, "spec"), jget(doc, "spec"), true));
+        jset_num(md, "generation", jnum(store_doc(prev), "metadata.generation", 1) +
+                                       !cJSON_Compare(jget(store_doc(prev), "spec"), jget(doc, "spec"), true));
     else if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
         jset_num(md, "generation", 1);
     if (ki->id == K_POD && !jstr(doc, "status.phase"))
@@ -316,7 +324,7 @@ cJSON *cluster_snapshot(cluster *c)
         size_t n;
         store_obj **all = store_list(c->st, k, NULL, &n);
         for (size_t i = 0; i < n; i++)
-            cJSON_AddItemToArray(items, cJSON_Duplicate(all[i]->doc, true));
+            cJSON_AddItemToArray(items, cJSON_Duplicate(store_doc(all[i]), true));
         free(all);
     }
     return list;

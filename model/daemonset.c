@@ -105,11 +105,11 @@ static void bind_to(cJSON *spec, const char *node)
 
 static void create_pod(ds_sync *s, const char *node)
 {
-    cJSON *pod = wl_pod_from_template(s->tmpl, s->ds->ns, s->ds->doc);
+    cJSON *pod = wl_pod_from_template(s->tmpl, s->ds->ns, store_doc(s->ds));
     cJSON *md = jobj(pod, "metadata");
     char prefix[300], gen[32];
     snprintf(prefix, sizeof prefix, "%s-", s->ds->name);
-    snprintf(gen, sizeof gen, "%d", (int)jnum(s->ds->doc, "metadata.generation", 1));
+    snprintf(gen, sizeof gen, "%d", (int)jnum(store_doc(s->ds), "metadata.generation", 1));
     cJSON_AddStringToObject(md, "generateName", prefix);
     cJSON *labels = jobj(md, "labels");
     jset_str(labels, REV_LABEL, s->hash);
@@ -125,7 +125,7 @@ static bool updated(const ds_sync *s, const cJSON *pod)
     const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, REV_LABEL));
     const char *g = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, GEN_LABEL));
     char gen[32];
-    snprintf(gen, sizeof gen, "%d", (int)jnum(s->ds->doc, "metadata.generation", 1));
+    snprintf(gen, sizeof gen, "%d", (int)jnum(store_doc(s->ds), "metadata.generation", 1));
     /* neither label: a hand-written fixture, taken as current */
     return (!h && !g) || (h && !strcmp(h, s->hash)) || (g && !strcmp(g, gen));
 }
@@ -141,7 +141,7 @@ static size_t pods_on(store_obj **pods, size_t n, const char *node, size_t *out)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *nn = pods[i] ? jstr(pods[i]->doc, "spec.nodeName") : NULL;
+        const char *nn = pods[i] ? jstr(store_doc(pods[i]), "spec.nodeName") : NULL;
         if (nn && !strcmp(nn, node))
             out[k++] = i;
     }
@@ -153,7 +153,7 @@ static store_obj **sort_pods;
 static int idx_created_cmp(const void *a, const void *b)
 {
     const store_obj *x = sort_pods[*(const size_t *)a], *y = sort_pods[*(const size_t *)b];
-    const char *tx = jstr(x->doc, "metadata.creationTimestamp"), *ty = jstr(y->doc, "metadata.creationTimestamp");
+    const char *tx = jstr(store_doc(x), "metadata.creationTimestamp"), *ty = jstr(store_doc(y), "metadata.creationTimestamp");
     int c = strcmp(tx ? tx : "", ty ? ty : "");
     return c ? c : strcmp(x->name, y->name);
 }
@@ -177,8 +177,8 @@ static void manage(ds_sync *s, store_obj **pods, size_t n, store_obj **nodes, si
 {
     cluster *c = s->dc->c;
     for (size_t i = 0; i < n; i++) {
-        const char *node = jstr(pods[i]->doc, "spec.nodeName");
-        if (node && *node && !store_get(c->st, K_NODE, NULL, node) && !jstr(pods[i]->doc, "metadata.deletionTimestamp"))
+        const char *node = jstr(store_doc(pods[i]), "spec.nodeName");
+        if (node && *node && !store_get(c->st, K_NODE, NULL, node) && !jstr(store_doc(pods[i]), "metadata.deletionTimestamp"))
             delete_at(c, pods, i);
     }
     size_t *on = malloc((n + 1) * sizeof *on);
@@ -187,16 +187,16 @@ static void manage(ds_sync *s, store_obj **pods, size_t n, store_obj **nodes, si
     int unavailable = 0, desired = 0;
     for (size_t i = 0; i < nn; i++) {
         bool run, keep;
-        should_run(s, nodes[i]->doc, &run, &keep);
+        should_run(s, store_doc(nodes[i]), &run, &keep);
         desired += run;
         size_t k = pods_on(pods, n, nodes[i]->name, on), live = 0;
         sort_by_age(pods, on, k);
         store_obj *kept = NULL;
         for (size_t j = 0; j < k; j++) {
             store_obj *p = pods[on[j]];
-            if (jstr(p->doc, "metadata.deletionTimestamp"))
+            if (jstr(store_doc(p), "metadata.deletionTimestamp"))
                 continue;
-            if (failed(p->doc) || !keep || live++ > 0)
+            if (failed(store_doc(p)) || !keep || live++ > 0)
                 delete_at(c, pods, on[j]); /* failed, evicted by a taint, or a duplicate */
             else
                 kept = p;
@@ -207,14 +207,14 @@ static void manage(ds_sync *s, store_obj **pods, size_t n, store_obj **nodes, si
             continue;
         if (!kept || live > 1)
             unavailable++;
-        else if (!wl_pod_available(kept->doc, s->min_ready, cluster_now(c), NULL))
-            updated(s, kept->doc) ? (void)unavailable++ : (void)(replace[nrep++] = kept);
-        else if (!updated(s, kept->doc))
+        else if (!wl_pod_available(store_doc(kept), s->min_ready, cluster_now(c), NULL))
+            updated(s, store_doc(kept)) ? (void)unavailable++ : (void)(replace[nrep++] = kept);
+        else if (!updated(s, store_doc(kept)))
             cand[ncand++] = kept;
     }
-    const char *type = jstr(s->ds->doc, "spec.updateStrategy.type");
+    const char *type = jstr(store_doc(s->ds), "spec.updateStrategy.type");
     if (!type || !strcmp(type, "RollingUpdate")) {
-        int max = wl_int_or_percent(jget(s->ds->doc, "spec.updateStrategy.rollingUpdate.maxUnavailable"),
+        int max = wl_int_or_percent(jget(store_doc(s->ds), "spec.updateStrategy.rollingUpdate.maxUnavailable"),
                                     desired, true, 1);
         int room = max - unavailable;
         for (size_t i = 0; i < nrep; i++)
@@ -241,13 +241,13 @@ static void write_status(ds_sync *s, store_obj **pods, size_t n, store_obj **nod
     size_t *on = malloc((n + 1) * sizeof *on);
     for (size_t i = 0; i < nn; i++) {
         bool run, keep;
-        should_run(s, nodes[i]->doc, &run, &keep);
+        should_run(s, store_doc(nodes[i]), &run, &keep);
         size_t k = pods_on(pods, n, nodes[i]->name, on);
         sort_by_age(pods, on, k);
         if (run) {
             desired++;
             if (k) {
-                const cJSON *first = pods[on[0]]->doc;
+                const cJSON *first = store_doc(pods[on[0]]);
                 current++;
                 ready += wl_pod_ready(first);
                 avail += wl_pod_available(first, s->min_ready, cluster_now(c), &later);
@@ -263,29 +263,29 @@ static void write_status(ds_sync *s, store_obj **pods, size_t n, store_obj **nod
     cJSON_AddNumberToObject(st, "numberMisscheduled", mis);
     cJSON_AddNumberToObject(st, "desiredNumberScheduled", desired);
     cJSON_AddNumberToObject(st, "numberReady", ready);
-    add_nonzero(st, "observedGeneration", (int)jnum(s->ds->doc, "metadata.generation", 0));
+    add_nonzero(st, "observedGeneration", (int)jnum(store_doc(s->ds), "metadata.generation", 0));
     add_nonzero(st, "updatedNumberScheduled", upd);
     add_nonzero(st, "numberAvailable", avail);
     add_nonzero(st, "numberUnavailable", desired - avail > 0 ? desired - avail : 0);
-    const cJSON *cc = jget(s->ds->doc, "status.collisionCount");
+    const cJSON *cc = jget(store_doc(s->ds), "status.collisionCount");
     if (cJSON_IsNumber(cc))
         cJSON_AddNumberToObject(st, "collisionCount", cc->valuedouble);
-    cJSON *conds = jget(s->ds->doc, "status.conditions");
+    cJSON *conds = jget(store_doc(s->ds), "status.conditions");
     if (cJSON_GetArraySize(conds))
         cJSON_AddItemToObject(st, "conditions", cJSON_Duplicate(conds, true));
     if (later > 0)
         wl_queue_after(s->dc->q, s->ds->ns, s->ds->name, later);
-    cJSON *doc = cJSON_Duplicate(s->ds->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(s->ds), true);
     jset(doc, "status", st);
     wl_write(c, s->ds, doc);
 }
 
 static store_obj **claim(ds_sync *s, size_t *n)
 {
-    labelsel *sel = wl_selector(K_DAEMONSET, s->ds->doc);
+    labelsel *sel = wl_selector(K_DAEMONSET, store_doc(s->ds));
     if (!sel)
         return NULL;
-    store_obj **pods = wl_claim(s->dc->c, K_POD, s->ds->ns, s->ds->doc, sel, n);
+    store_obj **pods = wl_claim(s->dc->c, K_POD, s->ds->ns, store_doc(s->ds), sel, n);
     labelsel_free(sel);
     return pods;
 }
@@ -296,10 +296,10 @@ static void sync(void *ctx, const char *ns, const char *name)
     store_obj *ds = store_get(dc->c->st, K_DAEMONSET, ns, name);
     if (!ds)
         return;
-    ds_sync s = {.dc = dc, .ds = ds, .min_ready = jnum(ds->doc, "spec.minReadySeconds", 0)};
-    int cc = cJSON_IsNumber(jget(ds->doc, "status.collisionCount")) ? (int)jnum(ds->doc, "status.collisionCount", 0) : -1;
-    wl_template_hash(jget(ds->doc, "spec.template"), cc, s.hash);
-    s.tmpl = daemon_template(ds->doc);
+    ds_sync s = {.dc = dc, .ds = ds, .min_ready = jnum(store_doc(ds), "spec.minReadySeconds", 0)};
+    int cc = cJSON_IsNumber(jget(store_doc(ds), "status.collisionCount")) ? (int)jnum(store_doc(ds), "status.collisionCount", 0) : -1;
+    wl_template_hash(jget(store_doc(ds), "spec.template"), cc, s.hash);
+    s.tmpl = daemon_template(store_doc(ds));
     size_t n, nn;
     store_obj **pods = claim(&s, &n);
     if (!pods) {
@@ -307,7 +307,7 @@ static void sync(void *ctx, const char *ns, const char *name)
         return;
     }
     store_obj **nodes = store_list(dc->c->st, K_NODE, NULL, &nn);
-    if (!jstr(ds->doc, "metadata.deletionTimestamp"))
+    if (!jstr(store_doc(ds), "metadata.deletionTimestamp"))
         manage(&s, pods, n, nodes, nn);
     free(pods);
     pods = claim(&s, &n);
@@ -341,7 +341,7 @@ static void queue_owner(ds_ctrl *dc, const store_obj *pod, const cJSON *doc)
     size_t n;
     store_obj **sets = store_list(dc->c->st, K_DAEMONSET, pod->ns, &n);
     for (size_t i = 0; i < n; i++) {
-        labelsel *sel = wl_selector(K_DAEMONSET, sets[i]->doc);
+        labelsel *sel = wl_selector(K_DAEMONSET, store_doc(sets[i]));
         if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
             wl_queue_add(dc->q, sets[i]->ns, sets[i]->name);
         labelsel_free(sel);
@@ -365,11 +365,11 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
     if (o->kind == K_DAEMONSET && ev != STORE_DELETED) {
         wl_queue_add(dc->q, o->ns, o->name);
     } else if (o->kind == K_NODE) {
-        if (ev != STORE_MODIFIED || node_relevant_change(old, o->doc))
+        if (ev != STORE_MODIFIED || node_relevant_change(old, store_doc(o)))
             queue_all(dc);
     } else if (o->kind == K_POD) {
-        queue_owner(dc, o, o->doc);
-        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(o->doc, "metadata.ownerReferences"), true))
+        queue_owner(dc, o, store_doc(o));
+        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(store_doc(o), "metadata.ownerReferences"), true))
             queue_owner(dc, o, old);
     }
 }

@@ -47,19 +47,19 @@ typedef struct {
 
 static int rs_status(const rsinfo *r, const char *field)
 {
-    return (int)jnum(r->o->doc, field, 0);
+    return (int)jnum(store_doc(r->o), field, 0);
 }
 
 static int rs_revision(const store_obj *o)
 {
-    const cJSON *a = jget(o->doc, "metadata.annotations");
+    const cJSON *a = jget(store_doc(o), "metadata.annotations");
     const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, ANN_REVISION));
     return v ? atoi(v) : 0;
 }
 
 static bool is_rolling(const store_obj *d)
 {
-    const char *t = jstr(d->doc, "spec.strategy.type");
+    const char *t = jstr(store_doc(d), "spec.strategy.type");
     return !t || strcmp(t, "Recreate");
 }
 
@@ -69,7 +69,7 @@ static void fenceposts(dsync *s)
     s->surge = s->unavailable = 0;
     if (!is_rolling(s->d))
         return;
-    const cJSON *ru = jget(s->d->doc, "spec.strategy.rollingUpdate");
+    const cJSON *ru = jget(store_doc(s->d), "spec.strategy.rollingUpdate");
     s->surge = wl_int_or_percent(jget(ru, "maxSurge"), s->replicas, true, 0);
     s->unavailable = wl_int_or_percent(jget(ru, "maxUnavailable"), s->replicas, false, 0);
     if (s->surge == 0 && s->unavailable == 0)
@@ -128,7 +128,7 @@ static bool scale_rs(dsync *s, rsinfo *r, int replicas)
 {
     if (replicas < 0)
         replicas = 0;
-    cJSON *doc = cJSON_Duplicate(r->o->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(r->o), true);
     jset_num(jobj(doc, "spec"), "replicas", replicas);
     set_ann(doc, ANN_DESIRED, s->replicas);
     set_ann(doc, ANN_MAX, s->replicas + s->surge);
@@ -167,7 +167,7 @@ static int rs_created_cmp(const void *a, const void *b)
 static double created_of(const store_obj *o)
 {
     double t = 0;
-    const char *s = jstr(o->doc, "metadata.creationTimestamp");
+    const char *s = jstr(store_doc(o), "metadata.creationTimestamp");
     return s && !clock_parse(s, &t) ? t : 0;
 }
 
@@ -175,13 +175,13 @@ static void load_sets(dsync *s, store_obj **sets, size_t n)
 {
     s->rs = calloc(n + 1, sizeof *s->rs);
     for (size_t i = 0; i < n; i++)
-        s->rs[i] = (rsinfo){sets[i], (int)jnum(sets[i]->doc, "spec.replicas", 1), created_of(sets[i])};
+        s->rs[i] = (rsinfo){sets[i], (int)jnum(store_doc(sets[i]), "spec.replicas", 1), created_of(sets[i])};
     s->n = (int)n;
     qsort(s->rs, n, sizeof *s->rs, rs_created_cmp);
-    const cJSON *tmpl = jget(s->d->doc, "spec.template");
+    const cJSON *tmpl = jget(store_doc(s->d), "spec.template");
     int found = -1;
     for (int i = 0; i < s->n && found < 0; i++)
-        if (same_template(jget(s->rs[i].o->doc, "spec.template"), tmpl))
+        if (same_template(jget(store_doc(s->rs[i].o), "spec.template"), tmpl))
             found = i;
     if (found >= 0) { /* move the new RS to the end */
         rsinfo r = s->rs[found];
@@ -233,7 +233,7 @@ static bool skipped_annotation(const char *k)
 
 static cJSON *new_rs_doc(dsync *s, const char *hash, int replicas, int revision)
 {
-    const cJSON *d = s->d->doc;
+    const cJSON *d = store_doc(s->d);
     cJSON *tmpl = cJSON_Duplicate(jget(d, "spec.template"), true);
     cJSON *labels = jobj(jobj(tmpl, "metadata"), "labels");
     jset_str(labels, HASH_LABEL, hash);
@@ -276,10 +276,10 @@ static void ensure_new_rs(dsync *s, bool create)
 {
     int revision = max_old_revision(s) + 1;
     if (s->new_rs) {
-        cJSON *doc = cJSON_Duplicate(s->new_rs->o->doc, true);
+        cJSON *doc = cJSON_Duplicate(store_doc(s->new_rs->o), true);
         if (rs_revision(s->new_rs->o) < revision)
             set_ann(doc, ANN_REVISION, revision);
-        double mrs = jnum(s->d->doc, "spec.minReadySeconds", 0);
+        double mrs = jnum(store_doc(s->d), "spec.minReadySeconds", 0);
         if (jnum(doc, "spec.minReadySeconds", 0) != mrs)
             jset_num(jobj(doc, "spec"), "minReadySeconds", mrs);
         wl_write(s->dc->c, s->new_rs->o, doc);
@@ -287,11 +287,11 @@ static void ensure_new_rs(dsync *s, bool create)
     }
     if (!create)
         return;
-    int collision = cJSON_IsNumber(jget(s->d->doc, "status.collisionCount"))
-                        ? (int)jnum(s->d->doc, "status.collisionCount", 0) : -1;
+    int collision = cJSON_IsNumber(jget(store_doc(s->d), "status.collisionCount"))
+                        ? (int)jnum(store_doc(s->d), "status.collisionCount", 0) : -1;
     for (int tries = 0; tries < 10; tries++) {
         char hash[16], name[300];
-        wl_template_hash(jget(s->d->doc, "spec.template"), collision, hash);
+        wl_template_hash(jget(store_doc(s->d), "spec.template"), collision, hash);
         snprintf(name, sizeof name, "%s-%s", s->d->name, hash);
         if (store_get(s->dc->c->st, K_REPLICASET, s->d->ns, name)) {
             collision = collision < 0 ? 1 : collision + 1;
@@ -305,7 +305,7 @@ static void ensure_new_rs(dsync *s, bool create)
         s->new_rs = &s->rs[s->n++];
         snprintf(s->created_rs, sizeof s->created_rs, "%s", o->name);
         if (collision >= 0) {
-            cJSON *doc = cJSON_Duplicate(s->d->doc, true);
+            cJSON *doc = cJSON_Duplicate(store_doc(s->d), true);
             jset_num(jobj(doc, "status"), "collisionCount", collision);
             wl_write(s->dc->c, s->d, doc);
         }
@@ -391,11 +391,11 @@ static bool old_pods_running(dsync *s)
     store_obj **pods = store_list(s->dc->c->st, K_POD, s->d->ns, &np);
     bool running = false;
     for (size_t i = 0; i < np && !running; i++) {
-        const char *phase = jstr(pods[i]->doc, "status.phase");
+        const char *phase = jstr(store_doc(pods[i]), "status.phase");
         if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
             continue;
         for (int j = 0; j < old_count(s) && !running; j++)
-            running = wl_controlled_by(pods[i]->doc, jstr(s->rs[j].o->doc, "metadata.uid"));
+            running = wl_controlled_by(store_doc(pods[i]), jstr(store_doc(s->rs[j].o), "metadata.uid"));
     }
     free(pods);
     return running;
@@ -420,7 +420,7 @@ static bool rollout_recreate(dsync *s)
 
 static int desired_annotation(const rsinfo *r)
 {
-    const cJSON *a = jget(r->o->doc, "metadata.annotations");
+    const cJSON *a = jget(store_doc(r->o), "metadata.annotations");
     const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, ANN_DESIRED));
     return v ? atoi(v) : -1;
 }
@@ -445,11 +445,11 @@ static int proportion(dsync *s, rsinfo *r, int to_add, int added)
     if (s->replicas == 0) {
         fraction = -r->replicas;
     } else {
-        const cJSON *a = jget(r->o->doc, "metadata.annotations");
+        const cJSON *a = jget(store_doc(r->o), "metadata.annotations");
         const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, ANN_MAX));
         int before = v ? atoi(v) : 0;
         if (before == 0)
-            before = (int)jnum(s->d->doc, "status.replicas", 0);
+            before = (int)jnum(store_doc(s->d), "status.replicas", 0);
         fraction = before ? (int)lround((double)r->replicas * (s->replicas + s->surge) / before) - r->replicas : 0;
     }
     int allowed = to_add - added;
@@ -535,18 +535,18 @@ static void scale(dsync *s)
 
 static void cleanup(dsync *s)
 {
-    int limit = (int)jnum(s->d->doc, "spec.revisionHistoryLimit", 10);
+    int limit = (int)jnum(store_doc(s->d), "spec.revisionHistoryLimit", 10);
     int cand = 0;
     for (int i = 0; i < old_count(s); i++)
         if (s->rs[i].replicas == 0 && rs_status(&s->rs[i], "status.replicas") == 0 &&
-            !jstr(s->rs[i].o->doc, "metadata.deletionTimestamp"))
+            !jstr(store_doc(s->rs[i].o), "metadata.deletionTimestamp"))
             cand++;
     int diff = cand - limit;
     for (int i = 0; i < old_count(s) && diff > 0; i++) {
         rsinfo *r = &s->rs[i];
-        if (r->replicas || rs_status(r, "status.replicas") || jstr(r->o->doc, "metadata.deletionTimestamp"))
+        if (r->replicas || rs_status(r, "status.replicas") || jstr(store_doc(r->o), "metadata.deletionTimestamp"))
             continue;
-        if (jnum(r->o->doc, "status.observedGeneration", 0) < jnum(r->o->doc, "metadata.generation", 0))
+        if (jnum(store_doc(r->o), "status.observedGeneration", 0) < jnum(store_doc(r->o), "metadata.generation", 0))
             continue;
         wl_delete(s->dc->c, r->o);
         r->o = NULL;
@@ -615,11 +615,11 @@ static void add_nonzero(cJSON *st, const char *key, int v)
 
 static cJSON *calculate_status(dsync *s)
 {
-    const cJSON *old = jget(s->d->doc, "status");
+    const cJSON *old = jget(store_doc(s->d), "status");
     int available = sum_status(s, "status.availableReplicas");
     int unavailable = sum_replicas(s) - available;
     cJSON *st = cJSON_CreateObject();
-    add_nonzero(st, "observedGeneration", (int)jnum(s->d->doc, "metadata.generation", 0));
+    add_nonzero(st, "observedGeneration", (int)jnum(store_doc(s->d), "metadata.generation", 0));
     add_nonzero(st, "replicas", sum_status(s, "status.replicas"));
     add_nonzero(st, "updatedReplicas", s->new_rs ? rs_status(s->new_rs, "status.replicas") : 0);
     add_nonzero(st, "readyReplicas", sum_status(s, "status.readyReplicas"));
@@ -651,7 +651,7 @@ static cJSON *calculate_status(dsync *s)
 
 static bool has_deadline(const dsync *s)
 {
-    const cJSON *p = jget(s->d->doc, "spec.progressDeadlineSeconds");
+    const cJSON *p = jget(store_doc(s->d), "spec.progressDeadlineSeconds");
     return cJSON_IsNumber(p) && p->valuedouble < 2147483647;
 }
 
@@ -660,12 +660,12 @@ static bool complete(const dsync *s, const cJSON *st)
     int r = s->replicas;
     return jnum(st, "updatedReplicas", 0) == r && jnum(st, "replicas", 0) == r &&
            jnum(st, "availableReplicas", 0) == r &&
-           jnum(st, "observedGeneration", 0) >= jnum(s->d->doc, "metadata.generation", 0);
+           jnum(st, "observedGeneration", 0) >= jnum(store_doc(s->d), "metadata.generation", 0);
 }
 
 static bool progressing(const dsync *s, const cJSON *st)
 {
-    const cJSON *old = jget(s->d->doc, "status");
+    const cJSON *old = jget(store_doc(s->d), "status");
     double old_old = jnum(old, "replicas", 0) - jnum(old, "updatedReplicas", 0);
     double new_old = jnum(st, "replicas", 0) - jnum(st, "updatedReplicas", 0);
     return jnum(st, "updatedReplicas", 0) > jnum(old, "updatedReplicas", 0) || new_old < old_old ||
@@ -687,7 +687,7 @@ static bool timed_out(const dsync *s, const cJSON *st)
         return false;
     if (jstr(c, "reason") && !strcmp(jstr(c, "reason"), "ProgressDeadlineExceeded"))
         return true;
-    double deadline = jnum(s->d->doc, "spec.progressDeadlineSeconds", 600);
+    double deadline = jnum(store_doc(s->d), "spec.progressDeadlineSeconds", 600);
     return cond_time(c, "lastUpdateTime") + deadline < cluster_now(s->dc->c);
 }
 
@@ -715,7 +715,7 @@ static void requeue_stuck(dsync *s, const cJSON *st)
     if (!has_deadline(s) || !c || (jstr(c, "reason") && (!strcmp(jstr(c, "reason"), "NewReplicaSetAvailable") ||
                                                           !strcmp(jstr(c, "reason"), "ProgressDeadlineExceeded"))))
         return;
-    double at = cond_time(c, "lastUpdateTime") + jnum(s->d->doc, "spec.progressDeadlineSeconds", 600) + 1;
+    double at = cond_time(c, "lastUpdateTime") + jnum(store_doc(s->d), "spec.progressDeadlineSeconds", 600) + 1;
     if (at > cluster_now(s->dc->c))
         wl_queue_after(s->dc->q, s->d->ns, s->d->name, at);
 }
@@ -725,7 +725,7 @@ static void write_status(dsync *s, bool rollout)
     cJSON *st = calculate_status(s);
     if (!has_deadline(s))
         remove_condition(st, "Progressing");
-    const cJSON *cur = wl_condition(jget(s->d->doc, "status"), "Progressing");
+    const cJSON *cur = wl_condition(jget(store_doc(s->d), "status"), "Progressing");
     bool done = jnum(st, "replicas", 0) == jnum(st, "updatedReplicas", 0) && cur && jstr(cur, "reason") &&
                 !strcmp(jstr(cur, "reason"), "NewReplicaSetAvailable");
     if (rollout && has_deadline(s) && !done) {
@@ -738,7 +738,7 @@ static void write_status(dsync *s, bool rollout)
     }
     if (!cJSON_GetArraySize(jget(st, "conditions")))
         jdel(st, "conditions");
-    cJSON *doc = cJSON_Duplicate(s->d->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(s->d), true);
     if (s->new_rs) {
         char rev[16];
         snprintf(rev, sizeof rev, "%d", rs_revision(s->new_rs->o));
@@ -751,7 +751,7 @@ static void write_status(dsync *s, bool rollout)
     }
     jset(doc, "status", st);
     if (!wl_write(s->dc->c, s->d, doc) && rollout)
-        requeue_stuck(s, jget(s->d->doc, "status"));
+        requeue_stuck(s, jget(store_doc(s->d), "status"));
 }
 
 /* ---- sync ----------------------------------------------------------------------------------------- */
@@ -762,34 +762,34 @@ static void sync(void *ctx, const char *ns, const char *name)
     store_obj *d = store_get(dc->c->st, K_DEPLOYMENT, ns, name);
     if (!d)
         return;
-    labelsel *sel = wl_selector(K_DEPLOYMENT, d->doc);
+    labelsel *sel = wl_selector(K_DEPLOYMENT, store_doc(d));
     if (!sel || labelsel_is_everything(sel)) {
         labelsel_free(sel);
         return;
     }
     size_t n;
-    store_obj **sets = wl_claim(dc->c, K_REPLICASET, ns, d->doc, sel, &n);
+    store_obj **sets = wl_claim(dc->c, K_REPLICASET, ns, store_doc(d), sel, &n);
     labelsel_free(sel);
-    dsync s = {.dc = dc, .d = d, .replicas = (int)jnum(d->doc, "spec.replicas", 1)};
+    dsync s = {.dc = dc, .d = d, .replicas = (int)jnum(store_doc(d), "spec.replicas", 1)};
     fenceposts(&s);
     load_sets(&s, sets, n);
     free(sets);
     bool rollout = false;
-    if (jstr(d->doc, "metadata.deletionTimestamp")) {
+    if (jstr(store_doc(d), "metadata.deletionTimestamp")) {
         /* status only */
-    } else if (jbool(d->doc, "spec.paused") || is_scaling_event(&s)) {
+    } else if (jbool(store_doc(d), "spec.paused") || is_scaling_event(&s)) {
         ensure_new_rs(&s, false);
         scale(&s);
-        if (jbool(d->doc, "spec.paused"))
+        if (jbool(store_doc(d), "spec.paused"))
             cleanup(&s);
     } else if (!is_rolling(d)) {
         rollout = true;
-        if (!rollout_recreate(&s) && complete(&s, jget(d->doc, "status")))
+        if (!rollout_recreate(&s) && complete(&s, jget(store_doc(d), "status")))
             cleanup(&s);
     } else {
         rollout = true;
         ensure_new_rs(&s, true);
-        if (!reconcile_new(&s) && !reconcile_old(&s) && complete(&s, jget(d->doc, "status")))
+        if (!reconcile_new(&s) && !reconcile_old(&s) && complete(&s, jget(store_doc(d), "status")))
             cleanup(&s);
     }
     write_status(&s, rollout);
@@ -809,7 +809,7 @@ static void queue_rs_owner(dep_ctrl *dc, const store_obj *rs, const cJSON *doc)
     size_t n;
     store_obj **ds = store_list(dc->c->st, K_DEPLOYMENT, rs->ns, &n);
     for (size_t i = 0; i < n; i++) {
-        labelsel *sel = wl_selector(K_DEPLOYMENT, ds[i]->doc);
+        labelsel *sel = wl_selector(K_DEPLOYMENT, store_doc(ds[i]));
         if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
             wl_queue_add(dc->q, ds[i]->ns, ds[i]->name);
         labelsel_free(sel);
@@ -823,16 +823,16 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
     if (o->kind == K_DEPLOYMENT && ev != STORE_DELETED) {
         wl_queue_add(dc->q, o->ns, o->name);
     } else if (o->kind == K_REPLICASET) {
-        queue_rs_owner(dc, o, o->doc);
-        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(o->doc, "metadata.ownerReferences"), true))
+        queue_rs_owner(dc, o, store_doc(o));
+        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(store_doc(o), "metadata.ownerReferences"), true))
             queue_rs_owner(dc, o, old);
     } else if (o->kind == K_POD && ev == STORE_DELETED) {
         /* Recreate waits for old pods to go */
-        const cJSON *ref = wl_controller_ref(o->doc);
+        const cJSON *ref = wl_controller_ref(store_doc(o));
         if (ref && jstr(ref, "kind") && !strcmp(jstr(ref, "kind"), "ReplicaSet") && jstr(ref, "name")) {
             store_obj *rs = store_get(dc->c->st, K_REPLICASET, o->ns, jstr(ref, "name"));
             if (rs)
-                queue_rs_owner(dc, rs, rs->doc);
+                queue_rs_owner(dc, rs, store_doc(rs));
         }
     }
 }

@@ -295,9 +295,9 @@ typedef struct {
 static const cJSON *ref_target(cluster *c, kind_id k, const char *ns, const cJSON *ref)
 {
     store_obj *o = store_get(c->st, k, ns, str_or(jstr(ref, "name"), ""));
-    if (!o || strcmp(str_or(jstr(o->doc, "metadata.uid"), ""), str_or(jstr(ref, "uid"), "")))
+    if (!o || strcmp(str_or(jstr(store_doc(o), "metadata.uid"), ""), str_or(jstr(ref, "uid"), "")))
         return NULL;
-    return o->doc;
+    return store_doc(o);
 }
 
 static int found(const cJSON *doc, ctrl_scale *out)
@@ -466,7 +466,7 @@ static int expected_scale(cluster *c, store_obj **pods, size_t n, long *expected
     ctrl_scale *scales = calloc(n ? n : 1, sizeof *scales);
     int ns = 0, rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
-        const cJSON *ref = controller_of(pods[i]->doc);
+        const cJSON *ref = controller_of(store_doc(pods[i]));
         if (!ref) {
             cJSON_AddItemToArray(unmanaged, cJSON_CreateString(pods[i]->name));
             continue;
@@ -529,11 +529,11 @@ static cJSON *object_ref(const store_obj *o)
     if (*o->ns)
         cJSON_AddStringToObject(r, "namespace", o->ns);
     cJSON_AddStringToObject(r, "name", o->name);
-    cJSON_AddStringToObject(r, "uid", str_or(jstr(o->doc, "metadata.uid"), ""));
+    cJSON_AddStringToObject(r, "uid", str_or(jstr(store_doc(o), "metadata.uid"), ""));
     cJSON_AddStringToObject(r, "apiVersion", ki->api_version);
     char rv[32];
     snprintf(rv, sizeof rv, "%llu", (unsigned long long)o->rv);
-    cJSON_AddStringToObject(r, "resourceVersion", str_or(jstr(o->doc, "metadata.resourceVersion"), rv));
+    cJSON_AddStringToObject(r, "resourceVersion", str_or(jstr(store_doc(o), "metadata.resourceVersion"), rv));
     return r;
 }
 
@@ -653,7 +653,7 @@ static void ev_record(dctl *d, const cJSON *e)
         ev_create(c, ns, l->name, ref, e, l->count, l->first, now);
         return;
     }
-    cJSON *doc = cJSON_Duplicate(old->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(old), true);
     jset_num(doc, "count", l->count);
     jset(doc, "lastTimestamp", time_json(now));
     jset_str(doc, "message", jstr(e, "message"));
@@ -769,7 +769,7 @@ static cJSON *make_status(double obsgen, cJSON *dpods, double allowed, double cu
 /* failSafe: disruptionsAllowed 0 and SyncFailed; everything else kept. */
 static void fail_safe(const store_obj *pdb, const char *msg, double now, pdb_result *r)
 {
-    const cJSON *st = jget(pdb->doc, "status");
+    const cJSON *st = jget(store_doc(pdb), "status");
     double obsgen = jnum(st, "observedGeneration", 0);
     cJSON *dp = cJSON_CreateObject();
     const cJSON *e;
@@ -828,12 +828,12 @@ static char *selector_string(const cJSON *sel)
 static cJSON *disrupted_map(const store_obj *pdb, store_obj **pods, size_t n, double now, pdb_result *r)
 {
     cJSON *out = cJSON_CreateObject();
-    const cJSON *old = jget(pdb->doc, "status.disruptedPods");
+    const cJSON *old = jget(store_doc(pdb), "status.disruptedPods");
     if (!cJSON_IsObject(old))
         return out;
     for (size_t i = 0; i < n; i++) {
         const cJSON *entry = cJSON_GetObjectItemCaseSensitive(old, pods[i]->name);
-        if (is_deleting(pods[i]->doc) || !entry)
+        if (is_deleting(store_doc(pods[i])) || !entry)
             continue;
         double t = time_of(entry), expiry = t + PDB_DELETION_TIMEOUT;
         if (expiry < now) {
@@ -858,11 +858,11 @@ static long count_healthy(store_obj **pods, size_t n, const cJSON *dmap, const c
                                  ? cJSON_GetObjectItemCaseSensitive(old, pods[i]->name)
                                  : NULL;
         const char *reason = NULL;
-        if (is_deleting(pods[i]->doc))
+        if (is_deleting(store_doc(pods[i])))
             reason = "terminating";
         else if (entry && time_of(entry) + PDB_DELETION_TIMEOUT > now)
             reason = "evicted, deletion pending";
-        else if (pod_ready(pods[i]->doc))
+        else if (pod_ready(store_doc(pods[i])))
             healthy++;
         else
             reason = "not ready";
@@ -919,8 +919,8 @@ static char *explain_text(const cJSON *pdb, long exp, long cur, const char *why,
 static void new_status(const store_obj *pdb, long cur, long des, long exp, cJSON *dmap, double now,
                        pdb_result *r)
 {
-    const cJSON *st = jget(pdb->doc, "status");
-    double gen = jnum(pdb->doc, "metadata.generation", 0);
+    const cJSON *st = jget(store_doc(pdb), "status");
+    double gen = jnum(store_doc(pdb), "metadata.generation", 0);
     long allowed = cur - des;
     if (exp <= 0 || allowed <= 0)
         allowed = 0;
@@ -929,7 +929,7 @@ static void new_status(const store_obj *pdb, long cur, long des, long exp, cJSON
     bool same = jnum(st, "currentHealthy", 0) == cur && jnum(st, "desiredHealthy", 0) == des &&
                 jnum(st, "expectedPods", 0) == exp && jnum(st, "disruptionsAllowed", 0) == allowed &&
                 old_n == cJSON_GetArraySize(dmap) && jnum(st, "observedGeneration", 0) == gen &&
-                conditions_up_to_date(pdb->doc);
+                conditions_up_to_date(store_doc(pdb));
     if (same) {
         cJSON_Delete(dmap);
         r->status = present(st) ? cJSON_Duplicate(st, true) : cJSON_CreateObject();
@@ -950,7 +950,7 @@ static void pdb_evaluate(cluster *c, const store_obj *pdb, double now, pdb_resul
     r->recheck = -1;
     r->events = cJSON_CreateArray();
     char *err = NULL;
-    labelsel *sel = labelsel_from_json(jget(pdb->doc, "spec.selector"), &err);
+    labelsel *sel = labelsel_from_json(jget(store_doc(pdb), "spec.selector"), &err);
     if (err) {
         ev_add(r->events, pdb, "Warning", "NoPods", xasprintf("Failed to get pods: %s", err));
         fail_safe(pdb, err, now, r);
@@ -964,13 +964,13 @@ static void pdb_evaluate(cluster *c, const store_obj *pdb, double now, pdb_resul
         ev_add(r->events, pdb, "Normal", "NoPods", strdup("No matching pods found"));
     long exp, des;
     cJSON *unmanaged = cJSON_CreateArray();
-    if (expected_count(c, pdb->doc, pods, n, &exp, &des, unmanaged, &err) < 0) {
+    if (expected_count(c, store_doc(pdb), pods, n, &exp, &des, unmanaged, &err) < 0) {
         ev_add(r->events, pdb, "Warning", "CalculateExpectedPodCountFailed",
                xasprintf("Failed to calculate the number of expected pods: %s", err));
         fail_safe(pdb, err, now, r);
     } else {
         if (cJSON_GetArraySize(unmanaged)) {
-            char *s = selector_string(jget(pdb->doc, "spec.selector"));
+            char *s = selector_string(jget(store_doc(pdb), "spec.selector"));
             ev_add(r->events, pdb, "Warning", "UnmanagedPods",
                    xasprintf("Pods selected by this PodDisruptionBudget (selector: %s) were found to be unmanaged. "
                              "As a result, the status of the PDB cannot be calculated correctly, which may result "
@@ -980,10 +980,10 @@ static void pdb_evaluate(cluster *c, const store_obj *pdb, double now, pdb_resul
         }
         cJSON *dmap = disrupted_map(pdb, pods, n, now, r);
         sbuf why = {0};
-        long cur = count_healthy(pods, n, dmap, jget(pdb->doc, "status.disruptedPods"), now, &why);
+        long cur = count_healthy(pods, n, dmap, jget(store_doc(pdb), "status.disruptedPods"), now, &why);
         char *w = sb_take(&why);
         new_status(pdb, cur, des, exp, dmap, now, r);
-        r->explain = explain_text(pdb->doc, exp, cur, w, unmanaged, des,
+        r->explain = explain_text(store_doc(pdb), exp, cur, w, unmanaged, des,
                                   (long)jnum(r->status, "disruptionsAllowed", 0));
         free(w);
     }
@@ -1063,9 +1063,9 @@ static void schedule_recheck(dctl *d, const char *ns, const char *name, double d
  * not written (the apiserver skips no-op updates). */
 static void write_status(cluster *c, store_obj *o, const cJSON *status)
 {
-    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     jset(doc, "status", cJSON_Duplicate(status, true));
-    if (cJSON_Compare(doc, o->doc, true)) {
+    if (cJSON_Compare(doc, store_doc(o), true)) {
         cJSON_Delete(doc);
         return;
     }
@@ -1165,7 +1165,7 @@ static double stale_due(const cJSON *pod)
 
 static void stale_schedule(dctl *d, const store_obj *pod)
 {
-    double due = stale_due(pod->doc);
+    double due = stale_due(store_doc(pod));
     if (due < 0)
         return;
     double now = cluster_now(d->c);
@@ -1192,7 +1192,7 @@ static void stale_fired(void *ctx, uint64_t id)
     e->id = 0;
     cluster *c = e->d->c;
     store_obj *pod = store_get(c->st, K_POD, e->ns, e->name);
-    double due = pod ? stale_due(pod->doc) : -1;
+    double due = pod ? stale_due(store_doc(pod)) : -1;
     if (due < 0)
         return;
     double now = cluster_now(c);
@@ -1200,7 +1200,7 @@ static void stale_fired(void *ctx, uint64_t id)
         stale_schedule(e->d, pod);
         return;
     }
-    cJSON *doc = cJSON_Duplicate(pod->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(pod), true);
     cJSON *conds = jget(doc, "status.conditions");
     int i = 0;
     cJSON *cond;

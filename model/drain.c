@@ -201,7 +201,7 @@ static bool drain_cordon(drain_ctx *x)
     }
     const char *suffix = x->o->dry_run == DRAIN_DRY_SERVER ? " (server dry run)"
                        : x->o->dry_run == DRAIN_DRY_CLIENT ? " (dry run)" : "";
-    if (cJSON_IsTrue(jget(n->doc, "spec.unschedulable"))) {
+    if (cJSON_IsTrue(jget(store_doc(n), "spec.unschedulable"))) {
         out_line(x, "node/%s already cordoned", node);
         tl_add(x, "node already cordoned", NULL);
         return true;
@@ -261,9 +261,9 @@ static filter_status fs(filter_kind k, bool del, const char *msg)
 
 static filter_status filter_daemonset(drain_ctx *x, const store_obj *pod)
 {
-    const cJSON *ref = controller_of(pod->doc);
+    const cJSON *ref = controller_of(store_doc(pod));
     const char *kind = jstr(ref, "kind"), *name = jstr(ref, "name");
-    if (!ref || !kind || strcmp(kind, "DaemonSet") || pod_finished(pod->doc))
+    if (!ref || !kind || strcmp(kind, "DaemonSet") || pod_finished(store_doc(pod)))
         return fs(F_OK, true, NULL);
     api_result r = {0};
     if (!drain_fault(x->c, "get", "daemonsets", NULL, pod->ns, name, &r) &&
@@ -284,7 +284,7 @@ static filter_status filter_daemonset(drain_ctx *x, const store_obj *pod)
 
 static filter_status filter_mirror(const store_obj *pod)
 {
-    const cJSON *ann = jget(pod->doc, "metadata.annotations");
+    const cJSON *ann = jget(store_doc(pod), "metadata.annotations");
     if (cJSON_GetObjectItemCaseSensitive(ann, "kubernetes.io/config.mirror"))
         return fs(F_SKIP, false, NULL);
     return fs(F_OK, true, NULL);
@@ -294,9 +294,9 @@ static filter_status filter_local_storage(drain_ctx *x, const store_obj *pod)
 {
     bool local = false;
     const cJSON *v;
-    cJSON_ArrayForEach(v, jget(pod->doc, "spec.volumes"))
+    cJSON_ArrayForEach(v, jget(store_doc(pod), "spec.volumes"))
         local |= cJSON_GetObjectItem(v, "emptyDir") != NULL;
-    if (!local || pod_finished(pod->doc))
+    if (!local || pod_finished(store_doc(pod)))
         return fs(F_OK, true, NULL);
     if (!x->o->delete_emptydir_data)
         return fs(F_ERROR, false, "Pods with local storage (use --delete-emptydir-data to override)");
@@ -305,7 +305,7 @@ static filter_status filter_local_storage(drain_ctx *x, const store_obj *pod)
 
 static filter_status filter_unreplicated(drain_ctx *x, const store_obj *pod)
 {
-    if (pod_finished(pod->doc) || controller_of(pod->doc))
+    if (pod_finished(store_doc(pod)) || controller_of(store_doc(pod)))
         return fs(F_OK, true, NULL);
     if (x->o->force)
         return fs(F_WARN, true, "deleting Pods that declare no controller");
@@ -347,8 +347,8 @@ static void group_add(cJSON *groups, const char *msg, const char *who)
 
 static bool pod_on_node(const store_obj *pod, const char *node, const labelsel *sel)
 {
-    const char *nn = jstr(pod->doc, "spec.nodeName");
-    return nn && !strcmp(nn, node) && (!sel || labelsel_matches(sel, jget(pod->doc, "metadata.labels")));
+    const char *nn = jstr(store_doc(pod), "spec.nodeName");
+    return nn && !strcmp(nn, node) && (!sel || labelsel_matches(sel, jget(store_doc(pod), "metadata.labels")));
 }
 
 static void add_pod(drain_ctx *x, const store_obj *pod)
@@ -358,9 +358,9 @@ static void add_pod(drain_ctx *x, const store_obj *pod)
     memset(p, 0, sizeof *p);
     p->ns = strdup(pod->ns);
     p->name = strdup(pod->name);
-    const char *uid = jstr(pod->doc, "metadata.uid");
+    const char *uid = jstr(store_doc(pod), "metadata.uid");
     p->uid = strdup(uid ? uid : "");
-    p->was_deleting = jstr(pod->doc, "metadata.deletionTimestamp") != NULL;
+    p->was_deleting = jstr(store_doc(pod), "metadata.deletionTimestamp") != NULL;
     p->st = P_EVICT;
     p->next = x->t0;
 }
@@ -588,7 +588,7 @@ static void pod_poll(drain_ctx *x, drain_pod *p)
     api_result_clear(&r);
     if (!faulted)
         o = store_get(x->c->st, K_POD, p->ns, p->name);
-    const char *uid = o ? jstr(o->doc, "metadata.uid") : NULL;
+    const char *uid = o ? jstr(store_doc(o), "metadata.uid") : NULL;
     if (!o || strcmp(uid ? uid : "", p->uid)) {
         p->st = P_DONE;
         out_line(x, "pod/%s %s", p->name, x->o->disable_eviction ? "deleted" : "evicted");
@@ -598,8 +598,8 @@ static void pod_poll(drain_ctx *x, drain_pod *p)
         timeout_msg(x, p, true);
     } else {
         if (!p->group) {
-            const char *dt = jstr(o->doc, "metadata.deletionTimestamp");
-            int nf = cJSON_GetArraySize(jget(o->doc, "metadata.finalizers"));
+            const char *dt = jstr(store_doc(o), "metadata.deletionTimestamp");
+            int nf = cJSON_GetArraySize(jget(store_doc(o), "metadata.finalizers"));
             tl_podf(x, p, NULL, "waiting for %s/%s to go (%s%s)", p->ns, p->name,
                     dt ? "terminating" : "not deleted", nf ? ", held by finalizers" : "");
         }
@@ -721,7 +721,7 @@ static cJSON *pods_left(drain_ctx *x)
         if (sscanf(who->valuestring, "%255[^/]/%255s", ns, name) != 2)
             continue;
         store_obj *o = store_get(x->c->st, K_POD, ns, name);
-        const char *nn = o ? jstr(o->doc, "spec.nodeName") : NULL;
+        const char *nn = o ? jstr(store_doc(o), "spec.nodeName") : NULL;
         if (nn && !strcmp(nn, x->o->node))
             cJSON_AddItemToArray(left, cJSON_CreateString(who->valuestring));
     }

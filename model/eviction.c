@@ -436,7 +436,7 @@ static cJSON *pod_with_target(const cJSON *pod, double now)
 static cJSON *check_preconditions(const store_obj *pod, const cJSON *opts)
 {
     const char *uid = jstr(opts, "preconditions.uid"), *rv = jstr(opts, "preconditions.resourceVersion");
-    const char *cur_uid = jstr(pod->doc, "metadata.uid"), *cur_rv = jstr(pod->doc, "metadata.resourceVersion");
+    const char *cur_uid = jstr(store_doc(pod), "metadata.uid"), *cur_rv = jstr(store_doc(pod), "metadata.resourceVersion");
     if (uid && *uid && strcmp(uid, cur_uid ? cur_uid : ""))
         return pod_conflict(pod->name, "the UID in the precondition (%s) does not match the UID in record (%s). "
                             "The object might have been deleted and then recreated", uid, cur_uid ? cur_uid : "");
@@ -456,12 +456,12 @@ static cJSON *add_disruption_target(evict_ctx *x, cJSON *opts)
     cJSON *st = check_preconditions(pod, opts);
     if (st)
         return st;
-    cJSON *doc = pod_with_target(pod->doc, x->now);
+    cJSON *doc = pod_with_target(store_doc(pod), x->now);
     if (doc)
         rest_write(x->c, pod, doc);
     pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
     if (pod && cJSON_IsString(jget(opts, "preconditions.resourceVersion")))
-        jset_str(jobj(opts, "preconditions"), "resourceVersion", jstr(pod->doc, "metadata.resourceVersion"));
+        jset_str(jobj(opts, "preconditions"), "resourceVersion", jstr(store_doc(pod), "metadata.resourceVersion"));
     return NULL;
 }
 
@@ -472,11 +472,11 @@ static void note_outcome(evict_ctx *x)
         ex_add(x, " → would be deleted (dry run: nothing written)");
     else if (!pod)
         ex_add(x, " → deleted");
-    else if (cJSON_GetArraySize(jget(pod->doc, "metadata.finalizers")) > 0 &&
-             jnum(pod->doc, "metadata.deletionGracePeriodSeconds", 0) == 0)
+    else if (cJSON_GetArraySize(jget(store_doc(pod), "metadata.finalizers")) > 0 &&
+             jnum(store_doc(pod), "metadata.deletionGracePeriodSeconds", 0) == 0)
         ex_add(x, " → marked for deletion (finalizers hold it)");
     else
-        ex_add(x, " → terminating (grace %lds)", (long)jnum(pod->doc, "metadata.deletionGracePeriodSeconds", 0));
+        ex_add(x, " → terminating (grace %lds)", (long)jnum(store_doc(pod), "metadata.deletionGracePeriodSeconds", 0));
 }
 
 /* addConditionAndDeletePod: fills out; opts is taken. */
@@ -520,13 +520,13 @@ static cJSON *opts_with_rv(const cJSON *orig, const char *rv)
 
 static void evict_bypass(evict_ctx *x, store_obj *pod, api_result *out)
 {
-    const char *phase = jstr(pod->doc, "status.phase");
-    if (pod_terminating(pod->doc))
+    const char *phase = jstr(store_doc(pod), "status.phase");
+    if (pod_terminating(store_doc(pod)))
         ex_add(x, "pod is terminating (deletionTimestamp set): PDBs are not checked");
     else
         ex_add(x, "pod is %s: PDBs are not checked", phase);
-    bool enforce_rv = !pod_terminal(pod->doc) && !pod_terminating(pod->doc);
-    cJSON *opts = enforce_rv && !x->user_rv ? opts_with_rv(x->opts, jstr(pod->doc, "metadata.resourceVersion"))
+    bool enforce_rv = !pod_terminal(store_doc(pod)) && !pod_terminating(store_doc(pod));
+    cJSON *opts = enforce_rv && !x->user_rv ? opts_with_rv(x->opts, jstr(store_doc(pod), "metadata.resourceVersion"))
                                             : cJSON_Duplicate(x->opts, true);
     /* Upstream retries conflicts here (20 × 500ms) unless the user gave an
      * RV. Under the one model lock nothing changes between attempts, so a
@@ -552,10 +552,10 @@ static long num_in(const cJSON *o, const char *key)
 /* The PDB's generation and status numbers into x->pv (read once). */
 static void pdb_view_read(evict_ctx *x, const store_obj *pdb)
 {
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(pdb->doc, "status");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(store_doc(pdb), "status");
     if (!cJSON_IsObject(st))
         st = NULL;
-    x->pv.gen = num_in(cJSON_GetObjectItemCaseSensitive(pdb->doc, "metadata"), "generation");
+    x->pv.gen = num_in(cJSON_GetObjectItemCaseSensitive(store_doc(pdb), "metadata"), "generation");
     x->pv.observed = num_in(st, "observedGeneration");
     x->pv.allowed = num_in(st, "disruptionsAllowed");
     x->pv.cur = num_in(st, "currentHealthy");
@@ -574,7 +574,7 @@ static store_obj **unhealthy_candidates(evict_ctx *x, const store_obj *pdb, size
 {
     pdbindex *ix = pdbindex_get(x->c->st);
     store_obj **bad = pdbindex_unhealthy_of(ix, pdb, n);
-    const cJSON *disrupted = jget(pdb->doc, "status.disruptedPods"), *d;
+    const cJSON *disrupted = jget(store_doc(pdb), "status.disruptedPods"), *d;
     if (!cJSON_IsObject(disrupted))
         disrupted = NULL;
     size_t cap = *n + (size_t)cJSON_GetArraySize(disrupted);
@@ -596,9 +596,9 @@ static void ex_unhealthy(evict_ctx *x, const store_obj *pdb)
 {
     size_t n, shown = 0, more = 0;
     store_obj **pods = unhealthy_candidates(x, pdb, &n);
-    const cJSON *disrupted = jget(pdb->doc, "status.disruptedPods");
+    const cJSON *disrupted = jget(store_doc(pdb), "status.disruptedPods");
     for (size_t i = 0; i < n; i++) {
-        const cJSON *d = pods[i]->doc;
+        const cJSON *d = store_doc(pods[i]);
         const char *why = pod_terminating(d) ? "terminating"
                         : !pod_ready(d) ? "not ready"
                         : cJSON_GetObjectItem(disrupted, pods[i]->name) ? "being evicted" : NULL;
@@ -617,7 +617,7 @@ static void ex_unhealthy(evict_ctx *x, const store_obj *pdb)
 /* "PDB web: minAvailable 2 of 3 expected; 2 healthy (web-1 not ready); desired 2" */
 static void ex_pdb_numbers(evict_ctx *x, const store_obj *pdb, bool name_unhealthy)
 {
-    const cJSON *min = jget(pdb->doc, "spec.minAvailable"), *max = jget(pdb->doc, "spec.maxUnavailable");
+    const cJSON *min = jget(store_doc(pdb), "spec.minAvailable"), *max = jget(store_doc(pdb), "spec.maxUnavailable");
     const cJSON *rule = min ? min : max;
     ex_add(x, "PDB %s: ", pdb->name);
     if (cJSON_IsNumber(rule))
@@ -670,7 +670,7 @@ static void set_insufficient_pods(cJSON *status, long observed, double now)
 static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
 {
     long gen = x->pv.gen, observed = x->pv.observed, allowed = x->pv.allowed;
-    int ndisrupted = cJSON_GetArraySize(jget(pdb->doc, "status.disruptedPods"));
+    int ndisrupted = cJSON_GetArraySize(jget(store_doc(pdb), "status.disruptedPods"));
     if (observed < gen) {
         ex_add(x, "PDB %s: its status is for generation %ld but the PDB is at generation %ld (not yet processed "
                   "by the disruption controller) → refused, retry after %ds", pdb->name, observed, gen, EVICT_RETRY_AFTER);
@@ -695,7 +695,7 @@ static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
     ex_add(x, " → %ld disruption%s allowed → allowed (%ld → %ld)", allowed, allowed == 1 ? "" : "s", allowed, allowed - 1);
     if (x->dry) /* the decrement stays in memory: nothing is written */
         return NULL;
-    cJSON *doc = cJSON_Duplicate(pdb->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(pdb), true);
     cJSON *status = jobj(doc, "status");
     jset_num(status, "disruptionsAllowed", allowed - 1);
     if (allowed - 1 == 0)
@@ -708,9 +708,9 @@ static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
 /* The unready-pod rules: true when the pod may go without using the budget. */
 static bool unready_bypass(evict_ctx *x, const store_obj *pdb, const store_obj *pod)
 {
-    if (pod_ready(pod->doc))
+    if (pod_ready(store_doc(pod)))
         return false;
-    const char *policy = jstr(pdb->doc, "spec.unhealthyPodEvictionPolicy");
+    const char *policy = jstr(store_doc(pdb), "spec.unhealthyPodEvictionPolicy");
     long cur = x->pv.cur, desired = x->pv.des;
     if (policy && !strcmp(policy, "AlwaysAllow")) {
         ex_add(x, "PDB %s: pod not ready and unhealthyPodEvictionPolicy is AlwaysAllow → budget not checked", pdb->name);
@@ -753,7 +753,7 @@ static void evict_with_pdbs(evict_ctx *x, store_obj *pod, api_result *out)
         api_result_status(out, st);
         return;
     }
-    cJSON *opts = update_opts ? opts_with_rv(x->opts, jstr(pod->doc, "metadata.resourceVersion"))
+    cJSON *opts = update_opts ? opts_with_rv(x->opts, jstr(store_doc(pod), "metadata.resourceVersion"))
                               : cJSON_Duplicate(x->opts, true);
     condition_and_delete(x, opts, out);
     if (is_conflict(out) && update_opts && !x->user_rv) {
@@ -783,7 +783,7 @@ void evict_pod(cluster *c, const evict_req *rq, api_result *out)
     }
     if (st)
         api_result_status(out, st);
-    else if (can_ignore_pdb(pod->doc))
+    else if (can_ignore_pdb(store_doc(pod)))
         evict_bypass(&x, pod, out);
     else
         evict_with_pdbs(&x, pod, out);

@@ -50,10 +50,10 @@ static cJSON *ex_pods(cluster *c, const store_obj *pdb, const labelsel *sel)
     size_t n;
     store_obj **pods = store_list(c->st, K_POD, pdb->ns, &n);
     for (size_t i = 0; sel && i < n; i++) {
-        if (!labelsel_matches(sel, jget(pods[i]->doc, "metadata.labels")))
+        if (!labelsel_matches(sel, jget(store_doc(pods[i]), "metadata.labels")))
             continue;
         bool healthy;
-        const char *why = ex_health(pdb->doc, pods[i]->doc, cluster_now(c), &healthy);
+        const char *why = ex_health(store_doc(pdb), store_doc(pods[i]), cluster_now(c), &healthy);
         cJSON *p = cJSON_CreateObject();
         cJSON_AddStringToObject(p, "name", pods[i]->name);
         cJSON_AddBoolToObject(p, "healthy", healthy);
@@ -92,13 +92,13 @@ static cJSON *ex_pdb(cluster *c, const store_obj *pdb, const labelsel *sel)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", pdb->name);
-    char *rule = ex_rule(pdb->doc);
+    char *rule = ex_rule(store_doc(pdb));
     cJSON_AddStringToObject(o, "rule", rule);
     free(rule);
-    const char *policy = jstr(pdb->doc, "spec.unhealthyPodEvictionPolicy");
+    const char *policy = jstr(store_doc(pdb), "spec.unhealthyPodEvictionPolicy");
     cJSON_AddStringToObject(o, "unhealthyPodEvictionPolicy", policy ? policy : "IfHealthyBudget");
-    cJSON *st = ex_numbers(jget(pdb->doc, "status"));
-    cJSON_AddNumberToObject(st, "generation", jnum(pdb->doc, "metadata.generation", 0));
+    cJSON *st = ex_numbers(jget(store_doc(pdb), "status"));
+    cJSON_AddNumberToObject(st, "generation", jnum(store_doc(pdb), "metadata.generation", 0));
     cJSON_AddItemToObject(o, "status", st);
     cJSON *computed = NULL;
     char *budget = NULL;
@@ -124,8 +124,8 @@ static cJSON *ex_pdbs(cluster *c, const store_obj *pod)
     store_obj **pdbs = store_list(c->st, K_PDB, pod->ns, &n);
     for (size_t i = 0; i < n; i++) {
         char *err = NULL;
-        labelsel *sel = labelsel_from_json(jget(pdbs[i]->doc, "spec.selector"), &err);
-        if (sel && labelsel_matches(sel, jget(pod->doc, "metadata.labels")))
+        labelsel *sel = labelsel_from_json(jget(store_doc(pdbs[i]), "spec.selector"), &err);
+        if (sel && labelsel_matches(sel, jget(store_doc(pod), "metadata.labels")))
             cJSON_AddItemToArray(arr, ex_pdb(c, pdbs[i], sel));
         labelsel_free(sel);
         free(err);
@@ -201,14 +201,14 @@ cJSON *explain_pod(cluster *c, const char *ns, const char *name, cJSON **err)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "namespace", pod->ns);
     cJSON_AddStringToObject(o, "pod", pod->name);
-    cJSON_AddStringToObject(o, "uid", ex_str(jstr(pod->doc, "metadata.uid")));
-    cJSON_AddStringToObject(o, "phase", ex_str(jstr(pod->doc, "status.phase")));
-    cJSON_AddBoolToObject(o, "ready", pod_ready(pod->doc));
-    cJSON_AddBoolToObject(o, "terminating", jstr(pod->doc, "metadata.deletionTimestamp") != NULL);
-    cJSON_AddStringToObject(o, "nodeName", ex_str(jstr(pod->doc, "spec.nodeName")));
+    cJSON_AddStringToObject(o, "uid", ex_str(jstr(store_doc(pod), "metadata.uid")));
+    cJSON_AddStringToObject(o, "phase", ex_str(jstr(store_doc(pod), "status.phase")));
+    cJSON_AddBoolToObject(o, "ready", pod_ready(store_doc(pod)));
+    cJSON_AddBoolToObject(o, "terminating", jstr(store_doc(pod), "metadata.deletionTimestamp") != NULL);
+    cJSON_AddStringToObject(o, "nodeName", ex_str(jstr(store_doc(pod), "spec.nodeName")));
     cJSON *pdbs = ex_pdbs(c, pod);
     cJSON_AddItemToObject(o, "pdbs", pdbs);
-    char *d = ex_decision(pod->doc, pdbs);
+    char *d = ex_decision(store_doc(pod), pdbs);
     cJSON_AddStringToObject(o, "decision", ex_str(d));
     free(d);
     cJSON_AddItemToObject(o, "eviction", ex_eviction(c, pod));

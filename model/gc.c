@@ -82,7 +82,7 @@ static store_obj **dependents(gc *g, const char *ns, const char *uid, size_t *n)
         size_t m;
         store_obj **all = store_list(g->c->st, k, ns && *ns ? ns : NULL, &m);
         for (size_t i = 0; i < m; i++) {
-            if (!refers_to(all[i]->doc, uid))
+            if (!refers_to(store_doc(all[i]), uid))
                 continue;
             if (cnt == cap)
                 out = realloc(out, (cap *= 2) * sizeof *out);
@@ -96,7 +96,7 @@ static store_obj **dependents(gc *g, const char *ns, const char *uid, size_t *n)
 
 static void remove_refs(gc *g, store_obj *o, const char *uid)
 {
-    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     cJSON *refs = jget(doc, "metadata.ownerReferences");
     for (int i = cJSON_GetArraySize(refs) - 1; i >= 0; i--) {
         const char *u = jstr(cJSON_GetArrayItem(refs, i), "uid");
@@ -110,7 +110,7 @@ static void remove_refs(gc *g, store_obj *o, const char *uid)
 
 static void remove_finalizer(gc *g, store_obj *o, const char *fin)
 {
-    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     cJSON *fins = jget(doc, "metadata.finalizers");
     for (int i = cJSON_GetArraySize(fins) - 1; i >= 0; i--) {
         cJSON *f = cJSON_GetArrayItem(fins, i);
@@ -125,10 +125,10 @@ static void remove_finalizer(gc *g, store_obj *o, const char *fin)
 /* An owner being deleted with orphan or foreground propagation. */
 static void process_owner(gc *g, store_obj *o)
 {
-    const char *uid = jstr(o->doc, "metadata.uid");
+    const char *uid = jstr(store_doc(o), "metadata.uid");
     size_t n;
     store_obj **deps = dependents(g, o->ns, uid ? uid : "", &n);
-    if (has_finalizer(o->doc, FIN_ORPHAN)) {
+    if (has_finalizer(store_doc(o), FIN_ORPHAN)) {
         for (size_t i = 0; i < n; i++)
             remove_refs(g, deps[i], uid);
         remove_finalizer(g, o, FIN_ORPHAN);
@@ -136,7 +136,7 @@ static void process_owner(gc *g, store_obj *o)
         remove_finalizer(g, o, FIN_FOREGROUND);
     } else {
         for (size_t i = 0; i < n; i++)
-            if (!jstr(deps[i]->doc, "metadata.deletionTimestamp"))
+            if (!jstr(store_doc(deps[i]), "metadata.deletionTimestamp"))
                 wl_delete(g->c, deps[i]);
     }
     free(deps);
@@ -152,13 +152,13 @@ static bool owner_exists(gc *g, const store_obj *dep, const cJSON *ref)
     if (ki->namespaced && !*dep->ns)
         return true; /* a namespaced owner of a cluster-scoped object: invalid, leave it */
     store_obj *o = store_get(g->c->st, ki->id, ki->namespaced ? dep->ns : NULL, name);
-    const char *ouid = o ? jstr(o->doc, "metadata.uid") : NULL;
+    const char *ouid = o ? jstr(store_doc(o), "metadata.uid") : NULL;
     return o && (!uid || (ouid && !strcmp(ouid, uid)));
 }
 
 static void process_dependent(gc *g, store_obj *o)
 {
-    const cJSON *refs = jget(o->doc, "metadata.ownerReferences");
+    const cJSON *refs = jget(store_doc(o), "metadata.ownerReferences");
     int n = cJSON_GetArraySize(refs), absent = 0;
     if (!n)
         return;
@@ -168,7 +168,7 @@ static void process_dependent(gc *g, store_obj *o)
         if (!owner_exists(g, o, r) && jstr(r, "uid"))
             gone[absent++] = strdup(jstr(r, "uid"));
     if (absent == n) {
-        if (!jstr(o->doc, "metadata.deletionTimestamp"))
+        if (!jstr(store_doc(o), "metadata.deletionTimestamp"))
             wl_delete(g->c, o);
     } else {
         for (int i = 0; i < absent; i++)
@@ -191,8 +191,8 @@ static void sync(void *ctx, const char *key, const char *name)
     store_obj *o = store_get(g->c->st, k, *ns ? ns : NULL, name);
     if (!o)
         return;
-    if (jstr(o->doc, "metadata.deletionTimestamp") &&
-        (has_finalizer(o->doc, FIN_ORPHAN) || has_finalizer(o->doc, FIN_FOREGROUND))) {
+    if (jstr(store_doc(o), "metadata.deletionTimestamp") &&
+        (has_finalizer(store_doc(o), FIN_ORPHAN) || has_finalizer(store_doc(o), FIN_FOREGROUND))) {
         process_owner(g, o);
         return;
     }
@@ -203,7 +203,7 @@ static void sync(void *ctx, const char *key, const char *name)
 static void queue_owners(gc *g, const store_obj *o)
 {
     cJSON *r;
-    cJSON_ArrayForEach(r, jget(o->doc, "metadata.ownerReferences")) {
+    cJSON_ArrayForEach(r, jget(store_doc(o), "metadata.ownerReferences")) {
         const kind_info *ki = kind_by_kind(jstr(r, "apiVersion"), jstr(r, "kind"));
         if (ki && jstr(r, "name"))
             queue_obj(g, ki->id, ki->namespaced ? o->ns : "", jstr(r, "name"));
@@ -216,7 +216,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
     if (o->kind == K_EVENT)
         return;
     if (ev == STORE_DELETED) {
-        const char *uid = jstr(o->doc, "metadata.uid");
+        const char *uid = jstr(store_doc(o), "metadata.uid");
         if (uid && o->kind != K_POD) {
             size_t n;
             store_obj **deps = dependents(g, o->ns, uid, &n);
@@ -227,8 +227,8 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         queue_owners(g, o);
         return;
     }
-    bool deleting = jstr(o->doc, "metadata.deletionTimestamp") != NULL;
-    if (deleting && (has_finalizer(o->doc, FIN_ORPHAN) || has_finalizer(o->doc, FIN_FOREGROUND)))
+    bool deleting = jstr(store_doc(o), "metadata.deletionTimestamp") != NULL;
+    if (deleting && (has_finalizer(store_doc(o), FIN_ORPHAN) || has_finalizer(store_doc(o), FIN_FOREGROUND)))
         queue_obj(g, o->kind, o->ns, o->name);
     if (deleting && (!old || !jstr(old, "metadata.deletionTimestamp")))
         queue_owners(g, o);

@@ -50,7 +50,7 @@ static void run_job(void *ctx, uint64_t id);
 
 static void schedule(kubelet *k, const store_obj *o, job_kind kind, double when)
 {
-    const char *uid = jstr(o->doc, "metadata.uid");
+    const char *uid = jstr(store_doc(o), "metadata.uid");
     job *j = calloc(1, sizeof *j + strlen(o->key) + 1);
     j->k = k;
     j->kind = kind;
@@ -190,7 +190,7 @@ static void start_pod(kubelet *k, store_obj *o)
     cluster *c = k->c;
     char when[32];
     clock_format(cluster_now(c), when);
-    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     cJSON *status = jobj(doc, "status");
     double delay = ready_delay(doc);
     bool never = ann_true(doc, ANN "never-ready");
@@ -215,29 +215,29 @@ static void start_pod(kubelet *k, store_obj *o)
     rest_write(c, o, doc);
     if (!never && delay > 0)
         schedule(k, o, JOB_READY, cluster_now(c) + delay);
-    double exit_after = ann_duration(o->doc, ANN "exit-after");
+    double exit_after = ann_duration(store_doc(o), ANN "exit-after");
     if (exit_after >= 0)
         schedule(k, o, JOB_EXIT, cluster_now(c) + exit_after);
 }
 
 static void become_ready(kubelet *k, store_obj *o)
 {
-    if (terminal(o->doc) || strcmp(phase_of(o->doc), "Running") || kubelet_pod_ready(o->doc))
+    if (terminal(store_doc(o)) || strcmp(phase_of(store_doc(o)), "Running") || kubelet_pod_ready(store_doc(o)))
         return;
     char when[32];
     clock_format(cluster_now(k->c), when);
-    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     set_ready(jobj(doc, "status"), true, when);
     rest_write(k->c, o, doc);
 }
 
 static void exit_pod(kubelet *k, store_obj *o)
 {
-    if (terminal(o->doc) || strcmp(phase_of(o->doc), "Running"))
+    if (terminal(store_doc(o)) || strcmp(phase_of(store_doc(o)), "Running"))
         return;
     char when[32];
     clock_format(cluster_now(k->c), when);
-    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     cJSON *status = jobj(doc, "status");
     jset_str(status, "phase", "Succeeded");
     container_statuses(doc, status, false, true, when);
@@ -264,12 +264,12 @@ static double removal_time(const cJSON *pod)
 static void finish_pod(kubelet *k, store_obj *o)
 {
     cluster *c = k->c;
-    if (cJSON_GetArraySize(jget(o->doc, "metadata.finalizers")) > 0) {
-        if (jnum(o->doc, "metadata.deletionGracePeriodSeconds", 0) == 0 && terminal(o->doc))
+    if (cJSON_GetArraySize(jget(store_doc(o), "metadata.finalizers")) > 0) {
+        if (jnum(store_doc(o), "metadata.deletionGracePeriodSeconds", 0) == 0 && terminal(store_doc(o)))
             return;
         char when[32];
         clock_format(cluster_now(c), when);
-        cJSON *doc = cJSON_Duplicate(o->doc, true);
+        cJSON *doc = cJSON_Duplicate(store_doc(o), true);
         cJSON *status = jobj(doc, "status");
         if (!terminal(doc)) {
             jset_str(status, "phase", "Failed");
@@ -290,21 +290,21 @@ static void finish_pod(kubelet *k, store_obj *o)
 
 static bool on_node(kubelet *k, const store_obj *o)
 {
-    const char *node = jstr(o->doc, "spec.nodeName");
+    const char *node = jstr(store_doc(o), "spec.nodeName");
     return node && *node && store_get(k->c->st, K_NODE, NULL, node);
 }
 
 static void sync_pod(kubelet *k, store_obj *o)
 {
-    if (jstr(o->doc, "metadata.deletionTimestamp")) {
-        double at = removal_time(o->doc);
+    if (jstr(store_doc(o), "metadata.deletionTimestamp")) {
+        double at = removal_time(store_doc(o));
         if (cluster_now(k->c) >= at)
             finish_pod(k, o);
         else
             schedule(k, o, JOB_SYNC, at);
         return;
     }
-    if (!strcmp(phase_of(o->doc), "Pending") && on_node(k, o))
+    if (!strcmp(phase_of(store_doc(o)), "Pending") && on_node(k, o))
         start_pod(k, o);
 }
 
@@ -322,13 +322,13 @@ static void run_job(void *ctx, uint64_t id)
         *slash = 0;
         o = store_get(k->c->st, K_POD, j->key, slash + 1);
     }
-    const char *uid = o ? jstr(o->doc, "metadata.uid") : NULL;
+    const char *uid = o ? jstr(store_doc(o), "metadata.uid") : NULL;
     if (o && uid && !strcmp(uid, j->uid)) {
         if (j->kind == JOB_SYNC)
             sync_pod(k, o);
-        else if (j->kind == JOB_READY && !jstr(o->doc, "metadata.deletionTimestamp"))
+        else if (j->kind == JOB_READY && !jstr(store_doc(o), "metadata.deletionTimestamp"))
             become_ready(k, o);
-        else if (j->kind == JOB_EXIT && !jstr(o->doc, "metadata.deletionTimestamp"))
+        else if (j->kind == JOB_EXIT && !jstr(store_doc(o), "metadata.deletionTimestamp"))
             exit_pod(k, o);
     }
     free(j);
@@ -336,7 +336,7 @@ static void run_job(void *ctx, uint64_t id)
 
 static bool needs_sync(const store_obj *o, const cJSON *old)
 {
-    const cJSON *d = o->doc;
+    const cJSON *d = store_doc(o);
     if (jstr(d, "metadata.deletionTimestamp"))
         return !old || !jstr(old, "metadata.deletionTimestamp") ||
                strcmp(jstr(old, "metadata.deletionTimestamp"), jstr(d, "metadata.deletionTimestamp")) ||
@@ -387,7 +387,7 @@ static void track_pod(kubelet *k, store_event ev, const store_obj *o)
 {
     waiting *w;
     HASH_FIND_PTR(k->waiting, &o, w);
-    const char *node = ev == STORE_DELETED ? NULL : jstr(o->doc, "spec.nodeName");
+    const char *node = ev == STORE_DELETED ? NULL : jstr(store_doc(o), "spec.nodeName");
     if (node && !(*node && needs_sync(o, NULL)))
         node = NULL;
     if (w && (!node || strcmp(w->node->name, node)))

@@ -96,7 +96,7 @@ static const cJSON *anchor_of(const cJSON *selj)
 static void pent_index(pdbindex *ix, pent *e)
 {
     char *err = NULL;
-    const cJSON *selj = jget(e->pdb->doc, "spec.selector");
+    const cJSON *selj = jget(store_doc(e->pdb), "spec.selector");
     e->sel = labelsel_from_json(selj, &err);
     free(err);
     e->selj = selj ? cJSON_Duplicate(selj, true) : NULL;
@@ -248,8 +248,8 @@ static void build_ns(pdbindex *ix, const char *ns)
     store_obj **pods = store_list(ix->st, K_POD, ns, &np);
     for (size_t i = 0; i < np; i++) {
         size_t nc;
-        pent **c = candidates(ix, ns, jget(pods[i]->doc, "metadata.labels"), &nc);
-        bool bad = nc ? pod_unhealthy(pods[i]->doc) : false;
+        pent **c = candidates(ix, ns, jget(store_doc(pods[i]), "metadata.labels"), &nc);
+        bool bad = nc ? pod_unhealthy(store_doc(pods[i])) : false;
         for (size_t j = 0; j < nc; j++)
             if (!c[j]->built)
                 member_add(c[j], pods[i], bad);
@@ -301,7 +301,7 @@ static void on_pdb(pdbindex *ix, store_event ev, store_obj *pdb)
     }
     if (!e) {
         pent_add(ix, pdb);
-    } else if (!same_json(e->selj, jget(pdb->doc, "spec.selector"))) {
+    } else if (!same_json(e->selj, jget(store_doc(pdb), "spec.selector"))) {
         pent_unindex(ix, e);
         pent_index(ix, e);
     }
@@ -327,15 +327,15 @@ static void each_built(pdbindex *ix, store_obj *pod, const cJSON *doc, int op, b
 static void on_pod(pdbindex *ix, store_event ev, store_obj *pod, const cJSON *old)
 {
     if (ev == STORE_DELETED) {
-        each_built(ix, pod, pod->doc, -1, false);
+        each_built(ix, pod, store_doc(pod), -1, false);
         return;
     }
-    bool bad = pod_unhealthy(pod->doc);
-    if (ev == STORE_MODIFIED && old && !same_json(jget(old, "metadata.labels"), jget(pod->doc, "metadata.labels")))
+    bool bad = pod_unhealthy(store_doc(pod));
+    if (ev == STORE_MODIFIED && old && !same_json(jget(old, "metadata.labels"), jget(store_doc(pod), "metadata.labels")))
         each_built(ix, pod, old, -1, false);
     else if (ev == STORE_MODIFIED && old && pod_unhealthy(old) == bad)
         return; /* same labels, same health: nothing changes here */
-    each_built(ix, pod, pod->doc, 1, bad);
+    each_built(ix, pod, store_doc(pod), 1, bad);
 }
 
 static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
@@ -382,7 +382,7 @@ static int cmp_name(const void *a, const void *b)
 
 store_obj **pdbindex_pdbs_for(pdbindex *ix, const store_obj *pod, size_t *n)
 {
-    pent **c = candidates(ix, pod->ns, jget(pod->doc, "metadata.labels"), n);
+    pent **c = candidates(ix, pod->ns, jget(store_doc(pod), "metadata.labels"), n);
     store_obj **out = malloc((*n ? *n : 1) * sizeof *out);
     for (size_t i = 0; i < *n; i++)
         out[i] = c[i]->pdb;
@@ -436,5 +436,5 @@ bool pdbindex_selects(pdbindex *ix, const store_obj *pdb, const store_obj *pod)
     pent *e = pent_find(ix, pdb);
     if (!e)
         e = pent_add(ix, (store_obj *)pdb);
-    return e->sel && !strcmp(pdb->ns, pod->ns) && labelsel_matches(e->sel, jget(pod->doc, "metadata.labels"));
+    return e->sel && !strcmp(pdb->ns, pod->ns) && labelsel_matches(e->sel, jget(store_doc(pod), "metadata.labels"));
 }

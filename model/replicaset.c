@@ -115,7 +115,7 @@ static int rank_cmp(const void *pa, const void *pb)
 /* Active pods of every ReplicaSet sharing this one's controller (or its own). */
 static store_obj **related_pods(rs_kind *k, const store_obj *rs, store_obj **own, size_t nown, size_t *n)
 {
-    const cJSON *ref = wl_controller_ref(rs->doc);
+    const cJSON *ref = wl_controller_ref(store_doc(rs));
     if (!ref || k->kind != K_REPLICASET) {
         store_obj **out = malloc((nown ? nown : 1) * sizeof *out);
         memcpy(out, own, nown * sizeof *out);
@@ -127,11 +127,11 @@ static store_obj **related_pods(rs_kind *k, const store_obj *rs, store_obj **own
     store_obj **pods = store_list(k->r->c->st, K_POD, rs->ns, &np);
     store_obj **out = malloc((np ? np : 1) * sizeof *out);
     for (size_t i = 0; i < np; i++) {
-        if (!wl_pod_active(pods[i]->doc))
+        if (!wl_pod_active(store_doc(pods[i])))
             continue;
         for (size_t j = 0; j < nrs; j++)
-            if (wl_controlled_by(sets[j]->doc, jstr(ref, "uid")) &&
-                wl_controlled_by(pods[i]->doc, jstr(sets[j]->doc, "metadata.uid"))) {
+            if (wl_controlled_by(store_doc(sets[j]), jstr(ref, "uid")) &&
+                wl_controlled_by(store_doc(pods[i]), jstr(store_doc(sets[j]), "metadata.uid"))) {
                 out[cnt++] = pods[i];
                 break;
             }
@@ -148,7 +148,7 @@ static void scale_down(rs_kind *k, const store_obj *rs, store_obj **active, size
     store_obj **rel = related_pods(k, rs, active, n, &nrel);
     ranked *rk = calloc(n ? n : 1, sizeof *rk);
     for (size_t i = 0; i < n; i++) {
-        const cJSON *d = active[i]->doc;
+        const cJSON *d = store_doc(active[i]);
         const char *node = jstr(d, "spec.nodeName");
         const cJSON *ann = jget(d, "metadata.annotations");
         const char *cost = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ann, "controller.kubernetes.io/pod-deletion-cost"));
@@ -157,7 +157,7 @@ static void scale_down(rs_kind *k, const store_obj *rs, store_obj **active, size
                          .cost = cost ? atof(cost) : 0, .ready_time = wl_pod_ready_since(d),
                          .created = parse_time(jstr(d, "metadata.creationTimestamp"))};
         for (size_t j = 0; j < nrel; j++) {
-            const char *other = jstr(rel[j]->doc, "spec.nodeName");
+            const char *other = jstr(store_doc(rel[j]), "spec.nodeName");
             if (!strcmp(node ? node : "", other ? other : ""))
                 rk[i].rank++;
         }
@@ -180,7 +180,7 @@ static void create_pods(rs_kind *k, const store_obj *rs, int count)
     if (asprintf(&prefix, "%s-", rs->name) < 0)
         return;
     for (int i = 0; i < count; i++) {
-        cJSON *pod = wl_pod_from_template(jget(rs->doc, "spec.template"), rs->ns, rs->doc);
+        cJSON *pod = wl_pod_from_template(jget(store_doc(rs), "spec.template"), rs->ns, store_doc(rs));
         cJSON_AddStringToObject(jobj(pod, "metadata"), "generateName", prefix);
         wl_create(k->r->c, K_POD, pod);
     }
@@ -209,21 +209,21 @@ static void add_nonzero(cJSON *st, const char *key, int v)
 static cJSON *compute_status(rs_kind *k, store_obj *rs, store_obj **active, size_t n, double *later)
 {
     cluster *c = k->r->c;
-    double min_ready = jnum(rs->doc, "spec.minReadySeconds", 0);
+    double min_ready = jnum(store_doc(rs), "spec.minReadySeconds", 0);
     int labeled = 0, ready = 0, available = 0;
-    const cJSON *tl = jget(rs->doc, "spec.template.metadata.labels");
+    const cJSON *tl = jget(store_doc(rs), "spec.template.metadata.labels");
     for (size_t i = 0; i < n; i++) {
-        labeled += labels_superset(jget(active[i]->doc, "metadata.labels"), tl);
-        ready += wl_pod_ready(active[i]->doc);
-        available += wl_pod_available(active[i]->doc, min_ready, cluster_now(c), later);
+        labeled += labels_superset(jget(store_doc(active[i]), "metadata.labels"), tl);
+        ready += wl_pod_ready(store_doc(active[i]));
+        available += wl_pod_available(store_doc(active[i]), min_ready, cluster_now(c), later);
     }
     cJSON *st = cJSON_CreateObject();
     cJSON_AddNumberToObject(st, "replicas", (double)n);
     add_nonzero(st, "fullyLabeledReplicas", labeled);
     add_nonzero(st, "readyReplicas", ready);
     add_nonzero(st, "availableReplicas", available);
-    add_nonzero(st, "observedGeneration", (int)jnum(rs->doc, "metadata.generation", 0));
-    cJSON *conds = jget(rs->doc, "status.conditions");
+    add_nonzero(st, "observedGeneration", (int)jnum(store_doc(rs), "metadata.generation", 0));
+    cJSON *conds = jget(store_doc(rs), "status.conditions");
     if (cJSON_GetArraySize(conds))
         cJSON_AddItemToObject(st, "conditions", cJSON_Duplicate(conds, true));
     return st;
@@ -231,7 +231,7 @@ static cJSON *compute_status(rs_kind *k, store_obj *rs, store_obj **active, size
 
 static void write_status(rs_kind *k, store_obj *rs, cJSON *st, double later)
 {
-    cJSON *doc = cJSON_Duplicate(rs->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(rs), true);
     jset(doc, "status", st);
     if (later > 0)
         wl_queue_after(k->q, rs->ns, rs->name, later);
@@ -245,19 +245,19 @@ static void sync(void *ctx, const char *ns, const char *name)
     store_obj *rs = store_get(c->st, k->kind, ns, name);
     if (!rs)
         return;
-    labelsel *sel = wl_selector(k->kind, rs->doc);
+    labelsel *sel = wl_selector(k->kind, store_doc(rs));
     if (!sel)
         return;
     size_t n, nact = 0;
-    store_obj **pods = wl_claim(c, K_POD, ns, rs->doc, sel, &n);
+    store_obj **pods = wl_claim(c, K_POD, ns, store_doc(rs), sel, &n);
     labelsel_free(sel);
     for (size_t i = 0; i < n; i++)
-        if (wl_pod_active(pods[i]->doc))
+        if (wl_pod_active(store_doc(pods[i])))
             pods[nact++] = pods[i];
-    int want = (int)jnum(rs->doc, "spec.replicas", 1);
+    int want = (int)jnum(store_doc(rs), "spec.replicas", 1);
     double later = 0;
     cJSON *st = compute_status(k, rs, pods, nact, &later);
-    if (!jstr(rs->doc, "metadata.deletionTimestamp")) {
+    if (!jstr(store_doc(rs), "metadata.deletionTimestamp")) {
         if ((int)nact < want)
             create_pods(k, rs, want - (int)nact);
         else if ((int)nact > want)
@@ -286,7 +286,7 @@ static void queue_owner(rs_ctrl *r, const store_obj *pod, const cJSON *doc)
         size_t n;
         store_obj **sets = store_list(r->c->st, r->kinds[i].kind, pod->ns, &n);
         for (size_t j = 0; j < n; j++) {
-            labelsel *sel = wl_selector(r->kinds[i].kind, sets[j]->doc);
+            labelsel *sel = wl_selector(r->kinds[i].kind, store_doc(sets[j]));
             if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
                 wl_queue_add(r->kinds[i].q, sets[j]->ns, sets[j]->name);
             labelsel_free(sel);
@@ -303,8 +303,8 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             wl_queue_add(r->kinds[i].q, o->ns, o->name);
     if (o->kind != K_POD)
         return;
-    queue_owner(r, o, o->doc);
-    if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(o->doc, "metadata.ownerReferences"), true))
+    queue_owner(r, o, store_doc(o));
+    if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(store_doc(o), "metadata.ownerReferences"), true))
         queue_owner(r, o, old);
 }
 

@@ -131,7 +131,7 @@ cJSON *rest_check_dry_run(const char *raw, const char *kind, bool *dry)
 
 static bool ns_terminating(const store_obj *ns)
 {
-    const char *phase = jstr(ns->doc, "status.phase");
+    const char *phase = jstr(store_doc(ns), "status.phase");
     return phase && !strcmp(phase, "Terminating");
 }
 
@@ -215,7 +215,7 @@ static cJSON *invalid(kind_id k, const char *name, cJSON *causes)
 
 static cJSON *copy(const store_obj *o)
 {
-    return cJSON_Duplicate(o->doc, true);
+    return cJSON_Duplicate(store_doc(o), true);
 }
 
 /* ---- get and list ------------------------------------------------------ */
@@ -242,7 +242,7 @@ cJSON *rest_list_doc(cluster *c, kind_id k, store_obj **objs, size_t n)
     cJSON_AddStringToObject(md, "resourceVersion", buf);
     cJSON *items = cJSON_AddArrayToObject(list, "items");
     for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(items, meta_list_item(objs[i]->doc));
+        cJSON_AddItemToArray(items, meta_list_item(store_doc(objs[i])));
     return list;
 }
 
@@ -267,9 +267,9 @@ static store_obj **select_objects(cluster *c, const rest_req *rq, size_t *n, cJS
     size_t total, kept = 0;
     store_obj **all = store_list(c->st, rq->kind, rq->ns, &total);
     for (size_t i = 0; i < total; i++) {
-        if (ls && !labelsel_matches(ls, jget(all[i]->doc, "metadata.labels")))
+        if (ls && !labelsel_matches(ls, jget(store_doc(all[i]), "metadata.labels")))
             continue;
-        if (fs && !fieldsel_matches(fs, all[i]->doc))
+        if (fs && !fieldsel_matches(fs, store_doc(all[i])))
             continue;
         all[kept++] = all[i];
     }
@@ -440,7 +440,7 @@ static void update_doc(cluster *c, store_obj *o, cJSON *doc, bool status_write, 
 {
     kind_id k = o->kind;
     const char *rv = jstr(doc, "metadata.resourceVersion");
-    if (rv && *rv && strcmp(rv, jstr(o->doc, "metadata.resourceVersion"))) {
+    if (rv && *rv && strcmp(rv, jstr(store_doc(o), "metadata.resourceVersion"))) {
         cJSON_Delete(doc);
         api_result_status(out, status_conflict_modified(k, o->name));
         return;
@@ -452,19 +452,19 @@ static void update_doc(cluster *c, store_obj *o, cJSON *doc, bool status_write, 
         if (status)
             jset(doc, "status", status);
     } else {
-        keep_server_fields(k, o->doc, doc, false);
+        keep_server_fields(k, store_doc(o), doc, false);
         defaults_apply(k, doc);
     }
     cJSON *causes = cJSON_CreateArray();
-    int bad = status_write ? validate_status(k, doc, causes) : validate_object(k, doc, o->doc, causes);
+    int bad = status_write ? validate_status(k, doc, causes) : validate_object(k, doc, store_doc(o), causes);
     if (bad) {
         cJSON_Delete(doc);
         api_result_status(out, invalid(k, o->name, causes));
         return;
     }
     cJSON_Delete(causes);
-    jset_str(jobj(doc, "metadata"), "resourceVersion", jstr(o->doc, "metadata.resourceVersion"));
-    if (dry || cJSON_Compare(doc, o->doc, true)) {
+    jset_str(jobj(doc, "metadata"), "resourceVersion", jstr(store_doc(o), "metadata.resourceVersion"));
+    if (dry || cJSON_Compare(doc, store_doc(o), true)) {
         api_result_object(out, 200, dry ? doc : (cJSON_Delete(doc), copy(o)));
         return;
     }
@@ -534,7 +534,7 @@ static void do_apply(cluster *c, const rest_req *rq, cJSON *patch, bool dry, api
     }
     cJSON *merged = NULL;
     char *err = NULL;
-    int code = patch_merge(o->doc, patch, &merged, &err);
+    int code = patch_merge(store_doc(o), patch, &merged, &err);
     cJSON_Delete(patch);
     if (code) {
         api_result_status(out, status_failure(code, code == 422 ? "Invalid" : "BadRequest", err));
@@ -575,7 +575,7 @@ static void do_patch(cluster *c, const rest_req *rq, bool dry, api_result *out)
     }
     cJSON *patched = NULL;
     char *err = NULL;
-    int code = fn(o->doc, patch, &patched, &err);
+    int code = fn(store_doc(o), patch, &patched, &err);
     cJSON_Delete(patch);
     if (code) {
         const char *reason = code == 422   ? "Invalid"
@@ -612,7 +612,7 @@ static cJSON *precondition_check(const store_obj *o, const cJSON *opts)
     const kind_info *ki = kind_get(o->kind);
     char res[96];
     snprintf(res, sizeof res, "%s%s%s", ki->kind, *ki->group ? "." : "", ki->group);
-    const char *cur_uid = jstr(o->doc, "metadata.uid"), *cur_rv = jstr(o->doc, "metadata.resourceVersion");
+    const char *cur_uid = jstr(store_doc(o), "metadata.uid"), *cur_rv = jstr(store_doc(o), "metadata.resourceVersion");
     cJSON *st = NULL;
     if (uid && *uid && strcmp(uid, cur_uid ? cur_uid : ""))
         st = status_failuref(409, "Conflict",
@@ -649,7 +649,7 @@ static cJSON *deleted_status(const store_obj *o)
     cJSON *st = status_success(200);
     cJSON_DeleteItemFromObject(st, "code");
     cJSON *d = status_details(st, o->name, ki->group, ki->plural);
-    const char *uid = jstr(o->doc, "metadata.uid");
+    const char *uid = jstr(store_doc(o), "metadata.uid");
     if (uid)
         cJSON_AddStringToObject(d, "uid", uid);
     return st;
@@ -684,9 +684,9 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
     }
     /* propagationPolicy Orphan / Foreground: the garbage collector's
      * finalizer holds the owner until it has dealt with the dependents */
-    const char *fin = gc_delete_finalizer(opts, o->doc);
+    const char *fin = gc_delete_finalizer(opts, store_doc(o));
     if (fin && !dry) {
-        cJSON *doc = cJSON_Duplicate(o->doc, true);
+        cJSON *doc = cJSON_Duplicate(store_doc(o), true);
         cJSON *md = jobj(doc, "metadata");
         cJSON *fins = cJSON_GetObjectItemCaseSensitive(md, "finalizers");
         if (!cJSON_IsArray(fins)) {
@@ -696,8 +696,8 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
         cJSON_AddItemToArray(fins, cJSON_CreateString(fin));
         store_replace(c->st, o, doc);
     }
-    long grace = o->kind == K_POD ? pod_grace(o->doc, opts) : 0;
-    bool held = has_finalizers(o->doc) || o->kind == K_NAMESPACE || (fin && dry);
+    long grace = o->kind == K_POD ? pod_grace(store_doc(o), opts) : 0;
+    bool held = has_finalizers(store_doc(o)) || o->kind == K_NAMESPACE || (fin && dry);
     bool returns_object = o->kind == K_POD || o->kind == K_NAMESPACE;
     if (grace > 0 || held) {
         if (dry && !want_body) {
@@ -709,7 +709,7 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
             api_result_object(out, 200, doc);
             return;
         }
-        if (!cJSON_Compare(doc, o->doc, true))
+        if (!cJSON_Compare(doc, store_doc(o), true))
             store_replace(c->st, o, doc);
         else
             cJSON_Delete(doc);
@@ -773,7 +773,7 @@ static void delete_namespace_contents(cluster *c, const char *ns)
         store_obj **objs = store_list(c->st, k, ns, &n);
         for (size_t i = 0; i < n; i++) {
             api_result r = {0};
-            if (!is_deleting(objs[i]->doc))
+            if (!is_deleting(store_doc(objs[i])))
                 rest_delete_object(c, objs[i], NULL, false, &r);
             api_result_clear(&r);
         }

@@ -632,7 +632,7 @@ static void sc_expect_object(sc_run *r, kind_id k, const cJSON *e)
             return;
         }
         bool own;
-        cJSON *got = sc_field_of(k, o->doc, x->string, &own);
+        cJSON *got = sc_field_of(k, store_doc(o), x->string, &own);
         sc_compare(r, what, x->string, x, got);
         if (own)
             cJSON_Delete(got);

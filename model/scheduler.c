@@ -235,7 +235,7 @@ typedef struct {
 static char *filter_node(const cJSON *pod, const node_slot *n, bool *resolvable)
 {
     const cJSON *spec = jget(pod, "spec"), *tols = jget(spec, "tolerations");
-    const cJSON *node = n->node->doc;
+    const cJSON *node = store_doc(n->node);
     *resolvable = false;
     if (jbool(node, "spec.unschedulable")) {
         cJSON *t = cJSON_CreateObject();
@@ -384,7 +384,7 @@ static void schedule_pod(scheduler *s, store_obj *pod, node_slot *nodes, int nn)
     int nr = 0, best = -1;
     for (int i = 0; i < nn; i++) {
         bool resolvable;
-        char *why = filter_node(pod->doc, &nodes[i], &resolvable);
+        char *why = filter_node(store_doc(pod), &nodes[i], &resolvable);
         if (why)
             count_reason(&rs, &nr, why, resolvable);
         else if (best < 0 || nodes[i].pods < nodes[best].pods)
@@ -392,17 +392,17 @@ static void schedule_pod(scheduler *s, store_obj *pod, node_slot *nodes, int nn)
     }
     char now[32];
     clock_format(cluster_now(s->c), now);
-    cJSON *doc = cJSON_Duplicate(pod->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(pod), true);
     if (best >= 0) {
         jset_str(jobj(doc, "spec"), "nodeName", nodes[best].node->name);
         set_scheduled(doc, true, NULL, now);
         nodes[best].pods++;
         rest_write(s->c, pod, doc);
     } else {
-        char *msg = fit_error(pod->doc, rs, nr, nn);
+        char *msg = fit_error(store_doc(pod), rs, nr, nn);
         set_scheduled(doc, false, msg, now);
         free(msg);
-        if (cJSON_Compare(doc, pod->doc, true))
+        if (cJSON_Compare(doc, store_doc(pod), true))
             cJSON_Delete(doc);
         else
             rest_write(s->c, pod, doc);
@@ -429,12 +429,12 @@ static bool wants_scheduling(const cJSON *pod)
 static int queue_cmp(const void *a, const void *b)
 {
     const store_obj *x = *(store_obj *const *)a, *y = *(store_obj *const *)b;
-    double px = jnum(x->doc, "spec.priority", 0), py = jnum(y->doc, "spec.priority", 0);
+    double px = jnum(store_doc(x), "spec.priority", 0), py = jnum(store_doc(y), "spec.priority", 0);
     if (px != py)
         return px > py ? -1 : 1;
     double tx = 0, ty = 0;
-    clock_parse(jstr(x->doc, "metadata.creationTimestamp") ? jstr(x->doc, "metadata.creationTimestamp") : "", &tx);
-    clock_parse(jstr(y->doc, "metadata.creationTimestamp") ? jstr(y->doc, "metadata.creationTimestamp") : "", &ty);
+    clock_parse(jstr(store_doc(x), "metadata.creationTimestamp") ? jstr(store_doc(x), "metadata.creationTimestamp") : "", &tx);
+    clock_parse(jstr(store_doc(y), "metadata.creationTimestamp") ? jstr(store_doc(y), "metadata.creationTimestamp") : "", &ty);
     if (tx != ty)
         return tx < ty ? -1 : 1;
     return strcmp(x->key, y->key);
@@ -449,7 +449,7 @@ static node_slot *node_slots(scheduler *s, int *nn)
     for (size_t i = 0; i < n; i++) {
         node_count *nc;
         HASH_FIND_STR(s->counts, nodes[i]->name, nc);
-        slots[i] = (node_slot){nodes[i], nc ? nc->pods : 0, sched_node_pod_capacity(nodes[i]->doc)};
+        slots[i] = (node_slot){nodes[i], nc ? nc->pods : 0, sched_node_pod_capacity(store_doc(nodes[i]))};
     }
     free(nodes);
     *nn = (int)n;
@@ -518,10 +518,10 @@ static void count_pod(scheduler *s, const char *node, int delta)
 /* Keep the pending set and the per-node counts in step with one pod event. */
 static void track_pod(scheduler *s, store_event ev, const store_obj *o, const cJSON *old)
 {
-    const cJSON *now = ev == STORE_DELETED ? NULL : o->doc;
+    const cJSON *now = ev == STORE_DELETED ? NULL : store_doc(o);
     const char *was = counted_node(old), *is = counted_node(now);
     if (ev == STORE_DELETED)
-        was = counted_node(o->doc);
+        was = counted_node(store_doc(o));
     if (!was != !is || (was && strcmp(was, is))) {
         if (was)
             count_pod(s, was, -1);
@@ -549,9 +549,9 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
     } else if (o->kind == K_POD) {
         track_pod(s, ev, o, old);
         bool freed = ev == STORE_DELETED || (old && !jstr(old, "metadata.deletionTimestamp") &&
-                                             jstr(o->doc, "metadata.deletionTimestamp")) ||
-                     (old && !terminal(old) && terminal(o->doc));
-        if (freed || (ev != STORE_DELETED && wants_scheduling(o->doc)))
+                                             jstr(store_doc(o), "metadata.deletionTimestamp")) ||
+                     (old && !terminal(old) && terminal(store_doc(o)));
+        if (freed || (ev != STORE_DELETED && wants_scheduling(store_doc(o))))
             wake(s);
     }
 }

@@ -84,7 +84,7 @@ static const char *revision_of(const cJSON *pod, const char *update_rev)
 
 static void set_volume_claims(ss_sync *s, cJSON *spec, const char *pod)
 {
-    cJSON *vcts = jget(s->set->doc, "spec.volumeClaimTemplates"), *vct;
+    cJSON *vcts = jget(store_doc(s->set), "spec.volumeClaimTemplates"), *vct;
     if (!cJSON_GetArraySize(vcts))
         return;
     cJSON *vols = jget(spec, "volumes");
@@ -118,7 +118,7 @@ static void set_volume_claims(ss_sync *s, cJSON *spec, const char *pod)
 static void create_pod(ss_sync *s, int ord)
 {
     store_obj *set = s->set;
-    cJSON *pod = wl_pod_from_template(jget(set->doc, "spec.template"), set->ns, set->doc);
+    cJSON *pod = wl_pod_from_template(jget(store_doc(set), "spec.template"), set->ns, store_doc(set));
     char name[300], idx[16];
     snprintf(name, sizeof name, "%s-%d", set->name, ord);
     snprintf(idx, sizeof idx, "%d", ord);
@@ -131,7 +131,7 @@ static void create_pod(ss_sync *s, int ord)
     cJSONUtils_SortObjectCaseSensitive(labels);
     cJSON *spec = jobj(pod, "spec");
     jset_str(spec, "hostname", name);
-    const char *svc = jstr(set->doc, "spec.serviceName");
+    const char *svc = jstr(store_doc(set), "spec.serviceName");
     if (svc && *svc)
         jset_str(spec, "subdomain", svc);
     set_volume_claims(s, spec, name);
@@ -141,14 +141,14 @@ static void create_pod(ss_sync *s, int ord)
 /* updateIdentity for labels a loaded pod may lack */
 static void fix_identity(ss_sync *s, store_obj *pod, int ord)
 {
-    const cJSON *labels = jget(pod->doc, "metadata.labels");
+    const cJSON *labels = jget(store_doc(pod), "metadata.labels");
     char idx[16];
     snprintf(idx, sizeof idx, "%d", ord);
     const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, NAME_LABEL));
     const char *i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, INDEX_LABEL));
     if (n && !strcmp(n, pod->name) && i && !strcmp(i, idx))
         return;
-    cJSON *doc = cJSON_Duplicate(pod->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(pod), true);
     cJSON *l = jobj(jobj(doc, "metadata"), "labels");
     jset_str(l, NAME_LABEL, pod->name);
     jset_str(l, INDEX_LABEL, idx);
@@ -160,10 +160,10 @@ static void fix_identity(ss_sync *s, store_obj *pod, int ord)
 
 static const char *update_revision(ss_ctrl *sc, const store_obj *set)
 {
-    const char *uid = jstr(set->doc, "metadata.uid");
+    const char *uid = jstr(store_doc(set), "metadata.uid");
     char hash[16];
-    int cc = (int)jnum(set->doc, "status.collisionCount", 0); /* upstream hashes a non-nil count */
-    wl_template_hash(jget(set->doc, "spec.template"), cc, hash);
+    int cc = (int)jnum(store_doc(set), "status.collisionCount", 0); /* upstream hashes a non-nil count */
+    wl_template_hash(jget(store_doc(set), "spec.template"), cc, hash);
     revision *r;
     HASH_FIND_STR(sc->revs, uid ? uid : "", r);
     if (r && !strcmp(r->hash, hash))
@@ -172,8 +172,8 @@ static const char *update_revision(ss_ctrl *sc, const store_obj *set)
         r = calloc(1, sizeof *r);
         snprintf(r->uid, sizeof r->uid, "%s", uid ? uid : "");
         HASH_ADD_STR(sc->revs, uid, r);
-        const char *loaded = jstr(set->doc, "status.updateRevision");
-        if (loaded && *loaded && jnum(set->doc, "status.observedGeneration", -1) == jnum(set->doc, "metadata.generation", 0)) {
+        const char *loaded = jstr(store_doc(set), "status.updateRevision");
+        if (loaded && *loaded && jnum(store_doc(set), "status.observedGeneration", -1) == jnum(store_doc(set), "metadata.generation", 0)) {
             snprintf(r->hash, sizeof r->hash, "%s", hash);
             snprintf(r->name, sizeof r->name, "%s", loaded);
             return r->name;
@@ -194,17 +194,17 @@ static bool process_replica(ss_sync *s, store_obj **slot, int ord)
         create_pod(s, ord);
         return s->monotonic;
     }
-    if (phase_is(pod->doc, "Failed") || phase_is(pod->doc, "Succeeded")) {
-        if (!is_terminating(pod->doc))
+    if (phase_is(store_doc(pod), "Failed") || phase_is(store_doc(pod), "Succeeded")) {
+        if (!is_terminating(store_doc(pod)))
             wl_delete(s->sc->c, pod);
         *slot = NULL; /* it may be gone already */
         return true;
     }
-    if (is_terminating(pod->doc) && s->monotonic)
+    if (is_terminating(store_doc(pod)) && s->monotonic)
         return true;
-    if (!running_and_ready(pod->doc) && s->monotonic)
+    if (!running_and_ready(store_doc(pod)) && s->monotonic)
         return true;
-    if (!wl_pod_available(pod->doc, s->min_ready, cluster_now(s->sc->c), NULL) && s->monotonic)
+    if (!wl_pod_available(store_doc(pod), s->min_ready, cluster_now(s->sc->c), NULL) && s->monotonic)
         return true;
     fix_identity(s, pod, ord);
     return false;
@@ -212,10 +212,10 @@ static bool process_replica(ss_sync *s, store_obj **slot, int ord)
 
 static bool process_condemned(ss_sync *s, store_obj *pod, const store_obj *first_unhealthy)
 {
-    if (is_terminating(pod->doc))
+    if (is_terminating(store_doc(pod)))
         return s->monotonic;
     if (s->monotonic && pod != first_unhealthy &&
-        (!running_and_ready(pod->doc) || !wl_pod_available(pod->doc, s->min_ready, cluster_now(s->sc->c), NULL)))
+        (!running_and_ready(store_doc(pod)) || !wl_pod_available(store_doc(pod), s->min_ready, cluster_now(s->sc->c), NULL)))
         return true;
     wl_delete(s->sc->c, pod);
     return s->monotonic;
@@ -223,20 +223,20 @@ static bool process_condemned(ss_sync *s, store_obj *pod, const store_obj *first
 
 static void rolling_update(ss_sync *s, store_obj **slots, int n)
 {
-    const char *type = jstr(s->set->doc, "spec.updateStrategy.type");
+    const char *type = jstr(store_doc(s->set), "spec.updateStrategy.type");
     if (type && !strcmp(type, "OnDelete"))
         return;
-    int partition = (int)jnum(s->set->doc, "spec.updateStrategy.rollingUpdate.partition", 0);
+    int partition = (int)jnum(store_doc(s->set), "spec.updateStrategy.rollingUpdate.partition", 0);
     for (int t = n - 1; t >= partition && t >= 0; t--) {
         store_obj *p = slots[t];
         if (!p)
             return;
-        const char *rev = revision_of(p->doc, s->update_rev);
-        if (strcmp(rev, s->update_rev) && !is_terminating(p->doc)) {
+        const char *rev = revision_of(store_doc(p), s->update_rev);
+        if (strcmp(rev, s->update_rev) && !is_terminating(store_doc(p))) {
             wl_delete(s->sc->c, p);
             return;
         }
-        if (!healthy(p->doc))
+        if (!healthy(store_doc(p)))
             return;
     }
 }
@@ -249,8 +249,8 @@ static int cmp_desc_ordinal(const void *a, const void *b)
 static void manage(ss_sync *s, store_obj **pods, size_t n)
 {
     store_obj *set = s->set;
-    int replicas = (int)jnum(set->doc, "spec.replicas", 1);
-    int start = (int)jnum(set->doc, "spec.ordinals.start", 0);
+    int replicas = (int)jnum(store_doc(set), "spec.replicas", 1);
+    int start = (int)jnum(store_doc(set), "spec.ordinals.start", 0);
     store_obj **slots = calloc(replicas + 1, sizeof *slots);
     int (*condemned)[2] = calloc(n + 1, sizeof *condemned); /* {ordinal, index} */
     int nc = 0;
@@ -266,10 +266,10 @@ static void manage(ss_sync *s, store_obj **pods, size_t n)
     qsort(condemned, nc, sizeof *condemned, cmp_desc_ordinal);
     const store_obj *first_unhealthy = NULL;
     for (int i = 0; i < replicas && !first_unhealthy; i++)
-        if (slots[i] && !healthy(slots[i]->doc))
+        if (slots[i] && !healthy(store_doc(slots[i])))
             first_unhealthy = slots[i];
     for (int i = 0; i < nc && !first_unhealthy; i++)
-        if (!healthy(pods[condemned[i][1]]->doc))
+        if (!healthy(store_doc(pods[condemned[i][1]])))
             first_unhealthy = pods[condemned[i][1]];
     bool stop = false;
     for (int i = 0; i < replicas && !stop; i++)
@@ -290,13 +290,13 @@ static void add_nonzero(cJSON *st, const char *key, int v)
 
 static void write_status(ss_sync *s, store_obj **pods, size_t n)
 {
-    const cJSON *set = s->set->doc;
+    const cJSON *set = store_doc(s->set);
     const char *cur = jstr(set, "status.currentRevision");
     char *current = strdup(cur && *cur ? cur : s->update_rev);
     int replicas = 0, ready = 0, available = 0, current_n = 0, updated = 0;
     double later = 0;
     for (size_t i = 0; i < n; i++) {
-        const cJSON *p = pods[i]->doc;
+        const cJSON *p = store_doc(pods[i]);
         replicas++;
         if (running_and_ready(p)) {
             ready++;
@@ -342,21 +342,21 @@ static void sync(void *ctx, const char *ns, const char *name)
     store_obj *set = store_get(sc->c->st, K_STATEFULSET, ns, name);
     if (!set)
         return;
-    labelsel *sel = wl_selector(K_STATEFULSET, set->doc);
+    labelsel *sel = wl_selector(K_STATEFULSET, store_doc(set));
     if (!sel)
         return;
     size_t n;
-    store_obj **pods = wl_claim(sc->c, K_POD, ns, set->doc, sel, &n);
+    store_obj **pods = wl_claim(sc->c, K_POD, ns, store_doc(set), sel, &n);
     labelsel_free(sel);
-    const char *policy = jstr(set->doc, "spec.podManagementPolicy");
+    const char *policy = jstr(store_doc(set), "spec.podManagementPolicy");
     ss_sync s = {sc, set, update_revision(sc, set), !(policy && !strcmp(policy, "Parallel")),
-                 jnum(set->doc, "spec.minReadySeconds", 0)};
-    if (!jstr(set->doc, "metadata.deletionTimestamp"))
+                 jnum(store_doc(set), "spec.minReadySeconds", 0)};
+    if (!jstr(store_doc(set), "metadata.deletionTimestamp"))
         manage(&s, pods, n);
     free(pods);
     /* status from the pods as they are now (created ones included) */
-    sel = wl_selector(K_STATEFULSET, set->doc);
-    pods = wl_claim(sc->c, K_POD, ns, set->doc, sel, &n);
+    sel = wl_selector(K_STATEFULSET, store_doc(set));
+    pods = wl_claim(sc->c, K_POD, ns, store_doc(set), sel, &n);
     labelsel_free(sel);
     write_status(&s, pods, n);
     free(pods);
@@ -377,7 +377,7 @@ static void queue_owner(ss_ctrl *sc, const store_obj *pod, const cJSON *doc)
     size_t n;
     store_obj **sets = store_list(sc->c->st, K_STATEFULSET, pod->ns, &n);
     for (size_t i = 0; i < n; i++) {
-        labelsel *sel = wl_selector(K_STATEFULSET, sets[i]->doc);
+        labelsel *sel = wl_selector(K_STATEFULSET, store_doc(sets[i]));
         if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
             wl_queue_add(sc->q, sets[i]->ns, sets[i]->name);
         labelsel_free(sel);
@@ -393,7 +393,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             wl_queue_add(sc->q, o->ns, o->name);
         } else {
             revision *r;
-            const char *uid = jstr(o->doc, "metadata.uid");
+            const char *uid = jstr(store_doc(o), "metadata.uid");
             HASH_FIND_STR(sc->revs, uid ? uid : "", r);
             if (r) {
                 HASH_DEL(sc->revs, r);
@@ -401,8 +401,8 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             }
         }
     } else if (o->kind == K_POD) {
-        queue_owner(sc, o, o->doc);
-        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(o->doc, "metadata.ownerReferences"), true))
+        queue_owner(sc, o, store_doc(o));
+        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(store_doc(o), "metadata.ownerReferences"), true))
             queue_owner(sc, o, old);
     }
 }

@@ -12,6 +12,7 @@
 
 #define MAX_LISTENERS 16
 #define MAX_EXT 8
+#define CACHE_DEFAULT 8192 /* parsed trees kept between trims */
 
 /* The objects of one namespace and kind with the same controller uid (or,
  * key "", with no controller reference), in no order. */
@@ -27,6 +28,7 @@ typedef struct ogroup {
  * added since the last list; removed objects leave NULL holes until then. */
 typedef struct bucket {
     UT_hash_handle hh;
+    struct store *st;
     char *ns;
     store_obj **items;
     size_t n, cap, nsorted, ndead;
@@ -42,16 +44,29 @@ struct store {
     int nlisteners;
     struct { const char *name; void *p; void (*free_fn)(void *); } ext[MAX_EXT];
     int next;
+    store_obj *chead, *ctail; /* objects with a tree, oldest first */
+    size_t ncached, cache_max;
+    bool check;
 };
+
+static void cache_unlink(struct store *s, store_obj *o);
 
 store *store_new(void)
 {
-    return calloc(1, sizeof(store));
+    store *s = calloc(1, sizeof(store));
+    const char *e = getenv("EVICTSIM_DOC_CACHE");
+    s->cache_max = e && *e ? strtoul(e, NULL, 10) : CACHE_DEFAULT;
+    e = getenv("EVICTSIM_DOC_CHECK");
+    s->check = e && *e == '1';
+    return s;
 }
 
-static void obj_free(store_obj *o)
+static void obj_free(store *s, store_obj *o)
 {
-    cJSON_Delete(o->doc);
+    if (o->tree)
+        cache_unlink(s, o);
+    cJSON_Delete(o->tree);
+    free(o->packed);
     free(o->key); /* ns is the bucket's, name points into key */
     free(o);
 }
@@ -67,7 +82,7 @@ void store_free(store *s)
         store_obj *o, *tmp;
         HASH_ITER(hh, s->tables[k], o, tmp) {
             HASH_DEL(s->tables[k], o);
-            obj_free(o);
+            obj_free(s, o);
         }
         bucket *b, *bt;
         HASH_ITER(hh, s->buckets[k], b, bt) {
@@ -125,6 +140,7 @@ static bucket *bucket_get(store *s, kind_id k, const char *ns, bool create)
     if (b || !create)
         return b;
     b = calloc(1, sizeof *b);
+    b->st = s;
     b->ns = strdup(ns);
     HASH_ADD_KEYPTR(hh, s->buckets[k], b->ns, strlen(b->ns), b);
     return b;
@@ -244,7 +260,7 @@ static void owner_del(store_obj *o)
 /* Put o in the group its document names (after a change). */
 static void owner_update(store_obj *o)
 {
-    ogroup *g = owner_group(o->bucket, o->doc, true);
+    ogroup *g = owner_group(o->bucket, store_doc(o), true);
     if (g == o->owner)
         return;
     owner_del(o);
@@ -313,60 +329,61 @@ size_t store_count(store *s, kind_id k)
 
 /* ---- shared strings ------------------------------------------------------- */
 
-/* Every stored document's keys, and its short values that many objects
- * repeat, point into one process-wide table (cJSON_StringIsConst keys and
- * cJSON_IsReference strings, which cJSON_Delete does not free and
- * cJSON_Duplicate copies as const keys / fresh values). The table is
- * bounded (hostile input cannot grow it without limit: past the bound
- * strings stay the document's own) and lives as long as the process, so a
- * document copied out of the store never outlives its strings. */
+/* Keys, and short values that many objects repeat, are kept once in a
+ * process-wide table and named by their number in compact documents; built
+ * trees point into it (cJSON_StringIsConst keys and cJSON_IsReference
+ * strings, which cJSON_Delete does not free and cJSON_Duplicate copies as
+ * const keys / fresh values). The table is bounded (hostile input cannot
+ * grow it without limit: past the bound strings stay the document's own)
+ * and lives as long as the process, so a document copied out of the store
+ * never outlives its strings. */
 #define INTERN_MAX_KEYS 65536  /* entries in all */
 #define INTERN_MAX_VALUES 49152 /* values stop here, so that keys keep room */
 #define INTERN_KEY_LEN 64
 #define INTERN_VALUE_LEN 32
-#define INTERN_DEPTH 128
 
 typedef struct istr {
     UT_hash_handle hh;
+    uint32_t id;
     char s[];
 } istr;
 
 static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
 static istr *intern_tab;
 static size_t intern_n;
+/* By number; written once before the number is handed out, so readers of a
+ * compact document (published under the model lock) need no lock. */
+static const char *intern_strs[INTERN_MAX_KEYS];
 
-/* The shared copy of s, or NULL when the table is full. */
-static const char *intern_get(const char *s, size_t max_entries)
+/* The number of the shared copy of s, or -1 when the table is full. */
+static long intern_id(const char *s, size_t len, size_t max_entries)
 {
-    size_t len = strlen(s);
     istr *e;
     HASH_FIND(hh, intern_tab, s, len, e);
     if (e)
-        return e->s;
+        return e->id;
     if (intern_n >= max_entries || !(e = malloc(sizeof *e + len + 1)))
-        return NULL;
+        return -1;
     memcpy(e->s, s, len + 1);
+    e->id = (uint32_t)intern_n;
+    intern_strs[intern_n++] = e->s;
     HASH_ADD_KEYPTR(hh, intern_tab, e->s, len, e);
-    intern_n++;
-    return e->s;
+    return e->id;
 }
 
 /* Values that are one object's own (names, uids, addresses): sharing them
  * would only fill the table. */
-static bool value_shared(const cJSON *parent, const cJSON *it)
+static bool value_shared(const char *parent, const char *k, const char *v, size_t len)
 {
     static const char *const own[] = {"uid", "resourceVersion", "podIP", "ip", "containerID", "generateName",
                                       "hostname", "statefulset.kubernetes.io/pod-name", NULL};
-    const char *k = it->string;
-    if (!k || strlen(it->valuestring) > INTERN_VALUE_LEN)
+    if (!k || len > INTERN_VALUE_LEN)
         return false;
-    if (!strcmp(k, "name") && parent->string &&
-        (!strcmp(parent->string, "metadata") || !strcmp(parent->string, "involvedObject")))
+    if (!strcmp(k, "name") && parent && (!strcmp(parent, "metadata") || !strcmp(parent, "involvedObject")))
         return false;
-    if (parent->string && !strcmp(parent->string, "disruptedPods"))
+    if (parent && !strcmp(parent, "disruptedPods"))
         return false; /* pod name → time */
-    const char *v = it->valuestring;
-    if (strlen(v) >= 20 && v[4] == '-' && v[7] == '-' && v[10] == 'T')
+    if (len >= 20 && v[4] == '-' && v[7] == '-' && v[10] == 'T')
         return false; /* a timestamp: every second would be a new entry */
     for (int i = 0; own[i]; i++)
         if (!strcmp(k, own[i]))
@@ -374,37 +391,353 @@ static bool value_shared(const cJSON *parent, const cJSON *it)
     return true;
 }
 
-static void intern_tree(cJSON *v, int depth)
+/* ---- compact documents ---------------------------------------------------- */
+
+/* A compact document is a 4-byte length and then one value:
+ *   tag 0 null, 1 false, 2 true;
+ *   3 integer (zigzag varint; the number was integral and |n| < 2^53),
+ *   4 double (8 raw bytes);
+ *   5 shared string (varint number), 6 own string (varint length, bytes, NUL),
+ *   7 raw (as 6);
+ *   8 array (varint count, values), 9 object (varint count, then per member
+ *     a key — varint 2·number for a shared key, 2·length+1 then the bytes
+ *     and a NUL for its own — and the value).
+ * Building the tree again gives one cJSON_PrintUnformatted would print
+ * byte for byte as the original. */
+enum { P_NULL, P_FALSE, P_TRUE, P_INT, P_DBL, P_SSTR, P_STR, P_RAW, P_ARR, P_OBJ };
+
+typedef struct {
+    unsigned char *b;
+    size_t n, cap;
+} pbuf;
+
+static void pb_need(pbuf *p, size_t more)
 {
-    for (cJSON *it = v->child; it; it = it->next) {
-        bool own_keys = v->string && !strcmp(v->string, "disruptedPods"); /* pod names */
-        if (it->string && !own_keys && !(it->type & cJSON_StringIsConst) && strlen(it->string) <= INTERN_KEY_LEN) {
-            const char *k = intern_get(it->string, INTERN_MAX_KEYS);
-            if (k) {
-                cJSON_free(it->string);
-                it->string = (char *)k;
-                it->type |= cJSON_StringIsConst;
+    if (p->n + more <= p->cap)
+        return;
+    while (p->n + more > p->cap)
+        p->cap = p->cap ? p->cap * 2 : 1024;
+    p->b = realloc(p->b, p->cap);
+}
+
+static void pb_byte(pbuf *p, unsigned char c)
+{
+    pb_need(p, 1);
+    p->b[p->n++] = c;
+}
+
+static void pb_varint(pbuf *p, uint64_t v)
+{
+    pb_need(p, 10);
+    while (v >= 0x80) {
+        p->b[p->n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    p->b[p->n++] = (unsigned char)v;
+}
+
+static void pb_bytes(pbuf *p, const char *s, size_t len)
+{
+    pb_need(p, len + 1);
+    memcpy(p->b + p->n, s, len);
+    p->n += len;
+    p->b[p->n++] = 0;
+}
+
+static void enc_value(pbuf *p, const cJSON *v, const char *parent);
+
+static void enc_members(pbuf *p, const cJSON *v)
+{
+    size_t n = 0;
+    for (const cJSON *it = v->child; it; it = it->next)
+        n++;
+    pb_varint(p, n);
+    bool own_keys = v->string && !strcmp(v->string, "disruptedPods"); /* pod names */
+    for (const cJSON *it = v->child; it; it = it->next) {
+        if (cJSON_IsObject(v)) {
+            const char *k = it->string ? it->string : "";
+            size_t len = strlen(k);
+            long id = !own_keys && len <= INTERN_KEY_LEN ? intern_id(k, len, INTERN_MAX_KEYS) : -1;
+            if (id >= 0) {
+                pb_varint(p, (uint64_t)id << 1);
+            } else {
+                pb_varint(p, ((uint64_t)len << 1) | 1);
+                pb_bytes(p, k, len);
             }
         }
-        if (cJSON_IsString(it) && it->valuestring && !(it->type & cJSON_IsReference) && value_shared(v, it)) {
-            const char *val = intern_get(it->valuestring, INTERN_MAX_VALUES);
-            if (val) {
-                cJSON_free(it->valuestring);
-                it->valuestring = (char *)val;
-                it->type |= cJSON_IsReference;
-            }
-        }
-        if (it->child && depth < INTERN_DEPTH)
-            intern_tree(it, depth + 1);
+        enc_value(p, it, v->string);
     }
 }
 
-/* Share doc's keys and common values (not the root's own key). */
-static void intern_doc(cJSON *doc)
+static void enc_value(pbuf *p, const cJSON *v, const char *parent)
 {
+    switch (v->type & 0xFF) {
+    case cJSON_False:
+        pb_byte(p, P_FALSE);
+        return;
+    case cJSON_True:
+        pb_byte(p, P_TRUE);
+        return;
+    case cJSON_Number: {
+        double d = v->valuedouble;
+        if (d == d && d > -9007199254740992.0 && d < 9007199254740992.0 && d == (double)(int64_t)d) {
+            int64_t i = (int64_t)d;
+            pb_byte(p, P_INT);
+            pb_varint(p, ((uint64_t)i << 1) ^ (uint64_t)(i >> 63));
+        } else {
+            pb_byte(p, P_DBL);
+            pb_need(p, sizeof d);
+            memcpy(p->b + p->n, &d, sizeof d);
+            p->n += sizeof d;
+        }
+        return;
+    }
+    case cJSON_String:
+    case cJSON_Raw: {
+        const char *s = v->valuestring ? v->valuestring : "";
+        size_t len = strlen(s);
+        long id = cJSON_IsString(v) && value_shared(parent, v->string, s, len)
+                      ? intern_id(s, len, INTERN_MAX_VALUES)
+                      : -1;
+        if (id >= 0) {
+            pb_byte(p, P_SSTR);
+            pb_varint(p, (uint64_t)id);
+        } else {
+            pb_byte(p, cJSON_IsString(v) ? P_STR : P_RAW);
+            pb_varint(p, len);
+            pb_bytes(p, s, len);
+        }
+        return;
+    }
+    case cJSON_Array:
+        pb_byte(p, P_ARR);
+        enc_members(p, v);
+        return;
+    case cJSON_Object:
+        pb_byte(p, P_OBJ);
+        enc_members(p, v);
+        return;
+    default:
+        pb_byte(p, P_NULL);
+        return;
+    }
+}
+
+static unsigned char *pack(const cJSON *doc, size_t *len)
+{
+    pbuf p = {0};
+    pb_need(&p, 4);
+    p.n = 4;
     pthread_mutex_lock(&intern_mu);
-    intern_tree(doc, 0);
+    enc_value(&p, doc, NULL);
     pthread_mutex_unlock(&intern_mu);
+    uint32_t n = (uint32_t)p.n;
+    memcpy(p.b, &n, 4);
+    *len = p.n;
+    return realloc(p.b, p.n);
+}
+
+static uint64_t rd_varint(const unsigned char **pp)
+{
+    const unsigned char *p = *pp;
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+        unsigned char c = *p++;
+        v |= (uint64_t)(c & 0x7F) << shift;
+        if (!(c & 0x80))
+            break;
+    }
+    *pp = p;
+    return v;
+}
+
+static cJSON *dec_value(const unsigned char **pp)
+{
+    const unsigned char *p = *pp;
+    unsigned char tag = *p++;
+    cJSON *v;
+    switch (tag) {
+    case P_FALSE:
+        v = cJSON_CreateFalse();
+        break;
+    case P_TRUE:
+        v = cJSON_CreateTrue();
+        break;
+    case P_INT: {
+        uint64_t z = rd_varint(&p);
+        v = cJSON_CreateNumber((double)(int64_t)((z >> 1) ^ (~(z & 1) + 1)));
+        break;
+    }
+    case P_DBL: {
+        double d;
+        memcpy(&d, p, sizeof d);
+        p += sizeof d;
+        v = cJSON_CreateNumber(d);
+        break;
+    }
+    case P_SSTR:
+        v = cJSON_CreateStringReference(intern_strs[rd_varint(&p)]);
+        break;
+    case P_STR:
+    case P_RAW: {
+        size_t len = rd_varint(&p);
+        v = tag == P_STR ? cJSON_CreateString((const char *)p) : cJSON_CreateRaw((const char *)p);
+        p += len + 1;
+        break;
+    }
+    case P_ARR:
+    case P_OBJ: {
+        v = tag == P_ARR ? cJSON_CreateArray() : cJSON_CreateObject();
+        size_t n = rd_varint(&p);
+        cJSON *last = NULL;
+        for (size_t i = 0; i < n; i++) {
+            const char *key = NULL;
+            bool own = false;
+            if (tag == P_OBJ) {
+                uint64_t k = rd_varint(&p);
+                if (k & 1) {
+                    key = (const char *)p;
+                    own = true;
+                    p += (k >> 1) + 1;
+                } else {
+                    key = intern_strs[k >> 1];
+                }
+            }
+            cJSON *it = dec_value(&p);
+            if (key && own) {
+                it->string = strdup(key);
+            } else if (key) {
+                it->string = (char *)key;
+                it->type |= cJSON_StringIsConst;
+            }
+            if (last) {
+                last->next = it;
+                it->prev = last;
+            } else {
+                v->child = it;
+            }
+            last = it;
+        }
+        if (last)
+            v->child->prev = last;
+        break;
+    }
+    default:
+        v = cJSON_CreateNull();
+        break;
+    }
+    *pp = p;
+    return v;
+}
+
+static cJSON *unpack(const unsigned char *b)
+{
+    const unsigned char *p = b + 4;
+    return dec_value(&p);
+}
+
+/* ---- the tree cache -------------------------------------------------------- */
+
+
+
+static store *store_of(const store_obj *o)
+{
+    return ((bucket *)o->bucket)->st;
+}
+
+static void cache_link(store *s, store_obj *o)
+{
+    o->cprev = s->ctail;
+    o->cnext = NULL;
+    if (s->ctail)
+        s->ctail->cnext = o;
+    else
+        s->chead = o;
+    s->ctail = o;
+    s->ncached++;
+}
+
+static void cache_unlink(store *s, store_obj *o)
+{
+    if (o->cprev)
+        o->cprev->cnext = o->cnext;
+    else
+        s->chead = o->cnext;
+    if (o->cnext)
+        o->cnext->cprev = o->cprev;
+    else
+        s->ctail = o->cprev;
+    o->cprev = o->cnext = NULL;
+    s->ncached--;
+}
+
+/* Give o a (new) tree: the store owns it until replaced or trimmed. */
+static void set_tree(store *s, store_obj *o, cJSON *doc)
+{
+    if (!o->tree)
+        cache_link(s, o);
+    o->tree = doc;
+    o->cref = true;
+}
+
+cJSON *store_doc_load(const store_obj *c)
+{
+    store_obj *o = (store_obj *)c;
+    if (!o->packed)
+        return NULL;
+    set_tree(store_of(o), o, unpack(o->packed));
+    return o->tree;
+}
+
+/* Write o's compact form (if its tree is newer) and drop the tree. */
+static void drop_tree(store *s, store_obj *o)
+{
+    size_t len;
+    if (!o->packed) {
+        o->packed = pack(o->tree, &len);
+    } else if (s->check) {
+        unsigned char *now = pack(o->tree, &len);
+        uint32_t had;
+        memcpy(&had, o->packed, 4);
+        if (had != len || memcmp(now, o->packed, len)) {
+            char *t = cJSON_PrintUnformatted(o->tree);
+            fprintf(stderr, "evictsim: stored document %s/%s changed in place: %s\n", kind_get(o->kind)->plural,
+                    o->key, t);
+            abort();
+        }
+        free(now);
+    }
+    cache_unlink(s, o);
+    cJSON_Delete(o->tree);
+    o->tree = NULL;
+}
+
+size_t store_trim(store *s)
+{
+    size_t pass = s->ncached, dropped = 0;
+    while (s->ncached > s->cache_max && s->chead) {
+        store_obj *o = s->chead;
+        if (o->cref && pass) { /* second chance */
+            pass--;
+            o->cref = false;
+            cache_unlink(s, o);
+            cache_link(s, o);
+            continue;
+        }
+        drop_tree(s, o);
+        dropped++;
+    }
+    return dropped;
+}
+
+void store_set_cache(store *s, size_t max_trees)
+{
+    s->cache_max = max_trees;
+}
+
+size_t store_cached(const store *s)
+{
+    return s->ncached;
 }
 
 /* ---- changes -------------------------------------------------------------- */
@@ -414,7 +747,7 @@ static void stamp_rv(store *s, store_obj *o)
     char buf[32];
     o->rv = ++s->rv;
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->rv);
-    jset_str(jobj(o->doc, "metadata"), "resourceVersion", buf);
+    jset_str(jobj(store_doc(o), "metadata"), "resourceVersion", buf);
 }
 
 static void notify(store *s, store_event ev, const store_obj *o, const cJSON *old)
@@ -433,9 +766,8 @@ store_obj *store_insert(store *s, kind_id k, cJSON *doc)
     o->ns = b->ns;
     o->key = make_key(b->ns, name ? name : "", NULL, 0);
     o->name = o->key + (*b->ns ? strlen(b->ns) + 1 : 0);
-    o->doc = doc;
+    set_tree(s, o, doc);
     stamp_rv(s, o);
-    intern_doc(doc);
     HASH_ADD_KEYPTR(hh, s->tables[k], o->key, strlen(o->key), o);
     bucket_add(b, o);
     owner_update(o);
@@ -445,11 +777,14 @@ store_obj *store_insert(store *s, kind_id k, cJSON *doc)
 
 void store_replace(store *s, store_obj *o, cJSON *doc)
 {
-    cJSON *old = o->doc;
-    o->doc = doc;
+    cJSON *old = store_doc(o);
+    cache_unlink(s, o); /* the old tree is freed once the listeners have seen it */
+    o->tree = NULL;
+    set_tree(s, o, doc);
+    free(o->packed);
+    o->packed = NULL;
     owner_update(o);
     stamp_rv(s, o);
-    intern_doc(doc);
     notify(s, STORE_MODIFIED, o, old);
     cJSON_Delete(old);
 }
@@ -461,7 +796,7 @@ void store_remove(store *s, store_obj *o)
     bucket_del(o);
     stamp_rv(s, o);
     notify(s, STORE_DELETED, o, NULL);
-    obj_free(o);
+    obj_free(s, o);
 }
 
 void store_listen(store *s, store_listener fn, void *ctx)

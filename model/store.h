@@ -5,6 +5,7 @@
 #define EVICTSIM_STORE_H
 #include <cJSON.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <uthash.h>
 #include "kinds.h"
@@ -16,12 +17,33 @@ typedef struct store_obj {
     char *name;
     kind_id kind;
     uint64_t rv;
-    cJSON *doc;     /* full document, kind/apiVersion included */
+    /* store-private: the document (see store_doc) as a parsed tree while it
+     * is cached, and in compact form once it has been trimmed from the
+     * cache (NULL while only the tree is current). */
+    cJSON *tree;
+    unsigned char *packed;
+    struct store_obj *cprev, *cnext; /* store-private: cache order */
+    bool cref;                       /* store-private: read since the last trim */
     void *bucket;   /* store-private: the object's namespace bucket */
     size_t slot;    /* store-private: its place in the bucket */
     void *owner;    /* store-private: its controller group (see store_list_controlled) */
     size_t oslot;   /* store-private: its place there */
 } store_obj;
+
+/* The object's full document, kind/apiVersion included. The store keeps
+ * documents compactly (shared keys and common values, no tree) and builds
+ * the tree on first use; it stays valid until the next store_trim, which
+ * the cluster runs when it releases the model lock. So: never keep a
+ * document, or anything inside it, past cluster_unlock. */
+cJSON *store_doc_load(const store_obj *o);
+static inline cJSON *store_doc(const store_obj *o)
+{
+    if (o->tree) {
+        ((store_obj *)o)->cref = true;
+        return o->tree;
+    }
+    return store_doc_load(o);
+}
 
 typedef enum { STORE_ADDED, STORE_MODIFIED, STORE_DELETED } store_event;
 
@@ -57,6 +79,16 @@ store_obj *store_insert(store *s, kind_id k, cJSON *doc);
 void store_replace(store *s, store_obj *obj, cJSON *doc);
 /* Remove obj and free it. */
 void store_remove(store *s, store_obj *obj);
+
+/* Release the parsed trees beyond the store's cache budget (least recently
+ * built first; a tree read since the last trim gets a second chance), after
+ * writing their compact form. Only where no document pointer is held. */
+size_t store_trim(store *s); /* returns how many trees it dropped */
+/* Trees kept between trims (default 8192, or $EVICTSIM_DOC_CACHE).
+ * Environment EVICTSIM_DOC_CHECK=1 makes every trim re-encode the trees it
+ * drops and abort if one was changed in place (tests run with cache 0). */
+void store_set_cache(store *s, size_t max_trees);
+size_t store_cached(const store *s);
 
 void store_listen(store *s, store_listener fn, void *ctx);
 

@@ -306,12 +306,12 @@ void wl_delete(cluster *c, store_obj *o)
 
 bool wl_write(cluster *c, store_obj *o, cJSON *doc)
 {
-    if (cJSON_Compare(doc, o->doc, true)) {
+    if (cJSON_Compare(doc, store_doc(o), true)) {
         cJSON_Delete(doc);
         return false;
     }
-    if (meta_has_generation(o->kind) && meta_spec_changed(o->doc, doc))
-        jset_num(jobj(doc, "metadata"), "generation", jnum(o->doc, "metadata.generation", 0) + 1);
+    if (meta_has_generation(o->kind) && meta_spec_changed(store_doc(o), doc))
+        jset_num(jobj(doc, "metadata"), "generation", jnum(store_doc(o), "metadata.generation", 0) + 1);
     rest_write(c, o, doc);
     return true;
 }
@@ -320,7 +320,7 @@ bool wl_write(cluster *c, store_obj *o, cJSON *doc)
 
 static void adopt(cluster *c, store_obj *o, const cJSON *owner)
 {
-    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     cJSON *md = jobj(doc, "metadata");
     cJSON *refs = cJSON_GetObjectItemCaseSensitive(md, "ownerReferences");
     if (!cJSON_IsArray(refs)) {
@@ -333,7 +333,7 @@ static void adopt(cluster *c, store_obj *o, const cJSON *owner)
 
 static void release(cluster *c, store_obj *o, const char *uid)
 {
-    cJSON *doc = cJSON_Duplicate(o->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     cJSON *refs = jget(doc, "metadata.ownerReferences");
     for (int i = cJSON_GetArraySize(refs) - 1; i >= 0; i--) {
         const char *u = jstr(cJSON_GetArrayItem(refs, i), "uid");
@@ -363,15 +363,15 @@ store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
     size_t out = 0;
     for (size_t i = 0; i < all; i++) {
         store_obj *o = objs[i];
-        const cJSON *ref = wl_controller_ref(o->doc);
-        bool matches = sel && labelsel_matches(sel, jget(o->doc, "metadata.labels"));
-        if (ref && wl_controlled_by(o->doc, uid)) {
+        const cJSON *ref = wl_controller_ref(store_doc(o));
+        bool matches = sel && labelsel_matches(sel, jget(store_doc(o), "metadata.labels"));
+        if (ref && wl_controlled_by(store_doc(o), uid)) {
             if (matches || owner_deleting) {
                 objs[out++] = o;
             } else {
                 release(c, o, uid);
             }
-        } else if (!ref && matches && !owner_deleting && !jstr(o->doc, "metadata.deletionTimestamp")) {
+        } else if (!ref && matches && !owner_deleting && !jstr(store_doc(o), "metadata.deletionTimestamp")) {
             adopt(c, o, owner);
             objs[out++] = o;
         }

@@ -137,12 +137,12 @@ static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJS
     h->rv = obj->rv;
     h->ev = ev;
     h->kind = obj->kind;
-    h->doc = cJSON_PrintUnformatted(obj->doc);
+    h->doc = cJSON_PrintUnformatted(store_doc(obj));
     h->old = old ? cJSON_PrintUnformatted(old) : NULL;
     hub.count++;
     for (watcher *w = hub.list; w; w = w->next) {
         pthread_mutex_lock(&w->mu);
-        deliver(w, ev, obj->kind, obj->doc, old, obj->rv, h->doc);
+        deliver(w, ev, obj->kind, store_doc(obj), old, obj->rv, h->doc);
         pthread_mutex_unlock(&w->mu);
     }
     pthread_mutex_unlock(&hub.mu);
@@ -223,8 +223,8 @@ static void replay(watcher *w, const char *rvs)
         size_t n;
         store_obj **objs = store_list(c->st, w->kind, w->ns, &n);
         for (size_t i = 0; i < n; i++)
-            if (matches(w, w->kind, objs[i]->doc))
-                push_line(w, "ADDED", objs[i]->doc, NULL);
+            if (matches(w, w->kind, store_doc(objs[i])))
+                push_line(w, "ADDED", store_doc(objs[i]), NULL);
         free(objs);
         w->last_rv = store_rv(c->st);
         return;

@@ -100,7 +100,7 @@ static store_obj *get_pdb(void)
 
 static double st(const char *field)
 {
-    return jnum(jget(get_pdb()->doc, "status"), field, -1);
+    return jnum(jget(store_doc(get_pdb()), "status"), field, -1);
 }
 
 /* (disruptionsAllowed, currentHealthy, desiredHealthy, expectedPods), as the upstream tests write it. */
@@ -115,7 +115,7 @@ static double st(const char *field)
 static const cJSON *cond(void)
 {
     const cJSON *c;
-    cJSON_ArrayForEach(c, jget(get_pdb()->doc, "status.conditions"))
+    cJSON_ArrayForEach(c, jget(store_doc(get_pdb()), "status.conditions"))
         if (!strcmp(jstr(c, "type"), "DisruptionAllowed"))
             return c;
     return NULL;
@@ -137,9 +137,9 @@ static const cJSON *event(const char *reason)
     store_obj **all = store_list(C->st, K_EVENT, "default", &n);
     const cJSON *found = NULL;
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(jstr(all[i]->doc, "reason"), reason)) {
+        if (!strcmp(jstr(store_doc(all[i]), "reason"), reason)) {
             ck_assert_msg(!found, "two %s events", reason);
-            found = all[i]->doc;
+            found = store_doc(all[i]);
         }
     free(all);
     return found;
@@ -328,7 +328,7 @@ START_TEST(t3_t6_naked_pods_unmanaged)
     ck_assert_str_eq(jstr(e, "involvedObject.kind"), "PodDisruptionBudget");
     ck_assert_str_eq(jstr(e, "involvedObject.apiVersion"), "policy/v1");
     ck_assert_str_eq(jstr(e, "involvedObject.name"), "web");
-    ck_assert_str_eq(jstr(e, "involvedObject.uid"), jstr(get_pdb()->doc, "metadata.uid"));
+    ck_assert_str_eq(jstr(e, "involvedObject.uid"), jstr(store_doc(get_pdb()), "metadata.uid"));
     ck_assert_str_eq(jstr(e, "source.component"), "controllermanager");
     ck_assert_str_eq(jstr(e, "reportingComponent"), "controllermanager");
     ck_assert_int_eq(strncmp(jstr(e, "metadata.name"), "web.", 4), 0);
@@ -438,7 +438,7 @@ START_TEST(t18_update_disrupted_pods)
         "'disruptedPods':{'p1':'2025-01-01T00:10:00Z','p2':'2025-01-01T00:07:00Z','p3':'2025-01-01T00:09:00Z',"
         "'notthere':'2025-01-01T00:10:00Z'}}");
     ck_pdb(0, 1, 1, 3);
-    const cJSON *dp = jget(get_pdb()->doc, "status.disruptedPods");
+    const cJSON *dp = jget(store_doc(get_pdb()), "status.disruptedPods");
     ck_assert_int_eq(cJSON_GetArraySize(dp), 1);
     ck_assert_str_eq(jstr(dp, "p3"), "2025-01-01T00:09:00Z");
     const cJSON *e = event("NotDeleted");
@@ -459,11 +459,11 @@ START_TEST(disrupted_pod_expires_after_two_minutes)
     ck_pdb(0, 1, 1, 2);
     clock_advance(C->clk, 119);
     ck_pdb(0, 1, 1, 2);
-    ck_assert_str_eq(jstr(get_pdb()->doc, "status.disruptedPods.p1"), "2025-01-01T00:00:00Z");
+    ck_assert_str_eq(jstr(store_doc(get_pdb()), "status.disruptedPods.p1"), "2025-01-01T00:00:00Z");
     ck_assert_ptr_null(event("NotDeleted"));
     clock_advance(C->clk, 2);
     ck_pdb(1, 2, 1, 2);
-    ck_assert_ptr_null(jget(get_pdb()->doc, "status.disruptedPods"));
+    ck_assert_ptr_null(jget(store_doc(get_pdb()), "status.disruptedPods"));
     ck_assert_ptr_nonnull(event("NotDeleted"));
 }
 END_TEST
@@ -476,9 +476,9 @@ START_TEST(d8_entry_at_exact_expiry_kept_and_pod_healthy)
         "{'disruptionsAllowed':0,'currentHealthy':0,'desiredHealthy':0,'expectedPods':1,"
         "'disruptedPods':{'p0':'2025-01-01T00:00:00Z'}}");
     ck_pdb(1, 1, 0, 1);
-    ck_assert_str_eq(jstr(get_pdb()->doc, "status.disruptedPods.p0"), "2025-01-01T00:00:00Z");
+    ck_assert_str_eq(jstr(store_doc(get_pdb()), "status.disruptedPods.p0"), "2025-01-01T00:00:00Z");
     clock_advance(C->clk, 1);
-    ck_assert_ptr_null(jget(get_pdb()->doc, "status.disruptedPods"));
+    ck_assert_ptr_null(jget(store_doc(get_pdb()), "status.disruptedPods"));
 }
 END_TEST
 
@@ -494,7 +494,7 @@ START_TEST(observed_generation_and_condition_transitions)
          "'conditions':[{'type':'ExistingTestCondition','status':'True','lastTransitionTime':'2024-01-01T00:00:00Z','reason':'R','message':'m'}]}}");
     ck_pdb(1, 2, 1, 2);
     ck_assert_int_eq((int)st("observedGeneration"), 3);
-    ck_assert_int_eq(cJSON_GetArraySize(jget(get_pdb()->doc, "status.conditions")), 2);
+    ck_assert_int_eq(cJSON_GetArraySize(jget(store_doc(get_pdb()), "status.conditions")), 2);
     ck_assert_int_eq((int)jnum(cond(), "observedGeneration", 0), 3);
     ck_assert_str_eq(jstr(cond(), "lastTransitionTime"), "2025-01-01T00:00:00Z");
     /* same status later: lastTransitionTime kept */
@@ -536,7 +536,7 @@ START_TEST(pdb_sync_delay_keeps_status_stale)
     ck_pdb(0, 0, 0, 0);
     clock_advance(C->clk, 4.9);
     ck_pdb(0, 0, 0, 0);
-    ck_assert_ptr_null(jget(get_pdb()->doc, "status.observedGeneration"));
+    ck_assert_ptr_null(jget(store_doc(get_pdb()), "status.observedGeneration"));
     clock_advance(C->clk, 0.2);
     ck_pdb(1, 2, 1, 2);
     pod("p1", "False", NULL, NULL);
@@ -607,8 +607,8 @@ START_TEST(multiple_pdbs_for_one_pod)
     ck_assert_str_eq(jstr(e, "message"),
                      "Pod \"default\"/\"p0\" matches multiple PodDisruptionBudgets.  Chose \"a\" arbitrarily.");
     /* only the first PDB is synced for the pod's event */
-    ck_assert_int_eq((int)jnum(store_get(C->st, K_PDB, "default", "a")->doc, "status.currentHealthy", -1), 1);
-    ck_assert_int_eq((int)jnum(store_get(C->st, K_PDB, "default", "b")->doc, "status.currentHealthy", -1), 0);
+    ck_assert_int_eq((int)jnum(store_doc(store_get(C->st, K_PDB, "default", "a")), "status.currentHealthy", -1), 1);
+    ck_assert_int_eq((int)jnum(store_doc(store_get(C->st, K_PDB, "default", "b")), "status.currentHealthy", -1), 0);
 }
 END_TEST
 
@@ -616,17 +616,17 @@ START_TEST(stale_disruption_target_condition_reset)
 {
     pod("p0", "True", NULL, NULL);
     store_obj *p = store_get(C->st, K_POD, "default", "p0");
-    cJSON *doc = cJSON_Duplicate(p->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(p), true);
     cJSON *c = cJSON_Parse("{\"type\":\"DisruptionTarget\",\"status\":\"True\",\"lastTransitionTime\":\"2025-01-01T00:00:00Z\","
                            "\"reason\":\"EvictionByEvictionAPI\",\"message\":\"Eviction API: evicting\"}");
     cJSON_AddItemToArray(jget(doc, "status.conditions"), c);
     rest_write(C, p, doc);
     cluster_settle(C);
     clock_advance(C->clk, 119);
-    const cJSON *dt = cJSON_GetArrayItem(jget(store_get(C->st, K_POD, "default", "p0")->doc, "status.conditions"), 1);
+    const cJSON *dt = cJSON_GetArrayItem(jget(store_doc(store_get(C->st, K_POD, "default", "p0")), "status.conditions"), 1);
     ck_assert_str_eq(jstr(dt, "status"), "True");
     clock_advance(C->clk, 2);
-    dt = cJSON_GetArrayItem(jget(store_get(C->st, K_POD, "default", "p0")->doc, "status.conditions"), 1);
+    dt = cJSON_GetArrayItem(jget(store_doc(store_get(C->st, K_POD, "default", "p0")), "status.conditions"), 1);
     ck_assert_str_eq(jstr(dt, "type"), "DisruptionTarget");
     ck_assert_str_eq(jstr(dt, "status"), "False");
     ck_assert_str_eq(jstr(dt, "lastTransitionTime"), "2025-01-01T00:02:00Z");

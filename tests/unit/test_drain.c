@@ -103,7 +103,7 @@ START_TEST(drained_after_grace_period)
     assert_line(r.output, "node/node-1 drained");
     assert_line(r.timeline, "t=+0s evict default/web-1 → 201 (allowed by PDB web)");
     assert_line(r.timeline, "t=+30s default/web-1 gone");
-    ck_assert(cJSON_IsTrue(jget(store_get(c->st, K_NODE, NULL, "node-1")->doc, "spec.unschedulable")));
+    ck_assert(cJSON_IsTrue(jget(store_doc(store_get(c->st, K_NODE, NULL, "node-1")), "spec.unschedulable")));
     ck_assert_ptr_null(store_get(c->st, K_POD, "default", "web-1"));
     drain_result_free(&r);
     cluster_free(c);
@@ -166,7 +166,7 @@ START_TEST(filters_in_order_with_kubectl_messages)
     cluster *c = dr_cluster(extra, "1");
     /* give scratch an emptyDir */
     store_obj *p = store_get(c->st, K_POD, "default", "scratch");
-    cJSON *doc = cJSON_Duplicate(p->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(p), true);
     cJSON_AddItemToObject(jget(doc, "spec"), "volumes", cJSON_Parse("[{\"name\":\"tmp\",\"emptyDir\":{}}]"));
     store_replace(c->st, p, doc);
     drain_opts o = dr_opts("node-1");
@@ -225,10 +225,10 @@ START_TEST(server_dry_run_changes_nothing)
     assert_line(r.output, "evicting pod default/web-1 (server dry run)");
     assert_line(r.output, "node/node-1 drained (server dry run)");
     ck_assert(!has_line(r.output, "pod/web-1 evicted"));
-    ck_assert(!cJSON_IsTrue(jget(store_get(c->st, K_NODE, NULL, "node-1")->doc, "spec.unschedulable")));
-    const cJSON *pod = store_get(c->st, K_POD, "default", "web-1")->doc;
+    ck_assert(!cJSON_IsTrue(jget(store_doc(store_get(c->st, K_NODE, NULL, "node-1")), "spec.unschedulable")));
+    const cJSON *pod = store_doc(store_get(c->st, K_POD, "default", "web-1"));
     ck_assert_ptr_null(jstr(pod, "metadata.deletionTimestamp"));
-    ck_assert_int_eq((int)jnum(store_get(c->st, K_PDB, "default", "web")->doc, "status.disruptionsAllowed", -1), 1);
+    ck_assert_int_eq((int)jnum(store_doc(store_get(c->st, K_PDB, "default", "web")), "status.disruptionsAllowed", -1), 1);
     drain_result_free(&r);
     cluster_free(c);
 }

@@ -129,7 +129,7 @@ static store_obj *get_pdb(cluster *c, const char *name)
 static bool has_target(const store_obj *pod)
 {
     const cJSON *cond;
-    cJSON_ArrayForEach(cond, jget(pod->doc, "status.conditions")) {
+    cJSON_ArrayForEach(cond, jget(store_doc(pod), "status.conditions")) {
         const char *t = jstr(cond, "type");
         if (t && !strcmp(t, "DisruptionTarget"))
             return true;
@@ -459,9 +459,9 @@ static void run_case(const ev_case *tc, const char *policy_override, bool overri
     store_obj *pod = get_pod(c, "p");
     char rv[32] = "";
     if (pod)
-        snprintf(rv, sizeof rv, "%s", jstr(pod->doc, "metadata.resourceVersion"));
-    cJSON *pdb_before = tc->npdb ? cJSON_Duplicate(get_pdb(c, "foo")->doc, true) : NULL;
-    cJSON *pod_before = pod ? cJSON_Duplicate(pod->doc, true) : NULL;
+        snprintf(rv, sizeof rv, "%s", jstr(store_doc(pod), "metadata.resourceVersion"));
+    cJSON *pdb_before = tc->npdb ? cJSON_Duplicate(store_doc(get_pdb(c, "foo")), true) : NULL;
+    cJSON *pod_before = pod ? cJSON_Duplicate(store_doc(pod), true) : NULL;
     char body[8192], msg[2048];
     api_result r = {0};
     evict(c, tc->url_ns ? tc->url_ns : "default", tc->url_name ? tc->url_name : "p",
@@ -474,19 +474,19 @@ static void run_case(const ev_case *tc, const char *policy_override, bool overri
     if (tc->pod_after == P_KEPT) {
         ck_assert_msg(pod != NULL, "%s: pod gone", id);
         if (tc->target != 1)
-            ck_assert_msg(cJSON_Compare(pod->doc, pod_before, true), "%s: pod changed", id);
+            ck_assert_msg(cJSON_Compare(store_doc(pod), pod_before, true), "%s: pod changed", id);
     }
     if (tc->pod_after == P_DELETING) {
         ck_assert_msg(pod != NULL, "%s: pod gone", id);
-        ck_assert_msg(jstr(pod->doc, "metadata.deletionTimestamp") != NULL, "%s: no deletionTimestamp", id);
+        ck_assert_msg(jstr(store_doc(pod), "metadata.deletionTimestamp") != NULL, "%s: no deletionTimestamp", id);
     }
     if (tc->target && pod)
         ck_assert_msg(has_target(pod) == (tc->target == 1), "%s: DisruptionTarget %s", id,
                       has_target(pod) ? "present" : "absent");
     if (tc->pdb_after == E_SAME)
-        ck_assert_msg(cJSON_Compare(get_pdb(c, "foo")->doc, pdb_before, true), "%s: PDB changed", id);
+        ck_assert_msg(cJSON_Compare(store_doc(get_pdb(c, "foo")), pdb_before, true), "%s: PDB changed", id);
     if (tc->pdb_after == E_DEC) {
-        const cJSON *d = get_pdb(c, "foo")->doc;
+        const cJSON *d = store_doc(get_pdb(c, "foo"));
         ck_assert_int_eq(jnum(d, "status.disruptionsAllowed", -99), ps.allowed - 1);
         ck_assert_str_eq(jstr(jget(d, "status.disruptedPods"), "p"), T0S);
         ck_assert_int_eq(jnum(d, "metadata.generation", 0), 1);
@@ -559,7 +559,7 @@ START_TEST(pdb_status_condition_flips)
     evict(c, "default", "foo-1", "{\"metadata\":{\"name\":\"foo-1\"},\"deleteOptions\":{\"gracePeriodSeconds\":0}}",
           NULL, &r);
     ck_assert_int_eq(r.code, 201);
-    const cJSON *st = jget(get_pdb(c, "foo")->doc, "status");
+    const cJSON *st = jget(store_doc(get_pdb(c, "foo")), "status");
     ck_assert_int_eq(jnum(st, "disruptionsAllowed", -1), 0);
     char *cond = cJSON_PrintUnformatted(cJSON_GetArrayItem(jget(st, "conditions"), 0));
     ck_assert_str_eq(cond, "{\"type\":\"DisruptionAllowed\",\"status\":\"False\",\"observedGeneration\":1,"
@@ -589,7 +589,7 @@ START_TEST(pdb_status_condition_kept)
     api_result r = {0};
     evict(c, "default", "foo-1", "{\"metadata\":{\"name\":\"foo-1\"}}", NULL, &r);
     ck_assert_int_eq(r.code, 201);
-    const cJSON *st = jget(get_pdb(c, "foo")->doc, "status");
+    const cJSON *st = jget(store_doc(get_pdb(c, "foo")), "status");
     ck_assert_int_eq(jnum(st, "disruptionsAllowed", -1), 2);
     cJSON *want = cJSON_Parse(conds);
     ck_assert(cJSON_Compare(jget(st, "conditions"), want, true));
@@ -612,7 +612,7 @@ START_TEST(disruption_target_condition)
     ck_assert_int_eq(r.code, 201);
     api_result_clear(&r);
     store_obj *pod = get_pod(c, "p");
-    char *cond = cJSON_PrintUnformatted(cJSON_GetArrayItem(jget(pod->doc, "status.conditions"), 1));
+    char *cond = cJSON_PrintUnformatted(cJSON_GetArrayItem(jget(store_doc(pod), "status.conditions"), 1));
     ck_assert_str_eq(cond, "{\"type\":\"DisruptionTarget\",\"status\":\"True\",\"lastProbeTime\":null,"
                            "\"lastTransitionTime\":\"" T0S "\",\"reason\":\"EvictionByEvictionAPI\","
                            "\"message\":\"Eviction API: evicting\"}");
@@ -627,7 +627,7 @@ START_TEST(disruption_target_condition)
     evict(c, "default", "p", DEFAULT_BODY, NULL, &r);
     ck_assert_int_eq(r.code, 201);
     pod = get_pod(c, "p");
-    ck_assert_str_eq(jstr(cJSON_GetArrayItem(jget(pod->doc, "status.conditions"), 1), "lastTransitionTime"), T0S);
+    ck_assert_str_eq(jstr(cJSON_GetArrayItem(jget(store_doc(pod), "status.conditions"), 1), "lastTransitionTime"), T0S);
     ck_assert_uint_eq(pod->rv, rv);
     api_result_clear(&r);
     cluster_free(c);
@@ -653,7 +653,7 @@ START_TEST(disruption_target_replaced)
              (unsigned long long)get_pod(c, "p")->rv);
     evict(c, "default", "p", body, NULL, &r);
     ck_assert_int_eq(r.code, 201); /* the RV precondition follows our own status write */
-    const cJSON *conds = jget(get_pod(c, "p")->doc, "status.conditions");
+    const cJSON *conds = jget(store_doc(get_pod(c, "p")), "status.conditions");
     ck_assert_int_eq(cJSON_GetArraySize(conds), 2);
     const cJSON *t = cJSON_GetArrayItem(conds, 1);
     ck_assert_str_eq(jstr(t, "reason"), "EvictionByEvictionAPI");
@@ -687,12 +687,12 @@ START_TEST(budget_never_overspent)
         ck_assert_int_eq(r.code, i < 10 ? 201 : 429);
         api_result_clear(&r);
     }
-    const cJSON *st = jget(get_pdb(c, "foo")->doc, "status");
+    const cJSON *st = jget(store_doc(get_pdb(c, "foo")), "status");
     ck_assert_int_eq(jnum(st, "disruptionsAllowed", -1), 0);
     ck_assert_int_eq(cJSON_GetArraySize(jget(st, "disruptedPods")), 10);
-    ck_assert_ptr_nonnull(jstr(get_pod(c, "p0")->doc, "metadata.deletionTimestamp"));
-    ck_assert_int_eq(jnum(get_pod(c, "p0")->doc, "metadata.deletionGracePeriodSeconds", 0), 30);
-    ck_assert_ptr_null(jstr(get_pod(c, "p10")->doc, "metadata.deletionTimestamp"));
+    ck_assert_ptr_nonnull(jstr(store_doc(get_pod(c, "p0")), "metadata.deletionTimestamp"));
+    ck_assert_int_eq(jnum(store_doc(get_pod(c, "p0")), "metadata.deletionGracePeriodSeconds", 0), 30);
+    ck_assert_ptr_null(jstr(store_doc(get_pod(c, "p10")), "metadata.deletionTimestamp"));
     cluster_free(c);
 }
 END_TEST

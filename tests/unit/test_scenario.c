@@ -208,7 +208,7 @@ START_TEST(explain_reports_budget_without_logging)
 {
     cluster *c = ex_cluster();
     store_obj *p = store_get(c->st, K_POD, "default", "web-2");
-    cJSON *doc = cJSON_Duplicate(p->doc, true);
+    cJSON *doc = cJSON_Duplicate(store_doc(p), true);
     cJSON_AddItemToObject(jget(doc, "metadata"), "deletionTimestamp", cJSON_CreateString("2025-01-01T00:00:00Z"));
     store_replace(c->st, p, doc);
     int before = cJSON_GetArraySize(c->evictions);
@@ -234,7 +234,7 @@ START_TEST(explain_reports_budget_without_logging)
     free(text);
     cJSON_Delete(ex);
     ck_assert_ptr_nonnull(store_get(c->st, K_POD, "default", "web-1"));
-    ck_assert_ptr_null(jstr(store_get(c->st, K_POD, "default", "web-1")->doc, "metadata.deletionTimestamp"));
+    ck_assert_ptr_null(jstr(store_doc(store_get(c->st, K_POD, "default", "web-1")), "metadata.deletionTimestamp"));
     ck_assert_ptr_null(explain_pod(c, "default", "nope", &err));
     ck_assert_int_eq((int)jnum(err, "code", 0), 404);
     cJSON_Delete(err);

@@ -90,7 +90,7 @@ static const char *node_of(const char *pod)
 {
     store_obj *o = store_get(C->st, K_POD, "default", pod);
     ck_assert_ptr_nonnull(o);
-    return jstr(o->doc, "spec.nodeName");
+    return jstr(store_doc(o), "spec.nodeName");
 }
 
 static const cJSON *scheduled(const char *pod)
@@ -98,7 +98,7 @@ static const cJSON *scheduled(const char *pod)
     store_obj *o = store_get(C->st, K_POD, "default", pod);
     ck_assert_ptr_nonnull(o);
     cJSON *c;
-    cJSON_ArrayForEach(c, jget(o->doc, "status.conditions"))
+    cJSON_ArrayForEach(c, jget(store_doc(o), "status.conditions"))
         if (!strcmp(jstr(c, "type"), "PodScheduled"))
             return c;
     return NULL;

@@ -65,9 +65,9 @@ START_TEST(resource_versions_increase_and_events_fire)
     events e = {{0}};
     store_listen(s, listen_fn, &e);
     store_obj *o = store_insert(s, K_POD, obj("ns", "p"));
-    ck_assert_str_eq(jstr(o->doc, "metadata.resourceVersion"), "1");
+    ck_assert_str_eq(jstr(store_doc(o), "metadata.resourceVersion"), "1");
     store_replace(s, o, obj("ns", "p"));
-    ck_assert_str_eq(jstr(o->doc, "metadata.resourceVersion"), "2");
+    ck_assert_str_eq(jstr(store_doc(o), "metadata.resourceVersion"), "2");
     store_insert(s, K_NODE, obj(NULL, "n"));
     store_remove(s, o);
     ck_assert_uint_eq(store_rv(s), 4);

@@ -100,7 +100,7 @@ static store_obj *get(kind_id k, const char *ns, const char *name)
 
 static double num(kind_id k, const char *ns, const char *name, const char *path)
 {
-    return jnum(get(k, ns, name)->doc, path, -1);
+    return jnum(store_doc(get(k, ns, name)), path, -1);
 }
 
 /* Pods in ns: total, and how many are not terminating. */
@@ -110,7 +110,7 @@ static int pods(const char *ns, int *active)
     store_obj **all = store_list(C->st, K_POD, ns, &n);
     int a = 0;
     for (size_t i = 0; i < n; i++)
-        a += !jstr(all[i]->doc, "metadata.deletionTimestamp");
+        a += !jstr(store_doc(all[i]), "metadata.deletionTimestamp");
     free(all);
     if (active)
         *active = a;
@@ -154,9 +154,9 @@ START_TEST(rs_creates_named_owned_pods)
     replicaset("web", 3);
     int active;
     ck_assert_int_eq(pods("default", &active), 3);
-    const char *uid = jstr(get(K_REPLICASET, "default", "web")->doc, "metadata.uid");
+    const char *uid = jstr(store_doc(get(K_REPLICASET, "default", "web")), "metadata.uid");
     for (size_t i = 0; i < 3; i++) {
-        const cJSON *p = pod_at("default", i)->doc;
+        const cJSON *p = store_doc(pod_at("default", i));
         const char *name = jstr(p, "metadata.name");
         ck_assert_int_eq(strlen(name), 9);
         ck_assert(!strncmp(name, "web-", 4));
@@ -213,9 +213,9 @@ START_TEST(rs_scale_down_removes_unscheduled_then_not_ready)
     load("{'apiVersion':'apps/v1','kind':'ReplicaSet','metadata':{'name':'web','namespace':'default','uid':'rs-uid'},"
          "'spec':{'replicas':2,'selector':{'matchLabels':{'app':'web'}}," TEMPLATE("web", "") "}}");
     ck_assert_ptr_null(store_get(C->st, K_POD, "default", "d-unscheduled")); /* no node: gone at once */
-    ck_assert_ptr_nonnull(jstr(get(K_POD, "default", "b-notready")->doc, "metadata.deletionTimestamp"));
-    ck_assert_ptr_null(jstr(get(K_POD, "default", "a-ready")->doc, "metadata.deletionTimestamp"));
-    ck_assert_ptr_null(jstr(get(K_POD, "default", "c-ready")->doc, "metadata.deletionTimestamp"));
+    ck_assert_ptr_nonnull(jstr(store_doc(get(K_POD, "default", "b-notready")), "metadata.deletionTimestamp"));
+    ck_assert_ptr_null(jstr(store_doc(get(K_POD, "default", "a-ready")), "metadata.deletionTimestamp"));
+    ck_assert_ptr_null(jstr(store_doc(get(K_POD, "default", "c-ready")), "metadata.deletionTimestamp"));
     ck_assert_int_eq((int)num(K_REPLICASET, "default", "web", "status.replicas"), 2);
 }
 END_TEST
@@ -227,10 +227,10 @@ START_TEST(rs_adopts_orphans_and_releases_mismatches)
          "'spec':{'containers':[{'name':'c','image':'i'}]}}");
     replicaset("web", 1);
     ck_assert_int_eq(pods("default", NULL), 1);
-    const cJSON *ref = cJSON_GetArrayItem(jget(get(K_POD, "default", "stray")->doc, "metadata.ownerReferences"), 0);
+    const cJSON *ref = cJSON_GetArrayItem(jget(store_doc(get(K_POD, "default", "stray")), "metadata.ownerReferences"), 0);
     ck_assert_str_eq(jstr(ref, "name"), "web");
     patch(K_POD, "default", "stray", "{'metadata':{'labels':{'app':'other'}}}");
-    ck_assert_ptr_null(jget(get(K_POD, "default", "stray")->doc, "metadata.ownerReferences"));
+    ck_assert_ptr_null(jget(store_doc(get(K_POD, "default", "stray")), "metadata.ownerReferences"));
     ck_assert_int_eq(pods("default", NULL), 2); /* released, and replaced */
 }
 END_TEST
@@ -241,7 +241,7 @@ START_TEST(rc_keeps_replicas)
     load("{'apiVersion':'v1','kind':'ReplicationController','metadata':{'name':'old','namespace':'default'},"
          "'spec':{'replicas':2,'selector':{'app':'web'}," TEMPLATE("web", "") "}}");
     ck_assert_int_eq(pods("default", NULL), 2);
-    const cJSON *ref = cJSON_GetArrayItem(jget(pod_at("default", 0)->doc, "metadata.ownerReferences"), 0);
+    const cJSON *ref = cJSON_GetArrayItem(jget(store_doc(pod_at("default", 0)), "metadata.ownerReferences"), 0);
     ck_assert_str_eq(jstr(ref, "kind"), "ReplicationController");
     ck_assert_str_eq(jstr(ref, "apiVersion"), "v1");
     patch(K_RC, "default", "old", "{'spec':{'replicas':0}}");
@@ -272,7 +272,7 @@ static store_obj **sets(size_t *n)
 
 static const cJSON *dcond(const char *type)
 {
-    return wl_condition(jget(get(K_DEPLOYMENT, "default", "web")->doc, "status"), type);
+    return wl_condition(jget(store_doc(get(K_DEPLOYMENT, "default", "web")), "status"), type);
 }
 
 START_TEST(deploy_creates_hashed_replicaset)
@@ -284,11 +284,11 @@ START_TEST(deploy_creates_hashed_replicaset)
     store_obj **rs = sets(&n);
     ck_assert_uint_eq(n, 1);
     char hash[16], name[64];
-    wl_template_hash(jget(get(K_DEPLOYMENT, "default", "web")->doc, "spec.template"), -1, hash);
+    wl_template_hash(jget(store_doc(get(K_DEPLOYMENT, "default", "web")), "spec.template"), -1, hash);
     ck_assert_uint_eq(strlen(hash), strspn(hash, "456789bcdf"));
     snprintf(name, sizeof name, "web-%s", hash);
     ck_assert_str_eq(rs[0]->name, name);
-    const cJSON *d = rs[0]->doc;
+    const cJSON *d = store_doc(rs[0]);
     ck_assert_str_eq(jstr(d, "metadata.labels.pod-template-hash"), hash);
     ck_assert_str_eq(jstr(d, "spec.selector.matchLabels.pod-template-hash"), hash);
     ck_assert_str_eq(jstr(d, "spec.template.metadata.labels.pod-template-hash"), hash);
@@ -298,9 +298,9 @@ START_TEST(deploy_creates_hashed_replicaset)
     ck_assert_str_eq(cJSON_GetObjectItem(ann, "deployment.kubernetes.io/max-replicas")->valuestring, "4");
     free(rs);
     ck_assert_int_eq(pods("default", NULL), 3);
-    ck_assert_str_eq(jstr(pod_at("default", 0)->doc, "metadata.labels.pod-template-hash"), hash);
+    ck_assert_str_eq(jstr(store_doc(pod_at("default", 0)), "metadata.labels.pod-template-hash"), hash);
     ck_assert(!strncmp(pod_at("default", 0)->name, name, strlen(name)));
-    const cJSON *st = jget(get(K_DEPLOYMENT, "default", "web")->doc, "status");
+    const cJSON *st = jget(store_doc(get(K_DEPLOYMENT, "default", "web")), "status");
     ck_assert_int_eq((int)jnum(st, "replicas", 0), 3);
     ck_assert_int_eq((int)jnum(st, "updatedReplicas", 0), 3);
     ck_assert_int_eq((int)jnum(st, "readyReplicas", 0), 3);
@@ -345,7 +345,7 @@ START_TEST(deploy_scales_through)
     size_t n;
     store_obj **rs = sets(&n);
     ck_assert_uint_eq(n, 1);
-    ck_assert_int_eq((int)jnum(rs[0]->doc, "spec.replicas", 0), 5);
+    ck_assert_int_eq((int)jnum(store_doc(rs[0]), "spec.replicas", 0), 5);
     free(rs);
     ck_assert_int_eq(pods("default", NULL), 5);
 }
@@ -358,9 +358,9 @@ static int rs_replicas(const char *image)
     store_obj **rs = sets(&n);
     int r = -1;
     for (size_t i = 0; i < n; i++) {
-        const cJSON *c = cJSON_GetArrayItem(jget(rs[i]->doc, "spec.template.spec.containers"), 0);
+        const cJSON *c = cJSON_GetArrayItem(jget(store_doc(rs[i]), "spec.template.spec.containers"), 0);
         if (!strcmp(jstr(c, "image"), image))
-            r = (int)jnum(rs[i]->doc, "spec.replicas", 0);
+            r = (int)jnum(store_doc(rs[i]), "spec.replicas", 0);
     }
     free(rs);
     return r;
@@ -390,7 +390,7 @@ START_TEST(deploy_rolls_out_with_surge)
     ck_assert_str_eq(jstr(dcond("Progressing"), "reason"), "NewReplicaSetAvailable");
     ck_assert_int_eq((int)num(K_DEPLOYMENT, "default", "web", "status.updatedReplicas"), 4);
     ck_assert_int_eq((int)num(K_DEPLOYMENT, "default", "web", "status.observedGeneration"), 2);
-    const cJSON *ann = jget(get(K_DEPLOYMENT, "default", "web")->doc, "metadata.annotations");
+    const cJSON *ann = jget(store_doc(get(K_DEPLOYMENT, "default", "web")), "metadata.annotations");
     ck_assert_str_eq(cJSON_GetObjectItem(ann, "deployment.kubernetes.io/revision")->valuestring, "2");
 }
 END_TEST
@@ -429,7 +429,7 @@ START_TEST(sts_ordered_ready)
     nodes(2);
     statefulset(3, "OrderedReady", "5");
     ck_assert_int_eq(pods("default", NULL), 1);
-    const cJSON *p = get(K_POD, "default", "db-0")->doc;
+    const cJSON *p = store_doc(get(K_POD, "default", "db-0"));
     const cJSON *labels = jget(p, "metadata.labels");
     ck_assert_str_eq(cJSON_GetObjectItem(labels, "statefulset.kubernetes.io/pod-name")->valuestring, "db-0");
     ck_assert_str_eq(cJSON_GetObjectItem(labels, "apps.kubernetes.io/pod-index")->valuestring, "0");
@@ -446,7 +446,7 @@ START_TEST(sts_ordered_ready)
     clock_advance(C->clk, 5);
     clock_advance(C->clk, 5);
     ck_assert_int_eq(pods("default", NULL), 3);
-    const cJSON *st = jget(get(K_STATEFULSET, "default", "db")->doc, "status");
+    const cJSON *st = jget(store_doc(get(K_STATEFULSET, "default", "db")), "status");
     ck_assert_int_eq((int)jnum(st, "replicas", 0), 3);
     ck_assert_int_eq((int)jnum(st, "readyReplicas", 0), 3);
     ck_assert_int_eq((int)jnum(st, "availableReplicas", 0), 3);
@@ -474,13 +474,13 @@ START_TEST(sts_same_name_after_the_old_pod_is_gone)
     statefulset(3, "OrderedReady", "0");
     ck_assert_int_eq(pods("default", NULL), 3);
     char uid[64];
-    snprintf(uid, sizeof uid, "%s", jstr(get(K_POD, "default", "db-1")->doc, "metadata.uid"));
+    snprintf(uid, sizeof uid, "%s", jstr(store_doc(get(K_POD, "default", "db-1")), "metadata.uid"));
     del(K_POD, "default", "db-1", NULL);
     clock_advance(C->clk, 29);
-    ck_assert_str_eq(jstr(get(K_POD, "default", "db-1")->doc, "metadata.uid"), uid); /* still terminating */
+    ck_assert_str_eq(jstr(store_doc(get(K_POD, "default", "db-1")), "metadata.uid"), uid); /* still terminating */
     ck_assert_int_eq((int)num(K_STATEFULSET, "default", "db", "status.readyReplicas"), 3);
     clock_advance(C->clk, 1);
-    const cJSON *p = get(K_POD, "default", "db-1")->doc;
+    const cJSON *p = store_doc(get(K_POD, "default", "db-1"));
     ck_assert_str_ne(jstr(p, "metadata.uid"), uid);
     ck_assert_ptr_null(jstr(p, "metadata.deletionTimestamp"));
 }
@@ -492,11 +492,11 @@ START_TEST(sts_scale_down_from_highest)
     nodes(1);
     statefulset(3, "OrderedReady", "0");
     patch(K_STATEFULSET, "default", "db", "{'spec':{'replicas':1}}");
-    ck_assert_ptr_nonnull(jstr(get(K_POD, "default", "db-2")->doc, "metadata.deletionTimestamp"));
-    ck_assert_ptr_null(jstr(get(K_POD, "default", "db-1")->doc, "metadata.deletionTimestamp"));
+    ck_assert_ptr_nonnull(jstr(store_doc(get(K_POD, "default", "db-2")), "metadata.deletionTimestamp"));
+    ck_assert_ptr_null(jstr(store_doc(get(K_POD, "default", "db-1")), "metadata.deletionTimestamp"));
     clock_advance(C->clk, 30);
     ck_assert_ptr_null(store_get(C->st, K_POD, "default", "db-2"));
-    ck_assert_ptr_nonnull(jstr(get(K_POD, "default", "db-1")->doc, "metadata.deletionTimestamp"));
+    ck_assert_ptr_nonnull(jstr(store_doc(get(K_POD, "default", "db-1")), "metadata.deletionTimestamp"));
     clock_advance(C->clk, 30);
     ck_assert_int_eq(pods("default", NULL), 1);
     ck_assert_ptr_nonnull(store_get(C->st, K_POD, "default", "db-0"));
@@ -508,20 +508,20 @@ START_TEST(sts_rolling_update_from_highest)
     mk(CTRL_STATEFULSET | CTRL_SCHEDULER | CTRL_KUBELET);
     nodes(1);
     statefulset(2, "OrderedReady", "0");
-    const char *old = jstr(get(K_STATEFULSET, "default", "db")->doc, "status.updateRevision");
+    const char *old = jstr(store_doc(get(K_STATEFULSET, "default", "db")), "status.updateRevision");
     char oldrev[64];
     snprintf(oldrev, sizeof oldrev, "%s", old);
     patch(K_STATEFULSET, "default", "db", "{'spec':{'template':{'spec':{'containers':[{'name':'c','image':'i:2'}]}}}}");
-    ck_assert_ptr_nonnull(jstr(get(K_POD, "default", "db-1")->doc, "metadata.deletionTimestamp"));
-    ck_assert_ptr_null(jstr(get(K_POD, "default", "db-0")->doc, "metadata.deletionTimestamp"));
-    ck_assert_str_eq(jstr(get(K_STATEFULSET, "default", "db")->doc, "status.currentRevision"), oldrev);
+    ck_assert_ptr_nonnull(jstr(store_doc(get(K_POD, "default", "db-1")), "metadata.deletionTimestamp"));
+    ck_assert_ptr_null(jstr(store_doc(get(K_POD, "default", "db-0")), "metadata.deletionTimestamp"));
+    ck_assert_str_eq(jstr(store_doc(get(K_STATEFULSET, "default", "db")), "status.currentRevision"), oldrev);
     clock_advance(C->clk, 30);
     clock_advance(C->clk, 30);
-    const cJSON *st = jget(get(K_STATEFULSET, "default", "db")->doc, "status");
+    const cJSON *st = jget(store_doc(get(K_STATEFULSET, "default", "db")), "status");
     ck_assert_str_ne(jstr(st, "updateRevision"), oldrev);
     ck_assert_str_eq(jstr(st, "currentRevision"), jstr(st, "updateRevision"));
     ck_assert_int_eq((int)jnum(st, "updatedReplicas", 0), 2);
-    const cJSON *c = cJSON_GetArrayItem(jget(get(K_POD, "default", "db-0")->doc, "spec.containers"), 0);
+    const cJSON *c = cJSON_GetArrayItem(jget(store_doc(get(K_POD, "default", "db-0")), "spec.containers"), 0);
     ck_assert_str_eq(jstr(c, "image"), "i:2");
 }
 END_TEST
@@ -539,7 +539,7 @@ static store_obj *ds_pod_on(const char *node)
     size_t n;
     store_obj **all = store_list(C->st, K_POD, "kube-system", &n), *found = NULL;
     for (size_t i = 0; i < n; i++)
-        if (jstr(all[i]->doc, "spec.nodeName") && !strcmp(jstr(all[i]->doc, "spec.nodeName"), node))
+        if (jstr(store_doc(all[i]), "spec.nodeName") && !strcmp(jstr(store_doc(all[i]), "spec.nodeName"), node))
             found = all[i];
     free(all);
     return found;
@@ -555,7 +555,7 @@ START_TEST(ds_one_pod_per_allowed_node)
     ck_assert_ptr_nonnull(ds_pod_on("node-1"));
     ck_assert_ptr_nonnull(ds_pod_on("node-2")); /* cordoned nodes get their pod */
     ck_assert_ptr_null(ds_pod_on("node-3"));
-    const cJSON *p = ds_pod_on("node-1")->doc;
+    const cJSON *p = store_doc(ds_pod_on("node-1"));
     ck_assert(!strncmp(jstr(p, "metadata.name"), "agent-", 6));
     ck_assert_int_eq(strlen(jstr(p, "metadata.name")), 11);
     const cJSON *term = cJSON_GetArrayItem(jget(p, "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"), 0);
@@ -577,7 +577,7 @@ START_TEST(ds_one_pod_per_allowed_node)
         ck_assert_ptr_null(jget(t, "tolerationSeconds"));
     }
     ck_assert_str_eq(jstr(p, "metadata.labels.pod-template-generation"), "1");
-    const cJSON *st = jget(get(K_DAEMONSET, "kube-system", "agent")->doc, "status");
+    const cJSON *st = jget(store_doc(get(K_DAEMONSET, "kube-system", "agent")), "status");
     ck_assert_int_eq((int)jnum(st, "desiredNumberScheduled", -1), 2);
     ck_assert_int_eq((int)jnum(st, "currentNumberScheduled", -1), 2);
     ck_assert_int_eq((int)jnum(st, "numberReady", -1), 2);
@@ -597,7 +597,7 @@ START_TEST(ds_new_node_gets_a_pod_and_removed_node_loses_it)
     ck_assert_ptr_nonnull(ds_pod_on("node-9"));
     ck_assert_int_eq((int)num(K_DAEMONSET, "kube-system", "agent", "status.desiredNumberScheduled"), 2);
     del(K_NODE, NULL, "node-9", NULL);
-    ck_assert_ptr_nonnull(jstr(ds_pod_on("node-9")->doc, "metadata.deletionTimestamp"));
+    ck_assert_ptr_nonnull(jstr(store_doc(ds_pod_on("node-9")), "metadata.deletionTimestamp"));
 }
 END_TEST
 
@@ -637,19 +637,19 @@ START_TEST(gc_orphan_finalizer_keeps_dependents)
     mk(CTRL_REPLICASET);
     replicaset("web", 2);
     cJSON *opts = cJSON_Parse("{\"propagationPolicy\":\"Orphan\"}");
-    ck_assert_str_eq(gc_delete_finalizer(opts, get(K_REPLICASET, "default", "web")->doc), "orphan");
+    ck_assert_str_eq(gc_delete_finalizer(opts, store_doc(get(K_REPLICASET, "default", "web"))), "orphan");
     cJSON_Delete(opts);
     opts = cJSON_Parse("{\"propagationPolicy\":\"Foreground\"}");
-    ck_assert_str_eq(gc_delete_finalizer(opts, get(K_REPLICASET, "default", "web")->doc), "foregroundDeletion");
+    ck_assert_str_eq(gc_delete_finalizer(opts, store_doc(get(K_REPLICASET, "default", "web"))), "foregroundDeletion");
     cJSON_Delete(opts);
-    ck_assert_ptr_null(gc_delete_finalizer(NULL, get(K_REPLICASET, "default", "web")->doc));
+    ck_assert_ptr_null(gc_delete_finalizer(NULL, store_doc(get(K_REPLICASET, "default", "web"))));
     /* what the API does for propagationPolicy: Orphan: the finalizer, then the delete */
     patch(K_REPLICASET, "default", "web", "{'metadata':{'finalizers':['orphan']}}");
     del(K_REPLICASET, "default", "web", NULL);
     ck_assert_ptr_null(store_get(C->st, K_REPLICASET, "default", "web"));
     ck_assert_int_eq(pods("default", NULL), 2);
-    ck_assert_ptr_null(jget(pod_at("default", 0)->doc, "metadata.ownerReferences"));
-    ck_assert_ptr_null(jget(pod_at("default", 1)->doc, "metadata.ownerReferences"));
+    ck_assert_ptr_null(jget(store_doc(pod_at("default", 0)), "metadata.ownerReferences"));
+    ck_assert_ptr_null(jget(store_doc(pod_at("default", 1)), "metadata.ownerReferences"));
 }
 END_TEST
 
@@ -661,7 +661,7 @@ START_TEST(gc_foreground_waits_for_dependents)
     patch(K_REPLICASET, "default", "web", "{'metadata':{'finalizers':['foregroundDeletion']}}");
     del(K_REPLICASET, "default", "web", NULL);
     ck_assert_ptr_nonnull(store_get(C->st, K_REPLICASET, "default", "web"));
-    ck_assert_ptr_nonnull(jstr(pod_at("default", 0)->doc, "metadata.deletionTimestamp"));
+    ck_assert_ptr_nonnull(jstr(store_doc(pod_at("default", 0)), "metadata.deletionTimestamp"));
     clock_advance(C->clk, 30);
     ck_assert_int_eq(pods("default", NULL), 0);
     ck_assert_ptr_null(store_get(C->st, K_REPLICASET, "default", "web"));
