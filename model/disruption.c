@@ -160,11 +160,6 @@ static const cJSON *pod_condition(const cJSON *pod, const char *type)
     return NULL;
 }
 
-static bool pod_ready(const cJSON *pod)
-{
-    const cJSON *c = pod_condition(pod, "Ready");
-    return c && !strcmp(str_or(jstr(c, "status"), ""), "True");
-}
 
 static bool is_deleting(const cJSON *doc)
 {
@@ -465,14 +460,27 @@ static int expected_scale(cluster *c, store_obj **pods, size_t n, long *expected
 {
     ctrl_scale *scales = calloc(n ? n : 1, sizeof *scales);
     int ns = 0, rc = 0;
+    /* Pods whose controller reference is one already resolved get the same
+     * answer from the finders (the store does not change during a sync),
+     * so each distinct reference is looked up, and its pod read, once. */
+    const char **done = calloc(n ? n : 1, sizeof *done);
+    size_t ndone = 0;
     for (size_t i = 0; i < n && !rc; i++) {
-        const cJSON *ref = controller_of(store_doc(pods[i]));
-        if (!ref) {
+        const char *key = store_controller_key(pods[i]);
+        if (!key) {
             cJSON_AddItemToArray(unmanaged, cJSON_CreateString(pods[i]->name));
             continue;
         }
-        if (scale_known(scales, ns, str_or(jstr(ref, "uid"), "")))
+        bool seen = ndone && done[ndone - 1] == key;
+        for (size_t d = 0; d < ndone && d < 64 && !seen; d++)
+            seen = done[d] == key;
+        if (seen)
             continue;
+        const cJSON *ref = controller_of(store_doc(pods[i]));
+        if (scale_known(scales, ns, str_or(jstr(ref, "uid"), ""))) {
+            done[ndone++] = key;
+            continue;
+        }
         int hit = 0;
         for (size_t f = 0; f < sizeof finders / sizeof *finders && !hit; f++) {
             ctrl_scale s;
@@ -487,8 +495,11 @@ static int expected_scale(cluster *c, store_obj **pods, size_t n, long *expected
         else if (!hit) {
             *err = xasprintf("found no controllers for pod \"%s\"", pods[i]->name);
             rc = -1;
+        } else {
+            done[ndone++] = key;
         }
     }
+    free(done);
     *expected = 0;
     for (int i = 0; i < ns; i++)
         *expected += scales[i].scale;
@@ -833,7 +844,7 @@ static cJSON *disrupted_map(const store_obj *pdb, store_obj **pods, size_t n, do
         return out;
     for (size_t i = 0; i < n; i++) {
         const cJSON *entry = cJSON_GetObjectItemCaseSensitive(old, pods[i]->name);
-        if (is_deleting(store_doc(pods[i])) || !entry)
+        if ((pods[i]->hot & STORE_DELETING) || !entry)
             continue;
         double t = time_of(entry), expiry = t + PDB_DELETION_TIMEOUT;
         if (expiry < now) {
@@ -858,11 +869,11 @@ static long count_healthy(store_obj **pods, size_t n, const cJSON *dmap, const c
                                  ? cJSON_GetObjectItemCaseSensitive(old, pods[i]->name)
                                  : NULL;
         const char *reason = NULL;
-        if (is_deleting(store_doc(pods[i])))
+        if (pods[i]->hot & STORE_DELETING)
             reason = "terminating";
         else if (entry && time_of(entry) + PDB_DELETION_TIMEOUT > now)
             reason = "evicted, deletion pending";
-        else if (pod_ready(store_doc(pods[i])))
+        else if (pods[i]->hot & STORE_READY)
             healthy++;
         else
             reason = "not ready";

@@ -5,6 +5,7 @@
  * what goes in. */
 #include "store.h"
 #include "json.h"
+#include "text.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct store {
     int nlisteners;
     struct { const char *name; void *p; void (*free_fn)(void *); } ext[MAX_EXT];
     int next;
+    struct ckey *ckeys;       /* controller references, shared (store_controller_key) */
     store_obj *chead, *ctail; /* objects with a tree, oldest first */
     size_t ncached, cache_max;
     bool check;
@@ -61,8 +63,11 @@ store *store_new(void)
     return s;
 }
 
+static void ckey_release(store *s, const char *k);
+
 static void obj_free(store *s, store_obj *o)
 {
+    ckey_release(s, o->ckey);
     if (o->tree)
         cache_unlink(s, o);
     cJSON_Delete(o->tree);
@@ -273,6 +278,12 @@ static void owner_update(store_obj *o)
     o->owner = g;
     o->oslot = g->n;
     g->items[g->n++] = o;
+}
+
+const char *store_controller_uid(const store_obj *o)
+{
+    const ogroup *g = o->owner;
+    return !g ? NULL : g->orphans ? "" : g->uid;
 }
 
 store_obj **store_list_controlled(store *s, kind_id k, const char *ns, const char *uid, size_t *n)
@@ -750,6 +761,78 @@ static void stamp_rv(store *s, store_obj *o)
     jset_str(jobj(store_doc(o), "metadata"), "resourceVersion", buf);
 }
 
+/* Controller references by their text, counted. */
+typedef struct ckey {
+    UT_hash_handle hh;
+    size_t refs;
+    char s[];
+} ckey;
+
+static void ckey_release(store *s, const char *k)
+{
+    if (!k)
+        return;
+    ckey *e = (ckey *)(k - offsetof(ckey, s));
+    if (--e->refs)
+        return;
+    HASH_DEL(s->ckeys, e);
+    free(e);
+}
+
+/* One field of the key: its JSON type and string value (missing and
+ * non-string fields stay distinct from any string). */
+static void ckey_field(strbuf *b, const cJSON *ref, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ref, name);
+    strbuf_puts(b, cJSON_IsString(v) ? "s" : v ? "x" : "-");
+    if (cJSON_IsString(v))
+        strbuf_puts(b, v->valuestring);
+    strbuf_putn(b, "\x1f", 1);
+}
+
+static const char *ckey_get(store *s, const cJSON *doc)
+{
+    const cJSON *r, *ref = NULL;
+    cJSON_ArrayForEach(r, jget(doc, "metadata.ownerReferences"))
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller"))) {
+            ref = r;
+            break;
+        }
+    if (!ref)
+        return NULL;
+    strbuf b = {0};
+    ckey_field(&b, ref, "apiVersion");
+    ckey_field(&b, ref, "kind");
+    ckey_field(&b, ref, "name");
+    ckey_field(&b, ref, "uid");
+    ckey *e;
+    HASH_FIND(hh, s->ckeys, b.s, b.len, e);
+    if (!e) {
+        e = malloc(sizeof *e + b.len + 1);
+        e->refs = 0;
+        memcpy(e->s, b.s, b.len + 1);
+        HASH_ADD_KEYPTR(hh, s->ckeys, e->s, b.len, e);
+    }
+    free(b.s);
+    e->refs++;
+    return e->s;
+}
+
+const char *store_controller_key(const store_obj *o)
+{
+    return o->ckey;
+}
+
+/* The fields kept without the tree, after a change. */
+static void set_hot(store *s, store_obj *o)
+{
+    const cJSON *doc = o->tree, *dt = jget(doc, "metadata.deletionTimestamp");
+    o->hot = (dt && !cJSON_IsNull(dt) ? STORE_DELETING : 0) | (pod_ready(doc) ? STORE_READY : 0);
+    const char *k = ckey_get(s, doc);
+    ckey_release(s, o->ckey);
+    o->ckey = k;
+}
+
 static void notify(store *s, store_event ev, const store_obj *o, const cJSON *old)
 {
     for (int i = 0; i < s->nlisteners; i++)
@@ -768,6 +851,7 @@ store_obj *store_insert(store *s, kind_id k, cJSON *doc)
     o->name = o->key + (*b->ns ? strlen(b->ns) + 1 : 0);
     set_tree(s, o, doc);
     stamp_rv(s, o);
+    set_hot(s, o);
     HASH_ADD_KEYPTR(hh, s->tables[k], o->key, strlen(o->key), o);
     bucket_add(b, o);
     owner_update(o);
@@ -785,6 +869,7 @@ void store_replace(store *s, store_obj *o, cJSON *doc)
     o->packed = NULL;
     owner_update(o);
     stamp_rv(s, o);
+    set_hot(s, o);
     notify(s, STORE_MODIFIED, o, old);
     cJSON_Delete(old);
 }

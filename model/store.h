@@ -24,6 +24,8 @@ typedef struct store_obj {
     unsigned char *packed;
     struct store_obj *cprev, *cnext; /* store-private: cache order */
     bool cref;                       /* store-private: read since the last trim */
+    unsigned char hot; /* STORE_DELETING | STORE_READY, kept on every change */
+    const char *ckey;  /* store-private: see store_controller_key */
     void *bucket;   /* store-private: the object's namespace bucket */
     size_t slot;    /* store-private: its place in the bucket */
     void *owner;    /* store-private: its controller group (see store_list_controlled) */
@@ -44,6 +46,18 @@ static inline cJSON *store_doc(const store_obj *o)
     }
     return store_doc_load(o);
 }
+
+/* What the controllers ask of many objects at once, kept without the tree. */
+#define STORE_DELETING 1u /* metadata.deletionTimestamp is set (not null) */
+#define STORE_READY 2u    /* the Ready condition is True (IsPodReady) */
+/* The uid of the object's controller (its first ownerReference with
+ * controller: true); "" when it has none; NULL when that reference has no
+ * string uid. Without building the tree. */
+const char *store_controller_uid(const store_obj *o);
+/* That controller reference (its apiVersion, kind, name and uid) as one
+ * string shared by every object with the same reference, so equal
+ * references have equal pointers; NULL when there is none. */
+const char *store_controller_key(const store_obj *o);
 
 typedef enum { STORE_ADDED, STORE_MODIFIED, STORE_DELETED } store_event;
 
