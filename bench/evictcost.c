@@ -91,13 +91,13 @@ int main(int argc, char **argv)
     api_result err = {0};
     double t0 = now();
     cluster_lock(c);
-    if (cluster_load(c, items, &err) < 0) {
+    if (cluster_load_take(c, items, &err) < 0) {
         fprintf(stderr, "evictcost: the cluster does not load\n");
         return 1;
     }
     cluster_settle(c);
+    cluster_unlock(c); /* as the server: the store trims its trees here */
     double load_s = now() - t0;
-    cJSON_Delete(items);
     struct mallinfo2 mi = mallinfo2();
     double live_mib = mi.uordblks / 1048576.0;
 
@@ -113,8 +113,10 @@ int main(int argc, char **argv)
                         .body_type = BODY_JSON, .dry_run_query = dry ? "All" : NULL};
         api_result r = {0};
         double s = now();
+        cluster_lock(c); /* one request of the server: lock, evict, settle, unlock */
         evict_pod(c, &rq, &r);
         cluster_settle(c);
+        cluster_unlock(c);
         lat[i] = now() - s;
         sum += lat[i];
         codes[r.code > 0 && r.code < 600 ? r.code : 0]++;
@@ -130,7 +132,6 @@ int main(int argc, char **argv)
             first = false;
         }
     printf("}}\n");
-    cluster_unlock(c);
     cluster_free(c);
     for (size_t i = 0; i < nt; i++)
         free(tns[i]), free(tname[i]);

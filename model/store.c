@@ -6,6 +6,7 @@
 #include "store.h"
 #include "json.h"
 #include "text.h"
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -491,7 +492,8 @@ static void enc_value(pbuf *p, const cJSON *v, const char *parent)
         return;
     case cJSON_Number: {
         double d = v->valuedouble;
-        if (d == d && d > -9007199254740992.0 && d < 9007199254740992.0 && d == (double)(int64_t)d) {
+        if (d == d && d > -9007199254740992.0 && d < 9007199254740992.0 && d == (double)(int64_t)d &&
+            !(d == 0 && signbit(d))) { /* -0 prints as "-0" */
             int64_t i = (int64_t)d;
             pb_byte(p, P_INT);
             pb_varint(p, ((uint64_t)i << 1) ^ (uint64_t)(i >> 63));

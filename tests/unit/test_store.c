@@ -1,6 +1,8 @@
 /* Unit tests of model/store and model/meta: lookup by kind/namespace/name,
  * sorted lists, the global resourceVersion, change events; uid, names,
- * generateName, spec-change detection. */
+ * generateName, spec-change detection; the compact form and the tree cache
+ * (documents print byte for byte the same after a trim), the deletion/Ready
+ * bits and the shared controller-reference key. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +141,142 @@ START_TEST(spec_change_ignores_metadata_and_status)
 }
 END_TEST
 
+
+/* Every JSON shape the store may hold, and the strings it treats apart. */
+static const char *const compact_docs[] = {
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p0\",\"namespace\":\"ns\",\"uid\":\"u-1\","
+    "\"labels\":{\"app\":\"web\",\"\":\"empty key\",\"k\":\"\"},\"creationTimestamp\":\"2025-01-01T00:00:00Z\"},"
+    "\"spec\":{\"n\":[0,1,-1,127,128,-129,2147483647,2147483648,-2147483649,9007199254740991,-9007199254740991,"
+    "9007199254740992,1e300,-1e-300,0.5,-0.0,3.14159,1.7976931348623157e308],"
+    "\"b\":[true,false,null],\"e\":{},\"a\":[],\"deep\":[[[{\"x\":[{}]}]]],"
+    "\"s\":\"\\u00e9\\u4e2d\\ud83d\\ude00 \\\"quoted\\\" \\\\ \\n\\t\\u0001\","
+    "\"a-key-longer-than-sixty-four-bytes-is-kept-by-the-document-itself-not-shared\":\"a value longer than "
+    "thirty-two bytes stays the object's own\"},"
+    "\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\"}}",
+    "{\"kind\":\"PodDisruptionBudget\",\"metadata\":{\"name\":\"b\",\"namespace\":\"ns\"},"
+    "\"status\":{\"disruptedPods\":{\"p0\":\"2025-01-01T00:00:00Z\",\"phase\":\"not a phase\"}}}",
+};
+
+static char *print(const cJSON *v)
+{
+    return cJSON_PrintUnformatted(v);
+}
+
+START_TEST(compact_form_prints_the_same)
+{
+    store *s = store_new();
+    store_set_cache(s, 0);
+    for (size_t i = 0; i < sizeof compact_docs / sizeof *compact_docs; i++) {
+        cJSON *d = cJSON_Parse(compact_docs[i]);
+        ck_assert_ptr_nonnull(d);
+        store_obj *o = store_insert(s, K_POD, d);
+        char *want = print(store_doc(o));
+        ck_assert_uint_eq(store_trim(s), 1);
+        ck_assert_ptr_null(o->tree);
+        ck_assert_uint_eq(store_cached(s), 0);
+        cJSON *back = store_doc(o);
+        char *got = print(back);
+        ck_assert_str_eq(got, want);
+        cJSON *orig = cJSON_Parse(compact_docs[i]);
+        cJSON_DeleteItemFromObject(jobj(orig, "metadata"), "resourceVersion");
+        cJSON_AddStringToObject(jobj(orig, "metadata"), "resourceVersion", jstr(back, "metadata.resourceVersion"));
+        ck_assert(cJSON_Compare(back, orig, true));
+        cJSON_Delete(orig);
+        /* a copy taken out of the store outlives the store's tree */
+        cJSON *copy = cJSON_Duplicate(back, true);
+        store_trim(s);
+        char *again = print(copy);
+        ck_assert_str_eq(again, want);
+        cJSON_Delete(copy);
+        free(want), free(got), free(again);
+    }
+    store_free(s);
+}
+END_TEST
+
+START_TEST(cache_keeps_its_bound_and_gives_read_trees_a_second_chance)
+{
+    store *s = store_new();
+    store_set_cache(s, 4);
+    store_obj *o[10];
+    char name[16];
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof name, "p%d", i);
+        o[i] = store_insert(s, K_POD, obj("ns", name));
+    }
+    ck_assert_uint_eq(store_cached(s), 10);
+    store_trim(s); /* every tree was just built (read): all get a second chance, then the oldest go */
+    ck_assert_uint_eq(store_cached(s), 4);
+    for (int i = 0; i < 6; i++)
+        ck_assert_ptr_null(o[i]->tree);
+    store_trim(s);
+    (void)store_doc(o[7]); /* read: survives the next trim over p0 */
+    (void)store_doc(o[0]); /* built again: the newest */
+    ck_assert_uint_eq(store_cached(s), 5);
+    store_trim(s);
+    ck_assert_uint_eq(store_cached(s), 4);
+    ck_assert_ptr_nonnull(o[0]->tree);
+    ck_assert_ptr_nonnull(o[7]->tree);
+    ck_assert_ptr_null(o[6]->tree);
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof name, "p%d", i);
+        ck_assert_str_eq(jstr(store_doc(o[i]), "metadata.name"), name);
+    }
+    /* replacing and removing objects whose tree was dropped */
+    store_trim(s);
+    store_replace(s, o[1], obj("ns", "p1"));
+    ck_assert_str_eq(jstr(store_doc(o[1]), "metadata.resourceVersion"), "11");
+    store_remove(s, o[2]);
+    store_trim(s);
+    ck_assert_str_eq(jstr(store_doc(o[1]), "metadata.resourceVersion"), "11");
+    store_free(s);
+}
+END_TEST
+
+static cJSON *pod_doc(const char *name, const char *ready, bool deleting, const char *ctrl_uid)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf,
+             "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"ns\"%s%s%s%s},"
+             "\"status\":{\"conditions\":[{\"type\":\"Initialized\",\"status\":\"True\"}%s%s%s]}}",
+             name, deleting ? ",\"deletionTimestamp\":\"2025-01-01T00:00:00Z\"" : "",
+             ctrl_uid ? ",\"ownerReferences\":[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"name\":\"x\",\"uid\":\"other\"},"
+                        "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"name\":\"rs\",\"controller\":true,\"uid\":\""
+                      : "",
+             ctrl_uid ? ctrl_uid : "", ctrl_uid ? "\"}]" : "", ready ? ",{\"type\":\"Ready\",\"status\":\"" : "",
+             ready ? ready : "", ready ? "\"}" : "");
+    cJSON *d = cJSON_Parse(buf);
+    ck_assert_ptr_nonnull(d);
+    return d;
+}
+
+START_TEST(hot_bits_and_controller_keys_follow_changes)
+{
+    store *s = store_new();
+    store_set_cache(s, 0);
+    store_obj *a = store_insert(s, K_POD, pod_doc("a", "True", false, "u1"));
+    store_obj *b = store_insert(s, K_POD, pod_doc("b", "False", true, "u1"));
+    store_obj *c = store_insert(s, K_POD, pod_doc("c", NULL, false, NULL));
+    store_trim(s);
+    ck_assert_uint_eq(a->hot, STORE_READY);
+    ck_assert_uint_eq(b->hot, STORE_DELETING);
+    ck_assert_uint_eq(c->hot, 0);
+    ck_assert_ptr_nonnull(store_controller_key(a));
+    ck_assert_ptr_eq(store_controller_key(a), store_controller_key(b));
+    ck_assert_ptr_null(store_controller_key(c));
+    ck_assert_str_eq(store_controller_uid(a), "u1");
+    ck_assert_str_eq(store_controller_uid(c), "");
+    store_replace(s, b, pod_doc("b", "True", false, "u2"));
+    ck_assert_uint_eq(b->hot, STORE_READY);
+    ck_assert_ptr_ne(store_controller_key(a), store_controller_key(b));
+    ck_assert_str_eq(store_controller_uid(b), "u2");
+    store_remove(s, a);
+    store_replace(s, c, pod_doc("c", "True", false, "u2"));
+    ck_assert_ptr_eq(store_controller_key(b), store_controller_key(c));
+    store_free(s);
+}
+END_TEST
+
 Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -148,6 +286,9 @@ Suite *store_suite(void)
     tcase_add_test(tc, uuid_v4_and_generate_name);
     tcase_add_test(tc, names_validated_as_upstream);
     tcase_add_test(tc, spec_change_ignores_metadata_and_status);
+    tcase_add_test(tc, compact_form_prints_the_same);
+    tcase_add_test(tc, cache_keeps_its_bound_and_gives_read_trees_a_second_chance);
+    tcase_add_test(tc, hot_bits_and_controller_keys_follow_changes);
     suite_add_tcase(s, tc);
     return s;
 }
