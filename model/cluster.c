@@ -148,8 +148,10 @@ void cluster_lock(cluster *c) { pthread_mutex_lock(&c->mu); }
  * their compact form here. */
 void cluster_unlock(cluster *c)
 {
-    if (store_trim(c->st) >= 1000)
+    if (store_trim(c->st) >= 1000) { /* after a big change (a load): start the cache afresh */
+        store_trim_to(c->st, 0);
         malloc_trim(0); /* give the dropped trees' pages back */
+    }
     pthread_mutex_unlock(&c->mu);
 }
 double cluster_now(cluster *c) { return clock_now(c->clk); }

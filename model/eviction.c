@@ -369,11 +369,12 @@ static bool pod_terminal(const cJSON *pod)
     return phase_is(pod, "Succeeded") || phase_is(pod, "Failed");
 }
 
-static bool can_ignore_pdb(const cJSON *pod)
+/* Reads two fields, not the whole pod: a refusal never builds its tree. */
+static bool can_ignore_pdb(const store_obj *pod)
 {
-    const char *p = jstr(pod, "status.phase");
+    const char *p = cJSON_GetStringValue(store_get_path(pod, "status.phase"));
     return (p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed") || !strcmp(p, "Pending"))) ||
-           pod_terminating(pod);
+           cJSON_IsString(store_get_path(pod, "metadata.deletionTimestamp"));
 }
 
 /* ---- DisruptionTarget and delete (addConditionAndDeletePod) ------------- */
@@ -708,7 +709,7 @@ static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
 /* The unready-pod rules: true when the pod may go without using the budget. */
 static bool unready_bypass(evict_ctx *x, const store_obj *pdb, const store_obj *pod)
 {
-    if (pod_ready(store_doc(pod)))
+    if (pod->hot & STORE_READY) /* pod_ready, kept by the store */
         return false;
     const char *policy = jstr(store_doc(pdb), "spec.unhealthyPodEvictionPolicy");
     long cur = x->pv.cur, desired = x->pv.des;
@@ -783,7 +784,7 @@ void evict_pod(cluster *c, const evict_req *rq, api_result *out)
     }
     if (st)
         api_result_status(out, st);
-    else if (can_ignore_pdb(store_doc(pod)))
+    else if (can_ignore_pdb(pod))
         evict_bypass(&x, pod, out);
     else
         evict_with_pdbs(&x, pod, out);

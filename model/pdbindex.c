@@ -382,7 +382,7 @@ static int cmp_name(const void *a, const void *b)
 
 store_obj **pdbindex_pdbs_for(pdbindex *ix, const store_obj *pod, size_t *n)
 {
-    pent **c = candidates(ix, pod->ns, jget(store_doc(pod), "metadata.labels"), n);
+    pent **c = candidates(ix, pod->ns, store_get_path(pod, "metadata.labels"), n);
     store_obj **out = malloc((*n ? *n : 1) * sizeof *out);
     for (size_t i = 0; i < *n; i++)
         out[i] = c[i]->pdb;

@@ -49,6 +49,7 @@ struct store {
     struct ckey *ckeys;       /* controller references, shared (store_controller_key) */
     store_obj *chead, *ctail; /* objects with a tree, oldest first */
     size_t ncached, cache_max;
+    cJSON *scratch; /* parts of documents built alone (store_get_path), until the next trim */
     bool check;
 };
 
@@ -81,6 +82,7 @@ void store_free(store *s)
 {
     if (!s)
         return;
+    cJSON_Delete(s->scratch);
     for (int i = s->next - 1; i >= 0; i--)
         if (s->ext[i].free_fn)
             s->ext[i].free_fn(s->ext[i].p);
@@ -649,6 +651,66 @@ static cJSON *unpack(const unsigned char *b)
     return dec_value(&p);
 }
 
+/* Step over one value of a compact document. */
+static const unsigned char *skip_value(const unsigned char *p)
+{
+    unsigned char tag = *p++;
+    switch (tag) {
+    case P_INT:
+    case P_SSTR:
+        rd_varint(&p);
+        return p;
+    case P_DBL:
+        return p + sizeof(double);
+    case P_STR:
+    case P_RAW: {
+        size_t len = rd_varint(&p);
+        return p + len + 1;
+    }
+    case P_ARR:
+    case P_OBJ: {
+        size_t n = rd_varint(&p);
+        for (size_t i = 0; i < n; i++) {
+            if (tag == P_OBJ) {
+                uint64_t k = rd_varint(&p);
+                if (k & 1)
+                    p += (k >> 1) + 1;
+            }
+            p = skip_value(p);
+        }
+        return p;
+    }
+    default:
+        return p;
+    }
+}
+
+/* The member of the object at *pp whose key is seg[0..n): *pp moves to its
+ * value. False when *pp is not an object or has no such member. */
+static bool find_member(const unsigned char **pp, const char *seg, size_t n)
+{
+    const unsigned char *p = *pp;
+    if (*p++ != P_OBJ)
+        return false;
+    size_t cnt = rd_varint(&p);
+    for (size_t i = 0; i < cnt; i++) {
+        uint64_t k = rd_varint(&p);
+        const char *key;
+        if (k & 1) {
+            key = (const char *)p;
+            p += (k >> 1) + 1;
+        } else {
+            key = intern_strs[k >> 1];
+        }
+        if (!strncmp(key, seg, n) && !key[n]) {
+            *pp = p;
+            return true;
+        }
+        p = skip_value(p);
+    }
+    return false;
+}
+
 /* ---- the tree cache -------------------------------------------------------- */
 
 
@@ -725,10 +787,38 @@ static void drop_tree(store *s, store_obj *o)
     o->tree = NULL;
 }
 
+const cJSON *store_get_path(const store_obj *c, const char *path)
+{
+    store_obj *o = (store_obj *)c;
+    if (o->tree)
+        return jget(store_doc(o), path);
+    const unsigned char *p = o->packed + 4;
+    while (*path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (n >= 256 || !find_member(&p, path, n))
+            return NULL;
+        path += n + (dot ? 1 : 0);
+    }
+    store *s = store_of(o);
+    cJSON *v = dec_value(&p);
+    if (!s->scratch)
+        s->scratch = cJSON_CreateArray();
+    cJSON_AddItemToArray(s->scratch, v);
+    return v;
+}
+
 size_t store_trim(store *s)
 {
+    return store_trim_to(s, s->cache_max);
+}
+
+size_t store_trim_to(store *s, size_t max_trees)
+{
+    cJSON_Delete(s->scratch);
+    s->scratch = NULL;
     size_t pass = s->ncached, dropped = 0;
-    while (s->ncached > s->cache_max && s->chead) {
+    while (s->ncached > max_trees && s->chead) {
         store_obj *o = s->chead;
         if (o->cref && pass) { /* second chance */
             pass--;

@@ -59,6 +59,11 @@ const char *store_controller_uid(const store_obj *o);
  * references have equal pointers; NULL when there is none. */
 const char *store_controller_key(const store_obj *o);
 
+/* jget(store_doc(o), path) for an object path ("status.phase"), but
+ * without building the whole tree when it is not cached: only the value
+ * found is built, and kept until the next store_trim like a tree. */
+const cJSON *store_get_path(const store_obj *o, const char *path);
+
 typedef enum { STORE_ADDED, STORE_MODIFIED, STORE_DELETED } store_event;
 
 /* Called after every change, under the model lock. `obj` is the object as
@@ -98,6 +103,7 @@ void store_remove(store *s, store_obj *obj);
  * built first; a tree read since the last trim gets a second chance), after
  * writing their compact form. Only where no document pointer is held. */
 size_t store_trim(store *s); /* returns how many trees it dropped */
+size_t store_trim_to(store *s, size_t max_trees); /* the same with another bound */
 /* Trees kept between trims (default 8192, or $EVICTSIM_DOC_CACHE).
  * Environment EVICTSIM_DOC_CHECK=1 makes every trim re-encode the trees it
  * drops and abort if one was changed in place (tests run with cache 0). */
