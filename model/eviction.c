@@ -40,6 +40,7 @@ typedef struct {
     } pv;
     char pdb_buf[256];
     char expl[2048];
+    size_t explen;     /* strlen(expl) */
 } evict_ctx;
 
 /* ---- explanation ------------------------------------------------------- */
@@ -47,11 +48,39 @@ typedef struct {
 static void ex_add(evict_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void ex_add(evict_ctx *x, const char *fmt, ...)
 {
-    size_t len = strlen(x->expl);
+    size_t room = sizeof x->expl - x->explen;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(x->expl + len, sizeof x->expl - len, fmt, ap);
+    int n = vsnprintf(x->expl + x->explen, room, fmt, ap);
     va_end(ap);
+    if (n > 0)
+        x->explen += (size_t)n < room ? (size_t)n : room - 1;
+}
+
+/* ex_add without a format, for the steps every request takes: the same
+ * text (cut where ex_add would cut it), without vsnprintf. */
+static void ex_puts(evict_ctx *x, const char *s)
+{
+    size_t n = strlen(s), room = sizeof x->expl - x->explen - 1;
+    if (n > room)
+        n = room;
+    memcpy(x->expl + x->explen, s, n);
+    x->explen += n;
+    x->expl[x->explen] = 0;
+}
+
+static void ex_long(evict_ctx *x, long v)
+{
+    char buf[24];
+    char *p = buf + sizeof buf;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    *--p = 0;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    ex_puts(x, p);
 }
 
 static const char *body_str(const api_result *r, const char *key)
@@ -470,12 +499,12 @@ static void note_outcome(evict_ctx *x)
 {
     store_obj *pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
     if (x->dry)
-        ex_add(x, " → would be deleted (dry run: nothing written)");
+        ex_puts(x, " → would be deleted (dry run: nothing written)");
     else if (!pod)
-        ex_add(x, " → deleted");
+        ex_puts(x, " → deleted");
     else if (cJSON_GetArraySize(jget(store_doc(pod), "metadata.finalizers")) > 0 &&
              jnum(store_doc(pod), "metadata.deletionGracePeriodSeconds", 0) == 0)
-        ex_add(x, " → marked for deletion (finalizers hold it)");
+        ex_puts(x, " → marked for deletion (finalizers hold it)");
     else
         ex_add(x, " → terminating (grace %lds)", (long)jnum(store_doc(pod), "metadata.deletionGracePeriodSeconds", 0));
 }
@@ -620,15 +649,25 @@ static void ex_pdb_numbers(evict_ctx *x, const store_obj *pdb, bool name_unhealt
 {
     const cJSON *min = jget(store_doc(pdb), "spec.minAvailable"), *max = jget(store_doc(pdb), "spec.maxUnavailable");
     const cJSON *rule = min ? min : max;
-    ex_add(x, "PDB %s: ", pdb->name);
-    if (cJSON_IsNumber(rule))
-        ex_add(x, "%s %d of ", min ? "minAvailable" : "maxUnavailable", rule->valueint);
-    else if (cJSON_IsString(rule))
-        ex_add(x, "%s %s of ", min ? "minAvailable" : "maxUnavailable", rule->valuestring);
-    ex_add(x, "%ld expected; %ld healthy", x->pv.exp, x->pv.cur);
+    ex_puts(x, "PDB ");
+    ex_puts(x, pdb->name);
+    ex_puts(x, ": ");
+    if (cJSON_IsNumber(rule) || cJSON_IsString(rule)) {
+        ex_puts(x, min ? "minAvailable " : "maxUnavailable ");
+        if (cJSON_IsNumber(rule))
+            ex_long(x, rule->valueint);
+        else
+            ex_puts(x, rule->valuestring);
+        ex_puts(x, " of ");
+    }
+    ex_long(x, x->pv.exp);
+    ex_puts(x, " expected; ");
+    ex_long(x, x->pv.cur);
+    ex_puts(x, " healthy");
     if (name_unhealthy)
         ex_unhealthy(x, pdb);
-    ex_add(x, "; desired %ld", x->pv.des);
+    ex_puts(x, "; desired ");
+    ex_long(x, x->pv.des);
 }
 
 /* meta.SetStatusCondition(DisruptionAllowed=False/InsufficientPods), in
@@ -688,12 +727,18 @@ static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
     }
     if (allowed == 0) {
         ex_pdb_numbers(x, pdb, true);
-        ex_add(x, " → 0 disruptions allowed → refused");
+        ex_puts(x, " → 0 disruptions allowed → refused");
         return too_many_requests(0, "The disruption budget %s needs %ld healthy pods and has %ld currently", pdb->name,
                                  x->pv.des, x->pv.cur);
     }
     ex_pdb_numbers(x, pdb, false);
-    ex_add(x, " → %ld disruption%s allowed → allowed (%ld → %ld)", allowed, allowed == 1 ? "" : "s", allowed, allowed - 1);
+    ex_puts(x, " → ");
+    ex_long(x, allowed);
+    ex_puts(x, allowed == 1 ? " disruption allowed → allowed (" : " disruptions allowed → allowed (");
+    ex_long(x, allowed);
+    ex_puts(x, " → ");
+    ex_long(x, allowed - 1);
+    ex_puts(x, ")");
     if (x->dry) /* the decrement stays in memory: nothing is written */
         return NULL;
     cJSON *doc = cJSON_Duplicate(store_doc(pdb), true);
@@ -740,7 +785,7 @@ static void evict_with_pdbs(evict_ctx *x, store_obj *pod, api_result *out)
         st = status_failure(500, NULL, "This pod has more than one PodDisruptionBudget, which the eviction "
                                        "subresource does not support.");
     } else if (!pdb) {
-        ex_add(x, "no PodDisruptionBudget covers this pod");
+        ex_puts(x, "no PodDisruptionBudget covers this pod");
     } else {
         snprintf(x->pdb_buf, sizeof x->pdb_buf, "%s", pdb->name);
         x->pdb = x->pdb_buf;

@@ -31,23 +31,32 @@ void api_result_object(api_result *r, int code, cJSON *obj)
     r->retry_after = 0;
 }
 
+/* Every Status is built on each refused request, so its fixed keys are
+ * constant (cJSON_AddItemToObjectCS: no copy) and so are the fixed values
+ * (string references; cJSON_Delete frees neither, cJSON_Duplicate copies). */
+static void put_cs(cJSON *o, const char *key, cJSON *v)
+{
+    cJSON_AddItemToObjectCS(o, key, v);
+}
+
+/* status: a string literal ("Failure", "Success"). */
 static cJSON *status_base(const char *status)
 {
     cJSON *st = cJSON_CreateObject();
-    cJSON_AddStringToObject(st, "kind", "Status");
-    cJSON_AddStringToObject(st, "apiVersion", "v1");
-    cJSON_AddItemToObject(st, "metadata", cJSON_CreateObject());
-    cJSON_AddStringToObject(st, "status", status);
+    put_cs(st, "kind", cJSON_CreateStringReference("Status"));
+    put_cs(st, "apiVersion", cJSON_CreateStringReference("v1"));
+    put_cs(st, "metadata", cJSON_CreateObject());
+    put_cs(st, "status", cJSON_CreateStringReference(status));
     return st;
 }
 
 cJSON *status_failure(int code, const char *reason, const char *message)
 {
     cJSON *st = status_base("Failure");
-    cJSON_AddStringToObject(st, "message", message ? message : "");
+    put_cs(st, "message", cJSON_CreateString(message ? message : ""));
     if (reason && *reason)
-        cJSON_AddStringToObject(st, "reason", reason);
-    cJSON_AddNumberToObject(st, "code", code);
+        put_cs(st, "reason", cJSON_CreateString(reason));
+    put_cs(st, "code", cJSON_CreateNumber(code));
     return st;
 }
 
@@ -103,11 +112,11 @@ void status_add_cause(cJSON *st, const char *reason, const char *message, const 
     }
     cJSON *c = cJSON_CreateObject();
     if (reason && *reason)
-        cJSON_AddStringToObject(c, "reason", reason);
+        put_cs(c, "reason", cJSON_CreateString(reason));
     if (message && *message)
-        cJSON_AddStringToObject(c, "message", message);
+        put_cs(c, "message", cJSON_CreateString(message));
     if (field && *field)
-        cJSON_AddStringToObject(c, "field", field);
+        put_cs(c, "field", cJSON_CreateString(field));
     cJSON_AddItemToArray(causes, c);
 }
 
@@ -122,7 +131,7 @@ void status_set_retry_after(cJSON *st, int seconds)
 cJSON *status_success(int code)
 {
     cJSON *st = status_base("Success");
-    cJSON_AddNumberToObject(st, "code", code);
+    put_cs(st, "code", cJSON_CreateNumber(code));
     return st;
 }
 
