@@ -359,13 +359,36 @@ static cJSON *merge_dry_run(evict_ctx *x, bool qdry)
 
 /* Everything before the pod is read, in upstream's order: CreateOptions,
  * decoding, namespace match, namespace admission, then Create's own checks. */
+void evict_predecode(const evict_req *rq, evict_pre *pre)
+{
+    evict_ctx x = {.rq = rq};
+    memset(pre, 0, sizeof *pre);
+    pre->done = true;
+    if (!(pre->st = rest_check_dry_run(rq->dry_run_query, "CreateOptions", &pre->qdry)) &&
+        !(pre->st = evict_decode(&x)))
+        pre->st = check_namespace(&x);
+    pre->body = x.body;
+    pre->other = x.other;
+}
+
+void evict_pre_clear(evict_pre *pre)
+{
+    cJSON_Delete(pre->st);
+    cJSON_Delete(pre->body);
+    memset(pre, 0, sizeof *pre);
+}
+
 static cJSON *evict_preflight(evict_ctx *x)
 {
-    bool qdry;
-    cJSON *st;
-    if ((st = rest_check_dry_run(x->rq->dry_run_query, "CreateOptions", &qdry)))
-        return st;
-    if ((st = evict_decode(x)) || (st = check_namespace(x)))
+    evict_pre own, *pre = x->rq->pre;
+    if (!pre || !pre->done)
+        evict_predecode(x->rq, pre = &own);
+    bool qdry = pre->qdry;
+    cJSON *st = pre->st;
+    x->body = pre->body; /* taken */
+    x->other = pre->other;
+    pre->st = pre->body = NULL;
+    if (st)
         return st;
     if ((st = rest_namespace_admission(x->c, K_POD, x->rq->ns, x->rq->name)))
         return st;

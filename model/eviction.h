@@ -12,13 +12,30 @@
 #define EVICT_MAX_DISRUPTED_PODS 2000 /* MaxDisruptedPodSize */
 #define EVICT_LOG_MAX 10000           /* entries kept in c->evictions */
 
-typedef struct {
+/* The checks of an eviction that read only the request (the dryRun query,
+ * decoding the body, the namespace it names), done ahead of the model lock
+ * by evict_predecode so that the lock is not held while a body is parsed. */
+typedef struct evict_pre {
+    bool done;
+    cJSON *st;         /* the answer when they fail */
+    cJSON *body;       /* the decoded Eviction */
+    const char *other; /* Go type of a policy object that is not an Eviction */
+    bool qdry;         /* ?dryRun=All */
+} evict_pre;
+
+typedef struct evict_req {
     const char *ns, *name;             /* from the URL */
     const char *body;                  /* raw request body (JSON or YAML) */
     size_t body_len;
     int body_type;                     /* BODY_JSON or BODY_YAML (model/rest.h) */
     const char *dry_run_query;         /* ?dryRun= value or NULL */
+    evict_pre *pre;                    /* evict_predecode's result, or NULL: evict_pod decodes */
 } evict_req;
+
+/* The request-only checks, in their order; needs no lock. evict_pod takes
+ * what it uses from *pre; evict_pre_clear frees what is left. */
+void evict_predecode(const evict_req *rq, evict_pre *pre);
+void evict_pre_clear(evict_pre *pre);
 
 /* Decide and carry out one eviction under the model lock; fills out with the
  * answer (201 Status Success or a Status error, retry_after set from

@@ -25,16 +25,38 @@ static int evict_body_type(const char *ct)
     return BODY_OTHER;
 }
 
-static void evict_post(http_req *rq, http_resp *out)
+static evict_req evict_request(http_req *rq)
 {
-    evict_req e = {
+    return (evict_req){
         .ns = rq->seg[3],
         .name = rq->seg[5],
         .body = rq->body,
         .body_len = rq->body_len,
         .body_type = evict_body_type(rq->content_type),
         .dry_run_query = http_query(rq, "dryRun"),
+        .pre = rq->evict_pre,
     };
+}
+
+bool eviction_prepare(http_req *rq, evict_pre *pre)
+{
+    static const char *const route[] = {"api", "v1", "namespaces", NULL, "pods", NULL, "eviction"};
+    if (strcmp(rq->method, "POST") || rq->nseg != 7)
+        return false;
+    for (int i = 0; i < 7; i++)
+        if (route[i] && strcmp(rq->seg[i], route[i]))
+            return false;
+    evict_req e = evict_request(rq);
+    if (e.body_type == BODY_OTHER)
+        return false;
+    evict_predecode(&e, pre);
+    rq->evict_pre = pre;
+    return true;
+}
+
+static void evict_post(http_req *rq, http_resp *out)
+{
+    evict_req e = evict_request(rq);
     if (e.body_type == BODY_OTHER) {
         api_result_status(&out->r, status_unsupported_media(evict_media));
         evict_log(rq->c, e.ns, e.name, e.dry_run_query != NULL, &out->r, NULL,

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "http.h"
 #include "discovery.h"
+#include "eviction.h"
 #include "table.h"
 #include "json.h"
 #include "watch.h"
@@ -315,12 +316,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         up->pending = NULL;
     } else {
         double delay = 0;
+        evict_pre pre;
+        bool prepared = eviction_prepare(&rq, &pre); /* parse the body before taking the model */
         cluster_lock(s->c);
         bool faulted = !up->delayed && apply_faults(&rq, &out, &delay);
         if (!faulted || (!out.r.body && delay <= 0))
             http_dispatch(&rq, &out);
         cluster_settle(s->c);
         cluster_unlock(s->c);
+        if (prepared)
+            evict_pre_clear(&pre);
+        rq.evict_pre = NULL;
         if (faulted && delay > 0) {
             /* hold the request: answer the fault (or run it) when resumed */
             up->delayed = true;

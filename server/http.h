@@ -30,6 +30,7 @@ typedef struct {
     cluster *c;
     http_server *srv;
     void *conn;                      /* struct MHD_Connection */
+    struct evict_pre *evict_pre;     /* an eviction's body, decoded before the model lock */
 } http_req;
 
 /* What a handler answers: a JSON result, or raw bytes. */
@@ -82,6 +83,9 @@ void http_stop(http_server *s);
 /* Route tables of the resource files. */
 extern const http_route sim_routes[];
 extern const http_route eviction_routes[];
+/* For POST .../pods/{name}/eviction: the checks that need no model lock,
+ * into *pre (rq->evict_pre then points to it). False for other requests. */
+bool eviction_prepare(http_req *rq, struct evict_pre *pre);
 extern const http_route resource_routes[];
 extern const http_route faults_routes[];
 extern const http_route explain_routes[];
