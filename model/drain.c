@@ -451,7 +451,7 @@ static char *evict_body(drain_ctx *x, const drain_pod *p)
         cJSON *a = cJSON_AddArrayToObject(d, "dryRun");
         cJSON_AddItemToArray(a, cJSON_CreateString("All"));
     }
-    char *s = cJSON_PrintUnformatted(b);
+    char *s = jprint(b);
     cJSON_Delete(b);
     return s;
 }

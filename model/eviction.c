@@ -69,10 +69,10 @@ static void ex_puts(evict_ctx *x, const char *s)
     x->expl[x->explen] = 0;
 }
 
-static void ex_long(evict_ctx *x, long v)
+/* v in decimal, in buf (24 bytes); returns where it starts. */
+static const char *fmt_long(char *buf, long v)
 {
-    char buf[24];
-    char *p = buf + sizeof buf;
+    char *p = buf + 24;
     unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
     *--p = 0;
     do
@@ -80,7 +80,13 @@ static void ex_long(evict_ctx *x, long v)
     while (u /= 10);
     if (v < 0)
         *--p = '-';
-    ex_puts(x, p);
+    return p;
+}
+
+static void ex_long(evict_ctx *x, long v)
+{
+    char buf[24];
+    ex_puts(x, fmt_long(buf, v));
 }
 
 static const char *body_str(const api_result *r, const char *key)
@@ -109,19 +115,38 @@ static void log_put(cJSON *e, const char *key, cJSON *v)
     cJSON_AddItemToObjectCS(e, key, v);
 }
 
+/* A log entry's strings live in one block that the entry object owns as
+ * its valuestring (unused by objects; cJSON_Delete frees it, cJSON_Duplicate
+ * copies it, printing ignores it); its fields are references into it.
+ * Returns the copy of s in the block at *at. */
+static const char *log_str(char **at, const char *s)
+{
+    const char *start = *at;
+    size_t n = strlen(s) + 1;
+    memcpy(*at, s, n);
+    *at += n;
+    return start;
+}
+
 void evict_log(cluster *c, const char *ns, const char *pod, bool dry, const api_result *r,
                const char *pdb, const char *explanation)
 {
+    const char *t = log_time(cluster_now(c)), *reason = body_str(r, "reason"), *msg = body_str(r, "message");
+    ns = ns ? ns : "", pod = pod ? pod : "", explanation = explanation ? explanation : "";
+    char *block = malloc(strlen(t) + strlen(ns) + strlen(pod) + strlen(reason) + strlen(msg) +
+                         (pdb ? strlen(pdb) : 0) + strlen(explanation) + 7);
+    char *at = block;
     cJSON *e = cJSON_CreateObject();
-    log_put(e, "time", cJSON_CreateString(log_time(cluster_now(c))));
-    log_put(e, "namespace", cJSON_CreateString(ns ? ns : ""));
-    log_put(e, "pod", cJSON_CreateString(pod ? pod : ""));
+    e->valuestring = block;
+    log_put(e, "time", cJSON_CreateStringReference(log_str(&at, t)));
+    log_put(e, "namespace", cJSON_CreateStringReference(log_str(&at, ns)));
+    log_put(e, "pod", cJSON_CreateStringReference(log_str(&at, pod)));
     log_put(e, "dryRun", cJSON_CreateBool(dry));
     log_put(e, "code", cJSON_CreateNumber(r->code));
-    log_put(e, "reason", cJSON_CreateString(body_str(r, "reason")));
-    log_put(e, "message", cJSON_CreateString(body_str(r, "message")));
-    log_put(e, "pdb", pdb ? cJSON_CreateString(pdb) : cJSON_CreateNull());
-    log_put(e, "explanation", cJSON_CreateString(explanation ? explanation : ""));
+    log_put(e, "reason", cJSON_CreateStringReference(log_str(&at, reason)));
+    log_put(e, "message", cJSON_CreateStringReference(log_str(&at, msg)));
+    log_put(e, "pdb", pdb ? cJSON_CreateStringReference(log_str(&at, pdb)) : cJSON_CreateNull());
+    log_put(e, "explanation", cJSON_CreateStringReference(log_str(&at, explanation)));
     /* The log's length is kept in the array's (otherwise unused) valueint,
      * and recounted when it may be stale: counting a 10,000-entry list on
      * every eviction would cost more than the eviction. */
@@ -138,10 +163,9 @@ void evict_log(cluster *c, const char *ns, const char *pod, bool dry, const api_
 
 /* ---- Status bodies ----------------------------------------------------- */
 
-static cJSON *too_many_requests(int retry_after, const char *cause_fmt, const char *pdb, long a, long b)
+/* The 429 of a budget: cause is the DisruptionBudget cause's message. */
+static cJSON *too_many_requests(int retry_after, const char *cause)
 {
-    char cause[512];
-    snprintf(cause, sizeof cause, cause_fmt, pdb, a, b);
     cJSON *st = status_failure(429, "TooManyRequests", msg_budget);
     status_details(st, NULL, NULL, NULL);
     status_add_cause(st, "DisruptionBudget", cause, NULL);
@@ -149,11 +173,30 @@ static cJSON *too_many_requests(int retry_after, const char *cause_fmt, const ch
     return st;
 }
 
+/* "The disruption budget %s needs %ld healthy pods and has %ld currently",
+ * written without a format (every refusal writes it). */
+static cJSON *budget_429(const char *pdb, long need, long have)
+{
+    strbuf b = {0};
+    char num[24];
+    strbuf_puts(&b, "The disruption budget ");
+    strbuf_puts(&b, pdb);
+    strbuf_puts(&b, " needs ");
+    strbuf_puts(&b, fmt_long(num, need));
+    strbuf_puts(&b, " healthy pods and has ");
+    strbuf_puts(&b, fmt_long(num, have));
+    strbuf_puts(&b, " currently");
+    cJSON *st = too_many_requests(0, b.s);
+    free(b.s);
+    return st;
+}
+
 /* createTooManyRequestsError: "still being processed", Retry-After 10. */
 static cJSON *gen_429(const char *pdb)
 {
-    return too_many_requests(EVICT_RETRY_AFTER, "The disruption budget %s is still being processed by the server.",
-                             pdb, 0, 0);
+    char cause[512];
+    snprintf(cause, sizeof cause, "The disruption budget %s is still being processed by the server.", pdb);
+    return too_many_requests(EVICT_RETRY_AFTER, cause);
 }
 
 static cJSON *pdb_forbidden(const char *pdb, const char *why)
@@ -751,8 +794,7 @@ static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
     if (allowed == 0) {
         ex_pdb_numbers(x, pdb, true);
         ex_puts(x, " → 0 disruptions allowed → refused");
-        return too_many_requests(0, "The disruption budget %s needs %ld healthy pods and has %ld currently", pdb->name,
-                                 x->pv.des, x->pv.cur);
+        return budget_429(pdb->name, x->pv.des, x->pv.cur);
     }
     ex_pdb_numbers(x, pdb, false);
     ex_puts(x, " → ");

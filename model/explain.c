@@ -145,7 +145,7 @@ static cJSON *ex_eviction(cluster *c, const store_obj *pod)
     cJSON_AddStringToObject(md, "namespace", pod->ns);
     cJSON *dry = cJSON_AddArrayToObject(cJSON_AddObjectToObject(b, "deleteOptions"), "dryRun");
     cJSON_AddItemToArray(dry, cJSON_CreateString("All"));
-    char *body = cJSON_PrintUnformatted(b);
+    char *body = jprint(b);
     cJSON_Delete(b);
     char *ns = strdup(pod->ns), *name = strdup(pod->name);
     evict_req rq = {.ns = ns, .name = name, .body = body, .body_len = strlen(body), .body_type = BODY_JSON};

@@ -1,5 +1,8 @@
 /* json: path reads and replace-or-add writes over cJSON. Must not know Kubernetes. */
 #include "json.h"
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,7 +84,168 @@ void jdel(cJSON *o, const char *key)
     cJSON_DeleteItemFromObjectCaseSensitive(o, key);
 }
 
+/* ---- printing ------------------------------------------------------------- */
+
+/* jprint writes exactly what cJSON_PrintUnformatted (cJSON 1.7.15) writes,
+ * without its per-number sprintf + sscanf for integers and with one
+ * growing buffer. */
+typedef struct {
+    char *b;
+    size_t n, cap;
+    bool fail;
+} pbuf;
+
+static char *pb_room(pbuf *p, size_t more)
+{
+    if (p->n + more + 1 > p->cap) {
+        size_t cap = p->cap ? p->cap : 256;
+        while (p->n + more + 1 > cap)
+            cap *= 2;
+        char *b = realloc(p->b, cap);
+        if (!b) {
+            p->fail = true;
+            return NULL;
+        }
+        p->b = b;
+        p->cap = cap;
+    }
+    return p->b + p->n;
+}
+
+static void pb_put(pbuf *p, const char *s, size_t n)
+{
+    char *o = pb_room(p, n);
+    if (o) {
+        memcpy(o, s, n);
+        p->n += n;
+    }
+}
+
+static void print_str(pbuf *p, const char *s)
+{
+    if (!s) {
+        pb_put(p, "\"\"", 2);
+        return;
+    }
+    /* bytes an escape adds: 1 for \" \\ \b \f \n \r \t, 5 for other control bytes */
+    static const unsigned char esc[256] = {
+        5, 5, 5, 5, 5, 5, 5, 5, 1, 1, 1, 5, 1, 1, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+        0, 0, 1, ['\\'] = 1};
+    const unsigned char *c = (const unsigned char *)s;
+    size_t extra = 0;
+    for (; *c; c++)
+        extra += esc[*c];
+    size_t len = (size_t)(c - (const unsigned char *)s);
+    char *o = pb_room(p, len + extra + 2);
+    if (!o)
+        return;
+    *o++ = '"';
+    if (!extra) {
+        memcpy(o, s, len);
+        o += len;
+    } else {
+        static const char hex[] = "0123456789abcdef";
+        for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+            if (*c > 31 && *c != '"' && *c != '\\') {
+                *o++ = (char)*c;
+                continue;
+            }
+            *o++ = '\\';
+            switch (*c) {
+            case '\\': *o++ = '\\'; break;
+            case '"': *o++ = '"'; break;
+            case '\b': *o++ = 'b'; break;
+            case '\f': *o++ = 'f'; break;
+            case '\n': *o++ = 'n'; break;
+            case '\r': *o++ = 'r'; break;
+            case '\t': *o++ = 't'; break;
+            default:
+                *o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[*c >> 4], *o++ = hex[*c & 15];
+            }
+        }
+    }
+    *o++ = '"';
+    p->n = (size_t)(o - p->b);
+}
+
+static void print_num(pbuf *p, double d)
+{
+    char buf[32];
+    int len;
+    if (isnan(d) || isinf(d)) {
+        len = snprintf(buf, sizeof buf, "null");
+    } else if (d > -1e15 && d < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+        /* what %1.15g prints for an integer of at most 15 digits */
+        len = snprintf(buf, sizeof buf, "%lld", (long long)d);
+    } else {
+        double test = 0; /* cJSON: 15 digits unless they do not read back (compare_double) */
+        len = snprintf(buf, sizeof buf, "%1.15g", d);
+        if (sscanf(buf, "%lg", &test) != 1 ||
+            !(fabs(test - d) <= (fabs(test) > fabs(d) ? fabs(test) : fabs(d)) * DBL_EPSILON))
+            len = snprintf(buf, sizeof buf, "%1.17g", d);
+    }
+    if (len < 0 || len > 25) {
+        p->fail = true;
+        return;
+    }
+    pb_put(p, buf, (size_t)len);
+}
+
+static void print_val(pbuf *p, const cJSON *v)
+{
+    switch (v->type & 0xFF) {
+    case cJSON_NULL: pb_put(p, "null", 4); return;
+    case cJSON_False: pb_put(p, "false", 5); return;
+    case cJSON_True: pb_put(p, "true", 4); return;
+    case cJSON_Number: print_num(p, v->valuedouble); return;
+    case cJSON_String: print_str(p, v->valuestring); return;
+    case cJSON_Raw:
+        if (!v->valuestring)
+            p->fail = true;
+        else
+            pb_put(p, v->valuestring, strlen(v->valuestring));
+        return;
+    case cJSON_Array:
+    case cJSON_Object: {
+        bool obj = (v->type & 0xFF) == cJSON_Object;
+        pb_put(p, obj ? "{" : "[", 1);
+        for (const cJSON *c = v->child; c && !p->fail; c = c->next) {
+            if (obj) {
+                print_str(p, c->string);
+                pb_put(p, ":", 1);
+            }
+            print_val(p, c);
+            if (c->next)
+                pb_put(p, ",", 1);
+        }
+        pb_put(p, obj ? "}" : "]", 1);
+        return;
+    }
+    default:
+        p->fail = true;
+    }
+}
+
+char *jprint_len(const cJSON *o, size_t *len)
+{
+    pbuf p = {0};
+    if (!o) {
+        *len = 0;
+        return NULL;
+    }
+    print_val(&p, o);
+    if (p.fail || !pb_room(&p, 0)) {
+        free(p.b);
+        *len = 0;
+        return NULL;
+    }
+    p.b[p.n] = 0;
+    *len = p.n;
+    return p.b;
+}
+
 char *jprint(const cJSON *o)
 {
-    return cJSON_PrintUnformatted(o);
+    size_t len;
+    return jprint_len(o, &len);
 }

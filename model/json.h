@@ -20,6 +20,9 @@ void jset_str(cJSON *o, const char *key, const char *s);
 void jset_num(cJSON *o, const char *key, double n);
 /* Remove o[key] if present. */
 void jdel(cJSON *o, const char *key);
-/* Print compactly; caller frees. */
+/* Print compactly, byte for byte as cJSON_PrintUnformatted, faster;
+ * caller frees. NULL where cJSON would fail (an invalid item). */
 char *jprint(const cJSON *o);
+/* The same, with the length. */
+char *jprint_len(const cJSON *o, size_t *len);
 #endif

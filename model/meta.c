@@ -107,7 +107,7 @@ int meta_validate_name(kind_id k, const char *name, const char *field, cJSON *ca
     bool label = k == K_NAMESPACE;
     size_t max = label ? 63 : 253;
     cJSON *q = cJSON_CreateString(name);
-    char *quoted = cJSON_PrintUnformatted(q);
+    char *quoted = jprint(q);
     cJSON_Delete(q);
     int added = 0;
     if (strlen(name) > max) {

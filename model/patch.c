@@ -5,6 +5,7 @@
  * Pure: never touches the store, never validates the resulting object. */
 #include "patch.h"
 #include "cJSON_Utils.h"
+#include "json.h"
 #include "text.h"
 #include <stdarg.h>
 #include <stdbool.h>
@@ -204,7 +205,7 @@ int patch_merge(const cJSON *cur, const cJSON *patch, cJSON **out, char **err)
     if (patch_check_depth(patch, err))
         return 400;
     if (cJSON_IsArray(patch)) {
-        char *js = cJSON_PrintUnformatted(patch);
+        char *js = jprint(patch);
         int rc = patch_fail(err, 422,
                             " \"\" is invalid: patch: Invalid value: \"%s\": couldn't get "
                             "version/kind; json parse error: json: cannot unmarshal array into Go "

@@ -248,7 +248,7 @@ static void run_evict(sc_run *r, const cJSON *v, sc_out *out)
     if (cJSON_IsString(raw)) {
         body = strdup(raw->valuestring);
     } else if (raw) {
-        body = cJSON_PrintUnformatted(raw);
+        body = jprint(raw);
     } else {
         cJSON *b = cJSON_CreateObject();
         cJSON_AddStringToObject(b, "apiVersion", "policy/v1");
@@ -269,7 +269,7 @@ static void run_evict(sc_run *r, const cJSON *v, sc_out *out)
         }
         if (cJSON_IsTrue(jget(v, "dryRun")))
             cJSON_AddItemToArray(cJSON_AddArrayToObject(d, "dryRun"), cJSON_CreateString("All"));
-        body = cJSON_PrintUnformatted(b);
+        body = jprint(b);
         cJSON_Delete(b);
     }
     evict_req e = {.ns = ns, .name = pod, .body = body, .body_len = strlen(body), .body_type = BODY_JSON};
@@ -329,7 +329,7 @@ static void run_create(sc_run *r, const cJSON *v, sc_out *out)
     }
     const char *ns = ki->namespaced ? sc_ns(jget(v, "metadata")) : NULL;
     const char *name = jstr(v, "metadata.name") ?: jstr(v, "metadata.generateName") ?: "";
-    char *body = cJSON_PrintUnformatted(v);
+    char *body = jprint(v);
     rest_req rq = {.verb = V_CREATE, .kind = ki->id, .ns = ns, .body_type = BODY_JSON, .body = body,
                    .body_len = strlen(body)};
     char what[600];
@@ -345,7 +345,7 @@ static void run_patch(sc_run *r, const cJSON *v, sc_out *out)
     const char *type = jstr(v, "type") ? jstr(v, "type") : "merge";
     const char *ns = kind_get(k)->namespaced ? sc_ns(v) : NULL;
     const char *sub = jstr(v, "subresource");
-    char *body = cJSON_PrintUnformatted(jget(v, "patch"));
+    char *body = jprint(jget(v, "patch"));
     rest_req rq = {.verb = V_PATCH, .kind = k, .ns = ns, .name = jstr(v, "name"), .body = body,
                    .body_len = strlen(body), .status = sub && !strcmp(sub, "status"),
                    .body_type = !strcmp(type, "json") ? BODY_JSON_PATCH

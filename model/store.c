@@ -775,7 +775,7 @@ static void drop_tree(store *s, store_obj *o)
         uint32_t had;
         memcpy(&had, o->packed, 4);
         if (had != len || memcmp(now, o->packed, len)) {
-            char *t = cJSON_PrintUnformatted(o->tree);
+            char *t = jprint(o->tree);
             fprintf(stderr, "evictsim: stored document %s/%s changed in place: %s\n", kind_get(o->kind)->plural,
                     o->key, t);
             abort();

@@ -887,8 +887,8 @@ static void spec_diff(strbuf *b, const cJSON *ospec, const cJSON *nspec)
             snprintf(go, sizeof go, "%s", it->string);
             if (go[0] >= 'a' && go[0] <= 'z')
                 go[0] = (char)(go[0] - 'a' + 'A');
-            char *op = ov ? cJSON_PrintUnformatted(ov) : NULL;
-            char *np = nv ? cJSON_PrintUnformatted(nv) : NULL;
+            char *op = ov ? jprint(ov) : NULL;
+            char *np = nv ? jprint(nv) : NULL;
             strbuf_printf(b, "- \t%s: %s,\n+ \t%s: %s,\n", go, op ? op : "nil", go, np ? np : "nil");
             free(op);
             free(np);
@@ -1454,7 +1454,7 @@ int validate_delete_options(const cJSON *opts, cJSON *causes)
                     gp->valuedouble < 9223372036854775808.0 &&
                     gp->valuedouble == (double)(long long)gp->valuedouble;
     if (gp && !cJSON_IsNull(gp) && !int64_ok) {
-        char *p = cJSON_PrintUnformatted(gp);
+        char *p = jprint(gp);
         cause_invalid(causes, "gracePeriodSeconds", p, "must be an integer");
         free(p);
     }

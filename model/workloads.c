@@ -415,7 +415,7 @@ void wl_template_hash(const cJSON *v, int collision, char *buf)
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
     cJSON *copy = cJSON_Duplicate(v, true);
     sort_keys(copy, 0);
-    char *text = cJSON_PrintUnformatted(copy);
+    char *text = jprint(copy);
     cJSON_Delete(copy);
     uint32_t h = 2166136261u;
     for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {

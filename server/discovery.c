@@ -2,6 +2,7 @@
  * apidiscovery.k8s.io v2/v2beta1), /version, health checks and the OpenAPI stubs, from the kinds
  * registry. Owns Accept-header parsing for discovery. Must not touch storage or libmicrohttpd. */
 #include "discovery.h"
+#include "json.h"
 #include "kinds.h"
 #include <cJSON.h>
 #include <ctype.h>
@@ -171,7 +172,7 @@ static bool disc_set(disc_reply *out, int code, const char *ct, const char *text
 /* Serialise `doc` (consumed) into out. */
 static bool disc_json(disc_reply *out, int code, const char *ct, cJSON *doc)
 {
-    char *text = doc ? cJSON_PrintUnformatted(doc) : NULL;
+    char *text = doc ? jprint(doc) : NULL;
     cJSON_Delete(doc);
     if (!text)
         return disc_set(out, 500, DISC_JSON, "");

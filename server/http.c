@@ -209,9 +209,9 @@ static struct MHD_Response *json_response(http_req *rq, http_resp *out)
 {
     cJSON *table = http_table(rq, out);
     cJSON *body = table ? table : out->r.body;
-    char *text = body ? cJSON_PrintUnformatted(body) : strdup("{}");
+    size_t len = 2;
+    char *text = body ? jprint_len(body, &len) : strdup("{}");
     cJSON_Delete(table);
-    size_t len = strlen(text);
     char *withnl = realloc(text, len + 2);
     withnl[len] = '\n';
     withnl[len + 1] = 0;

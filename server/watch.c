@@ -82,7 +82,7 @@ static void push_line(watcher *w, const char *type, const cJSON *obj, const char
         cJSON *one = (cJSON *)obj;
         table = table_render(w->kind, &one, 1, cluster_now(hub.c), jstr(obj, "metadata.resourceVersion"));
     }
-    char *o = table || !text ? cJSON_PrintUnformatted(table ? table : obj) : (char *)text;
+    char *o = table || !text ? jprint(table ? table : obj) : (char *)text;
     cJSON_Delete(table);
     size_t need = strlen(o) + strlen(type) + 32;
     if (w->len - w->sent + need > MAX_BACKLOG) {
@@ -137,8 +137,8 @@ static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJS
     h->rv = obj->rv;
     h->ev = ev;
     h->kind = obj->kind;
-    h->doc = cJSON_PrintUnformatted(store_doc(obj));
-    h->old = old ? cJSON_PrintUnformatted(old) : NULL;
+    h->doc = jprint(store_doc(obj));
+    h->old = old ? jprint(old) : NULL;
     hub.count++;
     for (watcher *w = hub.list; w; w = w->next) {
         pthread_mutex_lock(&w->mu);

@@ -1,8 +1,10 @@
 /* fuzz_manifest: the YAML/JSON manifest loader (model/manifest.h). Every
  * input goes through manifest_parse and manifest_parse_one. Oracles: NULL iff
  * an error message; the error is one line starting "fuzz: document "; every
- * parsed object has string apiVersion and kind; the result prints as JSON.
+ * parsed object has string apiVersion and kind; the result prints as JSON,
+ * and jprint prints it byte for byte as cJSON_PrintUnformatted.
  * Test code only. */
+#include "json.h"
 #include "manifest.h"
 #include "fuzz_common.h"
 #include <stdint.h>
@@ -25,6 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *t = objs ? cJSON_PrintUnformatted(objs) : NULL;
     if (objs && !t)
         fuzz_fail("manifest_parse: result does not print", NULL);
+    char *mine = objs ? jprint(objs) : NULL;
+    if (t && (!mine || strcmp(t, mine)))
+        fuzz_fail("jprint: differs from cJSON_PrintUnformatted", mine);
+    free(mine);
     free(t);
     free(err);
     err = NULL;
