@@ -464,12 +464,10 @@ static bool pod_terminal(const cJSON *pod)
     return phase_is(pod, "Succeeded") || phase_is(pod, "Failed");
 }
 
-/* Reads two fields, not the whole pod: a refusal never builds its tree. */
+/* From the bits the store keeps: a refusal never builds the pod's tree. */
 static bool can_ignore_pdb(const store_obj *pod)
 {
-    const char *p = cJSON_GetStringValue(store_get_path(pod, "status.phase"));
-    return (p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed") || !strcmp(p, "Pending"))) ||
-           cJSON_IsString(store_get_path(pod, "metadata.deletionTimestamp"));
+    return pod->hot & (STORE_ENDED | STORE_PENDING | STORE_DELETING);
 }
 
 /* ---- DisruptionTarget and delete (addConditionAndDeletePod) ------------- */

@@ -919,7 +919,10 @@ const char *store_controller_key(const store_obj *o)
 static void set_hot(store *s, store_obj *o)
 {
     const cJSON *doc = o->tree, *dt = jget(doc, "metadata.deletionTimestamp");
-    o->hot = (dt && !cJSON_IsNull(dt) ? STORE_DELETING : 0) | (pod_ready(doc) ? STORE_READY : 0);
+    const char *phase = jstr(doc, "status.phase");
+    o->hot = (dt && !cJSON_IsNull(dt) ? STORE_DELETING : 0) | (pod_ready(doc) ? STORE_READY : 0) |
+             (phase && !strcmp(phase, "Pending") ? STORE_PENDING : 0) |
+             (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) ? STORE_ENDED : 0);
     const char *k = ckey_get(s, doc);
     ckey_release(s, o->ckey);
     o->ckey = k;

@@ -48,8 +48,11 @@ static inline cJSON *store_doc(const store_obj *o)
 }
 
 /* What the controllers ask of many objects at once, kept without the tree. */
-#define STORE_DELETING 1u /* metadata.deletionTimestamp is set (not null) */
+#define STORE_DELETING 1u /* metadata.deletionTimestamp is set (not null; stored
+                           * documents hold a string there or nothing) */
 #define STORE_READY 2u    /* the Ready condition is True (IsPodReady) */
+#define STORE_PENDING 4u  /* status.phase is "Pending" */
+#define STORE_ENDED 8u    /* status.phase is "Succeeded" or "Failed" */
 /* The uid of the object's controller (its first ownerReference with
  * controller: true); "" when it has none; NULL when that reference has no
  * string uid. Without building the tree. */

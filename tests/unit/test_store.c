@@ -273,6 +273,14 @@ START_TEST(hot_bits_and_controller_keys_follow_changes)
     store_remove(s, a);
     store_replace(s, c, pod_doc("c", "True", false, "u2"));
     ck_assert_ptr_eq(store_controller_key(b), store_controller_key(c));
+    static const struct { const char *phase; unsigned bits; } phases[] = {
+        {"Pending", STORE_PENDING}, {"Running", 0}, {"Succeeded", STORE_ENDED}, {"Failed", STORE_ENDED}, {"Unknown", 0}};
+    for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) {
+        cJSON *d = pod_doc("c", NULL, false, NULL);
+        cJSON_AddStringToObject(jobj(d, "status"), "phase", phases[i].phase);
+        store_replace(s, c, d);
+        ck_assert_uint_eq(c->hot, phases[i].bits);
+    }
     store_free(s);
 }
 END_TEST
