@@ -50,6 +50,9 @@ for p in "${pids[@]}"; do wait "$p"; done
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# every document goes back to its compact form at each unlock, and is checked
+export EVICTSIM_DOC_CACHE=${EVICTSIM_DOC_CACHE:-0}
+export EVICTSIM_DOC_CHECK=${EVICTSIM_DOC_CHECK:-1}
 for t in "${targets[@]}"; do
   $CLANG $CFLAGS -fsanitize=fuzzer "tests/fuzz/$t.c" "${objs[@]}" $LIBS -o "$B/$t"
   mkdir -p "$B/corpus/$t" "tests/fuzz/corpus/$t"
