@@ -389,20 +389,25 @@ static long intern_id(const char *s, size_t len, size_t max_entries)
  * would only fill the table. */
 static bool value_shared(const char *parent, const char *k, const char *v, size_t len)
 {
-    static const char *const own[] = {"uid", "resourceVersion", "podIP", "ip", "containerID", "generateName",
-                                      "hostname", "statefulset.kubernetes.io/pod-name", NULL};
     if (!k || len > INTERN_VALUE_LEN)
-        return false;
-    if (!strcmp(k, "name") && parent && (!strcmp(parent, "metadata") || !strcmp(parent, "involvedObject")))
         return false;
     if (parent && !strcmp(parent, "disruptedPods"))
         return false; /* pod name → time */
     if (len >= 20 && v[4] == '-' && v[7] == '-' && v[10] == 'T')
         return false; /* a timestamp: every second would be a new entry */
-    for (int i = 0; own[i]; i++)
-        if (!strcmp(k, own[i]))
-            return false;
-    return true;
+    switch (k[0]) { /* the keys of values that are one object's own */
+    case 'n':
+        return strcmp(k, "name") || !parent || (strcmp(parent, "metadata") && strcmp(parent, "involvedObject"));
+    case 'u': return strcmp(k, "uid") != 0;
+    case 'r': return strcmp(k, "resourceVersion") != 0;
+    case 'p': return strcmp(k, "podIP") != 0;
+    case 'i': return strcmp(k, "ip") != 0;
+    case 'c': return strcmp(k, "containerID") != 0;
+    case 'g': return strcmp(k, "generateName") != 0;
+    case 'h': return strcmp(k, "hostname") != 0;
+    case 's': return strcmp(k, "statefulset.kubernetes.io/pod-name") != 0;
+    default: return true;
+    }
 }
 
 /* ---- compact documents ---------------------------------------------------- */
