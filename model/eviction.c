@@ -35,8 +35,12 @@ typedef struct {
     bool dry;
     bool user_rv;      /* orig.preconditions.resourceVersion was given */
     const char *pdb;   /* the PDB that decided (borrowed from the request's life) */
-    struct {           /* its numbers, read once */
-        long gen, observed, allowed, cur, des, exp;
+    struct pdb_numbers {        /* its numbers, read once (pdb_facts) */
+        long gen, observed, allowed, cur, des, exp; /* metadata.generation, status.* */
+        int ndisrupted;  /* cJSON_GetArraySize(status.disruptedPods) */
+        char rule;       /* 'm' spec.minAvailable, 'M' spec.maxUnavailable, 0 neither */
+        char rule_type;  /* 'n' number, 's' string, 0 other */
+        int rule_int;    /* the number's valueint */
     } pv;
     char pdb_buf[256];
     char expl[2048];
@@ -643,18 +647,44 @@ static long num_in(const cJSON *o, const char *key)
     return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
 }
 
+/* What an eviction reads of a PDB, kept with the PDB (store_set_aux) until
+ * its document changes: a refusal then reads one small block instead of
+ * walking the PDB's tree. */
+typedef struct pdb_facts {
+    struct pdb_numbers n;
+    char rule_str[]; /* the rule when it is a string */
+} pdb_facts;
+
+static const pdb_facts *pdb_facts_of(const store_obj *pdb)
+{
+    if (pdb->aux)
+        return pdb->aux;
+    const cJSON *doc = store_doc(pdb), *st = cJSON_GetObjectItemCaseSensitive(doc, "status");
+    if (!cJSON_IsObject(st))
+        st = NULL;
+    const cJSON *min = jget(doc, "spec.minAvailable"), *max = jget(doc, "spec.maxUnavailable");
+    const cJSON *rule = min ? min : max;
+    const char *rs = cJSON_IsString(rule) ? rule->valuestring : "";
+    pdb_facts *f = malloc(sizeof *f + strlen(rs) + 1);
+    f->n.gen = num_in(cJSON_GetObjectItemCaseSensitive(doc, "metadata"), "generation");
+    f->n.observed = num_in(st, "observedGeneration");
+    f->n.allowed = num_in(st, "disruptionsAllowed");
+    f->n.cur = num_in(st, "currentHealthy");
+    f->n.des = num_in(st, "desiredHealthy");
+    f->n.exp = num_in(st, "expectedPods");
+    f->n.ndisrupted = cJSON_GetArraySize(jget(doc, "status.disruptedPods"));
+    f->n.rule = min ? 'm' : max ? 'M' : 0;
+    f->n.rule_type = cJSON_IsNumber(rule) ? 'n' : cJSON_IsString(rule) ? 's' : 0;
+    f->n.rule_int = cJSON_IsNumber(rule) ? rule->valueint : 0;
+    strcpy(f->rule_str, rs);
+    store_set_aux(pdb, f);
+    return f;
+}
+
 /* The PDB's generation and status numbers into x->pv (read once). */
 static void pdb_view_read(evict_ctx *x, const store_obj *pdb)
 {
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(store_doc(pdb), "status");
-    if (!cJSON_IsObject(st))
-        st = NULL;
-    x->pv.gen = num_in(cJSON_GetObjectItemCaseSensitive(store_doc(pdb), "metadata"), "generation");
-    x->pv.observed = num_in(st, "observedGeneration");
-    x->pv.allowed = num_in(st, "disruptionsAllowed");
-    x->pv.cur = num_in(st, "currentHealthy");
-    x->pv.des = num_in(st, "desiredHealthy");
-    x->pv.exp = num_in(st, "expectedPods");
+    x->pv = pdb_facts_of(pdb)->n;
 }
 
 static int cmp_obj_name(const void *a, const void *b)
@@ -668,7 +698,7 @@ static store_obj **unhealthy_candidates(evict_ctx *x, const store_obj *pdb, size
 {
     pdbindex *ix = pdbindex_get(x->c->st);
     store_obj **bad = pdbindex_unhealthy_of(ix, pdb, n);
-    const cJSON *disrupted = jget(store_doc(pdb), "status.disruptedPods"), *d;
+    const cJSON *disrupted = x->pv.ndisrupted ? jget(store_doc(pdb), "status.disruptedPods") : NULL, *d;
     if (!cJSON_IsObject(disrupted))
         disrupted = NULL;
     size_t cap = *n + (size_t)cJSON_GetArraySize(disrupted);
@@ -690,7 +720,7 @@ static void ex_unhealthy(evict_ctx *x, const store_obj *pdb)
 {
     size_t n, shown = 0, more = 0;
     store_obj **pods = unhealthy_candidates(x, pdb, &n);
-    const cJSON *disrupted = jget(store_doc(pdb), "status.disruptedPods");
+    const cJSON *disrupted = n ? jget(store_doc(pdb), "status.disruptedPods") : NULL;
     for (size_t i = 0; i < n; i++) {
         const cJSON *d = store_doc(pods[i]);
         const char *why = pod_terminating(d) ? "terminating"
@@ -711,27 +741,26 @@ static void ex_unhealthy(evict_ctx *x, const store_obj *pdb)
 /* "PDB web: minAvailable 2 of 3 expected; 2 healthy (web-1 not ready); desired 2" */
 static void ex_pdb_numbers(evict_ctx *x, const store_obj *pdb, bool name_unhealthy)
 {
-    const cJSON *min = jget(store_doc(pdb), "spec.minAvailable"), *max = jget(store_doc(pdb), "spec.maxUnavailable");
-    const cJSON *rule = min ? min : max;
+    const struct pdb_numbers *f = &x->pv;
     ex_puts(x, "PDB ");
     ex_puts(x, pdb->name);
     ex_puts(x, ": ");
-    if (cJSON_IsNumber(rule) || cJSON_IsString(rule)) {
-        ex_puts(x, min ? "minAvailable " : "maxUnavailable ");
-        if (cJSON_IsNumber(rule))
-            ex_long(x, rule->valueint);
+    if (f->rule_type) {
+        ex_puts(x, f->rule == 'm' ? "minAvailable " : "maxUnavailable ");
+        if (f->rule_type == 'n')
+            ex_long(x, f->rule_int);
         else
-            ex_puts(x, rule->valuestring);
+            ex_puts(x, pdb_facts_of(pdb)->rule_str);
         ex_puts(x, " of ");
     }
-    ex_long(x, x->pv.exp);
+    ex_long(x, f->exp);
     ex_puts(x, " expected; ");
-    ex_long(x, x->pv.cur);
+    ex_long(x, f->cur);
     ex_puts(x, " healthy");
     if (name_unhealthy)
         ex_unhealthy(x, pdb);
     ex_puts(x, "; desired ");
-    ex_long(x, x->pv.des);
+    ex_long(x, f->des);
 }
 
 /* meta.SetStatusCondition(DisruptionAllowed=False/InsufficientPods), in
@@ -774,7 +803,7 @@ static void set_insufficient_pods(cJSON *status, long observed, double now)
 static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
 {
     long gen = x->pv.gen, observed = x->pv.observed, allowed = x->pv.allowed;
-    int ndisrupted = cJSON_GetArraySize(jget(store_doc(pdb), "status.disruptedPods"));
+    int ndisrupted = x->pv.ndisrupted;
     if (observed < gen) {
         ex_add(x, "PDB %s: its status is for generation %ld but the PDB is at generation %ld (not yet processed "
                   "by the disruption controller) → refused, retry after %ds", pdb->name, observed, gen, EVICT_RETRY_AFTER);

@@ -25,7 +25,7 @@ typedef struct {
     wl_queue *q;
 } gc;
 
-const char *gc_delete_finalizer(const cJSON *opts, const cJSON *doc)
+const char *gc_delete_finalizer(const cJSON *opts, const cJSON *finalizers)
 {
     const char *policy = jstr(opts, "propagationPolicy");
     const char *fin = NULL;
@@ -38,7 +38,7 @@ const char *gc_delete_finalizer(const cJSON *opts, const cJSON *doc)
     if (!fin)
         return NULL;
     cJSON *f;
-    cJSON_ArrayForEach(f, jget(doc, "metadata.finalizers"))
+    cJSON_ArrayForEach(f, finalizers)
         if (cJSON_IsString(f) && !strcmp(f->valuestring, fin))
             return NULL;
     return fin;

@@ -612,7 +612,10 @@ static cJSON *precondition_check(const store_obj *o, const cJSON *opts)
     const kind_info *ki = kind_get(o->kind);
     char res[96];
     snprintf(res, sizeof res, "%s%s%s", ki->kind, *ki->group ? "." : "", ki->group);
-    const char *cur_uid = jstr(store_doc(o), "metadata.uid"), *cur_rv = jstr(store_doc(o), "metadata.resourceVersion");
+    /* read from the compact form when the tree is not built (a dry-run
+     * eviction of a pod nobody read lately builds no tree) */
+    const char *cur_uid = cJSON_GetStringValue(store_get_path(o, "metadata.uid"));
+    const char *cur_rv = cJSON_GetStringValue(store_get_path(o, "metadata.resourceVersion"));
     cJSON *st = NULL;
     if (uid && *uid && strcmp(uid, cur_uid ? cur_uid : ""))
         st = status_failuref(409, "Conflict",
@@ -628,16 +631,17 @@ static cJSON *precondition_check(const store_obj *o, const cJSON *opts)
 }
 
 /* The grace period a delete of this pod gets (strategy CheckGracefulDelete). */
-static long pod_grace(const cJSON *pod, const cJSON *opts)
+static long pod_grace(const store_obj *pod, const cJSON *opts)
 {
     cJSON *g = jget(opts, "gracePeriodSeconds");
-    double gd = cJSON_IsNumber(g) ? g->valuedouble : jnum(pod, "spec.terminationGracePeriodSeconds", 30);
+    const cJSON *tg = cJSON_IsNumber(g) ? NULL : store_get_path(pod, "spec.terminationGracePeriodSeconds");
+    double gd = cJSON_IsNumber(g) ? g->valuedouble : cJSON_IsNumber(tg) ? tg->valuedouble : 30;
     /* validation bounds both to int64; clamp so the conversion is defined */
     long grace = gd >= 9.2e18 ? (long)9.2e18 : gd <= -9.2e18 ? -1 : (long)gd;
     if (grace < 0)
         grace = 1;
-    const char *phase = jstr(pod, "status.phase");
-    const char *node = jstr(pod, "spec.nodeName");
+    const char *phase = cJSON_GetStringValue(store_get_path(pod, "status.phase"));
+    const char *node = cJSON_GetStringValue(store_get_path(pod, "spec.nodeName"));
     if (!node || !*node || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
         grace = 0;
     return grace;
@@ -684,7 +688,7 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
     }
     /* propagationPolicy Orphan / Foreground: the garbage collector's
      * finalizer holds the owner until it has dealt with the dependents */
-    const char *fin = gc_delete_finalizer(opts, store_doc(o));
+    const char *fin = gc_delete_finalizer(opts, store_get_path(o, "metadata.finalizers"));
     if (fin && !dry) {
         cJSON *doc = cJSON_Duplicate(store_doc(o), true);
         cJSON *md = jobj(doc, "metadata");
@@ -696,8 +700,9 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
         cJSON_AddItemToArray(fins, cJSON_CreateString(fin));
         store_replace(c->st, o, doc);
     }
-    long grace = o->kind == K_POD ? pod_grace(store_doc(o), opts) : 0;
-    bool held = has_finalizers(store_doc(o)) || o->kind == K_NAMESPACE || (fin && dry);
+    long grace = o->kind == K_POD ? pod_grace(o, opts) : 0;
+    bool held = cJSON_GetArraySize(store_get_path(o, "metadata.finalizers")) > 0 || o->kind == K_NAMESPACE ||
+                (fin && dry);
     bool returns_object = o->kind == K_POD || o->kind == K_NAMESPACE;
     if (grace > 0 || held) {
         if (dry && !want_body) {

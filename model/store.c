@@ -70,6 +70,7 @@ static void ckey_release(store *s, const char *k);
 static void obj_free(store *s, store_obj *o)
 {
     ckey_release(s, o->ckey);
+    free(o->aux);
     if (o->tree)
         cache_unlink(s, o);
     cJSON_Delete(o->tree);
@@ -813,6 +814,13 @@ const cJSON *store_get_path(const store_obj *c, const char *path)
     return v;
 }
 
+void store_set_aux(const store_obj *c, void *p)
+{
+    store_obj *o = (store_obj *)c;
+    free(o->aux);
+    o->aux = p;
+}
+
 size_t store_trim(store *s)
 {
     return store_trim_to(s, s->cache_max);
@@ -967,6 +975,8 @@ void store_replace(store *s, store_obj *o, cJSON *doc)
     set_tree(s, o, doc);
     free(o->packed);
     o->packed = NULL;
+    free(o->aux);
+    o->aux = NULL;
     owner_update(o);
     stamp_rv(s, o);
     set_hot(s, o);

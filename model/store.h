@@ -26,6 +26,11 @@ typedef struct store_obj {
     bool cref;                       /* store-private: read since the last trim */
     unsigned char hot; /* STORE_DELETING | STORE_READY, kept on every change */
     const char *ckey;  /* store-private: see store_controller_key */
+    /* What a module derived from the current document (one malloc'd block,
+     * no pointers out of it), so that a hot path need not read the tree
+     * again: set it with store_set_aux; the store frees it, and resets it
+     * to NULL, when the document changes or the object goes. */
+    void *aux;
     void *bucket;   /* store-private: the object's namespace bucket */
     size_t slot;    /* store-private: its place in the bucket */
     void *owner;    /* store-private: its controller group (see store_list_controlled) */
@@ -66,6 +71,8 @@ const char *store_controller_key(const store_obj *o);
  * without building the whole tree when it is not cached: only the value
  * found is built, and kept until the next store_trim like a tree. */
 const cJSON *store_get_path(const store_obj *o, const char *path);
+/* Attach p (malloc'd, taken) as o's aux, freeing any earlier one. */
+void store_set_aux(const store_obj *o, void *p);
 
 typedef enum { STORE_ADDED, STORE_MODIFIED, STORE_DELETED } store_event;
 
