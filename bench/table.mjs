@@ -21,7 +21,7 @@ row(`  the same with 100 watchers (${codes(r.evictsim_real_watched)})`, wr, 'req
 row('start-up to first answer, empty', r.startup_empty_ms, 'ms', '', '≤ 20 ms', r.startup_empty_ms <= 20);
 if (r.startup_100k_ms !== undefined) row('start-up to first answer, 100k pods (one JSON list)', r.startup_100k_ms, 'ms', '', '≤ 2000 ms', r.startup_100k_ms <= 2000);
 if (r.rss_100k_kib !== undefined) row('resident memory, 100k pods / 1k nodes / 1k PDBs (VmRSS)', r.rss_100k_kib / 1024, 'MiB', `peak ${f1(r.hwm_100k_kib / 1024)} MiB`, '≤ 250 MiB', r.rss_100k_kib / 1024 <= 250);
-if (r.rss_100k_cache_full_kib !== undefined) row('  the same after dry-run evictions of 20k different pods (tree cache full)', r.rss_100k_cache_full_kib / 1024, 'MiB', '', '≤ 250 MiB', r.rss_100k_cache_full_kib / 1024 <= 250);
+if (r.rss_100k_cache_full_kib !== undefined) row('  the same after GETs of 20k different pods (tree cache full)', r.rss_100k_cache_full_kib / 1024, 'MiB', '', '≤ 250 MiB', r.rss_100k_cache_full_kib / 1024 <= 250);
 row('resident memory, 10k pods', r.rss_10k_kib / 1024, 'MiB', '', '', undefined);
 row('resident memory, empty', r.rss_empty_kib / 1024, 'MiB', '', '', undefined);
 for (const kind of ['denied', 'dry']) {
