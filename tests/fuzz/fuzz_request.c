@@ -3,13 +3,15 @@
  *   METHOD URL\n  (Header: value\n)*  \n  body
  * It builds an http_req as server/http.c's on_request does (decoded path
  * segments, decoded query, Content-Type, Accept, body) and answers it with
- * http.c's own http_split_path and http_dispatch (discovery, route tables),
+ * http.c's own http_split_path, eviction_prepare (before the lock) and
+ * http_dispatch (discovery, route tables),
  * under the model lock, then settles. Oracles: every answer is well formed,
  * every error is a Status, and a failed request leaves the store unchanged.
  * Watches are not opened (they need a live connection). Test code only. */
 #define _GNU_SOURCE
 #include "fuzz_common.h"
 #include "discovery.h"
+#include "eviction.h"
 #include "http.h"
 #include "table.h"
 #include <stdint.h>
@@ -95,6 +97,8 @@ static void fz_one(cluster *c, char *text, size_t len)
     http_split_path(&rq, url);
     fz_query(&rq, q);
 
+    evict_pre pre; /* as on_request: an eviction's body is decoded before the lock */
+    bool prepared = eviction_prepare(&rq, &pre);
     cluster_lock(c);
     bool evict = rq.nseg == 7 && !strcmp(rq.seg[6], "eviction");
     char *before = fuzz_snapshot(c);
@@ -117,6 +121,9 @@ static void fz_one(cluster *c, char *text, size_t len)
         }
     }
     cluster_unlock(c);
+    if (prepared)
+        evict_pre_clear(&pre);
+    rq.evict_pre = NULL;
     free(before);
     free(before_l);
     free(out.raw);
