@@ -247,6 +247,11 @@ cJSON *rest_list_doc(cluster *c, kind_id k, store_obj **objs, size_t n)
 }
 
 /* Objects of rq->kind matching rq's selectors; NULL + *st on a bad selector. */
+static const cJSON *obj_field(const void *o, const char *path)
+{
+    return store_get_path(o, path);
+}
+
 static store_obj **select_objects(cluster *c, const rest_req *rq, size_t *n, cJSON **st)
 {
     char *err = NULL;
@@ -266,10 +271,10 @@ static store_obj **select_objects(cluster *c, const rest_req *rq, size_t *n, cJS
     }
     size_t total, kept = 0;
     store_obj **all = store_list(c->st, rq->kind, rq->ns, &total);
-    for (size_t i = 0; i < total; i++) {
-        if (ls && !labelsel_matches(ls, jget(store_doc(all[i]), "metadata.labels")))
+    for (size_t i = 0; i < total; i++) { /* selectors read fields: no tree is built for that */
+        if (ls && !labelsel_matches(ls, store_get_path(all[i], "metadata.labels")))
             continue;
-        if (fs && !fieldsel_matches(fs, store_doc(all[i])))
+        if (fs && !fieldsel_matches_get(fs, obj_field, all[i]))
             continue;
         all[kept++] = all[i];
     }

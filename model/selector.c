@@ -1188,38 +1188,48 @@ static void fs_render(const cJSON *v, const char *def, char *out, size_t n)
         snprintf(out, n, "%s", def);
 }
 
-static void fs_value(const fieldsel *s, const cJSON *obj, const char *field, char *out, size_t n)
+static void fs_value(const fieldsel *s, fieldsel_getter get, const void *obj, const char *field, char *out, size_t n)
 {
     const char *p = s->plural;
     if (strcmp(p, "pods") == 0 && strcmp(field, "status.podIP") == 0) {
-        const cJSON *ips = fs_path(obj, "status.podIPs");
+        const cJSON *ips = get(obj, "status.podIPs");
         const cJSON *first = cJSON_IsArray(ips) ? cJSON_GetArrayItem(ips, 0) : NULL;
         const cJSON *ip = first ? cJSON_GetObjectItemCaseSensitive(first, "ip") : NULL;
-        fs_render(ip ? ip : fs_path(obj, "status.podIP"), "", out, n);
+        fs_render(ip ? ip : get(obj, "status.podIP"), "", out, n);
     } else if (strcmp(p, "pods") == 0 && strcmp(field, "status.podIPs") == 0) {
         snprintf(out, n, "%s", ""); /* accepted by conversion, not a selectable field */
     } else if (strcmp(p, "events") == 0 && strcmp(field, "source") == 0) {
-        const cJSON *c = fs_path(obj, "source.component");
+        const cJSON *c = get(obj, "source.component");
         if (cJSON_IsString(c) && *c->valuestring)
             fs_render(c, "", out, n);
         else
-            fs_render(fs_path(obj, "reportingComponent"), "", out, n);
+            fs_render(get(obj, "reportingComponent"), "", out, n);
     } else if (strcmp(field, "spec.hostNetwork") == 0 || strcmp(field, "spec.unschedulable") == 0) {
-        fs_render(fs_path(obj, field), "false", out, n);
+        fs_render(get(obj, field), "false", out, n);
     } else if (strcmp(field, "status.replicas") == 0) {
-        fs_render(fs_path(obj, field), "0", out, n);
+        fs_render(get(obj, field), "0", out, n);
     } else {
-        fs_render(fs_path(obj, field), "", out, n);
+        fs_render(get(obj, field), "", out, n);
     }
 }
 
+static const cJSON *tree_get(const void *obj, const char *path)
+{
+    return fs_path(obj, path);
+}
+
 bool fieldsel_matches(const fieldsel *s, const cJSON *obj)
+{
+    return fieldsel_matches_get(s, tree_get, obj);
+}
+
+bool fieldsel_matches_get(const fieldsel *s, fieldsel_getter get, const void *obj)
 {
     if (!s)
         return false;
     char val[1024];
     for (size_t i = 0; i < s->n; i++) {
-        fs_value(s, obj, s->terms[i].field, val, sizeof val);
+        fs_value(s, get, obj, s->terms[i].field, val, sizeof val);
         bool eq = strcmp(val, s->terms[i].value) == 0;
         if (eq == s->terms[i].neg)
             return false;

@@ -41,6 +41,11 @@ fieldsel *fieldsel_parse(const char *s, const char *plural, char **err);
 /* Values come from the object's JSON as the registry's ToSelectableFields would
  * compute them (missing = "", booleans "true"/"false"). */
 bool fieldsel_matches(const fieldsel *s, const cJSON *obj);
+/* The same over an object reached through get(obj, "dotted.path"), which
+ * answers as walking the object's keys would (for a store object without
+ * its tree built: store_get_path). */
+typedef const cJSON *(*fieldsel_getter)(const void *obj, const char *path);
+bool fieldsel_matches_get(const fieldsel *s, fieldsel_getter get, const void *obj);
 /* If the selector is exactly one `field=value` (or ==) requirement on `field`,
  * return its value (borrowed), else NULL. */
 const char *fieldsel_exact(const fieldsel *s, const char *field);

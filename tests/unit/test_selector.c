@@ -1,6 +1,7 @@
 /* Unit tests for model/selector: label selectors (query string and
  * LabelSelector JSON), selector validation causes, field selectors. */
 #include "selector.h"
+#include "store.h"
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,49 @@ START_TEST(field_malformed_and_escapes)
 }
 END_TEST
 
+
+static const cJSON *stored_field(const void *o, const char *path)
+{
+    return store_get_path(o, path);
+}
+
+/* A LIST's selectors read stored objects from their compact form (no tree
+ * is built): the answers are the ones the whole document gives. */
+START_TEST(field_selectors_over_compact_documents)
+{
+    static const char *const pods[] = {
+        "{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"labels\":{\"app\":\"web\"}},\"spec\":{\"nodeName\":\"node-1\","
+        "\"restartPolicy\":\"Always\"},\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\",\"podIPs\":[{\"ip\":\"10.0.0.9\"}]}}",
+        "{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns\"},\"spec\":{\"nodeName\":\"node-2\",\"hostNetwork\":true},"
+        "\"status\":{\"phase\":\"Pending\",\"podIP\":\"10.0.0.2\"}}",
+        "{\"metadata\":{\"name\":\"c\",\"namespace\":\"other\"},\"spec\":{},\"status\":{}}",
+    };
+    static const char *const sels[] = {"spec.nodeName=node-1", "spec.nodeName!=node-1", "spec.nodeName=",
+                                       "metadata.name=b", "metadata.namespace=ns,status.phase=Pending",
+                                       "status.podIP=10.0.0.9", "status.podIP=10.0.0.2", "spec.hostNetwork=false",
+                                       "spec.restartPolicy=Always", "status.phase!=Running"};
+    store *st = store_new();
+    store_set_cache(st, 0);
+    store_obj *objs[3];
+    for (int i = 0; i < 3; i++)
+        objs[i] = store_insert(st, K_POD, cJSON_Parse(pods[i]));
+    for (size_t j = 0; j < sizeof sels / sizeof *sels; j++) {
+        char *err = NULL;
+        fieldsel *fs = fieldsel_parse(sels[j], "pods", &err);
+        ck_assert_msg(fs != NULL, "%s: %s", sels[j], err ? err : "");
+        for (int i = 0; i < 3; i++) {
+            store_trim(st);
+            bool compact = fieldsel_matches_get(fs, stored_field, objs[i]);
+            ck_assert_ptr_null(objs[i]->tree); /* nothing was built */
+            bool whole = fieldsel_matches(fs, store_doc(objs[i]));
+            ck_assert_msg(compact == whole, "%s on pod %d: %d vs %d", sels[j], i, compact, whole);
+        }
+        fieldsel_free(fs);
+    }
+    store_free(st);
+}
+END_TEST
+
 Suite *selector_suite(void)
 {
     Suite *s = suite_create("selector");
@@ -413,6 +457,7 @@ Suite *selector_suite(void)
     tcase_add_test(tf, field_other_kinds);
     tcase_add_test(tf, field_unsupported_labels);
     tcase_add_test(tf, field_malformed_and_escapes);
+    tcase_add_test(tf, field_selectors_over_compact_documents);
     suite_add_tcase(s, tf);
     return s;
 }
