@@ -98,7 +98,7 @@ typedef struct {
 static char *pb_room(pbuf *p, size_t more)
 {
     if (p->n + more + 1 > p->cap) {
-        size_t cap = p->cap ? p->cap : 256;
+        size_t cap = p->cap ? p->cap : 4096; /* a pod prints to ~2 KB: one allocation */
         while (p->n + more + 1 > cap)
             cap *= 2;
         char *b = realloc(p->b, cap);
@@ -241,6 +241,11 @@ char *jprint_len(const cJSON *o, size_t *len)
     }
     p.b[p.n] = 0;
     *len = p.n;
+    if (p.cap - p.n > 1024) { /* printed documents are kept (watch history): give back the slack */
+        char *b = realloc(p.b, p.n + 1);
+        if (b)
+            p.b = b;
+    }
     return p.b;
 }
 

@@ -213,9 +213,11 @@ static cJSON *compute_status(rs_kind *k, store_obj *rs, store_obj **active, size
     int labeled = 0, ready = 0, available = 0;
     const cJSON *tl = jget(store_doc(rs), "spec.template.metadata.labels");
     for (size_t i = 0; i < n; i++) {
-        labeled += labels_superset(jget(store_doc(active[i]), "metadata.labels"), tl);
-        ready += wl_pod_ready(store_doc(active[i]));
-        available += wl_pod_available(store_doc(active[i]), min_ready, cluster_now(c), later);
+        labeled += labels_superset(store_get_path(active[i], "metadata.labels"), tl);
+        ready += wl_obj_ready(active[i]);
+        /* availability needs the Ready condition's time only with minReadySeconds */
+        available += min_ready > 0 ? wl_pod_available(store_doc(active[i]), min_ready, cluster_now(c), later)
+                                   : wl_obj_ready(active[i]);
     }
     cJSON *st = cJSON_CreateObject();
     cJSON_AddNumberToObject(st, "replicas", (double)n);
@@ -252,7 +254,7 @@ static void sync(void *ctx, const char *ns, const char *name)
     store_obj **pods = wl_claim(c, K_POD, ns, store_doc(rs), sel, &n);
     labelsel_free(sel);
     for (size_t i = 0; i < n; i++)
-        if (wl_pod_active(store_doc(pods[i])))
+        if (wl_obj_active(pods[i]))
             pods[nact++] = pods[i];
     int want = (int)jnum(store_doc(rs), "spec.replicas", 1);
     double later = 0;

@@ -182,6 +182,16 @@ bool wl_pod_active(const cJSON *pod)
            !(p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed")));
 }
 
+bool wl_obj_active(const store_obj *pod)
+{
+    return !(pod->hot & (STORE_DELETING | STORE_ENDED));
+}
+
+bool wl_obj_ready(const store_obj *pod)
+{
+    return pod->hot & STORE_READY;
+}
+
 bool wl_pod_ready(const cJSON *pod)
 {
     return kubelet_pod_ready(pod);
@@ -361,17 +371,18 @@ store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
     free(orphans);
     bool owner_deleting = jstr(owner, "metadata.deletionTimestamp") != NULL;
     size_t out = 0;
-    for (size_t i = 0; i < all; i++) {
+    for (size_t i = 0; i < all; i++) { /* from the store's index and bits: no pod tree is built */
         store_obj *o = objs[i];
-        const cJSON *ref = wl_controller_ref(store_doc(o));
-        bool matches = sel && labelsel_matches(sel, jget(store_doc(o), "metadata.labels"));
-        if (ref && wl_controlled_by(store_doc(o), uid)) {
+        const char *ref_uid = store_controller_uid(o); /* "" none, NULL one without a uid */
+        bool ref = store_controller_key(o) != NULL;
+        bool matches = sel && labelsel_matches(sel, store_get_path(o, "metadata.labels"));
+        if (ref && ref_uid && uid && !strcmp(ref_uid, uid)) {
             if (matches || owner_deleting) {
                 objs[out++] = o;
             } else {
                 release(c, o, uid);
             }
-        } else if (!ref && matches && !owner_deleting && !jstr(store_doc(o), "metadata.deletionTimestamp")) {
+        } else if (!ref && matches && !owner_deleting && !(o->hot & STORE_DELETING)) {
             adopt(c, o, owner);
             objs[out++] = o;
         }
