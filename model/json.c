@@ -95,29 +95,42 @@ typedef struct {
     bool fail;
 } pbuf;
 
-static char *pb_room(pbuf *p, size_t more)
+static __attribute__((noinline)) char *pb_grow(pbuf *p, size_t more)
 {
-    if (p->n + more + 1 > p->cap) {
-        size_t cap = p->cap ? p->cap : 4096; /* a pod prints to ~2 KB: one allocation */
-        while (p->n + more + 1 > cap)
-            cap *= 2;
-        char *b = realloc(p->b, cap);
-        if (!b) {
-            p->fail = true;
-            return NULL;
-        }
-        p->b = b;
-        p->cap = cap;
+    size_t cap = p->cap ? p->cap : 1024;
+    while (p->n + more + 1 > cap)
+        cap *= 2;
+    char *b = realloc(p->b, cap);
+    if (!b) {
+        p->fail = true;
+        return NULL;
     }
+    p->b = b;
+    p->cap = cap;
     return p->b + p->n;
 }
 
-static void pb_put(pbuf *p, const char *s, size_t n)
+/* Room for `more` bytes and a NUL at the end of p. */
+static inline char *pb_room(pbuf *p, size_t more)
+{
+    return p->n + more + 1 <= p->cap ? p->b + p->n : pb_grow(p, more);
+}
+
+static inline void pb_put(pbuf *p, const char *s, size_t n)
 {
     char *o = pb_room(p, n);
     if (o) {
         memcpy(o, s, n);
         p->n += n;
+    }
+}
+
+static inline void pb_ch(pbuf *p, char c)
+{
+    char *o = pb_room(p, 1);
+    if (o) {
+        *o = c;
+        p->n++;
     }
 }
 
@@ -208,17 +221,17 @@ static void print_val(pbuf *p, const cJSON *v)
     case cJSON_Array:
     case cJSON_Object: {
         bool obj = (v->type & 0xFF) == cJSON_Object;
-        pb_put(p, obj ? "{" : "[", 1);
+        pb_ch(p, obj ? '{' : '[');
         for (const cJSON *c = v->child; c && !p->fail; c = c->next) {
             if (obj) {
                 print_str(p, c->string);
-                pb_put(p, ":", 1);
+                pb_ch(p, ':');
             }
             print_val(p, c);
             if (c->next)
-                pb_put(p, ",", 1);
+                pb_ch(p, ',');
         }
-        pb_put(p, obj ? "}" : "]", 1);
+        pb_ch(p, obj ? '}' : ']');
         return;
     }
     default:

@@ -614,6 +614,8 @@ static cJSON *precondition_check(const store_obj *o, const cJSON *opts)
 {
     const char *uid = jstr(opts, "preconditions.uid");
     const char *rv = jstr(opts, "preconditions.resourceVersion");
+    if (!(uid && *uid) && !(rv && *rv))
+        return NULL;
     const kind_info *ki = kind_get(o->kind);
     char res[96];
     snprintf(res, sizeof res, "%s%s%s", ki->kind, *ki->group ? "." : "", ki->group);
