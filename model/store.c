@@ -884,21 +884,24 @@ static void ckey_release(store *s, const char *k)
     free(e);
 }
 
-/* One field of the key: its JSON type and string value (missing and
- * non-string fields stay distinct from any string). */
+/* One field of the key: its JSON type, and a string value with its length
+ * first (missing and non-string fields stay distinct from any string, and
+ * no value can pass for two fields). */
 static void ckey_field(strbuf *b, const cJSON *ref, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(ref, name);
-    strbuf_puts(b, cJSON_IsString(v) ? "s" : v ? "x" : "-");
     if (cJSON_IsString(v))
-        strbuf_puts(b, v->valuestring);
-    strbuf_putn(b, "\x1f", 1);
+        strbuf_printf(b, "s%zu:%s", strlen(v->valuestring), v->valuestring);
+    else
+        strbuf_puts(b, v ? "x" : "-");
 }
 
 static const char *ckey_get(store *s, const cJSON *doc)
 {
-    const cJSON *r, *ref = NULL;
-    cJSON_ArrayForEach(r, jget(doc, "metadata.ownerReferences"))
+    const cJSON *r, *ref = NULL, *refs = jget(doc, "metadata.ownerReferences");
+    if (!cJSON_IsArray(refs)) /* as the controller index (owner_group) reads it */
+        refs = NULL;
+    cJSON_ArrayForEach(r, refs)
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller"))) {
             ref = r;
             break;

@@ -189,7 +189,7 @@ bool wl_obj_active(const store_obj *pod)
 
 bool wl_obj_ready(const store_obj *pod)
 {
-    return pod->hot & STORE_READY;
+    return (pod->hot & STORE_READY) && !(pod->hot & STORE_ENDED); /* kubelet_pod_ready */
 }
 
 bool wl_pod_ready(const cJSON *pod)

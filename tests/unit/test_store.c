@@ -285,6 +285,43 @@ START_TEST(hot_bits_and_controller_keys_follow_changes)
 }
 END_TEST
 
+static cJSON *owned(const char *name, const char *ref_fields)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"ns\",\"ownerReferences\":[{\"controller\":true,%s}]}}",
+             name, ref_fields);
+    cJSON *d = cJSON_Parse(buf);
+    ck_assert_ptr_nonnull(d);
+    return d;
+}
+
+START_TEST(controller_keys_tell_references_apart)
+{
+    store *s = store_new();
+    /* a value that contains what would separate fields is still one field */
+    store_obj *a = store_insert(s, K_POD, owned("a", "\"kind\":\"K\",\"name\":\"n\",\"uid\":\"u\""));
+    store_obj *b = store_insert(s, K_POD, owned("b", "\"kind\":\"K\",\"name\":\"n\\u001fsu\""));
+    store_obj *b2 = store_insert(s, K_POD, owned("b2", "\"kind\":\"K\",\"name\":\"n\",\"uid\":\"u\\u001f-\""));
+    store_obj *c = store_insert(s, K_POD, owned("c", "\"kind\":\"K\",\"name\":\"n\",\"uid\":\"u\""));
+    store_obj *d = store_insert(s, K_POD, owned("d", "\"kind\":\"K\",\"name\":\"n\",\"uid\":7"));
+    ck_assert_ptr_nonnull(store_controller_key(a));
+    ck_assert_ptr_ne(store_controller_key(a), store_controller_key(b));
+    ck_assert_ptr_ne(store_controller_key(b), store_controller_key(b2));
+    ck_assert_ptr_ne(store_controller_key(b), store_controller_key(b2));
+    ck_assert_ptr_eq(store_controller_key(a), store_controller_key(c));
+    ck_assert_ptr_ne(store_controller_key(a), store_controller_key(d));
+    ck_assert_ptr_null(store_controller_uid(d)); /* a reference without a string uid */
+    /* ownerReferences that is not a list names no controller, as the index reads it */
+    cJSON *e = cJSON_Parse("{\"metadata\":{\"name\":\"e\",\"namespace\":\"ns\",\"ownerReferences\":"
+                           "{\"x\":{\"controller\":true,\"uid\":\"u\"}}}}");
+    store_obj *eo = store_insert(s, K_POD, e);
+    ck_assert_ptr_null(store_controller_key(eo));
+    ck_assert_str_eq(store_controller_uid(eo), "");
+    store_free(s);
+}
+END_TEST
+
 Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -297,6 +334,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, compact_form_prints_the_same);
     tcase_add_test(tc, cache_keeps_its_bound_and_gives_read_trees_a_second_chance);
     tcase_add_test(tc, hot_bits_and_controller_keys_follow_changes);
+    tcase_add_test(tc, controller_keys_tell_references_apart);
     suite_add_tcase(s, tc);
     return s;
 }
