@@ -681,11 +681,6 @@ static const pdb_facts *pdb_facts_of(const store_obj *pdb)
     return f;
 }
 
-/* The PDB's generation and status numbers into x->pv (read once). */
-static void pdb_view_read(evict_ctx *x, const store_obj *pdb)
-{
-    x->pv = pdb_facts_of(pdb)->n;
-}
 
 static int cmp_obj_name(const void *a, const void *b)
 {
@@ -881,7 +876,7 @@ static void evict_with_pdbs(evict_ctx *x, store_obj *pod, api_result *out)
     } else {
         snprintf(x->pdb_buf, sizeof x->pdb_buf, "%s", pdb->name);
         x->pdb = x->pdb_buf;
-        pdb_view_read(x, pdb);
+        x->pv = pdb_facts_of(pdb)->n; /* a copy: the PDB may be written below */
         update_opts = unready_bypass(x, pdb, pod);
         if (!update_opts)
             st = check_and_decrement(x, pdb);

@@ -1,5 +1,6 @@
 /* json: path reads and replace-or-add writes over cJSON. Must not know Kubernetes. */
 #include "json.h"
+#include "text.h"
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -90,54 +91,14 @@ void jdel(cJSON *o, const char *key)
  * without its per-number sprintf + sscanf for integers and with one
  * growing buffer. */
 typedef struct {
-    char *b;
-    size_t n, cap;
-    bool fail;
+    strbuf b;
+    bool fail; /* an item cJSON would not print */
 } pbuf;
-
-static __attribute__((noinline)) char *pb_grow(pbuf *p, size_t more)
-{
-    size_t cap = p->cap ? p->cap : 1024;
-    while (p->n + more + 1 > cap)
-        cap *= 2;
-    char *b = realloc(p->b, cap);
-    if (!b) {
-        p->fail = true;
-        return NULL;
-    }
-    p->b = b;
-    p->cap = cap;
-    return p->b + p->n;
-}
-
-/* Room for `more` bytes and a NUL at the end of p. */
-static inline char *pb_room(pbuf *p, size_t more)
-{
-    return p->n + more + 1 <= p->cap ? p->b + p->n : pb_grow(p, more);
-}
-
-static inline void pb_put(pbuf *p, const char *s, size_t n)
-{
-    char *o = pb_room(p, n);
-    if (o) {
-        memcpy(o, s, n);
-        p->n += n;
-    }
-}
-
-static inline void pb_ch(pbuf *p, char c)
-{
-    char *o = pb_room(p, 1);
-    if (o) {
-        *o = c;
-        p->n++;
-    }
-}
 
 static void print_str(pbuf *p, const char *s)
 {
     if (!s) {
-        pb_put(p, "\"\"", 2);
+        strbuf_putn(&p->b, "\"\"", 2);
         return;
     }
     /* bytes an escape adds: 1 for \" \\ \b \f \n \r \t, 5 for other control bytes */
@@ -149,9 +110,7 @@ static void print_str(pbuf *p, const char *s)
     for (; *c; c++)
         extra += esc[*c];
     size_t len = (size_t)(c - (const unsigned char *)s);
-    char *o = pb_room(p, len + extra + 2);
-    if (!o)
-        return;
+    char *o = strbuf_room(&p->b, len + extra + 2);
     *o++ = '"';
     if (!extra) {
         memcpy(o, s, len);
@@ -178,7 +137,8 @@ static void print_str(pbuf *p, const char *s)
         }
     }
     *o++ = '"';
-    p->n = (size_t)(o - p->b);
+    *o = 0;
+    p->b.len = (size_t)(o - p->b.s);
 }
 
 static void print_num(pbuf *p, double d)
@@ -201,37 +161,37 @@ static void print_num(pbuf *p, double d)
         p->fail = true;
         return;
     }
-    pb_put(p, buf, (size_t)len);
+    strbuf_putn(&p->b, buf, (size_t)len);
 }
 
 static void print_val(pbuf *p, const cJSON *v)
 {
     switch (v->type & 0xFF) {
-    case cJSON_NULL: pb_put(p, "null", 4); return;
-    case cJSON_False: pb_put(p, "false", 5); return;
-    case cJSON_True: pb_put(p, "true", 4); return;
+    case cJSON_NULL: strbuf_putn(&p->b, "null", 4); return;
+    case cJSON_False: strbuf_putn(&p->b, "false", 5); return;
+    case cJSON_True: strbuf_putn(&p->b, "true", 4); return;
     case cJSON_Number: print_num(p, v->valuedouble); return;
     case cJSON_String: print_str(p, v->valuestring); return;
     case cJSON_Raw:
         if (!v->valuestring)
             p->fail = true;
         else
-            pb_put(p, v->valuestring, strlen(v->valuestring));
+            strbuf_puts(&p->b, v->valuestring);
         return;
     case cJSON_Array:
     case cJSON_Object: {
         bool obj = (v->type & 0xFF) == cJSON_Object;
-        pb_ch(p, obj ? '{' : '[');
+        strbuf_putc(&p->b, obj ? '{' : '[');
         for (const cJSON *c = v->child; c && !p->fail; c = c->next) {
             if (obj) {
                 print_str(p, c->string);
-                pb_ch(p, ':');
+                strbuf_putc(&p->b, ':');
             }
             print_val(p, c);
             if (c->next)
-                pb_ch(p, ',');
+                strbuf_putc(&p->b, ',');
         }
-        pb_ch(p, obj ? '}' : ']');
+        strbuf_putc(&p->b, obj ? '}' : ']');
         return;
     }
     default:
@@ -242,24 +202,22 @@ static void print_val(pbuf *p, const cJSON *v)
 char *jprint_len(const cJSON *o, size_t *len)
 {
     pbuf p = {0};
-    if (!o) {
-        *len = 0;
+    *len = 0;
+    if (!o)
         return NULL;
-    }
+    strbuf_room(&p.b, 1024); /* a pod prints to ~2 KB: one or two allocations */
     print_val(&p, o);
-    if (p.fail || !pb_room(&p, 0)) {
-        free(p.b);
-        *len = 0;
+    if (p.fail) {
+        free(p.b.s);
         return NULL;
     }
-    p.b[p.n] = 0;
-    *len = p.n;
-    if (p.cap - p.n > 1024) { /* printed documents are kept (watch history): give back the slack */
-        char *b = realloc(p.b, p.n + 1);
+    *len = p.b.len;
+    if (p.b.cap - p.b.len > 1024) { /* printed documents are kept (watch history): give back the slack */
+        char *b = realloc(p.b.s, p.b.len + 1);
         if (b)
-            p.b = b;
+            p.b.s = b;
     }
-    return p.b;
+    return p.b.s;
 }
 
 char *jprint(const cJSON *o)

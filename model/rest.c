@@ -708,6 +708,7 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
         store_replace(c->st, o, doc);
     }
     long grace = o->kind == K_POD ? pod_grace(o, opts) : 0;
+    /* read again: the object may have just been written with a finalizer */
     bool held = cJSON_GetArraySize(store_get_path(o, "metadata.finalizers")) > 0 || o->kind == K_NAMESPACE ||
                 (fin && dry);
     bool returns_object = o->kind == K_POD || o->kind == K_NAMESPACE;

@@ -426,42 +426,25 @@ static bool value_shared(const char *parent, const char *k, const char *v, size_
  * byte for byte as the original. */
 enum { P_NULL, P_FALSE, P_TRUE, P_INT, P_DBL, P_SSTR, P_STR, P_RAW, P_ARR, P_OBJ };
 
-typedef struct {
-    unsigned char *b;
-    size_t n, cap;
-} pbuf;
-
-static void pb_need(pbuf *p, size_t more)
-{
-    if (p->n + more <= p->cap)
-        return;
-    while (p->n + more > p->cap)
-        p->cap = p->cap ? p->cap * 2 : 1024;
-    p->b = realloc(p->b, p->cap);
-}
-
-static void pb_byte(pbuf *p, unsigned char c)
-{
-    pb_need(p, 1);
-    p->b[p->n++] = c;
-}
+/* The compact form is written into a strbuf (model/text.h), bytes and all. */
+typedef strbuf pbuf;
 
 static void pb_varint(pbuf *p, uint64_t v)
 {
-    pb_need(p, 10);
+    unsigned char *o = (unsigned char *)strbuf_room(p, 10), *start = o;
     while (v >= 0x80) {
-        p->b[p->n++] = (unsigned char)(v | 0x80);
+        *o++ = (unsigned char)(v | 0x80);
         v >>= 7;
     }
-    p->b[p->n++] = (unsigned char)v;
+    *o++ = (unsigned char)v;
+    p->len += (size_t)(o - start);
 }
 
+/* A string with its NUL, so that decoding can point at it. */
 static void pb_bytes(pbuf *p, const char *s, size_t len)
 {
-    pb_need(p, len + 1);
-    memcpy(p->b + p->n, s, len);
-    p->n += len;
-    p->b[p->n++] = 0;
+    strbuf_putn(p, s, len);
+    strbuf_putc(p, 0);
 }
 
 static void enc_value(pbuf *p, const cJSON *v, const char *parent);
@@ -493,23 +476,21 @@ static void enc_value(pbuf *p, const cJSON *v, const char *parent)
 {
     switch (v->type & 0xFF) {
     case cJSON_False:
-        pb_byte(p, P_FALSE);
+        strbuf_putc(p, (char)P_FALSE);
         return;
     case cJSON_True:
-        pb_byte(p, P_TRUE);
+        strbuf_putc(p, (char)P_TRUE);
         return;
     case cJSON_Number: {
         double d = v->valuedouble;
         if (d == d && d > -9007199254740992.0 && d < 9007199254740992.0 && d == (double)(int64_t)d &&
             !(d == 0 && signbit(d))) { /* -0 prints as "-0" */
             int64_t i = (int64_t)d;
-            pb_byte(p, P_INT);
+            strbuf_putc(p, (char)P_INT);
             pb_varint(p, ((uint64_t)i << 1) ^ (uint64_t)(i >> 63));
         } else {
-            pb_byte(p, P_DBL);
-            pb_need(p, sizeof d);
-            memcpy(p->b + p->n, &d, sizeof d);
-            p->n += sizeof d;
+            strbuf_putc(p, (char)P_DBL);
+            strbuf_putn(p, (const char *)&d, sizeof d);
         }
         return;
     }
@@ -521,25 +502,25 @@ static void enc_value(pbuf *p, const cJSON *v, const char *parent)
                       ? intern_id(s, len, INTERN_MAX_VALUES)
                       : -1;
         if (id >= 0) {
-            pb_byte(p, P_SSTR);
+            strbuf_putc(p, (char)P_SSTR);
             pb_varint(p, (uint64_t)id);
         } else {
-            pb_byte(p, cJSON_IsString(v) ? P_STR : P_RAW);
+            strbuf_putc(p, (char)cJSON_IsString(v) ? P_STR : P_RAW);
             pb_varint(p, len);
             pb_bytes(p, s, len);
         }
         return;
     }
     case cJSON_Array:
-        pb_byte(p, P_ARR);
+        strbuf_putc(p, (char)P_ARR);
         enc_members(p, v);
         return;
     case cJSON_Object:
-        pb_byte(p, P_OBJ);
+        strbuf_putc(p, (char)P_OBJ);
         enc_members(p, v);
         return;
     default:
-        pb_byte(p, P_NULL);
+        strbuf_putc(p, (char)P_NULL);
         return;
     }
 }
@@ -547,15 +528,15 @@ static void enc_value(pbuf *p, const cJSON *v, const char *parent)
 static unsigned char *pack(const cJSON *doc, size_t *len)
 {
     pbuf p = {0};
-    pb_need(&p, 4);
-    p.n = 4;
+    strbuf_room(&p, 1024); /* the length goes first, once known */
+    p.len = 4;
     pthread_mutex_lock(&intern_mu);
     enc_value(&p, doc, NULL);
     pthread_mutex_unlock(&intern_mu);
-    uint32_t n = (uint32_t)p.n;
-    memcpy(p.b, &n, 4);
-    *len = p.n;
-    return realloc(p.b, p.n);
+    uint32_t n = (uint32_t)p.len;
+    memcpy(p.s, &n, 4);
+    *len = p.len;
+    return realloc(p.s, p.len);
 }
 
 static uint64_t rd_varint(const unsigned char **pp)

@@ -30,6 +30,19 @@ void strbuf_printf(strbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+char *strbuf_room(strbuf *b, size_t more)
+{
+    strbuf_grow(b, more);
+    return b->s + b->len;
+}
+
+void strbuf_putc(strbuf *b, char c)
+{
+    strbuf_grow(b, 1);
+    b->s[b->len++] = c;
+    b->s[b->len] = 0;
+}
+
 void strbuf_putn(strbuf *b, const char *s, size_t n)
 {
     strbuf_grow(b, n);

@@ -15,6 +15,11 @@ typedef struct {
 void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_puts(strbuf *b, const char *s);
 void strbuf_putn(strbuf *b, const char *s, size_t n);
+void strbuf_putc(strbuf *b, char c);
+/* Room for `more` bytes (and the NUL) at b->s + b->len: write there, then
+ * add what was written to b->len (strbuf_putn keeps the NUL, writers
+ * through the room end with one when they need it). */
+char *strbuf_room(strbuf *b, size_t more);
 /* Go's %q of s (strconv.Quote, assuming valid UTF-8). */
 void strbuf_quote(strbuf *b, const char *s);
 
