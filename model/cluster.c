@@ -233,53 +233,101 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
     return NULL;
 }
 
-static void load_one(cluster *c, kind_id k, cJSON *doc)
+/* A load in progress: each document is prepared and written compactly as
+ * it comes (so a big list never exists as trees all at once), and nothing
+ * goes in before the last one has been prepared without error. */
+struct cluster_loader {
+    cluster *c;
+    store_staged **items;
+    size_t *index; /* the place of each staged document among those put */
+    size_t n, cap, put;
+    cJSON *status; /* the first failure, at put number err_at */
+    size_t err_at;
+};
+
+cluster_loader *cluster_loader_new(cluster *c)
 {
-    const char *ns = kind_get(k)->namespaced ? jstr(doc, "metadata.namespace") : NULL;
-    if (ns && !store_get(c->st, K_NAMESPACE, NULL, ns))
-        add_namespace(c, ns);
-    store_obj *old = store_get(c->st, k, ns, jstr(doc, "metadata.name"));
-    if (old)
-        store_replace(c->st, old, doc);
-    else
-        store_insert(c->st, k, doc);
+    cluster_loader *l = calloc(1, sizeof *l);
+    l->c = c;
+    return l;
 }
 
-/* Load docs[0..n) (taken, freed on error): all or nothing. */
-static int load_docs(cluster *c, cJSON **docs, int n, api_result *err)
+void cluster_loader_put(cluster_loader *l, cJSON *doc)
 {
-    kind_id *kinds = calloc(n ? n : 1, sizeof *kinds);
-    for (int i = 0; i < n; i++) {
-        cJSON *st = load_prepare(c, docs[i], i, &kinds[i]);
-        if (st) {
-            for (int j = 0; j < n; j++)
-                cJSON_Delete(docs[j]);
-            free(kinds);
-            free(docs);
-            api_result_status(err, st);
-            return -1;
+    size_t i = l->put++;
+    kind_id k = K_COUNT; /* set by load_prepare when it succeeds */
+    cJSON *st = l->status ? NULL : load_prepare(l->c, doc, (int)i, &k);
+    if (st) {
+        l->status = st;
+        l->err_at = i;
+    } else if (!l->status) {
+        if (l->n == l->cap) {
+            l->cap = l->cap ? l->cap * 2 : 64;
+            l->items = realloc(l->items, l->cap * sizeof *l->items);
+            l->index = realloc(l->index, l->cap * sizeof *l->index);
         }
+        l->index[l->n] = i;
+        l->items[l->n++] = store_stage(l->c->st, k, doc);
     }
-    /* namespaces first so that everything else finds its namespace */
-    for (int pass = 0; pass < 2; pass++)
-        for (int i = 0; i < n; i++)
-            if ((kinds[i] == K_NAMESPACE) == (pass == 0))
-                load_one(c, kinds[i], docs[i]);
-    free(kinds);
-    free(docs);
-    cluster_settle(c);
-    if (n >= 1000)
-        malloc_trim(0); /* give back what the load's temporary copies used */
+    cJSON_Delete(doc);
+}
+
+void cluster_loader_undo(cluster_loader *l, size_t n)
+{
+    l->put -= n < l->put ? n : l->put;
+    while (l->n && l->index[l->n - 1] >= l->put)
+        store_staged_free(l->c->st, l->items[--l->n]);
+    if (l->status && l->err_at >= l->put) {
+        cJSON_Delete(l->status);
+        l->status = NULL;
+    }
+}
+
+static void load_one(cluster *c, store_staged *st)
+{
+    const char *ns = store_staged_ns(st);
+    if (ns && !store_get(c->st, K_NAMESPACE, NULL, ns))
+        add_namespace(c, ns);
+    store_obj *old = store_get(c->st, store_staged_kind(st), ns, store_staged_name(st));
+    if (old)
+        store_replace_staged(c->st, old, st);
+    else
+        store_insert_staged(c->st, st);
+}
+
+int cluster_loader_finish(cluster_loader *l, api_result *err)
+{
+    cluster *c = l->c;
+    int n = (int)l->n;
+    if (l->status) {
+        for (size_t i = 0; i < l->n; i++)
+            store_staged_free(c->st, l->items[i]);
+        api_result_status(err, l->status);
+        n = -1;
+    } else {
+        /* namespaces first so that everything else finds its namespace */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < l->n; i++)
+                if (l->items[i] && (store_staged_kind(l->items[i]) == K_NAMESPACE) == (pass == 0)) {
+                    load_one(c, l->items[i]);
+                    l->items[i] = NULL;
+                }
+        cluster_settle(c);
+        if (n >= 1000)
+            malloc_trim(0); /* give back what the load's temporary trees used */
+    }
+    free(l->items);
+    free(l->index);
+    free(l);
     return n;
 }
 
 int cluster_load(cluster *c, const cJSON *objs, api_result *err)
 {
-    int n = cJSON_GetArraySize(objs), i = 0;
-    cJSON **docs = calloc(n ? n : 1, sizeof *docs);
-    for (const cJSON *it = objs ? objs->child : NULL; it && i < n; it = it->next)
-        docs[i++] = cJSON_Duplicate(it, true);
-    return load_docs(c, docs, n, err);
+    cluster_loader *l = cluster_loader_new(c);
+    for (const cJSON *it = objs ? objs->child : NULL; it; it = it->next)
+        cluster_loader_put(l, cJSON_Duplicate(it, true));
+    return cluster_loader_finish(l, err);
 }
 
 /* As cluster_load, but takes objs (a cJSON array, freed here) and loads its
@@ -287,12 +335,11 @@ int cluster_load(cluster *c, const cJSON *objs, api_result *err)
  * manifests are not needed afterwards. */
 int cluster_load_take(cluster *c, cJSON *objs, api_result *err)
 {
-    int n = cJSON_GetArraySize(objs), i = 0;
-    cJSON **docs = calloc(n ? n : 1, sizeof *docs);
-    while (objs && objs->child && i < n)
-        docs[i++] = cJSON_DetachItemViaPointer(objs, objs->child);
+    cluster_loader *l = cluster_loader_new(c);
+    while (objs && objs->child)
+        cluster_loader_put(l, cJSON_DetachItemViaPointer(objs, objs->child));
     cJSON_Delete(objs);
-    return load_docs(c, docs, i, err);
+    return cluster_loader_finish(l, err);
 }
 
 void cluster_reset(cluster *c)

@@ -69,6 +69,16 @@ int cluster_load(cluster *c, const cJSON *objs, api_result *err);
 /* The same, but objs is taken (freed here, on error too) and its documents
  * are loaded as they are instead of copied. */
 int cluster_load_take(cluster *c, cJSON *objs, api_result *err);
+/* The same, one document at a time, for loads read as they are parsed:
+ * put takes each document (prepared, checked and written compactly at
+ * once; the first failure is kept and reported by finish, numbered by its
+ * place among those put); undo forgets the last n put; finish loads them
+ * all (or none), frees the loader and returns their number or -1. */
+typedef struct cluster_loader cluster_loader;
+cluster_loader *cluster_loader_new(cluster *c);
+void cluster_loader_put(cluster_loader *l, cJSON *doc);
+void cluster_loader_undo(cluster_loader *l, size_t n);
+int cluster_loader_finish(cluster_loader *l, api_result *err);
 void cluster_reset(cluster *c);
 cJSON *cluster_snapshot(cluster *c);
 /* Find the controller state registered under `name` (NULL if not running). */

@@ -1347,31 +1347,206 @@ static int m_read_all(FILE *f, const char *name, char **buf, size_t *len, char *
     return 0;
 }
 
-/* Parse all of f into the array acc. */
-static int m_load_stream(FILE *f, const char *name, cJSON *acc, char **err)
+/* ---------- big JSON lists, one item at a time ---------- */
+
+/* A file that is one JSON List (`{"kind": "List", ..., "items": [...]}`, or a
+ * typed list) is read item by item: each item is parsed, checked and handed
+ * on before the next is parsed, so that a list of 100,000 pods never exists
+ * as one tree. The reading stops at the first thing that is not plain (a
+ * repeated or escaped top-level key, a value cJSON cannot take whole, an
+ * item m_json_fix would change or refuse, an item that fails its checks)
+ * and then the whole text is read again the ordinary way, which gives the
+ * answer (including every error) exactly as before. */
+
+static const char *js_ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+/* Just past the closing quote of the string at p, or NULL. */
+static const char *js_str_end(const char *p, const char *e)
+{
+    for (p++; p < e;) {
+        const char *q = memchr(p, '"', (size_t)(e - p));
+        if (!q)
+            return NULL;
+        size_t bs = 0;
+        while (q - bs > p && q[-1 - (ptrdiff_t)bs] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return q + 1;
+        p = q + 1;
+    }
+    return NULL;
+}
+
+/* The end of the value at p as far as brackets and strings go (cJSON checks
+ * the rest), or NULL. */
+static const char *js_skip(const char *p, const char *e)
+{
+    if (p >= e)
+        return NULL;
+    if (*p == '"')
+        return js_str_end(p, e);
+    if (*p != '{' && *p != '[') {
+        while (p < e && *p && !strchr(",]} \t\r\n", *p))
+            p++;
+        return p;
+    }
+    int depth = 0;
+    while (p < e) {
+        char c = *p;
+        if (c == '"') {
+            if (!(p = js_str_end(p, e)))
+                return NULL;
+            continue;
+        }
+        if (c == '{' || c == '[')
+            depth++;
+        else if ((c == '}' || c == ']') && --depth == 0)
+            return p + 1;
+        p++;
+    }
+    return NULL;
+}
+
+/* cJSON's value of exactly [p, e), or NULL. */
+static cJSON *js_parse(const char *p, const char *e)
+{
+    const char *end = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(p, (size_t)(e - p), &end, 0);
+    if (v && end != e) {
+        cJSON_Delete(v);
+        v = NULL;
+    }
+    return v;
+}
+
+/* Reads text as one JSON List, giving its items to sink: 1 when done, 0 when
+ * the text must be read the ordinary way (what was given has been undone). */
+static int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_t *given_out)
+{
+    const char *p = js_ws(text, text + len), *e = text + len, *items = NULL, *items_end = NULL;
+    if (p == e || *p != '{')
+        return 0;
+    cJSON *shell = cJSON_CreateObject();
+    char msg[MSGSZ];
+    size_t given = 0;
+    int ok = 0;
+    p = js_ws(p + 1, e);
+    while (p < e && *p != '}') { /* the members: all but items parsed now */
+        const char *kend = *p == '"' ? js_str_end(p, e) : NULL;
+        if (!kend || memchr(p, '\\', (size_t)(kend - p)))
+            goto out;
+        cJSON *key = js_parse(p, kend);
+        int fresh = key && cJSON_IsString(key) &&
+                     !cJSON_GetObjectItemCaseSensitive(shell, key->valuestring) &&
+                     !(items && !strcmp(key->valuestring, "items"));
+        char *k = fresh ? strdup(key->valuestring) : NULL;
+        cJSON_Delete(key);
+        if (!k)
+            goto out;
+        p = js_ws(kend, e);
+        const char *vs = p < e && *p == ':' ? js_ws(p + 1, e) : NULL, *ve = vs ? js_skip(vs, e) : NULL;
+        if (!ve) {
+            free(k);
+            goto out;
+        }
+        if (!strcmp(k, "items")) {
+            items = vs;
+            items_end = ve;
+            free(k);
+        } else {
+            cJSON *v = js_parse(vs, ve);
+            if (!v || m_json_fix(v, 2, msg)) {
+                cJSON_Delete(v);
+                free(k);
+                goto out;
+            }
+            cJSON_AddItemToObject(shell, k, v);
+            free(k);
+        }
+        p = js_ws(ve, e);
+        if (p < e && *p == ',')
+            p = js_ws(p + 1, e);
+        else if (p >= e || *p != '}')
+            goto out;
+    }
+    if (p >= e || js_ws(p + 1, e) != e || !items || *items != '[')
+        goto out;
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(shell, "kind");
+    cJSON *arr = cJSON_CreateArray();
+    int list = cJSON_IsString(kind) && m_is_list(kind->valuestring, arr);
+    cJSON_Delete(arr);
+    if (!list)
+        goto out;
+    p = js_ws(items + 1, items_end);
+    for (int i = 0; p < items_end && *p != ']'; i++) {
+        const char *end = NULL;
+        cJSON *it = cJSON_ParseWithLengthOpts(p, (size_t)(items_end - p), &end, 0);
+        if (!it || m_json_fix(it, 3, msg)) {
+            cJSON_Delete(it);
+            goto out;
+        }
+        m_fill_item(it, kind->valuestring, shell);
+        int off = snprintf(msg, MSGSZ, "items[%d]: ", i);
+        if (m_check_object(it, msg, (size_t)off) < 0) {
+            cJSON_Delete(it);
+            goto out;
+        }
+        sink->put(sink->arg, it);
+        given++;
+        p = js_ws(end, items_end);
+        if (p < items_end && *p == ',') {
+            p = js_ws(p + 1, items_end);
+            if (p < items_end && *p == ']')
+                goto out; /* [a,] */
+        } else if (p >= items_end || *p != ']') {
+            goto out;
+        }
+    }
+    ok = p + 1 == items_end;
+    *given_out += given;
+out:
+    cJSON_Delete(shell);
+    if (!ok && given)
+        sink->undo(sink->arg, given);
+    return ok;
+}
+
+/* Parse all of f, giving its objects to sink; *given counts them. */
+static int m_load_stream(FILE *f, const char *name, const manifest_sink *sink, size_t *given, char **err)
 {
     char *buf;
     size_t len;
     if (m_read_all(f, name, &buf, &len, err) < 0)
         return -1;
+    if (m_utf8_bad((const unsigned char *)buf, len) == len && m_stream_list(buf, len, sink, given)) {
+        free(buf);
+        return 0;
+    }
     cJSON *objs = manifest_parse(buf, len, name, err);
     free(buf);
     if (!objs)
         return -1;
-    while (objs->child)
-        cJSON_AddItemToArray(acc, cJSON_DetachItemViaPointer(objs, objs->child));
+    while (objs->child) {
+        sink->put(sink->arg, cJSON_DetachItemViaPointer(objs, objs->child));
+        (*given)++;
+    }
     cJSON_Delete(objs);
     return 0;
 }
 
-static int m_load_file(const char *path, cJSON *acc, char **err)
+static int m_load_file(const char *path, const manifest_sink *sink, size_t *given, char **err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         m_seterr(err, "%s: %s", path, strerror(errno));
         return -1;
     }
-    int rc = m_load_stream(f, path, acc, err);
+    int rc = m_load_stream(f, path, sink, given, err);
     fclose(f);
     return rc;
 }
@@ -1389,7 +1564,7 @@ static int m_name_cmp(const struct dirent **a, const struct dirent **b)
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static int m_load_dir(const char *dir, cJSON *acc, char **err)
+static int m_load_dir(const char *dir, const manifest_sink *sink, size_t *given, char **err)
 {
     struct dirent **names;
     int n = scandir(dir, &names, m_manifest_name, m_name_cmp), rc = 0;
@@ -1407,7 +1582,7 @@ static int m_load_dir(const char *dir, cJSON *acc, char **err)
             path = NULL;
         }
         if (rc == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-            rc = m_load_file(path, acc, err);
+            rc = m_load_file(path, sink, given, err);
         free(path);
         free(names[i]);
     }
@@ -1415,26 +1590,39 @@ static int m_load_dir(const char *dir, cJSON *acc, char **err)
     return rc;
 }
 
-int manifest_load_path(const char *path, cJSON *out, char **err)
+int manifest_load_path_each(const char *path, const manifest_sink *sink, char **err)
 {
     struct stat st;
+    size_t given = 0;
     int rc;
-    cJSON *acc = cJSON_CreateArray();
-    if (!acc) {
-        m_seterr(err, "%s: out of memory", path);
-        return -1;
-    }
     if (!strcmp(path, "-"))
-        rc = m_load_stream(stdin, "stdin", acc, err);
+        rc = m_load_stream(stdin, "stdin", sink, &given, err);
     else if (stat(path, &st) < 0) {
         m_seterr(err, "%s: %s", path, strerror(errno));
         rc = -1;
     } else if (S_ISDIR(st.st_mode))
-        rc = m_load_dir(path, acc, err);
+        rc = m_load_dir(path, sink, &given, err);
     else
-        rc = m_load_file(path, acc, err);
-    while (rc == 0 && acc->child)
-        cJSON_AddItemToArray(out, cJSON_DetachItemViaPointer(acc, acc->child));
-    cJSON_Delete(acc);
+        rc = m_load_file(path, sink, &given, err);
+    if (rc < 0 && given)
+        sink->undo(sink->arg, given);
     return rc;
+}
+
+static void m_array_put(void *arg, cJSON *obj)
+{
+    cJSON_AddItemToArray(arg, obj);
+}
+
+static void m_array_undo(void *arg, size_t n)
+{
+    cJSON *arr = arg;
+    while (n-- && arr->child)
+        cJSON_Delete(cJSON_DetachItemViaPointer(arr, arr->child->prev));
+}
+
+int manifest_load_path(const char *path, cJSON *out, char **err)
+{
+    manifest_sink sink = {m_array_put, m_array_undo, out};
+    return manifest_load_path_each(path, &sink, err);
 }

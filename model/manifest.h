@@ -52,4 +52,16 @@ cJSON *manifest_parse_one(const char *text, size_t len, char **err);
  * (malloc'd); nothing is appended on error. */
 int manifest_load_path(const char *path, cJSON *out, char **err);
 
+/* The same, giving each object in order to sink->put (which takes it)
+ * instead of appending it. A file that is one big JSON List is read an item
+ * at a time, each item given as soon as it is parsed; should the file then
+ * need reading again, sink->undo is told to forget the last n objects it
+ * was given. On error every object given for this path has been undone. */
+typedef struct manifest_sink {
+    void (*put)(void *arg, cJSON *obj);
+    void (*undo)(void *arg, size_t n);
+    void *arg;
+} manifest_sink;
+int manifest_load_path_each(const char *path, const manifest_sink *sink, char **err);
+
 #endif

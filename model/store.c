@@ -220,9 +220,11 @@ static void bucket_prepare(bucket *b)
 
 /* ---- controller index ---------------------------------------------------- */
 
-/* The group an object belongs in: its controller's uid, orphans, or none
- * (a controller reference without a uid). */
-static ogroup *owner_group(bucket *b, const cJSON *doc, bool create)
+/* Whom doc names as its controller (its first ownerReference with
+ * controller: true): OWN_UID with *uid, OWN_NONE (no such reference: an
+ * orphan) or OWN_NOUID (the reference has no string uid). */
+enum { OWN_NOUID, OWN_NONE, OWN_UID };
+static int controller_of(const cJSON *doc, const char **uid)
 {
     const cJSON *r, *md = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
     const cJSON *refs = cJSON_IsObject(md) ? cJSON_GetObjectItemCaseSensitive(md, "ownerReferences") : NULL;
@@ -231,9 +233,18 @@ static ogroup *owner_group(bucket *b, const cJSON *doc, bool create)
     cJSON_ArrayForEach(r, refs) {
         if (!cJSON_IsObject(r) || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller")))
             continue;
-        const char *uid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "uid"));
-        if (!uid)
-            return NULL;
+        *uid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "uid"));
+        return *uid ? OWN_UID : OWN_NOUID;
+    }
+    return OWN_NONE;
+}
+
+/* The group for that answer: its controller's uid, orphans, or none. */
+static ogroup *owner_group(bucket *b, int own, const char *uid, bool create)
+{
+    if (own == OWN_NOUID)
+        return NULL;
+    if (own == OWN_UID) {
         ogroup *g = NULL;
         HASH_FIND_STR(b->owners, uid, g);
         if (!g && create) {
@@ -266,10 +277,10 @@ static void owner_del(store_obj *o)
     }
 }
 
-/* Put o in the group its document names (after a change). */
-static void owner_update(store_obj *o)
+/* Put o in the group of that controller answer. */
+static void owner_set(store_obj *o, int own, const char *uid)
 {
-    ogroup *g = owner_group(o->bucket, store_doc(o), true);
+    ogroup *g = owner_group(o->bucket, own, uid, true);
     if (g == o->owner)
         return;
     owner_del(o);
@@ -282,6 +293,14 @@ static void owner_update(store_obj *o)
     o->owner = g;
     o->oslot = g->n;
     g->items[g->n++] = o;
+}
+
+/* Put o in the group its document names (after a change). */
+static void owner_update(store_obj *o)
+{
+    const char *uid = NULL;
+    int own = controller_of(store_doc(o), &uid);
+    owner_set(o, own, uid);
 }
 
 const char *store_controller_uid(const store_obj *o)
@@ -912,15 +931,21 @@ const char *store_controller_key(const store_obj *o)
     return o->ckey;
 }
 
+/* The STORE_* bits of a document. */
+static unsigned char hot_of(const cJSON *doc)
+{
+    const cJSON *dt = jget(doc, "metadata.deletionTimestamp");
+    const char *phase = jstr(doc, "status.phase");
+    return (dt && !cJSON_IsNull(dt) ? STORE_DELETING : 0) | (pod_ready(doc) ? STORE_READY : 0) |
+           (phase && !strcmp(phase, "Pending") ? STORE_PENDING : 0) |
+           (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) ? STORE_ENDED : 0);
+}
+
 /* The fields kept without the tree, after a change. */
 static void set_hot(store *s, store_obj *o)
 {
-    const cJSON *doc = o->tree, *dt = jget(doc, "metadata.deletionTimestamp");
-    const char *phase = jstr(doc, "status.phase");
-    o->hot = (dt && !cJSON_IsNull(dt) ? STORE_DELETING : 0) | (pod_ready(doc) ? STORE_READY : 0) |
-             (phase && !strcmp(phase, "Pending") ? STORE_PENDING : 0) |
-             (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) ? STORE_ENDED : 0);
-    const char *k = ckey_get(s, doc);
+    o->hot = hot_of(o->tree);
+    const char *k = ckey_get(s, o->tree);
     ckey_release(s, o->ckey);
     o->ckey = k;
 }
@@ -976,6 +1001,126 @@ void store_remove(store *s, store_obj *o)
     stamp_rv(s, o);
     notify(s, STORE_DELETED, o, NULL);
     obj_free(s, o);
+}
+
+/* ---- loading: documents written compactly before they go in --------------- */
+
+struct store_staged {
+    kind_id kind;
+    char *key, *ns;          /* as store_obj's (ns "" when cluster-scoped) */
+    unsigned char *packed;   /* with metadata.resourceVersion "" ... */
+    size_t rvpos;            /* ... whose value starts here */
+    unsigned char hot;
+    const char *ckey;        /* counted */
+    int own;                 /* controller_of */
+    char *uid;
+};
+
+store_staged *store_stage(store *s, kind_id k, cJSON *doc)
+{
+    store_staged *st = calloc(1, sizeof *st);
+    cJSON *md = jobj(doc, "metadata");
+    const char *ns = kind_get(k)->namespaced ? jstr(md, "namespace") : NULL, *name = jstr(md, "name"), *uid = NULL;
+    st->kind = k;
+    st->ns = strdup(ns ? ns : "");
+    st->key = make_key(st->ns, name ? name : "", NULL, 0);
+    /* where stamp_rv would write the resourceVersion: in place, or last */
+    jset_str(md, "resourceVersion", "");
+    size_t len;
+    st->packed = pack(doc, &len);
+    const unsigned char *p = st->packed + 4;
+    if (find_member(&p, "metadata", 8) && find_member(&p, "resourceVersion", 15))
+        st->rvpos = (size_t)(p - st->packed);
+    st->hot = hot_of(doc);
+    st->ckey = ckey_get(s, doc);
+    st->own = controller_of(doc, &uid);
+    st->uid = uid ? strdup(uid) : NULL;
+    return st;
+}
+
+const char *store_staged_ns(const store_staged *st)
+{
+    return kind_get(st->kind)->namespaced ? st->ns : NULL;
+}
+
+kind_id store_staged_kind(const store_staged *st)
+{
+    return st->kind;
+}
+
+const char *store_staged_name(const store_staged *st)
+{
+    return st->key + (*st->ns ? strlen(st->ns) + 1 : 0);
+}
+
+void store_staged_free(store *s, store_staged *st)
+{
+    if (!st)
+        return;
+    ckey_release(s, st->ckey);
+    free(st->key), free(st->ns), free(st->packed), free(st->uid), free(st);
+}
+
+/* The staged document with its resourceVersion: the empty string's three
+ * bytes (tag, length 0, NUL) at rvpos become the number's. */
+static unsigned char *staged_doc(const store_staged *st, uint64_t rv)
+{
+    char num[24];
+    int n = snprintf(num, sizeof num, "%llu", (unsigned long long)rv);
+    uint32_t len;
+    memcpy(&len, st->packed, 4);
+    size_t rest = len - st->rvpos - 3;
+    uint32_t nlen = len - 3 + 2 + (uint32_t)n + 1; /* tag, one length byte (n < 128), digits, NUL */
+    unsigned char *b = malloc(nlen), *o = b + st->rvpos;
+    memcpy(b, st->packed, st->rvpos);
+    *o++ = P_STR;
+    *o++ = (unsigned char)n;
+    memcpy(o, num, (size_t)n + 1);
+    memcpy(o + n + 1, st->packed + st->rvpos + 3, rest);
+    memcpy(b, &nlen, 4);
+    return b;
+}
+
+/* The staged fields into o (a new or changed object); st is freed. */
+static void take_staged(store *s, store_obj *o, store_staged *st)
+{
+    o->rv = ++s->rv;
+    o->packed = staged_doc(st, o->rv);
+    o->hot = st->hot;
+    ckey_release(s, o->ckey);
+    o->ckey = st->ckey;
+    st->ckey = NULL;
+    owner_set(o, st->own, st->uid);
+    store_staged_free(s, st);
+}
+
+store_obj *store_insert_staged(store *s, store_staged *st)
+{
+    store_obj *o = calloc(1, sizeof *o);
+    bucket *b = bucket_get(s, st->kind, st->ns, true);
+    o->kind = st->kind;
+    o->ns = b->ns;
+    o->key = st->key;
+    o->name = o->key + (*b->ns ? strlen(b->ns) + 1 : 0);
+    st->key = NULL;
+    HASH_ADD_KEYPTR(hh, s->tables[o->kind], o->key, strlen(o->key), o);
+    bucket_add(b, o);
+    take_staged(s, o, st);
+    notify(s, STORE_ADDED, o, NULL);
+    return o;
+}
+
+void store_replace_staged(store *s, store_obj *o, store_staged *st)
+{
+    cJSON *old = store_doc(o);
+    cache_unlink(s, o); /* the old tree is freed once the listeners have seen it */
+    o->tree = NULL;
+    free(o->packed);
+    free(o->aux);
+    o->aux = NULL;
+    take_staged(s, o, st);
+    notify(s, STORE_MODIFIED, o, old);
+    cJSON_Delete(old);
 }
 
 void store_listen(store *s, store_listener fn, void *ctx)

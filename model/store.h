@@ -109,6 +109,22 @@ void store_replace(store *s, store_obj *obj, cJSON *doc);
 /* Remove obj and free it. */
 void store_remove(store *s, store_obj *obj);
 
+/* Loading many objects: each document is written in compact form as soon
+ * as it is ready (store_stage: the caller keeps doc, whose
+ * metadata.resourceVersion it empties; nothing changes in the store), and
+ * the staged documents go in later without any tree (store_insert_staged
+ * for a new name, store_replace_staged over an object of the same kind and
+ * name; both take st and set the resourceVersion as store_insert does).
+ * Listeners see the same events as for store_insert/store_replace. */
+typedef struct store_staged store_staged;
+store_staged *store_stage(store *s, kind_id k, cJSON *doc);
+const char *store_staged_ns(const store_staged *st); /* NULL when cluster-scoped */
+const char *store_staged_name(const store_staged *st);
+kind_id store_staged_kind(const store_staged *st);
+store_obj *store_insert_staged(store *s, store_staged *st);
+void store_replace_staged(store *s, store_obj *obj, store_staged *st);
+void store_staged_free(store *s, store_staged *st); /* one that does not go in */
+
 /* Release the parsed trees beyond the store's cache budget (least recently
  * built first; a tree read since the last trim gets a second chance), after
  * writing their compact form. Only where no document pointer is held. */

@@ -245,15 +245,28 @@ static void *timer_thread(void *arg)
     return NULL;
 }
 
-static cJSON *load_manifests(const options *o)
+static void put_obj(void *loader, cJSON *obj)
 {
-    cJSON *objs = cJSON_CreateArray();
+    cluster_loader_put(loader, obj);
+}
+
+static void undo_objs(void *loader, size_t n)
+{
+    cluster_loader_undo(loader, n);
+}
+
+/* The MANIFEST arguments into c (under its lock), each object prepared as
+ * soon as it is parsed; exits on a manifest that cannot be read. */
+static int load_manifests(const options *o, cluster *c, api_result *err)
+{
+    cluster_loader *l = cluster_loader_new(c);
+    manifest_sink sink = {put_obj, undo_objs, l};
     for (int i = 0; i < o->nmanifests; i++) {
-        char *err = NULL;
-        if (manifest_load_path(o->manifests[i], objs, &err) < 0)
-            die("%s", err ? err : o->manifests[i]);
+        char *e = NULL;
+        if (manifest_load_path_each(o->manifests[i], &sink, &e) < 0)
+            die("%s", e ? e : o->manifests[i]);
     }
-    return objs;
+    return cluster_loader_finish(l, err);
 }
 
 /* The whole of a file, NUL-terminated; exits 2 naming `flag` when unreadable. */
@@ -306,11 +319,10 @@ int main(int argc, char **argv)
         clock_gettime(CLOCK_REALTIME, &ts);
         o.co.start_time = o.co.manual_clock ? 1735689600.0 /* 2025-01-01T00:00:00Z */ : (double)ts.tv_sec;
     }
-    cJSON *objs = load_manifests(&o);
     cluster *c = cluster_new(&o.co);
     api_result err = {0};
     cluster_lock(c);
-    int loaded = cluster_load_take(c, objs, &err);
+    int loaded = load_manifests(&o, c, &err);
     cluster_unlock(c);
     if (loaded < 0)
         die("bad manifest: %s", err.body ? cJSON_GetStringValue(cJSON_GetObjectItem(err.body, "message")) : "?");
