@@ -868,6 +868,47 @@ START_TEST(server_routes)
 }
 END_TEST
 
+/* A load read as it is parsed: the first failure counts by its place among
+ * the objects put, undo takes back the last ones (and a failure among them),
+ * and nothing goes in unless everything was fine. */
+START_TEST(loader_undo_and_all_or_nothing)
+{
+    cluster *c = ev_cluster();
+    const char *pod = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\"},"
+                      "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}";
+    const char *bad = "{\"apiVersion\":\"v1\",\"kind\":\"Nope\",\"metadata\":{\"name\":\"x\"}}";
+    char buf[256];
+#define PUT_POD(l, n) (snprintf(buf, sizeof buf, pod, n), cluster_loader_put(l, cJSON_Parse(buf)))
+    api_result r = {0};
+    cluster_loader *l = cluster_loader_new(c);
+    PUT_POD(l, "a");
+    cluster_loader_put(l, cJSON_Parse(bad));
+    PUT_POD(l, "c");
+    cluster_loader_undo(l, 2);
+    PUT_POD(l, "d");
+    ck_assert_int_eq(cluster_loader_finish(l, &r), 2);
+    ck_assert_ptr_nonnull(store_get(c->st, K_POD, "default", "a"));
+    ck_assert_ptr_nonnull(store_get(c->st, K_POD, "default", "d"));
+    ck_assert_ptr_null(store_get(c->st, K_POD, "default", "c"));
+    ck_assert_str_eq(jstr(store_doc(store_get(c->st, K_POD, "default", "d")), "status.phase"), "Pending");
+    uint64_t rv = store_rv(c->st);
+
+    l = cluster_loader_new(c);
+    PUT_POD(l, "e");
+    PUT_POD(l, "f");
+    cluster_loader_put(l, cJSON_Parse(bad));
+    PUT_POD(l, "g");
+    ck_assert_int_eq(cluster_loader_finish(l, &r), -1);
+    ck_assert_int_eq(r.code, 400);
+    ck_assert_str_eq(jstr(r.body, "message"), "object 3: no kind \"Nope\" is registered for version \"v1\"");
+    ck_assert_ptr_null(store_get(c->st, K_POD, "default", "e"));
+    ck_assert_uint_eq(store_rv(c->st), rv);
+    api_result_clear(&r);
+#undef PUT_POD
+    cluster_free(c);
+}
+END_TEST
+
 Suite *eviction_suite(void)
 {
     Suite *s = suite_create("eviction");
@@ -885,6 +926,7 @@ Suite *eviction_suite(void)
     tcase_add_test(tc, eviction_log_explains);
     tcase_add_test(tc, eviction_log_allowed_and_bounded);
     tcase_add_test(tc, server_routes);
+    tcase_add_test(tc, loader_undo_and_all_or_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

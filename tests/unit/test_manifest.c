@@ -686,6 +686,105 @@ START_TEST(test_load_stdin)
 }
 END_TEST
 
+/* ---------- big JSON lists read item by item ---------- */
+
+/* A sink that keeps what it is given, as manifest_load_path would, and
+ * counts the calls. */
+typedef struct {
+    cJSON *got;
+    int puts, undos;
+} rec_sink;
+
+static void rec_put(void *arg, cJSON *obj)
+{
+    rec_sink *r = arg;
+    r->puts++;
+    cJSON_AddItemToArray(r->got, obj);
+}
+
+static void rec_undo(void *arg, size_t n)
+{
+    rec_sink *r = arg;
+    r->undos += (int)n;
+    while (n--)
+        cJSON_Delete(cJSON_DetachItemViaPointer(r->got, r->got->child->prev));
+}
+
+/* Loads text from a file through manifest_load_path_each and asserts the
+ * objects (or the error) are exactly manifest_parse's of the whole text;
+ * returns how many objects were given and then taken back. */
+static int stream_same(const char *text)
+{
+    char path[] = "/tmp/evictsim-stream-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char *werr = NULL, *serr = NULL;
+    cJSON *want = manifest_parse(text, strlen(text), path, &werr);
+    rec_sink r = {cJSON_CreateArray(), 0, 0};
+    manifest_sink sink = {rec_put, rec_undo, &r};
+    int rc = manifest_load_path_each(path, &sink, &serr);
+    unlink(path);
+    if (!want) {
+        ck_assert_int_eq(rc, -1);
+        ck_assert_msg(serr && !strcmp(serr, werr), "%s: got %s, want %s", text, serr, werr);
+        ck_assert_int_eq(cJSON_GetArraySize(r.got), 0);
+    } else {
+        ck_assert_int_eq(rc, 0);
+        char *a = cJSON_PrintUnformatted(want), *b = cJSON_PrintUnformatted(r.got);
+        ck_assert_msg(!strcmp(a, b), "%s: got %s, want %s", text, b, a);
+        free(a), free(b);
+    }
+    ck_assert_int_eq(r.puts - r.undos, cJSON_GetArraySize(r.got));
+    cJSON_Delete(want);
+    cJSON_Delete(r.got);
+    free(werr), free(serr);
+    return r.undos;
+}
+
+#define JP(n) "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" n "\"}}"
+
+START_TEST(test_streamed_json_list)
+{
+    /* plain lists, in the orders tools write them */
+    ck_assert_int_eq(stream_same("{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[" JP("a") "," JP("b") "]}"), 0);
+    ck_assert_int_eq(stream_same("{\"apiVersion\":\"v1\",\"items\":[" JP("a") "," JP("b") "],\"kind\":\"List\","
+                                 "\"metadata\":{\"resourceVersion\":\"\"}}\n"),
+                     0);
+    ck_assert_int_eq(stream_same("\n { \"kind\" : \"List\" ,\n \"apiVersion\":\"v1\" , \"items\" : [ " JP("a") " ,\n"
+                                 "\t" JP("b") " ] } \r\n"),
+                     0);
+    ck_assert_int_eq(stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[]}"), 0);
+    /* a typed list fills in its items' kind and apiVersion */
+    ck_assert_int_eq(stream_same("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"items\":[{\"metadata\":{\"name\":\"a\"}}]}"),
+                     0);
+    /* strings holding brackets, quotes and backslashes */
+    ck_assert_int_eq(stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[{\"apiVersion\":\"v1\",\"kind\":"
+                                 "\"Pod\",\"metadata\":{\"name\":\"a\",\"annotations\":{\"x\":\"]}\\\"{[\\\\\",\"y\":"
+                                 "\"\\\\\"}}}," JP("b") "]}"),
+                     0);
+    /* what is not plain is read the ordinary way, with the same answer */
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "],\"items\":[" JP("b") "]}");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+                "\"metadata\":{\"name\":\"a\"},\"metadata\":{\"name\":\"b\"}}]}");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") ",]}");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "," JP("b"));
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "]} x");
+    stream_same("{\"ki\\u006ed\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "]}");
+    stream_same("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"items\":[1]}");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":{}}");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"metadata\":{\"x\":1e999},\"items\":[" JP("a") "]}");
+    /* ... also after some items were given: they are taken back */
+    ck_assert_int_eq(stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "," JP("b") ","
+                                 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"c\"},\"x\":1e999}]}"),
+                     2);
+    ck_assert_int_eq(stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") ",{\"kind\":\"Pod\"}]}"), 1);
+    ck_assert_int_eq(stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "," JP("b") ",{\"a\":tru}]}"),
+                     2);
+}
+END_TEST
+
 Suite *manifest_suite(void)
 {
     Suite *s = suite_create("manifest");
@@ -713,6 +812,7 @@ Suite *manifest_suite(void)
     tcase_add_test(tc, test_load_directory);
     tcase_add_test(tc, test_load_missing_and_empty);
     tcase_add_test(tc, test_load_stdin);
+    tcase_add_test(tc, test_streamed_json_list);
     suite_add_tcase(s, tc);
     return s;
 }

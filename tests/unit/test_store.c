@@ -285,6 +285,65 @@ START_TEST(hot_bits_and_controller_keys_follow_changes)
 }
 END_TEST
 
+/* Staged documents go in as store_insert/store_replace would put them:
+ * same text (resourceVersion where stamp_rv writes it), bits, controller
+ * key and group, and events. */
+START_TEST(staged_documents_go_in_like_trees)
+{
+    store *s1 = store_new(), *s2 = store_new();
+    events e1 = {""}, e2 = {""};
+    store_listen(s1, listen_fn, &e1);
+    store_listen(s2, listen_fn, &e2);
+    cJSON *docs[] = {
+        pod_doc("a", "True", false, "u1"),
+        pod_doc("b", "False", true, "u1"),
+        pod_doc("c", NULL, false, NULL),
+        pod_doc("a", "False", false, "u2"), /* replaces a */
+    };
+    /* one with a resourceVersion already, not last in its metadata */
+    cJSON *md = jobj(docs[2], "metadata");
+    cJSON_AddStringToObject(md, "resourceVersion", "999999999");
+    cJSON_AddStringToObject(md, "generateName", "c-"); /* after it */
+    for (size_t i = 0; i < 4; i++) {
+        cJSON *d = cJSON_Duplicate(docs[i], true);
+        store_staged *st = store_stage(s2, K_POD, docs[i]);
+        ck_assert_str_eq(store_staged_ns(st), "ns");
+        store_obj *o2 = store_get(s2, K_POD, "ns", store_staged_name(st));
+        if (o2)
+            store_replace_staged(s2, o2, st);
+        else
+            o2 = store_insert_staged(s2, st);
+        store_obj *o1 = store_get(s1, K_POD, "ns", o2->name);
+        if (o1)
+            store_replace(s1, o1, d);
+        else
+            o1 = store_insert(s1, K_POD, d);
+        char *a = jprint(store_doc(o1)), *b = jprint(store_doc(o2));
+        ck_assert_str_eq(b, a);
+        free(a), free(b);
+        ck_assert_uint_eq(o1->rv, o2->rv);
+        ck_assert_uint_eq(o1->hot, o2->hot);
+        ck_assert_int_eq(!store_controller_key(o1), !store_controller_key(o2));
+        if (store_controller_key(o1))
+            ck_assert_str_eq(store_controller_key(o1), store_controller_key(o2));
+        ck_assert_str_eq(store_controller_uid(o1), store_controller_uid(o2));
+        cJSON_Delete(docs[i]);
+    }
+    ck_assert_str_eq(e1.log, e2.log);
+    size_t n1, n2;
+    free(store_list_controlled(s1, K_POD, "ns", "u1", &n1));
+    free(store_list_controlled(s2, K_POD, "ns", "u1", &n2));
+    ck_assert_uint_eq(n1, 1);
+    ck_assert_uint_eq(n2, 1);
+    /* one that never goes in gives its controller key back */
+    cJSON *d = pod_doc("z", NULL, false, "u9");
+    store_staged_free(s2, store_stage(s2, K_POD, d));
+    cJSON_Delete(d);
+    store_free(s1);
+    store_free(s2);
+}
+END_TEST
+
 static cJSON *owned(const char *name, const char *ref_fields)
 {
     char buf[512];
@@ -335,6 +394,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, cache_keeps_its_bound_and_gives_read_trees_a_second_chance);
     tcase_add_test(tc, hot_bits_and_controller_keys_follow_changes);
     tcase_add_test(tc, controller_keys_tell_references_apart);
+    tcase_add_test(tc, staged_documents_go_in_like_trees);
     suite_add_tcase(s, tc);
     return s;
 }
