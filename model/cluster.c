@@ -306,15 +306,20 @@ int cluster_loader_finish(cluster_loader *l, api_result *err)
         n = -1;
     } else {
         /* namespaces first so that everything else finds its namespace */
+        size_t done = 0;
         for (int pass = 0; pass < 2; pass++)
             for (size_t i = 0; i < l->n; i++)
                 if (l->items[i] && (store_staged_kind(l->items[i]) == K_NAMESPACE) == (pass == 0)) {
                     load_one(c, l->items[i]);
                     l->items[i] = NULL;
+                    if (++done % 1024 == 0)
+                        store_trim(c->st); /* the listeners' trees, while they are the newest memory */
                 }
         cluster_settle(c);
-        if (n >= 1000)
-            malloc_trim(0); /* give back what the load's temporary trees used */
+        if (n >= 1000) { /* after a big load the cache starts empty */
+            store_trim_to(c->st, 0);
+            malloc_trim(0);
+        }
     }
     free(l->items);
     free(l->index);

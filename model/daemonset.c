@@ -328,14 +328,17 @@ static void queue_all(ds_ctrl *dc)
     free(all);
 }
 
+/* doc: the pod's document then (NULL: as stored now). */
 static void queue_owner(ds_ctrl *dc, const store_obj *pod, const cJSON *doc)
 {
-    const cJSON *ref = wl_controller_ref(doc);
+    const cJSON *ref = doc ? wl_controller_ref(doc) : wl_controller_ref_in(store_get_path(pod, "metadata.ownerReferences"));
     if (ref) {
         if (jstr(ref, "kind") && !strcmp(jstr(ref, "kind"), "DaemonSet") && jstr(ref, "name"))
             wl_queue_add(dc->q, pod->ns, jstr(ref, "name"));
         return;
     }
+    if (!doc)
+        doc = store_doc(pod);
     if (!wl_pod_active(doc))
         return;
     size_t n;
@@ -368,8 +371,8 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         if (ev != STORE_MODIFIED || node_relevant_change(old, store_doc(o)))
             queue_all(dc);
     } else if (o->kind == K_POD) {
-        queue_owner(dc, o, store_doc(o));
-        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(store_doc(o), "metadata.ownerReferences"), true))
+        queue_owner(dc, o, NULL);
+        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences"), true))
             queue_owner(dc, o, old);
     }
 }

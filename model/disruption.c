@@ -151,21 +151,6 @@ static const char *str_or(const char *s, const char *def)
 
 /* ---- pods --------------------------------------------------------------- */
 
-static const cJSON *pod_condition(const cJSON *pod, const char *type)
-{
-    const cJSON *c;
-    cJSON_ArrayForEach(c, jget(pod, "status.conditions"))
-        if (!strcmp(str_or(jstr(c, "type"), ""), type))
-            return c;
-    return NULL;
-}
-
-
-static bool is_deleting(const cJSON *doc)
-{
-    return present(jget(doc, "metadata.deletionTimestamp"));
-}
-
 /* metav1.GetControllerOf: the first owner reference with controller: true. */
 static const cJSON *controller_of(const cJSON *doc)
 {
@@ -1162,21 +1147,27 @@ static void pod_changed(dctl *d, const store_obj *pod, double due)
 
 static void stale_fired(void *ctx, uint64_t id);
 
-/* nonTerminatingPodHasStaleDisruptionCondition: the time to clean it, or -1. */
-static double stale_due(const cJSON *pod)
+/* nonTerminatingPodHasStaleDisruptionCondition: the time to clean it, or -1.
+ * From the stored pod's bits and conditions (no tree). */
+static double stale_due(const store_obj *pod)
 {
-    const cJSON *cond = pod_condition(pod, "DisruptionTarget");
-    const char *phase = str_or(jstr(pod, "status.phase"), "");
-    if (is_deleting(pod) || !cond || strcmp(str_or(jstr(cond, "status"), ""), "True") ||
-        !strcmp(str_or(jstr(cond, "reason"), ""), "TerminationByKubelet") || !strcmp(phase, "Failed") ||
-        !strcmp(phase, "Succeeded"))
+    if ((pod->hot & (STORE_DELETING | STORE_ENDED)) || !(pod->hot & STORE_DTARGET)) /* terminating, ended, */
+        return -1;                                                                  /* or no condition */
+    const cJSON *c, *cond = NULL;
+    cJSON_ArrayForEach(c, store_get_path(pod, "status.conditions"))
+        if (!strcmp(str_or(jstr(c, "type"), ""), "DisruptionTarget")) {
+            cond = c;
+            break;
+        }
+    if (!cond || strcmp(str_or(jstr(cond, "status"), ""), "True") ||
+        !strcmp(str_or(jstr(cond, "reason"), ""), "TerminationByKubelet"))
         return -1;
     return time_of(jget(cond, "lastTransitionTime")) + PDB_STALE_POD_TIMEOUT;
 }
 
 static void stale_schedule(dctl *d, const store_obj *pod)
 {
-    double due = stale_due(store_doc(pod));
+    double due = stale_due(pod);
     if (due < 0)
         return;
     double now = cluster_now(d->c);
@@ -1203,7 +1194,7 @@ static void stale_fired(void *ctx, uint64_t id)
     e->id = 0;
     cluster *c = e->d->c;
     store_obj *pod = store_get(c->st, K_POD, e->ns, e->name);
-    double due = pod ? stale_due(store_doc(pod)) : -1;
+    double due = pod ? stale_due(pod) : -1;
     if (due < 0)
         return;
     double now = cluster_now(c);

@@ -227,7 +227,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         queue_owners(g, o);
         return;
     }
-    bool deleting = jstr(store_doc(o), "metadata.deletionTimestamp") != NULL;
+    bool deleting = store_get_str(o, "metadata.deletionTimestamp") != NULL;
     if (deleting && (has_finalizer(store_doc(o), FIN_ORPHAN) || has_finalizer(store_doc(o), FIN_FOREGROUND)))
         queue_obj(g, o->kind, o->ns, o->name);
     if (deleting && (!old || !jstr(old, "metadata.deletionTimestamp")))

@@ -336,13 +336,14 @@ static void run_job(void *ctx, uint64_t id)
 
 static bool needs_sync(const store_obj *o, const cJSON *old)
 {
-    const cJSON *d = store_doc(o);
-    if (jstr(d, "metadata.deletionTimestamp"))
+    if (store_get_str(o, "metadata.deletionTimestamp")) {
+        const cJSON *d = store_doc(o);
         return !old || !jstr(old, "metadata.deletionTimestamp") ||
                strcmp(jstr(old, "metadata.deletionTimestamp"), jstr(d, "metadata.deletionTimestamp")) ||
                jnum(old, "metadata.deletionGracePeriodSeconds", 0) != jnum(d, "metadata.deletionGracePeriodSeconds", 0);
-    const char *node = jstr(d, "spec.nodeName");
-    return !strcmp(phase_of(d), "Pending") && node && *node;
+    }
+    const char *node = store_get_str(o, "spec.nodeName"), *phase = store_get_str(o, "status.phase");
+    return (!phase || !strcmp(phase, "Pending")) && node && *node; /* phase_of */
 }
 
 static void unfile(kubelet *k, waiting *w)
@@ -387,7 +388,7 @@ static void track_pod(kubelet *k, store_event ev, const store_obj *o)
 {
     waiting *w;
     HASH_FIND_PTR(k->waiting, &o, w);
-    const char *node = ev == STORE_DELETED ? NULL : jstr(store_doc(o), "spec.nodeName");
+    const char *node = ev == STORE_DELETED ? NULL : store_get_str(o, "spec.nodeName");
     if (node && !(*node && needs_sync(o, NULL)))
         node = NULL;
     if (w && (!node || strcmp(w->node->name, node)))

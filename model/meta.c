@@ -106,22 +106,21 @@ int meta_validate_name(kind_id k, const char *name, const char *field, cJSON *ca
 {
     bool label = k == K_NAMESPACE;
     size_t max = label ? 63 : 253;
+    bool too_long = strlen(name) > max, bad = !(label ? dns_label_ok(name, strlen(name)) : dns_subdomain_ok(name));
+    if (!too_long && !bad)
+        return 0;
     cJSON *q = cJSON_CreateString(name);
     char *quoted = jprint(q);
     cJSON_Delete(q);
-    int added = 0;
-    if (strlen(name) > max) {
+    if (too_long) {
         char msg[64];
         snprintf(msg, sizeof msg, "must be no more than %zu characters", max);
         cause_invalid(causes, field, quoted, msg);
-        added++;
     }
-    if (!(label ? dns_label_ok(name, strlen(name)) : dns_subdomain_ok(name))) {
+    if (bad)
         cause_invalid(causes, field, quoted, label ? label_msg : subdomain_msg);
-        added++;
-    }
     free(quoted);
-    return added;
+    return too_long + bad;
 }
 
 static bool equal_outside(const cJSON *a, const cJSON *b)

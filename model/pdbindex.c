@@ -205,6 +205,12 @@ static bool pod_unhealthy(const cJSON *doc)
     return true;
 }
 
+/* pod_unhealthy of a stored pod, from its bits. */
+static bool stored_unhealthy(const store_obj *pod)
+{
+    return (pod->hot & STORE_DELETING) || !(pod->hot & STORE_READY);
+}
+
 static void member_set_bad(pent *e, member *m, bool bad)
 {
     if (m->bad == bad)
@@ -248,8 +254,8 @@ static void build_ns(pdbindex *ix, const char *ns)
     store_obj **pods = store_list(ix->st, K_POD, ns, &np);
     for (size_t i = 0; i < np; i++) {
         size_t nc;
-        pent **c = candidates(ix, ns, jget(store_doc(pods[i]), "metadata.labels"), &nc);
-        bool bad = nc ? pod_unhealthy(store_doc(pods[i])) : false;
+        pent **c = candidates(ix, ns, store_get_path(pods[i], "metadata.labels"), &nc);
+        bool bad = nc ? stored_unhealthy(pods[i]) : false;
         for (size_t j = 0; j < nc; j++)
             if (!c[j]->built)
                 member_add(c[j], pods[i], bad);
@@ -308,10 +314,10 @@ static void on_pdb(pdbindex *ix, store_event ev, store_obj *pdb)
 }
 
 /* Apply fn to every built PDB that selects a pod with these labels. */
-static void each_built(pdbindex *ix, store_obj *pod, const cJSON *doc, int op, bool bad)
+static void each_built(pdbindex *ix, store_obj *pod, const cJSON *labels, int op, bool bad)
 {
     size_t nc;
-    pent **c = candidates(ix, pod->ns, jget(doc, "metadata.labels"), &nc);
+    pent **c = candidates(ix, pod->ns, labels, &nc);
     for (size_t i = 0; i < nc; i++) {
         if (!c[i]->built)
             continue;
@@ -326,16 +332,17 @@ static void each_built(pdbindex *ix, store_obj *pod, const cJSON *doc, int op, b
 
 static void on_pod(pdbindex *ix, store_event ev, store_obj *pod, const cJSON *old)
 {
+    const cJSON *labels = store_get_path(pod, "metadata.labels");
     if (ev == STORE_DELETED) {
-        each_built(ix, pod, store_doc(pod), -1, false);
+        each_built(ix, pod, labels, -1, false);
         return;
     }
-    bool bad = pod_unhealthy(store_doc(pod));
-    if (ev == STORE_MODIFIED && old && !same_json(jget(old, "metadata.labels"), jget(store_doc(pod), "metadata.labels")))
-        each_built(ix, pod, old, -1, false);
+    bool bad = stored_unhealthy(pod);
+    if (ev == STORE_MODIFIED && old && !same_json(jget(old, "metadata.labels"), labels))
+        each_built(ix, pod, jget(old, "metadata.labels"), -1, false);
     else if (ev == STORE_MODIFIED && old && pod_unhealthy(old) == bad)
         return; /* same labels, same health: nothing changes here */
-    each_built(ix, pod, store_doc(pod), 1, bad);
+    each_built(ix, pod, labels, 1, bad);
 }
 
 static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
@@ -436,5 +443,5 @@ bool pdbindex_selects(pdbindex *ix, const store_obj *pdb, const store_obj *pod)
     pent *e = pent_find(ix, pdb);
     if (!e)
         e = pent_add(ix, (store_obj *)pdb);
-    return e->sel && !strcmp(pdb->ns, pod->ns) && labelsel_matches(e->sel, jget(store_doc(pod), "metadata.labels"));
+    return e->sel && !strcmp(pdb->ns, pod->ns) && labelsel_matches(e->sel, store_get_path(pod, "metadata.labels"));
 }

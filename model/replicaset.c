@@ -271,9 +271,10 @@ static void sync(void *ctx, const char *ns, const char *name)
 
 /* ---- events ------------------------------------------------------------------ */
 
+/* doc: the pod's document then (NULL: as stored now). */
 static void queue_owner(rs_ctrl *r, const store_obj *pod, const cJSON *doc)
 {
-    const cJSON *ref = wl_controller_ref(doc);
+    const cJSON *ref = doc ? wl_controller_ref(doc) : wl_controller_ref_in(store_get_path(pod, "metadata.ownerReferences"));
     if (ref) {
         const char *kind = jstr(ref, "kind");
         for (int i = 0; i < 2; i++)
@@ -281,6 +282,8 @@ static void queue_owner(rs_ctrl *r, const store_obj *pod, const cJSON *doc)
                 wl_queue_add(r->kinds[i].q, pod->ns, jstr(ref, "name") ? jstr(ref, "name") : "");
         return;
     }
+    if (!doc)
+        doc = store_doc(pod);
     if (!wl_pod_active(doc))
         return;
     /* an orphan: every set whose selector matches may adopt it */
@@ -305,8 +308,8 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             wl_queue_add(r->kinds[i].q, o->ns, o->name);
     if (o->kind != K_POD)
         return;
-    queue_owner(r, o, store_doc(o));
-    if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(store_doc(o), "metadata.ownerReferences"), true))
+    queue_owner(r, o, NULL);
+    if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences"), true))
         queue_owner(r, o, old);
 }
 

@@ -418,14 +418,6 @@ static bool terminal(const cJSON *pod)
     return p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed"));
 }
 
-static bool wants_scheduling(const cJSON *pod)
-{
-    const char *node = jstr(pod, "spec.nodeName"), *sn = jstr(pod, "spec.schedulerName");
-    const char *phase = jstr(pod, "status.phase");
-    return (!node || !*node) && !jstr(pod, "metadata.deletionTimestamp") && !terminal(pod) &&
-           (!phase || !strcmp(phase, "Pending")) && (!sn || !strcmp(sn, "default-scheduler"));
-}
-
 static int queue_cmp(const void *a, const void *b)
 {
     const store_obj *x = *(store_obj *const *)a, *y = *(store_obj *const *)b;
@@ -516,12 +508,26 @@ static void count_pod(scheduler *s, const char *node, int delta)
 }
 
 /* Keep the pending set and the per-node counts in step with one pod event. */
+/* counted_node and wants_scheduling of a stored pod, from its compact form. */
+static const char *stored_counted_node(const store_obj *o)
+{
+    const char *node = store_get_str(o, "spec.nodeName");
+    return node && *node && !(o->hot & STORE_ENDED) ? node : NULL;
+}
+
+static bool stored_wants_scheduling(const store_obj *o)
+{
+    const char *node = store_get_str(o, "spec.nodeName"), *sn = store_get_str(o, "spec.schedulerName");
+    const char *phase = store_get_str(o, "status.phase");
+    return (!node || !*node) && !store_get_str(o, "metadata.deletionTimestamp") && !(o->hot & STORE_ENDED) &&
+           (!phase || !strcmp(phase, "Pending")) && (!sn || !strcmp(sn, "default-scheduler"));
+}
+
 static void track_pod(scheduler *s, store_event ev, const store_obj *o, const cJSON *old)
 {
-    const cJSON *now = ev == STORE_DELETED ? NULL : store_doc(o);
-    const char *was = counted_node(old), *is = counted_node(now);
+    const char *was = counted_node(old), *is = ev == STORE_DELETED ? NULL : stored_counted_node(o);
     if (ev == STORE_DELETED)
-        was = counted_node(store_doc(o));
+        was = stored_counted_node(o);
     if (!was != !is || (was && strcmp(was, is))) {
         if (was)
             count_pod(s, was, -1);
@@ -530,7 +536,7 @@ static void track_pod(scheduler *s, store_event ev, const store_obj *o, const cJ
     }
     pending *p;
     HASH_FIND_PTR(s->pending, &o, p);
-    bool wants = now && wants_scheduling(now);
+    bool wants = ev != STORE_DELETED && stored_wants_scheduling(o);
     if (wants && !p) {
         p = calloc(1, sizeof *p);
         p->pod = o;
@@ -549,9 +555,9 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
     } else if (o->kind == K_POD) {
         track_pod(s, ev, o, old);
         bool freed = ev == STORE_DELETED || (old && !jstr(old, "metadata.deletionTimestamp") &&
-                                             jstr(store_doc(o), "metadata.deletionTimestamp")) ||
-                     (old && !terminal(old) && terminal(store_doc(o)));
-        if (freed || (ev != STORE_DELETED && wants_scheduling(store_doc(o))))
+                                             store_get_str(o, "metadata.deletionTimestamp")) ||
+                     (old && !terminal(old) && (o->hot & STORE_ENDED));
+        if (freed || (ev != STORE_DELETED && stored_wants_scheduling(o)))
             wake(s);
     }
 }

@@ -364,14 +364,17 @@ static void sync(void *ctx, const char *ns, const char *name)
 
 /* ---- events ------------------------------------------------------------------ */
 
+/* doc: the pod's document then (NULL: as stored now). */
 static void queue_owner(ss_ctrl *sc, const store_obj *pod, const cJSON *doc)
 {
-    const cJSON *ref = wl_controller_ref(doc);
+    const cJSON *ref = doc ? wl_controller_ref(doc) : wl_controller_ref_in(store_get_path(pod, "metadata.ownerReferences"));
     if (ref) {
         if (jstr(ref, "kind") && !strcmp(jstr(ref, "kind"), "StatefulSet") && jstr(ref, "name"))
             wl_queue_add(sc->q, pod->ns, jstr(ref, "name"));
         return;
     }
+    if (!doc)
+        doc = store_doc(pod);
     if (!wl_pod_active(doc))
         return;
     size_t n;
@@ -401,8 +404,8 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             }
         }
     } else if (o->kind == K_POD) {
-        queue_owner(sc, o, store_doc(o));
-        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(store_doc(o), "metadata.ownerReferences"), true))
+        queue_owner(sc, o, NULL);
+        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences"), true))
             queue_owner(sc, o, old);
     }
 }

@@ -50,6 +50,8 @@ struct store {
     store_obj *chead, *ctail; /* objects with a tree, oldest first */
     size_t ncached, cache_max;
     cJSON *scratch; /* parts of documents built alone (store_get_path), until the next trim */
+    struct { const store_obj *o; const char *path; const cJSON *v; } memo[8]; /* the last ones built */
+    unsigned nmemo;
     bool check;
 };
 
@@ -438,12 +440,18 @@ static bool value_shared(const char *parent, const char *k, const char *v, size_
  *   4 double (8 raw bytes);
  *   5 shared string (varint number), 6 own string (varint length, bytes, NUL),
  *   7 raw (as 6);
- *   8 array (varint count, values), 9 object (varint count, then per member
- *     a key — varint 2·number for a shared key, 2·length+1 then the bytes
- *     and a NUL for its own — and the value).
+ *   8 array (varint count, varint byte length of the values, values),
+ *   9 object (varint count, varint byte length of the members, then per
+ *     member a key — varint 2·number for a shared key, 2·length+1 then the
+ *     bytes and a NUL for its own — and the value): the byte length lets a
+ *     path lookup step over a whole value at once;
+ *   10 a resourceVersion written after the rest (store_stage): a length
+ *     byte, the digits and a NUL in a fixed slot of RV_SLOT bytes.
  * Building the tree again gives one cJSON_PrintUnformatted would print
  * byte for byte as the original. */
-enum { P_NULL, P_FALSE, P_TRUE, P_INT, P_DBL, P_SSTR, P_STR, P_RAW, P_ARR, P_OBJ };
+enum { P_NULL, P_FALSE, P_TRUE, P_INT, P_DBL, P_SSTR, P_STR, P_RAW, P_ARR, P_OBJ, P_RV };
+#define RV_SLOT 22 /* length byte, up to 20 digits, NUL */
+static const char rv_slot[] = ""; /* marks the value that becomes a P_RV slot */
 
 /* The compact form is written into a strbuf (model/text.h), bytes and all. */
 typedef strbuf pbuf;
@@ -474,6 +482,8 @@ static void enc_members(pbuf *p, const cJSON *v)
     for (const cJSON *it = v->child; it; it = it->next)
         n++;
     pb_varint(p, n);
+    size_t at = p->len; /* the byte length goes here: one byte, or more once known */
+    strbuf_putc(p, 0);
     bool own_keys = v->string && !strcmp(v->string, "disruptedPods"); /* pod names */
     for (const cJSON *it = v->child; it; it = it->next) {
         if (cJSON_IsObject(v)) {
@@ -489,6 +499,18 @@ static void enc_members(pbuf *p, const cJSON *v)
         }
         enc_value(p, it, v->string);
     }
+    size_t clen = p->len - at - 1, k = 1;
+    for (size_t x = clen; x >= 0x80; x >>= 7)
+        k++;
+    if (k > 1) {
+        strbuf_room(p, k - 1);
+        memmove(p->s + at + k, p->s + at + 1, clen);
+        p->len += k - 1;
+    }
+    unsigned char *o = (unsigned char *)p->s + at;
+    for (; clen >= 0x80; clen >>= 7)
+        *o++ = (unsigned char)(clen | 0x80);
+    *o = (unsigned char)clen;
 }
 
 static void enc_value(pbuf *p, const cJSON *v, const char *parent)
@@ -516,6 +538,12 @@ static void enc_value(pbuf *p, const cJSON *v, const char *parent)
     case cJSON_String:
     case cJSON_Raw: {
         const char *s = v->valuestring ? v->valuestring : "";
+        if (s == rv_slot) {
+            strbuf_putc(p, (char)P_RV);
+            memset(strbuf_room(p, RV_SLOT), 0, RV_SLOT);
+            p->len += RV_SLOT;
+            return;
+        }
         size_t len = strlen(s);
         long id = cJSON_IsString(v) && value_shared(parent, v->string, s, len)
                       ? intern_id(s, len, INTERN_MAX_VALUES)
@@ -606,10 +634,15 @@ static cJSON *dec_value(const unsigned char **pp)
         p += len + 1;
         break;
     }
+    case P_RV:
+        v = cJSON_CreateString((const char *)p + 1);
+        p += RV_SLOT;
+        break;
     case P_ARR:
     case P_OBJ: {
         v = tag == P_ARR ? cJSON_CreateArray() : cJSON_CreateObject();
         size_t n = rd_varint(&p);
+        rd_varint(&p); /* byte length */
         cJSON *last = NULL;
         for (size_t i = 0; i < n; i++) {
             const char *key = NULL;
@@ -673,48 +706,64 @@ static const unsigned char *skip_value(const unsigned char *p)
         size_t len = rd_varint(&p);
         return p + len + 1;
     }
+    case P_RV:
+        return p + RV_SLOT;
     case P_ARR:
     case P_OBJ: {
-        size_t n = rd_varint(&p);
-        for (size_t i = 0; i < n; i++) {
-            if (tag == P_OBJ) {
-                uint64_t k = rd_varint(&p);
-                if (k & 1)
-                    p += (k >> 1) + 1;
-            }
-            p = skip_value(p);
-        }
-        return p;
+        rd_varint(&p);
+        size_t len = rd_varint(&p);
+        return p + len;
     }
     default:
         return p;
     }
 }
 
-/* The member of the object at *pp whose key is seg[0..n): *pp moves to its
- * value. False when *pp is not an object or has no such member. */
-static bool find_member(const unsigned char **pp, const char *seg, size_t n)
+/* The number of the shared key seg[0..n), or -1 when it has none (then
+ * the key can only be written as an object's own). */
+static long key_id(const char *seg, size_t n)
+{
+    istr *e;
+    if (n > INTERN_KEY_LEN)
+        return -1;
+    pthread_mutex_lock(&intern_mu);
+    HASH_FIND(hh, intern_tab, seg, n, e);
+    pthread_mutex_unlock(&intern_mu);
+    return e ? (long)e->id : -1;
+}
+
+/* The member of the object at *pp whose key is seg[0..n) (shared as number
+ * id, or -1): *pp moves to its value. False when *pp is not an object or
+ * has no such member. */
+static bool find_member_id(const unsigned char **pp, const char *seg, size_t n, long id)
 {
     const unsigned char *p = *pp;
     if (*p++ != P_OBJ)
         return false;
     size_t cnt = rd_varint(&p);
+    rd_varint(&p); /* byte length */
     for (size_t i = 0; i < cnt; i++) {
         uint64_t k = rd_varint(&p);
-        const char *key;
+        bool hit;
         if (k & 1) {
-            key = (const char *)p;
+            const char *key = (const char *)p;
+            hit = (k >> 1) == n && !memcmp(key, seg, n);
             p += (k >> 1) + 1;
         } else {
-            key = intern_strs[k >> 1];
+            hit = id >= 0 && k >> 1 == (uint64_t)id;
         }
-        if (!strncmp(key, seg, n) && !key[n]) {
+        if (hit) {
             *pp = p;
             return true;
         }
         p = skip_value(p);
     }
     return false;
+}
+
+static bool find_member(const unsigned char **pp, const char *seg, size_t n)
+{
+    return find_member_id(pp, seg, n, key_id(seg, n));
 }
 
 /* ---- the tree cache -------------------------------------------------------- */
@@ -776,28 +825,26 @@ static void drop_tree(store *s, store_obj *o)
     size_t len;
     if (!o->packed) {
         o->packed = pack(o->tree, &len);
-    } else if (s->check) {
-        unsigned char *now = pack(o->tree, &len);
-        uint32_t had;
-        memcpy(&had, o->packed, 4);
-        if (had != len || memcmp(now, o->packed, len)) {
-            char *t = jprint(o->tree);
+    } else if (s->check) { /* the tree must print as its compact form does */
+        cJSON *was = unpack(o->packed);
+        char *a = jprint(was), *t = jprint(o->tree);
+        if (strcmp(a, t)) {
             fprintf(stderr, "evictsim: stored document %s/%s changed in place: %s\n", kind_get(o->kind)->plural,
                     o->key, t);
             abort();
         }
-        free(now);
+        cJSON_Delete(was);
+        free(a);
+        free(t);
     }
     cache_unlink(s, o);
     cJSON_Delete(o->tree);
     o->tree = NULL;
 }
 
-const cJSON *store_get_path(const store_obj *c, const char *path)
+/* The value at an object path in o's compact form, or NULL. */
+static const unsigned char *packed_find(const store_obj *o, const char *path)
 {
-    store_obj *o = (store_obj *)c;
-    if (o->tree)
-        return jget(store_doc(o), path);
     const unsigned char *p = o->packed + 4;
     while (*path) {
         const char *dot = strchr(path, '.');
@@ -806,12 +853,41 @@ const cJSON *store_get_path(const store_obj *c, const char *path)
             return NULL;
         path += n + (dot ? 1 : 0);
     }
+    return p;
+}
+
+const cJSON *store_get_path(const store_obj *c, const char *path)
+{
+    store_obj *o = (store_obj *)c;
+    if (o->tree)
+        return jget(store_doc(o), path);
     store *s = store_of(o);
+    for (unsigned i = 0; i < 8; i++) /* several listeners ask for the same value in turn */
+        if (s->memo[i].o == o && s->memo[i].path && !strcmp(s->memo[i].path, path))
+            return s->memo[i].v;
+    const unsigned char *p = packed_find(o, path);
+    if (!p)
+        return NULL;
     cJSON *v = dec_value(&p);
     if (!s->scratch)
         s->scratch = cJSON_CreateArray();
     cJSON_AddItemToArray(s->scratch, v);
+    s->memo[s->nmemo++ % 8] = (typeof(s->memo[0])){o, path, v};
     return v;
+}
+
+const char *store_get_str(const store_obj *o, const char *path)
+{
+    if (o->tree)
+        return jstr(o->tree, path);
+    const unsigned char *p = packed_find(o, path);
+    if (p && *p == P_RV)
+        return (const char *)p + 2;
+    if (!p || (*p != P_SSTR && *p != P_STR))
+        return NULL;
+    bool shared = *p++ == P_SSTR;
+    uint64_t v = rd_varint(&p);
+    return shared ? intern_strs[v] : (const char *)p;
 }
 
 void store_set_aux(const store_obj *c, void *p)
@@ -830,6 +906,7 @@ size_t store_trim_to(store *s, size_t max_trees)
 {
     cJSON_Delete(s->scratch);
     s->scratch = NULL;
+    memset(s->memo, 0, sizeof s->memo);
     size_t pass = s->ncached, dropped = 0;
     while (s->ncached > max_trees && s->chead) {
         store_obj *o = s->chead;
@@ -857,6 +934,14 @@ size_t store_cached(const store *s)
 }
 
 /* ---- changes -------------------------------------------------------------- */
+
+/* o changes or goes: forget the values built from its compact form. */
+static void memo_forget(store *s, const store_obj *o)
+{
+    for (unsigned i = 0; i < 8; i++)
+        if (s->memo[i].o == o)
+            s->memo[i].o = NULL;
+}
 
 static void stamp_rv(store *s, store_obj *o)
 {
@@ -934,11 +1019,19 @@ const char *store_controller_key(const store_obj *o)
 /* The STORE_* bits of a document. */
 static unsigned char hot_of(const cJSON *doc)
 {
-    const cJSON *dt = jget(doc, "metadata.deletionTimestamp");
+    const cJSON *dt = jget(doc, "metadata.deletionTimestamp"), *c;
     const char *phase = jstr(doc, "status.phase");
+    unsigned char dtarget = 0;
+    cJSON_ArrayForEach(c, jget(doc, "status.conditions")) { /* the first of the type, as the controller reads it */
+        const char *t = jstr(c, "type"), *st = jstr(c, "status"), *r = jstr(c, "reason");
+        if (t && !strcmp(t, "DisruptionTarget")) {
+            dtarget = st && !strcmp(st, "True") && !(r && !strcmp(r, "TerminationByKubelet")) ? STORE_DTARGET : 0;
+            break;
+        }
+    }
     return (dt && !cJSON_IsNull(dt) ? STORE_DELETING : 0) | (pod_ready(doc) ? STORE_READY : 0) |
            (phase && !strcmp(phase, "Pending") ? STORE_PENDING : 0) |
-           (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) ? STORE_ENDED : 0);
+           (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) ? STORE_ENDED : 0) | dtarget;
 }
 
 /* The fields kept without the tree, after a change. */
@@ -978,6 +1071,7 @@ store_obj *store_insert(store *s, kind_id k, cJSON *doc)
 
 void store_replace(store *s, store_obj *o, cJSON *doc)
 {
+    memo_forget(s, o);
     cJSON *old = store_doc(o);
     cache_unlink(s, o); /* the old tree is freed once the listeners have seen it */
     o->tree = NULL;
@@ -1000,6 +1094,7 @@ void store_remove(store *s, store_obj *o)
     bucket_del(o);
     stamp_rv(s, o);
     notify(s, STORE_DELETED, o, NULL);
+    memo_forget(s, o); /* after the listeners, who may have asked */
     obj_free(s, o);
 }
 
@@ -1024,8 +1119,9 @@ store_staged *store_stage(store *s, kind_id k, cJSON *doc)
     st->kind = k;
     st->ns = strdup(ns ? ns : "");
     st->key = make_key(st->ns, name ? name : "", NULL, 0);
-    /* where stamp_rv would write the resourceVersion: in place, or last */
-    jset_str(md, "resourceVersion", "");
+    /* where stamp_rv would write the resourceVersion (in place, or last), a
+     * slot that the number fills once known */
+    jset(md, "resourceVersion", cJSON_CreateStringReference(rv_slot));
     size_t len;
     st->packed = pack(doc, &len);
     const unsigned char *p = st->packed + 4;
@@ -1061,23 +1157,12 @@ void store_staged_free(store *s, store_staged *st)
     free(st->key), free(st->ns), free(st->packed), free(st->uid), free(st);
 }
 
-/* The staged document with its resourceVersion: the empty string's three
- * bytes (tag, length 0, NUL) at rvpos become the number's. */
-static unsigned char *staged_doc(const store_staged *st, uint64_t rv)
+/* The staged document (taken from st) with its resourceVersion in its slot. */
+static unsigned char *staged_doc(store_staged *st, uint64_t rv)
 {
-    char num[24];
-    int n = snprintf(num, sizeof num, "%llu", (unsigned long long)rv);
-    uint32_t len;
-    memcpy(&len, st->packed, 4);
-    size_t rest = len - st->rvpos - 3;
-    uint32_t nlen = len - 3 + 2 + (uint32_t)n + 1; /* tag, one length byte (n < 128), digits, NUL */
-    unsigned char *b = malloc(nlen), *o = b + st->rvpos;
-    memcpy(b, st->packed, st->rvpos);
-    *o++ = P_STR;
-    *o++ = (unsigned char)n;
-    memcpy(o, num, (size_t)n + 1);
-    memcpy(o + n + 1, st->packed + st->rvpos + 3, rest);
-    memcpy(b, &nlen, 4);
+    unsigned char *b = st->packed, *o = b + st->rvpos + 1;
+    o[0] = (unsigned char)snprintf((char *)o + 1, RV_SLOT - 1, "%llu", (unsigned long long)rv);
+    st->packed = NULL;
     return b;
 }
 
@@ -1112,6 +1197,7 @@ store_obj *store_insert_staged(store *s, store_staged *st)
 
 void store_replace_staged(store *s, store_obj *o, store_staged *st)
 {
+    memo_forget(s, o);
     cJSON *old = store_doc(o);
     cache_unlink(s, o); /* the old tree is freed once the listeners have seen it */
     o->tree = NULL;

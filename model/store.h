@@ -58,6 +58,8 @@ static inline cJSON *store_doc(const store_obj *o)
 #define STORE_READY 2u    /* the Ready condition is True (IsPodReady) */
 #define STORE_PENDING 4u  /* status.phase is "Pending" */
 #define STORE_ENDED 8u    /* status.phase is "Succeeded" or "Failed" */
+#define STORE_DTARGET 16u /* a DisruptionTarget condition is True, for a
+                           * reason other than TerminationByKubelet */
 /* The uid of the object's controller (its first ownerReference with
  * controller: true); "" when it has none; NULL when that reference has no
  * string uid. Without building the tree. */
@@ -71,6 +73,9 @@ const char *store_controller_key(const store_obj *o);
  * without building the whole tree when it is not cached: only the value
  * found is built, and kept until the next store_trim like a tree. */
 const cJSON *store_get_path(const store_obj *o, const char *path);
+/* jstr(store_doc(o), path), but read straight from the compact form (no
+ * tree, no copy) when the tree is not cached; valid as long as a tree. */
+const char *store_get_str(const store_obj *o, const char *path);
 /* Attach p (malloc'd, taken) as o's aux, freeing any earlier one. */
 void store_set_aux(const store_obj *o, void *p);
 

@@ -23,6 +23,37 @@
 
 /* ---------- causes and Go-style value printing ---------- */
 
+
+/* snprintf(buf, sz, "%s[%d]%s", base, index, suffix) (no "[index]" when
+ * index < 0), without printf: field paths are built for every object
+ * checked, valid or not. */
+static void fpath(char *buf, size_t sz, const char *base, const char *suffix, int index)
+{
+    char num[16];
+    size_t nb = strlen(base), nn = 0, ns = strlen(suffix), at = 0;
+    if (index >= 0) {
+        char tmp[12];
+        size_t k = 0;
+        unsigned u = (unsigned)index;
+        do
+            tmp[k++] = (char)('0' + u % 10);
+        while ((u /= 10));
+        num[nn++] = '[';
+        while (k)
+            num[nn++] = tmp[--k];
+        num[nn++] = ']';
+    }
+    const char *parts[3] = {base, num, suffix};
+    size_t lens[3] = {nb, nn, ns};
+    for (int i = 0; i < 3 && sz; i++) {
+        size_t n = lens[i] < sz - 1 - at ? lens[i] : sz - 1 - at;
+        memcpy(buf + at, parts[i], n);
+        at += n;
+    }
+    if (sz)
+        buf[at] = 0;
+}
+
 static void v_cause(cJSON *causes, const char *reason, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void v_cause(cJSON *causes, const char *reason, const char *field, const char *fmt, ...)
@@ -480,17 +511,17 @@ static void v_ports(cJSON *causes, const char *path, const cJSON *ports)
         char f[VPATH];
         const cJSON *cp = cJSON_GetObjectItemCaseSensitive(p, "containerPort");
         long long cpv = cJSON_IsNumber(cp) ? jint(cp) : 0;
-        snprintf(f, sizeof f, "%s[%d].containerPort", path, i);
+        fpath(f, sizeof f, path, ".containerPort", i);
         if (cpv == 0)
             cause_required(causes, f, NULL);
         else if (cpv < 1 || cpv > 65535)
             v_invalid_int(causes, f, cpv, "must be between 1 and 65535, inclusive");
         const cJSON *hp = cJSON_GetObjectItemCaseSensitive(p, "hostPort");
         if (cJSON_IsNumber(hp) && jint(hp) != 0 && (jint(hp) < 1 || jint(hp) > 65535)) {
-            snprintf(f, sizeof f, "%s[%d].hostPort", path, i);
+            fpath(f, sizeof f, path, ".hostPort", i);
             v_invalid_int(causes, f, jint(hp), "must be between 1 and 65535, inclusive");
         }
-        snprintf(f, sizeof f, "%s[%d].protocol", path, i);
+        fpath(f, sizeof f, path, ".protocol", i);
         v_enum(causes, f, p, "protocol", protocols);
         i++;
     }
@@ -501,19 +532,19 @@ static void v_container_common(cJSON *causes, const char *path, const cJSON *c)
 {
     char f[VPATH];
     const char *name = str_or_empty(c, "name");
-    snprintf(f, sizeof f, "%s.name", path);
+    fpath(f, sizeof f, path, ".name", -1);
     if (!*name)
         cause_required(causes, f, NULL);
     else
         v_name_rule(causes, f, name, name, NAME_LABEL);
-    snprintf(f, sizeof f, "%s.image", path);
+    fpath(f, sizeof f, path, ".image", -1);
     if (!*str_or_empty(c, "image"))
         cause_required(causes, f, NULL);
-    snprintf(f, sizeof f, "%s.terminationMessagePolicy", path);
+    fpath(f, sizeof f, path, ".terminationMessagePolicy", -1);
     v_enum(causes, f, c, "terminationMessagePolicy", tm_policies);
-    snprintf(f, sizeof f, "%s.ports", path);
+    fpath(f, sizeof f, path, ".ports", -1);
     v_ports(causes, f, cJSON_GetObjectItemCaseSensitive(c, "ports"));
-    snprintf(f, sizeof f, "%s.imagePullPolicy", path);
+    fpath(f, sizeof f, path, ".imagePullPolicy", -1);
     v_enum(causes, f, c, "imagePullPolicy", pull_policies);
 }
 
@@ -541,7 +572,7 @@ static void ss_add(strset *s, const char *x)
 static void v_dup_name(cJSON *causes, const char *path, const char *name)
 {
     char f[VPATH];
-    snprintf(f, sizeof f, "%s.name", path);
+    fpath(f, sizeof f, path, ".name", -1);
     char *q = go_quote(name);
     v_duplicate(causes, f, q, NULL);
     free(q);
@@ -550,7 +581,7 @@ static void v_dup_name(cJSON *causes, const char *path, const char *name)
 static void v_containers(cJSON *causes, const char *spath, const cJSON *spec, strset *names)
 {
     char base[VPATH], p[VPATH];
-    snprintf(base, sizeof base, "%s.containers", spath);
+    fpath(base, sizeof base, spath, ".containers", -1);
     const cJSON *cs = cJSON_GetObjectItemCaseSensitive(spec, "containers");
     if (cJSON_GetArraySize(cs) == 0) {
         cause_required(causes, base, NULL);
@@ -559,7 +590,7 @@ static void v_containers(cJSON *causes, const char *spath, const cJSON *spec, st
     int i = 0;
     const cJSON *c;
     cJSON_ArrayForEach(c, cs) {
-        snprintf(p, sizeof p, "%s[%d]", base, i++);
+        fpath(p, sizeof p, base, "", i++);
         v_container_common(causes, p, c);
         const char *name = str_or_empty(c, "name");
         if (ss_has(names, name))
@@ -568,7 +599,7 @@ static void v_containers(cJSON *causes, const char *spath, const cJSON *spec, st
             ss_add(names, name);
         if (cJSON_GetObjectItemCaseSensitive(c, "restartPolicy")) {
             char f[VPATH];
-            snprintf(f, sizeof f, "%s.restartPolicy", p);
+            fpath(f, sizeof f, p, ".restartPolicy", -1);
             cause_forbidden(causes, f, "may not be set for non-init containers");
         }
     }
@@ -584,7 +615,7 @@ static void v_init_containers(cJSON *causes, const char *spath, const cJSON *spe
         v_container_common(causes, p, c);
         const cJSON *rp = cJSON_GetObjectItemCaseSensitive(c, "restartPolicy");
         if (cJSON_IsString(rp) && strcmp(rp->valuestring, "Always")) {
-            snprintf(f, sizeof f, "%s.restartPolicy", p);
+            fpath(f, sizeof f, p, ".restartPolicy", -1);
             v_not_supported_str(causes, f, rp->valuestring, always_only);
         }
         const char *name = str_or_empty(c, "name");
@@ -624,21 +655,21 @@ static void v_tolerations(cJSON *causes, const char *path, const cJSON *tols)
     const cJSON *t;
     cJSON_ArrayForEach(t, tols) {
         char idx[VPATH], f[VPATH];
-        snprintf(idx, sizeof idx, "%s[%d]", path, i++);
+        fpath(idx, sizeof idx, path, "", i++);
         const char *key = str_or_empty(t, "key"), *op = str_or_empty(t, "operator");
         const char *effect = str_or_empty(t, "effect"), *value = str_or_empty(t, "value");
         if (*key) {
-            snprintf(f, sizeof f, "%s.key", idx);
+            fpath(f, sizeof f, idx, ".key", -1);
             v_label_name(causes, f, key);
         }
-        snprintf(f, sizeof f, "%s.operator", idx);
+        fpath(f, sizeof f, idx, ".operator", -1);
         if (!*key && strcmp(op, "Exists"))
             v_invalid_str(causes, f, op, "operator must be Exists when `key` is empty, which means "
                                          "\"match all values and all keys\"");
         const cJSON *secs = cJSON_GetObjectItemCaseSensitive(t, "tolerationSeconds");
         if (secs && !cJSON_IsNull(secs) && strcmp(effect, "NoExecute")) {
             char fe[VPATH];
-            snprintf(fe, sizeof fe, "%s.effect", idx);
+            fpath(fe, sizeof fe, idx, ".effect", -1);
             v_invalid_str(causes, fe, effect, "effect must be 'NoExecute' when `tolerationSeconds` is set");
         }
         if (!*op || !strcmp(op, "Equal"))
@@ -648,7 +679,7 @@ static void v_tolerations(cJSON *causes, const char *path, const cJSON *tols)
                 v_invalid_str(causes, f, value, "value must be empty when `operator` is 'Exists'");
         } else
             v_not_supported_str(causes, f, op, toleration_ops);
-        snprintf(f, sizeof f, "%s.effect", idx);
+        fpath(f, sizeof f, idx, ".effect", -1);
         v_taint_effect(causes, f, effect, true);
     }
 }
@@ -682,7 +713,7 @@ static void v_volumes(cJSON *causes, const char *spath, const cJSON *spec)
 static void v_pod_spec(cJSON *causes, const char *spath, const cJSON *spec)
 {
     char f[VPATH];
-    snprintf(f, sizeof f, "%s.terminationGracePeriodSeconds", spath);
+    fpath(f, sizeof f, spath, ".terminationGracePeriodSeconds", -1);
     const cJSON *tgps = cJSON_GetObjectItemCaseSensitive(spec, "terminationGracePeriodSeconds");
     if (!tgps || cJSON_IsNull(tgps))
         cause_required(causes, f, NULL);
@@ -691,20 +722,20 @@ static void v_pod_spec(cJSON *causes, const char *spath, const cJSON *spec)
     v_containers(causes, spath, spec, &names);
     v_init_containers(causes, spath, spec, &names);
     free(names.v);
-    snprintf(f, sizeof f, "%s.restartPolicy", spath);
+    fpath(f, sizeof f, spath, ".restartPolicy", -1);
     v_enum(causes, f, spec, "restartPolicy", restart_policies);
-    snprintf(f, sizeof f, "%s.dnsPolicy", spath);
+    fpath(f, sizeof f, spath, ".dnsPolicy", -1);
     v_enum(causes, f, spec, "dnsPolicy", dns_policies);
-    snprintf(f, sizeof f, "%s.nodeSelector", spath);
+    fpath(f, sizeof f, spath, ".nodeSelector", -1);
     v_labels(causes, f, cJSON_GetObjectItemCaseSensitive(spec, "nodeSelector"));
     const char *node = str_or_empty(spec, "nodeName");
     if (*node) {
-        snprintf(f, sizeof f, "%s.nodeName", spath);
+        fpath(f, sizeof f, spath, ".nodeName", -1);
         v_name_rule(causes, f, node, node, NAME_SUBDOMAIN);
     }
     const cJSON *ads = cJSON_GetObjectItemCaseSensitive(spec, "activeDeadlineSeconds");
     if (cJSON_IsNumber(ads) && (jint(ads) < 1 || jint(ads) > 2147483647)) {
-        snprintf(f, sizeof f, "%s.activeDeadlineSeconds", spath);
+        fpath(f, sizeof f, spath, ".activeDeadlineSeconds", -1);
         v_invalid_int(causes, f, jint(ads), "must be between 1 and 2147483647, inclusive");
     }
     static const char *const label_fields[] = {"hostname", "subdomain", NULL};
@@ -715,15 +746,15 @@ static void v_pod_spec(cJSON *causes, const char *spath, const cJSON *spec)
             v_name_rule(causes, f, s, s, NAME_LABEL);
         }
     }
-    snprintf(f, sizeof f, "%s.tolerations", spath);
+    fpath(f, sizeof f, spath, ".tolerations", -1);
     v_tolerations(causes, f, cJSON_GetObjectItemCaseSensitive(spec, "tolerations"));
     const char *pcn = str_or_empty(spec, "priorityClassName");
     if (*pcn) {
-        snprintf(f, sizeof f, "%s.priorityClassName", spath);
+        fpath(f, sizeof f, spath, ".priorityClassName", -1);
         v_name_rule(causes, f, pcn, pcn, NAME_SUBDOMAIN);
     }
     if (cJSON_GetObjectItemCaseSensitive(spec, "preemptionPolicy")) {
-        snprintf(f, sizeof f, "%s.preemptionPolicy", spath);
+        fpath(f, sizeof f, spath, ".preemptionPolicy", -1);
         v_enum(causes, f, spec, "preemptionPolicy", preemption_policies);
     }
 }
@@ -943,11 +974,11 @@ static void v_node_taints(cJSON *causes, const cJSON *taints)
         /* upstream builds these paths under "metadata" */
         snprintf(idx, sizeof idx, "metadata.taints[%d]", i);
         const char *key = str_or_empty(t, "key"), *effect = str_or_empty(t, "effect");
-        snprintf(f, sizeof f, "%s.key", idx);
+        fpath(f, sizeof f, idx, ".key", -1);
         v_label_name(causes, f, key);
-        snprintf(f, sizeof f, "%s.value", idx);
+        fpath(f, sizeof f, idx, ".value", -1);
         v_join_label_value_errors(causes, f, str_or_empty(t, "value"));
-        snprintf(f, sizeof f, "%s.effect", idx);
+        fpath(f, sizeof f, idx, ".effect", -1);
         v_taint_effect(causes, f, effect, false);
         for (int j = 0; j < i; j++) {
             const cJSON *p = cJSON_GetArrayItem(taints, j);

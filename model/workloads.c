@@ -145,8 +145,13 @@ void wl_queue_free(wl_queue *q)
 
 const cJSON *wl_controller_ref(const cJSON *doc)
 {
+    return wl_controller_ref_in(jget(doc, "metadata.ownerReferences"));
+}
+
+const cJSON *wl_controller_ref_in(const cJSON *refs)
+{
     cJSON *r;
-    cJSON_ArrayForEach(r, jget(doc, "metadata.ownerReferences"))
+    cJSON_ArrayForEach(r, refs)
         if (jbool(r, "controller"))
             return r;
     return NULL;
