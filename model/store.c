@@ -15,6 +15,7 @@
 #define MAX_LISTENERS 16
 #define MAX_EXT 8
 #define CACHE_DEFAULT 12288 /* parsed trees kept between trims */
+#define KEY_CACHE 64
 
 /* The objects of one namespace and kind with the same controller uid (or,
  * key "", with no controller reference), in no order. */
@@ -52,6 +53,7 @@ struct store {
     cJSON *scratch; /* parts of documents built alone (store_get_path), until the next trim */
     struct { const store_obj *o; const char *path; const cJSON *v; } memo[8]; /* the last ones built */
     unsigned nmemo;
+    struct { char s[40]; size_t n; long id; } keys[KEY_CACHE]; /* key_id_at */
     bool check;
 };
 
@@ -842,14 +844,32 @@ static void drop_tree(store *s, store_obj *o)
     o->tree = NULL;
 }
 
+/* key_id of seg[0..n), remembered in a slot chosen by where seg is (paths
+ * are mostly literals) and checked by its bytes; once a key has a number
+ * it keeps it. */
+static long key_id_at(store *s, const char *seg, size_t n)
+{
+    typeof(s->keys[0]) *e = &s->keys[((uintptr_t)seg >> 3) % KEY_CACHE];
+    if (n && e->n == n && !memcmp(e->s, seg, n))
+        return e->id;
+    long id = key_id(seg, n);
+    if (id >= 0 && n <= sizeof e->s) {
+        memcpy(e->s, seg, n);
+        e->n = n;
+        e->id = id;
+    }
+    return id;
+}
+
 /* The value at an object path in o's compact form, or NULL. */
 static const unsigned char *packed_find(const store_obj *o, const char *path)
 {
     const unsigned char *p = o->packed + 4;
+    store *s = store_of(o);
     while (*path) {
         const char *dot = strchr(path, '.');
         size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        if (n >= 256 || !find_member(&p, path, n))
+        if (n >= 256 || !find_member_id(&p, path, n, key_id_at(s, path, n)))
             return NULL;
         path += n + (dot ? 1 : 0);
     }
@@ -975,10 +995,19 @@ static void ckey_release(store *s, const char *k)
 static void ckey_field(strbuf *b, const cJSON *ref, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(ref, name);
-    if (cJSON_IsString(v))
-        strbuf_printf(b, "s%zu:%s", strlen(v->valuestring), v->valuestring);
-    else
+    if (cJSON_IsString(v)) {
+        char num[24], *e = num + sizeof num, *d = e;
+        size_t len = strlen(v->valuestring);
+        do
+            *--d = (char)('0' + len % 10);
+        while (len /= 10);
+        strbuf_putc(b, 's');
+        strbuf_putn(b, d, (size_t)(e - d));
+        strbuf_putc(b, ':');
+        strbuf_puts(b, v->valuestring);
+    } else {
         strbuf_puts(b, v ? "x" : "-");
+    }
 }
 
 static const char *ckey_get(store *s, const cJSON *doc)

@@ -1814,8 +1814,8 @@ static bool vd_struct(vd_ctx *c, const cJSON *obj, const char *structname, const
     size_t base = strlen(c->path);
     const cJSON *v;
     cJSON_ArrayForEach(v, obj) {
-        for (const vd_field *f = fields; f->name; f++) {
-            if (!v->string || strcmp(v->string, f->name)) /* Go matches names case-sensitively here */
+        for (const vd_field *f = fields; f->name && v->string; f++) {
+            if (v->string[0] != f->name[0] || strcmp(v->string, f->name)) /* Go matches names case-sensitively here */
                 continue;
             size_t room = sizeof c->path - base, fl = strlen(f->name), at = base ? 1 : 0;
             if (at + fl < room) {
@@ -1828,6 +1828,7 @@ static bool vd_struct(vd_ctx *c, const cJSON *obj, const char *structname, const
             if (!vd_value(c, v, f, structname, depth))
                 return false;
             c->path[base] = 0;
+            break; /* names are unique in a struct */
         }
     }
     return true;
