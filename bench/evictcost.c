@@ -6,8 +6,10 @@
  * -r ROUNDS (default 3) it makes ROUNDS runs of CALLS calls, each going on
  * through the targets where the last stopped, and reports the lowest median
  * (median_us; every round's in rounds_us): the machine is shared, and one
- * round alone moves by ±25 %.
- *   evictcost CLUSTER.json TARGETS [--dry] [-n CALLS] [-r ROUNDS]
+ * round alone moves by ±25 %. With -w N only the first N targets are used
+ * (the same working set at every cluster size: what then grows is the
+ * cluster, not the number of different pods evicted).
+ *   evictcost CLUSTER.json TARGETS [--dry] [-n CALLS] [-r ROUNDS] [-w N]
  * Linked against the model objects in build/. */
 #define _GNU_SOURCE
 #include "cluster.h"
@@ -55,11 +57,11 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: evictcost CLUSTER.json TARGETS [--dry] [-n CALLS] [-r ROUNDS]\n");
+        fprintf(stderr, "usage: evictcost CLUSTER.json TARGETS [--dry] [-n CALLS] [-r ROUNDS] [-w N]\n");
         return 2;
     }
     bool dry = false;
-    long calls = 2000, rounds = 3;
+    long calls = 2000, rounds = 3, working = 0;
     for (int i = 3; i < argc; i++) {
         if (!strcmp(argv[i], "--dry"))
             dry = true;
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
             calls = atol(argv[++i]);
         else if (!strcmp(argv[i], "-r") && i + 1 < argc)
             rounds = atol(argv[++i]);
+        else if (!strcmp(argv[i], "-w") && i + 1 < argc)
+            working = atol(argv[++i]);
     }
     size_t len;
     char *text = slurp(argv[1], &len);
@@ -84,7 +88,7 @@ int main(int argc, char **argv)
     char ns[256], name[256];
     char **tns = NULL, **tname = NULL;
     size_t nt = 0;
-    while (fscanf(tf, "%255s %255s", ns, name) == 2) {
+    while ((working <= 0 || (long)nt < working) && fscanf(tf, "%255s %255s", ns, name) == 2) {
         tns = realloc(tns, (nt + 1) * sizeof *tns);
         tname = realloc(tname, (nt + 1) * sizeof *tname);
         tns[nt] = strdup(ns);
@@ -136,8 +140,8 @@ int main(int argc, char **argv)
         if (best < 0 || medians[round] < best)
             best = medians[round], best_mean = sum / calls;
     }
-    printf("{\"objects\":%d,\"load_s\":%.3f,\"heap_mib\":%.1f,\"calls\":%ld,\"rounds_us\":[", nobjs, load_s,
-           live_mib, calls);
+    printf("{\"objects\":%d,\"load_s\":%.3f,\"heap_mib\":%.1f,\"calls\":%ld,\"targets\":%zu,\"rounds_us\":[",
+           nobjs, load_s, live_mib, calls, nt);
     for (long i = 0; i < rounds; i++)
         printf("%s%.2f", i ? "," : "", medians[i] * 1e6);
     printf("],\"median_us\":%.2f,\"mean_us\":%.2f,\"codes\":{", best * 1e6, best_mean * 1e6);

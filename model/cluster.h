@@ -79,6 +79,13 @@ cluster_loader *cluster_loader_new(cluster *c);
 void cluster_loader_put(cluster_loader *l, cJSON *doc);
 void cluster_loader_undo(cluster_loader *l, size_t n);
 int cluster_loader_finish(cluster_loader *l, api_result *err);
+void cluster_loader_discard(cluster_loader *l); /* loads nothing, frees l */
+/* The manifests at paths[0..n) (files, directories, "-": see
+ * manifest_load_path_each), read and parsed on a second thread while this
+ * one prepares what has been read; then loaded as cluster_loader_finish
+ * does. Returns the number loaded; -1 with *err (the load's Status) or
+ * with *merr (malloc'd: a manifest that cannot be read; nothing loaded). */
+int cluster_load_paths(cluster *c, const char *const *paths, int n, api_result *err, char **merr);
 void cluster_reset(cluster *c);
 cJSON *cluster_snapshot(cluster *c);
 /* Find the controller state registered under `name` (NULL if not running). */

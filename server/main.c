@@ -245,28 +245,15 @@ static void *timer_thread(void *arg)
     return NULL;
 }
 
-static void put_obj(void *loader, cJSON *obj)
-{
-    cluster_loader_put(loader, obj);
-}
-
-static void undo_objs(void *loader, size_t n)
-{
-    cluster_loader_undo(loader, n);
-}
-
 /* The MANIFEST arguments into c (under its lock), each object prepared as
  * soon as it is parsed; exits on a manifest that cannot be read. */
 static int load_manifests(const options *o, cluster *c, api_result *err)
 {
-    cluster_loader *l = cluster_loader_new(c);
-    manifest_sink sink = {put_obj, undo_objs, l};
-    for (int i = 0; i < o->nmanifests; i++) {
-        char *e = NULL;
-        if (manifest_load_path_each(o->manifests[i], &sink, &e) < 0)
-            die("%s", e ? e : o->manifests[i]);
-    }
-    return cluster_loader_finish(l, err);
+    char *e = NULL;
+    int n = cluster_load_paths(c, o->manifests, o->nmanifests, err, &e);
+    if (n < 0 && e)
+        die("%s", e);
+    return n;
 }
 
 /* The whole of a file, NUL-terminated; exits 2 naming `flag` when unreadable. */

@@ -7,10 +7,12 @@
 #include "http.h"
 #include "json.h"
 #include "rest.h"
+#include "text.h"
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define T0 1735689600.0 /* 2025-01-01T00:00:00Z */
 #define T0S "2025-01-01T00:00:00Z"
@@ -871,6 +873,64 @@ END_TEST
 /* A load read as it is parsed: the first failure counts by its place among
  * the objects put, undo takes back the last ones (and a failure among them),
  * and nothing goes in unless everything was fine. */
+/* Manifests read on the second thread: every object of every path, in
+ * order; a manifest that cannot be read loads nothing; a bad object gives
+ * the load's Status. */
+static char *tmp_manifest(const char *text)
+{
+    char *path = strdup("/tmp/evictsim-paths-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+START_TEST(load_paths_reads_on_a_second_thread)
+{
+    cluster *c = ev_cluster();
+    strbuf big = {0};
+    strbuf_puts(&big, "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
+    for (int i = 0; i < 700; i++) /* more than the queue holds */
+        strbuf_printf(&big, "%s{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p%d\"},"
+                            "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}",
+                      i ? "," : "", i);
+    strbuf_puts(&big, "]}");
+    char *a = tmp_manifest(big.s);
+    char *b = tmp_manifest("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p0\n  labels: {second: \"yes\"}\n"
+                           "spec:\n  containers: [{name: c, image: i}]\n");
+    char *bad = tmp_manifest("kind: [\n");
+    char *invalid = tmp_manifest("{\"apiVersion\":\"v1\",\"kind\":\"Nope\",\"metadata\":{\"name\":\"x\"}}");
+    api_result r = {0};
+    char *merr = NULL;
+    const char *both[] = {a, b};
+    ck_assert_int_eq(cluster_load_paths(c, both, 2, &r, &merr), 701);
+    ck_assert_ptr_null(merr);
+    ck_assert_uint_eq(store_count(c->st, K_POD), 700);
+    ck_assert_str_eq(jstr(store_doc(store_get(c->st, K_POD, "default", "p0")), "metadata.labels.second"), "yes");
+    ck_assert_ptr_nonnull(store_get(c->st, K_POD, "default", "p699"));
+    uint64_t rv = store_rv(c->st);
+
+    const char *with_bad[] = {a, bad};
+    ck_assert_int_eq(cluster_load_paths(c, with_bad, 2, &r, &merr), -1);
+    ck_assert_ptr_nonnull(merr);
+    ck_assert_ptr_nonnull(strstr(merr, "document 1: yaml: line"));
+    free(merr);
+    merr = NULL;
+    ck_assert_uint_eq(store_rv(c->st), rv);
+
+    const char *with_invalid[] = {b, invalid};
+    ck_assert_int_eq(cluster_load_paths(c, with_invalid, 2, &r, &merr), -1);
+    ck_assert_ptr_null(merr);
+    ck_assert_str_eq(jstr(r.body, "message"), "object 2: no kind \"Nope\" is registered for version \"v1\"");
+    ck_assert_uint_eq(store_rv(c->st), rv);
+    api_result_clear(&r);
+    unlink(a), unlink(b), unlink(bad), unlink(invalid);
+    free(a), free(b), free(bad), free(invalid), free(big.s);
+    cluster_free(c);
+}
+END_TEST
+
 START_TEST(loader_undo_and_all_or_nothing)
 {
     cluster *c = ev_cluster();
@@ -927,6 +987,7 @@ Suite *eviction_suite(void)
     tcase_add_test(tc, eviction_log_allowed_and_bounded);
     tcase_add_test(tc, server_routes);
     tcase_add_test(tc, loader_undo_and_all_or_nothing);
+    tcase_add_test(tc, load_paths_reads_on_a_second_thread);
     suite_add_tcase(s, tc);
     return s;
 }
