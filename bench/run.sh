@@ -137,12 +137,25 @@ put rss_empty_kib "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)"
 stop
 
 # ---- cost of one eviction in the model ------------------------------------
+# All sizes in one process, their calls interleaved (100 on each in turn), so
+# that they see the same machine; first with the same 1,000 target pods at
+# every size (what grows is the cluster), then with every pod a new one.
 echo "bench: cost of one eviction" >&2
 sizes="1k 10k"; [ "$QUICK" != 1 ] && sizes="1k 10k 100k"
-for s in $sizes; do
-  put "cost_denied_$s" "$("$OUT/evictcost" "$OUT/deny-$s.json" "$OUT/deny-$s.targets" -n 3000)"
-  put "cost_dry_$s" "$("$OUT/evictcost" "$OUT/dry-$s.json" "$OUT/dry-$s.targets" --dry -n 3000)"
-done
+cost() { # kind(deny|dry) key extra-args...
+  local kind=$1 key=$2; shift 2
+  local args=() i=0
+  for s in $sizes; do args+=("$OUT/$kind-$s.json" "$OUT/$kind-$s.targets"); done
+  local out; out=$("$OUT/evictcost" "${args[@]}" -n 3000 "$@")
+  for s in $sizes; do
+    put "${key}_$s" "$(node -e 'const o=JSON.parse(process.argv[1]); console.log(JSON.stringify(o.clusters[+process.argv[2]]))' "$out" "$i")"
+    i=$((i + 1))
+  done
+}
+cost deny cost_denied -w 1000
+cost dry cost_dry --dry -w 1000
+cost deny cost_denied_distinct
+cost dry cost_dry_distinct --dry
 
 # ---- drain of a 110-pod node, manual clock --------------------------------
 echo "bench: drain" >&2
