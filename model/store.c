@@ -79,7 +79,7 @@ static void obj_free(store *s, store_obj *o)
         cache_unlink(s, o);
     cJSON_Delete(o->tree);
     free(o->packed);
-    free(o->key); /* ns is the bucket's, name points into key */
+    /* the key is in o's block; ns is the bucket's; name points into the key */
     free(o);
 }
 
@@ -130,6 +130,17 @@ static char *make_key(const char *ns, const char *name, char *buf, size_t cap)
         k[ln++] = '/';
     memcpy(k + ln, name, lm + 1);
     return k;
+}
+
+/* A new object with its key in the same block (one line from its hash
+ * handle: a lookup touches less memory). */
+static store_obj *obj_new(const char *key)
+{
+    size_t n = strlen(key) + 1;
+    store_obj *o = calloc(1, sizeof *o + n);
+    o->key = (char *)(o + 1);
+    memcpy(o->key, key, n);
+    return o;
 }
 
 store_obj *store_get(store *s, kind_id k, const char *ns, const char *name)
@@ -1080,13 +1091,15 @@ static void notify(store *s, store_event ev, const store_obj *o, const cJSON *ol
 
 store_obj *store_insert(store *s, kind_id k, cJSON *doc)
 {
-    store_obj *o = calloc(1, sizeof *o);
     const char *ns = kind_get(k)->namespaced ? jstr(doc, "metadata.namespace") : NULL;
     const char *name = jstr(doc, "metadata.name");
     bucket *b = bucket_get(s, k, ns ? ns : "", true);
+    char buf[512], *key = make_key(b->ns, name ? name : "", buf, sizeof buf);
+    store_obj *o = obj_new(key);
+    if (key != buf)
+        free(key);
     o->kind = k;
     o->ns = b->ns;
-    o->key = make_key(b->ns, name ? name : "", NULL, 0);
     o->name = o->key + (*b->ns ? strlen(b->ns) + 1 : 0);
     set_tree(s, o, doc);
     stamp_rv(s, o);
@@ -1210,13 +1223,11 @@ static void take_staged(store *s, store_obj *o, store_staged *st)
 
 store_obj *store_insert_staged(store *s, store_staged *st)
 {
-    store_obj *o = calloc(1, sizeof *o);
+    store_obj *o = obj_new(st->key);
     bucket *b = bucket_get(s, st->kind, st->ns, true);
     o->kind = st->kind;
     o->ns = b->ns;
-    o->key = st->key;
     o->name = o->key + (*b->ns ? strlen(b->ns) + 1 : 0);
-    st->key = NULL;
     HASH_ADD_KEYPTR(hh, s->tables[o->kind], o->key, strlen(o->key), o);
     bucket_add(b, o);
     take_staged(s, o, st);
