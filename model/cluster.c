@@ -335,6 +335,21 @@ int cluster_loader_finish(cluster_loader *l, api_result *err)
     return n;
 }
 
+static void sink_put(void *l, cJSON *obj)
+{
+    cluster_loader_put(l, obj);
+}
+
+static void sink_undo(void *l, size_t n)
+{
+    cluster_loader_undo(l, n);
+}
+
+manifest_sink cluster_loader_sink(cluster_loader *l)
+{
+    return (manifest_sink){sink_put, sink_undo, l};
+}
+
 void cluster_loader_discard(cluster_loader *l)
 {
     for (size_t i = 0; i < l->n; i++)

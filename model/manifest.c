@@ -1516,19 +1516,13 @@ out:
     return ok;
 }
 
-/* Parse all of f, giving its objects to sink; *given counts them. */
-static int m_load_stream(FILE *f, const char *name, const manifest_sink *sink, size_t *given, char **err)
+/* manifest_parse_each, counting in *given what it gave (and not undoing). */
+static int m_parse_each(const char *text, size_t len, const char *source, const manifest_sink *sink, size_t *given,
+                        char **err)
 {
-    char *buf;
-    size_t len;
-    if (m_read_all(f, name, &buf, &len, err) < 0)
-        return -1;
-    if (m_utf8_bad((const unsigned char *)buf, len) == len && m_stream_list(buf, len, sink, given)) {
-        free(buf);
+    if (m_utf8_bad((const unsigned char *)text, len) == len && m_stream_list(text, len, sink, given))
         return 0;
-    }
-    cJSON *objs = manifest_parse(buf, len, name, err);
-    free(buf);
+    cJSON *objs = manifest_parse(text, len, source, err);
     if (!objs)
         return -1;
     while (objs->child) {
@@ -1537,6 +1531,27 @@ static int m_load_stream(FILE *f, const char *name, const manifest_sink *sink, s
     }
     cJSON_Delete(objs);
     return 0;
+}
+
+int manifest_parse_each(const char *text, size_t len, const char *source, const manifest_sink *sink, char **err)
+{
+    size_t given = 0;
+    int rc = m_parse_each(text ? text : "", len, source, sink, &given, err);
+    if (rc < 0 && given)
+        sink->undo(sink->arg, given);
+    return rc;
+}
+
+/* Parse all of f, giving its objects to sink; *given counts them. */
+static int m_load_stream(FILE *f, const char *name, const manifest_sink *sink, size_t *given, char **err)
+{
+    char *buf;
+    size_t len;
+    if (m_read_all(f, name, &buf, &len, err) < 0)
+        return -1;
+    int rc = m_parse_each(buf, len, name, sink, given, err);
+    free(buf);
+    return rc;
 }
 
 static int m_load_file(const char *path, const manifest_sink *sink, size_t *given, char **err)

@@ -63,5 +63,8 @@ typedef struct manifest_sink {
     void *arg;
 } manifest_sink;
 int manifest_load_path_each(const char *path, const manifest_sink *sink, char **err);
+/* The same for text already read (source names it in errors): what
+ * manifest_parse would return, given object by object. */
+int manifest_parse_each(const char *text, size_t len, const char *source, const manifest_sink *sink, char **err);
 
 #endif

@@ -43,13 +43,15 @@ static void advance(http_req *rq, http_resp *out)
 static void load(http_req *rq, http_resp *out)
 {
     char *err = NULL;
-    cJSON *objs = manifest_parse(rq->body ? rq->body : "", rq->body_len, "request body", &err);
-    if (!objs) {
+    cluster_loader *l = cluster_loader_new(rq->c); /* each object prepared as soon as it is parsed */
+    manifest_sink sink = cluster_loader_sink(l);
+    if (manifest_parse_each(rq->body ? rq->body : "", rq->body_len, "request body", &sink, &err) < 0) {
+        cluster_loader_discard(l);
         api_result_status(&out->r, status_bad_request(err ? err : "invalid manifest"));
         free(err);
         return;
     }
-    int n = cluster_load_take(rq->c, objs, &out->r);
+    int n = cluster_loader_finish(l, &out->r);
     if (n < 0)
         return;
     cJSON *o = cJSON_CreateObject();

@@ -2,12 +2,27 @@
  * input goes through manifest_parse and manifest_parse_one. Oracles: NULL iff
  * an error message; the error is one line starting "fuzz: document "; every
  * parsed object has string apiVersion and kind; the result prints as JSON,
- * and jprint prints it byte for byte as cJSON_PrintUnformatted.
+ * and jprint prints it byte for byte as cJSON_PrintUnformatted; read object
+ * by object (manifest_parse_each, which streams a JSON List an item at a
+ * time and reads again what is not plain) it gives the same objects, or the
+ * same error with nothing left given.
  * Test code only. */
 #include "json.h"
 #include "manifest.h"
 #include "fuzz_common.h"
 #include <stdint.h>
+
+static void fuzz_put(void *arr, cJSON *obj)
+{
+    cJSON_AddItemToArray(arr, obj);
+}
+
+static void fuzz_undo(void *arr, size_t n)
+{
+    cJSON *a = arr;
+    while (n-- && a->child)
+        cJSON_Delete(cJSON_DetachItemViaPointer(a, a->child->prev));
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,6 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!cJSON_IsString(cJSON_GetObjectItem(o, "apiVersion")) || !cJSON_IsString(cJSON_GetObjectItem(o, "kind")))
             fuzz_fail("manifest_parse: an object without string apiVersion/kind", NULL);
     }
+    char *each_err = NULL;
+    cJSON *each = cJSON_CreateArray();
+    manifest_sink sink = {fuzz_put, fuzz_undo, each};
+    int rc = manifest_parse_each((const char *)data, size, "fuzz", &sink, &each_err);
+    if ((rc < 0) != !objs || (each_err && strcmp(each_err, err)) || (rc < 0 && each->child))
+        fuzz_fail("manifest_parse_each: not what manifest_parse gives", each_err);
+    char *a = objs ? jprint(objs) : NULL, *b = objs ? jprint(each) : NULL;
+    if (a && strcmp(a, b))
+        fuzz_fail("manifest_parse_each: other objects than manifest_parse", b);
+    free(a), free(b), free(each_err);
+    cJSON_Delete(each);
     char *t = objs ? cJSON_PrintUnformatted(objs) : NULL;
     if (objs && !t)
         fuzz_fail("manifest_parse: result does not print", NULL);
