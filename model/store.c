@@ -51,7 +51,7 @@ struct store {
     store_obj *chead, *ctail; /* objects with a tree, oldest first */
     size_t ncached, cache_max;
     cJSON *scratch; /* parts of documents built alone (store_get_path), until the next trim */
-    struct { const store_obj *o; const char *path; const cJSON *v; } memo[8]; /* the last ones built */
+    struct { const store_obj *o; char path[48]; const cJSON *v; } memo[8]; /* the last ones built */
     unsigned nmemo;
     struct { char s[40]; size_t n; long id; } keys[KEY_CACHE]; /* key_id_at */
     bool check;
@@ -894,7 +894,7 @@ const cJSON *store_get_path(const store_obj *c, const char *path)
         return jget(store_doc(o), path);
     store *s = store_of(o);
     for (unsigned i = 0; i < 8; i++) /* several listeners ask for the same value in turn */
-        if (s->memo[i].o == o && s->memo[i].path && !strcmp(s->memo[i].path, path))
+        if (s->memo[i].o == o && !strcmp(s->memo[i].path, path))
             return s->memo[i].v;
     const unsigned char *p = packed_find(o, path);
     if (!p)
@@ -903,7 +903,12 @@ const cJSON *store_get_path(const store_obj *c, const char *path)
     if (!s->scratch)
         s->scratch = cJSON_CreateArray();
     cJSON_AddItemToArray(s->scratch, v);
-    s->memo[s->nmemo++ % 8] = (typeof(s->memo[0])){o, path, v};
+    if (strlen(path) < sizeof s->memo[0].path) { /* the path is copied: it may be a selector's, freed soon */
+        typeof(s->memo[0]) *m = &s->memo[s->nmemo++ % 8];
+        m->o = o;
+        m->v = v;
+        strcpy(m->path, path);
+    }
     return v;
 }
 
@@ -1167,8 +1172,9 @@ store_staged *store_stage(store *s, kind_id k, cJSON *doc)
     size_t len;
     st->packed = pack(doc, &len);
     const unsigned char *p = st->packed + 4;
-    if (find_member(&p, "metadata", 8) && find_member(&p, "resourceVersion", 15))
-        st->rvpos = (size_t)(p - st->packed);
+    if (!find_member(&p, "metadata", 8) || !find_member(&p, "resourceVersion", 15) || *p != P_RV)
+        abort(); /* cannot be: metadata is an object, and the slot was just written */
+    st->rvpos = (size_t)(p - st->packed);
     st->hot = hot_of(doc);
     st->ckey = ckey_get(s, doc);
     st->own = controller_of(doc, &uid);
