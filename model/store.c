@@ -1094,39 +1094,55 @@ static void notify(store *s, store_event ev, const store_obj *o, const cJSON *ol
         s->listeners[i].fn(s->listeners[i].ctx, ev, o, old);
 }
 
-store_obj *store_insert(store *s, kind_id k, cJSON *doc)
+/* A new object of kind k named name in namespace ns ("" when
+ * cluster-scoped), in the tables and its bucket; no document yet. */
+static store_obj *obj_add(store *s, kind_id k, const char *ns, const char *name)
 {
-    const char *ns = kind_get(k)->namespaced ? jstr(doc, "metadata.namespace") : NULL;
-    const char *name = jstr(doc, "metadata.name");
-    bucket *b = bucket_get(s, k, ns ? ns : "", true);
-    char buf[512], *key = make_key(b->ns, name ? name : "", buf, sizeof buf);
+    bucket *b = bucket_get(s, k, ns, true);
+    char buf[512], *key = make_key(b->ns, name, buf, sizeof buf);
     store_obj *o = obj_new(key);
     if (key != buf)
         free(key);
     o->kind = k;
     o->ns = b->ns;
     o->name = o->key + (*b->ns ? strlen(b->ns) + 1 : 0);
+    HASH_ADD_KEYPTR(hh, s->tables[k], o->key, strlen(o->key), o);
+    bucket_add(b, o);
+    return o;
+}
+
+store_obj *store_insert(store *s, kind_id k, cJSON *doc)
+{
+    const char *ns = kind_get(k)->namespaced ? jstr(doc, "metadata.namespace") : NULL;
+    const char *name = jstr(doc, "metadata.name");
+    store_obj *o = obj_add(s, k, ns ? ns : "", name ? name : "");
     set_tree(s, o, doc);
     stamp_rv(s, o);
     set_hot(s, o);
-    HASH_ADD_KEYPTR(hh, s->tables[k], o->key, strlen(o->key), o);
-    bucket_add(b, o);
     owner_update(o);
     notify(s, STORE_ADDED, o, NULL);
     return o;
 }
 
-void store_replace(store *s, store_obj *o, cJSON *doc)
+/* o's document is about to be replaced: returns the old one (to give the
+ * listeners, then free) and forgets what was derived from it. */
+static cJSON *replace_begin(store *s, store_obj *o)
 {
     memo_forget(s, o);
     cJSON *old = store_doc(o);
-    cache_unlink(s, o); /* the old tree is freed once the listeners have seen it */
+    cache_unlink(s, o);
     o->tree = NULL;
-    set_tree(s, o, doc);
     free(o->packed);
     o->packed = NULL;
     free(o->aux);
     o->aux = NULL;
+    return old;
+}
+
+void store_replace(store *s, store_obj *o, cJSON *doc)
+{
+    cJSON *old = replace_begin(s, o);
+    set_tree(s, o, doc);
     owner_update(o);
     stamp_rv(s, o);
     set_hot(s, o);
@@ -1149,7 +1165,7 @@ void store_remove(store *s, store_obj *o)
 
 struct store_staged {
     kind_id kind;
-    char *key, *ns;          /* as store_obj's (ns "" when cluster-scoped) */
+    char *ns, *name;         /* ns "" when cluster-scoped */
     unsigned char *packed;   /* with metadata.resourceVersion "" ... */
     size_t rvpos;            /* ... whose value starts here */
     unsigned char hot;
@@ -1165,7 +1181,7 @@ store_staged *store_stage(store *s, kind_id k, cJSON *doc)
     const char *ns = kind_get(k)->namespaced ? jstr(md, "namespace") : NULL, *name = jstr(md, "name"), *uid = NULL;
     st->kind = k;
     st->ns = strdup(ns ? ns : "");
-    st->key = make_key(st->ns, name ? name : "", NULL, 0);
+    st->name = strdup(name ? name : "");
     /* where stamp_rv would write the resourceVersion (in place, or last), a
      * slot that the number fills once known */
     jset(md, "resourceVersion", cJSON_CreateStringReference(rv_slot));
@@ -1194,7 +1210,7 @@ kind_id store_staged_kind(const store_staged *st)
 
 const char *store_staged_name(const store_staged *st)
 {
-    return st->key + (*st->ns ? strlen(st->ns) + 1 : 0);
+    return st->name;
 }
 
 void store_staged_free(store *s, store_staged *st)
@@ -1202,7 +1218,7 @@ void store_staged_free(store *s, store_staged *st)
     if (!st)
         return;
     ckey_release(s, st->ckey);
-    free(st->key), free(st->ns), free(st->packed), free(st->uid), free(st);
+    free(st->name), free(st->ns), free(st->packed), free(st->uid), free(st);
 }
 
 /* The staged document (taken from st) with its resourceVersion in its slot. */
@@ -1229,13 +1245,7 @@ static void take_staged(store *s, store_obj *o, store_staged *st)
 
 store_obj *store_insert_staged(store *s, store_staged *st)
 {
-    store_obj *o = obj_new(st->key);
-    bucket *b = bucket_get(s, st->kind, st->ns, true);
-    o->kind = st->kind;
-    o->ns = b->ns;
-    o->name = o->key + (*b->ns ? strlen(b->ns) + 1 : 0);
-    HASH_ADD_KEYPTR(hh, s->tables[o->kind], o->key, strlen(o->key), o);
-    bucket_add(b, o);
+    store_obj *o = obj_add(s, st->kind, st->ns, st->name);
     take_staged(s, o, st);
     notify(s, STORE_ADDED, o, NULL);
     return o;
@@ -1243,13 +1253,7 @@ store_obj *store_insert_staged(store *s, store_staged *st)
 
 void store_replace_staged(store *s, store_obj *o, store_staged *st)
 {
-    memo_forget(s, o);
-    cJSON *old = store_doc(o);
-    cache_unlink(s, o); /* the old tree is freed once the listeners have seen it */
-    o->tree = NULL;
-    free(o->packed);
-    free(o->aux);
-    o->aux = NULL;
+    cJSON *old = replace_begin(s, o);
     take_staged(s, o, st);
     notify(s, STORE_MODIFIED, o, old);
     cJSON_Delete(old);
