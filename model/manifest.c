@@ -1636,8 +1636,13 @@ static void m_array_undo(void *arg, size_t n)
         cJSON_Delete(cJSON_DetachItemViaPointer(arr, arr->child->prev));
 }
 
+manifest_sink manifest_array_sink(cJSON *arr)
+{
+    return (manifest_sink){m_array_put, m_array_undo, arr};
+}
+
 int manifest_load_path(const char *path, cJSON *out, char **err)
 {
-    manifest_sink sink = {m_array_put, m_array_undo, out};
+    manifest_sink sink = manifest_array_sink(out);
     return manifest_load_path_each(path, &sink, err);
 }

@@ -66,5 +66,7 @@ int manifest_load_path_each(const char *path, const manifest_sink *sink, char **
 /* The same for text already read (source names it in errors): what
  * manifest_parse would return, given object by object. */
 int manifest_parse_each(const char *text, size_t len, const char *source, const manifest_sink *sink, char **err);
+/* A sink that appends to the cJSON array arr (and takes back from its end). */
+manifest_sink manifest_array_sink(cJSON *arr);
 
 #endif

@@ -12,18 +12,6 @@
 #include "fuzz_common.h"
 #include <stdint.h>
 
-static void fuzz_put(void *arr, cJSON *obj)
-{
-    cJSON_AddItemToArray(arr, obj);
-}
-
-static void fuzz_undo(void *arr, size_t n)
-{
-    cJSON *a = arr;
-    while (n-- && a->child)
-        cJSON_Delete(cJSON_DetachItemViaPointer(a, a->child->prev));
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 64 * 1024)
@@ -41,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     char *each_err = NULL;
     cJSON *each = cJSON_CreateArray();
-    manifest_sink sink = {fuzz_put, fuzz_undo, each};
+    manifest_sink sink = manifest_array_sink(each);
     int rc = manifest_parse_each((const char *)data, size, "fuzz", &sink, &each_err);
     if ((rc < 0) != !objs || (each_err && strcmp(each_err, err)) || (rc < 0 && each->child))
         fuzz_fail("manifest_parse_each: not what manifest_parse gives", each_err);
