@@ -35,6 +35,7 @@ static evict_req evict_request(http_req *rq)
         .body_type = evict_body_type(rq->content_type),
         .dry_run_query = http_query(rq, "dryRun"),
         .pre = rq->evict_pre,
+        .text = true, /* http.c sends api_result.text as it is */
     };
 }
 

@@ -207,6 +207,14 @@ cJSON *http_table(http_req *rq, const http_resp *out)
 
 static struct MHD_Response *json_response(http_req *rq, http_resp *out)
 {
+    if (out->r.text.s) { /* written as text by the handler (an eviction's Status) */
+        strbuf_putc(&out->r.text, '\n');
+        struct MHD_Response *resp = MHD_create_response_from_buffer(out->r.text.len, out->r.text.s,
+                                                                    MHD_RESPMEM_MUST_FREE);
+        out->r.text = (strbuf){0};
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+        return resp;
+    }
     cJSON *table = http_table(rq, out);
     cJSON *body = table ? table : out->r.body;
     size_t len = 2;
