@@ -827,10 +827,12 @@ static cJSON *add_disruption_target(evict_ctx *x, cJSON *opts)
 
 static void note_outcome(evict_ctx *x)
 {
-    store_obj *pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
-    if (x->dry)
+    if (x->dry) {
         ex_puts(x, " → would be deleted (dry run: nothing written)");
-    else if (!pod)
+        return;
+    }
+    store_obj *pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
+    if (!pod)
         ex_puts(x, " → deleted");
     else if (cJSON_GetArraySize(jget(store_doc(pod), "metadata.finalizers")) > 0 &&
              jnum(store_doc(pod), "metadata.deletionGracePeriodSeconds", 0) == 0)
@@ -839,11 +841,16 @@ static void note_outcome(evict_ctx *x)
         ex_add(x, " → terminating (grace %lds)", (long)jnum(store_doc(pod), "metadata.deletionGracePeriodSeconds", 0));
 }
 
-/* addConditionAndDeletePod: fills out; opts is taken. */
-static void condition_and_delete(evict_ctx *x, cJSON *opts, api_result *out)
+/* addConditionAndDeletePod: fills out; opts is taken. pod is the pod as
+ * the handler read it (a dry run writes nothing before this: still the
+ * pod; else it is read again after the DisruptionTarget write). */
+static void condition_and_delete(evict_ctx *x, store_obj *pod, cJSON *opts, api_result *out)
 {
     cJSON *st = x->dry ? NULL : add_disruption_target(x, opts);
-    store_obj *pod = st ? NULL : store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
+    if (st)
+        pod = NULL;
+    else if (!x->dry)
+        pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
     cJSON *causes = cJSON_CreateArray();
     if (!st && !pod)
         st = status_not_found(K_POD, x->rq->name);
@@ -901,7 +908,7 @@ static void evict_bypass(evict_ctx *x, store_obj *pod, api_result *out)
     /* Upstream retries conflicts here (20 × 500ms) unless the user gave an
      * RV. Under the one model lock nothing changes between attempts, so a
      * retry would read the same pod and get the same answer: the last 409. */
-    condition_and_delete(x, opts, out);
+    condition_and_delete(x, pod, opts, out);
 }
 
 /* ---- Section B: the PDB ------------------------------------------------- */
@@ -1165,7 +1172,7 @@ static void evict_with_pdbs(evict_ctx *x, store_obj *pod, api_result *out)
         return;
     cJSON *opts = update_opts ? opts_with_rv(x->opts, jstr(store_doc(pod), "metadata.resourceVersion"))
                               : take_opts(x);
-    condition_and_delete(x, opts, out);
+    condition_and_delete(x, pod, opts, out);
     if (is_conflict(out) && update_opts && !x->user_rv) {
         ex_add(x, " → answered as \"still being processed\"");
         gen_429(x, out, x->pdb);
