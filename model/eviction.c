@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +43,24 @@ typedef struct {
         char rule_type;  /* 'n' number, 's' string, 0 other */
         int rule_int;    /* the number's valueint */
     } pv;
+    size_t explen;     /* strlen(expl) */
+    bool use_sf;       /* the answer is sf (made a tree or text at the end) */
+    status_fields sf;
+    /* the buffers last: ctx_init clears what is before them */
     char pdb_buf[256];
     char expl[2048];
-    size_t explen;     /* strlen(expl) */
+    char cause[512];   /* sf's cause message */
 } evict_ctx;
+
+/* A context with every field zero and every buffer empty, without
+ * clearing the buffers' 2.8 KB on each request. */
+static void ctx_init(evict_ctx *x, cluster *c, const evict_req *rq)
+{
+    memset(x, 0, offsetof(evict_ctx, pdb_buf));
+    x->c = c;
+    x->rq = rq;
+    x->pdb_buf[0] = x->expl[0] = x->cause[0] = 0;
+}
 
 /* ---- explanation ------------------------------------------------------- */
 
@@ -93,11 +108,21 @@ static void ex_long(evict_ctx *x, long v)
     ex_puts(x, fmt_long(buf, v));
 }
 
+/* snprintf(dst, n, "%s", src) without a format: src cut to n - 1 bytes. */
+static void copy_cut(char *dst, size_t n, const char *src)
+{
+    size_t len = strnlen(src, n - 1);
+    memcpy(dst, src, len);
+    dst[len] = 0;
+}
+
 static const char *body_str(const api_result *r, const char *key)
 {
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->body, key));
     return s ? s : "";
 }
+
+enum { LOG_TIME, LOG_NS, LOG_POD, LOG_REASON, LOG_MSG, LOG_PDB, LOG_EXPL, LOG_NSTR };
 
 /* clock_format for the log, remembered for the last second asked (the log
  * runs under the model lock). */
@@ -132,75 +157,305 @@ static const char *log_str(char **at, const char *s)
     return start;
 }
 
-void evict_log(cluster *c, const char *ns, const char *pod, bool dry, const api_result *r,
-               const char *pdb, const char *explanation)
+/* One entry's fields. */
+typedef struct {
+    const char *s[LOG_NSTR]; /* time, namespace, pod, reason, message, pdb (NULL: null), explanation */
+    bool dry;
+    int code;
+} log_fields;
+
+static cJSON *log_object(const log_fields *f)
 {
-    const char *t = log_time(cluster_now(c)), *reason = body_str(r, "reason"), *msg = body_str(r, "message");
-    ns = ns ? ns : "", pod = pod ? pod : "", explanation = explanation ? explanation : "";
-    char *block = malloc(strlen(t) + strlen(ns) + strlen(pod) + strlen(reason) + strlen(msg) +
-                         (pdb ? strlen(pdb) : 0) + strlen(explanation) + 7);
+    size_t n = 0;
+    for (int i = 0; i < LOG_NSTR; i++)
+        n += f->s[i] ? strlen(f->s[i]) + 1 : 0;
+    char *block = malloc(n ? n : 1);
     char *at = block;
     cJSON *e = cJSON_CreateObject();
     e->valuestring = block;
-    log_put(e, "time", cJSON_CreateStringReference(log_str(&at, t)));
-    log_put(e, "namespace", cJSON_CreateStringReference(log_str(&at, ns)));
-    log_put(e, "pod", cJSON_CreateStringReference(log_str(&at, pod)));
-    log_put(e, "dryRun", cJSON_CreateBool(dry));
-    log_put(e, "code", cJSON_CreateNumber(r->code));
-    log_put(e, "reason", cJSON_CreateStringReference(log_str(&at, reason)));
-    log_put(e, "message", cJSON_CreateStringReference(log_str(&at, msg)));
-    log_put(e, "pdb", pdb ? cJSON_CreateStringReference(log_str(&at, pdb)) : cJSON_CreateNull());
-    log_put(e, "explanation", cJSON_CreateStringReference(log_str(&at, explanation)));
-    /* The log's length is kept in the array's (otherwise unused) valueint,
-     * and recounted when it may be stale: counting a 10,000-entry list on
-     * every eviction would cost more than the eviction. */
-    cJSON *log = c->evictions;
+    log_put(e, "time", cJSON_CreateStringReference(log_str(&at, f->s[LOG_TIME])));
+    log_put(e, "namespace", cJSON_CreateStringReference(log_str(&at, f->s[LOG_NS])));
+    log_put(e, "pod", cJSON_CreateStringReference(log_str(&at, f->s[LOG_POD])));
+    log_put(e, "dryRun", cJSON_CreateBool(f->dry));
+    log_put(e, "code", cJSON_CreateNumber(f->code));
+    log_put(e, "reason", cJSON_CreateStringReference(log_str(&at, f->s[LOG_REASON])));
+    log_put(e, "message", cJSON_CreateStringReference(log_str(&at, f->s[LOG_MSG])));
+    log_put(e, "pdb", f->s[LOG_PDB] ? cJSON_CreateStringReference(log_str(&at, f->s[LOG_PDB])) : cJSON_CreateNull());
+    log_put(e, "explanation", cJSON_CreateStringReference(log_str(&at, f->s[LOG_EXPL])));
+    return e;
+}
+
+/* The same entry as jprint prints log_object(f). */
+static void log_text(const log_fields *f, strbuf *b)
+{
+    static const char *const keys[LOG_NSTR] = {"{\"time\":", ",\"namespace\":", ",\"pod\":", ",\"reason\":",
+                                               ",\"message\":", ",\"pdb\":", ",\"explanation\":"};
+    for (int i = 0; i < LOG_NSTR; i++) {
+        strbuf_puts(b, keys[i]);
+        if (i == LOG_PDB && !f->s[i])
+            strbuf_putn(b, "null", 4);
+        else
+            jprint_string(b, f->s[i]);
+        if (i == LOG_POD) {
+            strbuf_puts(b, f->dry ? ",\"dryRun\":true,\"code\":" : ",\"dryRun\":false,\"code\":");
+            jprint_long(b, f->code);
+        }
+    }
+    strbuf_putc(b, '}');
+}
+
+/* Entries the server logs are kept as records in one block hung on the
+ * log array (its valuestring: arrays do not use it, cJSON_Delete frees it
+ * with the array), after the array's entry objects and newer than all of
+ * them; they become objects (log_flush) when a caller that reads the
+ * array logs. A record: its header, then its strings with their NULs. */
+typedef struct {
+    uint32_t size; /* of the record, header included, a multiple of 8 */
+    int32_t code;
+    bool dry, pdb; /* pdb: the entry has one (else its string is empty) */
+    uint32_t len[LOG_NSTR];
+} log_rec;
+
+typedef struct {
+    size_t start, end, cap; /* the records are data[start, end) */
+    int count;
+    _Alignas(8) char data[];
+} log_block;
+
+static log_block *log_block_of(const cJSON *log)
+{
+    return (log_block *)log->valuestring;
+}
+
+static log_fields rec_fields(const log_rec *r)
+{
+    log_fields f = {.dry = r->dry, .code = r->code};
+    const char *p = (const char *)(r + 1);
+    for (int i = 0; i < LOG_NSTR; i++) {
+        f.s[i] = i == LOG_PDB && !r->pdb ? NULL : p;
+        p += r->len[i] + 1;
+    }
+    return f;
+}
+
+/* The entry objects' count, kept in the array's (otherwise unused)
+ * valueint and recounted when it may be stale: counting a 10,000-entry
+ * list on every eviction would cost more than the eviction. */
+static int log_objects(cJSON *log)
+{
     if (log->valueint <= 0 || log->valueint > EVICT_LOG_MAX)
         log->valueint = cJSON_GetArraySize(log);
-    cJSON_AddItemToArray(log, e);
-    log->valueint++;
-    while (log->valueint > EVICT_LOG_MAX && log->child) {
-        cJSON_DeleteItemFromArray(log, 0);
-        log->valueint--;
+    return log->valueint;
+}
+
+static void log_drop_object(cJSON *log)
+{
+    cJSON_DeleteItemFromArray(log, 0);
+    log->valueint--;
+}
+
+/* Records become entry objects, in their order. */
+static void log_flush(cJSON *log)
+{
+    log_block *b = log_block_of(log);
+    if (!b || !b->count)
+        return;
+    int n = log_objects(log);
+    for (size_t at = b->start; at < b->end;) {
+        const log_rec *r = (const log_rec *)(b->data + at);
+        log_fields f = rec_fields(r);
+        cJSON_AddItemToArray(log, log_object(&f));
+        n++;
+        at += r->size;
     }
+    log->valueint = n;
+    b->start = b->end = 0;
+    b->count = 0;
+}
+
+static void log_add_object(cJSON *log, const log_fields *f)
+{
+    log_flush(log);
+    log_objects(log);
+    cJSON_AddItemToArray(log, log_object(f));
+    log->valueint++;
+    while (log->valueint > EVICT_LOG_MAX && log->child)
+        log_drop_object(log);
+}
+
+static void log_add_record(cJSON *log, const log_fields *f)
+{
+    size_t len[LOG_NSTR], size = sizeof(log_rec);
+    for (int i = 0; i < LOG_NSTR; i++)
+        size += (len[i] = f->s[i] ? strlen(f->s[i]) : 0) + 1;
+    size = (size + 7) & ~(size_t)7;
+    log_block *b = log_block_of(log);
+    int objects = log_objects(log);
+    while (objects + (b ? b->count : 0) >= EVICT_LOG_MAX) { /* the oldest go first: objects, then records */
+        if (objects) {
+            log_drop_object(log);
+            objects--;
+        } else {
+            b->start += ((const log_rec *)(b->data + b->start))->size;
+            if (!--b->count)
+                b->start = b->end = 0;
+        }
+    }
+    if (!b || b->end + size > b->cap) {
+        size_t live = b ? b->end - b->start : 0, cap = b ? b->cap : 0;
+        if (b && b->start) { /* move the records to the front */
+            memmove(b->data, b->data + b->start, live);
+            b->start = 0, b->end = live;
+        }
+        if (live + size > cap / 2) { /* keep the block at least twice what it holds */
+            while (live + size > cap / 2)
+                cap = cap ? cap * 2 : 64 * 1024;
+            b = realloc(b, sizeof *b + cap);
+            if (!log->valuestring)
+                b->start = b->end = 0, b->count = 0;
+            b->cap = cap;
+            log->valuestring = (char *)b;
+        }
+    }
+    log_rec *r = (log_rec *)(b->data + b->end);
+    *r = (log_rec){.size = (uint32_t)size, .code = f->code, .dry = f->dry, .pdb = f->s[LOG_PDB] != NULL};
+    char *p = (char *)(r + 1);
+    for (int i = 0; i < LOG_NSTR; i++) {
+        r->len[i] = (uint32_t)len[i];
+        if (len[i])
+            memcpy(p, f->s[i], len[i]);
+        p[len[i]] = 0;
+        p += len[i] + 1;
+    }
+    b->end += size;
+    b->count++;
+}
+
+static void log_entry(cluster *c, bool as_record, const char *ns, const char *pod, bool dry, int code,
+                      const char *reason, const char *msg, const char *pdb, const char *explanation)
+{
+    log_fields f = {.dry = dry, .code = code};
+    f.s[LOG_TIME] = log_time(cluster_now(c));
+    f.s[LOG_NS] = ns ? ns : "";
+    f.s[LOG_POD] = pod ? pod : "";
+    f.s[LOG_REASON] = reason;
+    f.s[LOG_MSG] = msg;
+    f.s[LOG_PDB] = pdb;
+    f.s[LOG_EXPL] = explanation ? explanation : "";
+    if (as_record)
+        log_add_record(c->evictions, &f);
+    else
+        log_add_object(c->evictions, &f);
+}
+
+void evict_log(cluster *c, const char *ns, const char *pod, bool dry, const api_result *r,
+               const char *pdb, const char *explanation)
+{
+    log_entry(c, true, ns, pod, dry, r->code, body_str(r, "reason"), body_str(r, "message"), pdb, explanation);
+}
+
+void evict_log_print(cluster *c, strbuf *b)
+{
+    cJSON *log = c->evictions;
+    log_block *blk = log_block_of(log);
+    bool first = true;
+    strbuf_putc(b, '[');
+    for (const cJSON *e = log->child; e; e = e->next, first = false) {
+        size_t n;
+        char *t = jprint_len(e, &n);
+        if (!first)
+            strbuf_putc(b, ',');
+        strbuf_putn(b, t, n);
+        free(t);
+    }
+    for (size_t at = blk ? blk->start : 0; blk && at < blk->end; first = false) {
+        const log_rec *r = (const log_rec *)(blk->data + at);
+        log_fields f = rec_fields(r);
+        if (!first)
+            strbuf_putc(b, ',');
+        log_text(&f, b);
+        at += r->size;
+    }
+    strbuf_putc(b, ']');
+}
+
+void evict_log_objects(cluster *c)
+{
+    log_flush(c->evictions);
 }
 
 /* ---- Status bodies ----------------------------------------------------- */
 
-/* The 429 of a budget: cause is the DisruptionBudget cause's message. */
-static cJSON *too_many_requests(int retry_after, const char *cause)
+/* The answer of evict_pod is either a Status tree in out->body or, for the
+ * answers given on every request (a refusal by the budget, 201), the
+ * Status as fields in x->sf, written as text or a tree when evict_pod
+ * ends. out->code and out->retry_after are set either way. */
+static void answer_tree(evict_ctx *x, api_result *out, cJSON *st)
 {
-    cJSON *st = status_failure(429, "TooManyRequests", msg_budget);
-    status_details(st, NULL, NULL, NULL);
-    status_add_cause(st, "DisruptionBudget", cause, NULL);
-    status_set_retry_after(st, retry_after);
-    return st;
+    x->use_sf = false;
+    api_result_status(out, st);
+}
+
+static void answer_fields(evict_ctx *x, api_result *out, const status_fields *f)
+{
+    cJSON_Delete(out->body);
+    out->body = NULL;
+    out->code = f->code;
+    out->retry_after = !f->success && (f->details || f->cause) && f->retry_after > 0 ? f->retry_after : 0;
+    x->sf = *f;
+    x->use_sf = true;
+}
+
+/* The answer's reason and message, for the log. */
+static const char *answer_str(const evict_ctx *x, const api_result *r, bool message)
+{
+    if (!x->use_sf)
+        return body_str(r, message ? "message" : "reason");
+    const char *s = message ? x->sf.message : x->sf.reason;
+    return s ? s : "";
+}
+
+/* The 429 of a budget: cause is the DisruptionBudget cause's message (in
+ * x->cause). */
+static void too_many_requests(evict_ctx *x, api_result *out, int retry_after)
+{
+    answer_fields(x, out, &(status_fields){.code = 429, .reason = "TooManyRequests", .message = msg_budget,
+                                          .details = true, .cause = true, .cause_reason = "DisruptionBudget",
+                                          .cause_message = x->cause, .retry_after = retry_after});
 }
 
 /* "The disruption budget %s needs %ld healthy pods and has %ld currently",
  * written without a format (every refusal writes it). */
-static cJSON *budget_429(const char *pdb, long need, long have)
+static void budget_429(evict_ctx *x, api_result *out, const char *pdb, long need, long have)
 {
-    strbuf b = {0};
-    char num[24];
-    strbuf_puts(&b, "The disruption budget ");
-    strbuf_puts(&b, pdb);
-    strbuf_puts(&b, " needs ");
-    strbuf_puts(&b, fmt_long(num, need));
-    strbuf_puts(&b, " healthy pods and has ");
-    strbuf_puts(&b, fmt_long(num, have));
-    strbuf_puts(&b, " currently");
-    cJSON *st = too_many_requests(0, b.s);
-    free(b.s);
-    return st;
+    char n1[24], n2[24];
+    const char *need_s = fmt_long(n1, need), *have_s = fmt_long(n2, have);
+    size_t lp = strlen(pdb), ln = strlen(need_s), lh = strlen(have_s);
+    if (lp + ln + lh + 64 > sizeof x->cause) { /* a name no PDB can have: as before, unbounded */
+        strbuf b = {0};
+        strbuf_printf(&b, "The disruption budget %s needs %s healthy pods and has %s currently", pdb, need_s, have_s);
+        answer_tree(x, out, status_fields_tree(&(status_fields){
+                                .code = 429, .reason = "TooManyRequests", .message = msg_budget, .details = true,
+                                .cause = true, .cause_reason = "DisruptionBudget", .cause_message = b.s}));
+        free(b.s);
+        return;
+    }
+    char *o = x->cause;
+    memcpy(o, "The disruption budget ", 22), o += 22;
+    memcpy(o, pdb, lp), o += lp;
+    memcpy(o, " needs ", 7), o += 7;
+    memcpy(o, need_s, ln), o += ln;
+    memcpy(o, " healthy pods and has ", 22), o += 22;
+    memcpy(o, have_s, lh), o += lh;
+    memcpy(o, " currently", 11);
+    too_many_requests(x, out, 0);
 }
 
 /* createTooManyRequestsError: "still being processed", Retry-After 10. */
-static cJSON *gen_429(const char *pdb)
+static void gen_429(evict_ctx *x, api_result *out, const char *pdb)
 {
-    char cause[512];
-    snprintf(cause, sizeof cause, "The disruption budget %s is still being processed by the server.", pdb);
-    return too_many_requests(EVICT_RETRY_AFTER, cause);
+    snprintf(x->cause, sizeof x->cause, "The disruption budget %s is still being processed by the server.", pdb);
+    too_many_requests(x, out, EVICT_RETRY_AFTER);
 }
 
 static cJSON *pdb_forbidden(const char *pdb, const char *why)
@@ -227,42 +482,41 @@ static bool is_conflict(const api_result *r)
 /* ---- decoding the Eviction body ---------------------------------------- */
 
 
+/* The objects a field is read from: the body, then the fields that are
+ * objects themselves, each read before its own fields. */
+enum { FP_BODY, FP_META, FP_OPTS, FP_PRE, FP_N, FP_NONE = -1 };
+
 typedef struct {
     const char *path;   /* dotted path in the Eviction */
-    const char *k[3];   /* the same, split */
+    int parent;         /* FP_*: the object holding it */
+    const char *key;    /* its key there */
+    int self;           /* FP_* when other fields are read from it, else FP_NONE */
     int type;           /* cJSON type bit */
     const char *go;     /* Go type in the decoder's message */
     const char *st;     /* the innermost Go struct holding it */
 } field_type;
 
 static const field_type eviction_fields[] = {
-    {"metadata", {"metadata"}, cJSON_Object, "v1.ObjectMeta", "Eviction"},
-    {"metadata.name", {"metadata", "name"}, cJSON_String, "string", "ObjectMeta"},
-    {"metadata.namespace", {"metadata", "namespace"}, cJSON_String, "string", "ObjectMeta"},
-    {"deleteOptions", {"deleteOptions"}, cJSON_Object, "v1.DeleteOptions", "Eviction"},
-    {"deleteOptions.gracePeriodSeconds", {"deleteOptions", "gracePeriodSeconds"}, cJSON_Number, "int64", "DeleteOptions"},
-    {"deleteOptions.preconditions", {"deleteOptions", "preconditions"}, cJSON_Object, "v1.Preconditions", "DeleteOptions"},
-    {"deleteOptions.preconditions.uid", {"deleteOptions", "preconditions", "uid"}, cJSON_String, "types.UID", "Preconditions"},
-    {"deleteOptions.preconditions.resourceVersion", {"deleteOptions", "preconditions", "resourceVersion"},
-     cJSON_String, "string", "Preconditions"},
-    {"deleteOptions.orphanDependents", {"deleteOptions", "orphanDependents"}, cJSON_True | cJSON_False, "bool", "DeleteOptions"},
-    {"deleteOptions.propagationPolicy", {"deleteOptions", "propagationPolicy"}, cJSON_String,
-     "v1.DeletionPropagation", "DeleteOptions"},
-    {"deleteOptions.dryRun", {"deleteOptions", "dryRun"}, cJSON_Array, "[]string", "DeleteOptions"},
-    {"deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential",
-     {"deleteOptions", "ignoreStoreReadErrorWithClusterBreakingPotential"}, cJSON_True | cJSON_False, "bool",
+    {"metadata", FP_BODY, "metadata", FP_META, cJSON_Object, "v1.ObjectMeta", "Eviction"},
+    {"metadata.name", FP_META, "name", FP_NONE, cJSON_String, "string", "ObjectMeta"},
+    {"metadata.namespace", FP_META, "namespace", FP_NONE, cJSON_String, "string", "ObjectMeta"},
+    {"deleteOptions", FP_BODY, "deleteOptions", FP_OPTS, cJSON_Object, "v1.DeleteOptions", "Eviction"},
+    {"deleteOptions.gracePeriodSeconds", FP_OPTS, "gracePeriodSeconds", FP_NONE, cJSON_Number, "int64",
      "DeleteOptions"},
-    {NULL, {NULL}, 0, NULL, NULL},
+    {"deleteOptions.preconditions", FP_OPTS, "preconditions", FP_PRE, cJSON_Object, "v1.Preconditions",
+     "DeleteOptions"},
+    {"deleteOptions.preconditions.uid", FP_PRE, "uid", FP_NONE, cJSON_String, "types.UID", "Preconditions"},
+    {"deleteOptions.preconditions.resourceVersion", FP_PRE, "resourceVersion", FP_NONE, cJSON_String, "string",
+     "Preconditions"},
+    {"deleteOptions.orphanDependents", FP_OPTS, "orphanDependents", FP_NONE, cJSON_True | cJSON_False, "bool",
+     "DeleteOptions"},
+    {"deleteOptions.propagationPolicy", FP_OPTS, "propagationPolicy", FP_NONE, cJSON_String,
+     "v1.DeletionPropagation", "DeleteOptions"},
+    {"deleteOptions.dryRun", FP_OPTS, "dryRun", FP_NONE, cJSON_Array, "[]string", "DeleteOptions"},
+    {"deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential", FP_OPTS,
+     "ignoreStoreReadErrorWithClusterBreakingPotential", FP_NONE, cJSON_True | cJSON_False, "bool", "DeleteOptions"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
-
-/* jget(body, f->path) without parsing the path. */
-static const cJSON *field_get(const cJSON *body, const field_type *f)
-{
-    const cJSON *cur = body;
-    for (int i = 0; i < 3 && f->k[i] && cur; i++)
-        cur = cJSON_IsObject(cur) ? cJSON_GetObjectItemCaseSensitive(cur, f->k[i]) : NULL;
-    return cur;
-}
 
 static cJSON *decode_error(const char *version, const char *detail)
 {
@@ -279,11 +533,18 @@ static cJSON *type_error(const char *version, const char *value, const char *st,
     return decode_error(version, msg);
 }
 
-/* The Go decoder's type errors for the fields the handler reads. */
+/* The Go decoder's type errors for the fields the handler reads. Each
+ * field is jget(body, f->path); its object is looked up once. */
 static cJSON *check_field_types(const cJSON *body, const char *version)
 {
+    const cJSON *obj[FP_N] = {body}, *dry = NULL;
     for (const field_type *f = eviction_fields; f->path; f++) {
-        const cJSON *v = field_get(body, f);
+        const cJSON *p = obj[f->parent];
+        const cJSON *v = cJSON_IsObject(p) ? cJSON_GetObjectItemCaseSensitive(p, f->key) : NULL;
+        if (f->self != FP_NONE)
+            obj[f->self] = v;
+        if (f->type == cJSON_Array)
+            dry = v;
         if (v && !cJSON_IsNull(v) && !(v->type & f->type))
             return type_error(version, go_json_type(v), f->st, f->path, f->go);
         char lit[80];
@@ -291,7 +552,7 @@ static cJSON *check_field_types(const cJSON *body, const char *version)
             return type_error(version, lit, f->st, f->path, f->go);
     }
     const cJSON *d;
-    cJSON_ArrayForEach(d, jget(body, "deleteOptions.dryRun"))
+    cJSON_ArrayForEach(d, dry) /* deleteOptions.dryRun */
         if (!cJSON_IsString(d) && !cJSON_IsNull(d)) /* null decodes to "" */
             return type_error(version, go_json_type(d), "DeleteOptions", "deleteOptions.dryRun", "string");
     return NULL;
@@ -307,7 +568,7 @@ static cJSON *check_gvk(evict_ctx *x, char *version, size_t vlen)
     if (!kind || !*kind)
         kind = "Eviction";
     const char *slash = strchr(av, '/');
-    snprintf(version, vlen, "%s", slash ? slash + 1 : av);
+    copy_cut(version, vlen, slash ? slash + 1 : av);
     bool policy = !strcmp(av, "policy/v1") || !strcmp(av, "policy/v1beta1");
     if (policy && !strcmp(kind, "Eviction"))
         return NULL;
@@ -408,7 +669,8 @@ static cJSON *merge_dry_run(evict_ctx *x, bool qdry)
  * decoding, namespace match, namespace admission, then Create's own checks. */
 void evict_predecode(const evict_req *rq, evict_pre *pre)
 {
-    evict_ctx x = {.rq = rq};
+    evict_ctx x;
+    ctx_init(&x, NULL, rq);
     memset(pre, 0, sizeof *pre);
     pre->done = true;
     if (!(pre->st = rest_check_dry_run(rq->dry_run_query, "CreateOptions", &pre->qdry)) &&
@@ -565,10 +827,12 @@ static cJSON *add_disruption_target(evict_ctx *x, cJSON *opts)
 
 static void note_outcome(evict_ctx *x)
 {
-    store_obj *pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
-    if (x->dry)
+    if (x->dry) {
         ex_puts(x, " → would be deleted (dry run: nothing written)");
-    else if (!pod)
+        return;
+    }
+    store_obj *pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
+    if (!pod)
         ex_puts(x, " → deleted");
     else if (cJSON_GetArraySize(jget(store_doc(pod), "metadata.finalizers")) > 0 &&
              jnum(store_doc(pod), "metadata.deletionGracePeriodSeconds", 0) == 0)
@@ -577,11 +841,16 @@ static void note_outcome(evict_ctx *x)
         ex_add(x, " → terminating (grace %lds)", (long)jnum(store_doc(pod), "metadata.deletionGracePeriodSeconds", 0));
 }
 
-/* addConditionAndDeletePod: fills out; opts is taken. */
-static void condition_and_delete(evict_ctx *x, cJSON *opts, api_result *out)
+/* addConditionAndDeletePod: fills out; opts is taken. pod is the pod as
+ * the handler read it (a dry run writes nothing before this: still the
+ * pod; else it is read again after the DisruptionTarget write). */
+static void condition_and_delete(evict_ctx *x, store_obj *pod, cJSON *opts, api_result *out)
 {
     cJSON *st = x->dry ? NULL : add_disruption_target(x, opts);
-    store_obj *pod = st ? NULL : store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
+    if (st)
+        pod = NULL;
+    else if (!x->dry)
+        pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
     cJSON *causes = cJSON_CreateArray();
     if (!st && !pod)
         st = status_not_found(K_POD, x->rq->name);
@@ -589,21 +858,31 @@ static void condition_and_delete(evict_ctx *x, cJSON *opts, api_result *out)
         st = status_invalid("DeleteOptions", "meta.k8s.io", "", causes), causes = NULL;
     cJSON_Delete(causes);
     if (st) {
-        api_result_status(out, st);
+        answer_tree(x, out, st);
     } else {
         api_result r = {0};
         rest_delete_object_code(x->c, pod, opts, x->dry, &r);
         if (r.code >= 200 && r.code < 300) {
             api_result_clear(&r);
-            api_result_status(out, status_success(201));
+            answer_fields(x, out, &(status_fields){.code = 201, .success = true});
             note_outcome(x);
         } else {
+            x->use_sf = false;
+            api_result_clear(out);
             *out = r;
         }
     }
     if (out->code != 201)
         ex_add(x, " → the delete failed: %s", body_str(out, "message"));
     cJSON_Delete(opts);
+}
+
+/* x->opts, taken: nothing reads it after the delete. */
+static cJSON *take_opts(evict_ctx *x)
+{
+    cJSON *o = x->opts;
+    x->opts = NULL;
+    return o;
 }
 
 /* Copy of orig with preconditions.resourceVersion = rv. */
@@ -625,11 +904,11 @@ static void evict_bypass(evict_ctx *x, store_obj *pod, api_result *out)
         ex_add(x, "pod is %s: PDBs are not checked", phase);
     bool enforce_rv = !pod_terminal(store_doc(pod)) && !pod_terminating(store_doc(pod));
     cJSON *opts = enforce_rv && !x->user_rv ? opts_with_rv(x->opts, jstr(store_doc(pod), "metadata.resourceVersion"))
-                                            : cJSON_Duplicate(x->opts, true);
+                                            : take_opts(x);
     /* Upstream retries conflicts here (20 × 500ms) unless the user gave an
      * RV. Under the one model lock nothing changes between attempts, so a
      * retry would read the same pod and get the same answer: the last 409. */
-    condition_and_delete(x, opts, out);
+    condition_and_delete(x, pod, opts, out);
 }
 
 /* ---- Section B: the PDB ------------------------------------------------- */
@@ -794,29 +1073,34 @@ static void set_insufficient_pods(cJSON *status, long observed, double now)
         cJSON_AddItemToArray(conds, c);
 }
 
-/* checkAndDecrement; NULL when the budget allows (and is spent unless dry). */
-static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
+/* checkAndDecrement; false when the budget allows (and is spent unless
+ * dry), else the refusal is in out. */
+static bool check_and_decrement(evict_ctx *x, store_obj *pdb, api_result *out)
 {
     long gen = x->pv.gen, observed = x->pv.observed, allowed = x->pv.allowed;
     int ndisrupted = x->pv.ndisrupted;
     if (observed < gen) {
         ex_add(x, "PDB %s: its status is for generation %ld but the PDB is at generation %ld (not yet processed "
                   "by the disruption controller) → refused, retry after %ds", pdb->name, observed, gen, EVICT_RETRY_AFTER);
-        return gen_429(pdb->name);
+        gen_429(x, out, pdb->name);
+        return true;
     }
     if (allowed < 0) {
         ex_add(x, "PDB %s: disruptionsAllowed is %ld (negative) → forbidden", pdb->name, allowed);
-        return pdb_forbidden(pdb->name, "pdb disruptions allowed is negative");
+        answer_tree(x, out, pdb_forbidden(pdb->name, "pdb disruptions allowed is negative"));
+        return true;
     }
     if (ndisrupted > EVICT_MAX_DISRUPTED_PODS) {
         ex_add(x, "PDB %s: %d evictions not yet confirmed by the disruption controller (more than %d) → forbidden",
                pdb->name, ndisrupted, EVICT_MAX_DISRUPTED_PODS);
-        return pdb_forbidden(pdb->name, "DisruptedPods map too big - too many evictions not confirmed by PDB controller");
+        answer_tree(x, out, pdb_forbidden(pdb->name, "DisruptedPods map too big - too many evictions not confirmed by PDB controller"));
+        return true;
     }
     if (allowed == 0) {
         ex_pdb_numbers(x, pdb, true);
         ex_puts(x, " → 0 disruptions allowed → refused");
-        return budget_429(pdb->name, x->pv.des, x->pv.cur);
+        budget_429(x, out, pdb->name, x->pv.des, x->pv.cur);
+        return true;
     }
     ex_pdb_numbers(x, pdb, false);
     ex_puts(x, " → ");
@@ -827,7 +1111,7 @@ static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
     ex_long(x, allowed - 1);
     ex_puts(x, ")");
     if (x->dry) /* the decrement stays in memory: nothing is written */
-        return NULL;
+        return false;
     cJSON *doc = cJSON_Duplicate(store_doc(pdb), true);
     cJSON *status = jobj(doc, "status");
     jset_num(status, "disruptionsAllowed", allowed - 1);
@@ -835,7 +1119,7 @@ static cJSON *check_and_decrement(evict_ctx *x, store_obj *pdb)
         set_insufficient_pods(status, observed, x->now);
     meta_set_time(jobj(status, "disruptedPods"), x->rq->name, x->now);
     rest_write(x->c, pdb, doc);
-    return NULL;
+    return false;
 }
 
 /* The unready-pod rules: true when the pod may go without using the budget. */
@@ -862,7 +1146,7 @@ static void evict_with_pdbs(evict_ctx *x, store_obj *pod, api_result *out)
     size_t n;
     store_obj **pdbs = matching_pdbs(x, pod, &n);
     store_obj *pdb = n == 1 ? pdbs[0] : NULL;
-    bool update_opts = false;
+    bool update_opts = false, refused = false;
     cJSON *st = NULL;
     if (n > 1) {
         ex_add(x, "%zu PDBs select this pod (", n);
@@ -874,24 +1158,24 @@ static void evict_with_pdbs(evict_ctx *x, store_obj *pod, api_result *out)
     } else if (!pdb) {
         ex_puts(x, "no PodDisruptionBudget covers this pod");
     } else {
-        snprintf(x->pdb_buf, sizeof x->pdb_buf, "%s", pdb->name);
+        copy_cut(x->pdb_buf, sizeof x->pdb_buf, pdb->name);
         x->pdb = x->pdb_buf;
         x->pv = pdb_facts_of(pdb)->n; /* a copy: the PDB may be written below */
         update_opts = unready_bypass(x, pdb, pod);
         if (!update_opts)
-            st = check_and_decrement(x, pdb);
+            refused = check_and_decrement(x, pdb, out);
     }
     free(pdbs);
-    if (st) {
-        api_result_status(out, st);
+    if (st)
+        answer_tree(x, out, st);
+    if (st || refused)
         return;
-    }
     cJSON *opts = update_opts ? opts_with_rv(x->opts, jstr(store_doc(pod), "metadata.resourceVersion"))
-                              : cJSON_Duplicate(x->opts, true);
-    condition_and_delete(x, opts, out);
+                              : take_opts(x);
+    condition_and_delete(x, pod, opts, out);
     if (is_conflict(out) && update_opts && !x->user_rv) {
         ex_add(x, " → answered as \"still being processed\"");
-        api_result_status(out, gen_429(x->pdb));
+        gen_429(x, out, x->pdb);
     }
 }
 
@@ -905,7 +1189,9 @@ static bool requested_dry(const evict_ctx *x)
 
 void evict_pod(cluster *c, const evict_req *rq, api_result *out)
 {
-    evict_ctx x = {.c = c, .rq = rq, .now = cluster_now(c)};
+    evict_ctx x;
+    ctx_init(&x, c, rq);
+    x.now = cluster_now(c);
     cJSON *st = evict_preflight(&x);
     store_obj *pod = st ? NULL : store_get(c->st, K_POD, rq->ns, rq->name);
     if (!st && !pod) {
@@ -915,12 +1201,15 @@ void evict_pod(cluster *c, const evict_req *rq, api_result *out)
         ex_add(&x, "the request itself was rejected (checked before the pod and its PDBs)");
     }
     if (st)
-        api_result_status(out, st);
+        answer_tree(&x, out, st);
     else if (can_ignore_pdb(pod))
         evict_bypass(&x, pod, out);
     else
         evict_with_pdbs(&x, pod, out);
-    evict_log(c, rq->ns, rq->name, requested_dry(&x), out, x.pdb, x.expl);
+    log_entry(c, rq->text, rq->ns, rq->name, requested_dry(&x), out->code, answer_str(&x, out, false),
+              answer_str(&x, out, true), x.pdb, x.expl);
+    if (x.use_sf)
+        api_result_fields(out, &x.sf, rq->text);
     cJSON_Delete(x.body);
     cJSON_Delete(x.opts);
 }

@@ -30,6 +30,7 @@ typedef struct evict_req {
     int body_type;                     /* BODY_JSON or BODY_YAML (model/rest.h) */
     const char *dry_run_query;         /* ?dryRun= value or NULL */
     evict_pre *pre;                    /* evict_predecode's result, or NULL: evict_pod decodes */
+    bool text;                         /* the answer may come as api_result.text (the server) */
 } evict_req;
 
 /* The request-only checks, in their order; needs no lock. evict_pod takes
@@ -39,11 +40,24 @@ void evict_pre_clear(evict_pre *pre);
 
 /* Decide and carry out one eviction under the model lock; fills out with the
  * answer (201 Status Success or a Status error, retry_after set from
- * details.retryAfterSeconds) and appends an entry to c->evictions. */
+ * details.retryAfterSeconds) and appends an entry to c->evictions. With
+ * rq->text, the common answers (201, a refusal by the budget) come as
+ * out->text, the Status' JSON text, with no body tree. */
 void evict_pod(cluster *c, const evict_req *rq, api_result *out);
 
-/* Append an entry to the eviction log for a request answered outside
- * evict_pod (e.g. 415 from the server). pdb may be NULL. */
+/* Append an entry to the eviction log for a request the server answered
+ * outside evict_pod (e.g. 415), as for a request with rq->text. pdb may be
+ * NULL. */
 void evict_log(cluster *c, const char *ns, const char *pod, bool dry, const api_result *r,
                const char *pdb, const char *explanation);
+
+/* The eviction log is c->evictions, oldest first, at most EVICT_LOG_MAX
+ * entries. The entries of requests made with rq->text (the server's) are
+ * kept compactly, out of the array, until an entry is logged without text
+ * (which makes them the array's objects first, in order). */
+/* Append the whole log to b as a JSON array: what jprint prints of
+ * c->evictions once evict_log_objects has run. */
+void evict_log_print(cluster *c, strbuf *b);
+/* Make every entry an object of c->evictions. */
+void evict_log_objects(cluster *c);
 #endif

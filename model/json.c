@@ -95,10 +95,10 @@ typedef struct {
     bool fail; /* an item cJSON would not print */
 } pbuf;
 
-static void print_str(pbuf *p, const char *s)
+void jprint_string(strbuf *b, const char *s)
 {
     if (!s) {
-        strbuf_putn(&p->b, "\"\"", 2);
+        strbuf_putn(b, "\"\"", 2);
         return;
     }
     /* bytes an escape adds: 1 for \" \\ \b \f \n \r \t, 5 for other control bytes */
@@ -110,7 +110,7 @@ static void print_str(pbuf *p, const char *s)
     for (; *c; c++)
         extra += esc[*c];
     size_t len = (size_t)(c - (const unsigned char *)s);
-    char *o = strbuf_room(&p->b, len + extra + 2);
+    char *o = strbuf_room(b, len + extra + 2);
     *o++ = '"';
     if (!extra) {
         memcpy(o, s, len);
@@ -138,7 +138,27 @@ static void print_str(pbuf *p, const char *s)
     }
     *o++ = '"';
     *o = 0;
-    p->b.len = (size_t)(o - p->b.s);
+    b->len = (size_t)(o - b->s);
+}
+
+void jprint_long(strbuf *b, long v)
+{
+    char *o = strbuf_room(b, 21), buf[24], *p = buf + sizeof buf;
+    unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    size_t n = (size_t)(buf + sizeof buf - p);
+    memcpy(o, p, n);
+    o[n] = 0;
+    b->len += n;
+}
+
+static void print_str(pbuf *p, const char *s)
+{
+    jprint_string(&p->b, s);
 }
 
 static void print_num(pbuf *p, double d)

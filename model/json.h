@@ -4,6 +4,7 @@
 #define EVICTSIM_JSON_H
 #include <cJSON.h>
 #include <stdbool.h>
+#include "text.h"
 
 /* Follow a dotted path of object keys ("metadata.name"); NULL when absent. */
 cJSON *jget(const cJSON *o, const char *path);
@@ -25,4 +26,8 @@ void jdel(cJSON *o, const char *key);
 char *jprint(const cJSON *o);
 /* The same, with the length. */
 char *jprint_len(const cJSON *o, size_t *len);
+/* Append s as a JSON string, escaped as jprint escapes it (NULL: ""). */
+void jprint_string(strbuf *b, const char *s);
+/* Append v in decimal: what jprint prints for a number that is a long. */
+void jprint_long(strbuf *b, long v);
 #endif

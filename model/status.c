@@ -2,6 +2,7 @@
  * Must not decide semantics: callers pick which error applies. */
 #define _GNU_SOURCE
 #include "status.h"
+#include "json.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +11,20 @@
 void api_result_clear(api_result *r)
 {
     cJSON_Delete(r->body);
+    free(r->text.s);
     memset(r, 0, sizeof *r);
+}
+
+static void drop_text(api_result *r)
+{
+    free(r->text.s);
+    r->text = (strbuf){0};
 }
 
 void api_result_status(api_result *r, cJSON *st)
 {
     cJSON_Delete(r->body);
+    drop_text(r);
     r->body = st;
     r->code = cJSON_GetObjectItem(st, "code") ? cJSON_GetObjectItem(st, "code")->valueint : 500;
     cJSON *d = cJSON_GetObjectItem(st, "details");
@@ -26,6 +35,7 @@ void api_result_status(api_result *r, cJSON *st)
 void api_result_object(api_result *r, int code, cJSON *obj)
 {
     cJSON_Delete(r->body);
+    drop_text(r);
     r->body = obj;
     r->code = code;
     r->retry_after = 0;
@@ -133,6 +143,108 @@ cJSON *status_success(int code)
     cJSON *st = status_base("Success");
     put_cs(st, "code", cJSON_CreateNumber(code));
     return st;
+}
+
+/* A cause makes a details object too. */
+static bool has_details(const status_fields *f)
+{
+    return !f->success && (f->details || f->cause);
+}
+
+static int fields_retry(const status_fields *f)
+{
+    return has_details(f) && f->retry_after > 0 ? f->retry_after : 0;
+}
+
+cJSON *status_fields_tree(const status_fields *f)
+{
+    if (f->success)
+        return status_success(f->code);
+    cJSON *st = status_failure(f->code, f->reason, f->message);
+    if (f->details)
+        status_details(st, f->name, f->group, f->kind);
+    if (f->cause)
+        status_add_cause(st, f->cause_reason, f->cause_message, f->cause_field);
+    if (fields_retry(f))
+        status_set_retry_after(st, f->retry_after);
+    return st;
+}
+
+/* A string literal, without strlen. */
+#define PUT_LIT(b, lit) strbuf_putn((b), (lit), sizeof(lit) - 1)
+
+/* "key":"s" (after a comma unless first) when s is not empty; key is a
+ * literal with its quotes and colon. */
+#define PUT_OPT(b, key, s, first)                                                                                   \
+    do {                                                                                                            \
+        if ((s) && *(s)) {                                                                                          \
+            if (!*(first))                                                                                          \
+                strbuf_putc((b), ',');                                                                              \
+            *(first) = false;                                                                                       \
+            PUT_LIT((b), key);                                                                                      \
+            jprint_string((b), (s));                                                                                \
+        }                                                                                                           \
+    } while (0)
+
+void status_fields_text(const status_fields *f, strbuf *b)
+{
+    strbuf_room(b, 256); /* the usual Status in one allocation */
+    if (f->success) {
+        PUT_LIT(b, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\",\"code\":");
+        jprint_long(b, f->code);
+        strbuf_putc(b, '}');
+        return;
+    }
+    PUT_LIT(b, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":");
+    jprint_string(b, f->message ? f->message : "");
+    if (f->reason && *f->reason) {
+        PUT_LIT(b, ",\"reason\":");
+        jprint_string(b, f->reason);
+    }
+    if (has_details(f)) {
+        bool first = true;
+        PUT_LIT(b, ",\"details\":{");
+        if (f->details) {
+            PUT_OPT(b, "\"name\":", f->name, &first);
+            PUT_OPT(b, "\"group\":", f->group, &first);
+            PUT_OPT(b, "\"kind\":", f->kind, &first);
+        }
+        if (f->cause) {
+            bool cfirst = true;
+            if (!first)
+                strbuf_putc(b, ',');
+            PUT_LIT(b, "\"causes\":[{");
+            PUT_OPT(b, "\"reason\":", f->cause_reason, &cfirst);
+            PUT_OPT(b, "\"message\":", f->cause_message, &cfirst);
+            PUT_OPT(b, "\"field\":", f->cause_field, &cfirst);
+            PUT_LIT(b, "}]");
+            first = false;
+        }
+        if (f->retry_after > 0) {
+            if (!first)
+                strbuf_putc(b, ',');
+            PUT_LIT(b, "\"retryAfterSeconds\":");
+            jprint_long(b, f->retry_after);
+        }
+        strbuf_putc(b, '}');
+    }
+    PUT_LIT(b, ",\"code\":");
+    jprint_long(b, f->code);
+    strbuf_putc(b, '}');
+}
+
+void api_result_fields(api_result *r, const status_fields *f, bool as_text)
+{
+    if (!as_text) {
+        api_result_status(r, status_fields_tree(f));
+        return;
+    }
+    cJSON_Delete(r->body);
+    r->body = NULL;
+    r->text.len = 0;
+    status_fields_text(f, &r->text);
+    r->code = f->code;
+    r->retry_after = fields_retry(f);
 }
 
 /* group-qualified resource as errors.go prints it: pods, poddisruptionbudgets.policy */

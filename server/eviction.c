@@ -35,6 +35,7 @@ static evict_req evict_request(http_req *rq)
         .body_type = evict_body_type(rq->content_type),
         .dry_run_query = http_query(rq, "dryRun"),
         .pre = rq->evict_pre,
+        .text = true, /* http.c sends api_result.text as it is */
     };
 }
 
@@ -54,7 +55,7 @@ bool eviction_prepare(http_req *rq, evict_pre *pre)
     return true;
 }
 
-static void evict_post(http_req *rq, http_resp *out)
+void eviction_answer(http_req *rq, http_resp *out)
 {
     evict_req e = evict_request(rq);
     if (e.body_type == BODY_OTHER) {
@@ -73,7 +74,7 @@ static void evict_not_allowed(http_req *rq, http_resp *out)
 }
 
 const http_route eviction_routes[] = {
-    {"POST", "api/v1/namespaces/{}/pods/{}/eviction", evict_post},
+    {"POST", "api/v1/namespaces/{}/pods/{}/eviction", eviction_answer},
     {"*", "api/v1/namespaces/{}/pods/{}/eviction", evict_not_allowed},
     {NULL, NULL, NULL},
 };

@@ -123,6 +123,8 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 
 void http_split_path(http_req *rq, const char *url)
 {
+    size_t need = strlen(url) + 3; /* the segments with their NULs, or a marker */
+    char *out = need <= sizeof rq->segbuf ? rq->segbuf : (rq->segmem = malloc(need));
     const char *p = url;
     while (*p && rq->nseg < HTTP_MAX_SEGS - 1) { /* one slot kept for the marker */
         while (*p == '/')
@@ -131,11 +133,23 @@ void http_split_path(http_req *rq, const char *url)
             break;
         const char *slash = strchr(p, '/');
         size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        rq->seg[rq->nseg++] = strndup(p, n);
+        memcpy(out, p, n);
+        out[n] = 0;
+        rq->seg[rq->nseg++] = out;
+        out += n + 1;
         p += n;
     }
-    if (*p) /* more segments than we route: make sure nothing matches */
-        rq->seg[rq->nseg++] = strdup("\x01");
+    if (*p) { /* more segments than we route: make sure nothing matches */
+        memcpy(out, "\x01", 2);
+        rq->seg[rq->nseg++] = out;
+    }
+}
+
+void http_req_free(http_req *rq)
+{
+    free(rq->segmem);
+    rq->segmem = NULL;
+    rq->nseg = 0;
 }
 
 static bool match(const http_route *rt, const http_req *rq)
@@ -165,6 +179,10 @@ static bool match(const http_route *rt, const http_req *rq)
 
 void http_dispatch(http_req *rq, http_resp *out)
 {
+    if (rq->evict_pre) { /* a POST .../pods/{}/eviction: no route before eviction_routes matches it */
+        eviction_answer(rq, out);
+        return;
+    }
     disc_reply d = {0};
     if (!strcmp(rq->method, "GET") && discovery_answer(rq->url, rq->accept, rq->host, &d)) {
         out->raw = d.body;
@@ -207,6 +225,14 @@ cJSON *http_table(http_req *rq, const http_resp *out)
 
 static struct MHD_Response *json_response(http_req *rq, http_resp *out)
 {
+    if (out->r.text.s) { /* written as text by the handler (an eviction's Status) */
+        strbuf_putc(&out->r.text, '\n');
+        struct MHD_Response *resp = MHD_create_response_from_buffer(out->r.text.len, out->r.text.s,
+                                                                    MHD_RESPMEM_MUST_FREE);
+        out->r.text = (strbuf){0};
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+        return resp;
+    }
     cJSON *table = http_table(rq, out);
     cJSON *body = table ? table : out->r.body;
     size_t len = 2;
@@ -244,12 +270,6 @@ static enum MHD_Result finish(struct MHD_Connection *conn, http_server *s, http_
     enum MHD_Result ret = MHD_queue_response(conn, out->r.code ? out->r.code : 500, resp);
     MHD_destroy_response(resp);
     return ret;
-}
-
-static void free_req(http_req *rq)
-{
-    for (int i = 0; i < rq->nseg; i++)
-        free(rq->seg[i]);
 }
 
 /* --token: every request but the public health and version endpoints must
@@ -334,14 +354,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 up->pending = malloc(sizeof *up->pending);
                 *up->pending = out.r;
             }
-            free_req(&rq);
+            http_req_free(&rq);
             delay_connection(conn, delay);
             return MHD_YES;
         }
     }
     enum MHD_Result ret = finish(conn, s, &rq, &out);
     api_result_clear(&out.r);
-    free_req(&rq);
+    http_req_free(&rq);
     return ret;
 }
 

@@ -20,6 +20,8 @@ typedef struct {
     const char *url;                 /* path only, not decoded */
     char *seg[HTTP_MAX_SEGS];        /* decoded path segments */
     int nseg;
+    char *segmem;                    /* what http_split_path allocated for them, if anything */
+    char segbuf[256];                /* where it puts them when they fit */
     const char *qk[HTTP_MAX_QUERY], *qv[HTTP_MAX_QUERY];
     int nq;
     const char *content_type;
@@ -54,9 +56,11 @@ typedef struct {
 } http_route;
 
 const char *http_query(const http_req *rq, const char *key);
-/* The request path as routed: decoded segments into rq->seg (strdup'd), and a
- * marker segment that matches nothing when there are more than are routed. */
+/* The request path as routed: decoded segments into rq->seg (copies, in
+ * rq->segbuf or one allocation), and a marker segment that matches nothing
+ * when there are more than are routed. http_req_free frees them. */
 void http_split_path(http_req *rq, const char *url);
+void http_req_free(http_req *rq);
 /* Answer rq: discovery, then the route tables in order, else a 404 Status. */
 void http_dispatch(http_req *rq, http_resp *out);
 /* out's body as the Table a Table request asked for (NULL when it did not,
@@ -86,6 +90,9 @@ extern const http_route eviction_routes[];
 /* For POST .../pods/{name}/eviction: the checks that need no model lock,
  * into *pre (rq->evict_pre then points to it). False for other requests. */
 bool eviction_prepare(http_req *rq, struct evict_pre *pre);
+/* The POST route of eviction_routes, for a request eviction_prepare took
+ * (http_dispatch then goes straight to it: no earlier route matches). */
+void eviction_answer(http_req *rq, http_resp *out);
 extern const http_route resource_routes[];
 extern const http_route faults_routes[];
 extern const http_route explain_routes[];

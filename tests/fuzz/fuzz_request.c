@@ -128,8 +128,7 @@ static void fz_one(cluster *c, char *text, size_t len)
     free(before_l);
     free(out.raw);
     api_result_clear(&out.r);
-    for (int i = 0; i < rq.nseg; i++)
-        free(rq.seg[i]);
+    http_req_free(&rq);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

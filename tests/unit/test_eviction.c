@@ -160,7 +160,7 @@ static const char *subst_rv(const char *s, const char *rv, char *buf, size_t n)
 static void evict(cluster *c, const char *ns, const char *name, const char *body, const char *query,
                   api_result *out)
 {
-    evict_req rq = {ns, name, body, body ? strlen(body) : 0, BODY_JSON, query, NULL};
+    evict_req rq = {ns, name, body, body ? strlen(body) : 0, BODY_JSON, query, NULL, false};
     evict_pod(c, &rq, out);
 }
 
@@ -518,6 +518,96 @@ START_TEST(eviction_table)
 }
 END_TEST
 
+/* The server asks for its answers as text (evict_req.text): every case of
+ * the table, run on two identical clusters, answers the same bytes, the
+ * same code and Retry-After, logs the same entry and leaves the same
+ * cluster either way. */
+static cluster *case_cluster(const ev_case *tc, const char *policy, bool override, char *rv, size_t rvlen)
+{
+    cluster *c = ev_cluster();
+    cJSON *objs = cJSON_CreateArray();
+    if (!tc->no_pod)
+        cJSON_AddItemToArray(objs, mk_pod("p", &tc->pod));
+    pdb_spec ps = tc->pdb;
+    if (override)
+        ps.policy = policy;
+    if (tc->npdb >= 1)
+        cJSON_AddItemToArray(objs, mk_pdb("foo", &ps));
+    if (tc->npdb >= 2)
+        cJSON_AddItemToArray(objs, mk_pdb("bar", &ps));
+    ev_load(c, objs);
+    store_obj *pod = get_pod(c, "p");
+    snprintf(rv, rvlen, "%s", pod ? jstr(store_doc(pod), "metadata.resourceVersion") : "");
+    return c;
+}
+
+/* The namespaces' uids are random: the snapshots are compared without. */
+static void strip_uids(cJSON *o)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "uid");
+    for (cJSON *c = o->child; c; c = c->next)
+        if (cJSON_IsObject(c) || cJSON_IsArray(c))
+            strip_uids(c);
+}
+
+static void text_case(const ev_case *tc, const char *policy, bool override)
+{
+    char rv[32], body[8192];
+    cluster *c[2];
+    api_result r[2] = {{0}};
+    char *answer[2], *log[2], *snap[2];
+    for (int t = 0; t < 2; t++) {
+        c[t] = case_cluster(tc, policy, override, rv, sizeof rv);
+        const char *b = subst_rv(tc->body ? tc->body : DEFAULT_BODY, rv, body, sizeof body);
+        evict_req rq = {.ns = tc->url_ns ? tc->url_ns : "default", .name = tc->url_name ? tc->url_name : "p",
+                        .body = b, .body_len = strlen(b), .body_type = BODY_JSON, .dry_run_query = tc->query,
+                        .text = t == 1};
+        evict_pod(c[t], &rq, &r[t]);
+        if (t == 0)
+            ck_assert_msg(!r[t].text.s && r[t].body, "%s: a tree was asked for", tc->id);
+        answer[t] = r[t].text.s ? strdup(r[t].text.s) : jprint(r[t].body);
+        strbuf lb = {0};
+        evict_log_print(c[t], &lb);
+        log[t] = lb.s;
+        if (t == 0) {
+            char *objs = jprint(c[t]->evictions);
+            ck_assert_str_eq(objs, log[t]);
+            free(objs);
+        }
+        cJSON *sn = cluster_snapshot(c[t]);
+        strip_uids(sn);
+        snap[t] = jprint(sn);
+        cJSON_Delete(sn);
+    }
+    if (tc->code == 201 || (tc->code == 429 && tc->cause))
+        ck_assert_msg(r[1].text.s && !r[1].body, "%s: the common answer was not written as text", tc->id);
+    ck_assert_msg(!strcmp(answer[0], answer[1]), "%s:\n tree %s\n text %s", tc->id, answer[0], answer[1]);
+    ck_assert_int_eq(r[0].code, r[1].code);
+    ck_assert_int_eq(r[0].retry_after, r[1].retry_after);
+    ck_assert_msg(r[1].text.s == NULL || r[1].text.len == strlen(r[1].text.s), "%s: text length", tc->id);
+    ck_assert_msg(!strcmp(log[0], log[1]), "%s: the logs differ", tc->id);
+    ck_assert_msg(!strcmp(snap[0], snap[1]), "%s: the clusters differ", tc->id);
+    for (int t = 0; t < 2; t++) {
+        free(answer[t]);
+        free(log[t]);
+        free(snap[t]);
+        api_result_clear(&r[t]);
+        cluster_free(c[t]);
+    }
+}
+
+START_TEST(eviction_text_same_as_tree)
+{
+    const ev_case *tc = &cases[_i];
+    if (!tc->all_policies) {
+        text_case(tc, NULL, false);
+        return;
+    }
+    for (int p = 0; p < 3; p++)
+        text_case(tc, policies[p], true);
+}
+END_TEST
+
 /* ---- cases with their own setup ------------------------------------------ */
 
 START_TEST(namespace_terminating)
@@ -728,7 +818,7 @@ START_TEST(yaml_body)
     cJSON_AddItemToArray(objs, mk_pod("p", &ps));
     ev_load(c, objs);
     const char *y = "apiVersion: policy/v1\nkind: Eviction\nmetadata:\n  name: p\ndeleteOptions:\n  dryRun: [All]\n";
-    evict_req rq = {"default", "p", y, strlen(y), BODY_YAML, NULL, NULL};
+    evict_req rq = {"default", "p", y, strlen(y), BODY_YAML, NULL, NULL, false};
     api_result r = {0};
     evict_pod(c, &rq, &r);
     ck_assert_int_eq(r.code, 201);
@@ -812,6 +902,100 @@ START_TEST(eviction_log_allowed_and_bounded)
     ck_assert_int_eq(cJSON_GetArraySize(c->evictions), EVICT_LOG_MAX);
     ck_assert_str_eq(jstr(cJSON_GetArrayItem(c->evictions, 0), "pod"), "gone");
     cluster_free(c);
+}
+END_TEST
+
+/* The log of the server's requests (kept as records) prints as the log of
+ * the same requests made without text (entry objects), entry for entry,
+ * stays bounded, and becomes the same objects when a request without text
+ * is logged after them. */
+static char *log_json(cluster *c)
+{
+    strbuf b = {0};
+    evict_log_print(c, &b);
+    return b.s;
+}
+
+static void log_requests(cluster *c, int from, int to, bool text)
+{
+    static const char *const bodies[] = {
+        "{\"metadata\":{\"name\":\"web-0\"}}",
+        "{\"metadata\":{\"name\":\"web-1\"},\"deleteOptions\":{\"dryRun\":[\"All\"]}}",
+        "{\"metadata\":{\"name\":\"gone\"}}",
+        "{\"metadata\":{\"name\":\"web-2\"}}",
+        "{\"metadata\":{\"name\":\"other\"},\"deleteOptions\":{\"dryRun\":[\"All\"]}}",
+        "{\"metadata\":{\"name\":\"web-0\"}, \"kind\":\"Pod\"}",
+        "not json \" \\ \x01",
+    };
+    static const char *const pods[] = {"web-0", "web-1", "gone", "web-2", "other", "web-0", "q\"uote\\d\ttab"};
+    for (int i = from; i < to; i++) {
+        int k = i % 7;
+        evict_req rq = {.ns = "default", .name = pods[k], .body = bodies[k], .body_len = strlen(bodies[k]),
+                        .body_type = BODY_JSON, .dry_run_query = i % 5 == 1 ? "All" : NULL, .text = text};
+        api_result r = {0};
+        evict_pod(c, &rq, &r);
+        api_result_clear(&r);
+    }
+}
+
+static cluster *log_cluster(void)
+{
+    cluster *c = ev_cluster();
+    pod_spec ready = {.phase = "Running", .ready = "True", .labels = "{\"app\":\"web\"}"};
+    pod_spec unready = {.phase = "Running", .ready = "False", .labels = "{\"app\":\"web\"}"};
+    pod_spec pending = {.phase = "Pending"};
+    cJSON *objs = cJSON_CreateArray();
+    cJSON_AddItemToArray(objs, mk_pod("web-0", &ready));
+    cJSON_AddItemToArray(objs, mk_pod("web-1", &unready));
+    cJSON_AddItemToArray(objs, mk_pod("web-2", &ready));
+    cJSON_AddItemToArray(objs, mk_pod("other", &pending));
+    pdb_spec bs = {.selector = "{\"matchLabels\":{\"app\":\"web\"}}", .cur = 2, .desired = 2, .expected = 3};
+    cJSON_AddItemToArray(objs, mk_pdb("web", &bs));
+    ev_load(c, objs);
+    return c;
+}
+
+START_TEST(eviction_log_records)
+{
+    /* the same requests, with and without text, in runs of these lengths */
+    static const int runs[] = {1, 6, 40, EVICT_LOG_MAX - 3, 7, EVICT_LOG_MAX + 9, 2, 3};
+    cluster *tree = log_cluster(), *mixed = log_cluster();
+    int done = 0;
+    for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+        bool text = i % 2 == 0 || i == 5;
+        log_requests(tree, done, done + runs[i], false);
+        log_requests(mixed, done, done + runs[i], text);
+        done += runs[i];
+        char *want = jprint(tree->evictions), *got = log_json(mixed);
+        ck_assert_msg(!strcmp(want, got), "run %zu: the logs differ (%zu and %zu bytes)", i, strlen(want),
+                      strlen(got));
+        ck_assert_int_eq(cJSON_GetArraySize(tree->evictions), done < EVICT_LOG_MAX ? done : EVICT_LOG_MAX);
+        if (!text) /* logged without text: everything is an object again */
+            ck_assert_int_eq(cJSON_GetArraySize(mixed->evictions), cJSON_GetArraySize(tree->evictions));
+        free(want);
+        free(got);
+    }
+    evict_log_objects(mixed);
+    char *want = jprint(tree->evictions), *got = jprint(mixed->evictions);
+    ck_assert_msg(!strcmp(want, got), "the logs' objects differ");
+    free(want);
+    free(got);
+    /* what was logged, spelled out */
+    cluster *c = log_cluster();
+    log_requests(c, 0, 2, true);
+    char *t = log_json(c);
+    ck_assert_str_eq(t, "[{\"time\":\"" T0S "\",\"namespace\":\"default\",\"pod\":\"web-0\",\"dryRun\":false,"
+                        "\"code\":429,\"reason\":\"TooManyRequests\",\"message\":\"" MSG_BUDGET "\",\"pdb\":\"web\","
+                        "\"explanation\":\"PDB web: minAvailable 0 of 3 expected; 2 healthy (web-1 not ready); desired 2 → 0 "
+                        "disruptions allowed → refused\"},{\"time\":\"" T0S "\",\"namespace\":\"default\",\"pod\":"
+                        "\"web-1\",\"dryRun\":true,\"code\":201,\"reason\":\"\",\"message\":\"\",\"pdb\":\"web\","
+                        "\"explanation\":\"PDB web: pod not ready and the budget is met without it (2 healthy ≥ "
+                        "desired 2 > 0) → allowed without using the budget → would be deleted (dry run: nothing "
+                        "written)\"}]");
+    free(t);
+    cluster_free(c);
+    cluster_free(tree);
+    cluster_free(mixed);
 }
 END_TEST
 
@@ -975,6 +1159,7 @@ Suite *eviction_suite(void)
     TCase *tc = tcase_create("eviction");
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, eviction_table, 0, (int)(sizeof cases / sizeof *cases));
+    tcase_add_loop_test(tc, eviction_text_same_as_tree, 0, (int)(sizeof cases / sizeof *cases));
     tcase_add_test(tc, namespace_terminating);
     tcase_add_test(tc, pdb_status_condition_flips);
     tcase_add_test(tc, pdb_status_condition_kept);
@@ -985,6 +1170,7 @@ Suite *eviction_suite(void)
     tcase_add_test(tc, yaml_body);
     tcase_add_test(tc, eviction_log_explains);
     tcase_add_test(tc, eviction_log_allowed_and_bounded);
+    tcase_add_test(tc, eviction_log_records);
     tcase_add_test(tc, server_routes);
     tcase_add_test(tc, loader_undo_and_all_or_nothing);
     tcase_add_test(tc, load_paths_reads_on_a_second_thread);
