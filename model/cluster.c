@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
-#include <pthread.h>
 
 static const char *const system_namespaces[] = {"default", "kube-system", "kube-public",
                                                 "kube-node-lease", NULL};
@@ -254,8 +253,7 @@ cluster_loader *cluster_loader_new(cluster *c)
     return l;
 }
 
-/* cluster_loader_put but without freeing doc. */
-static void loader_take(cluster_loader *l, cJSON *doc)
+void cluster_loader_put(cluster_loader *l, cJSON *doc)
 {
     size_t i = l->put++;
     kind_id k = K_COUNT; /* set by load_prepare when it succeeds */
@@ -272,11 +270,6 @@ static void loader_take(cluster_loader *l, cJSON *doc)
         l->index[l->n] = i;
         l->items[l->n++] = store_stage(l->c->st, k, doc);
     }
-}
-
-void cluster_loader_put(cluster_loader *l, cJSON *doc)
-{
-    loader_take(l, doc);
     cJSON_Delete(doc);
 }
 
@@ -360,127 +353,15 @@ void cluster_loader_discard(cluster_loader *l)
     free(l);
 }
 
-/* ---- manifests read on a second thread ---------------------------------- */
-
-/* What the reader hands over: an object, or (obj NULL) "forget the last n". */
-typedef struct {
-    cJSON *obj;
-    size_t undo;
-} lq_item;
-
-#define LQ_SIZE 256
-typedef struct {
-    pthread_mutex_t mu;
-    pthread_cond_t room, ready;
-    lq_item ring[LQ_SIZE];
-    size_t head, tail;
-    bool done;
-    int rc;
-    char *merr;
-    cJSON *trash; /* documents done with, chained by next: the reader frees them (its memory) */
-    const char *const *paths;
-    int npaths;
-} lqueue;
-
-static void lq_free(cJSON *trash)
-{
-    for (cJSON *next; trash; trash = next) {
-        next = trash->next;
-        trash->next = NULL;
-        cJSON_Delete(trash);
-    }
-}
-
-static void lq_push(lqueue *q, lq_item it)
-{
-    pthread_mutex_lock(&q->mu);
-    while (q->tail - q->head == LQ_SIZE)
-        pthread_cond_wait(&q->room, &q->mu);
-    q->ring[q->tail++ % LQ_SIZE] = it;
-    cJSON *trash = q->trash;
-    q->trash = NULL;
-    pthread_cond_signal(&q->ready);
-    pthread_mutex_unlock(&q->mu);
-    lq_free(trash);
-}
-
-static void lq_put(void *q, cJSON *obj)
-{
-    lq_push(q, (lq_item){obj, 0});
-}
-
-static void lq_undo(void *q, size_t n)
-{
-    lq_push(q, (lq_item){NULL, n});
-}
-
-static void *lq_reader(void *arg)
-{
-    lqueue *q = arg;
-    manifest_sink sink = {lq_put, lq_undo, q};
-    char *e = NULL;
-    int rc = 0;
-    for (int i = 0; i < q->npaths && rc == 0; i++)
-        rc = manifest_load_path_each(q->paths[i], &sink, &e);
-    pthread_mutex_lock(&q->mu);
-    q->done = true;
-    q->rc = rc;
-    q->merr = e;
-    pthread_cond_signal(&q->ready);
-    pthread_mutex_unlock(&q->mu);
-    return NULL;
-}
-
 int cluster_load_paths(cluster *c, const char *const *paths, int npaths, api_result *err, char **merr)
 {
-    lqueue q = {.mu = PTHREAD_MUTEX_INITIALIZER, .room = PTHREAD_COND_INITIALIZER,
-                .ready = PTHREAD_COND_INITIALIZER, .paths = paths, .npaths = npaths};
     cluster_loader *l = cluster_loader_new(c);
-    pthread_t reader;
-    bool threaded = pthread_create(&reader, NULL, lq_reader, &q) == 0;
-    if (!threaded)
-        lq_reader(&q); /* cannot happen in practice; the queue would fill: read first */
-    lq_item batch[64];
-    for (;;) {
-        pthread_mutex_lock(&q.mu);
-        while (q.head == q.tail && !q.done)
-            pthread_cond_wait(&q.ready, &q.mu);
-        size_t k = 0;
-        while (q.head != q.tail && k < 64)
-            batch[k++] = q.ring[q.head++ % LQ_SIZE];
-        bool last = !k && q.done;
-        pthread_cond_signal(&q.room);
-        pthread_mutex_unlock(&q.mu);
-        if (last)
-            break;
-        cJSON *done = NULL;
-        for (size_t i = 0; i < k; i++) {
-            if (batch[i].obj) {
-                loader_take(l, batch[i].obj);
-                batch[i].obj->next = done;
-                done = batch[i].obj;
-            } else {
-                cluster_loader_undo(l, batch[i].undo);
-            }
+    manifest_sink sink = cluster_loader_sink(l);
+    for (int i = 0; i < npaths; i++)
+        if (manifest_load_path_each(paths[i], &sink, merr) < 0) {
+            cluster_loader_discard(l);
+            return -1;
         }
-        if (done) {
-            pthread_mutex_lock(&q.mu);
-            cJSON *last = done;
-            while (last->next)
-                last = last->next;
-            last->next = q.trash;
-            q.trash = done;
-            pthread_mutex_unlock(&q.mu);
-        }
-    }
-    if (threaded)
-        pthread_join(reader, NULL);
-    lq_free(q.trash);
-    if (q.rc < 0) {
-        cluster_loader_discard(l);
-        *merr = q.merr;
-        return -1;
-    }
     return cluster_loader_finish(l, err);
 }
 

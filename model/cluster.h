@@ -84,10 +84,10 @@ void cluster_loader_discard(cluster_loader *l); /* loads nothing, frees l */
 struct manifest_sink;
 struct manifest_sink cluster_loader_sink(cluster_loader *l);
 /* The manifests at paths[0..n) (files, directories, "-": see
- * manifest_load_path_each), read and parsed on a second thread while this
- * one prepares what has been read; then loaded as cluster_loader_finish
- * does. Returns the number loaded; -1 with *err (the load's Status) or
- * with *merr (malloc'd: a manifest that cannot be read; nothing loaded). */
+ * manifest_load_path_each), each object prepared as soon as it is parsed,
+ * then loaded as cluster_loader_finish does. Returns the number loaded; -1
+ * with *err (the load's Status) or with *merr (malloc'd: a manifest that
+ * cannot be read; nothing loaded). */
 int cluster_load_paths(cluster *c, const char *const *paths, int n, api_result *err, char **merr);
 void cluster_reset(cluster *c);
 cJSON *cluster_snapshot(cluster *c);

@@ -1057,9 +1057,9 @@ END_TEST
 /* A load read as it is parsed: the first failure counts by its place among
  * the objects put, undo takes back the last ones (and a failure among them),
  * and nothing goes in unless everything was fine. */
-/* Manifests read on the second thread: every object of every path, in
- * order; a manifest that cannot be read loads nothing; a bad object gives
- * the load's Status. */
+/* Manifests loaded as they are read: every object of every path, in order;
+ * a manifest that cannot be read loads nothing; a bad object gives the
+ * load's Status. */
 static char *tmp_manifest(const char *text)
 {
     char *path = strdup("/tmp/evictsim-paths-XXXXXX");
@@ -1070,12 +1070,12 @@ static char *tmp_manifest(const char *text)
     return path;
 }
 
-START_TEST(load_paths_reads_on_a_second_thread)
+START_TEST(load_paths_all_or_nothing)
 {
     cluster *c = ev_cluster();
     strbuf big = {0};
     strbuf_puts(&big, "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
-    for (int i = 0; i < 700; i++) /* more than the queue holds */
+    for (int i = 0; i < 700; i++)
         strbuf_printf(&big, "%s{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p%d\"},"
                             "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}",
                       i ? "," : "", i);
@@ -1173,7 +1173,7 @@ Suite *eviction_suite(void)
     tcase_add_test(tc, eviction_log_records);
     tcase_add_test(tc, server_routes);
     tcase_add_test(tc, loader_undo_and_all_or_nothing);
-    tcase_add_test(tc, load_paths_reads_on_a_second_thread);
+    tcase_add_test(tc, load_paths_all_or_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
