@@ -587,16 +587,26 @@ static void enc_value(pbuf *p, const cJSON *v, const char *parent)
 
 static unsigned char *pack(const cJSON *doc, size_t *len)
 {
-    pbuf p = {0};
-    strbuf_room(&p, 1024); /* the length goes first, once known */
-    p.len = 4;
+    /* written in a buffer kept for the next one (under intern_mu, which
+     * the encoding holds anyway), then copied at its size: no shrinking
+     * allocation leaves a hole after every document */
+    static pbuf p;
     pthread_mutex_lock(&intern_mu);
+    p.len = 0;
+    strbuf_room(&p, 1024);
+    p.len = 4; /* the length goes first, once known */
     enc_value(&p, doc, NULL);
-    pthread_mutex_unlock(&intern_mu);
     uint32_t n = (uint32_t)p.len;
     memcpy(p.s, &n, 4);
     *len = p.len;
-    return realloc(p.s, p.len);
+    unsigned char *out = malloc(p.len);
+    memcpy(out, p.s, p.len);
+    if (p.cap > 1 << 20) { /* a huge document: do not keep its buffer */
+        free(p.s);
+        p = (pbuf){0};
+    }
+    pthread_mutex_unlock(&intern_mu);
+    return out;
 }
 
 static uint64_t rd_varint(const unsigned char **pp)
@@ -1176,12 +1186,17 @@ struct store_staged {
 
 store_staged *store_stage(store *s, kind_id k, cJSON *doc)
 {
-    store_staged *st = calloc(1, sizeof *st);
     cJSON *md = jobj(doc, "metadata");
     const char *ns = kind_get(k)->namespaced ? jstr(md, "namespace") : NULL, *name = jstr(md, "name"), *uid = NULL;
+    int own = controller_of(doc, &uid);
+    ns = ns ? ns : "", name = name ? name : "";
+    size_t lns = strlen(ns) + 1, lname = strlen(name) + 1, luid = uid ? strlen(uid) + 1 : 0;
+    store_staged *st = calloc(1, sizeof *st + lns + lname + luid); /* one block: no holes left behind */
     st->kind = k;
-    st->ns = strdup(ns ? ns : "");
-    st->name = strdup(name ? name : "");
+    st->ns = memcpy((char *)(st + 1), ns, lns);
+    st->name = memcpy(st->ns + lns, name, lname);
+    st->uid = uid ? memcpy(st->name + lname, uid, luid) : NULL;
+    st->own = own;
     /* where stamp_rv would write the resourceVersion (in place, or last), a
      * slot that the number fills once known */
     jset(md, "resourceVersion", cJSON_CreateStringReference(rv_slot));
@@ -1193,8 +1208,6 @@ store_staged *store_stage(store *s, kind_id k, cJSON *doc)
     st->rvpos = (size_t)(p - st->packed);
     st->hot = hot_of(doc);
     st->ckey = ckey_get(s, doc);
-    st->own = controller_of(doc, &uid);
-    st->uid = uid ? strdup(uid) : NULL;
     return st;
 }
 
@@ -1218,7 +1231,8 @@ void store_staged_free(store *s, store_staged *st)
     if (!st)
         return;
     ckey_release(s, st->ckey);
-    free(st->name), free(st->ns), free(st->packed), free(st->uid), free(st);
+    free(st->packed);
+    free(st); /* ns, name and uid are in its block */
 }
 
 /* The staged document (taken from st) with its resourceVersion in its slot. */
