@@ -14,7 +14,7 @@
 
 #define MAX_LISTENERS 16
 #define MAX_EXT 8
-#define CACHE_DEFAULT 12288 /* parsed trees kept between trims */
+#define CACHE_DEFAULT 8192 /* parsed trees kept between trims: ~48 MiB of pods */
 #define KEY_CACHE 64
 
 /* The objects of one namespace and kind with the same controller uid (or,

@@ -135,7 +135,7 @@ void store_staged_free(store *s, store_staged *st); /* one that does not go in *
  * writing their compact form. Only where no document pointer is held. */
 size_t store_trim(store *s); /* returns how many trees it dropped */
 size_t store_trim_to(store *s, size_t max_trees); /* the same with another bound */
-/* Trees kept between trims (default 12288, or $EVICTSIM_DOC_CACHE).
+/* Trees kept between trims (default 8192, or $EVICTSIM_DOC_CACHE).
  * Environment EVICTSIM_DOC_CHECK=1 makes every trim re-encode the trees it
  * drops and abort if one was changed in place (tests run with cache 0). */
 void store_set_cache(store *s, size_t max_trees);
