@@ -70,6 +70,24 @@ static bool matches(const watcher *w, kind_id k, const cJSON *doc)
     return !w->fs || fieldsel_matches(w->fs, doc);
 }
 
+static const cJSON *stored_field(const void *o, const char *path)
+{
+    return store_get_path(o, path);
+}
+
+/* matches() for a stored object, read from its compact form: a watch that
+ * starts from the current state tests every object of its kind, and
+ * building each one's tree (100 watchers × 10k pods) would cycle the tree
+ * cache. */
+static bool stored_matches(const watcher *w, const store_obj *o)
+{
+    if (w->kind != o->kind || (w->ns && strcmp(w->ns, o->ns)) || (w->name && strcmp(w->name, o->name)))
+        return false;
+    if (w->ls && !labelsel_matches(w->ls, store_get_path(o, "metadata.labels")))
+        return false;
+    return !w->fs || fieldsel_matches_get(w->fs, stored_field, o);
+}
+
 /* Append one event line (watcher lock held). Objects of the watched kind
  * go out as one-row Tables when the client asked for Tables. text: obj
  * already printed, or NULL. */
@@ -223,7 +241,7 @@ static void replay(watcher *w, const char *rvs)
         size_t n;
         store_obj **objs = store_list(c->st, w->kind, w->ns, &n);
         for (size_t i = 0; i < n; i++)
-            if (matches(w, w->kind, store_doc(objs[i])))
+            if (stored_matches(w, objs[i]))
                 push_line(w, "ADDED", store_doc(objs[i]), NULL);
         free(objs);
         w->last_rv = store_rv(c->st);
