@@ -782,9 +782,9 @@ static bool lsreq_has(const lsreq *r, const char *v)
     return false;
 }
 
-static bool lsreq_matches(const lsreq *r, const cJSON *labels)
+/* Does a requirement hold for its key's value v (NULL: no such label)? */
+static bool lsreq_matches(const lsreq *r, const char *v)
 {
-    const char *v = ls_lookup(labels, r->key);
     long long lv, rv;
     switch (r->op) {
     case LS_IN:
@@ -812,7 +812,17 @@ bool labelsel_matches(const labelsel *s, const cJSON *labels)
     if (!s)
         return false;
     for (size_t i = 0; i < s->n; i++)
-        if (!lsreq_matches(&s->reqs[i], labels))
+        if (!lsreq_matches(&s->reqs[i], ls_lookup(labels, s->reqs[i].key)))
+            return false;
+    return true;
+}
+
+bool labelsel_matches_get(const labelsel *s, const char *(*label)(const void *obj, const char *key), const void *obj)
+{
+    if (!s)
+        return false;
+    for (size_t i = 0; i < s->n; i++)
+        if (!lsreq_matches(&s->reqs[i], label(obj, s->reqs[i].key)))
             return false;
     return true;
 }

@@ -21,6 +21,8 @@ labelsel *labelsel_from_json(const cJSON *sel, char **err);
 
 /* labels: a JSON object of string values, or NULL (no labels). */
 bool labelsel_matches(const labelsel *s, const cJSON *labels);
+/* The same with each label's value (NULL: none) from label(obj, key). */
+bool labelsel_matches_get(const labelsel *s, const char *(*label)(const void *obj, const char *key), const void *obj);
 bool labelsel_is_everything(const labelsel *s);
 void labelsel_free(labelsel *s);
 

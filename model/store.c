@@ -922,11 +922,9 @@ const cJSON *store_get_path(const store_obj *c, const char *path)
     return v;
 }
 
-const char *store_get_str(const store_obj *o, const char *path)
+/* The string a compact value at p is, or NULL. */
+static const char *packed_str(const unsigned char *p)
 {
-    if (o->tree)
-        return jstr(o->tree, path);
-    const unsigned char *p = packed_find(o, path);
     if (p && *p == P_RV)
         return (const char *)p + 2;
     if (!p || (*p != P_SSTR && *p != P_STR))
@@ -934,6 +932,24 @@ const char *store_get_str(const store_obj *o, const char *path)
     bool shared = *p++ == P_SSTR;
     uint64_t v = rd_varint(&p);
     return shared ? intern_strs[v] : (const char *)p;
+}
+
+const char *store_get_str(const store_obj *o, const char *path)
+{
+    if (o->tree)
+        return jstr(o->tree, path);
+    return packed_str(packed_find(o, path));
+}
+
+const char *store_get_member_str(const store_obj *o, const char *path, const char *key)
+{
+    if (o->tree) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(jget(o->tree, path), key);
+        return cJSON_IsString(v) ? v->valuestring : NULL;
+    }
+    const unsigned char *p = packed_find(o, path);
+    size_t n = strlen(key);
+    return p && find_member_id(&p, key, n, key_id_at(store_of(o), key, n)) ? packed_str(p) : NULL;
 }
 
 void store_set_aux(const store_obj *c, void *p)

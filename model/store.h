@@ -76,6 +76,8 @@ const cJSON *store_get_path(const store_obj *o, const char *path);
 /* jstr(store_doc(o), path), but read straight from the compact form (no
  * tree, no copy) when the tree is not cached; valid as long as a tree. */
 const char *store_get_str(const store_obj *o, const char *path);
+/* The string member key of the object at path (e.g. a label), the same way. */
+const char *store_get_member_str(const store_obj *o, const char *path, const char *key);
 /* Attach p (malloc'd, taken) as o's aux, freeing any earlier one. */
 void store_set_aux(const store_obj *o, void *p);
 

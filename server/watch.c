@@ -75,6 +75,11 @@ static const cJSON *stored_field(const void *o, const char *path)
     return store_get_path(o, path);
 }
 
+static const char *stored_label(const void *o, const char *key)
+{
+    return store_get_member_str(o, "metadata.labels", key);
+}
+
 /* matches() for a stored object, read from its compact form: a watch that
  * starts from the current state tests every object of its kind, and
  * building each one's tree (100 watchers × 10k pods) would cycle the tree
@@ -83,7 +88,7 @@ static bool stored_matches(const watcher *w, const store_obj *o)
 {
     if (w->kind != o->kind || (w->ns && strcmp(w->ns, o->ns)) || (w->name && strcmp(w->name, o->name)))
         return false;
-    if (w->ls && !labelsel_matches(w->ls, store_get_path(o, "metadata.labels")))
+    if (w->ls && !labelsel_matches_get(w->ls, stored_label, o))
         return false;
     return !w->fs || fieldsel_matches_get(w->fs, stored_field, o);
 }

@@ -150,6 +150,37 @@ static bool ljmatch(labelsel *s, const char *labels)
     return m;
 }
 
+static const char *json_label(const void *labels, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* labelsel_matches_get (labels looked up one by one, as from a stored
+ * object's compact form) answers what labelsel_matches answers. */
+START_TEST(label_matches_get_agrees)
+{
+    const char *sels[] = {"", "app=web", "app!=web", "app in (web,db)", "app notin (web)", "tier", "!tier",
+                          "app=web,tier=front", "n>3", "n<3", "app==web,!gone"};
+    const char *sets[] = {"{}", "{\"app\":\"web\"}", "{\"app\":\"db\",\"tier\":\"front\"}",
+                          "{\"app\":\"web\",\"tier\":\"front\",\"n\":\"5\"}", "{\"n\":\"2\",\"gone\":\"x\"}",
+                          "{\"app\":1}"};
+    for (size_t i = 0; i < sizeof sels / sizeof *sels; i++) {
+        char *err = NULL;
+        labelsel *ls = labelsel_parse(sels[i], &err);
+        ck_assert_msg(ls != NULL, "%s: %s", sels[i], err);
+        for (size_t j = 0; j < sizeof sets / sizeof *sets; j++) {
+            cJSON *labels = cJSON_Parse(sets[j]);
+            ck_assert_msg(labelsel_matches(ls, labels) == labelsel_matches_get(ls, json_label, labels), "%s on %s",
+                          sels[i], sets[j]);
+            cJSON_Delete(labels);
+        }
+        labelsel_free(ls);
+    }
+    ck_assert(!labelsel_matches_get(NULL, json_label, NULL));
+}
+END_TEST
+
 START_TEST(label_from_json_matches)
 {
     char *err = NULL;
@@ -447,6 +478,7 @@ Suite *selector_suite(void)
     tcase_add_test(tc, label_syntax_errors);
     tcase_add_test(tc, label_validation_errors);
     tcase_add_test(tc, label_from_json_matches);
+    tcase_add_test(tc, label_matches_get_agrees);
     tcase_add_test(tc, label_from_json_null_is_nothing);
     tcase_add_test(tc, label_from_json_errors);
     tcase_add_test(tc, label_validate_json_causes);

@@ -344,6 +344,39 @@ START_TEST(staged_documents_go_in_like_trees)
 }
 END_TEST
 
+/* Strings read in place from the compact form are the tree's. */
+START_TEST(strings_read_in_place_match_the_tree)
+{
+    store *s = store_new();
+    store_set_cache(s, 0);
+    cJSON *d = cJSON_Parse("{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\",\"labels\":{\"app\":\"web\","
+                           "\"own-key-that-is-rather-long-and-not-shared-by-anything-else-at-all-x\":\"v\","
+                           "\"n\":1}},\"spec\":{\"nodeName\":\"node-1\"},\"status\":{\"phase\":\"Running\"}}");
+    store_obj *o = store_insert(s, K_POD, d);
+    store_trim(s);
+    ck_assert_ptr_null(o->tree);
+    const char *paths[] = {"spec.nodeName", "status.phase", "metadata.name", "metadata.resourceVersion",
+                           "metadata.labels", "spec.missing", "nope.x"};
+    const char *keys[] = {"app", "own-key-that-is-rather-long-and-not-shared-by-anything-else-at-all-x", "n", "none"};
+    const char *got[7], *kgot[4];
+    for (int i = 0; i < 7; i++)
+        got[i] = store_get_str(o, paths[i]);
+    for (int i = 0; i < 4; i++)
+        kgot[i] = store_get_member_str(o, "metadata.labels", keys[i]);
+    cJSON *t = store_doc(o); /* now from the tree */
+    for (int i = 0; i < 7; i++) {
+        const char *want = jstr(t, paths[i]);
+        ck_assert_msg(want ? got[i] && !strcmp(got[i], want) : !got[i], "%s", paths[i]);
+        ck_assert_ptr_eq(store_get_str(o, paths[i]), want);
+    }
+    for (int i = 0; i < 4; i++) {
+        const char *want = jstr(jget(t, "metadata.labels"), keys[i]);
+        ck_assert_msg(want ? kgot[i] && !strcmp(kgot[i], want) : !kgot[i], "%s", keys[i]);
+    }
+    store_free(s);
+}
+END_TEST
+
 static cJSON *owned(const char *name, const char *ref_fields)
 {
     char buf[512];
@@ -395,6 +428,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, hot_bits_and_controller_keys_follow_changes);
     tcase_add_test(tc, controller_keys_tell_references_apart);
     tcase_add_test(tc, staged_documents_go_in_like_trees);
+    tcase_add_test(tc, strings_read_in_place_match_the_tree);
     suite_add_tcase(s, tc);
     return s;
 }
