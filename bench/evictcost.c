@@ -109,10 +109,17 @@ static void one_call(bench_cluster *b, bool dry, double *lat)
     api_result_clear(&r);
 }
 
+/* The file's name without its directory (the results name no machine's paths). */
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 static void print_cluster(const bench_cluster *b, long calls, long rounds, const bench_cluster *first)
 {
     printf("{\"cluster\":\"%s\",\"objects\":%d,\"load_s\":%.3f,\"heap_mib\":%.1f,\"calls\":%ld,\"targets\":%zu,"
-           "\"rounds_us\":[", b->file, b->nobjs, b->load_s, b->live_mib, calls, b->nt);
+           "\"rounds_us\":[", base_name(b->file), b->nobjs, b->load_s, b->live_mib, calls, b->nt);
     for (long i = 0; i < rounds; i++)
         printf("%s%.2f", i ? "," : "", b->medians[i] * 1e6);
     printf("],\"median_us\":%.2f,\"mean_us\":%.2f", b->best * 1e6, b->best_mean * 1e6);

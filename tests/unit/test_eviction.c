@@ -442,26 +442,33 @@ static const ev_case cases[] = {
 
 static const char *const policies[] = {NULL, "IfHealthyBudget", "AlwaysAllow"};
 
-static void run_case(const ev_case *tc, const char *policy_override, bool override)
+/* The cluster of a case: its pod and PDBs loaded; *rv the pod's resourceVersion ("" without one). */
+static cluster *case_cluster(const ev_case *tc, const char *policy, bool override, char *rv, size_t rvlen)
 {
-    char id[256];
-    snprintf(id, sizeof id, "%s [%s]", tc->id, override ? (policy_override ? policy_override : "unset") : "-");
     cluster *c = ev_cluster();
     cJSON *objs = cJSON_CreateArray();
     if (!tc->no_pod)
         cJSON_AddItemToArray(objs, mk_pod("p", &tc->pod));
     pdb_spec ps = tc->pdb;
     if (override)
-        ps.policy = policy_override;
+        ps.policy = policy;
     if (tc->npdb >= 1)
         cJSON_AddItemToArray(objs, mk_pdb("foo", &ps));
     if (tc->npdb >= 2)
         cJSON_AddItemToArray(objs, mk_pdb("bar", &ps));
     ev_load(c, objs);
     store_obj *pod = get_pod(c, "p");
-    char rv[32] = "";
-    if (pod)
-        snprintf(rv, sizeof rv, "%s", jstr(store_doc(pod), "metadata.resourceVersion"));
+    snprintf(rv, rvlen, "%s", pod ? jstr(store_doc(pod), "metadata.resourceVersion") : "");
+    return c;
+}
+
+static void run_case(const ev_case *tc, const char *policy_override, bool override)
+{
+    char id[256];
+    snprintf(id, sizeof id, "%s [%s]", tc->id, override ? (policy_override ? policy_override : "unset") : "-");
+    char rv[32];
+    cluster *c = case_cluster(tc, policy_override, override, rv, sizeof rv);
+    store_obj *pod = get_pod(c, "p");
     cJSON *pdb_before = tc->npdb ? cJSON_Duplicate(store_doc(get_pdb(c, "foo")), true) : NULL;
     cJSON *pod_before = pod ? cJSON_Duplicate(store_doc(pod), true) : NULL;
     char body[8192], msg[2048];
@@ -489,7 +496,7 @@ static void run_case(const ev_case *tc, const char *policy_override, bool overri
         ck_assert_msg(cJSON_Compare(store_doc(get_pdb(c, "foo")), pdb_before, true), "%s: PDB changed", id);
     if (tc->pdb_after == E_DEC) {
         const cJSON *d = store_doc(get_pdb(c, "foo"));
-        ck_assert_int_eq(jnum(d, "status.disruptionsAllowed", -99), ps.allowed - 1);
+        ck_assert_int_eq(jnum(d, "status.disruptionsAllowed", -99), tc->pdb.allowed - 1); /* overrides change the policy only */
         ck_assert_str_eq(jstr(jget(d, "status.disruptedPods"), "p"), T0S);
         ck_assert_int_eq(jnum(d, "metadata.generation", 0), 1);
         ck_assert_str_ne(jstr(d, "metadata.resourceVersion"), jstr(pdb_before, "metadata.resourceVersion"));
@@ -506,15 +513,20 @@ static void run_case(const ev_case *tc, const char *policy_override, bool overri
     cluster_free(c);
 }
 
-START_TEST(eviction_table)
+/* A case as written, or once per unhealthyPodEvictionPolicy when it says so. */
+static void each_policy(const ev_case *tc, void (*fn)(const ev_case *, const char *, bool))
 {
-    const ev_case *tc = &cases[_i];
     if (!tc->all_policies) {
-        run_case(tc, NULL, false);
+        fn(tc, NULL, false);
         return;
     }
     for (int p = 0; p < 3; p++)
-        run_case(tc, policies[p], true);
+        fn(tc, policies[p], true);
+}
+
+START_TEST(eviction_table)
+{
+    each_policy(&cases[_i], run_case);
 }
 END_TEST
 
@@ -522,25 +534,6 @@ END_TEST
  * the table, run on two identical clusters, answers the same bytes, the
  * same code and Retry-After, logs the same entry and leaves the same
  * cluster either way. */
-static cluster *case_cluster(const ev_case *tc, const char *policy, bool override, char *rv, size_t rvlen)
-{
-    cluster *c = ev_cluster();
-    cJSON *objs = cJSON_CreateArray();
-    if (!tc->no_pod)
-        cJSON_AddItemToArray(objs, mk_pod("p", &tc->pod));
-    pdb_spec ps = tc->pdb;
-    if (override)
-        ps.policy = policy;
-    if (tc->npdb >= 1)
-        cJSON_AddItemToArray(objs, mk_pdb("foo", &ps));
-    if (tc->npdb >= 2)
-        cJSON_AddItemToArray(objs, mk_pdb("bar", &ps));
-    ev_load(c, objs);
-    store_obj *pod = get_pod(c, "p");
-    snprintf(rv, rvlen, "%s", pod ? jstr(store_doc(pod), "metadata.resourceVersion") : "");
-    return c;
-}
-
 /* The namespaces' uids are random: the snapshots are compared without. */
 static void strip_uids(cJSON *o)
 {
@@ -598,13 +591,7 @@ static void text_case(const ev_case *tc, const char *policy, bool override)
 
 START_TEST(eviction_text_same_as_tree)
 {
-    const ev_case *tc = &cases[_i];
-    if (!tc->all_policies) {
-        text_case(tc, NULL, false);
-        return;
-    }
-    for (int p = 0; p < 3; p++)
-        text_case(tc, policies[p], true);
+    each_policy(&cases[_i], text_case);
 }
 END_TEST
 
@@ -830,7 +817,9 @@ START_TEST(yaml_body)
 END_TEST
 
 /* The eviction log: entries, fields and explanations. */
-START_TEST(eviction_log_explains)
+/* Three web pods (one not Ready) under PDB "web" (with minAvailable when
+ * min > 0) and a Pending pod outside it. */
+static cluster *log_cluster(int min)
 {
     cluster *c = ev_cluster();
     pod_spec ready = {.phase = "Running", .ready = "True", .labels = "{\"app\":\"web\"}"};
@@ -841,12 +830,18 @@ START_TEST(eviction_log_explains)
     cJSON_AddItemToArray(objs, mk_pod("web-1", &unready));
     cJSON_AddItemToArray(objs, mk_pod("web-2", &ready));
     cJSON_AddItemToArray(objs, mk_pod("other", &pending));
-    pdb_spec bs = {.selector = "{\"matchLabels\":{\"app\":\"web\"}}", .cur = 2, .desired = 2,
-                   .expected = 3};
+    pdb_spec bs = {.selector = "{\"matchLabels\":{\"app\":\"web\"}}", .cur = 2, .desired = 2, .expected = 3};
     cJSON *pdb = mk_pdb("web", &bs);
-    jset_num(jobj(pdb, "spec"), "minAvailable", 2);
+    if (min > 0)
+        jset_num(jobj(pdb, "spec"), "minAvailable", min);
     cJSON_AddItemToArray(objs, pdb);
     ev_load(c, objs);
+    return c;
+}
+
+START_TEST(eviction_log_explains)
+{
+    cluster *c = log_cluster(2);
     api_result r = {0};
     evict(c, "default", "web-0", "{\"metadata\":{\"name\":\"web-0\"}}", NULL, &r);
     ck_assert_int_eq(r.code, 429);
@@ -938,28 +933,12 @@ static void log_requests(cluster *c, int from, int to, bool text)
     }
 }
 
-static cluster *log_cluster(void)
-{
-    cluster *c = ev_cluster();
-    pod_spec ready = {.phase = "Running", .ready = "True", .labels = "{\"app\":\"web\"}"};
-    pod_spec unready = {.phase = "Running", .ready = "False", .labels = "{\"app\":\"web\"}"};
-    pod_spec pending = {.phase = "Pending"};
-    cJSON *objs = cJSON_CreateArray();
-    cJSON_AddItemToArray(objs, mk_pod("web-0", &ready));
-    cJSON_AddItemToArray(objs, mk_pod("web-1", &unready));
-    cJSON_AddItemToArray(objs, mk_pod("web-2", &ready));
-    cJSON_AddItemToArray(objs, mk_pod("other", &pending));
-    pdb_spec bs = {.selector = "{\"matchLabels\":{\"app\":\"web\"}}", .cur = 2, .desired = 2, .expected = 3};
-    cJSON_AddItemToArray(objs, mk_pdb("web", &bs));
-    ev_load(c, objs);
-    return c;
-}
 
 START_TEST(eviction_log_records)
 {
     /* the same requests, with and without text, in runs of these lengths */
     static const int runs[] = {1, 6, 40, EVICT_LOG_MAX - 3, 7, EVICT_LOG_MAX + 9, 2, 3};
-    cluster *tree = log_cluster(), *mixed = log_cluster();
+    cluster *tree = log_cluster(0), *mixed = log_cluster(0);
     int done = 0;
     for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
         bool text = i % 2 == 0 || i == 5;
@@ -981,7 +960,7 @@ START_TEST(eviction_log_records)
     free(want);
     free(got);
     /* what was logged, spelled out */
-    cluster *c = log_cluster();
+    cluster *c = log_cluster(0);
     log_requests(c, 0, 2, true);
     char *t = log_json(c);
     ck_assert_str_eq(t, "[{\"time\":\"" T0S "\",\"namespace\":\"default\",\"pod\":\"web-0\",\"dryRun\":false,"
