@@ -1412,6 +1412,13 @@ static const char *js_skip(const char *p, const char *e)
     return NULL;
 }
 
+/* Does a UTF-8 byte order mark start at p? cJSON skips one at the start of
+ * what it is given, which inside the whole text it would refuse. */
+static int js_bom(const char *p, const char *e)
+{
+    return e - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3);
+}
+
 /* cJSON's value of exactly [p, e), or NULL. */
 static cJSON *js_parse(const char *p, const char *e)
 {
@@ -1449,7 +1456,7 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
         if (!k)
             goto out;
         p = js_ws(kend, e);
-        const char *vs = p < e && *p == ':' ? js_ws(p + 1, e) : NULL, *ve = vs ? js_skip(vs, e) : NULL;
+        const char *vs = p < e && *p == ':' ? js_ws(p + 1, e) : NULL, *ve = vs && !js_bom(vs, e) ? js_skip(vs, e) : NULL;
         if (!ve) {
             free(k);
             goto out;
@@ -1469,10 +1476,13 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
             free(k);
         }
         p = js_ws(ve, e);
-        if (p < e && *p == ',')
+        if (p < e && *p == ',') {
             p = js_ws(p + 1, e);
-        else if (p >= e || *p != '}')
+            if (p < e && *p == '}')
+                goto out; /* {a,} */
+        } else if (p >= e || *p != '}') {
             goto out;
+        }
     }
     if (p >= e || js_ws(p + 1, e) != e || !items || *items != '[')
         goto out;
@@ -1485,6 +1495,8 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
     p = js_ws(items + 1, items_end);
     for (int i = 0; p < items_end && *p != ']'; i++) {
         const char *end = NULL;
+        if (js_bom(p, items_end))
+            goto out;
         cJSON *it = cJSON_ParseWithLengthOpts(p, (size_t)(items_end - p), &end, 0);
         if (!it || m_json_fix(it, 3, msg)) {
             cJSON_Delete(it);

@@ -771,6 +771,11 @@ START_TEST(test_streamed_json_list)
     stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") ",]}");
     stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "," JP("b"));
     stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "]} x");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "],}");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+                "\"metadata\":{\"name\":\"a\"},\"spec\":{\"t\":\"a\\u0000b\"}}],}");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[\xEF\xBB\xBF" JP("a") "]}");
+    stream_same("{\"kind\":\xEF\xBB\xBF\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "]}");
     stream_same("{\"ki\\u006ed\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "]}");
     stream_same("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"items\":[1]}");
     stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":{}}");
