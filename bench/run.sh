@@ -138,24 +138,34 @@ stop
 
 # ---- cost of one eviction in the model ------------------------------------
 # All sizes in one process, their calls interleaved (100 on each in turn), so
-# that they see the same machine; first with the same 1,000 target pods at
-# every size (what grows is the cluster), then with every pod a new one.
+# that they see the same machine. Three working sets:
+#  - the target's: the same 1,000 pods of the same 10 Deployments and budgets
+#    at every size (the 1k cluster's targets; every cluster has these pods,
+#    by the same names), so that only the cluster around them grows;
+#  - "spread": the first 1,000 targets of each cluster, one pod of each of
+#    10 / 100 / 1,000 budgets (the budgets evicted against grow too);
+#  - "distinct": a new pod on every call.
 echo "bench: cost of one eviction" >&2
 sizes="1k 10k"; [ "$QUICK" != 1 ] && sizes="1k 10k 100k"
-cost() { # kind(deny|dry) key extra-args...
-  local kind=$1 key=$2; shift 2
-  local args=() i=0
-  for s in $sizes; do args+=("$OUT/$kind-$s.json" "$OUT/$kind-$s.targets"); done
+cost() { # kind(deny|dry) key targets(same|own) extra-args...
+  local kind=$1 key=$2 tg=$3; shift 3
+  local args=() i=0 t
+  for s in $sizes; do
+    t="$OUT/$kind-$s.targets"; [ "$tg" = same ] && t="$OUT/$kind-1k.targets"
+    args+=("$OUT/$kind-$s.json" "$t")
+  done
   local out; out=$("$OUT/evictcost" "${args[@]}" -n 3000 "$@")
   for s in $sizes; do
     put "${key}_$s" "$(node -e 'const o=JSON.parse(process.argv[1]); console.log(JSON.stringify(o.clusters[+process.argv[2]]))' "$out" "$i")"
     i=$((i + 1))
   done
 }
-cost deny cost_denied -w 1000
-cost dry cost_dry --dry -w 1000
-cost deny cost_denied_distinct
-cost dry cost_dry_distinct --dry
+cost deny cost_denied same
+cost dry cost_dry same --dry
+cost deny cost_denied_spread own -w 1000
+cost dry cost_dry_spread own --dry -w 1000
+cost deny cost_denied_distinct own
+cost dry cost_dry_distinct own --dry
 
 # ---- drain of a 110-pod node, manual clock --------------------------------
 echo "bench: drain" >&2

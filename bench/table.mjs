@@ -25,7 +25,7 @@ if (r.rss_100k_cache_full_kib !== undefined) row('  the same after GETs of 20k d
 row('resident memory, 10k pods', r.rss_10k_kib / 1024, 'MiB', '', '', undefined);
 row('resident memory, empty', r.rss_empty_kib / 1024, 'MiB', '', '', undefined);
 // evictcost interleaves the sizes; ratio_to_first is against 1k in the same rounds
-for (const [suffix, what] of [['', 'the same 1,000 pods at every size'], ['_distinct', 'a new pod each call']]) {
+for (const [suffix, what] of [['', 'the same 1,000 pods and 10 budgets at every size'], ['_spread', 'one pod of each of 10 / 100 / 1,000 budgets'], ['_distinct', 'a new pod each call']]) {
   for (const kind of ['denied', 'dry']) {
     for (const s of ['1k', '10k', '100k']) {
       const c = r[`cost_${kind}${suffix}_${s}`];

@@ -122,8 +122,8 @@ static void create_pod(ds_sync *s, const char *node)
 static bool updated(const ds_sync *s, const cJSON *pod)
 {
     const cJSON *l = jget(pod, "metadata.labels");
-    const char *h = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, REV_LABEL));
-    const char *g = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, GEN_LABEL));
+    const char *h = cJSON_GetStringValue(jfield(l, REV_LABEL));
+    const char *g = cJSON_GetStringValue(jfield(l, GEN_LABEL));
     char gen[32];
     snprintf(gen, sizeof gen, "%d", (int)jnum(store_doc(s->ds), "metadata.generation", 1));
     /* neither label: a hand-written fixture, taken as current */

@@ -12,21 +12,21 @@
 /* set o[key] only when absent (or null) */
 static void def_str(cJSON *o, const char *key, const char *v)
 {
-    cJSON *c = cJSON_GetObjectItemCaseSensitive(o, key);
+    cJSON *c = jfield(o, key);
     if (!c || cJSON_IsNull(c) || (cJSON_IsString(c) && !*c->valuestring))
         jset_str(o, key, v);
 }
 
 static void def_num(cJSON *o, const char *key, double v)
 {
-    cJSON *c = cJSON_GetObjectItemCaseSensitive(o, key);
+    cJSON *c = jfield(o, key);
     if (!c || cJSON_IsNull(c))
         jset_num(o, key, v);
 }
 
 static void def_bool(cJSON *o, const char *key, bool v)
 {
-    cJSON *c = cJSON_GetObjectItemCaseSensitive(o, key);
+    cJSON *c = jfield(o, key);
     if (!c || cJSON_IsNull(c))
         jset(o, key, cJSON_CreateBool(v));
 }
@@ -71,14 +71,14 @@ static const char *image_pull_policy(const char *image)
 
 static void defaults_probe(cJSON *c, const char *key)
 {
-    cJSON *p = cJSON_GetObjectItemCaseSensitive(c, key);
+    cJSON *p = jfield(c, key);
     if (!cJSON_IsObject(p))
         return;
     def_num(p, "timeoutSeconds", 1);
     def_num(p, "periodSeconds", 10);
     def_num(p, "successThreshold", 1);
     def_num(p, "failureThreshold", 3);
-    cJSON *hg = cJSON_GetObjectItemCaseSensitive(p, "httpGet");
+    cJSON *hg = jfield(p, "httpGet");
     if (cJSON_IsObject(hg)) {
         def_str(hg, "path", "/");
         def_str(hg, "scheme", "HTTP");
@@ -92,11 +92,11 @@ static void defaults_container(cJSON *c, bool host_network)
     def_str(c, "terminationMessagePolicy", "File");
     def_obj(c, "resources");
     cJSON *p;
-    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "ports")) {
+    cJSON_ArrayForEach(p, jfield(c, "ports")) {
         if (!cJSON_IsObject(p))
             continue;
         def_str(p, "protocol", "TCP");
-        if (host_network && cJSON_GetObjectItemCaseSensitive(p, "containerPort"))
+        if (host_network && jfield(p, "containerPort"))
             def_num(p, "hostPort", jnum(p, "containerPort", 0));
     }
     defaults_probe(c, "livenessProbe");
@@ -107,14 +107,14 @@ static void defaults_container(cJSON *c, bool host_network)
 /* SetDefaults_Pod: requests default to limits */
 static void defaults_requests_from_limits(cJSON *c)
 {
-    cJSON *res = cJSON_GetObjectItemCaseSensitive(c, "resources");
-    cJSON *lim = cJSON_GetObjectItemCaseSensitive(res, "limits");
+    cJSON *res = jfield(c, "resources");
+    cJSON *lim = jfield(res, "limits");
     if (!cJSON_IsObject(lim) || cJSON_GetArraySize(lim) == 0)
         return;
     cJSON *req = def_obj(res, "requests");
     cJSON *l;
     cJSON_ArrayForEach(l, lim)
-        if (!cJSON_GetObjectItemCaseSensitive(req, l->string))
+        if (!jfield(req, l->string))
             cJSON_AddItemToObject(req, l->string, cJSON_Duplicate(l, true));
 }
 
@@ -122,7 +122,7 @@ static void defaults_volumes(cJSON *spec)
 {
     static const char *const sources[] = {"secret", "configMap", "projected", "downwardAPI", NULL};
     cJSON *v;
-    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(spec, "volumes")) {
+    cJSON_ArrayForEach(v, jfield(spec, "volumes")) {
         if (!cJSON_IsObject(v))
             continue;
         bool has_source = false;
@@ -131,7 +131,7 @@ static void defaults_volumes(cJSON *spec)
         if (!has_source)
             jset(v, "emptyDir", cJSON_CreateObject());
         for (int i = 0; sources[i]; i++) {
-            cJSON *s = cJSON_GetObjectItemCaseSensitive(v, sources[i]);
+            cJSON *s = jfield(v, sources[i]);
             if (cJSON_IsObject(s))
                 def_num(s, "defaultMode", 420);
         }
@@ -153,7 +153,7 @@ static void defaults_pod_spec(cJSON *spec, bool is_pod)
     static const char *const lists[] = {"initContainers", "containers", NULL};
     for (int i = 0; lists[i]; i++) {
         cJSON *c;
-        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(spec, lists[i])) {
+        cJSON_ArrayForEach(c, jfield(spec, lists[i])) {
             if (!cJSON_IsObject(c))
                 continue;
             defaults_container(c, hostnet);
@@ -166,7 +166,7 @@ static void defaults_pod_spec(cJSON *spec, bool is_pod)
 /* DefaultTolerationSeconds admission */
 static void default_toleration(cJSON *spec, const char *key)
 {
-    cJSON *tols = cJSON_GetObjectItemCaseSensitive(spec, "tolerations");
+    cJSON *tols = jfield(spec, "tolerations");
     cJSON *t;
     cJSON_ArrayForEach(t, tols) {
         const char *k = jstr(t, "key"), *e = jstr(t, "effect");
@@ -189,7 +189,7 @@ static void defaults_pod(cJSON *pod)
 {
     /* Go decodes a missing or null spec as a zero PodSpec, which defaulting
      * then fills: validation must see that, not a missing object. */
-    cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
+    cJSON *spec = jfield(pod, "spec");
     if (!spec || cJSON_IsNull(spec))
         spec = jobj(pod, "spec");
     if (!cJSON_IsObject(spec))
@@ -268,10 +268,10 @@ static void defaults_rc(cJSON *rc)
     cJSON *spec = def_obj(rc, "spec");
     const cJSON *tl = jget(spec, "template.metadata.labels");
     if (cJSON_IsObject(tl) && cJSON_GetArraySize(tl) > 0) {
-        if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(spec, "selector")) == 0)
+        if (cJSON_GetArraySize(jfield(spec, "selector")) == 0)
             jset(spec, "selector", cJSON_Duplicate(tl, true));
         cJSON *md = def_obj(rc, "metadata");
-        if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(md, "labels")) == 0)
+        if (cJSON_GetArraySize(jfield(md, "labels")) == 0)
             jset(md, "labels", cJSON_Duplicate(tl, true));
     }
     def_num(spec, "replicas", 1);
@@ -287,7 +287,7 @@ static void defaults_namespace(cJSON *ns)
         free(copy);
     }
     cJSON *spec = def_obj(ns, "spec");
-    if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(spec, "finalizers"))) {
+    if (!cJSON_IsArray(jfield(spec, "finalizers"))) {
         cJSON *f = cJSON_CreateArray();
         cJSON_AddItemToArray(f, cJSON_CreateString("kubernetes"));
         jset(spec, "finalizers", f);
@@ -297,9 +297,9 @@ static void defaults_namespace(cJSON *ns)
 /* SetDefaults_NodeStatus: allocatable defaults to capacity */
 static void defaults_node(cJSON *node)
 {
-    cJSON *st = cJSON_GetObjectItemCaseSensitive(node, "status");
-    cJSON *cap = cJSON_GetObjectItemCaseSensitive(st, "capacity");
-    if (cJSON_IsObject(cap) && !cJSON_GetObjectItemCaseSensitive(st, "allocatable"))
+    cJSON *st = jfield(node, "status");
+    cJSON *cap = jfield(st, "capacity");
+    if (cJSON_IsObject(cap) && !jfield(st, "allocatable"))
         jset(st, "allocatable", cJSON_Duplicate(cap, true));
 }
 
@@ -358,14 +358,14 @@ const char *defaults_pod_qos(const cJSON *pod)
         cJSON_ArrayForEach(c, jget(pod, lists[l])) {
             bool found[2] = {false, false};
             for (int r = 0; r < 2; r++) {
-                const cJSON *rq = jget(cJSON_GetObjectItemCaseSensitive(c, "resources"), "requests");
-                const cJSON *lm = jget(cJSON_GetObjectItemCaseSensitive(c, "resources"), "limits");
-                double q = quantity(cJSON_GetObjectItemCaseSensitive(rq, res[r]));
+                const cJSON *rq = jget(jfield(c, "resources"), "requests");
+                const cJSON *lm = jget(jfield(c, "resources"), "limits");
+                double q = quantity(jfield(rq, res[r]));
                 if (q > 0) {
                     req[r] += q;
                     has_req[r] = true;
                 }
-                q = quantity(cJSON_GetObjectItemCaseSensitive(lm, res[r]));
+                q = quantity(jfield(lm, res[r]));
                 if (q > 0) {
                     lim[r] += q;
                     has_lim[r] = true;

@@ -53,7 +53,7 @@ static int rs_status(const rsinfo *r, const char *field)
 static int rs_revision(const store_obj *o)
 {
     const cJSON *a = jget(store_doc(o), "metadata.annotations");
-    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, ANN_REVISION));
+    const char *v = cJSON_GetStringValue(jfield(a, ANN_REVISION));
     return v ? atoi(v) : 0;
 }
 
@@ -93,7 +93,7 @@ static cJSON *template_without_hash(const cJSON *tmpl)
         if (!cJSON_GetArraySize(labels))
             jdel(jobj(t, "metadata"), "labels");
     }
-    if (cJSON_GetObjectItemCaseSensitive(t, "metadata") && !cJSON_GetArraySize(jget(t, "metadata")))
+    if (jfield(t, "metadata") && !cJSON_GetArraySize(jget(t, "metadata")))
         jdel(t, "metadata");
     return t;
 }
@@ -421,7 +421,7 @@ static bool rollout_recreate(dsync *s)
 static int desired_annotation(const rsinfo *r)
 {
     const cJSON *a = jget(store_doc(r->o), "metadata.annotations");
-    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, ANN_DESIRED));
+    const char *v = cJSON_GetStringValue(jfield(a, ANN_DESIRED));
     return v ? atoi(v) : -1;
 }
 
@@ -446,7 +446,7 @@ static int proportion(dsync *s, rsinfo *r, int to_add, int added)
         fraction = -r->replicas;
     } else {
         const cJSON *a = jget(store_doc(r->o), "metadata.annotations");
-        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, ANN_MAX));
+        const char *v = cJSON_GetStringValue(jfield(a, ANN_MAX));
         int before = v ? atoi(v) : 0;
         if (before == 0)
             before = (int)jnum(store_doc(s->d), "status.replicas", 0);
@@ -580,7 +580,7 @@ static cJSON *dep_condition(const char *type, bool ok, const char *reason, const
 
 static void remove_condition(cJSON *status, const char *type)
 {
-    cJSON *conds = cJSON_GetObjectItemCaseSensitive(status, "conditions");
+    cJSON *conds = jfield(status, "conditions");
     for (int i = cJSON_GetArraySize(conds) - 1; i >= 0; i--)
         if (!strcmp(jstr(cJSON_GetArrayItem(conds, i), "type") ? jstr(cJSON_GetArrayItem(conds, i), "type") : "", type))
             cJSON_DeleteItemFromArray(conds, i);
@@ -599,7 +599,7 @@ static void set_condition(cJSON *status, cJSON *c)
     if (cur && !strcmp(jstr(cur, "status"), jstr(c, "status")) && jstr(cur, "lastTransitionTime"))
         jset_str(c, "lastTransitionTime", jstr(cur, "lastTransitionTime"));
     remove_condition(status, type);
-    cJSON *conds = cJSON_GetObjectItemCaseSensitive(status, "conditions");
+    cJSON *conds = jfield(status, "conditions");
     if (!cJSON_IsArray(conds)) {
         conds = cJSON_CreateArray();
         jset(status, "conditions", conds);
@@ -742,7 +742,7 @@ static void write_status(dsync *s, bool rollout)
     if (s->new_rs) {
         char rev[16];
         snprintf(rev, sizeof rev, "%d", rs_revision(s->new_rs->o));
-        const char *have = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jget(doc, "metadata.annotations"), ANN_REVISION));
+        const char *have = cJSON_GetStringValue(jfield(jget(doc, "metadata.annotations"), ANN_REVISION));
         if (!have || strcmp(have, rev)) {
             cJSON *ann = jobj(jobj(doc, "metadata"), "annotations");
             jset_str(ann, ANN_REVISION, rev);

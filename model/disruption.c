@@ -156,7 +156,7 @@ static const cJSON *controller_of(const cJSON *doc)
 {
     const cJSON *r;
     cJSON_ArrayForEach(r, jget(doc, "metadata.ownerReferences"))
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller")))
+        if (cJSON_IsTrue(jfield(r, "controller")))
             return r;
     return NULL;
 }
@@ -828,7 +828,7 @@ static cJSON *disrupted_map(const store_obj *pdb, store_obj **pods, size_t n, do
     if (!cJSON_IsObject(old))
         return out;
     for (size_t i = 0; i < n; i++) {
-        const cJSON *entry = cJSON_GetObjectItemCaseSensitive(old, pods[i]->name);
+        const cJSON *entry = jfield(old, pods[i]->name);
         if ((pods[i]->hot & STORE_DELETING) || !entry)
             continue;
         double t = time_of(entry), expiry = t + PDB_DELETION_TIMEOUT;
@@ -850,8 +850,8 @@ static long count_healthy(store_obj **pods, size_t n, const cJSON *dmap, const c
 {
     long healthy = 0, shown = 0, hidden = 0;
     for (size_t i = 0; i < n; i++) {
-        const cJSON *entry = cJSON_GetObjectItemCaseSensitive(dmap, pods[i]->name)
-                                 ? cJSON_GetObjectItemCaseSensitive(old, pods[i]->name)
+        const cJSON *entry = jfield(dmap, pods[i]->name)
+                                 ? jfield(old, pods[i]->name)
                                  : NULL;
         const char *reason = NULL;
         if (pods[i]->hot & STORE_DELETING)

@@ -285,7 +285,7 @@ static filter_status filter_daemonset(drain_ctx *x, const store_obj *pod)
 static filter_status filter_mirror(const store_obj *pod)
 {
     const cJSON *ann = jget(store_doc(pod), "metadata.annotations");
-    if (cJSON_GetObjectItemCaseSensitive(ann, "kubernetes.io/config.mirror"))
+    if (jfield(ann, "kubernetes.io/config.mirror"))
         return fs(F_SKIP, false, NULL);
     return fs(F_OK, true, NULL);
 }

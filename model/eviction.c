@@ -118,7 +118,7 @@ static void copy_cut(char *dst, size_t n, const char *src)
 
 static const char *body_str(const api_result *r, const char *key)
 {
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->body, key));
+    const char *s = cJSON_GetStringValue(jfield(r->body, key));
     return s ? s : "";
 }
 
@@ -540,7 +540,7 @@ static cJSON *check_field_types(const cJSON *body, const char *version)
     const cJSON *obj[FP_N] = {body}, *dry = NULL;
     for (const field_type *f = eviction_fields; f->path; f++) {
         const cJSON *p = obj[f->parent];
-        const cJSON *v = cJSON_IsObject(p) ? cJSON_GetObjectItemCaseSensitive(p, f->key) : NULL;
+        const cJSON *v = cJSON_IsObject(p) ? jfield(p, f->key) : NULL;
         if (f->self != FP_NONE)
             obj[f->self] = v;
         if (f->type == cJSON_Array)
@@ -922,7 +922,7 @@ static store_obj **matching_pdbs(evict_ctx *x, const store_obj *pod, size_t *nma
 
 static long num_in(const cJSON *o, const char *key)
 {
-    const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    const cJSON *v = cJSON_IsObject(o) ? jfield(o, key) : NULL;
     return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
 }
 
@@ -938,14 +938,14 @@ static const pdb_facts *pdb_facts_of(const store_obj *pdb)
 {
     if (pdb->aux)
         return pdb->aux;
-    const cJSON *doc = store_doc(pdb), *st = cJSON_GetObjectItemCaseSensitive(doc, "status");
+    const cJSON *doc = store_doc(pdb), *st = jfield(doc, "status");
     if (!cJSON_IsObject(st))
         st = NULL;
     const cJSON *min = jget(doc, "spec.minAvailable"), *max = jget(doc, "spec.maxUnavailable");
     const cJSON *rule = min ? min : max;
     const char *rs = cJSON_IsString(rule) ? rule->valuestring : "";
     pdb_facts *f = malloc(sizeof *f + strlen(rs) + 1);
-    f->n.gen = num_in(cJSON_GetObjectItemCaseSensitive(doc, "metadata"), "generation");
+    f->n.gen = num_in(jfield(doc, "metadata"), "generation");
     f->n.observed = num_in(st, "observedGeneration");
     f->n.allowed = num_in(st, "disruptionsAllowed");
     f->n.cur = num_in(st, "currentHealthy");

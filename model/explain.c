@@ -26,7 +26,7 @@ static const char *ex_str(const char *s)
 static const char *ex_health(const cJSON *pdb, const cJSON *pod, double now, bool *healthy)
 {
     const char *name = jstr(pod, "metadata.name");
-    const cJSON *dp = cJSON_GetObjectItemCaseSensitive(jget(pdb, "status.disruptedPods"), ex_str(name));
+    const cJSON *dp = jfield(jget(pdb, "status.disruptedPods"), ex_str(name));
     double t = 0;
     *healthy = false;
     if (jstr(pod, "metadata.deletionTimestamp"))

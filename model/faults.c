@@ -63,7 +63,7 @@ static const char *check_rule(const cJSON *r)
 {
     if (!cJSON_IsObject(r))
         return "a fault rule must be an object with match, response, delaySeconds and times";
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(r, "match");
+    const cJSON *m = jfield(r, "match");
     if (m && !cJSON_IsNull(m)) {
         if (!cJSON_IsObject(m))
             return "match must be an object";
@@ -78,31 +78,31 @@ static const char *check_rule(const cJSON *r)
         if (verb && !in_list(verb, verbs))
             return "match.verb must be one of get, list, watch, create, update, patch, delete, deletecollection";
     }
-    const cJSON *resp = cJSON_GetObjectItemCaseSensitive(r, "response");
+    const cJSON *resp = jfield(r, "response");
     if (resp && !cJSON_IsNull(resp)) {
         if (!cJSON_IsObject(resp))
             return "response must be an object";
-        const cJSON *code = cJSON_GetObjectItemCaseSensitive(resp, "code");
+        const cJSON *code = jfield(resp, "code");
         if (!cJSON_IsNumber(code) || code->valuedouble != floor(code->valuedouble) ||
             code->valuedouble < 100 || code->valuedouble > 599)
             return "response.code must be an HTTP status code (100-599)";
-        const cJSON *ra = cJSON_GetObjectItemCaseSensitive(resp, "retryAfterSeconds");
+        const cJSON *ra = jfield(resp, "retryAfterSeconds");
         if (ra && (!cJSON_IsNumber(ra) || ra->valuedouble < 0 || ra->valuedouble > 86400))
             return "response.retryAfterSeconds must be a number of seconds >= 0";
         const char *keys[] = {"reason", "message", NULL};
         for (int i = 0; keys[i]; i++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(resp, keys[i]);
+            const cJSON *v = jfield(resp, keys[i]);
             if (v && !cJSON_IsString(v))
                 return "response.reason and response.message must be strings";
         }
-        const cJSON *causes = cJSON_GetObjectItemCaseSensitive(resp, "causes");
+        const cJSON *causes = jfield(resp, "causes");
         if (causes && !cJSON_IsArray(causes))
             return "response.causes must be a list of {reason, message, field}";
     }
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(r, "delaySeconds");
+    const cJSON *d = jfield(r, "delaySeconds");
     if (d && (!cJSON_IsNumber(d) || !(d->valuedouble >= 0) || d->valuedouble > 3600))
         return "delaySeconds must be a number of seconds between 0 and 3600";
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "times");
+    const cJSON *t = jfield(r, "times");
     if (t && !cJSON_IsNull(t) && (!cJSON_IsNumber(t) || t->valuedouble < 1 || t->valuedouble != floor(t->valuedouble)))
         return "times must be a whole number >= 1 (leave it out for every match)";
     if ((!resp || cJSON_IsNull(resp)) && !d)
@@ -130,7 +130,7 @@ cJSON *faults_add(faults *f, const cJSON *doc, cJSON **err)
     r->doc = cJSON_Duplicate(doc, true);
     jdel(r->doc, "id");
     jdel(r->doc, "remaining");
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "times");
+    const cJSON *t = jfield(doc, "times");
     r->remaining = cJSON_IsNumber(t) ? (long)t->valuedouble : -1;
     rule **tail = &f->head;
     while (*tail)
@@ -175,7 +175,7 @@ static cJSON *response_status(const cJSON *resp)
     if (code < 400)
         jset_str(st, "status", "Success");
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(resp, "causes"))
+    cJSON_ArrayForEach(c, jfield(resp, "causes"))
         status_add_cause(st, jstr(c, "reason"), jstr(c, "message"), jstr(c, "field"));
     int ra = (int)jnum(resp, "retryAfterSeconds", 0);
     if (ra > 0)
@@ -188,14 +188,14 @@ bool faults_match(faults *f, const fault_attrs *a, cJSON **status, double *delay
     *status = NULL;
     *delay = 0;
     for (rule *r = f->head; r; r = r->next) {
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(r->doc, "match");
+        const cJSON *m = jfield(r->doc, "match");
         if (r->remaining == 0 || !field_ok(m, "verb", a->verb) || !field_ok(m, "resource", a->resource) ||
             !field_ok(m, "subresource", a->subresource) || !field_ok(m, "namespace", a->ns) ||
             !field_ok(m, "name", a->name))
             continue;
         if (r->remaining > 0)
             r->remaining--;
-        const cJSON *resp = cJSON_GetObjectItemCaseSensitive(r->doc, "response");
+        const cJSON *resp = jfield(r->doc, "response");
         if (cJSON_IsObject(resp))
             *status = response_status(resp);
         *delay = jnum(r->doc, "delaySeconds", 0);
@@ -209,7 +209,7 @@ int faults_load(faults *f, const char *text, size_t len, const char *source, cha
     cJSON *doc = manifest_parse_one(text, len, err);
     if (!doc)
         return -1;
-    cJSON *items = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItemCaseSensitive(doc, "items");
+    cJSON *items = cJSON_IsArray(doc) ? doc : jfield(doc, "items");
     if (!cJSON_IsArray(items)) {
         cJSON_Delete(doc);
         if (asprintf(err, "%s: want a list of fault rules (or {items: [...]})", source) < 0)

@@ -54,7 +54,7 @@ bool jbool(const cJSON *o, const char *path)
 
 cJSON *jobj(cJSON *o, const char *key)
 {
-    cJSON *c = cJSON_GetObjectItemCaseSensitive(o, key);
+    cJSON *c = jfield(o, key);
     if (cJSON_IsObject(c))
         return c;
     c = cJSON_CreateObject();
@@ -64,7 +64,7 @@ cJSON *jobj(cJSON *o, const char *key)
 
 void jset(cJSON *o, const char *key, cJSON *v)
 {
-    if (cJSON_GetObjectItemCaseSensitive(o, key))
+    if (jfield(o, key))
         cJSON_ReplaceItemInObjectCaseSensitive(o, key, v);
     else
         cJSON_AddItemToObject(o, key, v);

@@ -4,7 +4,24 @@
 #define EVICTSIM_JSON_H
 #include <cJSON.h>
 #include <stdbool.h>
+#include <string.h>
 #include "text.h"
+
+/* o's member named key, as cJSON_GetObjectItemCaseSensitive (a member
+ * without a key ends the search) but inline and comparing the first byte
+ * before calling strcmp: validation and defaulting look up many absent keys. */
+static inline cJSON *jfield(const cJSON *o, const char *key)
+{
+    if (!o || !key)
+        return NULL;
+    for (cJSON *it = o->child; it; it = it->next) {
+        if (!it->string)
+            return NULL;
+        if (it->string[0] == key[0] && !strcmp(it->string, key))
+            return it;
+    }
+    return NULL;
+}
 
 /* Follow a dotted path of object keys ("metadata.name"); NULL when absent. */
 cJSON *jget(const cJSON *o, const char *path);

@@ -80,7 +80,7 @@ bool kubelet_pod_ready(const cJSON *pod)
 static double ann_duration(const cJSON *pod, const char *name)
 {
     cJSON *a = jget(pod, "metadata.annotations");
-    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, name));
+    const char *v = cJSON_GetStringValue(jfield(a, name));
     double d;
     return v && clock_parse_duration(v, &d) == 0 ? d : -1;
 }
@@ -88,7 +88,7 @@ static double ann_duration(const cJSON *pod, const char *name)
 static bool ann_true(const cJSON *pod, const char *name)
 {
     cJSON *a = jget(pod, "metadata.annotations");
-    const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(a, name));
+    const char *v = cJSON_GetStringValue(jfield(a, name));
     return v && !strcmp(v, "true");
 }
 

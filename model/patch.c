@@ -130,7 +130,7 @@ static bool patch_equal(const cJSON *a, const cJSON *b, int depth)
         if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
             return false;
         for (const cJSON *x = a->child; x; x = x->next)
-            if (!patch_equal(x, cJSON_GetObjectItemCaseSensitive(b, x->string), depth + 1))
+            if (!patch_equal(x, jfield(b, x->string), depth + 1))
                 return false;
         return true;
     }
@@ -165,7 +165,7 @@ static void patch_restore_order(cJSON *obj, const cJSON *ref, int depth)
         kids[i]->type &= ~0x4000;
         kids[i]->prev = i ? kids[i - 1] : kids[n - 1];
         kids[i]->next = i + 1 < n ? kids[i + 1] : NULL;
-        patch_restore_order(kids[i], cJSON_GetObjectItemCaseSensitive(ref, kids[i]->string),
+        patch_restore_order(kids[i], jfield(ref, kids[i]->string),
                             depth + 1);
     }
     obj->child = kids[0];
@@ -232,10 +232,10 @@ static const char *patch_rejected = "the server rejected our request due to an e
  * against a missing or null value. */
 static bool patch_test_op(cJSON *doc, const cJSON *op)
 {
-    const cJSON *path = cJSON_GetObjectItemCaseSensitive(op, "path");
+    const cJSON *path = jfield(op, "path");
     if (!cJSON_IsString(path))
         return false;
-    const cJSON *want = cJSON_GetObjectItemCaseSensitive(op, "value");
+    const cJSON *want = jfield(op, "value");
     const cJSON *got = cJSONUtils_GetPointerCaseSensitive(doc, path->valuestring);
     if (!got)
         return !want || cJSON_IsNull(want);
@@ -244,7 +244,7 @@ static bool patch_test_op(cJSON *doc, const cJSON *op)
 
 static bool patch_apply_op(cJSON *doc, cJSON *op)
 {
-    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(op, "op");
+    const cJSON *kind = jfield(op, "op");
     if (cJSON_IsString(kind) && strcmp(kind->valuestring, "test") == 0)
         return patch_test_op(doc, op);
     cJSON *one = cJSON_CreateArray();
@@ -372,7 +372,7 @@ static int smp_fresh(const cJSON *v, const char *key, const char *self, int dept
 
 static void smp_set(cJSON *host, const char *key, cJSON *v)
 {
-    if (cJSON_GetObjectItemCaseSensitive(host, key))
+    if (jfield(host, key))
         cJSON_ReplaceItemInObjectCaseSensitive(host, key, v);
     else
         cJSON_AddItemToObject(host, key, v);
@@ -399,9 +399,9 @@ static int smp_replace_list(cJSON *host, const char *key, const cJSON *plist, in
 static int smp_index(const cJSON *list, const cJSON *item, const char *mk)
 {
     int i = 0;
-    const cJSON *want = *mk ? cJSON_GetObjectItemCaseSensitive(item, mk) : item;
+    const cJSON *want = *mk ? jfield(item, mk) : item;
     for (const cJSON *e = list ? list->child : NULL; e; e = e->next, i++) {
-        const cJSON *have = *mk ? cJSON_GetObjectItemCaseSensitive(e, mk) : e;
+        const cJSON *have = *mk ? jfield(e, mk) : e;
         if (want && have && patch_equal(want, have, 0))
             return i;
     }
@@ -476,11 +476,11 @@ static int smp_special_elements(cJSON *work, const cJSON *plist, const char *mk,
                                 char **err)
 {
     for (const cJSON *e = plist ? plist->child : NULL; e; e = e->next) {
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(e, "$patch");
+        const cJSON *d = jfield(e, "$patch");
         if (!d)
             continue;
         if (cJSON_IsString(d) && strcmp(d->valuestring, "delete") == 0) {
-            if (!cJSON_GetObjectItemCaseSensitive(e, mk))
+            if (!jfield(e, mk))
                 return patch_no_merge_key(err, e, mk);
             int at;
             while ((at = smp_index(work, e, mk)) >= 0)
@@ -501,9 +501,9 @@ static int smp_merge_maps(cJSON *work, const cJSON *plist, const char *key, cons
                           int depth, char **err)
 {
     for (const cJSON *e = plist ? plist->child : NULL; e; e = e->next) {
-        if (cJSON_GetObjectItemCaseSensitive(e, "$patch"))
+        if (jfield(e, "$patch"))
             continue;
-        if (!cJSON_GetObjectItemCaseSensitive(e, mk))
+        if (!jfield(e, mk))
             return patch_no_merge_key(err, e, mk);
         int at = smp_index(work, e, mk);
         int rc;
@@ -534,7 +534,7 @@ static cJSON *smp_plain_items(const cJSON *plist)
 {
     cJSON *res = cJSON_CreateArray();
     for (const cJSON *e = plist ? plist->child : NULL; e; e = e->next)
-        if (!cJSON_IsObject(e) || !cJSON_GetObjectItemCaseSensitive(e, "$patch"))
+        if (!cJSON_IsObject(e) || !jfield(e, "$patch"))
             cJSON_AddItemReferenceToArray(res, (cJSON *)e);
     return res;
 }
@@ -577,7 +577,7 @@ static int smp_list(cJSON *host, const char *key, const char *self, const cJSON 
         return patch_fail(err, 400, "invalid patch format of setElementOrder list");
     if (dirs.del && !cJSON_IsArray(dirs.del))
         return patch_fail(err, 400, "invalid patch format of primitive list");
-    const cJSON *cur = cJSON_GetObjectItemCaseSensitive(host, key);
+    const cJSON *cur = jfield(host, key);
     const char *mk = patch_merge_key(key, self);
     if (!mk || (*mk && (!smp_all_objects(plist) || !smp_all_objects(cur))))
         return plist ? smp_replace_list(host, key, plist, depth, err) : 0;
@@ -592,7 +592,7 @@ static int smp_list(cJSON *host, const char *key, const char *self, const cJSON 
 /* applyRetainKeysDirective */
 static int smp_retain_keys(cJSON *orig, const cJSON *patch, char **err)
 {
-    const cJSON *rk = cJSON_GetObjectItemCaseSensitive(patch, "$retainKeys");
+    const cJSON *rk = jfield(patch, "$retainKeys");
     if (!rk)
         return 0;
     if (!cJSON_IsArray(rk))
@@ -621,7 +621,7 @@ static int smp_retain_keys(cJSON *orig, const cJSON *patch, char **err)
 static int smp_map_directive(cJSON *orig, const cJSON *patch, const char *self, int depth,
                              char **err, int *rc)
 {
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(patch, "$patch");
+    const cJSON *d = jfield(patch, "$patch");
     if (!d)
         return 0;
     bool repl = cJSON_IsString(d) && strcmp(d->valuestring, "replace") == 0;
@@ -651,9 +651,9 @@ static smp_dirs smp_dirs_for(const cJSON *patch, const char *key)
     char buf[512];
     smp_dirs d;
     snprintf(buf, sizeof buf, PATCH_SET_ORDER "%s", key);
-    d.order = cJSON_GetObjectItemCaseSensitive(patch, buf);
+    d.order = jfield(patch, buf);
     snprintf(buf, sizeof buf, PATCH_DEL_PRIM "%s", key);
-    d.del = cJSON_GetObjectItemCaseSensitive(patch, buf);
+    d.del = jfield(patch, buf);
     return d;
 }
 
@@ -667,9 +667,9 @@ static int smp_directive_only(cJSON *orig, const cJSON *patch, const cJSON *c, c
     if (!order && !cJSON_IsArray(c))
         return patch_fail(err, 400, "invalid patch format of primitive list");
     const char *base = c->string + strlen(order ? PATCH_SET_ORDER : PATCH_DEL_PRIM);
-    if (cJSON_GetObjectItemCaseSensitive(patch, base))
+    if (jfield(patch, base))
         return 0; /* handled with the list itself */
-    cJSON *live = cJSON_GetObjectItemCaseSensitive(orig, base);
+    cJSON *live = jfield(orig, base);
     if (!cJSON_IsArray(live))
         return 0;
     smp_dirs d = smp_dirs_for(patch, base);
@@ -691,7 +691,7 @@ static int smp_key(cJSON *orig, const cJSON *patch, const cJSON *c, const char *
         cJSON_DeleteItemFromObjectCaseSensitive(orig, k);
         return 0;
     }
-    cJSON *o = cJSON_GetObjectItemCaseSensitive(orig, k);
+    cJSON *o = jfield(orig, k);
     if (o && cJSON_IsObject(o) && cJSON_IsObject(c))
         return smp_map(o, c, k, depth + 1, err);
     if (o && cJSON_IsArray(o) && cJSON_IsArray(c))

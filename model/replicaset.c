@@ -151,7 +151,7 @@ static void scale_down(rs_kind *k, const store_obj *rs, store_obj **active, size
         const cJSON *d = store_doc(active[i]);
         const char *node = jstr(d, "spec.nodeName");
         const cJSON *ann = jget(d, "metadata.annotations");
-        const char *cost = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ann, "controller.kubernetes.io/pod-deletion-cost"));
+        const char *cost = cJSON_GetStringValue(jfield(ann, "controller.kubernetes.io/pod-deletion-cost"));
         rk[i] = (ranked){.o = active[i], .assigned = node && *node, .ready = wl_pod_ready(d),
                          .phase = phase_rank(d), .restarts = max_restarts(d),
                          .cost = cost ? atof(cost) : 0, .ready_time = wl_pod_ready_since(d),
@@ -191,7 +191,7 @@ static bool labels_superset(const cJSON *labels, const cJSON *want)
 {
     cJSON *w;
     cJSON_ArrayForEach(w, want) {
-        const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, w->string));
+        const char *v = cJSON_GetStringValue(jfield(labels, w->string));
         if (!v || !cJSON_IsString(w) || strcmp(v, w->valuestring))
             return false;
     }

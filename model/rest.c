@@ -421,13 +421,13 @@ static void keep_server_fields(kind_id k, const cJSON *old, cJSON *doc, bool sta
                                        "deletionGracePeriodSeconds", "generation", NULL};
     for (int i = 0; kept[i]; i++) {
         cJSON *v = jget(old, "metadata");
-        v = cJSON_GetObjectItemCaseSensitive(v, kept[i]);
+        v = jfield(v, kept[i]);
         if (v)
             jset(md, kept[i], cJSON_Duplicate(v, true));
         else
             jdel(md, kept[i]);
     }
-    cJSON *old_status = cJSON_GetObjectItemCaseSensitive(old, "status");
+    cJSON *old_status = jfield(old, "status");
     if (!status_write || !kind_get(k)->has_status) {
         if (kind_get(k)->has_status) {
             if (old_status)
@@ -699,7 +699,7 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
     if (fin && !dry) {
         cJSON *doc = cJSON_Duplicate(store_doc(o), true);
         cJSON *md = jobj(doc, "metadata");
-        cJSON *fins = cJSON_GetObjectItemCaseSensitive(md, "finalizers");
+        cJSON *fins = jfield(md, "finalizers");
         if (!cJSON_IsArray(fins)) {
             fins = cJSON_CreateArray();
             jset(md, "finalizers", fins);

@@ -183,7 +183,7 @@ static char *sc_check_fields(const char *what, const cJSON *v, const sc_field *f
             return sc_fmt("%s: %s must be %s", what, f->key, sc_type_name(f->types));
     }
     for (const sc_field *f = fields; f->key; f++)
-        if (f->required && !cJSON_GetObjectItemCaseSensitive(v, f->key))
+        if (f->required && !jfield(v, f->key))
             return sc_fmt("%s: %s is required", what, f->key);
     return NULL;
 }
@@ -665,7 +665,7 @@ static void sc_expect_causes(sc_run *r, const cJSON *want, const api_result *res
         cJSON_ArrayForEach(x, w) {
             char what[64];
             snprintf(what, sizeof what, "cause %d", i + 1);
-            sc_compare(r, what, x->string, x, cJSON_GetObjectItemCaseSensitive(g, x->string));
+            sc_compare(r, what, x->string, x, jfield(g, x->string));
         }
     }
 }

@@ -133,7 +133,7 @@ cJSON *sched_untolerated_taint(const cJSON *tolerations, const cJSON *node)
 
 static bool label_value(const cJSON *labels, const char *key, const char **value)
 {
-    cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, key);
+    cJSON *v = jfield(labels, key);
     *value = cJSON_GetStringValue(v);
     return *value != NULL;
 }
@@ -361,7 +361,7 @@ static cJSON *scheduled_condition(bool ok, const char *message, const cJSON *old
 static void set_scheduled(cJSON *doc, bool ok, const char *message, const char *now)
 {
     cJSON *status = jobj(doc, "status");
-    cJSON *conds = cJSON_GetObjectItemCaseSensitive(status, "conditions");
+    cJSON *conds = jfield(status, "conditions");
     if (!cJSON_IsArray(conds)) {
         conds = cJSON_CreateArray();
         jset(status, "conditions", conds);

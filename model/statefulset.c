@@ -78,7 +78,7 @@ static bool healthy(const cJSON *pod)
  * to be at the update revision, so loading a cluster does not restart it. */
 static const char *revision_of(const cJSON *pod, const char *update_rev)
 {
-    const char *r = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jget(pod, "metadata.labels"), REV_LABEL));
+    const char *r = cJSON_GetStringValue(jfield(jget(pod, "metadata.labels"), REV_LABEL));
     return r ? r : update_rev;
 }
 
@@ -144,8 +144,8 @@ static void fix_identity(ss_sync *s, store_obj *pod, int ord)
     const cJSON *labels = jget(store_doc(pod), "metadata.labels");
     char idx[16];
     snprintf(idx, sizeof idx, "%d", ord);
-    const char *n = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, NAME_LABEL));
-    const char *i = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, INDEX_LABEL));
+    const char *n = cJSON_GetStringValue(jfield(labels, NAME_LABEL));
+    const char *i = cJSON_GetStringValue(jfield(labels, INDEX_LABEL));
     if (n && !strcmp(n, pod->name) && i && !strcmp(i, idx))
         return;
     cJSON *doc = cJSON_Duplicate(store_doc(pod), true);

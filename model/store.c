@@ -241,14 +241,14 @@ static void bucket_prepare(bucket *b)
 enum { OWN_NOUID, OWN_NONE, OWN_UID };
 static int controller_of(const cJSON *doc, const char **uid)
 {
-    const cJSON *r, *md = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
-    const cJSON *refs = cJSON_IsObject(md) ? cJSON_GetObjectItemCaseSensitive(md, "ownerReferences") : NULL;
+    const cJSON *r, *md = jfield(doc, "metadata");
+    const cJSON *refs = cJSON_IsObject(md) ? jfield(md, "ownerReferences") : NULL;
     if (!cJSON_IsArray(refs))
         refs = NULL;
     cJSON_ArrayForEach(r, refs) {
-        if (!cJSON_IsObject(r) || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller")))
+        if (!cJSON_IsObject(r) || !cJSON_IsTrue(jfield(r, "controller")))
             continue;
-        *uid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "uid"));
+        *uid = cJSON_GetStringValue(jfield(r, "uid"));
         return *uid ? OWN_UID : OWN_NOUID;
     }
     return OWN_NONE;
@@ -944,7 +944,7 @@ const char *store_get_str(const store_obj *o, const char *path)
 const char *store_get_member_str(const store_obj *o, const char *path, const char *key)
 {
     if (o->tree) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(jget(o->tree, path), key);
+        const cJSON *v = jfield(jget(o->tree, path), key);
         return cJSON_IsString(v) ? v->valuestring : NULL;
     }
     const unsigned char *p = packed_find(o, path);
@@ -1036,7 +1036,7 @@ static void ckey_release(store *s, const char *k)
  * no value can pass for two fields). */
 static void ckey_field(strbuf *b, const cJSON *ref, const char *name)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ref, name);
+    const cJSON *v = jfield(ref, name);
     if (cJSON_IsString(v)) {
         char num[24], *e = num + sizeof num, *d = e;
         size_t len = strlen(v->valuestring);
@@ -1058,7 +1058,7 @@ static const char *ckey_get(store *s, const cJSON *doc)
     if (!cJSON_IsArray(refs)) /* as the controller index (owner_group) reads it */
         refs = NULL;
     cJSON_ArrayForEach(r, refs)
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller"))) {
+        if (cJSON_IsTrue(jfield(r, "controller"))) {
             ref = r;
             break;
         }

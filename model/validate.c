@@ -80,7 +80,7 @@ static char *go_quote(const char *s)
 
 static const char *str_or_empty(const cJSON *o, const char *key)
 {
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+    const char *s = cJSON_GetStringValue(jfield(o, key));
     return s ? s : "";
 }
 
@@ -166,9 +166,9 @@ static char *go_label_selector(const cJSON *sel)
 {
     strbuf b = {0};
     strbuf_printf(&b, "v1.LabelSelector{MatchLabels:");
-    vb_string_map(&b, cJSON_GetObjectItemCaseSensitive(sel, "matchLabels"));
+    vb_string_map(&b, jfield(sel, "matchLabels"));
     strbuf_printf(&b, ", MatchExpressions:");
-    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(sel, "matchExpressions");
+    const cJSON *ex = jfield(sel, "matchExpressions");
     if (!cJSON_IsArray(ex)) {
         strbuf_printf(&b, "[]v1.LabelSelectorRequirement(nil)");
     } else {
@@ -181,7 +181,7 @@ static char *go_label_selector(const cJSON *sel)
             strbuf_printf(&b, ", Operator:");
             strbuf_quote(&b, str_or_empty(r, "operator"));
             strbuf_printf(&b, ", Values:");
-            vb_string_slice(&b, cJSON_GetObjectItemCaseSensitive(r, "values"));
+            vb_string_slice(&b, jfield(r, "values"));
             strbuf_printf(&b, "}");
         }
         strbuf_printf(&b, "}");
@@ -439,7 +439,7 @@ static void v_finalizers(cJSON *causes, const cJSON *fins, bool kube)
 /* ValidateObjectMeta (core's, with kube finalizer names when kube is true) */
 static void v_object_meta(kind_id k, const cJSON *obj, cJSON *causes, bool kube)
 {
-    const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+    const cJSON *md = jfield(obj, "metadata");
     name_rule rule = kube ? name_rule_of(k) : NAME_PATH_SEGMENT;
     const char *gen = str_or_empty(md, "generateName");
     if (*gen) {
@@ -464,12 +464,12 @@ static void v_object_meta(kind_id k, const cJSON *obj, cJSON *causes, bool kube)
         else
             meta_validate_name(K_NAMESPACE, ns, "metadata.namespace", causes);
     }
-    const cJSON *gen_n = cJSON_GetObjectItemCaseSensitive(md, "generation");
+    const cJSON *gen_n = jfield(md, "generation");
     if (cJSON_IsNumber(gen_n) && jint(gen_n) < 0)
         v_invalid_int(causes, "metadata.generation", jint(gen_n), negative_msg);
-    v_labels(causes, "metadata.labels", cJSON_GetObjectItemCaseSensitive(md, "labels"));
-    v_annotations(causes, "metadata.annotations", cJSON_GetObjectItemCaseSensitive(md, "annotations"));
-    v_finalizers(causes, cJSON_GetObjectItemCaseSensitive(md, "finalizers"), kube);
+    v_labels(causes, "metadata.labels", jfield(md, "labels"));
+    v_annotations(causes, "metadata.annotations", jfield(md, "annotations"));
+    v_finalizers(causes, jfield(md, "finalizers"), kube);
 }
 
 /* ---------- pod spec ---------- */
@@ -509,14 +509,14 @@ static void v_ports(cJSON *causes, const char *path, const cJSON *ports)
     const cJSON *p;
     cJSON_ArrayForEach(p, ports) {
         char f[VPATH];
-        const cJSON *cp = cJSON_GetObjectItemCaseSensitive(p, "containerPort");
+        const cJSON *cp = jfield(p, "containerPort");
         long long cpv = cJSON_IsNumber(cp) ? jint(cp) : 0;
         fpath(f, sizeof f, path, ".containerPort", i);
         if (cpv == 0)
             cause_required(causes, f, NULL);
         else if (cpv < 1 || cpv > 65535)
             v_invalid_int(causes, f, cpv, "must be between 1 and 65535, inclusive");
-        const cJSON *hp = cJSON_GetObjectItemCaseSensitive(p, "hostPort");
+        const cJSON *hp = jfield(p, "hostPort");
         if (cJSON_IsNumber(hp) && jint(hp) != 0 && (jint(hp) < 1 || jint(hp) > 65535)) {
             fpath(f, sizeof f, path, ".hostPort", i);
             v_invalid_int(causes, f, jint(hp), "must be between 1 and 65535, inclusive");
@@ -543,7 +543,7 @@ static void v_container_common(cJSON *causes, const char *path, const cJSON *c)
     fpath(f, sizeof f, path, ".terminationMessagePolicy", -1);
     v_enum(causes, f, c, "terminationMessagePolicy", tm_policies);
     fpath(f, sizeof f, path, ".ports", -1);
-    v_ports(causes, f, cJSON_GetObjectItemCaseSensitive(c, "ports"));
+    v_ports(causes, f, jfield(c, "ports"));
     fpath(f, sizeof f, path, ".imagePullPolicy", -1);
     v_enum(causes, f, c, "imagePullPolicy", pull_policies);
 }
@@ -582,7 +582,7 @@ static void v_containers(cJSON *causes, const char *spath, const cJSON *spec, st
 {
     char base[VPATH], p[VPATH];
     fpath(base, sizeof base, spath, ".containers", -1);
-    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(spec, "containers");
+    const cJSON *cs = jfield(spec, "containers");
     if (cJSON_GetArraySize(cs) == 0) {
         cause_required(causes, base, NULL);
         return;
@@ -597,7 +597,7 @@ static void v_containers(cJSON *causes, const char *spath, const cJSON *spec, st
             v_dup_name(causes, p, name);
         else
             ss_add(names, name);
-        if (cJSON_GetObjectItemCaseSensitive(c, "restartPolicy")) {
+        if (jfield(c, "restartPolicy")) {
             char f[VPATH];
             fpath(f, sizeof f, p, ".restartPolicy", -1);
             cause_forbidden(causes, f, "may not be set for non-init containers");
@@ -610,10 +610,10 @@ static void v_init_containers(cJSON *causes, const char *spath, const cJSON *spe
     char p[VPATH], f[VPATH];
     int i = 0;
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(spec, "initContainers")) {
+    cJSON_ArrayForEach(c, jfield(spec, "initContainers")) {
         snprintf(p, sizeof p, "%s.initContainers[%d]", spath, i++);
         v_container_common(causes, p, c);
-        const cJSON *rp = cJSON_GetObjectItemCaseSensitive(c, "restartPolicy");
+        const cJSON *rp = jfield(c, "restartPolicy");
         if (cJSON_IsString(rp) && strcmp(rp->valuestring, "Always")) {
             fpath(f, sizeof f, p, ".restartPolicy", -1);
             v_not_supported_str(causes, f, rp->valuestring, always_only);
@@ -666,7 +666,7 @@ static void v_tolerations(cJSON *causes, const char *path, const cJSON *tols)
         if (!*key && strcmp(op, "Exists"))
             v_invalid_str(causes, f, op, "operator must be Exists when `key` is empty, which means "
                                          "\"match all values and all keys\"");
-        const cJSON *secs = cJSON_GetObjectItemCaseSensitive(t, "tolerationSeconds");
+        const cJSON *secs = jfield(t, "tolerationSeconds");
         if (secs && !cJSON_IsNull(secs) && strcmp(effect, "NoExecute")) {
             char fe[VPATH];
             fpath(fe, sizeof fe, idx, ".effect", -1);
@@ -689,7 +689,7 @@ static void v_volumes(cJSON *causes, const char *spath, const cJSON *spec)
     strset names = {0};
     int i = 0;
     const cJSON *v;
-    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(spec, "volumes")) {
+    cJSON_ArrayForEach(v, jfield(spec, "volumes")) {
         char f[VPATH];
         snprintf(f, sizeof f, "%s.volumes[%d].name", spath, i++);
         const char *name = str_or_empty(v, "name");
@@ -714,7 +714,7 @@ static void v_pod_spec(cJSON *causes, const char *spath, const cJSON *spec)
 {
     char f[VPATH];
     fpath(f, sizeof f, spath, ".terminationGracePeriodSeconds", -1);
-    const cJSON *tgps = cJSON_GetObjectItemCaseSensitive(spec, "terminationGracePeriodSeconds");
+    const cJSON *tgps = jfield(spec, "terminationGracePeriodSeconds");
     if (!tgps || cJSON_IsNull(tgps))
         cause_required(causes, f, NULL);
     v_volumes(causes, spath, spec);
@@ -727,13 +727,13 @@ static void v_pod_spec(cJSON *causes, const char *spath, const cJSON *spec)
     fpath(f, sizeof f, spath, ".dnsPolicy", -1);
     v_enum(causes, f, spec, "dnsPolicy", dns_policies);
     fpath(f, sizeof f, spath, ".nodeSelector", -1);
-    v_labels(causes, f, cJSON_GetObjectItemCaseSensitive(spec, "nodeSelector"));
+    v_labels(causes, f, jfield(spec, "nodeSelector"));
     const char *node = str_or_empty(spec, "nodeName");
     if (*node) {
         fpath(f, sizeof f, spath, ".nodeName", -1);
         v_name_rule(causes, f, node, node, NAME_SUBDOMAIN);
     }
-    const cJSON *ads = cJSON_GetObjectItemCaseSensitive(spec, "activeDeadlineSeconds");
+    const cJSON *ads = jfield(spec, "activeDeadlineSeconds");
     if (cJSON_IsNumber(ads) && (jint(ads) < 1 || jint(ads) > 2147483647)) {
         fpath(f, sizeof f, spath, ".activeDeadlineSeconds", -1);
         v_invalid_int(causes, f, jint(ads), "must be between 1 and 2147483647, inclusive");
@@ -747,13 +747,13 @@ static void v_pod_spec(cJSON *causes, const char *spath, const cJSON *spec)
         }
     }
     fpath(f, sizeof f, spath, ".tolerations", -1);
-    v_tolerations(causes, f, cJSON_GetObjectItemCaseSensitive(spec, "tolerations"));
+    v_tolerations(causes, f, jfield(spec, "tolerations"));
     const char *pcn = str_or_empty(spec, "priorityClassName");
     if (*pcn) {
         fpath(f, sizeof f, spath, ".priorityClassName", -1);
         v_name_rule(causes, f, pcn, pcn, NAME_SUBDOMAIN);
     }
-    if (cJSON_GetObjectItemCaseSensitive(spec, "preemptionPolicy")) {
+    if (jfield(spec, "preemptionPolicy")) {
         fpath(f, sizeof f, spath, ".preemptionPolicy", -1);
         v_enum(causes, f, spec, "preemptionPolicy", preemption_policies);
     }
@@ -772,7 +772,7 @@ static void v_containers_only_for_pod(cJSON *causes, const cJSON *spec, const ch
 {
     int i = 0;
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(spec, list)) {
+    cJSON_ArrayForEach(c, jfield(spec, list)) {
         char f[VPATH];
         snprintf(f, sizeof f, "spec.%s[%d].image", list, i++);
         v_image_whitespace(causes, f, str_or_empty(c, "image"));
@@ -782,19 +782,19 @@ static void v_containers_only_for_pod(cJSON *causes, const cJSON *spec, const ch
 static void v_pod_metadata_and_spec(const cJSON *pod, cJSON *causes)
 {
     v_object_meta(K_POD, pod, causes, true);
-    v_pod_spec(causes, "spec", cJSON_GetObjectItemCaseSensitive(pod, "spec"));
-    v_containers_only_for_pod(causes, cJSON_GetObjectItemCaseSensitive(pod, "spec"), "containers");
-    v_containers_only_for_pod(causes, cJSON_GetObjectItemCaseSensitive(pod, "spec"), "initContainers");
+    v_pod_spec(causes, "spec", jfield(pod, "spec"));
+    v_containers_only_for_pod(causes, jfield(pod, "spec"), "containers");
+    v_containers_only_for_pod(causes, jfield(pod, "spec"), "initContainers");
 }
 
 static void v_pod_create(const cJSON *pod, cJSON *causes)
 {
     v_pod_metadata_and_spec(pod, causes);
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
-    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(spec, "ephemeralContainers")) > 0)
+    const cJSON *spec = jfield(pod, "spec");
+    if (cJSON_GetArraySize(jfield(spec, "ephemeralContainers")) > 0)
         cause_forbidden(causes, "spec.ephemeralContainers", "cannot be set on create");
     if (*str_or_empty(spec, "nodeName") &&
-        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(spec, "schedulingGates")) > 0)
+        cJSON_GetArraySize(jfield(spec, "schedulingGates")) > 0)
         cause_forbidden(causes, "spec.nodeName", "cannot be set until all schedulingGates have been cleared");
 }
 
@@ -808,8 +808,8 @@ static const char pod_update_fields[] =
 /* ValidateContainerUpdates; returns true to stop */
 static bool v_container_updates(cJSON *causes, const cJSON *nspec, const cJSON *ospec, const char *list)
 {
-    const cJSON *nc = cJSON_GetObjectItemCaseSensitive(nspec, list);
-    const cJSON *oc = cJSON_GetObjectItemCaseSensitive(ospec, list);
+    const cJSON *nc = jfield(nspec, list);
+    const cJSON *oc = jfield(ospec, list);
     char f[VPATH];
     snprintf(f, sizeof f, "spec.%s", list);
     if (cJSON_GetArraySize(nc) != cJSON_GetArraySize(oc)) {
@@ -831,9 +831,9 @@ static bool v_container_updates(cJSON *causes, const cJSON *nspec, const cJSON *
 /* validateOnlyAddedTolerations */
 static void v_only_added_tolerations(cJSON *causes, const cJSON *nspec, const cJSON *ospec)
 {
-    const cJSON *nt = cJSON_GetObjectItemCaseSensitive(nspec, "tolerations");
+    const cJSON *nt = jfield(nspec, "tolerations");
     const cJSON *o;
-    cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(ospec, "tolerations")) {
+    cJSON_ArrayForEach(o, jfield(ospec, "tolerations")) {
         bool found = false;
         const cJSON *n;
         cJSON_ArrayForEach(n, nt) {
@@ -857,8 +857,8 @@ static void v_only_added_tolerations(cJSON *causes, const cJSON *nspec, const cJ
 
 static void v_active_deadline_update(cJSON *causes, const cJSON *nspec, const cJSON *ospec, bool *stop)
 {
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(nspec, "activeDeadlineSeconds");
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(ospec, "activeDeadlineSeconds");
+    const cJSON *n = jfield(nspec, "activeDeadlineSeconds");
+    const cJSON *o = jfield(ospec, "activeDeadlineSeconds");
     if (cJSON_IsNumber(n)) {
         if (jint(n) < 0 || jint(n) > 2147483647) {
             v_invalid_int(causes, "spec.activeDeadlineSeconds", jint(n),
@@ -878,12 +878,12 @@ static void v_active_deadline_update(cJSON *causes, const cJSON *nspec, const cJ
 /* copy the old images into the new containers of a munged spec */
 static void munge_images(cJSON *munged, const cJSON *ospec, const char *list)
 {
-    cJSON *nc = cJSON_GetObjectItemCaseSensitive(munged, list);
-    const cJSON *oc = cJSON_GetObjectItemCaseSensitive(ospec, list);
+    cJSON *nc = jfield(munged, list);
+    const cJSON *oc = jfield(ospec, list);
     int i = 0;
     cJSON *c;
     cJSON_ArrayForEach(c, nc) {
-        const cJSON *oimg = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(oc, i++), "image");
+        const cJSON *oimg = jfield(cJSON_GetArrayItem(oc, i++), "image");
         if (oimg)
             jset(c, "image", cJSON_Duplicate(oimg, true));
         else
@@ -893,7 +893,7 @@ static void munge_images(cJSON *munged, const cJSON *ospec, const char *list)
 
 static void munge_copy(cJSON *munged, const cJSON *ospec, const char *key)
 {
-    const cJSON *o = cJSON_GetObjectItemCaseSensitive(ospec, key);
+    const cJSON *o = jfield(ospec, key);
     if (o)
         jset(munged, key, cJSON_Duplicate(o, true));
     else
@@ -908,7 +908,7 @@ static void spec_diff(strbuf *b, const cJSON *ospec, const cJSON *nspec)
     for (int s = 0; s < 2; s++) {
         const cJSON *it;
         cJSON_ArrayForEach(it, sides[s]) {
-            const cJSON *other = cJSON_GetObjectItemCaseSensitive(sides[1 - s], it->string);
+            const cJSON *other = jfield(sides[1 - s], it->string);
             if (s == 1 && other)
                 continue; /* already shown from the old side */
             const cJSON *ov = s == 0 ? it : other, *nv = s == 0 ? other : it;
@@ -931,8 +931,8 @@ static void spec_diff(strbuf *b, const cJSON *ospec, const cJSON *nspec)
 static void v_pod_update(const cJSON *pod, const cJSON *old, cJSON *causes)
 {
     v_pod_metadata_and_spec(pod, causes);
-    const cJSON *nspec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
-    const cJSON *ospec = cJSON_GetObjectItemCaseSensitive(old, "spec");
+    const cJSON *nspec = jfield(pod, "spec");
+    const cJSON *ospec = jfield(old, "spec");
     if (v_container_updates(causes, nspec, ospec, "containers") ||
         v_container_updates(causes, nspec, ospec, "initContainers"))
         return;
@@ -949,8 +949,8 @@ static void v_pod_update(const cJSON *pod, const cJSON *old, cJSON *causes)
     munge_copy(munged, ospec, "activeDeadlineSeconds");
     munge_copy(munged, ospec, "schedulingGates");
     munge_copy(munged, ospec, "tolerations");
-    const cJSON *ot = cJSON_GetObjectItemCaseSensitive(ospec, "terminationGracePeriodSeconds");
-    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(munged, "terminationGracePeriodSeconds");
+    const cJSON *ot = jfield(ospec, "terminationGracePeriodSeconds");
+    const cJSON *mt = jfield(munged, "terminationGracePeriodSeconds");
     if (cJSON_IsNumber(ot) && jint(ot) < 0 && cJSON_IsNumber(mt) && jint(mt) == 1)
         munge_copy(munged, ospec, "terminationGracePeriodSeconds");
     if (!cJSON_Compare(munged, ospec, true)) {
@@ -1024,7 +1024,7 @@ static void v_event(const cJSON *ev, cJSON *causes)
 
 static void v_nonneg(cJSON *causes, const char *field, const cJSON *o, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    const cJSON *v = jfield(o, key);
     if (cJSON_IsNumber(v) && jint(v) < 0)
         v_invalid_int(causes, field, jint(v), negative_msg);
 }
@@ -1039,14 +1039,14 @@ static void v_selector_invalid(cJSON *causes, const char *field, const cJSON *se
 /* selector required/valid/non-empty: the Deployment/ReplicaSet/StatefulSet pattern */
 static void v_required_selector(cJSON *causes, const cJSON *spec, const char *what)
 {
-    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(spec, "selector");
+    const cJSON *sel = jfield(spec, "selector");
     if (!sel || cJSON_IsNull(sel)) {
         cause_required(causes, "spec.selector", NULL);
         return;
     }
     labelsel_validate_json(sel, "spec.selector", causes);
-    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sel, "matchLabels")) +
-            cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sel, "matchExpressions")) == 0) {
+    if (cJSON_GetArraySize(jfield(sel, "matchLabels")) +
+            cJSON_GetArraySize(jfield(sel, "matchExpressions")) == 0) {
         char d[64];
         snprintf(d, sizeof d, "empty selector is invalid for %s", what);
         v_selector_invalid(causes, "spec.selector", sel, d);
@@ -1058,7 +1058,7 @@ typedef enum { SEL_OK, SEL_NOMATCH, SEL_ERROR } sel_result;
 /* LabelSelectorAsSelector + (!selector.Empty() && !Matches): nil = Nothing */
 static sel_result selector_vs_template(const cJSON *spec)
 {
-    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(spec, "selector");
+    const cJSON *sel = jfield(spec, "selector");
     char *err = NULL;
     labelsel *ls = (sel && !cJSON_IsNull(sel)) ? labelsel_from_json(sel, &err) : NULL;
     if (err) {
@@ -1108,7 +1108,7 @@ static void v_rs_template(cJSON *causes, const cJSON *spec, const char *kind)
 {
     sel_result r = selector_vs_template(spec);
     if (r == SEL_ERROR) {
-        v_selector_invalid(causes, "spec.selector", cJSON_GetObjectItemCaseSensitive(spec, "selector"),
+        v_selector_invalid(causes, "spec.selector", jfield(spec, "selector"),
                            "invalid label selector");
         return;
     }
@@ -1173,9 +1173,9 @@ static long long intstr_value(const cJSON *v)
 
 static void v_deployment_strategy(cJSON *causes, const cJSON *spec)
 {
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(spec, "strategy");
+    const cJSON *st = jfield(spec, "strategy");
     const char *type = str_or_empty(st, "type");
-    const cJSON *ru = cJSON_GetObjectItemCaseSensitive(st, "rollingUpdate");
+    const cJSON *ru = jfield(st, "rollingUpdate");
     if (!strcmp(type, "Recreate")) {
         if (ru && !cJSON_IsNull(ru))
             cause_forbidden(causes, "spec.strategy.rollingUpdate",
@@ -1185,8 +1185,8 @@ static void v_deployment_strategy(cJSON *causes, const cJSON *spec)
             cause_required(causes, "spec.strategy.rollingUpdate", "this should be defaulted and never be nil");
             return;
         }
-        const cJSON *mu = cJSON_GetObjectItemCaseSensitive(ru, "maxUnavailable");
-        const cJSON *ms = cJSON_GetObjectItemCaseSensitive(ru, "maxSurge");
+        const cJSON *mu = jfield(ru, "maxUnavailable");
+        const cJSON *ms = jfield(ru, "maxSurge");
         v_int_or_percent(causes, "spec.strategy.rollingUpdate.maxUnavailable", mu, false);
         v_int_or_percent(causes, "spec.strategy.rollingUpdate.maxSurge", ms, false);
         if (intstr_value(mu) == 0 && intstr_value(ms) == 0) {
@@ -1212,7 +1212,7 @@ static void v_deployment_strategy(cJSON *causes, const cJSON *spec)
 
 static void v_deployment(const cJSON *d, cJSON *causes)
 {
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(d, "spec");
+    const cJSON *spec = jfield(d, "spec");
     v_object_meta(K_DEPLOYMENT, d, causes, true);
     v_nonneg(causes, "spec.replicas", spec, "replicas");
     v_required_selector(causes, spec, "deployment");
@@ -1220,7 +1220,7 @@ static void v_deployment(const cJSON *d, cJSON *causes)
     v_deployment_strategy(causes, spec);
     v_nonneg(causes, "spec.minReadySeconds", spec, "minReadySeconds");
     v_nonneg(causes, "spec.revisionHistoryLimit", spec, "revisionHistoryLimit");
-    const cJSON *pds = cJSON_GetObjectItemCaseSensitive(spec, "progressDeadlineSeconds");
+    const cJSON *pds = jfield(spec, "progressDeadlineSeconds");
     if (cJSON_IsNumber(pds)) {
         v_nonneg(causes, "spec.progressDeadlineSeconds", spec, "progressDeadlineSeconds");
         if (jint(pds) <= (long long)jnum(spec, "minReadySeconds", 0))
@@ -1230,7 +1230,7 @@ static void v_deployment(const cJSON *d, cJSON *causes)
 
 static void v_replicaset(const cJSON *rs, cJSON *causes)
 {
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(rs, "spec");
+    const cJSON *spec = jfield(rs, "spec");
     v_object_meta(K_REPLICASET, rs, causes, true);
     v_nonneg(causes, "spec.replicas", spec, "replicas");
     v_nonneg(causes, "spec.minReadySeconds", spec, "minReadySeconds");
@@ -1240,7 +1240,7 @@ static void v_replicaset(const cJSON *rs, cJSON *causes)
 
 static void v_statefulset(const cJSON *ss, cJSON *causes)
 {
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(ss, "spec");
+    const cJSON *spec = jfield(ss, "spec");
     v_object_meta(K_STATEFULSET, ss, causes, true);
     const char *pmp = str_or_empty(spec, "podManagementPolicy");
     if (!*pmp)
@@ -1258,7 +1258,7 @@ static void v_statefulset(const cJSON *ss, cJSON *causes)
     v_required_selector(causes, spec, "statefulset");
     sel_result r = selector_vs_template(spec);
     if (r == SEL_ERROR) {
-        v_selector_invalid(causes, "spec.selector", cJSON_GetObjectItemCaseSensitive(spec, "selector"), "");
+        v_selector_invalid(causes, "spec.selector", jfield(spec, "selector"), "");
     } else {
         /* upstream validates only labels and annotations of a StatefulSet template */
         if (r == SEL_NOMATCH)
@@ -1271,7 +1271,7 @@ static void v_statefulset(const cJSON *ss, cJSON *causes)
 
 static void v_daemonset_strategy(cJSON *causes, const cJSON *spec)
 {
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(spec, "updateStrategy");
+    const cJSON *st = jfield(spec, "updateStrategy");
     const char *type = str_or_empty(st, "type");
     if (!strcmp(type, "OnDelete"))
         return;
@@ -1281,18 +1281,18 @@ static void v_daemonset_strategy(cJSON *causes, const cJSON *spec)
         strbuf_printf(&b, "apps.DaemonSetUpdateStrategy{Type:");
         strbuf_quote(&b, type);
         strbuf_printf(&b, ", RollingUpdate:(*apps.RollingUpdateDaemonSet)(%s)}",
-               cJSON_GetObjectItemCaseSensitive(st, "rollingUpdate") ? "0xc000a1b360" : "nil");
+               jfield(st, "rollingUpdate") ? "0xc000a1b360" : "nil");
         cause_not_supported(causes, "spec.updateStrategy", b.s, types);
         free(b.s);
         return;
     }
-    const cJSON *ru = cJSON_GetObjectItemCaseSensitive(st, "rollingUpdate");
+    const cJSON *ru = jfield(st, "rollingUpdate");
     if (!ru || cJSON_IsNull(ru)) {
         cause_required(causes, "spec.updateStrategy.rollingUpdate", NULL);
         return;
     }
-    const cJSON *mu = cJSON_GetObjectItemCaseSensitive(ru, "maxUnavailable");
-    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(ru, "maxSurge");
+    const cJSON *mu = jfield(ru, "maxUnavailable");
+    const cJSON *ms = jfield(ru, "maxSurge");
     v_int_or_percent(causes, "spec.updateStrategy.rollingUpdate.maxUnavailable", mu, false);
     v_int_or_percent(causes, "spec.updateStrategy.rollingUpdate.maxSurge", ms, false);
     v_int_or_percent(causes, "spec.updateStrategy.rollingUpdate.maxUnavailable", cJSON_IsString(mu) && percent_ok(mu->valuestring) && atoll(mu->valuestring) > 100 ? mu : NULL, true);
@@ -1309,16 +1309,16 @@ static void v_daemonset_strategy(cJSON *causes, const cJSON *spec)
 
 static void v_daemonset(const cJSON *ds, cJSON *causes)
 {
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(ds, "spec");
-    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(spec, "selector");
+    const cJSON *spec = jfield(ds, "spec");
+    const cJSON *sel = jfield(spec, "selector");
     v_object_meta(K_DAEMONSET, ds, causes, true);
     if (sel && !cJSON_IsNull(sel))
         labelsel_validate_json(sel, "spec.selector", causes);
     if (selector_vs_template(spec) == SEL_NOMATCH)
         v_template_labels_mismatch(causes, spec);
     if (sel && !cJSON_IsNull(sel) &&
-        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sel, "matchLabels")) +
-                cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sel, "matchExpressions")) == 0)
+        cJSON_GetArraySize(jfield(sel, "matchLabels")) +
+                cJSON_GetArraySize(jfield(sel, "matchExpressions")) == 0)
         v_selector_invalid(causes, "spec.selector", sel, "empty selector is invalid for daemonset");
     v_pod_template(causes, spec);
     v_template_restart_and_deadline(causes, spec, "DaemonSet");
@@ -1330,8 +1330,8 @@ static void v_daemonset(const cJSON *ds, cJSON *causes)
 /* ValidateReplicationController: selector is a plain map */
 static void v_rc(const cJSON *rc, cJSON *causes)
 {
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(rc, "spec");
-    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(spec, "selector");
+    const cJSON *spec = jfield(rc, "spec");
+    const cJSON *sel = jfield(spec, "selector");
     v_object_meta(K_RC, rc, causes, true);
     v_nonneg(causes, "spec.minReadySeconds", spec, "minReadySeconds");
     if (cJSON_GetArraySize(sel) == 0)
@@ -1345,7 +1345,7 @@ static void v_rc(const cJSON *rc, cJSON *causes)
     const cJSON *s;
     cJSON_ArrayForEach(s, sel) {
         const char *want = cJSON_IsString(s) ? s->valuestring : "";
-        const char *have = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(labels, s->string));
+        const char *have = cJSON_GetStringValue(jfield(labels, s->string));
         if (!have || strcmp(have, want)) {
             v_template_labels_mismatch(causes, spec);
             break;
@@ -1359,11 +1359,11 @@ static void v_rc(const cJSON *rc, cJSON *causes)
 
 static void v_pdb_spec(const cJSON *pdb, cJSON *causes)
 {
-    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(pdb, "spec");
-    const cJSON *min = cJSON_GetObjectItemCaseSensitive(spec, "minAvailable");
-    const cJSON *max = cJSON_GetObjectItemCaseSensitive(spec, "maxUnavailable");
-    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(spec, "selector");
-    const cJSON *uhp = cJSON_GetObjectItemCaseSensitive(spec, "unhealthyPodEvictionPolicy");
+    const cJSON *spec = jfield(pdb, "spec");
+    const cJSON *min = jfield(spec, "minAvailable");
+    const cJSON *max = jfield(spec, "maxUnavailable");
+    const cJSON *sel = jfield(spec, "selector");
+    const cJSON *uhp = jfield(spec, "unhealthyPodEvictionPolicy");
     if (cJSON_IsNull(min))
         min = NULL;
     if (cJSON_IsNull(max))
@@ -1438,7 +1438,7 @@ int validate_object(kind_id k, const cJSON *obj, const cJSON *old, cJSON *causes
 int validate_status(kind_id k, const cJSON *obj, cJSON *causes)
 {
     int before = cJSON_GetArraySize(causes);
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(obj, "status");
+    const cJSON *st = jfield(obj, "status");
     if (k == K_PDB) {
         static const char *const f[] = {"disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods", NULL};
         for (int i = 0; f[i]; i++) {
@@ -1455,8 +1455,8 @@ int validate_delete_options(const cJSON *opts, cJSON *causes)
     int before = cJSON_GetArraySize(causes);
     if (!cJSON_IsObject(opts))
         return 0;
-    const cJSON *orphan = cJSON_GetObjectItemCaseSensitive(opts, "orphanDependents");
-    const cJSON *pp = cJSON_GetObjectItemCaseSensitive(opts, "propagationPolicy");
+    const cJSON *orphan = jfield(opts, "orphanDependents");
+    const cJSON *pp = jfield(opts, "propagationPolicy");
     if (cJSON_IsNull(orphan))
         orphan = NULL;
     if (cJSON_IsNull(pp))
@@ -1467,7 +1467,7 @@ int validate_delete_options(const cJSON *opts, cJSON *causes)
     static const char *const policies[] = {"Foreground", "Background", "Orphan", "nil", NULL};
     if (pp && (!*ppv || !in_list(ppv, policies) || !strcmp(ppv, "nil")))
         v_not_supported_str(causes, "propagationPolicy", ppv, policies);
-    const cJSON *dry = cJSON_GetObjectItemCaseSensitive(opts, "dryRun");
+    const cJSON *dry = jfield(opts, "dryRun");
     bool dry_ok = true;
     const cJSON *d;
     cJSON_ArrayForEach(d, dry) dry_ok = dry_ok && cJSON_IsString(d) && !strcmp(d->valuestring, "All");
@@ -1478,7 +1478,7 @@ int validate_delete_options(const cJSON *opts, cJSON *causes)
         cause_not_supported(causes, "dryRun", b.s, all);
         free(b.s);
     }
-    const cJSON *gp = cJSON_GetObjectItemCaseSensitive(opts, "gracePeriodSeconds");
+    const cJSON *gp = jfield(opts, "gracePeriodSeconds");
     /* a number that is no int64 (1.5, 1e300, inf) never reaches the grace
      * arithmetic either: converting it to an integer is undefined in C */
     bool int64_ok = cJSON_IsNumber(gp) && gp->valuedouble >= -9223372036854775808.0 &&

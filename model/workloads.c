@@ -337,7 +337,7 @@ static void adopt(cluster *c, store_obj *o, const cJSON *owner)
 {
     cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     cJSON *md = jobj(doc, "metadata");
-    cJSON *refs = cJSON_GetObjectItemCaseSensitive(md, "ownerReferences");
+    cJSON *refs = jfield(md, "ownerReferences");
     if (!cJSON_IsArray(refs)) {
         refs = cJSON_CreateArray();
         jset(md, "ownerReferences", refs);
@@ -474,7 +474,7 @@ int wl_int_or_percent(const cJSON *v, int total, bool round_up, int def)
 cJSON *wl_condition(const cJSON *status, const char *type)
 {
     cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(status, "conditions")) {
+    cJSON_ArrayForEach(c, jfield(status, "conditions")) {
         const char *t = jstr(c, "type");
         if (t && !strcmp(t, type))
             return c;
