@@ -111,6 +111,7 @@ static void add_system_namespaces(cluster *c)
 
 cluster *cluster_new(const cluster_opts *o)
 {
+    json_alloc_init();
     cluster *c = calloc(1, sizeof *c);
     pthread_mutex_init(&c->mu, NULL);
     c->opts = *o;

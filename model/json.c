@@ -245,3 +245,99 @@ char *jprint(const cJSON *o)
     size_t len;
     return jprint_len(o, &len);
 }
+
+/* ---- cJSON's allocations ------------------------------------------------- */
+
+/* A load parses, extends and frees some 200 small blocks per object (nodes,
+ * keys, strings), and glibc keeps only seven freed blocks of a size for the
+ * next malloc of the thread: the rest go through its bins. These hooks keep
+ * up to JA_KEEP freed blocks of each small size per thread and hand them out
+ * again. Every block is an ordinary malloc block at all times, so code that
+ * frees a cJSON string with free() or gives cJSON a strdup'd one is still
+ * right. Not under AddressSanitizer, which must see every free. */
+#if defined(__SANITIZE_ADDRESS__)
+#define JA_HOOKS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define JA_HOOKS 0
+#endif
+#endif
+#ifndef JA_HOOKS
+#define JA_HOOKS 1
+#endif
+
+#if JA_HOOKS
+#include <malloc.h>
+#include <pthread.h>
+
+#define JA_CLASSES 7 /* usable sizes 24, 40, ..., 120 (glibc's chunks up to 128 bytes) */
+#define JA_KEEP 1024
+
+typedef struct {
+    void *head[JA_CLASSES];
+    unsigned n[JA_CLASSES];
+    bool keyed;
+} ja_cache;
+
+static __thread ja_cache ja;
+static pthread_key_t ja_key;
+
+/* A thread that ends gives its kept blocks back. */
+static void ja_flush(void *arg)
+{
+    ja_cache *c = arg;
+    for (int i = 0; i < JA_CLASSES; i++)
+        while (c->head[i]) {
+            void *p = c->head[i];
+            c->head[i] = *(void **)p;
+            free(p);
+        }
+    memset(c->n, 0, sizeof c->n);
+}
+
+static void *ja_malloc(size_t n)
+{
+    size_t usable = n + 8 <= 32 ? 24 : ((n + 8 + 15) & ~(size_t)15) - 8;
+    size_t i = (usable - 24) / 16;
+    if (i < JA_CLASSES && ja.head[i]) {
+        void *p = ja.head[i];
+        ja.head[i] = *(void **)p;
+        ja.n[i]--;
+        return p;
+    }
+    return malloc(n);
+}
+
+static void ja_free(void *p)
+{
+    if (!p)
+        return;
+    size_t usable = malloc_usable_size(p), i = (usable - 24) / 16;
+    if (usable < 24 || (usable - 24) % 16 || i >= JA_CLASSES || ja.n[i] >= JA_KEEP) {
+        free(p);
+        return;
+    }
+    if (!ja.keyed) {
+        ja.keyed = true;
+        pthread_setspecific(ja_key, &ja);
+    }
+    *(void **)p = ja.head[i];
+    ja.head[i] = p;
+    ja.n[i]++;
+}
+
+static void ja_init(void)
+{
+    pthread_key_create(&ja_key, ja_flush);
+    cJSON_Hooks h = {.malloc_fn = ja_malloc, .free_fn = ja_free};
+    cJSON_InitHooks(&h);
+}
+#endif
+
+void json_alloc_init(void)
+{
+#if JA_HOOKS
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, ja_init);
+#endif
+}

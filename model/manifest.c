@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,11 @@ static size_t m_utf8_bad(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        uint64_t w; /* ASCII eight bytes at a time */
+        while (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080ull)))
+            i += 8;
+        if (i >= n)
+            break;
         unsigned c = s[i], cp, k;
         if (c < 0x80) { i++; continue; }
         if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; }

@@ -391,33 +391,66 @@ size_t store_count(store *s, kind_id k)
 #define INTERN_KEY_LEN 64
 #define INTERN_VALUE_LEN 32
 
-typedef struct istr {
-    UT_hash_handle hh;
-    uint32_t id;
-    char s[];
-} istr;
-
 static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
-static istr *intern_tab;
 static size_t intern_n;
 /* By number; written once before the number is handed out, so readers of a
  * compact document (published under the model lock) need no lock. */
 static const char *intern_strs[INTERN_MAX_KEYS];
+static uint8_t intern_lens[INTERN_MAX_KEYS];
+/* Open addressing, linear probing, at most half full: each slot holds the
+ * string's hash and its number + 1 (0: empty), so a lookup reads one line
+ * of slots and compares only strings whose hash matches. */
+#define INTERN_SLOTS (2 * INTERN_MAX_KEYS)
+static struct { uint32_t hash, id1; } intern_slot[INTERN_SLOTS];
 
-/* The number of the shared copy of s, or -1 when the table is full. */
+/* Eight bytes at a time, multiplied and folded; the low bits (the slot)
+ * depend on every byte. */
+static uint32_t intern_hash(const char *s, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
+    for (; len >= 8; s += 8, len -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    h *= 0xff51afd7ed558ccdull;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The slot of s: where it is, or the empty one where it would go. */
+static size_t intern_slot_of(const char *s, size_t len, uint32_t h)
+{
+    size_t i = h & (INTERN_SLOTS - 1);
+    for (;; i = (i + 1) & (INTERN_SLOTS - 1)) {
+        uint32_t id1 = intern_slot[i].id1;
+        if (!id1 || (intern_slot[i].hash == h && intern_lens[id1 - 1] == len &&
+                     !memcmp(intern_strs[id1 - 1], s, len)))
+            return i;
+    }
+}
+
+/* The number of the shared copy of s, or -1 when the table is full.
+ * len ≤ INTERN_KEY_LEN. */
 static long intern_id(const char *s, size_t len, size_t max_entries)
 {
-    istr *e;
-    HASH_FIND(hh, intern_tab, s, len, e);
-    if (e)
-        return e->id;
-    if (intern_n >= max_entries || !(e = malloc(sizeof *e + len + 1)))
+    uint32_t h = intern_hash(s, len);
+    size_t i = intern_slot_of(s, len, h);
+    if (intern_slot[i].id1)
+        return intern_slot[i].id1 - 1;
+    char *copy;
+    if (intern_n >= max_entries || !(copy = malloc(len + 1)))
         return -1;
-    memcpy(e->s, s, len + 1);
-    e->id = (uint32_t)intern_n;
-    intern_strs[intern_n++] = e->s;
-    HASH_ADD_KEYPTR(hh, intern_tab, e->s, len, e);
-    return e->id;
+    memcpy(copy, s, len);
+    copy[len] = 0;
+    intern_strs[intern_n] = copy;
+    intern_lens[intern_n] = (uint8_t)len;
+    intern_slot[i].hash = h;
+    intern_slot[i].id1 = (uint32_t)++intern_n;
+    return (long)intern_n - 1;
 }
 
 /* Values that are one object's own (names, uids, addresses): sharing them
@@ -746,13 +779,13 @@ static const unsigned char *skip_value(const unsigned char *p)
  * the key can only be written as an object's own). */
 static long key_id(const char *seg, size_t n)
 {
-    istr *e;
     if (n > INTERN_KEY_LEN)
         return -1;
+    uint32_t h = intern_hash(seg, n);
     pthread_mutex_lock(&intern_mu);
-    HASH_FIND(hh, intern_tab, seg, n, e);
+    uint32_t id1 = intern_slot[intern_slot_of(seg, n, h)].id1;
     pthread_mutex_unlock(&intern_mu);
-    return e ? (long)e->id : -1;
+    return (long)id1 - 1;
 }
 
 /* The member of the object at *pp whose key is seg[0..n) (shared as number
