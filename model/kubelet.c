@@ -336,14 +336,13 @@ static void run_job(void *ctx, uint64_t id)
 
 static bool needs_sync(const store_obj *o, const cJSON *old)
 {
-    if (store_get_str(o, "metadata.deletionTimestamp")) {
+    if (o->hot & STORE_DELETING) { /* stored documents hold a string there or nothing */
         const cJSON *d = store_doc(o);
         return !old || !jstr(old, "metadata.deletionTimestamp") ||
                strcmp(jstr(old, "metadata.deletionTimestamp"), jstr(d, "metadata.deletionTimestamp")) ||
                jnum(old, "metadata.deletionGracePeriodSeconds", 0) != jnum(d, "metadata.deletionGracePeriodSeconds", 0);
     }
-    const char *node = store_get_str(o, "spec.nodeName"), *phase = store_get_str(o, "status.phase");
-    return (!phase || !strcmp(phase, "Pending")) && node && *node; /* phase_of */
+    return (o->hot & (STORE_NOPHASE | STORE_PENDING)) && (o->hot & STORE_BOUND); /* phase_of */
 }
 
 static void unfile(kubelet *k, waiting *w)
@@ -388,8 +387,8 @@ static void track_pod(kubelet *k, store_event ev, const store_obj *o)
 {
     waiting *w;
     HASH_FIND_PTR(k->waiting, &o, w);
-    const char *node = ev == STORE_DELETED ? NULL : store_get_str(o, "spec.nodeName");
-    if (node && !(*node && needs_sync(o, NULL)))
+    const char *node = ev != STORE_DELETED && needs_sync(o, NULL) ? store_get_str(o, "spec.nodeName") : NULL;
+    if (node && !*node)
         node = NULL;
     if (w && (!node || strcmp(w->node->name, node)))
         unfile(k, w), w = NULL;

@@ -517,10 +517,10 @@ static const char *stored_counted_node(const store_obj *o)
 
 static bool stored_wants_scheduling(const store_obj *o)
 {
-    const char *node = store_get_str(o, "spec.nodeName"), *sn = store_get_str(o, "spec.schedulerName");
-    const char *phase = store_get_str(o, "status.phase");
-    return (!node || !*node) && !store_get_str(o, "metadata.deletionTimestamp") && !(o->hot & STORE_ENDED) &&
-           (!phase || !strcmp(phase, "Pending")) && (!sn || !strcmp(sn, "default-scheduler"));
+    if ((o->hot & (STORE_BOUND | STORE_DELETING | STORE_ENDED)) || !(o->hot & (STORE_NOPHASE | STORE_PENDING)))
+        return false;
+    const char *sn = store_get_str(o, "spec.schedulerName");
+    return !sn || !strcmp(sn, "default-scheduler");
 }
 
 static void track_pod(scheduler *s, store_event ev, const store_obj *o, const cJSON *old)

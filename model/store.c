@@ -1133,8 +1133,10 @@ static unsigned char hot_of(const cJSON *doc)
             break;
         }
     }
+    const char *node = jstr(doc, "spec.nodeName");
     return (dt && !cJSON_IsNull(dt) ? STORE_DELETING : 0) | (pod_ready(doc) ? STORE_READY : 0) |
-           (phase && !strcmp(phase, "Pending") ? STORE_PENDING : 0) |
+           (!phase ? STORE_NOPHASE : !strcmp(phase, "Pending") ? STORE_PENDING : 0) |
+           (node && *node ? STORE_BOUND : 0) |
            (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) ? STORE_ENDED : 0) | dtarget;
 }
 

@@ -24,7 +24,7 @@ typedef struct store_obj {
     unsigned char *packed;
     struct store_obj *cprev, *cnext; /* store-private: cache order */
     bool cref;                       /* store-private: read since the last trim */
-    unsigned char hot; /* STORE_DELETING | STORE_READY, kept on every change */
+    unsigned char hot; /* the STORE_* bits below, kept on every change */
     const char *ckey;  /* store-private: see store_controller_key */
     /* What a module derived from the current document (one malloc'd block,
      * no pointers out of it), so that a hot path need not read the tree
@@ -60,6 +60,8 @@ static inline cJSON *store_doc(const store_obj *o)
 #define STORE_ENDED 8u    /* status.phase is "Succeeded" or "Failed" */
 #define STORE_DTARGET 16u /* a DisruptionTarget condition is True, for a
                            * reason other than TerminationByKubelet */
+#define STORE_NOPHASE 32u /* status.phase is not a string */
+#define STORE_BOUND 64u   /* spec.nodeName is a string other than "" */
 /* The uid of the object's controller (its first ownerReference with
  * controller: true); "" when it has none; NULL when that reference has no
  * string uid. Without building the tree. */

@@ -258,16 +258,17 @@ START_TEST(hot_bits_and_controller_keys_follow_changes)
     store_obj *b = store_insert(s, K_POD, pod_doc("b", "False", true, "u1"));
     store_obj *c = store_insert(s, K_POD, pod_doc("c", NULL, false, NULL));
     store_trim(s);
-    ck_assert_uint_eq(a->hot, STORE_READY);
-    ck_assert_uint_eq(b->hot, STORE_DELETING);
-    ck_assert_uint_eq(c->hot, 0);
+    /* none of them has a status.phase */
+    ck_assert_uint_eq(a->hot, STORE_READY | STORE_NOPHASE);
+    ck_assert_uint_eq(b->hot, STORE_DELETING | STORE_NOPHASE);
+    ck_assert_uint_eq(c->hot, STORE_NOPHASE);
     ck_assert_ptr_nonnull(store_controller_key(a));
     ck_assert_ptr_eq(store_controller_key(a), store_controller_key(b));
     ck_assert_ptr_null(store_controller_key(c));
     ck_assert_str_eq(store_controller_uid(a), "u1");
     ck_assert_str_eq(store_controller_uid(c), "");
     store_replace(s, b, pod_doc("b", "True", false, "u2"));
-    ck_assert_uint_eq(b->hot, STORE_READY);
+    ck_assert_uint_eq(b->hot, STORE_READY | STORE_NOPHASE);
     ck_assert_ptr_ne(store_controller_key(a), store_controller_key(b));
     ck_assert_str_eq(store_controller_uid(b), "u2");
     store_remove(s, a);
@@ -280,6 +281,15 @@ START_TEST(hot_bits_and_controller_keys_follow_changes)
         cJSON_AddStringToObject(jobj(d, "status"), "phase", phases[i].phase);
         store_replace(s, c, d);
         ck_assert_uint_eq(c->hot, phases[i].bits);
+    }
+    /* STORE_BOUND: spec.nodeName is a string other than "" */
+    static const struct { const char *spec; unsigned bits; } nodes[] = {
+        {"{\"nodeName\":\"node-1\"}", STORE_BOUND}, {"{\"nodeName\":\"\"}", 0}, {"{\"nodeName\":null}", 0}, {"{}", 0}};
+    for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+        cJSON *d = pod_doc("c", NULL, false, NULL);
+        cJSON_AddItemToObject(d, "spec", cJSON_Parse(nodes[i].spec));
+        store_replace(s, c, d);
+        ck_assert_uint_eq(c->hot, nodes[i].bits | STORE_NOPHASE);
     }
     store_free(s);
 }
