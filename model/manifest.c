@@ -1425,6 +1425,221 @@ static int js_bom(const char *p, const char *e)
     return e - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3);
 }
 
+/* ---- the items' parser ----
+ * manifest_json_item parses one item as cJSON_ParseWithLengthOpts(p, e - p, &end, 0)
+ * does, into the same tree (types, strings, valuedouble, valueint, the
+ * children's next/prev links), for the common case only: it gives up (NULL)
+ * on anything else (a backslash or a control character in a string, nesting
+ * deeper than JF_MAX_DEPTH, any syntax cJSON would refuse), and the caller
+ * then asks cJSON. *plain says what m_json_fix would find: no object with a
+ * repeated key (objects of more than 16 members are not checked: not plain),
+ * no number that is not finite. Tests compare it with cJSON
+ * (tests/unit/test_manifest.c, fuzz_manifest). */
+#define JF_MAX_DEPTH 64
+
+typedef struct {
+    const char *p, *e;
+    bool plain;
+} jf_in;
+
+static bool jf_value(jf_in *in, cJSON *item, int depth);
+
+/* cJSON's whitespace: every byte up to 32. */
+static void jf_ws(jf_in *in)
+{
+    while (in->p < in->e && (unsigned char)*in->p <= 32)
+        in->p++;
+}
+
+static cJSON *jf_node(void)
+{
+    cJSON *n = cJSON_malloc(sizeof *n);
+    if (n)
+        memset(n, 0, sizeof *n);
+    return n;
+}
+
+/* A string without escapes or control characters, at '"'. */
+static char *jf_string(jf_in *in)
+{
+    const char *q = in->p + 1, *e = in->e;
+    for (; q < e && *q != '"'; q++)
+        if (*q == '\\' || (unsigned char)*q < 0x20)
+            return NULL;
+    if (q >= e)
+        return NULL;
+    size_t n = (size_t)(q - in->p - 1);
+    char *s = cJSON_malloc(n + 1);
+    if (!s)
+        return NULL;
+    memcpy(s, in->p + 1, n);
+    s[n] = 0;
+    in->p = q + 1;
+    return s;
+}
+
+/* cJSON's parse_number: the run of "0-9+-eE.", read by strtod, which says
+ * how far the number goes. cJSON 1.7.15 cut the run at 63 bytes, Debian's
+ * (CVE-2023-26819) does not: a run that long is left to cJSON. Plain
+ * integers of up to 15 digits are exact in a double: computed without
+ * strtod. */
+static bool jf_number(jf_in *in, cJSON *item)
+{
+    const char *p = in->p, *e = in->e;
+    size_t n = 0;
+    while (p + n < e && n < 63 && strchr("0123456789+-eE.", p[n]) && p[n])
+        n++;
+    if (n == 63)
+        return false;
+    double v;
+    size_t used;
+    size_t d = *p == '-';
+    size_t digits = 0;
+    while (d + digits < n && p[d + digits] >= '0' && p[d + digits] <= '9')
+        digits++;
+    if (digits && digits <= 15 && d + digits == n) {
+        uint64_t u = 0;
+        for (size_t i = 0; i < digits; i++)
+            u = u * 10 + (uint64_t)(p[d + i] - '0');
+        v = (double)u;
+        if (d)
+            v = -v;
+        used = n;
+    } else {
+        char buf[64], *after = NULL;
+        memcpy(buf, p, n);
+        buf[n] = 0;
+        v = strtod(buf, &after);
+        if (after == buf)
+            return false;
+        used = (size_t)(after - buf);
+        if (!isfinite(v))
+            in->plain = false;
+    }
+    item->valuedouble = v;
+    item->valueint = v >= INT_MAX ? INT_MAX : v <= (double)INT_MIN ? INT_MIN : (int)v;
+    item->type = cJSON_Number;
+    in->p += used;
+    return true;
+}
+
+/* The members of an array (keys NULL) or an object, at '[' or '{'. */
+static bool jf_container(jf_in *in, cJSON *item, bool object, int depth)
+{
+    if (depth >= JF_MAX_DEPTH)
+        return false;
+    char close = object ? '}' : ']';
+    in->p++;
+    jf_ws(in);
+    item->type = object ? cJSON_Object : cJSON_Array;
+    if (in->p < in->e && *in->p == close) {
+        in->p++;
+        return true;
+    }
+    cJSON *head = NULL, *last = NULL;
+    int count = 0;
+    for (;;) {
+        cJSON *n = jf_node();
+        if (!n)
+            return false;
+        if (!head) {
+            head = item->child = n;
+        } else {
+            last->next = n;
+            n->prev = last;
+        }
+        last = n;
+        head->prev = last;
+        jf_ws(in);
+        if (object) {
+            if (in->p >= in->e || *in->p != '"' || !(n->string = jf_string(in)))
+                return false;
+            if (++count > 16)
+                in->plain = false;
+            else
+                for (cJSON *o = head; o != n; o = o->next)
+                    if (o->string[0] == n->string[0] && !strcmp(o->string, n->string))
+                        in->plain = false;
+            jf_ws(in);
+            if (in->p >= in->e || *in->p != ':')
+                return false;
+            in->p++;
+            jf_ws(in);
+        }
+        if (!jf_value(in, n, depth + 1))
+            return false;
+        jf_ws(in);
+        if (in->p < in->e && *in->p == ',') {
+            in->p++;
+            continue;
+        }
+        if (in->p < in->e && *in->p == close) {
+            in->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+static bool jf_value(jf_in *in, cJSON *item, int depth)
+{
+    const char *p = in->p;
+    size_t left = (size_t)(in->e - p);
+    if (!left)
+        return false;
+    switch (*p) {
+    case 'n':
+        if (left < 4 || memcmp(p, "null", 4))
+            return false;
+        item->type = cJSON_NULL;
+        in->p += 4;
+        return true;
+    case 'f':
+        if (left < 5 || memcmp(p, "false", 5))
+            return false;
+        item->type = cJSON_False;
+        in->p += 5;
+        return true;
+    case 't':
+        if (left < 4 || memcmp(p, "true", 4))
+            return false;
+        item->type = cJSON_True;
+        item->valueint = 1;
+        in->p += 4;
+        return true;
+    case '"':
+        if (!(item->valuestring = jf_string(in)))
+            return false;
+        item->type = cJSON_String;
+        return true;
+    case '[':
+        return jf_container(in, item, false, depth);
+    case '{':
+        return jf_container(in, item, true, depth);
+    default:
+        if (*p == '-' || (*p >= '0' && *p <= '9'))
+            return jf_number(in, item);
+        return false;
+    }
+}
+
+cJSON *manifest_json_item(const char *p, size_t len, const char **end, bool *plain)
+{
+    const char *e = p + len;
+    jf_in in = {p, e, true};
+    cJSON *v = jf_node();
+    if (!v)
+        return NULL;
+    jf_ws(&in);
+    if (!jf_value(&in, v, 0)) {
+        cJSON_Delete(v);
+        return NULL;
+    }
+    *end = in.p;
+    *plain = in.plain;
+    return v;
+}
+
 /* cJSON's value of exactly [p, e), or NULL. */
 static cJSON *js_parse(const char *p, const char *e)
 {
@@ -1503,8 +1718,11 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
         const char *end = NULL;
         if (js_bom(p, items_end))
             goto out;
-        cJSON *it = cJSON_ParseWithLengthOpts(p, (size_t)(items_end - p), &end, 0);
-        if (!it || m_json_fix(it, 3, msg)) {
+        bool plain = false;
+        cJSON *it = manifest_json_item(p, (size_t)(items_end - p), &end, &plain);
+        if (!it)
+            it = cJSON_ParseWithLengthOpts(p, (size_t)(items_end - p), &end, 0);
+        if (!it || (!plain && m_json_fix(it, 3, msg))) {
             cJSON_Delete(it);
             goto out;
         }

@@ -5,17 +5,30 @@
  * and jprint prints it byte for byte as cJSON_PrintUnformatted; read object
  * by object (manifest_parse_each, which streams a JSON List an item at a
  * time and reads again what is not plain) it gives the same objects, or the
- * same error with nothing left given.
+ * same error with nothing left given; manifest_json_item, where it reads
+ * the input, reads the tree and end cJSON_ParseWithLengthOpts reads, and
+ * says rightly whether m_json_fix would leave it as it is.
  * Test code only. */
 #include "json.h"
 #include "manifest.h"
 #include "fuzz_common.h"
+#include "../jsame.h"
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 64 * 1024)
         return 0;
+    const char *e1 = NULL, *e2 = NULL;
+    bool plain = false;
+    cJSON *item = manifest_json_item((const char *)data, size, &e1, &plain);
+    if (item) {
+        cJSON *ref = cJSON_ParseWithLengthOpts((const char *)data, size, &e2, 0);
+        if (!ref || !jsame(item, ref) || e1 != e2 || plain != jsame_plain(ref))
+            fuzz_fail("manifest_json_item: not what cJSON reads", NULL);
+        cJSON_Delete(ref);
+        cJSON_Delete(item);
+    }
     char *err = NULL;
     cJSON *objs = manifest_parse((const char *)data, size, "fuzz", &err);
     if ((objs == NULL) == (err == NULL))

@@ -2,6 +2,7 @@
  * scalar resolution as sigs.k8s.io/yaml does it, aliases and their limits,
  * error messages, and loading files, directories and stdin. */
 #define _GNU_SOURCE
+#include "../jsame.h"
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -790,6 +791,83 @@ START_TEST(test_streamed_json_list)
 }
 END_TEST
 
+
+/* manifest_json_item reads what cJSON reads, or gives up: for every input
+ * where it gives a tree, cJSON_ParseWithLengthOpts gives the same tree and
+ * the same end, and *plain says exactly whether m_json_fix would leave it. */
+static int json_item_check(const char *text, size_t len)
+{
+    const char *e1 = NULL, *e2 = NULL;
+    bool plain = false;
+    cJSON *mine = manifest_json_item(text, len, &e1, &plain);
+    if (!mine)
+        return 0;
+    cJSON *theirs = cJSON_ParseWithLengthOpts(text, len, &e2, 0);
+    ck_assert_msg(theirs != NULL, "cJSON refuses what manifest_json_item read: %.*s", (int)len, text);
+    ck_assert_msg(jsame(mine, theirs), "other tree than cJSON's: %.*s", (int)len, text);
+    ck_assert_msg(e1 == e2, "other end than cJSON's: %.*s", (int)len, text);
+    ck_assert_msg(plain == jsame_plain(theirs), "plain is wrong: %.*s", (int)len, text);
+    cJSON_Delete(mine);
+    cJSON_Delete(theirs);
+    return 1;
+}
+
+START_TEST(test_json_item_matches_cjson)
+{
+    static const char *const cases[] = {
+        "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"labels\":{\"app\":\"x\"}},"
+        "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\",\"ports\":[{\"containerPort\":80}]}]}}",
+        "0", "-0", "7", "-12", "01", "1.", "1.5", "-1.25e-3", "1E+2", "0.1e-2", "123456789012345", "1234567890123456",
+        "-999999999999999", "2147483647", "2147483648", "-2147483648", "-2147483649", "1e400", "-1e400", "1e-400",
+        "1-2", "--1", "-", "+1", ".5", "1e", "1x", "12345678901234567890123456789012345678901234567890123456789012345678",
+        "null", "true", "false", "nul", "tru", "fals", "nullx", "true ", " \t\r\n\f\x01 [1, 2 ,3 ] , 4", "[]", "{}",
+        "[ ]", "{ }", "[,]", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{\"a\":}", "{a:1}", "{\"a\":1,\"a\":2}",
+        "{\"ab\":1,\"ac\":2,\"b\":{\"x\":[],\"x\":{}}}", "\"\"", "\"caf\xc3\xa9\"", "\"a\\\"b\"", "\"a\\u0041\"",
+        "\"tab\there\"", "\"unterminated", "[[[[[[[[[[]]]]]]]]]]", "{\"a\":[{\"b\":[{\"c\":null}]}]} trailing",
+        "{\"1\":1,\"2\":2,\"3\":3,\"4\":4,\"5\":5,\"6\":6,\"7\":7,\"8\":8,\"9\":9,\"10\":10,\"11\":11,\"12\":12,"
+        "\"13\":13,\"14\":14,\"15\":15,\"16\":16}",
+        "{\"1\":1,\"2\":2,\"3\":3,\"4\":4,\"5\":5,\"6\":6,\"7\":7,\"8\":8,\"9\":9,\"10\":10,\"11\":11,\"12\":12,"
+        "\"13\":13,\"14\":14,\"15\":15,\"16\":16,\"17\":17}",
+        "[1e999, 2]", "{\"n\":-1e999}", "\xEF\xBB\xBF{}", "[\"\x01\"]",
+    };
+    int read = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t n = strlen(cases[i]);
+        for (size_t k = 0; k <= n; k++) /* every prefix: what a cut-off item gives */
+            read += json_item_check(cases[i], k);
+    }
+    /* nesting: read up to its limit, then left to cJSON */
+    char deep[300];
+    for (int d = 60; d <= 70; d++) {
+        memset(deep, '[', (size_t)d);
+        memset(deep + d, ']', (size_t)d);
+        const char *end = NULL;
+        bool plain;
+        cJSON *v = manifest_json_item(deep, 2 * (size_t)d, &end, &plain);
+        ck_assert_msg((v != NULL) == (d <= 64), "depth %d", d);
+        cJSON_Delete(v);
+        json_item_check(deep, 2 * (size_t)d);
+    }
+    /* random changes of a pod, with the bytes that matter to JSON */
+    static const char alphabet[] = "{}[]\",:0123456789-+.eE tnfrual\\\x01\xc3\xa9x";
+    const char *pod = cases[0];
+    size_t n = strlen(pod);
+    char buf[512];
+    unsigned seed = 7;
+    for (int r = 0; r < 20000; r++) {
+        memcpy(buf, pod, n);
+        for (int m = 0; m < 1 + r % 4; m++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % n;
+            seed = seed * 1103515245u + 12345u;
+            buf[at] = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+        }
+        read += json_item_check(buf, n);
+    }
+    ck_assert_int_gt(read, 5000); /* most inputs were read here, not only handed to cJSON */
+}
+END_TEST
+
 Suite *manifest_suite(void)
 {
     Suite *s = suite_create("manifest");
@@ -818,6 +896,7 @@ Suite *manifest_suite(void)
     tcase_add_test(tc, test_load_missing_and_empty);
     tcase_add_test(tc, test_load_stdin);
     tcase_add_test(tc, test_streamed_json_list);
+    tcase_add_test(tc, test_json_item_matches_cjson);
     suite_add_tcase(s, tc);
     return s;
 }
