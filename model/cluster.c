@@ -176,7 +176,7 @@ void *cluster_controller(cluster *c, const char *name)
 
 /* Prepare one document of a load in place (defaults, namespace, server
  * metadata) and validate it. Returns a Status or NULL. */
-static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
+static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pthread_mutex_t *prev_mu)
 {
     const char *av = jstr(doc, "apiVersion"), *k = jstr(doc, "kind");
     const kind_info *ki = kind_by_kind(av, k);
@@ -201,6 +201,10 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
     const char *nm = jstr(md, "name");
     store_obj *prev = nm ? store_get(c->st, ki->id, ki->namespaced ? jstr(md, "namespace") : NULL, nm) : NULL;
     bool same_object = prev && !jstr(md, "uid");
+    /* the previous object's tree is built and cached by store_doc: one
+     * thread at a time when objects are prepared on several */
+    if (prev && prev_mu)
+        pthread_mutex_lock(prev_mu);
     if (same_object) {
         const cJSON *pmd = jget(store_doc(prev), "metadata");
         jset_str(md, "uid", jstr(pmd, "uid"));
@@ -221,6 +225,8 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
                                        !cJSON_Compare(jget(store_doc(prev), "spec"), jget(doc, "spec"), true));
     else if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
         jset_num(md, "generation", 1);
+    if (prev && prev_mu)
+        pthread_mutex_unlock(prev_mu);
     if (ki->id == K_POD && !jstr(doc, "status.phase"))
         jset_str(jobj(doc, "status"), "phase", "Pending"); /* the API never shows a pod without one */
     const char *name = jstr(md, "name");
@@ -240,6 +246,7 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind)
  * goes in before the last one has been prepared without error. */
 struct cluster_loader {
     cluster *c;
+    pthread_mutex_t prev_mu; /* see load_prepare */
     store_staged **items;
     size_t *index; /* the place of each staged document among those put */
     size_t n, cap, put;
@@ -251,27 +258,68 @@ cluster_loader *cluster_loader_new(cluster *c)
 {
     cluster_loader *l = calloc(1, sizeof *l);
     l->c = c;
+    pthread_mutex_init(&l->prev_mu, NULL);
     return l;
 }
 
-void cluster_loader_put(cluster_loader *l, cJSON *doc)
+static void loader_free(cluster_loader *l)
+{
+    pthread_mutex_destroy(&l->prev_mu);
+    free(l->items);
+    free(l->index);
+    free(l);
+}
+
+/* One document prepared: its Status, or the staged object. */
+typedef struct {
+    cJSON *status;
+    store_staged *staged;
+} loader_prepared;
+
+/* Prepare and stage doc (taken), the k-th put from now. Touches nothing of
+ * the loader's but reads, so that several threads can prepare at once while
+ * no other thread changes the store. */
+static loader_prepared loader_prepare(cluster_loader *l, cJSON *doc, size_t k, pthread_mutex_t *prev_mu)
+{
+    loader_prepared r = {0};
+    kind_id kind = K_COUNT; /* set by load_prepare when it succeeds */
+    r.status = load_prepare(l->c, doc, (int)(l->put + k), &kind, prev_mu);
+    if (!r.status)
+        r.staged = store_stage(l->c->st, kind, doc);
+    cJSON_Delete(doc);
+    return r;
+}
+
+/* The next put's outcome, in order: the first Status is the load's answer,
+ * and nothing after it is kept. */
+static void loader_take(cluster_loader *l, loader_prepared r)
 {
     size_t i = l->put++;
-    kind_id k = K_COUNT; /* set by load_prepare when it succeeds */
-    cJSON *st = l->status ? NULL : load_prepare(l->c, doc, (int)i, &k);
-    if (st) {
-        l->status = st;
+    if (l->status) {
+        cJSON_Delete(r.status);
+        store_staged_free(l->c->st, r.staged);
+    } else if (r.status) {
+        l->status = r.status;
         l->err_at = i;
-    } else if (!l->status) {
+    } else {
         if (l->n == l->cap) {
             l->cap = l->cap ? l->cap * 2 : 64;
             l->items = realloc(l->items, l->cap * sizeof *l->items);
             l->index = realloc(l->index, l->cap * sizeof *l->index);
         }
         l->index[l->n] = i;
-        l->items[l->n++] = store_stage(l->c->st, k, doc);
+        l->items[l->n++] = r.staged;
     }
-    cJSON_Delete(doc);
+}
+
+void cluster_loader_put(cluster_loader *l, cJSON *doc)
+{
+    if (l->status) { /* the answer is known: the rest is only counted */
+        l->put++;
+        cJSON_Delete(doc);
+        return;
+    }
+    loader_take(l, loader_prepare(l, doc, 0, NULL));
 }
 
 void cluster_loader_undo(cluster_loader *l, size_t n)
@@ -323,9 +371,7 @@ int cluster_loader_finish(cluster_loader *l, api_result *err)
             malloc_trim(0);
         }
     }
-    free(l->items);
-    free(l->index);
-    free(l);
+    loader_free(l);
     return n;
 }
 
@@ -339,9 +385,38 @@ static void sink_undo(void *l, size_t n)
     cluster_loader_undo(l, n);
 }
 
+static void *sink_prepare(void *arg, cJSON *obj, size_t k)
+{
+    cluster_loader *l = arg;
+    loader_prepared *r = malloc(sizeof *r);
+    *r = loader_prepare(l, obj, k, &l->prev_mu);
+    return r;
+}
+
+static void sink_take(void *l, void *prepared)
+{
+    loader_take(l, *(loader_prepared *)prepared);
+    free(prepared);
+}
+
+static void sink_drop(void *arg, void *prepared)
+{
+    cluster_loader *l = arg;
+    loader_prepared *r = prepared;
+    cJSON_Delete(r->status);
+    store_staged_free(l->c->st, r->staged);
+    free(r);
+}
+
 manifest_sink cluster_loader_sink(cluster_loader *l)
 {
-    return (manifest_sink){sink_put, sink_undo, l};
+    manifest_sink s = {sink_put, sink_undo, l, NULL, NULL, NULL};
+    if (!meta_seeded()) { /* seeded uids must be drawn in order */
+        s.prepare = sink_prepare;
+        s.take = sink_take;
+        s.drop = sink_drop;
+    }
+    return s;
 }
 
 void cluster_loader_discard(cluster_loader *l)
@@ -349,9 +424,7 @@ void cluster_loader_discard(cluster_loader *l)
     for (size_t i = 0; i < l->n; i++)
         store_staged_free(l->c->st, l->items[i]);
     cJSON_Delete(l->status);
-    free(l->items);
-    free(l->index);
-    free(l);
+    loader_free(l);
 }
 
 int cluster_load_paths(cluster *c, const char *const *paths, int npaths, api_result *err, char **merr)

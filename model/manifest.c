@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <uthash.h>
 #include <yaml.h>
 
@@ -1652,6 +1654,190 @@ static cJSON *js_parse(const char *p, const char *e)
     return v;
 }
 
+/* The item at p (up to items_end) of a list of kind, read and checked; its
+ * end in *end. NULL when it is not plain (the list must be read again the
+ * ordinary way). */
+static cJSON *m_item_read(const char *p, const char *items_end, const char *kind, const cJSON *shell,
+                          const char **end)
+{
+    char msg[MSGSZ];
+    bool plain = false;
+    if (js_bom(p, items_end))
+        return NULL;
+    cJSON *it = manifest_json_item(p, (size_t)(items_end - p), end, &plain);
+    if (!it)
+        it = cJSON_ParseWithLengthOpts(p, (size_t)(items_end - p), end, 0);
+    if (!it || (!plain && m_json_fix(it, 3, msg))) {
+        cJSON_Delete(it);
+        return NULL;
+    }
+    m_fill_item(it, kind, shell);
+    if (m_check_object(it, msg, 0) < 0) {
+        cJSON_Delete(it);
+        return NULL;
+    }
+    return it;
+}
+
+/* After an item ending at end: the next one, or the closing ']'; NULL when
+ * what follows is not a plain separator (or is `,]`). */
+static const char *m_item_next(const char *end, const char *items_end)
+{
+    const char *q = js_ws(end, items_end);
+    if (q < items_end && *q == ',') {
+        q = js_ws(q + 1, items_end);
+        return q < items_end && *q == ']' ? NULL : q; /* [a,] */
+    }
+    return q < items_end && *q == ']' ? q : NULL;
+}
+
+/* ---- the items of a big list on several threads ----
+ * The reading thread finds the next JL_BATCH items by their brackets and
+ * strings; it and the helpers then read and prepare them (sink->prepare),
+ * each taking the next not yet taken; once all are done the reading thread
+ * gives them on in order (sink->take). The first item that is not plain
+ * stops the reading as it would have alone: the ones prepared after it are
+ * dropped. Helpers start with the first full batch, so small lists use no
+ * thread; the threads end with the list. */
+#define JL_BATCH 256
+#define JL_MAX_THREADS 4
+
+typedef struct {
+    const char *p, *end; /* the item as its brackets say */
+    void *prepared;      /* NULL: not plain */
+} jl_item;
+
+typedef struct {
+    const manifest_sink *sink;
+    const char *kind, *items_end;
+    const cJSON *shell;
+    jl_item it[JL_BATCH];
+    size_t n, next, done; /* the batch, claimed, finished (next, done: atomic) */
+    unsigned gen;         /* batches handed out (under mu) */
+    bool quit;
+    pthread_mutex_t mu;
+    pthread_cond_t go, fin;
+    pthread_t th[JL_MAX_THREADS];
+    int nth;
+} jl_pool;
+
+/* Threads that read a big list: EVICTSIM_LOAD_THREADS, or one per CPU up
+ * to JL_MAX_THREADS. */
+static int m_load_threads(void)
+{
+    const char *e = getenv("EVICTSIM_LOAD_THREADS");
+    long n = e && *e ? strtol(e, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > JL_MAX_THREADS ? JL_MAX_THREADS : (int)n;
+}
+
+static void jl_work(jl_pool *w)
+{
+    size_t k;
+    while ((k = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->n) {
+        jl_item *x = &w->it[k];
+        const char *end = NULL;
+        cJSON *it = m_item_read(x->p, w->items_end, w->kind, w->shell, &end);
+        if (it && end != x->end) { /* cJSON and the brackets disagree: not plain */
+            cJSON_Delete(it);
+            it = NULL;
+        }
+        x->prepared = it ? w->sink->prepare(w->sink->arg, it, k) : NULL;
+        if (__atomic_add_fetch(&w->done, 1, __ATOMIC_ACQ_REL) == w->n) {
+            pthread_mutex_lock(&w->mu);
+            pthread_cond_signal(&w->fin);
+            pthread_mutex_unlock(&w->mu);
+        }
+    }
+}
+
+static void *jl_thread(void *arg)
+{
+    jl_pool *w = arg;
+    unsigned seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        while (w->gen == seen && !w->quit)
+            pthread_cond_wait(&w->go, &w->mu);
+        bool quit = w->quit;
+        seen = w->gen;
+        pthread_mutex_unlock(&w->mu);
+        if (quit)
+            return NULL;
+        jl_work(w);
+    }
+}
+
+/* Read and prepare w's batch on every thread; back when all are done. */
+static void jl_run(jl_pool *w)
+{
+    w->next = w->done = 0;
+    if (w->nth) {
+        pthread_mutex_lock(&w->mu);
+        w->gen++;
+        pthread_cond_broadcast(&w->go);
+        pthread_mutex_unlock(&w->mu);
+    }
+    jl_work(w);
+    pthread_mutex_lock(&w->mu);
+    while (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) < w->n)
+        pthread_cond_wait(&w->fin, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* The items from p on, as the one-thread loop reads them: the closing ']'
+ * when all were given, NULL when the list must be read the ordinary way. */
+static const char *m_items_mt(const char *p, const char *items_end, const char *kind, const cJSON *shell,
+                              const manifest_sink *sink, size_t *given)
+{
+    jl_pool *w = calloc(1, sizeof *w);
+    *w = (jl_pool){.sink = sink, .kind = kind, .items_end = items_end, .shell = shell};
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->go, NULL);
+    pthread_cond_init(&w->fin, NULL);
+    bool bad = false;
+    while (!bad && p < items_end && *p != ']') {
+        w->n = 0;
+        while (w->n < JL_BATCH && p < items_end && *p != ']') {
+            const char *end = js_bom(p, items_end) ? NULL : js_skip(p, items_end);
+            const char *next = end ? m_item_next(end, items_end) : NULL;
+            if (!next) {
+                bad = true;
+                break;
+            }
+            w->it[w->n++] = (jl_item){p, end, NULL};
+            p = next;
+        }
+        if (bad)
+            break;
+        for (int want = m_load_threads() - 1; w->n == JL_BATCH && w->nth < want; w->nth++)
+            if (pthread_create(&w->th[w->nth], NULL, jl_thread, w))
+                break;
+        jl_run(w);
+        for (size_t k = 0; k < w->n; k++) {
+            if (bad) {
+                if (w->it[k].prepared)
+                    sink->drop(sink->arg, w->it[k].prepared);
+            } else if (!w->it[k].prepared) {
+                bad = true;
+            } else {
+                sink->take(sink->arg, w->it[k].prepared);
+                (*given)++;
+            }
+        }
+    }
+    pthread_mutex_lock(&w->mu);
+    w->quit = true;
+    pthread_cond_broadcast(&w->go);
+    pthread_mutex_unlock(&w->mu);
+    for (int i = 0; i < w->nth; i++)
+        pthread_join(w->th[i], NULL);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->go);
+    pthread_cond_destroy(&w->fin);
+    free(w);
+    return bad ? NULL : p;
+}
+
 /* Reads text as one JSON List, giving its items to sink: 1 when done, 0 when
  * the text must be read the ordinary way (what was given has been undone). */
 static int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_t *given_out)
@@ -1714,33 +1900,19 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
     if (!list)
         goto out;
     p = js_ws(items + 1, items_end);
-    for (int i = 0; p < items_end && *p != ']'; i++) {
-        const char *end = NULL;
-        if (js_bom(p, items_end))
+    if (sink->prepare && m_load_threads() > 1) {
+        if (!(p = m_items_mt(p, items_end, kind->valuestring, shell, sink, &given)))
             goto out;
-        bool plain = false;
-        cJSON *it = manifest_json_item(p, (size_t)(items_end - p), &end, &plain);
-        if (!it)
-            it = cJSON_ParseWithLengthOpts(p, (size_t)(items_end - p), &end, 0);
-        if (!it || (!plain && m_json_fix(it, 3, msg))) {
-            cJSON_Delete(it);
-            goto out;
-        }
-        m_fill_item(it, kind->valuestring, shell);
-        int off = snprintf(msg, MSGSZ, "items[%d]: ", i);
-        if (m_check_object(it, msg, (size_t)off) < 0) {
-            cJSON_Delete(it);
-            goto out;
-        }
-        sink->put(sink->arg, it);
-        given++;
-        p = js_ws(end, items_end);
-        if (p < items_end && *p == ',') {
-            p = js_ws(p + 1, items_end);
-            if (p < items_end && *p == ']')
-                goto out; /* [a,] */
-        } else if (p >= items_end || *p != ']') {
-            goto out;
+    } else {
+        while (p < items_end && *p != ']') {
+            const char *end = NULL;
+            cJSON *it = m_item_read(p, items_end, kind->valuestring, shell, &end);
+            if (!it)
+                goto out;
+            sink->put(sink->arg, it);
+            given++;
+            if (!(p = m_item_next(end, items_end)))
+                goto out;
         }
     }
     ok = p + 1 == items_end;
@@ -1874,7 +2046,7 @@ static void m_array_undo(void *arg, size_t n)
 
 manifest_sink manifest_array_sink(cJSON *arr)
 {
-    return (manifest_sink){m_array_put, m_array_undo, arr};
+    return (manifest_sink){m_array_put, m_array_undo, arr, NULL, NULL, NULL};
 }
 
 int manifest_load_path(const char *path, cJSON *out, char **err)

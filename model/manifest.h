@@ -62,6 +62,15 @@ typedef struct manifest_sink {
     void (*put)(void *arg, cJSON *obj);
     void (*undo)(void *arg, size_t n);
     void *arg;
+    /* Optional, for the items of a big JSON List read on several threads
+     * (EVICTSIM_LOAD_THREADS, one per CPU up to 4): prepare makes something
+     * of obj (taken), the k-th object from the last one taken, on any
+     * thread and several at once (while no object is taken); then each is
+     * given in order to take (one thread: as put would have been), or to
+     * drop when the reading stops before it. */
+    void *(*prepare)(void *arg, cJSON *obj, size_t k);
+    void (*take)(void *arg, void *prepared);
+    void (*drop)(void *arg, void *prepared);
 } manifest_sink;
 int manifest_load_path_each(const char *path, const manifest_sink *sink, char **err);
 /* The same for text already read (source names it in errors): what

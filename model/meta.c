@@ -16,6 +16,11 @@ void meta_seed(uint64_t seed)
     seed_state = seed;
 }
 
+bool meta_seeded(void)
+{
+    return seed_state != 0;
+}
+
 /* splitmix64: a repeatable stream when seeded */
 static uint64_t next_seeded(void)
 {

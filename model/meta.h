@@ -10,6 +10,8 @@
 /* Make uids and generated names a repeatable sequence from `seed` (scenarios
  * use this so every run prints the same names); 0 goes back to random. */
 void meta_seed(uint64_t seed);
+/* Was meta_seed given a seed (uids and names must then come in order)? */
+bool meta_seeded(void);
 /* A random UUID v4 into buf (>= 37 bytes). */
 void meta_uuid(char *buf);
 /* `generateName` plus 5 characters of upstream's alphabet, into a new string. */

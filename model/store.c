@@ -48,6 +48,7 @@ struct store {
     struct { const char *name; void *p; void (*free_fn)(void *); } ext[MAX_EXT];
     int next;
     struct ckey *ckeys;       /* controller references, shared (store_controller_key) */
+    pthread_mutex_t ckey_mu;  /* over ckeys: objects are staged on several threads */
     store_obj *chead, *ctail; /* objects with a tree, oldest first */
     size_t ncached, cache_max;
     cJSON *scratch; /* parts of documents built alone (store_get_path), until the next trim */
@@ -62,6 +63,7 @@ static void cache_unlink(struct store *s, store_obj *o);
 store *store_new(void)
 {
     store *s = calloc(1, sizeof(store));
+    pthread_mutex_init(&s->ckey_mu, NULL);
     const char *e = getenv("EVICTSIM_DOC_CACHE");
     s->cache_max = e && *e ? strtoul(e, NULL, 10) : CACHE_DEFAULT;
     e = getenv("EVICTSIM_DOC_CHECK");
@@ -112,6 +114,7 @@ void store_free(store *s)
             free(b);
         }
     }
+    pthread_mutex_destroy(&s->ckey_mu);
     free(s);
 }
 
@@ -421,12 +424,15 @@ static uint32_t intern_hash(const char *s, size_t len)
     return (uint32_t)(h ^ (h >> 32));
 }
 
-/* The slot of s: where it is, or the empty one where it would go. */
+/* The slot of s: where it is, or the empty one where it would go. Reads
+ * need no lock: a slot is written once, its number last (release), so a
+ * reader that sees the number sees the string; one that stops at an empty
+ * slot looks again under intern_mu before adding. */
 static size_t intern_slot_of(const char *s, size_t len, uint32_t h)
 {
     size_t i = h & (INTERN_SLOTS - 1);
     for (;; i = (i + 1) & (INTERN_SLOTS - 1)) {
-        uint32_t id1 = intern_slot[i].id1;
+        uint32_t id1 = __atomic_load_n(&intern_slot[i].id1, __ATOMIC_ACQUIRE);
         if (!id1 || (intern_slot[i].hash == h && intern_lens[id1 - 1] == len &&
                      !memcmp(intern_strs[id1 - 1], s, len)))
             return i;
@@ -434,23 +440,32 @@ static size_t intern_slot_of(const char *s, size_t len, uint32_t h)
 }
 
 /* The number of the shared copy of s, or -1 when the table is full.
- * len ≤ INTERN_KEY_LEN. */
+ * len ≤ INTERN_KEY_LEN. Any thread. */
 static long intern_id(const char *s, size_t len, size_t max_entries)
 {
     uint32_t h = intern_hash(s, len);
     size_t i = intern_slot_of(s, len, h);
-    if (intern_slot[i].id1)
-        return intern_slot[i].id1 - 1;
-    char *copy;
-    if (intern_n >= max_entries || !(copy = malloc(len + 1)))
+    uint32_t id1 = __atomic_load_n(&intern_slot[i].id1, __ATOMIC_ACQUIRE);
+    if (id1)
+        return (long)id1 - 1;
+    if (__atomic_load_n(&intern_n, __ATOMIC_RELAXED) >= max_entries)
         return -1;
-    memcpy(copy, s, len);
-    copy[len] = 0;
-    intern_strs[intern_n] = copy;
-    intern_lens[intern_n] = (uint8_t)len;
-    intern_slot[i].hash = h;
-    intern_slot[i].id1 = (uint32_t)++intern_n;
-    return (long)intern_n - 1;
+    pthread_mutex_lock(&intern_mu);
+    i = intern_slot_of(s, len, h);
+    long id = (long)intern_slot[i].id1 - 1;
+    char *copy;
+    if (id < 0 && intern_n < max_entries && (copy = malloc(len + 1))) {
+        memcpy(copy, s, len);
+        copy[len] = 0;
+        id = (long)intern_n;
+        intern_strs[id] = copy;
+        intern_lens[id] = (uint8_t)len;
+        intern_slot[i].hash = h;
+        __atomic_store_n(&intern_slot[i].id1, (uint32_t)id + 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&intern_n, intern_n + 1, __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&intern_mu);
+    return id;
 }
 
 /* Values that are one object's own (names, uids, addresses): sharing them
@@ -618,27 +633,43 @@ static void enc_value(pbuf *p, const cJSON *v, const char *parent)
     }
 }
 
+/* Each thread's encoding buffer, freed when the thread ends. */
+static pthread_key_t pack_key;
+static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
+static __thread pbuf pack_buf;
+
+static void pack_buf_free(void *b)
+{
+    free(((pbuf *)b)->s);
+    *(pbuf *)b = (pbuf){0};
+}
+
+static void pack_key_make(void)
+{
+    pthread_key_create(&pack_key, pack_buf_free);
+}
+
 static unsigned char *pack(const cJSON *doc, size_t *len)
 {
-    /* written in a buffer kept for the next one (under intern_mu, which
-     * the encoding holds anyway), then copied at its size: no shrinking
-     * allocation leaves a hole after every document */
-    static pbuf p;
-    pthread_mutex_lock(&intern_mu);
-    p.len = 0;
-    strbuf_room(&p, 1024);
-    p.len = 4; /* the length goes first, once known */
-    enc_value(&p, doc, NULL);
-    uint32_t n = (uint32_t)p.len;
-    memcpy(p.s, &n, 4);
-    *len = p.len;
-    unsigned char *out = malloc(p.len);
-    memcpy(out, p.s, p.len);
-    if (p.cap > 1 << 20) { /* a huge document: do not keep its buffer */
-        free(p.s);
-        p = (pbuf){0};
+    /* written in a buffer the thread keeps for the next one, then copied
+     * at its size: no shrinking allocation leaves a hole after every
+     * document */
+    pbuf *p = &pack_buf;
+    if (!p->s) {
+        pthread_once(&pack_once, pack_key_make);
+        pthread_setspecific(pack_key, p);
     }
-    pthread_mutex_unlock(&intern_mu);
+    p->len = 0;
+    strbuf_room(p, 1024);
+    p->len = 4; /* the length goes first, once known */
+    enc_value(p, doc, NULL);
+    uint32_t n = (uint32_t)p->len;
+    memcpy(p->s, &n, 4);
+    *len = p->len;
+    unsigned char *out = malloc(p->len);
+    memcpy(out, p->s, p->len);
+    if (p->cap > 1 << 20) /* a huge document: do not keep its buffer */
+        pack_buf_free(p);
     return out;
 }
 
@@ -781,11 +812,8 @@ static long key_id(const char *seg, size_t n)
 {
     if (n > INTERN_KEY_LEN)
         return -1;
-    uint32_t h = intern_hash(seg, n);
-    pthread_mutex_lock(&intern_mu);
-    uint32_t id1 = intern_slot[intern_slot_of(seg, n, h)].id1;
-    pthread_mutex_unlock(&intern_mu);
-    return (long)id1 - 1;
+    size_t i = intern_slot_of(seg, n, intern_hash(seg, n));
+    return (long)__atomic_load_n(&intern_slot[i].id1, __ATOMIC_ACQUIRE) - 1;
 }
 
 /* The member of the object at *pp whose key is seg[0..n) (shared as number
@@ -1058,10 +1086,12 @@ static void ckey_release(store *s, const char *k)
     if (!k)
         return;
     ckey *e = (ckey *)(k - offsetof(ckey, s));
-    if (--e->refs)
-        return;
-    HASH_DEL(s->ckeys, e);
-    free(e);
+    pthread_mutex_lock(&s->ckey_mu);
+    if (!--e->refs) {
+        HASH_DEL(s->ckeys, e);
+        free(e);
+    }
+    pthread_mutex_unlock(&s->ckey_mu);
 }
 
 /* One field of the key: its JSON type, and a string value with its length
@@ -1103,6 +1133,7 @@ static const char *ckey_get(store *s, const cJSON *doc)
     ckey_field(&b, ref, "name");
     ckey_field(&b, ref, "uid");
     ckey *e;
+    pthread_mutex_lock(&s->ckey_mu);
     HASH_FIND(hh, s->ckeys, b.s, b.len, e);
     if (!e) {
         e = malloc(sizeof *e + b.len + 1);
@@ -1110,8 +1141,9 @@ static const char *ckey_get(store *s, const cJSON *doc)
         memcpy(e->s, b.s, b.len + 1);
         HASH_ADD_KEYPTR(hh, s->ckeys, e->s, b.len, e);
     }
-    free(b.s);
     e->refs++;
+    pthread_mutex_unlock(&s->ckey_mu);
+    free(b.s);
     return e->s;
 }
 

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "../jsame.h"
 #include <check.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "manifest.h"
+#include "json.h"
 
 /* ---------- helpers ---------- */
 
@@ -711,9 +713,66 @@ static void rec_undo(void *arg, size_t n)
         cJSON_Delete(cJSON_DetachItemViaPointer(r->got, r->got->child->prev));
 }
 
+/* The same sink, with the objects prepared (on the list's threads) before
+ * being taken in order; counts the objects prepared on another thread than
+ * the test's. */
+typedef struct {
+    rec_sink *r;
+    pthread_t self;
+    int elsewhere; /* atomic */
+} prep_sink;
+
+static void *prep_prepare(void *arg, cJSON *obj, size_t k)
+{
+    prep_sink *ps = arg;
+    (void)k;
+    if (!pthread_equal(pthread_self(), ps->self))
+        __atomic_add_fetch(&ps->elsewhere, 1, __ATOMIC_RELAXED);
+    return obj;
+}
+
+static void prep_take(void *arg, void *prepared)
+{
+    rec_put(((prep_sink *)arg)->r, prepared);
+}
+
+static void prep_drop(void *arg, void *prepared)
+{
+    (void)arg;
+    cJSON_Delete(prepared);
+}
+
+static void prep_put(void *arg, cJSON *obj)
+{
+    rec_put(((prep_sink *)arg)->r, obj);
+}
+
+static void prep_undo(void *arg, size_t n)
+{
+    rec_undo(((prep_sink *)arg)->r, n);
+}
+
+/* Loads path through manifest_load_path_each into r, with objects prepared
+ * on `threads` threads when threads > 0. */
+static int stream_load(const char *path, rec_sink *r, int threads, char **err, int *elsewhere)
+{
+    prep_sink ps = {r, pthread_self(), 0};
+    manifest_sink plain = {.put = rec_put, .undo = rec_undo, .arg = r};
+    manifest_sink prep = {prep_put, prep_undo, &ps, prep_prepare, prep_take, prep_drop};
+    char n[16];
+    snprintf(n, sizeof n, "%d", threads);
+    setenv("EVICTSIM_LOAD_THREADS", n, 1);
+    int rc = manifest_load_path_each(path, threads ? &prep : &plain, err);
+    unsetenv("EVICTSIM_LOAD_THREADS");
+    if (elsewhere)
+        *elsewhere = ps.elsewhere;
+    return rc;
+}
+
 /* Loads text from a file through manifest_load_path_each and asserts the
- * objects (or the error) are exactly manifest_parse's of the whole text;
- * returns how many objects were given and then taken back. */
+ * objects (or the error) are exactly manifest_parse's of the whole text,
+ * read alone and read with a preparing sink on one and on three threads;
+ * returns how many objects were given and then taken back when alone. */
 static int stream_same(const char *text)
 {
     char path[] = "/tmp/evictsim-stream-XXXXXX";
@@ -721,27 +780,35 @@ static int stream_same(const char *text)
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
-    char *werr = NULL, *serr = NULL;
+    char *werr = NULL;
     cJSON *want = manifest_parse(text, strlen(text), path, &werr);
-    rec_sink r = {cJSON_CreateArray(), 0, 0};
-    manifest_sink sink = {rec_put, rec_undo, &r};
-    int rc = manifest_load_path_each(path, &sink, &serr);
-    unlink(path);
-    if (!want) {
-        ck_assert_int_eq(rc, -1);
-        ck_assert_msg(serr && !strcmp(serr, werr), "%s: got %s, want %s", text, serr, werr);
-        ck_assert_int_eq(cJSON_GetArraySize(r.got), 0);
-    } else {
-        ck_assert_int_eq(rc, 0);
-        char *a = cJSON_PrintUnformatted(want), *b = cJSON_PrintUnformatted(r.got);
-        ck_assert_msg(!strcmp(a, b), "%s: got %s, want %s", text, b, a);
-        free(a), free(b);
+    char *a = want ? cJSON_PrintUnformatted(want) : NULL;
+    int undos = 0;
+    for (int threads = 0; threads <= 3; threads += (threads ? 2 : 1)) {
+        char *serr = NULL;
+        rec_sink r = {cJSON_CreateArray(), 0, 0};
+        int rc = stream_load(path, &r, threads, &serr, NULL);
+        if (!want) {
+            ck_assert_int_eq(rc, -1);
+            ck_assert_msg(serr && !strcmp(serr, werr), "%s: got %s, want %s", text, serr, werr);
+            ck_assert_int_eq(cJSON_GetArraySize(r.got), 0);
+        } else {
+            ck_assert_int_eq(rc, 0);
+            char *b = cJSON_PrintUnformatted(r.got);
+            ck_assert_msg(!strcmp(a, b), "%.200s (%d threads): got %.200s, want %.200s", text, threads, b, a);
+            free(b);
+        }
+        ck_assert_int_eq(r.puts - r.undos, cJSON_GetArraySize(r.got));
+        if (!threads)
+            undos = r.undos;
+        cJSON_Delete(r.got);
+        free(serr);
     }
-    ck_assert_int_eq(r.puts - r.undos, cJSON_GetArraySize(r.got));
+    unlink(path);
+    free(a);
     cJSON_Delete(want);
-    cJSON_Delete(r.got);
-    free(werr), free(serr);
-    return r.undos;
+    free(werr);
+    return undos;
 }
 
 #define JP(n) "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"" n "\"}}"
@@ -788,6 +855,69 @@ START_TEST(test_streamed_json_list)
     ck_assert_int_eq(stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") ",{\"kind\":\"Pod\"}]}"), 1);
     ck_assert_int_eq(stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "," JP("b") ",{\"a\":tru}]}"),
                      2);
+    /* big lists, read in batches on several threads: the same objects,
+     * and the same answer when an item in the first, a middle or the last
+     * batch, or the text after it, is not plain */
+    static const char *const breaks[] = {NULL, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"x\":1e999}", "{\"kind\":\"Pod\"}",
+                                         "{\"a\":tru}", "[]", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\""
+                                         ":\"q\\u0041\"}}"};
+    static const int at[] = {3, 255, 256, 300, 699};
+    for (size_t b = 0; b < sizeof breaks / sizeof *breaks; b++)
+        for (size_t i = 0; i < (breaks[b] ? sizeof at / sizeof *at : 1); i++) {
+            strbuf t = {0};
+            strbuf_puts(&t, "{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[");
+            for (int k = 0; k < 700; k++) {
+                if (k)
+                    strbuf_puts(&t, k % 7 ? "," : " ,\n ");
+                if (breaks[b] && k == at[i])
+                    strbuf_puts(&t, breaks[b]);
+                else
+                    strbuf_printf(&t, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p%d\","
+                                      "\"labels\":{\"n\":\"%d\"}},\"spec\":{\"x\":[%d,1.5,true,null]}}", k, k % 10, k);
+            }
+            strbuf_puts(&t, "]}");
+            stream_same(t.s);
+            free(t.s);
+        }
+    /* a trailing comma or text after the last of many */
+    for (int tail = 0; tail < 2; tail++) {
+        strbuf t = {0};
+        strbuf_puts(&t, "{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[");
+        for (int k = 0; k < 600; k++)
+            strbuf_printf(&t, "%s" JP("p%d"), k ? "," : "", k);
+        strbuf_puts(&t, tail ? ",]}" : "]} x");
+        ck_assert_int_eq(stream_same(t.s), tail ? 600 : 0); /* text after the list: nothing is read */
+        free(t.s);
+    }
+}
+END_TEST
+
+/* A big list is prepared on the threads asked for, and on one when asked. */
+START_TEST(test_streamed_list_threads)
+{
+    char path[] = "/tmp/evictsim-stream-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[", f);
+    for (int k = 0; k < 5000; k++)
+        fprintf(f, "%s" JP("p%d"), k ? "," : "", k);
+    fputs("]}", f);
+    fclose(f);
+    for (int threads = 1; threads <= 2; threads++) {
+        rec_sink r = {cJSON_CreateArray(), 0, 0};
+        char *err = NULL;
+        int elsewhere = -1;
+        ck_assert_int_eq(stream_load(path, &r, threads, &err, &elsewhere), 0);
+        ck_assert_int_eq(cJSON_GetArraySize(r.got), 5000);
+        ck_assert_str_eq(jstr(cJSON_GetArrayItem(r.got, 4321), "metadata.name"), "p4321");
+        if (threads == 1)
+            ck_assert_int_eq(elsewhere, 0);
+        else /* the helper takes its share of 20 batches */
+            ck_assert_int_gt(elsewhere, 0);
+        cJSON_Delete(r.got);
+    }
+    unlink(path);
 }
 END_TEST
 
@@ -897,6 +1027,7 @@ Suite *manifest_suite(void)
     tcase_add_test(tc, test_load_stdin);
     tcase_add_test(tc, test_streamed_json_list);
     tcase_add_test(tc, test_json_item_matches_cjson);
+    tcase_add_test(tc, test_streamed_list_threads);
     suite_add_tcase(s, tc);
     return s;
 }
