@@ -1712,8 +1712,9 @@ typedef struct {
     const char *kind, *items_end;
     const cJSON *shell;
     jl_item it[JL_BATCH];
-    size_t n, next, done; /* the batch, claimed, finished (next, done: atomic) */
+    size_t n, next;       /* the batch, and how much of it is claimed (atomic) */
     unsigned gen;         /* batches handed out (under mu) */
+    int parked;           /* helpers done with this batch (under mu) */
     bool quit;
     pthread_mutex_t mu;
     pthread_cond_t go, fin;
@@ -1742,11 +1743,6 @@ static void jl_work(jl_pool *w)
             it = NULL;
         }
         x->prepared = it ? w->sink->prepare(w->sink->arg, it, k) : NULL;
-        if (__atomic_add_fetch(&w->done, 1, __ATOMIC_ACQ_REL) == w->n) {
-            pthread_mutex_lock(&w->mu);
-            pthread_cond_signal(&w->fin);
-            pthread_mutex_unlock(&w->mu);
-        }
     }
 }
 
@@ -1764,24 +1760,32 @@ static void *jl_thread(void *arg)
         if (quit)
             return NULL;
         jl_work(w);
+        pthread_mutex_lock(&w->mu);
+        w->parked++;
+        pthread_cond_signal(&w->fin);
+        pthread_mutex_unlock(&w->mu);
     }
 }
 
-/* Read and prepare w's batch on every thread; back when all are done. */
+/* Read and prepare w's batch on every thread; back when every helper has
+ * left it (so that none still claims while the next batch is written). */
 static void jl_run(jl_pool *w)
 {
-    w->next = w->done = 0;
+    w->next = 0;
     if (w->nth) {
         pthread_mutex_lock(&w->mu);
+        w->parked = 0;
         w->gen++;
         pthread_cond_broadcast(&w->go);
         pthread_mutex_unlock(&w->mu);
     }
     jl_work(w);
-    pthread_mutex_lock(&w->mu);
-    while (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) < w->n)
-        pthread_cond_wait(&w->fin, &w->mu);
-    pthread_mutex_unlock(&w->mu);
+    if (w->nth) {
+        pthread_mutex_lock(&w->mu);
+        while (w->parked < w->nth)
+            pthread_cond_wait(&w->fin, &w->mu);
+        pthread_mutex_unlock(&w->mu);
+    }
 }
 
 /* The items from p on, as the one-thread loop reads them: the closing ']'
