@@ -331,7 +331,14 @@ static void queue_all(ds_ctrl *dc)
 /* doc: the pod's document then (NULL: as stored now). */
 static void queue_owner(ds_ctrl *dc, const store_obj *pod, const cJSON *doc)
 {
-    const cJSON *ref = doc ? wl_controller_ref(doc) : wl_controller_ref_in(store_get_path(pod, "metadata.ownerReferences"));
+    const char *name;
+    size_t nl;
+    if (!doc && wl_stored_controller(pod, "DaemonSet", &name, &nl)) { /* as stored: no tree */
+        if (name)
+            wl_queue_add_n(dc->q, pod->ns, name, nl);
+        return;
+    }
+    const cJSON *ref = doc ? wl_controller_ref(doc) : NULL;
     if (ref) {
         if (jstr(ref, "kind") && !strcmp(jstr(ref, "kind"), "DaemonSet") && jstr(ref, "name"))
             wl_queue_add(dc->q, pod->ns, jstr(ref, "name"));

@@ -274,7 +274,17 @@ static void sync(void *ctx, const char *ns, const char *name)
 /* doc: the pod's document then (NULL: as stored now). */
 static void queue_owner(rs_ctrl *r, const store_obj *pod, const cJSON *doc)
 {
-    const cJSON *ref = doc ? wl_controller_ref(doc) : wl_controller_ref_in(store_get_path(pod, "metadata.ownerReferences"));
+    if (!doc && store_controller_key(pod)) { /* as stored: from the controller key, no tree */
+        size_t kl, nl;
+        const char *kind = store_controller_field(pod, 1, &kl), *name = store_controller_field(pod, 2, &nl);
+        for (int i = 0; i < 2; i++) {
+            const char *want = kind_get(r->kinds[i].kind)->kind;
+            if (kind && kl == strlen(want) && !memcmp(kind, want, kl))
+                wl_queue_add_n(r->kinds[i].q, pod->ns, name ? name : "", name ? nl : 0);
+        }
+        return;
+    }
+    const cJSON *ref = doc ? wl_controller_ref(doc) : NULL;
     if (ref) {
         const char *kind = jstr(ref, "kind");
         for (int i = 0; i < 2; i++)

@@ -367,7 +367,14 @@ static void sync(void *ctx, const char *ns, const char *name)
 /* doc: the pod's document then (NULL: as stored now). */
 static void queue_owner(ss_ctrl *sc, const store_obj *pod, const cJSON *doc)
 {
-    const cJSON *ref = doc ? wl_controller_ref(doc) : wl_controller_ref_in(store_get_path(pod, "metadata.ownerReferences"));
+    const char *name;
+    size_t nl;
+    if (!doc && wl_stored_controller(pod, "StatefulSet", &name, &nl)) { /* as stored: no tree */
+        if (name)
+            wl_queue_add_n(sc->q, pod->ns, name, nl);
+        return;
+    }
+    const cJSON *ref = doc ? wl_controller_ref(doc) : NULL;
     if (ref) {
         if (jstr(ref, "kind") && !strcmp(jstr(ref, "kind"), "StatefulSet") && jstr(ref, "name"))
             wl_queue_add(sc->q, pod->ns, jstr(ref, "name"));

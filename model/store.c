@@ -1152,6 +1152,28 @@ const char *store_controller_key(const store_obj *o)
     return o->ckey;
 }
 
+const char *store_controller_field(const store_obj *o, int i, size_t *len)
+{
+    const char *p = o->ckey;
+    for (int f = 0; p && f <= i; f++) { /* each field: "s<len>:<bytes>", "x" or "-" (ckey_field) */
+        if (*p != 's') {
+            if (f == i)
+                return NULL;
+            p++;
+            continue;
+        }
+        size_t n = 0;
+        for (p++; *p != ':'; p++)
+            n = n * 10 + (size_t)(*p - '0');
+        if (f == i) {
+            *len = n;
+            return p + 1;
+        }
+        p += 1 + n;
+    }
+    return NULL;
+}
+
 /* The STORE_* bits of a document. */
 static unsigned char hot_of(const cJSON *doc)
 {

@@ -70,6 +70,11 @@ const char *store_controller_uid(const store_obj *o);
  * string shared by every object with the same reference, so equal
  * references have equal pointers; NULL when there is none. */
 const char *store_controller_key(const store_obj *o);
+/* Field i (0 apiVersion, 1 kind, 2 name, 3 uid) of the object's controller
+ * reference, read from its controller key: the string (not terminated) and
+ * its length, or NULL when that field is not a string or the object has no
+ * controller reference. */
+const char *store_controller_field(const store_obj *o, int i, size_t *len);
 
 /* jget(store_doc(o), path) for an object path ("status.phase"), but
  * without building the whole tree when it is not cached: only the value

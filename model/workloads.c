@@ -64,13 +64,35 @@ static void queue_key(wl_queue *q, const char *key)
     }
 }
 
+void wl_queue_add_n(wl_queue *q, const char *ns, const char *name, size_t n)
+{
+    char buf[512];
+    size_t ln = strlen(ns ? ns : ""), len = ln + 1 + n;
+    char *key = len < sizeof buf ? buf : malloc(len + 1);
+    if (!key)
+        return;
+    memcpy(key, ns ? ns : "", ln);
+    key[ln] = '/';
+    memcpy(key + ln + 1, name, n);
+    key[len] = 0;
+    queue_key(q, key);
+    if (key != buf)
+        free(key);
+}
+
 void wl_queue_add(wl_queue *q, const char *ns, const char *name)
 {
-    char *key;
-    if (asprintf(&key, "%s/%s", ns ? ns : "", name) < 0)
-        return;
-    queue_key(q, key);
-    free(key);
+    wl_queue_add_n(q, ns, name, strlen(name));
+}
+
+bool wl_stored_controller(const store_obj *pod, const char *kind, const char **name, size_t *n)
+{
+    if (!store_controller_key(pod))
+        return false;
+    size_t kl;
+    const char *k = store_controller_field(pod, 1, &kl);
+    *name = k && kl == strlen(kind) && !memcmp(k, kind, kl) ? store_controller_field(pod, 2, n) : NULL;
+    return true;
 }
 
 void wl_queue_after(wl_queue *q, const char *ns, const char *name, double when)

@@ -23,6 +23,12 @@ typedef void (*wl_sync_fn)(void *ctrl, const char *ns, const char *name);
 wl_queue *wl_queue_new(cluster *c, wl_sync_fn fn, void *ctrl);
 /* Queue a key for a sync at now (runs once, however often queued). */
 void wl_queue_add(wl_queue *q, const char *ns, const char *name);
+/* The same with a name of n bytes (not terminated). */
+void wl_queue_add_n(wl_queue *q, const char *ns, const char *name, size_t n);
+/* A stored pod's controller reference, from its controller key: false when
+ * it has none; else *name (n bytes) when its kind is `kind` and its name a
+ * string, NULL when not. */
+bool wl_stored_controller(const store_obj *pod, const char *kind, const char **name, size_t *n);
 /* Queue a sync of the key at virtual time `when` (e.g. minReadySeconds). */
 void wl_queue_after(wl_queue *q, const char *ns, const char *name, double when);
 void wl_queue_clear(wl_queue *q);

@@ -267,6 +267,28 @@ START_TEST(hot_bits_and_controller_keys_follow_changes)
     ck_assert_ptr_null(store_controller_key(c));
     ck_assert_str_eq(store_controller_uid(a), "u1");
     ck_assert_str_eq(store_controller_uid(c), "");
+    /* the controller reference's fields, read back from the key */
+    static const char *const want[] = {"apps/v1", "ReplicaSet", "rs", "u1"};
+    for (int i = 0; i < 4; i++) {
+        size_t n = 99;
+        const char *f = store_controller_field(a, i, &n);
+        ck_assert_ptr_nonnull(f);
+        ck_assert_uint_eq(n, strlen(want[i]));
+        ck_assert_int_eq(memcmp(f, want[i], n), 0);
+        ck_assert_ptr_null(store_controller_field(c, i, &n));
+    }
+    cJSON *odd = cJSON_Parse("{\"metadata\":{\"name\":\"d\",\"namespace\":\"ns\",\"ownerReferences\":[{\"kind\":"
+                             "\"Job\",\"controller\":false},{\"apiVersion\":1,\"kind\":\"StatefulSet\",\"name\":"
+                             "\"a-long-name-of-12345678901234567890\",\"controller\":true}]}}");
+    store_obj *d = store_insert(s, K_POD, odd);
+    size_t n;
+    ck_assert_ptr_null(store_controller_field(d, 0, &n)); /* a number */
+    ck_assert_int_eq(memcmp(store_controller_field(d, 1, &n), "StatefulSet", 11), 0);
+    ck_assert_uint_eq(n, 11);
+    ck_assert_int_eq(memcmp(store_controller_field(d, 2, &n), "a-long-name-of-12345678901234567890", 35), 0);
+    ck_assert_uint_eq(n, 35);
+    ck_assert_ptr_null(store_controller_field(d, 3, &n)); /* absent */
+    store_remove(s, d);
     store_replace(s, b, pod_doc("b", "True", false, "u2"));
     ck_assert_uint_eq(b->hot, STORE_READY | STORE_NOPHASE);
     ck_assert_ptr_ne(store_controller_key(a), store_controller_key(b));
