@@ -222,7 +222,7 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
     defaults_apply(ki->id, doc);
     if (keep_generation) /* compared once both specs are defaulted */
         jset_num(md, "generation", jnum(store_doc(prev), "metadata.generation", 1) +
-                                       !cJSON_Compare(jget(store_doc(prev), "spec"), jget(doc, "spec"), true));
+                                       !jequal(jget(store_doc(prev), "spec"), jget(doc, "spec")));
     else if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
         jset_num(md, "generation", 1);
     if (prev && prev_mu)

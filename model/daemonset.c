@@ -363,7 +363,7 @@ static bool node_relevant_change(const cJSON *old, const cJSON *now)
 {
     static const char *const paths[] = {"metadata.labels", "spec.taints", "spec.unschedulable", "status.conditions", NULL};
     for (int i = 0; paths[i]; i++)
-        if (!cJSON_Compare(jget(old, paths[i]), jget(now, paths[i]), true) &&
+        if (!jequal(jget(old, paths[i]), jget(now, paths[i])) &&
             (jget(old, paths[i]) || jget(now, paths[i])))
             return true;
     return false;
@@ -379,7 +379,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             queue_all(dc);
     } else if (o->kind == K_POD) {
         queue_owner(dc, o, NULL);
-        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences"), true))
+        if (old && !jequal(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences")))
             queue_owner(dc, o, old);
     }
 }

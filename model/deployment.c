@@ -102,7 +102,7 @@ static cJSON *template_without_hash(const cJSON *tmpl)
 static bool same_template(const cJSON *a, const cJSON *b)
 {
     cJSON *x = template_without_hash(a), *y = template_without_hash(b);
-    bool eq = cJSON_Compare(x, y, true);
+    bool eq = jequal(x, y);
     cJSON_Delete(x);
     cJSON_Delete(y);
     return eq;
@@ -824,7 +824,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         wl_queue_add(dc->q, o->ns, o->name);
     } else if (o->kind == K_REPLICASET) {
         queue_rs_owner(dc, o, store_doc(o));
-        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), jget(store_doc(o), "metadata.ownerReferences"), true))
+        if (old && !jequal(jget(old, "metadata.ownerReferences"), jget(store_doc(o), "metadata.ownerReferences")))
             queue_rs_owner(dc, o, old);
     } else if (o->kind == K_POD && ev == STORE_DELETED) {
         /* Recreate waits for old pods to go */

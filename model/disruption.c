@@ -1061,7 +1061,7 @@ static void write_status(cluster *c, store_obj *o, const cJSON *status)
 {
     cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     jset(doc, "status", cJSON_Duplicate(status, true));
-    if (cJSON_Compare(doc, store_doc(o), true)) {
+    if (jequal(doc, store_doc(o))) {
         cJSON_Delete(doc);
         return;
     }

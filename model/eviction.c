@@ -783,7 +783,7 @@ static cJSON *pod_with_target(const cJSON *pod, double now)
     cJSON *null_time = cJSON_CreateNull();
     cJSON *c = disruption_target(now, s && !strcmp(s, "True") ? (ltt ? ltt : null_time) : NULL);
     cJSON_Delete(null_time);
-    if (cJSON_Compare(old, c, true)) {
+    if (jequal(old, c)) {
         cJSON_Delete(c);
         cJSON_Delete(doc);
         return NULL;

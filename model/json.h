@@ -47,6 +47,9 @@ char *jprint_len(const cJSON *o, size_t *len);
 void jprint_string(strbuf *b, const char *s);
 /* Append v in decimal: what jprint prints for a number that is a long. */
 void jprint_long(strbuf *b, long v);
+/* cJSON_Compare(a, b, true), faster when objects list the same keys in
+ * the same order (stored documents and their copies do). */
+bool jequal(const cJSON *a, const cJSON *b);
 /* Let cJSON keep small freed blocks per thread for its next allocations
  * (once per process; a no-op under AddressSanitizer). */
 void json_alloc_init(void);

@@ -137,7 +137,7 @@ static bool equal_outside(const cJSON *a, const cJSON *b)
             !strcmp(x->string, "kind") || !strcmp(x->string, "apiVersion"))
             continue;
         na++;
-        if (!cJSON_Compare(x, jfield(b, x->string), true))
+        if (!jequal(x, jfield(b, x->string)))
             return false;
     }
     cJSON_ArrayForEach(x, b) {

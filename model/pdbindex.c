@@ -294,7 +294,7 @@ static void pent_free(pdbindex *ix, pent *e)
 
 static bool same_json(const cJSON *a, const cJSON *b)
 {
-    return (!a && !b) || (a && b && cJSON_Compare(a, b, true));
+    return (!a && !b) || (a && b && jequal(a, b));
 }
 
 static void on_pdb(pdbindex *ix, store_event ev, store_obj *pdb)

@@ -469,7 +469,7 @@ static void update_doc(cluster *c, store_obj *o, cJSON *doc, bool status_write, 
     }
     cJSON_Delete(causes);
     jset_str(jobj(doc, "metadata"), "resourceVersion", jstr(store_doc(o), "metadata.resourceVersion"));
-    if (dry || cJSON_Compare(doc, store_doc(o), true)) {
+    if (dry || jequal(doc, store_doc(o))) {
         api_result_object(out, 200, dry ? doc : (cJSON_Delete(doc), copy(o)));
         return;
     }
@@ -722,7 +722,7 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
             api_result_object(out, 200, doc);
             return;
         }
-        if (!cJSON_Compare(doc, store_doc(o), true))
+        if (!jequal(doc, store_doc(o)))
             store_replace(c->st, o, doc);
         else
             cJSON_Delete(doc);

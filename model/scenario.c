@@ -567,7 +567,7 @@ static bool sc_same(const cJSON *want, const cJSON *got)
         return false;
     if (cJSON_IsNumber(want) && cJSON_IsNumber(got))
         return want->valuedouble == got->valuedouble;
-    return cJSON_Compare(want, got, true);
+    return jequal(want, got);
 }
 
 static void sc_compare(sc_run *r, const char *what, const char *key, const cJSON *want, const cJSON *got)

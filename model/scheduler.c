@@ -402,7 +402,7 @@ static void schedule_pod(scheduler *s, store_obj *pod, node_slot *nodes, int nn)
         char *msg = fit_error(store_doc(pod), rs, nr, nn);
         set_scheduled(doc, false, msg, now);
         free(msg);
-        if (cJSON_Compare(doc, store_doc(pod), true))
+        if (jequal(doc, store_doc(pod)))
             cJSON_Delete(doc);
         else
             rest_write(s->c, pod, doc);

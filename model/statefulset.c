@@ -412,7 +412,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         }
     } else if (o->kind == K_POD) {
         queue_owner(sc, o, NULL);
-        if (old && !cJSON_Compare(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences"), true))
+        if (old && !jequal(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences")))
             queue_owner(sc, o, old);
     }
 }

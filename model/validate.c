@@ -840,7 +840,7 @@ static void v_only_added_tolerations(cJSON *causes, const cJSON *nspec, const cJ
             cJSON *a = cJSON_Duplicate(o, true), *b = cJSON_Duplicate(n, true);
             jdel(a, "tolerationSeconds");
             jdel(b, "tolerationSeconds");
-            found = cJSON_Compare(a, b, true);
+            found = jequal(a, b);
             cJSON_Delete(a);
             cJSON_Delete(b);
             if (found)
@@ -912,7 +912,7 @@ static void spec_diff(strbuf *b, const cJSON *ospec, const cJSON *nspec)
             if (s == 1 && other)
                 continue; /* already shown from the old side */
             const cJSON *ov = s == 0 ? it : other, *nv = s == 0 ? other : it;
-            if (ov && nv && cJSON_Compare(ov, nv, true))
+            if (ov && nv && jequal(ov, nv))
                 continue;
             char go[128];
             snprintf(go, sizeof go, "%s", it->string);
@@ -941,7 +941,7 @@ static void v_pod_update(const cJSON *pod, const cJSON *old, cJSON *causes)
     if (stop)
         return;
     v_only_added_tolerations(causes, nspec, ospec);
-    if (cJSON_Compare(nspec, ospec, true))
+    if (jequal(nspec, ospec))
         return;
     cJSON *munged = cJSON_Duplicate(nspec, true);
     munge_images(munged, ospec, "containers");
@@ -953,7 +953,7 @@ static void v_pod_update(const cJSON *pod, const cJSON *old, cJSON *causes)
     const cJSON *mt = jfield(munged, "terminationGracePeriodSeconds");
     if (cJSON_IsNumber(ot) && jint(ot) < 0 && cJSON_IsNumber(mt) && jint(mt) == 1)
         munge_copy(munged, ospec, "terminationGracePeriodSeconds");
-    if (!cJSON_Compare(munged, ospec, true)) {
+    if (!jequal(munged, ospec)) {
         strbuf b = {0};
         strbuf_printf(&b, "pod updates may not change fields other than %s\n", pod_update_fields);
         spec_diff(&b, ospec, munged);

@@ -343,7 +343,7 @@ void wl_delete(cluster *c, store_obj *o)
 
 bool wl_write(cluster *c, store_obj *o, cJSON *doc)
 {
-    if (cJSON_Compare(doc, store_doc(o), true)) {
+    if (jequal(doc, store_doc(o))) {
         cJSON_Delete(doc);
         return false;
     }

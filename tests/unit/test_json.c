@@ -141,11 +141,90 @@ START_TEST(random_trees_print_the_same)
 }
 END_TEST
 
+/* jequal answers as cJSON_Compare(a, b, true) does: random small trees
+ * (keys repeated or reordered, numbers a rounding apart, strings, nesting),
+ * each compared with a copy changed at random and with itself. */
+static unsigned jq_seed = 12345;
+static unsigned jq_rand(unsigned n)
+{
+    jq_seed = jq_seed * 1103515245u + 12345u;
+    return (jq_seed >> 8) % n;
+}
+
+static cJSON *jq_tree(int depth)
+{
+    static const char *const keys[] = {"a", "b", "ab", "c", "a"};
+    switch (depth ? jq_rand(8) : jq_rand(5)) {
+    case 0: return cJSON_CreateNull();
+    case 1: return cJSON_CreateBool(jq_rand(2));
+    case 2: return cJSON_CreateNumber(jq_rand(3) + (jq_rand(2) ? DBL_EPSILON : 0));
+    case 3: return cJSON_CreateString(keys[jq_rand(4)]);
+    case 4: return cJSON_CreateNumber(1e300 * (jq_rand(3) - 1.0));
+    case 5: case 6: {
+        cJSON *o = cJSON_CreateObject();
+        for (unsigned i = jq_rand(5); i > 0; i--)
+            cJSON_AddItemToObject(o, keys[jq_rand(5)], jq_tree(depth - 1));
+        return o;
+    }
+    default: {
+        cJSON *a = cJSON_CreateArray();
+        for (unsigned i = jq_rand(4); i > 0; i--)
+            cJSON_AddItemToArray(a, jq_tree(depth - 1));
+        return a;
+    }
+    }
+}
+
+/* A copy of t, perhaps with its members reordered or one value changed. */
+static cJSON *jq_variant(const cJSON *t)
+{
+    cJSON *c = cJSON_Duplicate(t, true);
+    if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && c->child) {
+        unsigned r = jq_rand(4);
+        if (r == 0 && c->child->next) { /* move the first member last */
+            cJSON *first = cJSON_DetachItemViaPointer(c, c->child);
+            cJSON_AddItemToArray(c, first);
+        } else if (r == 1) {
+            cJSON *v = jq_variant(c->child);
+            const char *k = c->child->string ? strdup(c->child->string) : NULL;
+            cJSON_ReplaceItemViaPointer(c, c->child, v);
+            if (k) {
+                free(v->string);
+                v->string = (char *)k;
+            }
+        }
+    } else if (jq_rand(2)) {
+        cJSON_Delete(c);
+        c = jq_tree(1);
+    }
+    return c;
+}
+
+START_TEST(jequal_is_cjson_compare)
+{
+    int same = 0;
+    for (int i = 0; i < 20000; i++) {
+        cJSON *a = jq_tree(3), *b = jq_variant(a);
+        bool want = cJSON_Compare(a, b, true);
+        ck_assert_msg(jequal(a, b) == want, "case %d", i);
+        ck_assert_msg(jequal(b, a) == (bool)cJSON_Compare(b, a, true), "case %d reversed", i);
+        ck_assert(jequal(a, a));
+        same += want;
+        cJSON_Delete(a);
+        cJSON_Delete(b);
+    }
+    ck_assert_int_gt(same, 2000); /* both answers were asked for often */
+    ck_assert_int_lt(same, 18000);
+    ck_assert(!jequal(NULL, NULL));
+}
+END_TEST
+
 Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, numbers_print_as_cjson_prints_them);
+    tcase_add_test(tc, jequal_is_cjson_compare);
     tcase_add_test(tc, strings_escape_as_cjson_escapes_them);
     tcase_add_test(tc, fixtures_print_the_same);
     tcase_add_test(tc, random_trees_print_the_same);
