@@ -1691,6 +1691,37 @@ static const char *m_item_next(const char *end, const char *items_end)
     return q < items_end && *q == ']' ? q : NULL;
 }
 
+/* Where each item of the array at p ('[') starts and ends as its brackets
+ * and strings say, appended to *spans (*n of them): the end of the array,
+ * or NULL when an item or what separates two is not plain (a byte order
+ * mark, `,]`, no comma). What the one-thread reading would find item by
+ * item, found once for the threads to share out. */
+typedef struct {
+    const char *p, *end;
+} jl_span;
+
+static const char *js_items(const char *p, const char *e, jl_span **spans, size_t *n)
+{
+    size_t cap = 0;
+    p = js_ws(p + 1, e);
+    while (p < e && *p != ']') {
+        const char *end = js_bom(p, e) ? NULL : js_skip(p, e);
+        const char *next = end ? m_item_next(end, e) : NULL;
+        if (!next)
+            return NULL;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            jl_span *grown = realloc(*spans, cap * sizeof **spans);
+            if (!grown)
+                return NULL;
+            *spans = grown;
+        }
+        (*spans)[(*n)++] = (jl_span){p, end};
+        p = next;
+    }
+    return p < e ? p + 1 : NULL;
+}
+
 /* ---- the items of a big list on several threads ----
  * The reading thread finds the next JL_BATCH items by their brackets and
  * strings; it and the helpers then read and prepare them (sink->prepare),
@@ -1788,10 +1819,10 @@ static void jl_run(jl_pool *w)
     }
 }
 
-/* The items from p on, as the one-thread loop reads them: the closing ']'
- * when all were given, NULL when the list must be read the ordinary way. */
-static const char *m_items_mt(const char *p, const char *items_end, const char *kind, const cJSON *shell,
-                              const manifest_sink *sink, size_t *given)
+/* The n items at spans, as the one-thread loop reads them: false when the
+ * list must be read the ordinary way. */
+static bool m_items_mt(const jl_span *spans, size_t n, const char *items_end, const char *kind, const cJSON *shell,
+                       const manifest_sink *sink, size_t *given)
 {
     jl_pool *w = calloc(1, sizeof *w);
     *w = (jl_pool){.sink = sink, .kind = kind, .items_end = items_end, .shell = shell};
@@ -1799,20 +1830,10 @@ static const char *m_items_mt(const char *p, const char *items_end, const char *
     pthread_cond_init(&w->go, NULL);
     pthread_cond_init(&w->fin, NULL);
     bool bad = false;
-    while (!bad && p < items_end && *p != ']') {
-        w->n = 0;
-        while (w->n < JL_BATCH && p < items_end && *p != ']') {
-            const char *end = js_bom(p, items_end) ? NULL : js_skip(p, items_end);
-            const char *next = end ? m_item_next(end, items_end) : NULL;
-            if (!next) {
-                bad = true;
-                break;
-            }
-            w->it[w->n++] = (jl_item){p, end, NULL};
-            p = next;
-        }
-        if (bad)
-            break;
+    for (size_t at = 0; !bad && at < n; at += w->n) {
+        w->n = n - at < JL_BATCH ? n - at : JL_BATCH;
+        for (size_t k = 0; k < w->n; k++)
+            w->it[k] = (jl_item){spans[at + k].p, spans[at + k].end, NULL};
         for (int want = m_load_threads() - 1; w->n == JL_BATCH && w->nth < want; w->nth++)
             if (pthread_create(&w->th[w->nth], NULL, jl_thread, w))
                 break;
@@ -1839,7 +1860,7 @@ static const char *m_items_mt(const char *p, const char *items_end, const char *
     pthread_cond_destroy(&w->go);
     pthread_cond_destroy(&w->fin);
     free(w);
-    return bad ? NULL : p;
+    return !bad;
 }
 
 /* Reads text as one JSON List, giving its items to sink: 1 when done, 0 when
@@ -1849,6 +1870,8 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
     const char *p = js_ws(text, text + len), *e = text + len, *items = NULL, *items_end = NULL;
     if (p == e || *p != '{')
         return 0;
+    jl_span *spans = NULL; /* the items, found with the list's end */
+    size_t nspans = 0;
     cJSON *shell = cJSON_CreateObject();
     char msg[MSGSZ];
     size_t given = 0;
@@ -1867,7 +1890,11 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
         if (!k)
             goto out;
         p = js_ws(kend, e);
-        const char *vs = p < e && *p == ':' ? js_ws(p + 1, e) : NULL, *ve = vs && !js_bom(vs, e) ? js_skip(vs, e) : NULL;
+        const char *vs = p < e && *p == ':' ? js_ws(p + 1, e) : NULL, *ve = NULL;
+        if (vs && !strcmp(k, "items") && vs < e && *vs == '[')
+            ve = js_items(vs, e, &spans, &nspans);
+        else if (vs && !js_bom(vs, e))
+            ve = js_skip(vs, e);
         if (!ve) {
             free(k);
             goto out;
@@ -1905,8 +1932,9 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
         goto out;
     p = js_ws(items + 1, items_end);
     if (sink->prepare && m_load_threads() > 1) {
-        if (!(p = m_items_mt(p, items_end, kind->valuestring, shell, sink, &given)))
+        if (!m_items_mt(spans, nspans, items_end, kind->valuestring, shell, sink, &given))
             goto out;
+        p = items_end - 1;
     } else {
         while (p < items_end && *p != ']') {
             const char *end = NULL;
@@ -1922,6 +1950,7 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
     ok = p + 1 == items_end;
     *given_out += given;
 out:
+    free(spans);
     cJSON_Delete(shell);
     if (!ok && given)
         sink->undo(sink->arg, given);
