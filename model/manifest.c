@@ -1465,6 +1465,14 @@ static cJSON *jf_node(void)
 static char *jf_string(jf_in *in)
 {
     const char *q = in->p + 1, *e = in->e;
+    /* eight bytes at a time while none is '"', '\\' or below 0x20 */
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    for (uint64_t w; e - q >= 8; q += 8) {
+        memcpy(&w, q, 8);
+        uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+        if (((quote - ones) & ~quote & highs) | ((bslash - ones) & ~bslash & highs) | ((w - ones * 0x20) & ~w & highs))
+            break;
+    }
     for (; q < e && *q != '"'; q++)
         if (*q == '\\' || (unsigned char)*q < 0x20)
             return NULL;
