@@ -1833,18 +1833,22 @@ static bool m_items_mt(const jl_span *spans, size_t n, const char *items_end, co
                        const manifest_sink *sink, size_t *given)
 {
     jl_pool *w = calloc(1, sizeof *w);
+    if (!w)
+        return false;
     *w = (jl_pool){.sink = sink, .kind = kind, .items_end = items_end, .shell = shell};
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->go, NULL);
     pthread_cond_init(&w->fin, NULL);
     bool bad = false;
+    /* helpers for a list of more than one batch, all started before the
+     * first batch (each starts at batch 0); fewer if some cannot start */
+    for (int want = n > JL_BATCH ? m_load_threads() - 1 : 0; w->nth < want; w->nth++)
+        if (pthread_create(&w->th[w->nth], NULL, jl_thread, w))
+            break;
     for (size_t at = 0; !bad && at < n; at += w->n) {
         w->n = n - at < JL_BATCH ? n - at : JL_BATCH;
         for (size_t k = 0; k < w->n; k++)
             w->it[k] = (jl_item){spans[at + k].p, spans[at + k].end, NULL};
-        for (int want = m_load_threads() - 1; w->n == JL_BATCH && w->nth < want; w->nth++)
-            if (pthread_create(&w->th[w->nth], NULL, jl_thread, w))
-                break;
         jl_run(w);
         for (size_t k = 0; k < w->n; k++) {
             if (bad) {

@@ -428,31 +428,32 @@ static uint32_t intern_hash(const char *s, size_t len)
  * need no lock: a slot is written once, its number last (release), so a
  * reader that sees the number sees the string; one that stops at an empty
  * slot looks again under intern_mu before adding. */
-static size_t intern_slot_of(const char *s, size_t len, uint32_t h)
+static size_t intern_slot_of(const char *s, size_t len, uint32_t h, uint32_t *id1_out)
 {
     size_t i = h & (INTERN_SLOTS - 1);
     for (;; i = (i + 1) & (INTERN_SLOTS - 1)) {
         uint32_t id1 = __atomic_load_n(&intern_slot[i].id1, __ATOMIC_ACQUIRE);
         if (!id1 || (intern_slot[i].hash == h && intern_lens[id1 - 1] == len &&
-                     !memcmp(intern_strs[id1 - 1], s, len)))
+                     !memcmp(intern_strs[id1 - 1], s, len))) {
+            *id1_out = id1; /* the number read here: the slot may fill after */
             return i;
+        }
     }
 }
 
 /* The number of the shared copy of s, or -1 when the table is full.
- * len ≤ INTERN_KEY_LEN. Any thread. */
+ * len <= INTERN_KEY_LEN. Any thread. */
 static long intern_id(const char *s, size_t len, size_t max_entries)
 {
-    uint32_t h = intern_hash(s, len);
-    size_t i = intern_slot_of(s, len, h);
-    uint32_t id1 = __atomic_load_n(&intern_slot[i].id1, __ATOMIC_ACQUIRE);
+    uint32_t h = intern_hash(s, len), id1;
+    size_t i = intern_slot_of(s, len, h, &id1);
     if (id1)
         return (long)id1 - 1;
     if (__atomic_load_n(&intern_n, __ATOMIC_RELAXED) >= max_entries)
         return -1;
     pthread_mutex_lock(&intern_mu);
-    i = intern_slot_of(s, len, h);
-    long id = (long)intern_slot[i].id1 - 1;
+    i = intern_slot_of(s, len, h, &id1);
+    long id = (long)id1 - 1;
     char *copy;
     if (id < 0 && intern_n < max_entries && (copy = malloc(len + 1))) {
         memcpy(copy, s, len);
@@ -812,8 +813,9 @@ static long key_id(const char *seg, size_t n)
 {
     if (n > INTERN_KEY_LEN)
         return -1;
-    size_t i = intern_slot_of(seg, n, intern_hash(seg, n));
-    return (long)__atomic_load_n(&intern_slot[i].id1, __ATOMIC_ACQUIRE) - 1;
+    uint32_t id1;
+    intern_slot_of(seg, n, intern_hash(seg, n), &id1);
+    return (long)id1 - 1;
 }
 
 /* The member of the object at *pp whose key is seg[0..n) (shared as number
