@@ -167,13 +167,8 @@ void wl_queue_free(wl_queue *q)
 
 const cJSON *wl_controller_ref(const cJSON *doc)
 {
-    return wl_controller_ref_in(jget(doc, "metadata.ownerReferences"));
-}
-
-const cJSON *wl_controller_ref_in(const cJSON *refs)
-{
     cJSON *r;
-    cJSON_ArrayForEach(r, refs)
+    cJSON_ArrayForEach(r, jget(doc, "metadata.ownerReferences"))
         if (jbool(r, "controller"))
             return r;
     return NULL;

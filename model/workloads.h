@@ -37,8 +37,6 @@ void wl_queue_free(wl_queue *q);
 /* ---- objects ------------------------------------------------------------ */
 /* The ownerReference with controller: true, or NULL. */
 const cJSON *wl_controller_ref(const cJSON *doc);
-/* The same in a metadata.ownerReferences value. */
-const cJSON *wl_controller_ref_in(const cJSON *refs);
 /* Is `doc` controlled by the object with this uid? */
 bool wl_controlled_by(const cJSON *doc, const char *uid);
 /* {apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true}. */
