@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -2007,6 +2008,10 @@ static int m_load_stream(FILE *f, const char *name, const manifest_sink *sink, s
     return rc;
 }
 
+/* A big regular file is read where the kernel keeps it (mapped, its pages
+ * filled in one go) rather than copied into fresh memory. */
+#define M_MAP_MIN (1 << 20)
+
 static int m_load_file(const char *path, const manifest_sink *sink, size_t *given, char **err)
 {
     FILE *f = fopen(path, "rb");
@@ -2014,7 +2019,18 @@ static int m_load_file(const char *path, const manifest_sink *sink, size_t *give
         m_seterr(err, "%s: %s", path, strerror(errno));
         return -1;
     }
-    int rc = m_load_stream(f, path, sink, given, err);
+    struct stat st;
+    void *map = MAP_FAILED;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= M_MAP_MIN &&
+        (uintmax_t)st.st_size <= SIZE_MAX)
+        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fileno(f), 0);
+    int rc;
+    if (map != MAP_FAILED) {
+        rc = m_parse_each(map, (size_t)st.st_size, path, sink, given, err);
+        munmap(map, (size_t)st.st_size);
+    } else {
+        rc = m_load_stream(f, path, sink, given, err);
+    }
     fclose(f);
     return rc;
 }

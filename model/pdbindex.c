@@ -47,7 +47,15 @@ struct pdbindex {
     store *st;
     pent *pdbs;
     clist *lists;
+    size_t nbuilt; /* PDBs whose members are known */
 };
+
+static void set_built(pdbindex *ix, pent *e, bool built)
+{
+    if (e->built != built)
+        ix->nbuilt += built ? 1 : (size_t)-1;
+    e->built = built;
+}
 
 /* ---- candidate lists -------------------------------------------------------- */
 
@@ -100,7 +108,7 @@ static void pent_index(pdbindex *ix, pent *e)
     e->sel = labelsel_from_json(selj, &err);
     free(err);
     e->selj = selj ? cJSON_Duplicate(selj, true) : NULL;
-    e->built = false;
+    set_built(ix, e, false);
     e->dirty = true;
     if (!e->sel)
         return;
@@ -154,37 +162,98 @@ static void pent_unindex(pdbindex *ix, pent *e)
     cJSON_Delete(e->selj);
     e->selj = NULL;
     members_clear(e);
-    e->built = false;
+    set_built(ix, e, false);
 }
 
-/* PDBs of ns that select a pod with these labels (unsorted, malloc'd). */
-static pent **candidates(pdbindex *ix, const char *ns, const cJSON *labels, size_t *n)
+/* A pod's labels as pairs, in order (v NULL: not a string), read once per
+ * question: from a document, or from a stored pod's compact form. */
+typedef struct {
+    const char *k, *v;
+} lpair;
+
+typedef struct {
+    lpair *p, buf[16];
+    size_t n, cap;
+} lset;
+
+static bool lset_add(const char *k, const char *v, void *arg)
 {
-    size_t cap = 4, cnt = 0;
-    pent **out = malloc(cap * sizeof *out);
-    const cJSON *kv = cJSON_IsObject(labels) ? labels->child : NULL;
-    clist *l = list_find(ix, ns, NULL, NULL);
-    for (;;) {
-        for (pent *e = l ? l->head : NULL; e; e = e->next) {
-            if (!labelsel_matches(e->sel, labels))
-                continue;
-            bool seen = false; /* a repeated label key would visit a list twice */
-            for (size_t i = 0; i < cnt && !seen; i++)
-                seen = out[i] == e;
-            if (seen)
-                continue;
-            if (cnt == cap)
-                out = realloc(out, (cap *= 2) * sizeof *out);
-            out[cnt++] = e;
-        }
-        while (kv && !(cJSON_IsString(kv) && kv->string))
-            kv = kv->next;
-        if (!kv)
-            break;
-        l = list_find(ix, ns, kv->string, kv->valuestring);
-        kv = kv->next;
+    lset *s = arg;
+    if (s->n == s->cap) {
+        lpair *grown = malloc(2 * s->cap * sizeof *grown);
+        memcpy(grown, s->p, s->n * sizeof *grown);
+        if (s->p != s->buf)
+            free(s->p);
+        s->p = grown;
+        s->cap *= 2;
     }
-    *n = cnt;
+    s->p[s->n++] = (lpair){k, v};
+    return true;
+}
+
+static void lset_of_pod(lset *s, const store_obj *pod)
+{
+    *s = (lset){.cap = 16};
+    s->p = s->buf;
+    store_each_member(pod, "metadata.labels", lset_add, s);
+}
+
+static void lset_of_json(lset *s, const cJSON *labels)
+{
+    *s = (lset){.cap = 16};
+    s->p = s->buf;
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, (cJSON_IsObject(labels) ? labels : NULL))
+        if (kv->string)
+            lset_add(kv->string, cJSON_IsString(kv) ? kv->valuestring : NULL, s);
+}
+
+static void lset_free(lset *s)
+{
+    if (s->p != s->buf)
+        free(s->p);
+}
+
+/* The first member named key, as a selector looks a label up. */
+static const char *lset_get(const void *arg, const char *key)
+{
+    const lset *s = arg;
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->p[i].k, key))
+            return s->p[i].v;
+    return NULL;
+}
+
+/* Appends to *out (*n of them, room for *cap) the PDBs of list l that
+ * select a pod with labels ls, once each (a repeated label key would visit
+ * a list twice). */
+static void cands_from(const clist *l, const lset *ls, pent ***out, size_t *n, size_t *cap)
+{
+    for (pent *e = l ? l->head : NULL; e; e = e->next) {
+        if (!labelsel_matches_get(e->sel, lset_get, ls))
+            continue;
+        bool seen = false;
+        for (size_t i = 0; i < *n && !seen; i++)
+            seen = (*out)[i] == e;
+        if (seen)
+            continue;
+        if (*n == *cap)
+            *out = realloc(*out, (*cap *= 2) * sizeof **out);
+        (*out)[(*n)++] = e;
+    }
+}
+
+/* PDBs of ns that select a pod with labels ls (unsorted, malloc'd): those
+ * on the always-test list and on the list of each of its label pairs. */
+static pent **candidates(pdbindex *ix, const char *ns, const lset *ls, size_t *n)
+{
+    size_t cap = 4;
+    pent **out = malloc(cap * sizeof *out);
+    *n = 0;
+    cands_from(list_find(ix, ns, NULL, NULL), ls, &out, n, &cap);
+    for (size_t i = 0; i < ls->n; i++)
+        if (ls->p[i].v)
+            cands_from(list_find(ix, ns, ls->p[i].k, ls->p[i].v), ls, &out, n, &cap);
     return out;
 }
 
@@ -254,7 +323,10 @@ static void build_ns(pdbindex *ix, const char *ns)
     store_obj **pods = store_list(ix->st, K_POD, ns, &np);
     for (size_t i = 0; i < np; i++) {
         size_t nc;
-        pent **c = candidates(ix, ns, store_get_path(pods[i], "metadata.labels"), &nc);
+        lset ls;
+        lset_of_pod(&ls, pods[i]);
+        pent **c = candidates(ix, ns, &ls, &nc);
+        lset_free(&ls);
         bool bad = nc ? stored_unhealthy(pods[i]) : false;
         for (size_t j = 0; j < nc; j++)
             if (!c[j]->built)
@@ -264,7 +336,7 @@ static void build_ns(pdbindex *ix, const char *ns)
     free(pods);
     for (pent *e = ix->pdbs; e; e = e->hh.next)
         if (!strcmp(e->pdb->ns, ns))
-            e->built = true;
+            set_built(ix, e, true);
 }
 
 /* ---- store events ------------------------------------------------------------- */
@@ -313,8 +385,9 @@ static void on_pdb(pdbindex *ix, store_event ev, store_obj *pdb)
     }
 }
 
-/* Apply fn to every built PDB that selects a pod with these labels. */
-static void each_built(pdbindex *ix, store_obj *pod, const cJSON *labels, int op, bool bad)
+/* Add the pod to (op > 0) or take it from (op < 0) every built PDB that
+ * selects it by these labels. */
+static void each_built(pdbindex *ix, store_obj *pod, const lset *labels, int op, bool bad)
 {
     size_t nc;
     pent **c = candidates(ix, pod->ns, labels, &nc);
@@ -332,17 +405,29 @@ static void each_built(pdbindex *ix, store_obj *pod, const cJSON *labels, int op
 
 static void on_pod(pdbindex *ix, store_event ev, store_obj *pod, const cJSON *old)
 {
-    const cJSON *labels = store_get_path(pod, "metadata.labels");
-    if (ev == STORE_DELETED) {
-        each_built(ix, pod, labels, -1, false);
+    if (!ix->nbuilt) /* as while a cluster loads: no PDB to keep */
         return;
+    lset now, was;
+    lset_of_pod(&now, pod);
+    if (ev == STORE_DELETED) {
+        each_built(ix, pod, &now, -1, false);
+    } else {
+        bool bad = stored_unhealthy(pod);
+        bool same = false;
+        if (ev == STORE_MODIFIED && old) {
+            const cJSON *labels = jget(old, "metadata.labels");
+            if (!same_json(labels, store_get_path(pod, "metadata.labels"))) {
+                lset_of_json(&was, labels);
+                each_built(ix, pod, &was, -1, false);
+                lset_free(&was);
+            } else {
+                same = pod_unhealthy(old) == bad; /* same labels, same health: nothing changes here */
+            }
+        }
+        if (!same)
+            each_built(ix, pod, &now, 1, bad);
     }
-    bool bad = stored_unhealthy(pod);
-    if (ev == STORE_MODIFIED && old && !same_json(jget(old, "metadata.labels"), labels))
-        each_built(ix, pod, jget(old, "metadata.labels"), -1, false);
-    else if (ev == STORE_MODIFIED && old && pod_unhealthy(old) == bad)
-        return; /* same labels, same health: nothing changes here */
-    each_built(ix, pod, labels, 1, bad);
+    lset_free(&now);
 }
 
 static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
@@ -389,7 +474,10 @@ static int cmp_name(const void *a, const void *b)
 
 store_obj **pdbindex_pdbs_for(pdbindex *ix, const store_obj *pod, size_t *n)
 {
-    pent **c = candidates(ix, pod->ns, store_get_path(pod, "metadata.labels"), n);
+    lset ls;
+    lset_of_pod(&ls, pod);
+    pent **c = candidates(ix, pod->ns, &ls, n);
+    lset_free(&ls);
     store_obj **out = malloc((*n ? *n : 1) * sizeof *out);
     for (size_t i = 0; i < *n; i++)
         out[i] = c[i]->pdb;
@@ -443,5 +531,5 @@ bool pdbindex_selects(pdbindex *ix, const store_obj *pdb, const store_obj *pod)
     pent *e = pent_find(ix, pdb);
     if (!e)
         e = pent_add(ix, (store_obj *)pdb);
-    return e->sel && !strcmp(pdb->ns, pod->ns) && labelsel_matches(e->sel, store_get_path(pod, "metadata.labels"));
+    return e->sel && !strcmp(pdb->ns, pod->ns) && labelsel_matches_get(e->sel, store_label, pod);
 }

@@ -187,11 +187,11 @@ static void create_pods(rs_kind *k, const store_obj *rs, int count)
     free(prefix);
 }
 
-static bool labels_superset(const cJSON *labels, const cJSON *want)
+static bool labels_superset(const store_obj *pod, const cJSON *want)
 {
     cJSON *w;
     cJSON_ArrayForEach(w, want) {
-        const char *v = cJSON_GetStringValue(jfield(labels, w->string));
+        const char *v = w->string ? store_label(pod, w->string) : NULL;
         if (!v || !cJSON_IsString(w) || strcmp(v, w->valuestring))
             return false;
     }
@@ -213,7 +213,7 @@ static cJSON *compute_status(rs_kind *k, store_obj *rs, store_obj **active, size
     int labeled = 0, ready = 0, available = 0;
     const cJSON *tl = jget(store_doc(rs), "spec.template.metadata.labels");
     for (size_t i = 0; i < n; i++) {
-        labeled += labels_superset(store_get_path(active[i], "metadata.labels"), tl);
+        labeled += labels_superset(active[i], tl);
         ready += wl_obj_ready(active[i]);
         /* availability needs the Ready condition's time only with minReadySeconds */
         available += min_ready > 0 ? wl_pod_available(store_doc(active[i]), min_ready, cluster_now(c), later)

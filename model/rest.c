@@ -272,7 +272,7 @@ static store_obj **select_objects(cluster *c, const rest_req *rq, size_t *n, cJS
     size_t total, kept = 0;
     store_obj **all = store_list(c->st, rq->kind, rq->ns, &total);
     for (size_t i = 0; i < total; i++) { /* selectors read fields: no tree is built for that */
-        if (ls && !labelsel_matches(ls, store_get_path(all[i], "metadata.labels")))
+        if (ls && !labelsel_matches_get(ls, store_label, all[i]))
             continue;
         if (fs && !fieldsel_matches_get(fs, obj_field, all[i]))
             continue;

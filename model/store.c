@@ -1015,6 +1015,38 @@ const char *store_get_member_str(const store_obj *o, const char *path, const cha
     return p && find_member_id(&p, key, n, key_id_at(store_of(o), key, n)) ? packed_str(p) : NULL;
 }
 
+void store_each_member(const store_obj *o, const char *path, store_member_fn fn, void *arg)
+{
+    if (o->tree) {
+        const cJSON *obj = jget(o->tree, path);
+        for (const cJSON *it = cJSON_IsObject(obj) ? obj->child : NULL; it; it = it->next)
+            if (it->string && !fn(it->string, cJSON_IsString(it) ? it->valuestring : NULL, arg))
+                return;
+        return;
+    }
+    const unsigned char *p = packed_find(o, path);
+    if (!p || *p++ != P_OBJ)
+        return;
+    size_t cnt = rd_varint(&p);
+    rd_varint(&p); /* byte length */
+    for (size_t i = 0; i < cnt; i++) {
+        uint64_t k = rd_varint(&p);
+        const char *key = (const char *)p;
+        if (k & 1)
+            p += (k >> 1) + 1;
+        else
+            key = intern_strs[k >> 1];
+        if (!fn(key, packed_str(p), arg))
+            return;
+        p = skip_value(p);
+    }
+}
+
+const char *store_label(const void *o, const char *key)
+{
+    return store_get_member_str(o, "metadata.labels", key);
+}
+
 void store_set_aux(const store_obj *c, void *p)
 {
     store_obj *o = (store_obj *)c;

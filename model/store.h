@@ -85,6 +85,14 @@ const cJSON *store_get_path(const store_obj *o, const char *path);
 const char *store_get_str(const store_obj *o, const char *path);
 /* The string member key of the object at path (e.g. a label), the same way. */
 const char *store_get_member_str(const store_obj *o, const char *path, const char *key);
+/* fn(key, value, arg) for each member of the object at path, in order,
+ * until fn returns false: value is the member's string, or NULL when it is
+ * not one. From the compact form (no tree) when the tree is not cached. */
+typedef bool (*store_member_fn)(const char *key, const char *value, void *arg);
+void store_each_member(const store_obj *o, const char *path, store_member_fn fn, void *arg);
+/* The label key of a stored object (a store_obj *), as
+ * labelsel_matches_get asks for it: selectors match without a tree. */
+const char *store_label(const void *o, const char *key);
 /* Attach p (malloc'd, taken) as o's aux, freeing any earlier one. */
 void store_set_aux(const store_obj *o, void *p);
 

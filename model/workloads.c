@@ -397,7 +397,7 @@ store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
         store_obj *o = objs[i];
         const char *ref_uid = store_controller_uid(o); /* "" none, NULL one without a uid */
         bool ref = store_controller_key(o) != NULL;
-        bool matches = sel && labelsel_matches(sel, store_get_path(o, "metadata.labels"));
+        bool matches = sel && labelsel_matches_get(sel, store_label, o);
         if (ref && ref_uid && uid && !strcmp(ref_uid, uid)) {
             if (matches || owner_deleting) {
                 objs[out++] = o;

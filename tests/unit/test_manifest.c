@@ -689,6 +689,48 @@ START_TEST(test_load_stdin)
 }
 END_TEST
 
+/* A file of a MiB or more is read mapped: what it gives, and the error it
+ * gives, are those of the same text read from a stream. */
+START_TEST(test_load_big_file_mapped)
+{
+    for (int broken = 0; broken <= 1; broken++) {
+        strbuf t = {0};
+        strbuf_puts(&t, "{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[");
+        for (int k = 0; k < 14000; k++)
+            strbuf_printf(&t, "%s{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"pod-%05d\","
+                              "\"labels\":{\"app\":\"a%d\"}}}",
+                          k ? "," : "", k, k % 7);
+        strbuf_puts(&t, broken ? "]" : "]}"); /* broken: the list never ends */
+        ck_assert_uint_ge(t.len, 1 << 20);
+        char path[] = "/tmp/evictsim-big-XXXXXX";
+        int fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, t.s, t.len), (ssize_t)t.len);
+        close(fd);
+        cJSON *mapped = cJSON_CreateArray(), *streamed = cJSON_CreateArray();
+        char *merr = NULL, *serr = NULL;
+        int mrc = manifest_load_path(path, mapped, &merr), src = load_stdin(t.s, streamed, &serr);
+        ck_assert_int_eq(mrc, broken ? -1 : 0);
+        ck_assert_int_eq(src, mrc);
+        if (broken) {
+            ck_assert_ptr_nonnull(merr);
+            ck_assert_ptr_nonnull(serr);
+            ck_assert_str_eq(merr + strlen(path), serr + strlen("stdin"));
+        } else {
+            ck_assert_int_eq(cJSON_GetArraySize(mapped), 14000);
+            ck_assert_str_eq(jstr(cJSON_GetArrayItem(mapped, 13999), "metadata.labels.app"), "a6");
+            ck_assert(cJSON_Compare(mapped, streamed, true));
+        }
+        free(merr);
+        free(serr);
+        cJSON_Delete(mapped);
+        cJSON_Delete(streamed);
+        unlink(path);
+        free(t.s);
+    }
+}
+END_TEST
+
 /* ---------- big JSON lists read item by item ---------- */
 
 /* A sink that keeps what it is given, as manifest_load_path would, and
@@ -1025,6 +1067,7 @@ Suite *manifest_suite(void)
     tcase_add_test(tc, test_load_directory);
     tcase_add_test(tc, test_load_missing_and_empty);
     tcase_add_test(tc, test_load_stdin);
+    tcase_add_test(tc, test_load_big_file_mapped);
     tcase_add_test(tc, test_streamed_json_list);
     tcase_add_test(tc, test_json_item_matches_cjson);
     tcase_add_test(tc, test_streamed_list_threads);

@@ -376,6 +376,21 @@ START_TEST(staged_documents_go_in_like_trees)
 }
 END_TEST
 
+/* What store_each_member gave, as "key=value " (or "key " for a member
+ * that is no string), stopping after `stop` members when it is set. */
+typedef struct {
+    char seen[512];
+    int n, stop;
+} members;
+
+static bool member_rec(const char *k, const char *v, void *arg)
+{
+    members *m = arg;
+    size_t at = strlen(m->seen);
+    snprintf(m->seen + at, sizeof m->seen - at, v ? "%s=%s " : "%s ", k, v);
+    return ++m->n != m->stop;
+}
+
 /* Strings read in place from the compact form are the tree's. */
 START_TEST(strings_read_in_place_match_the_tree)
 {
@@ -395,7 +410,23 @@ START_TEST(strings_read_in_place_match_the_tree)
         got[i] = store_get_str(o, paths[i]);
     for (int i = 0; i < 4; i++)
         kgot[i] = store_get_member_str(o, "metadata.labels", keys[i]);
+    members m = {0}, m_stop = {.stop = 2};
+    store_each_member(o, "metadata.labels", member_rec, &m);
+    store_each_member(o, "metadata.labels", member_rec, &m_stop);
+    ck_assert_str_eq(m.seen, "app=web own-key-that-is-rather-long-and-not-shared-by-anything-else-at-all-x=v n ");
+    ck_assert_str_eq(m_stop.seen, "app=web own-key-that-is-rather-long-and-not-shared-by-anything-else-at-all-x=v ");
+    ck_assert_str_eq(store_label(o, "app"), "web");
+    ck_assert_ptr_null(store_label(o, "n"));
     cJSON *t = store_doc(o); /* now from the tree */
+    members mt = {0};
+    store_each_member(o, "metadata.labels", member_rec, &mt);
+    ck_assert_str_eq(mt.seen, m.seen);
+    ck_assert_ptr_eq(store_label(o, "app"), jstr(t, "metadata.labels.app"));
+    members none = {0};
+    store_each_member(o, "spec", member_rec, &none); /* its one member */
+    store_each_member(o, "metadata.name", member_rec, &none); /* not an object */
+    store_each_member(o, "nope", member_rec, &none);
+    ck_assert_str_eq(none.seen, "nodeName=node-1 ");
     for (int i = 0; i < 7; i++) {
         const char *want = jstr(t, paths[i]);
         ck_assert_msg(want ? got[i] && !strcmp(got[i], want) : !got[i], "%s", paths[i]);
