@@ -406,22 +406,56 @@ static uint8_t intern_lens[INTERN_MAX_KEYS];
 #define INTERN_SLOTS (2 * INTERN_MAX_KEYS)
 static struct { uint32_t hash, id1; } intern_slot[INTERN_SLOTS];
 
+/* The len < 8 bytes at s as one word (overlapping loads: a function of
+ * the bytes and len, which is all hashing and comparing need). */
+static inline uint64_t short_word(const char *s, size_t len)
+{
+    if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + len - 4, 4);
+        return a | (uint64_t)b << 32;
+    }
+    return len ? (uint8_t)s[0] | (uint64_t)(uint8_t)s[len / 2] << 8 | (uint64_t)(uint8_t)s[len - 1] << 16 : 0;
+}
+
+static inline uint64_t word_at(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
 /* Eight bytes at a time, multiplied and folded; the low bits (the slot)
  * depend on every byte. */
 static uint32_t intern_hash(const char *s, size_t len)
 {
     uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
-    for (; len >= 8; s += 8, len -= 8) {
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
+    if (len < 8) {
+        w = short_word(s, len);
+    } else {
+        const char *last = s + len - 8; /* the last word, overlapping the one before */
+        for (; s < last; s += 8) {
+            h = (h ^ word_at(s)) * 0xff51afd7ed558ccdull;
+            h ^= h >> 32;
+        }
+        w = word_at(last);
     }
-    w = 0;
-    memcpy(&w, s, len);
     h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
     h ^= h >> 29;
     h *= 0xff51afd7ed558ccdull;
     return (uint32_t)(h ^ (h >> 32));
+}
+
+/* a[0..len) == b[0..len), inline for the short strings shared here. */
+static inline bool same_bytes(const char *a, const char *b, size_t len)
+{
+    if (len < 8) /* short_word reads every byte of fewer than 8 */
+        return short_word(a, len) == short_word(b, len);
+    for (size_t i = 0; i + 8 < len; i += 8)
+        if (word_at(a + i) != word_at(b + i))
+            return false;
+    return word_at(a + len - 8) == word_at(b + len - 8);
 }
 
 /* The slot of s: where it is, or the empty one where it would go. Reads
@@ -434,7 +468,7 @@ static size_t intern_slot_of(const char *s, size_t len, uint32_t h, uint32_t *id
     for (;; i = (i + 1) & (INTERN_SLOTS - 1)) {
         uint32_t id1 = __atomic_load_n(&intern_slot[i].id1, __ATOMIC_ACQUIRE);
         if (!id1 || (intern_slot[i].hash == h && intern_lens[id1 - 1] == len &&
-                     !memcmp(intern_strs[id1 - 1], s, len))) {
+                     same_bytes(intern_strs[id1 - 1], s, len))) {
             *id1_out = id1; /* the number read here: the slot may fill after */
             return i;
         }
@@ -469,13 +503,18 @@ static long intern_id(const char *s, size_t len, size_t max_entries)
     return id;
 }
 
+static bool is_disrupted_pods(const char *k)
+{
+    return k && k[0] == 'd' && !strcmp(k, "disruptedPods");
+}
+
 /* Values that are one object's own (names, uids, addresses): sharing them
  * would only fill the table. */
 static bool value_shared(const char *parent, const char *k, const char *v, size_t len)
 {
     if (!k || len > INTERN_VALUE_LEN)
         return false;
-    if (parent && !strcmp(parent, "disruptedPods"))
+    if (is_disrupted_pods(parent))
         return false; /* pod name → time */
     if (len >= 20 && v[4] == '-' && v[7] == '-' && v[10] == 'T')
         return false; /* a timestamp: every second would be a new entry */
@@ -515,12 +554,26 @@ enum { P_NULL, P_FALSE, P_TRUE, P_INT, P_DBL, P_SSTR, P_STR, P_RAW, P_ARR, P_OBJ
 #define RV_SLOT 22 /* length byte, up to 20 digits, NUL */
 static const char rv_slot[] = ""; /* marks the value that becomes a P_RV slot */
 
-/* The compact form is written into a strbuf (model/text.h), bytes and all. */
+/* The compact form is written into a strbuf (model/text.h), bytes and all,
+ * through these inline steps (the strbuf's own keep it terminated). */
 typedef strbuf pbuf;
 
-static void pb_varint(pbuf *p, uint64_t v)
+static inline unsigned char *pb_room(pbuf *p, size_t more)
 {
-    unsigned char *o = (unsigned char *)strbuf_room(p, 10), *start = o;
+    if (p->len + more >= p->cap)
+        strbuf_room(p, more);
+    return (unsigned char *)p->s + p->len;
+}
+
+static inline void pb_putc(pbuf *p, unsigned char c)
+{
+    *pb_room(p, 1) = c;
+    p->len++;
+}
+
+static inline void pb_varint(pbuf *p, uint64_t v)
+{
+    unsigned char *o = pb_room(p, 10), *start = o;
     while (v >= 0x80) {
         *o++ = (unsigned char)(v | 0x80);
         v >>= 7;
@@ -530,10 +583,12 @@ static void pb_varint(pbuf *p, uint64_t v)
 }
 
 /* A string with its NUL, so that decoding can point at it. */
-static void pb_bytes(pbuf *p, const char *s, size_t len)
+static inline void pb_bytes(pbuf *p, const char *s, size_t len)
 {
-    strbuf_putn(p, s, len);
-    strbuf_putc(p, 0);
+    unsigned char *o = pb_room(p, len + 1);
+    memcpy(o, s, len);
+    o[len] = 0;
+    p->len += len + 1;
 }
 
 static void enc_value(pbuf *p, const cJSON *v, const char *parent);
@@ -545,10 +600,11 @@ static void enc_members(pbuf *p, const cJSON *v)
         n++;
     pb_varint(p, n);
     size_t at = p->len; /* the byte length goes here: one byte, or more once known */
-    strbuf_putc(p, 0);
-    bool own_keys = v->string && !strcmp(v->string, "disruptedPods"); /* pod names */
+    pb_putc(p, 0);
+    bool object = (v->type & 0xFF) == cJSON_Object;
+    bool own_keys = is_disrupted_pods(v->string); /* pod names */
     for (const cJSON *it = v->child; it; it = it->next) {
-        if (cJSON_IsObject(v)) {
+        if (object) {
             const char *k = it->string ? it->string : "";
             size_t len = strlen(k);
             long id = !own_keys && len <= INTERN_KEY_LEN ? intern_id(k, len, INTERN_MAX_KEYS) : -1;
@@ -565,7 +621,7 @@ static void enc_members(pbuf *p, const cJSON *v)
     for (size_t x = clen; x >= 0x80; x >>= 7)
         k++;
     if (k > 1) {
-        strbuf_room(p, k - 1);
+        pb_room(p, k - 1);
         memmove(p->s + at + k, p->s + at + 1, clen);
         p->len += k - 1;
     }
@@ -579,21 +635,22 @@ static void enc_value(pbuf *p, const cJSON *v, const char *parent)
 {
     switch (v->type & 0xFF) {
     case cJSON_False:
-        strbuf_putc(p, (char)P_FALSE);
+        pb_putc(p, P_FALSE);
         return;
     case cJSON_True:
-        strbuf_putc(p, (char)P_TRUE);
+        pb_putc(p, P_TRUE);
         return;
     case cJSON_Number: {
         double d = v->valuedouble;
         if (d == d && d > -9007199254740992.0 && d < 9007199254740992.0 && d == (double)(int64_t)d &&
             !(d == 0 && signbit(d))) { /* -0 prints as "-0" */
             int64_t i = (int64_t)d;
-            strbuf_putc(p, (char)P_INT);
+            pb_putc(p, P_INT);
             pb_varint(p, ((uint64_t)i << 1) ^ (uint64_t)(i >> 63));
         } else {
-            strbuf_putc(p, (char)P_DBL);
-            strbuf_putn(p, (const char *)&d, sizeof d);
+            pb_putc(p, P_DBL);
+            memcpy(pb_room(p, sizeof d), &d, sizeof d);
+            p->len += sizeof d;
         }
         return;
     }
@@ -601,35 +658,34 @@ static void enc_value(pbuf *p, const cJSON *v, const char *parent)
     case cJSON_Raw: {
         const char *s = v->valuestring ? v->valuestring : "";
         if (s == rv_slot) {
-            strbuf_putc(p, (char)P_RV);
-            memset(strbuf_room(p, RV_SLOT), 0, RV_SLOT);
+            pb_putc(p, P_RV);
+            memset(pb_room(p, RV_SLOT), 0, RV_SLOT);
             p->len += RV_SLOT;
             return;
         }
+        bool str = (v->type & 0xFF) == cJSON_String;
         size_t len = strlen(s);
-        long id = cJSON_IsString(v) && value_shared(parent, v->string, s, len)
-                      ? intern_id(s, len, INTERN_MAX_VALUES)
-                      : -1;
+        long id = str && value_shared(parent, v->string, s, len) ? intern_id(s, len, INTERN_MAX_VALUES) : -1;
         if (id >= 0) {
-            strbuf_putc(p, (char)P_SSTR);
+            pb_putc(p, P_SSTR);
             pb_varint(p, (uint64_t)id);
         } else {
-            strbuf_putc(p, (char)cJSON_IsString(v) ? P_STR : P_RAW);
+            pb_putc(p, str ? P_STR : P_RAW);
             pb_varint(p, len);
             pb_bytes(p, s, len);
         }
         return;
     }
     case cJSON_Array:
-        strbuf_putc(p, (char)P_ARR);
+        pb_putc(p, P_ARR);
         enc_members(p, v);
         return;
     case cJSON_Object:
-        strbuf_putc(p, (char)P_OBJ);
+        pb_putc(p, P_OBJ);
         enc_members(p, v);
         return;
     default:
-        strbuf_putc(p, (char)P_NULL);
+        pb_putc(p, P_NULL);
         return;
     }
 }
