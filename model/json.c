@@ -16,7 +16,10 @@ static cJSON *jget_seg(const cJSON *o, const char *seg, size_t n)
         const char *k = it->string;
         if (!k)
             return NULL;
-        if ((!n || k[0] == seg[0]) && !strncmp(k, seg, n) && !k[n])
+        size_t i = 0;
+        while (i < n && k[i] == seg[i])
+            i++;
+        if (i == n && !k[n])
             return it;
     }
     return NULL;
@@ -26,19 +29,21 @@ cJSON *jget(const cJSON *o, const char *path)
 {
     const cJSON *cur = o;
     while (cur && *path) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        if (n >= 256 || !cJSON_IsObject(cur))
+        size_t n = 0;
+        while (path[n] && path[n] != '.')
+            n++;
+        if (n >= 256 || (cur->type & 0xFF) != cJSON_Object)
             return NULL;
         cur = jget_seg(cur, path, n);
-        path += n + (dot ? 1 : 0);
+        path += n + (path[n] == '.');
     }
     return (cJSON *)cur;
 }
 
 const char *jstr(const cJSON *o, const char *path)
 {
-    return cJSON_GetStringValue(jget(o, path));
+    const cJSON *v = jget(o, path);
+    return v && (v->type & 0xFF) == cJSON_String ? v->valuestring : NULL;
 }
 
 double jnum(const cJSON *o, const char *path, double def)

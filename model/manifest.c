@@ -1471,8 +1471,16 @@ static char *jf_string(jf_in *in)
     for (uint64_t w; e - q >= 8; q += 8) {
         memcpy(&w, q, 8);
         uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
-        if (((quote - ones) & ~quote & highs) | ((bslash - ones) & ~bslash & highs) | ((w - ones * 0x20) & ~w & highs))
+        uint64_t hit = ((quote - ones) & ~quote & highs) | ((bslash - ones) & ~bslash & highs) |
+                       ((w - ones * 0x20) & ~w & highs);
+        if (hit) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* the lowest flag is exact (a borrow only flags bytes above
+             * a true one): the first byte that stops the string */
+            q += __builtin_ctzll(hit) / 8;
+#endif
             break;
+        }
     }
     for (; q < e && *q != '"'; q++)
         if (*q == '\\' || (unsigned char)*q < 0x20)

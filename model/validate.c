@@ -1740,63 +1740,61 @@ static bool vd_value(vd_ctx *c, const cJSON *v, const vd_field *f, const char *s
     if (!v || cJSON_IsNull(v))
         return true;
     c->structname = structname;
-    vd_value_name(v, vn, sizeof vn);
+/* the value's Go type name, only once it is a failure's */
+#define VN(x) (vd_value_name((x), vn, sizeof vn), vn)
     switch (f->type) {
     case VD_STR:
     case VD_TIME:
-        return cJSON_IsString(v) || vd_fail(c, vn, f->gotype);
+        return cJSON_IsString(v) || vd_fail(c, VN(v), f->gotype);
     case VD_BOOL:
-        return cJSON_IsBool(v) || vd_fail(c, vn, f->gotype);
+        return cJSON_IsBool(v) || vd_fail(c, VN(v), f->gotype);
     case VD_I32:
     case VD_I64:
         if (!cJSON_IsNumber(v))
-            return vd_fail(c, vn, f->gotype);
-        return vd_int_ok(v, f->type, vn, sizeof vn) || vd_fail(c, vn, f->gotype);
+            return vd_fail(c, VN(v), f->gotype);
+        return vd_int_ok(v, f->type, vn, sizeof vn) || vd_fail(c, vn, f->gotype); /* vn: "number N" */
     case VD_INTSTR:
         if (cJSON_IsString(v))
             return true;
         if (!cJSON_IsNumber(v))
-            return vd_fail(c, vn, f->gotype);
-        return vd_int_ok(v, VD_I32, vn, sizeof vn) || vd_fail(c, vn, f->gotype);
+            return vd_fail(c, VN(v), f->gotype);
+        return vd_int_ok(v, VD_I32, vn, sizeof vn) || vd_fail(c, vn, f->gotype); /* vn: "number N" */
     case VD_MAP_STR:
     case VD_MAP_TIME: {
         if (!cJSON_IsObject(v))
-            return vd_fail(c, vn, f->gotype);
+            return vd_fail(c, VN(v), f->gotype);
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
             if (!cJSON_IsString(e) && !cJSON_IsNull(e)) {
-                vd_value_name(e, vn, sizeof vn);
-                return vd_fail(c, vn, "string");
+                return vd_fail(c, VN(e), "string");
             }
         }
         return true;
     }
     case VD_LIST_STR: {
         if (!cJSON_IsArray(v))
-            return vd_fail(c, vn, f->gotype);
+            return vd_fail(c, VN(v), f->gotype);
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
             if (!cJSON_IsString(e) && !cJSON_IsNull(e)) {
-                vd_value_name(e, vn, sizeof vn);
-                return vd_fail(c, vn, f->gotype + 2); /* the element type */
+                return vd_fail(c, VN(e), f->gotype + 2); /* the element type */
             }
         }
         return true;
     }
     case VD_STRUCT:
         if (!cJSON_IsObject(v))
-            return vd_fail(c, vn, f->gotype);
+            return vd_fail(c, VN(v), f->gotype);
         return vd_struct(c, v, f->children_struct, f->children, depth + 1);
     case VD_LIST: {
         if (!cJSON_IsArray(v))
-            return vd_fail(c, vn, f->gotype);
+            return vd_fail(c, VN(v), f->gotype);
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
             if (cJSON_IsNull(e))
                 continue;
             if (!cJSON_IsObject(e)) {
-                vd_value_name(e, vn, sizeof vn);
-                return vd_fail(c, vn, f->gotype + 2);
+                return vd_fail(c, VN(e), f->gotype + 2);
             }
             if (!vd_struct(c, e, f->children_struct, f->children, depth + 1))
                 return false;
@@ -1805,6 +1803,7 @@ static bool vd_value(vd_ctx *c, const cJSON *v, const vd_field *f, const char *s
     }
     }
     return true;
+#undef VN
 }
 
 static bool vd_struct(vd_ctx *c, const cJSON *obj, const char *structname, const vd_field *fields, int depth)

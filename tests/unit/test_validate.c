@@ -543,6 +543,41 @@ START_TEST(create_status)
 }
 END_TEST
 
+/* The decode check names what Go's decoder would: the value's JSON type (a
+ * number an integer field cannot hold as its literal), the struct and the
+ * field, and the Go type. */
+START_TEST(decode_errors_name_the_value)
+{
+    const char *pre = "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal ";
+    struct {
+        const char *json, *want;
+    } cases[] = {
+        {"{\"spec\":{\"terminationGracePeriodSeconds\":\"x\"}}",
+         "string into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64"},
+        {"{\"spec\":{\"terminationGracePeriodSeconds\":1.5}}",
+         "number 1.5 into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64"},
+        {"{\"spec\":{\"terminationGracePeriodSeconds\":1e30}}",
+         "number 1e+30 into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64"},
+        {"{\"metadata\":{\"labels\":{\"a\":1}}}", "number into Go struct field ObjectMeta.metadata.labels of type string"},
+        {"{\"spec\":{\"containers\":[true]}}", "bool into Go struct field PodSpec.spec.containers of type v1.Container"},
+        {"{\"spec\":{\"containers\":{}}}", "object into Go struct field PodSpec.spec.containers of type []v1.Container"},
+        {"{\"metadata\":{\"finalizers\":[[]]}}", "array into Go struct field ObjectMeta.metadata.finalizers of type string"},
+        {"{\"spec\":{\"containers\":[{\"name\":7}]}}", "number into Go struct field Container.spec.containers.name of type string"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cJSON *pod = cJSON_Parse(cases[i].json);
+        char *got = validate_decode_error(K_POD, pod);
+        ck_assert_msg(got && !strncmp(got, pre, strlen(pre)) && !strcmp(got + strlen(pre), cases[i].want), "%s: %s",
+                      cases[i].json, got ? got : "(none)");
+        free(got);
+        cJSON_Delete(pod);
+    }
+    cJSON *fine = cJSON_Parse("{\"metadata\":{\"labels\":{\"a\":\"1\",\"b\":null}},\"spec\":{\"containers\":[null]}}");
+    ck_assert_ptr_null(validate_decode_error(K_POD, fine));
+    cJSON_Delete(fine);
+}
+END_TEST
+
 Suite *validate_suite(void)
 {
     Suite *s = suite_create("validate");
@@ -570,6 +605,7 @@ Suite *validate_suite(void)
     tcase_add_test(tc, defaults_workloads);
     tcase_add_test(tc, defaults_namespace_and_node);
     tcase_add_test(tc, create_status);
+    tcase_add_test(tc, decode_errors_name_the_value);
     suite_add_tcase(s, tc);
     return s;
 }
