@@ -55,6 +55,9 @@ struct store {
     struct { const store_obj *o; char path[48]; const cJSON *v; } memo[8]; /* the last ones built */
     unsigned nmemo;
     struct { char s[40]; size_t n; long id; } keys[KEY_CACHE]; /* key_id_at */
+    /* the last object path found in a compact form (packed_find_memo): the
+     * object at that resourceVersion and compact form, the path's pointer */
+    struct { const store_obj *o; uint64_t rv; const unsigned char *packed, *at; const char *path; } found;
     bool check;
 };
 
@@ -1060,13 +1063,26 @@ const char *store_get_str(const store_obj *o, const char *path)
     return packed_str(packed_find(o, path));
 }
 
+/* packed_find, remembered for the next call with the same path (the same
+ * pointer: a literal), as when a selector asks for label after label. */
+static const unsigned char *packed_find_memo(const store_obj *o, const char *path)
+{
+    store *s = store_of(o);
+    typeof(s->found) *f = &s->found;
+    if (f->o == o && f->path == path && f->rv == o->rv && f->packed == o->packed)
+        return f->at;
+    const unsigned char *at = packed_find(o, path);
+    *f = (typeof(*f)){o, o->rv, o->packed, at, path};
+    return at;
+}
+
 const char *store_get_member_str(const store_obj *o, const char *path, const char *key)
 {
     if (o->tree) {
         const cJSON *v = jfield(jget(o->tree, path), key);
         return cJSON_IsString(v) ? v->valuestring : NULL;
     }
-    const unsigned char *p = packed_find(o, path);
+    const unsigned char *p = packed_find_memo(o, path);
     size_t n = strlen(key);
     return p && find_member_id(&p, key, n, key_id_at(store_of(o), key, n)) ? packed_str(p) : NULL;
 }
@@ -1151,6 +1167,8 @@ size_t store_cached(const store *s)
 /* o changes or goes: forget the values built from its compact form. */
 static void memo_forget(store *s, const store_obj *o)
 {
+    if (s->found.o == o)
+        s->found.o = NULL;
     for (unsigned i = 0; i < 8; i++)
         if (s->memo[i].o == o)
             s->memo[i].o = NULL;
@@ -1434,7 +1452,14 @@ void store_staged_free(store *s, store_staged *st)
 static unsigned char *staged_doc(store_staged *st, uint64_t rv)
 {
     unsigned char *b = st->packed, *o = b + st->rvpos + 1;
-    o[0] = (unsigned char)snprintf((char *)o + 1, RV_SLOT - 1, "%llu", (unsigned long long)rv);
+    char digits[20], *d = digits + sizeof digits;
+    do
+        *--d = (char)('0' + rv % 10);
+    while ((rv /= 10));
+    size_t n = (size_t)(digits + sizeof digits - d);
+    memcpy(o + 1, d, n);
+    o[1 + n] = 0;
+    o[0] = (unsigned char)n;
     st->packed = NULL;
     return b;
 }
