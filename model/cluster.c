@@ -205,8 +205,12 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
      * thread at a time when objects are prepared on several */
     if (prev && prev_mu)
         pthread_mutex_lock(prev_mu);
+    /* the previous object's tree is the store's: never scratch */
+    bool scratch = json_scratch_pause();
+    const cJSON *prevdoc = same_object ? store_doc(prev) : NULL;
+    json_scratch_resume(scratch);
     if (same_object) {
-        const cJSON *pmd = jget(store_doc(prev), "metadata");
+        const cJSON *pmd = jget(prevdoc, "metadata");
         jset_str(md, "uid", jstr(pmd, "uid"));
         if (!jstr(md, "creationTimestamp") && jstr(pmd, "creationTimestamp"))
             jset_str(md, "creationTimestamp", jstr(pmd, "creationTimestamp"));
@@ -221,8 +225,8 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
         meta_set_time(md, "creationTimestamp", cluster_now(c));
     defaults_apply(ki->id, doc);
     if (keep_generation) /* compared once both specs are defaulted */
-        jset_num(md, "generation", jnum(store_doc(prev), "metadata.generation", 1) +
-                                       !jequal(jget(store_doc(prev), "spec"), jget(doc, "spec")));
+        jset_num(md, "generation", jnum(prevdoc, "metadata.generation", 1) +
+                                       !jequal(jget(prevdoc, "spec"), jget(doc, "spec")));
     else if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))
         jset_num(md, "generation", 1);
     if (prev && prev_mu)
@@ -283,10 +287,10 @@ static loader_prepared loader_prepare(cluster_loader *l, cJSON *doc, size_t k, p
 {
     loader_prepared r = {0};
     kind_id kind = K_COUNT; /* set by load_prepare when it succeeds */
-    r.status = load_prepare(l->c, doc, (int)(l->put + k), &kind, prev_mu);
+    r.status = json_scratch_keep(load_prepare(l->c, doc, (int)(l->put + k), &kind, prev_mu));
     if (!r.status)
         r.staged = store_stage(l->c->st, kind, doc);
-    cJSON_Delete(doc);
+    json_scratch_delete(doc);
     return r;
 }
 

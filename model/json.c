@@ -274,20 +274,33 @@ char *jprint(const cJSON *o)
 #if JA_HOOKS
 #include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 
 #define JA_CLASSES 7 /* usable sizes 24, 40, ..., 120 (glibc's chunks up to 128 bytes) */
 #define JA_KEEP 1024
+
+/* A scratch chunk: blocks handed out one after another, all given back at
+ * once (json_scratch_begin). */
+typedef struct ja_chunk {
+    struct ja_chunk *next;
+    char *at, *end;
+    char mem[];
+} ja_chunk;
+
+#define JA_CHUNK (256 * 1024)
 
 typedef struct {
     void *head[JA_CLASSES];
     unsigned n[JA_CLASSES];
     bool keyed;
+    bool scratch;      /* between json_scratch_begin and _end, not paused */
+    ja_chunk *chunks;  /* the first is in use, the rest were and will be again */
 } ja_cache;
 
 static __thread ja_cache ja;
 static pthread_key_t ja_key;
 
-/* A thread that ends gives its kept blocks back. */
+/* A thread that ends gives its kept blocks and its scratch back. */
 static void ja_flush(void *arg)
 {
     ja_cache *c = arg;
@@ -298,10 +311,56 @@ static void ja_flush(void *arg)
             free(p);
         }
     memset(c->n, 0, sizeof c->n);
+    while (c->chunks) {
+        ja_chunk *k = c->chunks;
+        c->chunks = k->next;
+        free(k);
+    }
+    c->scratch = false;
+}
+
+static void ja_keyed(void)
+{
+    if (!ja.keyed) {
+        ja.keyed = true;
+        pthread_setspecific(ja_key, &ja);
+    }
+}
+
+/* n bytes of scratch (16-byte aligned), from the chunk in use or a new one
+ * in front of it (chunks once filled stay filled until the scratch ends). */
+static void *ja_scratch(size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    ja_chunk *k = ja.chunks;
+    if (!k || (size_t)(k->end - k->at) < n) {
+        size_t size = n > JA_CHUNK / 2 ? n : JA_CHUNK;
+        ja_chunk *fresh = malloc(sizeof *fresh + size + 15);
+        if (!fresh)
+            return NULL;
+        fresh->at = (char *)(((uintptr_t)fresh->mem + 15) & ~(uintptr_t)15);
+        fresh->end = fresh->at + size;
+        fresh->next = k;
+        ja.chunks = k = fresh;
+        ja_keyed();
+    }
+    void *p = k->at;
+    k->at += n;
+    return p;
+}
+
+static bool ja_in_scratch(const void *p)
+{
+    for (const ja_chunk *k = ja.chunks; k; k = k->next)
+        if ((const char *)p >= k->mem && (const char *)p < k->end)
+            return true;
+    return false;
 }
 
 static void *ja_malloc(size_t n)
 {
+    if (ja.scratch)
+        return ja_scratch(n);
     size_t usable = n + 8 <= 32 ? 24 : ((n + 8 + 15) & ~(size_t)15) - 8;
     size_t i = (usable - 24) / 16;
     if (i < JA_CLASSES && ja.head[i]) {
@@ -315,17 +374,14 @@ static void *ja_malloc(size_t n)
 
 static void ja_free(void *p)
 {
-    if (!p)
-        return;
+    if (!p || (ja.chunks && ja_in_scratch(p)))
+        return; /* scratch goes all at once */
     size_t usable = malloc_usable_size(p), i = (usable - 24) / 16;
     if (usable < 24 || (usable - 24) % 16 || i >= JA_CLASSES || ja.n[i] >= JA_KEEP) {
         free(p);
         return;
     }
-    if (!ja.keyed) {
-        ja.keyed = true;
-        pthread_setspecific(ja_key, &ja);
-    }
+    ja_keyed();
     *(void **)p = ja.head[i];
     ja.head[i] = p;
     ja.n[i]++;
@@ -345,6 +401,67 @@ void json_alloc_init(void)
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, ja_init);
 #endif
+}
+
+#if JA_HOOKS
+void json_scratch_begin(void)
+{
+    json_alloc_init();
+    /* one chunk of the usual size is kept for the next scratch; the rest
+     * (one filled, or one made for a big allocation) go back */
+    while (ja.chunks && (ja.chunks->next || ja.chunks->end - ja.chunks->mem > JA_CHUNK + 15)) {
+        ja_chunk *k = ja.chunks;
+        ja.chunks = k->next;
+        free(k);
+    }
+    if (ja.chunks)
+        ja.chunks->at = (char *)(((uintptr_t)ja.chunks->mem + 15) & ~(uintptr_t)15);
+    ja.scratch = true;
+}
+
+void json_scratch_end(void)
+{
+    ja.scratch = false;
+}
+
+bool json_scratch_pause(void)
+{
+    bool was = ja.scratch;
+    ja.scratch = false;
+    return was;
+}
+
+void json_scratch_resume(bool was)
+{
+    ja.scratch = was;
+}
+
+bool json_scratch_on(void)
+{
+    return ja.scratch;
+}
+#else
+void json_scratch_begin(void) {}
+void json_scratch_end(void) {}
+bool json_scratch_pause(void) { return false; }
+void json_scratch_resume(bool was) { (void)was; }
+bool json_scratch_on(void) { return false; }
+#endif
+
+cJSON *json_scratch_keep(cJSON *t)
+{
+    if (!t || !json_scratch_on())
+        return t;
+    bool was = json_scratch_pause();
+    cJSON *copy = cJSON_Duplicate(t, true);
+    json_scratch_resume(was);
+    return copy;
+}
+
+void json_scratch_delete(cJSON *t)
+{
+    if (!json_scratch_on())
+        cJSON_Delete(t);
 }
 
 /* ---- equality ------------------------------------------------------------ */

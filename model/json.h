@@ -53,4 +53,22 @@ bool jequal(const cJSON *a, const cJSON *b);
 /* Let cJSON keep small freed blocks per thread for its next allocations
  * (once per process; a no-op under AddressSanitizer). */
 void json_alloc_init(void);
+/* Scratch: between json_scratch_begin and json_scratch_end, what cJSON
+ * allocates on this thread comes from a per-thread arena that the next
+ * begin takes back whole (freeing it one by one does nothing). For trees
+ * that live only through one step, as a loaded object from its parse to
+ * its compact form. What must outlive the step is copied out with
+ * json_scratch_keep; a tree that must never be scratch (one the store
+ * keeps) is built between json_scratch_pause and json_scratch_resume.
+ * Under AddressSanitizer there is no scratch: every call is the ordinary
+ * one. */
+void json_scratch_begin(void);
+void json_scratch_end(void);
+bool json_scratch_pause(void);
+void json_scratch_resume(bool was);
+bool json_scratch_on(void);
+/* t, or outside the scratch a copy of it (t is then left to the scratch). */
+cJSON *json_scratch_keep(cJSON *t);
+/* cJSON_Delete(t), which in scratch has nothing to do. */
+void json_scratch_delete(cJSON *t);
 #endif

@@ -5,6 +5,7 @@
  * apiVersion/kind/metadata checks; it keeps no global state. */
 #define _GNU_SOURCE
 #include "manifest.h"
+#include "json.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -1779,18 +1780,23 @@ static int m_load_threads(void)
     return n < 1 ? 1 : n > JL_MAX_THREADS ? JL_MAX_THREADS : (int)n;
 }
 
+/* Each item is read and prepared in scratch (model/json.h): its tree, and
+ * everything cJSON allocates while it is checked, defaulted and written
+ * compactly, go at once when the next item starts. */
 static void jl_work(jl_pool *w)
 {
     size_t k;
     while ((k = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->n) {
         jl_item *x = &w->it[k];
         const char *end = NULL;
+        json_scratch_begin();
         cJSON *it = m_item_read(x->p, w->items_end, w->kind, w->shell, &end);
         if (it && end != x->end) { /* cJSON and the brackets disagree: not plain */
             cJSON_Delete(it);
             it = NULL;
         }
         x->prepared = it ? w->sink->prepare(w->sink->arg, it, k) : NULL;
+        json_scratch_end();
     }
 }
 
@@ -1952,7 +1958,7 @@ static int m_stream_list(const char *text, size_t len, const manifest_sink *sink
     if (!list)
         goto out;
     p = js_ws(items + 1, items_end);
-    if (sink->prepare && m_load_threads() > 1) {
+    if (sink->prepare) { /* on this thread alone when there is one */
         if (!m_items_mt(spans, nspans, items_end, kind->valuestring, shell, sink, &given))
             goto out;
         p = items_end - 1;

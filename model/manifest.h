@@ -67,7 +67,10 @@ typedef struct manifest_sink {
      * of obj (taken), the k-th object from the last one taken, on any
      * thread and several at once (while no object is taken); then each is
      * given in order to take (one thread: as put would have been), or to
-     * drop when the reading stops before it. */
+     * drop when the reading stops before it. prepare runs in scratch
+     * (model/json.h): obj and all cJSON makes meanwhile are gone when it
+     * returns, so what it returns must not be or hold them (a tree to keep
+     * is copied out with json_scratch_keep). */
     void *(*prepare)(void *arg, cJSON *obj, size_t k);
     void (*take)(void *arg, void *prepared);
     void (*drop)(void *arg, void *prepared);

@@ -219,6 +219,39 @@ START_TEST(jequal_is_cjson_compare)
 }
 END_TEST
 
+/* Scratch: what is kept or built while paused outlives the scratch; the
+ * rest is given back whole at the next begin, and what a thread's scratch
+ * gave out is not given out again before then. */
+START_TEST(scratch_keeps_what_it_must)
+{
+    json_scratch_begin();
+    cJSON *tmp = cJSON_Parse("{\"a\":[1,\"two\",{\"b\":null}],\"c\":\"d\"}");
+    cJSON *other = cJSON_CreateString("other");
+    ck_assert_ptr_ne(tmp, other);
+    cJSON *kept = json_scratch_keep(tmp);
+    bool was = json_scratch_pause();
+    ck_assert(!json_scratch_on());
+    cJSON *built = cJSON_CreateObject();
+    cJSON_AddStringToObject(built, "k", "v");
+    json_scratch_resume(was);
+    cJSON_Delete(other); /* in scratch: nothing to do; else freed */
+    json_scratch_delete(tmp);
+    json_scratch_end();
+    ck_assert(!json_scratch_on());
+    json_scratch_begin(); /* the first scratch's memory is given out again */
+    for (int i = 0; i < 2000; i++)
+        cJSON_Delete(cJSON_Parse("{\"a\":[\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"]}"));
+    json_scratch_end();
+    char *k = jprint(kept), *b = jprint(built);
+    ck_assert_str_eq(k, "{\"a\":[1,\"two\",{\"b\":null}],\"c\":\"d\"}");
+    ck_assert_str_eq(b, "{\"k\":\"v\"}");
+    free(k);
+    free(b);
+    cJSON_Delete(kept);
+    cJSON_Delete(built);
+}
+END_TEST
+
 Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
@@ -228,6 +261,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, strings_escape_as_cjson_escapes_them);
     tcase_add_test(tc, fixtures_print_the_same);
     tcase_add_test(tc, random_trees_print_the_same);
+    tcase_add_test(tc, scratch_keeps_what_it_must);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -770,7 +770,7 @@ static void *prep_prepare(void *arg, cJSON *obj, size_t k)
     (void)k;
     if (!pthread_equal(pthread_self(), ps->self))
         __atomic_add_fetch(&ps->elsewhere, 1, __ATOMIC_RELAXED);
-    return obj;
+    return json_scratch_keep(obj); /* obj itself is scratch */
 }
 
 static void prep_take(void *arg, void *prepared)
