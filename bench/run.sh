@@ -109,8 +109,14 @@ startup() { # cluster.json runs: the median start-up, in ms
   for _ in $(seq 1 "$runs"); do
     local p; p=$(free_port)
     local r; r=$("$OUT/loadgen" startup -p "$p" -- "$EVICTSIM" --listen "127.0.0.1:$p" -q "$f")
-    all+=("$(num "$r" startup_ms)")
-    kill "$(num "$r" pid)" 2>/dev/null || true
+    local ms pid; ms=$(num "$r" startup_ms); pid=$(num "$r" pid)
+    case $ms in ''|*[!0-9.]*) echo "bench: start-up of $f failed: $r" >&2; exit 1;; esac
+    all+=("$ms")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 200); do # freeing a big cluster must not overlap the next start (up to 10 s)
+      kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || break
+      sleep 0.05
+    done
     sleep 0.2
   done
   printf '%s\n' "${all[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'

@@ -257,21 +257,23 @@ char *jprint(const cJSON *o)
  * keys, strings), and glibc keeps only seven freed blocks of a size for the
  * next malloc of the thread: the rest go through its bins. These hooks keep
  * up to JA_KEEP freed blocks of each small size per thread and hand them out
- * again. Every block is an ordinary malloc block at all times, so code that
- * frees a cJSON string with free() or gives cJSON a strdup'd one is still
- * right. Not under AddressSanitizer, which must see every free. */
+ * again. Outside a scratch (below), every block is an ordinary malloc block
+ * at all times, so code that frees a cJSON string with free() or gives
+ * cJSON a strdup'd one is still right; inside one, neither is (see
+ * json.h). Under AddressSanitizer, which must see every free, no block is
+ * kept, and a scratch's chunks are freed when it ends, so that any use of
+ * its memory after that is reported. */
 #if defined(__SANITIZE_ADDRESS__)
-#define JA_HOOKS 0
+#define JA_ASAN 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define JA_HOOKS 0
+#define JA_ASAN 1
 #endif
 #endif
-#ifndef JA_HOOKS
-#define JA_HOOKS 1
+#ifndef JA_ASAN
+#define JA_ASAN 0
 #endif
 
-#if JA_HOOKS
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -294,11 +296,21 @@ typedef struct {
     unsigned n[JA_CLASSES];
     bool keyed;
     bool scratch;      /* between json_scratch_begin and _end, not paused */
+    bool open;         /* between json_scratch_begin and _end */
     ja_chunk *chunks;  /* the first is in use, the rest were and will be again */
 } ja_cache;
 
 static __thread ja_cache ja;
 static pthread_key_t ja_key;
+
+static void ja_chunks_free(ja_cache *c)
+{
+    while (c->chunks) {
+        ja_chunk *k = c->chunks;
+        c->chunks = k->next;
+        free(k);
+    }
+}
 
 /* A thread that ends gives its kept blocks and its scratch back. */
 static void ja_flush(void *arg)
@@ -311,12 +323,8 @@ static void ja_flush(void *arg)
             free(p);
         }
     memset(c->n, 0, sizeof c->n);
-    while (c->chunks) {
-        ja_chunk *k = c->chunks;
-        c->chunks = k->next;
-        free(k);
-    }
-    c->scratch = false;
+    ja_chunks_free(c);
+    c->scratch = c->open = false;
 }
 
 static void ja_keyed(void)
@@ -363,7 +371,7 @@ static void *ja_malloc(size_t n)
         return ja_scratch(n);
     size_t usable = n + 8 <= 32 ? 24 : ((n + 8 + 15) & ~(size_t)15) - 8;
     size_t i = (usable - 24) / 16;
-    if (i < JA_CLASSES && ja.head[i]) {
+    if (!JA_ASAN && i < JA_CLASSES && ja.head[i]) {
         void *p = ja.head[i];
         ja.head[i] = *(void **)p;
         ja.n[i]--;
@@ -376,6 +384,10 @@ static void ja_free(void *p)
 {
     if (!p || (ja.chunks && ja_in_scratch(p)))
         return; /* scratch goes all at once */
+    if (JA_ASAN) {
+        free(p);
+        return;
+    }
     size_t usable = malloc_usable_size(p), i = (usable - 24) / 16;
     if (usable < 24 || (usable - 24) % 16 || i >= JA_CLASSES || ja.n[i] >= JA_KEEP) {
         free(p);
@@ -393,19 +405,19 @@ static void ja_init(void)
     cJSON_Hooks h = {.malloc_fn = ja_malloc, .free_fn = ja_free};
     cJSON_InitHooks(&h);
 }
-#endif
 
 void json_alloc_init(void)
 {
-#if JA_HOOKS
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, ja_init);
-#endif
 }
 
-#if JA_HOOKS
 void json_scratch_begin(void)
 {
+    if (ja.open) { /* a scratch inside a scratch would take back the outer one's trees */
+        fputs("evictsim: json_scratch_begin inside a scratch\n", stderr);
+        abort();
+    }
     json_alloc_init();
     /* one chunk of the usual size is kept for the next scratch; the rest
      * (one filled, or one made for a big allocation) go back */
@@ -416,12 +428,14 @@ void json_scratch_begin(void)
     }
     if (ja.chunks)
         ja.chunks->at = (char *)(((uintptr_t)ja.chunks->mem + 15) & ~(uintptr_t)15);
-    ja.scratch = true;
+    ja.scratch = ja.open = true;
 }
 
 void json_scratch_end(void)
 {
-    ja.scratch = false;
+    ja.scratch = ja.open = false;
+    if (JA_ASAN)
+        ja_chunks_free(&ja);
 }
 
 bool json_scratch_pause(void)
@@ -440,13 +454,6 @@ bool json_scratch_on(void)
 {
     return ja.scratch;
 }
-#else
-void json_scratch_begin(void) {}
-void json_scratch_end(void) {}
-bool json_scratch_pause(void) { return false; }
-void json_scratch_resume(bool was) { (void)was; }
-bool json_scratch_on(void) { return false; }
-#endif
 
 cJSON *json_scratch_keep(cJSON *t)
 {
@@ -455,6 +462,10 @@ cJSON *json_scratch_keep(cJSON *t)
     bool was = json_scratch_pause();
     cJSON *copy = cJSON_Duplicate(t, true);
     json_scratch_resume(was);
+    if (!copy) { /* nothing else could say what was kept */
+        fputs("evictsim: out of memory\n", stderr);
+        abort();
+    }
     return copy;
 }
 

@@ -51,7 +51,7 @@ void jprint_long(strbuf *b, long v);
  * the same order (stored documents and their copies do). */
 bool jequal(const cJSON *a, const cJSON *b);
 /* Let cJSON keep small freed blocks per thread for its next allocations
- * (once per process; a no-op under AddressSanitizer). */
+ * (once per process; none are kept under AddressSanitizer). */
 void json_alloc_init(void);
 /* Scratch: between json_scratch_begin and json_scratch_end, what cJSON
  * allocates on this thread comes from a per-thread arena that the next
@@ -60,14 +60,17 @@ void json_alloc_init(void);
  * its compact form. What must outlive the step is copied out with
  * json_scratch_keep; a tree that must never be scratch (one the store
  * keeps) is built between json_scratch_pause and json_scratch_resume.
- * Under AddressSanitizer there is no scratch: every call is the ordinary
- * one. */
+ * Inside a scratch, a cJSON string must not be freed with free(), and a
+ * string given to cJSON (a strdup'd key) is never freed. Scratches do not
+ * nest. Under AddressSanitizer the arena is freed at every end, so that a
+ * use of its memory after the step is reported. */
 void json_scratch_begin(void);
 void json_scratch_end(void);
 bool json_scratch_pause(void);
 void json_scratch_resume(bool was);
 bool json_scratch_on(void);
-/* t, or outside the scratch a copy of it (t is then left to the scratch). */
+/* What to keep of t, taken: in scratch a copy made outside it (t is left
+ * to the scratch), else t itself. */
 cJSON *json_scratch_keep(cJSON *t);
 /* cJSON_Delete(t), which in scratch has nothing to do. */
 void json_scratch_delete(cJSON *t);

@@ -2023,7 +2023,9 @@ static int m_load_stream(FILE *f, const char *name, const manifest_sink *sink, s
 }
 
 /* A big regular file is read where the kernel keeps it (mapped, its pages
- * filled in one go) rather than copied into fresh memory. */
+ * filled in one go) rather than copied into fresh memory. Like any mapped
+ * file, one cut short while it loads ends the process (SIGBUS): a manifest
+ * is not expected to change while it is read. */
 #define M_MAP_MIN (1 << 20)
 
 static int m_load_file(const char *path, const manifest_sink *sink, size_t *given, char **err)

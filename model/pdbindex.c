@@ -181,6 +181,8 @@ static bool lset_add(const char *k, const char *v, void *arg)
     lset *s = arg;
     if (s->n == s->cap) {
         lpair *grown = malloc(2 * s->cap * sizeof *grown);
+        if (!grown)
+            abort(); /* a pod's labels could not be read: no answer would be right */
         memcpy(grown, s->p, s->n * sizeof *grown);
         if (s->p != s->buf)
             free(s->p);

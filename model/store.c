@@ -57,7 +57,7 @@ struct store {
     struct { char s[40]; size_t n; long id; } keys[KEY_CACHE]; /* key_id_at */
     /* the last object path found in a compact form (packed_find_memo): the
      * object at that resourceVersion and compact form, the path's pointer */
-    struct { const store_obj *o; uint64_t rv; const unsigned char *packed, *at; const char *path; } found;
+    struct { const store_obj *o; uint64_t rv; const unsigned char *packed, *at; char path[48]; } found;
     bool check;
 };
 
@@ -558,7 +558,8 @@ enum { P_NULL, P_FALSE, P_TRUE, P_INT, P_DBL, P_SSTR, P_STR, P_RAW, P_ARR, P_OBJ
 static const char rv_slot[] = ""; /* marks the value that becomes a P_RV slot */
 
 /* The compact form is written into a strbuf (model/text.h), bytes and all,
- * through these inline steps (the strbuf's own keep it terminated). */
+ * through these inline steps, which leave it unterminated (only its bytes
+ * up to len are read). */
 typedef strbuf pbuf;
 
 static inline unsigned char *pb_room(pbuf *p, size_t more)
@@ -1063,16 +1064,20 @@ const char *store_get_str(const store_obj *o, const char *path)
     return packed_str(packed_find(o, path));
 }
 
-/* packed_find, remembered for the next call with the same path (the same
- * pointer: a literal), as when a selector asks for label after label. */
+/* packed_find, remembered for the next call with the same object and path,
+ * as when a selector asks for label after label. */
 static const unsigned char *packed_find_memo(const store_obj *o, const char *path)
 {
     store *s = store_of(o);
     typeof(s->found) *f = &s->found;
-    if (f->o == o && f->path == path && f->rv == o->rv && f->packed == o->packed)
+    if (f->o == o && f->rv == o->rv && f->packed == o->packed && !strcmp(f->path, path))
         return f->at;
     const unsigned char *at = packed_find(o, path);
-    *f = (typeof(*f)){o, o->rv, o->packed, at, path};
+    size_t n = strlen(path);
+    if (n < sizeof f->path) {
+        *f = (typeof(*f)){o, o->rv, o->packed, at, ""};
+        memcpy(f->path, path, n + 1);
+    }
     return at;
 }
 

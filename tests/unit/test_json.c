@@ -234,8 +234,7 @@ START_TEST(scratch_keeps_what_it_must)
     cJSON *built = cJSON_CreateObject();
     cJSON_AddStringToObject(built, "k", "v");
     json_scratch_resume(was);
-    cJSON_Delete(other); /* in scratch: nothing to do; else freed */
-    json_scratch_delete(tmp);
+    json_scratch_delete(other); /* in scratch: nothing to do; else freed */
     json_scratch_end();
     ck_assert(!json_scratch_on());
     json_scratch_begin(); /* the first scratch's memory is given out again */
