@@ -28,7 +28,7 @@ struct http_server {
     char host[300];
     http_opts opts;
     pthread_t ticker;
-    volatile bool stopping;
+    bool stopping; /* atomic: set by http_stop, read by the tick thread */
 };
 
 typedef struct {
@@ -424,7 +424,7 @@ static int bound_port(int fd)
 static void *tick_thread(void *arg)
 {
     http_server *s = arg;
-    while (!s->stopping) {
+    while (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
         watch_tick();
         resume_delayed(false);
         struct timespec ts = {0, 20 * 1000 * 1000};
@@ -485,7 +485,7 @@ void http_stop(http_server *s)
 {
     if (!s)
         return;
-    s->stopping = true;
+    __atomic_store_n(&s->stopping, true, __ATOMIC_RELEASE);
     pthread_join(s->ticker, NULL);
     watch_shutdown();
     resume_delayed(true);

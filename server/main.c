@@ -226,13 +226,13 @@ static int write_kubeconfig(const char *path, const char *host, const char *toke
     return rc;
 }
 
-static volatile bool stopping;
+static bool stopping; /* set by the main thread on a signal, read by the timer thread */
 
 /* Real clock: fire timers as wall time reaches them. */
 static void *timer_thread(void *arg)
 {
     cluster *c = arg;
-    while (!stopping) {
+    while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
         cluster_lock(c);
         cluster_settle(c);
         double wait = clock_wall_until_next(c->clk);
@@ -358,7 +358,7 @@ int main(int argc, char **argv)
     int sig;
     while (sigwait(&sigs, &sig) != 0)
         ;
-    stopping = true;
+    __atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
     if (have_timer)
         pthread_join(timer, NULL);
     http_stop(srv);
