@@ -1290,18 +1290,34 @@ const char *store_controller_field(const store_obj *o, int i, size_t *len)
 /* The STORE_* bits of a document. */
 static unsigned char hot_of(const cJSON *doc)
 {
-    const cJSON *dt = jget(doc, "metadata.deletionTimestamp"), *c;
-    const char *phase = jstr(doc, "status.phase");
-    unsigned char dtarget = 0;
-    cJSON_ArrayForEach(c, jget(doc, "status.conditions")) { /* the first of the type, as the controller reads it */
-        const char *t = jstr(c, "type"), *st = jstr(c, "status"), *r = jstr(c, "reason");
-        if (t && !strcmp(t, "DisruptionTarget")) {
+    /* each part once (jget's path walks, by hand): the first member of a
+     * name, and an object to look into */
+    const cJSON *md = jfield(doc, "metadata"), *status = jfield(doc, "status"), *spec = jfield(doc, "spec");
+    md = cJSON_IsObject(md) ? md : NULL;
+    status = cJSON_IsObject(status) ? status : NULL;
+    spec = cJSON_IsObject(spec) ? spec : NULL;
+    const cJSON *dt = jfield(md, "deletionTimestamp"), *ph = jfield(status, "phase"), *nd = jfield(spec, "nodeName");
+    const char *phase = cJSON_IsString(ph) ? ph->valuestring : NULL, *node = cJSON_IsString(nd) ? nd->valuestring : NULL;
+    /* the first condition of each type decides, as the controllers read
+     * them (pod_ready; the disruption controller's DisruptionTarget) */
+    unsigned char dtarget = 0, ready = 0;
+    bool ready_seen = false, dtarget_seen = false;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, jfield(status, "conditions")) {
+        const char *t = jstr(c, "type");
+        if (!t || (ready_seen && dtarget_seen))
+            continue;
+        if (!ready_seen && !strcmp(t, "Ready")) {
+            const char *st = jstr(c, "status");
+            ready = st && !strcmp(st, "True") ? STORE_READY : 0;
+            ready_seen = true;
+        } else if (!dtarget_seen && !strcmp(t, "DisruptionTarget")) {
+            const char *st = jstr(c, "status"), *r = jstr(c, "reason");
             dtarget = st && !strcmp(st, "True") && !(r && !strcmp(r, "TerminationByKubelet")) ? STORE_DTARGET : 0;
-            break;
+            dtarget_seen = true;
         }
     }
-    const char *node = jstr(doc, "spec.nodeName");
-    return (dt && !cJSON_IsNull(dt) ? STORE_DELETING : 0) | (pod_ready(doc) ? STORE_READY : 0) |
+    return (dt && !cJSON_IsNull(dt) ? STORE_DELETING : 0) | ready |
            (!phase ? STORE_NOPHASE : !strcmp(phase, "Pending") ? STORE_PENDING : 0) |
            (node && *node ? STORE_BOUND : 0) |
            (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) ? STORE_ENDED : 0) | dtarget;

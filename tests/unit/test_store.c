@@ -289,6 +289,34 @@ START_TEST(hot_bits_and_controller_keys_follow_changes)
     ck_assert_uint_eq(n, 35);
     ck_assert_ptr_null(store_controller_field(d, 3, &n)); /* absent */
     store_remove(s, d);
+    /* the first condition of a type decides; phase and node name as read */
+    static const struct {
+        const char *doc;
+        unsigned hot;
+    } bits[] = {
+        {"{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"},"
+         "{\"type\":\"Ready\",\"status\":\"True\"}]}}", 0},
+        {"{\"spec\":{\"nodeName\":\"n\"},\"status\":{\"phase\":\"Pending\",\"conditions\":[{\"type\":"
+         "\"DisruptionTarget\",\"status\":\"True\",\"reason\":\"TerminationByKubelet\"},{\"type\":"
+         "\"DisruptionTarget\",\"status\":\"True\"},{\"status\":\"True\"},{\"type\":\"Ready\",\"status\":"
+         "\"True\"}]}}", STORE_PENDING | STORE_BOUND | STORE_READY},
+        {"{\"spec\":{\"nodeName\":\"\"},\"status\":{\"phase\":\"Failed\",\"conditions\":[{\"type\":"
+         "\"DisruptionTarget\",\"status\":\"True\",\"reason\":\"EvictionByEvictionAPI\"}]}}",
+         STORE_ENDED | STORE_DTARGET},
+        {"{\"metadata\":{\"deletionTimestamp\":null},\"spec\":[],\"status\":{\"phase\":7}}", STORE_NOPHASE},
+        {"{\"metadata\":{\"deletionTimestamp\":\"t\"},\"status\":{\"phase\":\"Succeeded\",\"conditions\":"
+         "{\"x\":{\"type\":\"Ready\",\"status\":\"True\"}}}}", STORE_DELETING | STORE_ENDED | STORE_READY},
+    };
+    for (size_t i = 0; i < sizeof bits / sizeof *bits; i++) {
+        cJSON *doc = cJSON_Parse(bits[i].doc);
+        ck_assert_ptr_nonnull(doc);
+        cJSON *md = jobj(doc, "metadata");
+        jset_str(md, "name", "e");
+        jset_str(md, "namespace", "ns");
+        store_obj *e = store_insert(s, K_POD, doc);
+        ck_assert_msg(e->hot == bits[i].hot, "%s: %u", bits[i].doc, e->hot);
+        store_remove(s, e);
+    }
     store_replace(s, b, pod_doc("b", "True", false, "u2"));
     ck_assert_uint_eq(b->hot, STORE_READY | STORE_NOPHASE);
     ck_assert_ptr_ne(store_controller_key(a), store_controller_key(b));
