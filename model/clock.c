@@ -188,10 +188,14 @@ size_t clock_pending(const sim_clock *c)
 
 void clock_format(double t, char *buf)
 {
+    t = t >= CLOCK_MAX + 1 ? CLOCK_MAX : t >= CLOCK_MIN ? t : CLOCK_MIN; /* NaN too: the first */
     time_t s = (time_t)floor(t);
     struct tm tm;
     gmtime_r(&s, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* four-digit years, as Go writes them (strftime's %Y would not pad) */
+    snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+             (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u); /* each in range already */
 }
 
 int clock_parse(const char *s, double *out)

@@ -34,7 +34,13 @@ double clock_next_due(const sim_clock *c);
 double clock_wall_until_next(const sim_clock *c);
 size_t clock_pending(const sim_clock *c);
 
-/* RFC 3339 with seconds ("2025-01-01T00:00:00Z") into buf (>= 32 bytes). */
+/* The last second a Kubernetes timestamp can hold (9999-12-31T23:59:59Z:
+ * RFC 3339 has four-digit years), and the first (0001-01-01T00:00:00Z). */
+#define CLOCK_MAX 253402300799.0
+#define CLOCK_MIN (-62135596800.0)
+/* RFC 3339 with seconds ("2025-01-01T00:00:00Z") into buf (>= 32 bytes);
+ * a time before CLOCK_MIN or from CLOCK_MAX + 1 on is written as the
+ * nearer bound. */
 void clock_format(double t, char *buf);
 /* Parse RFC 3339 (Z or offset, optional fraction); returns 0 or -1. */
 int clock_parse(const char *s, double *out);

@@ -58,6 +58,8 @@ void drain_go_duration(double secs, char *buf, size_t n)
         snprintf(buf, n, "%gms", round(secs * 1e6) / 1e3);
         return;
     }
+    if (secs > 9223372036) /* the longest Go duration, in whole seconds (2562047h47m16s) */
+        secs = 9223372036;
     long h = (long)(secs / 3600), m = (long)(fmod(secs, 3600) / 60);
     double s = round(fmod(secs, 60) * 1e6) / 1e6;
     if (h)

@@ -103,8 +103,10 @@ static const char *check_rule(const cJSON *r)
     if (d && (!cJSON_IsNumber(d) || !(d->valuedouble >= 0) || d->valuedouble > 3600))
         return "delaySeconds must be a number of seconds between 0 and 3600";
     const cJSON *t = jfield(r, "times");
-    if (t && !cJSON_IsNull(t) && (!cJSON_IsNumber(t) || t->valuedouble < 1 || t->valuedouble != floor(t->valuedouble)))
-        return "times must be a whole number >= 1 (leave it out for every match)";
+    if (t && !cJSON_IsNull(t) &&
+        (!cJSON_IsNumber(t) || t->valuedouble < 1 || t->valuedouble > 9007199254740992.0 ||
+         t->valuedouble != floor(t->valuedouble)))
+        return "times must be a whole number from 1 to 9007199254740992 (leave it out for every match)";
     if ((!resp || cJSON_IsNull(resp)) && !d)
         return "a fault rule needs a response, a delaySeconds, or both";
     return NULL;

@@ -34,6 +34,9 @@ static void advance(http_req *rq, http_resp *out)
     } else if (!clock_manual(rq->c->clk)) {
         api_result_status(&out->r, status_bad_request(
             "the clock is real: start evictsim with --clock manual to advance it"));
+    } else if (secs->valuedouble >= CLOCK_MAX + 1 - cluster_now(rq->c)) {
+        api_result_status(&out->r, status_bad_request(
+            "advance would move the clock past 9999-12-31T23:59:59Z, the last time a timestamp can hold"));
     } else {
         clock_advance(rq->c->clk, secs->valuedouble);
         api_result_object(&out->r, 200, clock_doc(rq->c));

@@ -82,6 +82,11 @@ test('bad rules are 400 and add nothing', async () => {
     assert.equal(r.status, 400, JSON.stringify(rule));
     assert.equal(r.json.kind, 'Status');
   }
+  for (const times of [1e300, 9007199254740994, 1.5]) { // beyond what a count can hold, or not whole
+    const r = await api.post('/sim/v1/faults', { response: { code: 500 }, times });
+    assert.equal(r.status, 400, String(times));
+    assert.match(r.json.message, /times must be a whole number from 1 to 9007199254740992 \(leave it out for every match\)/);
+  }
   assert.deepEqual((await api.get('/sim/v1/faults')).json, { items: [] });
 });
 

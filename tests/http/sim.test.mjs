@@ -77,9 +77,19 @@ test('manual clock: starts at 2025-01-01 and advances; bad advances are 400', as
       assert.equal(r.status, 400);
       assert.equal(r.json.kind, 'Status');
     }
+    // past the last time a timestamp can hold (four-digit years): refused, the clock unchanged
+    const far = await api.post('/sim/v1/clock/advance', '{"seconds":7777777777777777777777777777777777777777777777777777777777777777730}',
+      { type: 'application/json' });
+    assert.equal(far.status, 400);
+    assert.equal(far.json.message, 'advance would move the clock past 9999-12-31T23:59:59Z, the last time a timestamp can hold');
+    const last = 253402300799 - Date.parse('2025-01-01T00:01:30Z') / 1000;
+    assert.equal((await api.advance(last + 1)).status, 400);
     const nojson = await api.post('/sim/v1/clock/advance', 'not json', { type: 'application/json' });
     assert.equal(nojson.status, 400);
     assert.equal((await api.get('/sim/v1/clock')).json.now, '2025-01-01T00:01:30Z');
+    const end = await api.advance(last); // up to the last second itself: fine
+    assert.equal(end.status, 200);
+    assert.equal(end.json.now, '9999-12-31T23:59:59Z');
   } finally { await srv.stop(); }
 });
 

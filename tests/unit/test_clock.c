@@ -2,6 +2,7 @@
  * timers (each fires at its own time), cancel, RFC 3339 and durations. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -124,6 +125,16 @@ START_TEST(rfc3339_and_durations)
     ck_assert_double_eq(t, 1735689600);
     ck_assert_int_eq(clock_parse("2025-01-01T00:00:00.5Z", &t), 0);
     ck_assert_double_eq(t, 1735689600.5);
+    clock_format(CLOCK_MAX + 0.9, buf);
+    ck_assert_str_eq(buf, "9999-12-31T23:59:59Z");
+    clock_format(CLOCK_MIN + 86400 * 40 + 3661, buf); /* years keep four digits */
+    ck_assert_str_eq(buf, "0001-02-10T01:01:01Z");
+    clock_format(7.7e66, buf); /* beyond what a timestamp holds: the bound */
+    ck_assert_str_eq(buf, "9999-12-31T23:59:59Z");
+    clock_format(-1e300, buf);
+    ck_assert_str_eq(buf, "0001-01-01T00:00:00Z");
+    clock_format(NAN, buf);
+    ck_assert_str_eq(buf, "0001-01-01T00:00:00Z");
     ck_assert_int_eq(clock_parse("yesterday", &t), -1);
     ck_assert_int_eq(clock_parse("2025-01-01T00:00:00", &t), -1);
     const struct { const char *s; double v; } ok[] = {{"90", 90}, {"90s", 90}, {"2m", 120}, {"1h", 3600},

@@ -85,6 +85,8 @@ START_TEST(go_durations)
     ck_assert_str_eq(b, "1h0m0s");
     drain_go_duration(1.5, b, sizeof b);
     ck_assert_str_eq(b, "1.5s");
+    drain_go_duration(1e30, b, sizeof b); /* a scenario's "1e30s": Go's longest duration */
+    ck_assert_str_eq(b, "2562047h47m16s");
 }
 END_TEST
 
