@@ -291,6 +291,12 @@ typedef struct ja_chunk {
 
 #define JA_CHUNK (256 * 1024)
 
+/* Where a chunk's blocks start: its memory, rounded up to 16 bytes. */
+static char *ja_chunk_start(ja_chunk *k)
+{
+    return (char *)(((uintptr_t)k->mem + 15) & ~(uintptr_t)15);
+}
+
 typedef struct {
     void *head[JA_CLASSES];
     unsigned n[JA_CLASSES];
@@ -346,7 +352,7 @@ static void *ja_scratch(size_t n)
         ja_chunk *fresh = malloc(sizeof *fresh + size + 15);
         if (!fresh)
             return NULL;
-        fresh->at = (char *)(((uintptr_t)fresh->mem + 15) & ~(uintptr_t)15);
+        fresh->at = ja_chunk_start(fresh);
         fresh->end = fresh->at + size;
         fresh->next = k;
         ja.chunks = k = fresh;
@@ -427,7 +433,7 @@ void json_scratch_begin(void)
         free(k);
     }
     if (ja.chunks)
-        ja.chunks->at = (char *)(((uintptr_t)ja.chunks->mem + 15) & ~(uintptr_t)15);
+        ja.chunks->at = ja_chunk_start(ja.chunks);
     ja.scratch = ja.open = true;
 }
 

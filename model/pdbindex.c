@@ -193,17 +193,22 @@ static bool lset_add(const char *k, const char *v, void *arg)
     return true;
 }
 
+static void lset_init(lset *s)
+{
+    s->p = s->buf;
+    s->n = 0;
+    s->cap = sizeof s->buf / sizeof *s->buf;
+}
+
 static void lset_of_pod(lset *s, const store_obj *pod)
 {
-    *s = (lset){.cap = 16};
-    s->p = s->buf;
+    lset_init(s);
     store_each_member(pod, "metadata.labels", lset_add, s);
 }
 
 static void lset_of_json(lset *s, const cJSON *labels)
 {
-    *s = (lset){.cap = 16};
-    s->p = s->buf;
+    lset_init(s);
     const cJSON *kv;
     cJSON_ArrayForEach(kv, (cJSON_IsObject(labels) ? labels : NULL))
         if (kv->string)
