@@ -10,15 +10,18 @@ OPT       ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs libmicrohttpd libcjson yaml-0.1) -lpthread -lm
 CHECK_LIBS = $(shell pkg-config --libs check)
-CFLAGS_ALL = -std=gnu11 $(OPT) -Wall -Wextra -Werror -Imodel -Iserver -Imodel/third_party \
+# Every folder of model/ and server/ is on the include path: a file names a
+# header by its basename wherever it lives.
+SRC_DIRS   := $(sort $(patsubst %/,%,$(dir $(wildcard model/*.c model/*/*.c server/*.c))))
+CFLAGS_ALL = -std=gnu11 $(OPT) -Wall -Wextra -Werror $(addprefix -I,$(SRC_DIRS)) \
              $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 
-MODEL_SRC  := $(sort $(wildcard model/*.c)) model/third_party/cJSON_Utils.c
+MODEL_SRC  := $(sort $(wildcard model/*.c model/*/*.c))
 SERVER_SRC := $(filter-out server/main.c,$(sort $(wildcard server/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 BUILD      ?= build
 LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(MODEL_SRC) $(SERVER_SRC))
-HDRS       := $(wildcard model/*.h server/*.h model/third_party/*.h)
+HDRS       := $(wildcard model/*.h model/*/*.h server/*.h)
 
 .PHONY: all deps run check unit http clients asan bench fuzz clean
 all: evictsim

@@ -24,8 +24,9 @@ PC="$(pkg-config --cflags libmicrohttpd libcjson check yaml-0.1)"
 LIBS="$(pkg-config --libs libmicrohttpd libcjson yaml-0.1) -lpthread -lm"
 cc $CF $PC -o "$OUT/floor" bench/floor.c $LIBS
 cc $CF -o "$OUT/loadgen" bench/loadgen.c
-MODEL_OBJ=$(ls build/model/*.o build/model/third_party/*.o)
-cc $CF -Imodel -Imodel/third_party $PC -o "$OUT/evictcost" bench/evictcost.c $MODEL_OBJ $LIBS
+MODEL_OBJ=$(find build/model -name '*.o' | sort)
+MODEL_INC=$(find model -name '*.h' -printf '-I%h\n' | sort -u)
+cc $CF $MODEL_INC $PC -o "$OUT/evictcost" bench/evictcost.c $MODEL_OBJ $LIBS
 
 # ---- clusters ------------------------------------------------------------
 gen() { # name args...

@@ -80,7 +80,7 @@ void cluster_loader_put(cluster_loader *l, cJSON *doc);
 void cluster_loader_undo(cluster_loader *l, size_t n);
 int cluster_loader_finish(cluster_loader *l, api_result *err);
 void cluster_loader_discard(cluster_loader *l); /* loads nothing, frees l */
-/* A manifest_sink (model/manifest.h) that puts into l. */
+/* A manifest_sink (model/load/manifest.h) that puts into l. */
 struct manifest_sink;
 struct manifest_sink cluster_loader_sink(cluster_loader *l);
 /* The manifests at paths[0..n) (files, directories, "-": see

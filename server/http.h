@@ -66,7 +66,7 @@ void http_dispatch(http_req *rq, http_resp *out);
 /* out's body as the Table a Table request asked for (NULL when it did not,
  * or the answer is not a 200 with a body). */
 cJSON *http_table(http_req *rq, const http_resp *out);
-/* The fault_attrs of a resource request (server/faults.c); false otherwise. */
+/* The fault_attrs of a resource request (server/faults_route.c); false otherwise. */
 bool faults_attrs(const http_req *rq, fault_attrs *a);
 
 typedef struct {

@@ -76,7 +76,7 @@ static void snapshot(http_req *rq, http_resp *out)
     api_result_object(&out->r, 200, cluster_snapshot(rq->c));
 }
 
-/* {"items":[...]}, written from the log as it is kept (model/eviction.h). */
+/* {"items":[...]}, written from the log as it is kept (model/api/eviction.h). */
 static void evictions(http_req *rq, http_resp *out)
 {
     api_result_clear(&out->r);

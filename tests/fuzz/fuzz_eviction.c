@@ -1,4 +1,4 @@
-/* fuzz_eviction: the Eviction body (model/eviction.h evict_pod) against a
+/* fuzz_eviction: the Eviction body (model/api/eviction.h evict_pod) against a
  * cluster with two ready pods under a minAvailable=1 PDB. Byte 0: bit 0 picks
  * the body type (JSON or YAML), bit 1 evicts web-2 instead of web-1, bit 2
  * sets ?dryRun=All; the rest is the body. Oracles: the answer is 201 or a

@@ -1,4 +1,4 @@
-/* fuzz_manifest: the YAML/JSON manifest loader (model/manifest.h). Every
+/* fuzz_manifest: the YAML/JSON manifest loader (model/load/manifest.h). Every
  * input goes through manifest_parse and manifest_parse_one. Oracles: NULL iff
  * an error message; the error is one line starting "fuzz: document "; every
  * parsed object has string apiVersion and kind; the result prints as JSON,

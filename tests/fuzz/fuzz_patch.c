@@ -1,5 +1,5 @@
 /* fuzz_patch: JSON merge patch, JSON patch and strategic merge patch
- * (model/patch.h). Input byte 0 picks the patch type (mod 3); the rest is
+ * (model/api/patch.h). Input byte 0 picks the patch type (mod 3); the rest is
  * "CURRENT\0PATCH" or just PATCH (applied to a realistic pod). Oracles: a
  * success gives a new object and no error, a failure a known code and a
  * message; a strategic result holds no `$` directive

@@ -1,5 +1,5 @@
 /* fuzz_selector: label and field selector parsing and matching
- * (model/selector.h). Byte 0 picks: 0 query-string label selector, 1 field
+ * (model/api/selector.h). Byte 0 picks: 0 query-string label selector, 1 field
  * selector (byte 1 picks the resource), 2 metav1.LabelSelector JSON (parse and
  * validate). Oracles: NULL result iff an error message; parsing never crashes
  * and matching a parsed selector always answers. Test code only. */

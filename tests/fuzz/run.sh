@@ -18,8 +18,9 @@ RUNS=${FUZZ_RUNS:-20000}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 PKGS="libmicrohttpd libcjson check yaml-0.1"
+INCS=$(find model server -name '*.c' -printf '-I%h\n' | sort -u | tr '\n' ' ')
 CFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer $SAN -Wall -Wextra ${FUZZ_WERROR--Werror}
-        -Imodel -Iserver -Imodel/third_party -Itests/fuzz $(pkg-config --cflags $PKGS)"
+        $INCS -Itests/fuzz $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs libmicrohttpd libcjson yaml-0.1) -lpthread -lm"
 
 targets=("$@")
@@ -33,7 +34,7 @@ if [ ${#targets[@]} = 0 ]; then
 fi
 
 # Library objects: every model/ and server/ file but main.c, built for fuzzing.
-srcs=$(ls model/*.c model/third_party/cJSON_Utils.c server/*.c | grep -v '^server/main.c$')
+srcs=$(ls model/*.c model/*/*.c server/*.c | grep -v '^server/main.c$')
 objs=()
 pids=()
 for s in $srcs ${FUZZ_EXTRA_SRC:-}; do

@@ -1,4 +1,4 @@
-/* Unit tests for model/defaults.c as validation sees its result: a pod with
+/* Unit tests for model/api/defaults.c as validation sees its result: a pod with
  * no spec (or a null one) is defaulted as Go defaults a zero PodSpec, so the
  * 422 is exactly kube-apiserver 1.33's. */
 #include <check.h>

@@ -1,4 +1,4 @@
-/* Unit tests for model/scheduler.c: where pods are bound, the PodScheduled
+/* Unit tests for model/controllers/scheduler.c: where pods are bound, the PodScheduled
  * condition and kube-scheduler 1.33's FitError message when a pod fits
  * nowhere, and retries when nodes or pods change. Owns nothing else. */
 #define _GNU_SOURCE

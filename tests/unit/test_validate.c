@@ -1,4 +1,4 @@
-/* Unit tests for model/validate.c and model/defaults.c: exact cause texts as a
+/* Unit tests for model/api/validate.c and model/api/defaults.c: exact cause texts as a
  * client sees them ("field: message"), and the defaulted JSON. */
 #include <check.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Unit tests for the workload controllers (model/replicaset.c, deployment.c,
+/* Unit tests for the workload controllers (model/controllers/replicaset.c, deployment.c,
  * statefulset.c, daemonset.c) and the garbage collector (gc.c): names,
  * ownership, ordering, replacements, rollouts and status as a user sees them
  * through the store, on a manual virtual clock. Owns nothing else. */

@@ -4,7 +4,7 @@
  * loop independent in virtual time), 429 → retry after 5 s, waiting for
  * deletion (1 s polls: gone or a new UID), the global timeout. Every request
  * passes through the fault rules as it would through the API. Must not sleep
- * or speak HTTP; decides no eviction itself (model/eviction.c does). */
+ * or speak HTTP; decides no eviction itself (model/api/eviction.c does). */
 #define _GNU_SOURCE
 #include "drain.h"
 #include "eviction.h"

@@ -22,6 +22,6 @@ char *explain_render(const cJSON *ex);
 /* `evictsim explain [--server URL | --kubeconfig PATH] NAMESPACE/POD`: asks a
  * running evictsim (GET /sim/v1/explain/NS/POD) and prints the answer.
  * Returns the exit status (0 ok, 1 error, 2 usage). Implemented in
- * server/explain.c: it is an HTTP client, which the model must not be. */
+ * server/explain_route.c: it is an HTTP client, which the model must not be. */
 int explain_main(int argc, char **argv);
 #endif

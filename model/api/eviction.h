@@ -27,7 +27,7 @@ typedef struct evict_req {
     const char *ns, *name;             /* from the URL */
     const char *body;                  /* raw request body (JSON or YAML) */
     size_t body_len;
-    int body_type;                     /* BODY_JSON or BODY_YAML (model/rest.h) */
+    int body_type;                     /* BODY_JSON or BODY_YAML (model/api/rest.h) */
     const char *dry_run_query;         /* ?dryRun= value or NULL */
     evict_pre *pre;                    /* evict_predecode's result, or NULL: evict_pod decodes */
     bool text;                         /* the answer may come as api_result.text (the server) */

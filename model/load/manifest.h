@@ -68,7 +68,7 @@ typedef struct manifest_sink {
      * thread and several at once (while no object is taken); then each is
      * given in order to take (one thread: as put would have been), or to
      * drop when the reading stops before it. prepare runs in scratch
-     * (model/json.h): obj and all cJSON makes meanwhile are gone when it
+     * (model/store/json.h): obj and all cJSON makes meanwhile are gone when it
      * returns, so what it returns must not be or hold them (a tree to keep
      * is copied out with json_scratch_keep). */
     void *(*prepare)(void *arg, cJSON *obj, size_t k);

@@ -1,4 +1,4 @@
-/* model/manifest.c — owns turning YAML/JSON manifest text into cJSON values
+/* model/load/manifest.c — owns turning YAML/JSON manifest text into cJSON values
  * (libyaml events -> node tree -> cJSON, scalars resolved as go-yaml v2 and
  * sigs.k8s.io/yaml do) and loading manifest files, directories and stdin.
  * It must not know the store, the server or any kind beyond the
@@ -1780,7 +1780,7 @@ static int m_load_threads(void)
     return n < 1 ? 1 : n > JL_MAX_THREADS ? JL_MAX_THREADS : (int)n;
 }
 
-/* Each item is read and prepared in scratch (model/json.h): its tree, and
+/* Each item is read and prepared in scratch (model/store/json.h): its tree, and
  * everything cJSON allocates while it is checked, defaulted and written
  * compactly, go at once when the next item starts. */
 static void jl_work(jl_pool *w)

@@ -557,7 +557,7 @@ enum { P_NULL, P_FALSE, P_TRUE, P_INT, P_DBL, P_SSTR, P_STR, P_RAW, P_ARR, P_OBJ
 #define RV_SLOT 22 /* length byte, up to 20 digits, NUL */
 static const char rv_slot[] = ""; /* marks the value that becomes a P_RV slot */
 
-/* The compact form is written into a strbuf (model/text.h), bytes and all,
+/* The compact form is written into a strbuf (model/api/text.h), bytes and all,
  * through these inline steps, which leave it unterminated (only its bytes
  * up to len are read). */
 typedef strbuf pbuf;

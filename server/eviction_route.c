@@ -1,6 +1,6 @@
 /* eviction (server): the route of POST /api/v1/namespaces/{ns}/pods/{name}/eviction.
  * Maps Content-Type to a body type and calls model/eviction; any other method
- * is 405. Must not decide semantics: model/eviction.c does. */
+ * is 405. Must not decide semantics: model/api/eviction.c does. */
 #include "eviction.h"
 #include "http.h"
 #include "rest.h"

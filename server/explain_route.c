@@ -1,7 +1,7 @@
 /* explain (server): the route GET /sim/v1/explain/{namespace}/{pod}, which
  * answers model/explain's JSON, and `evictsim explain`, a plain HTTP/1.0
  * client of a running evictsim that prints the same answer as text. Decides
- * nothing: model/explain.c does. */
+ * nothing: model/sim/explain.c does. */
 #define _GNU_SOURCE
 #include "explain.h"
 #include "http.h"
