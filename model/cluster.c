@@ -7,6 +7,7 @@
 #include "json.h"
 #include "manifest.h"
 #include "meta.h"
+#include "decode.h"
 #include "validate.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,7 +185,7 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
         return status_failuref(400, "BadRequest", "object %d: no kind \"%s\" is registered for version \"%s\"",
                                index + 1, k ? k : "", av ? av : "");
     *kind = ki->id;
-    char *derr = validate_decode_error(ki->id, doc);
+    char *derr = decode_check(ki->id, doc);
     if (derr) {
         cJSON *st = status_failuref(400, "BadRequest", "object %d: %s", index + 1, derr);
         free(derr);

@@ -11,6 +11,7 @@
 #include "pdbindex.h"
 #include "rest.h"
 #include "selector.h"
+#include "decode.h"
 #include "validate.h"
 #include "text.h"
 #include <math.h>
@@ -548,7 +549,7 @@ static cJSON *check_field_types(const cJSON *body, const char *version)
         if (v && !cJSON_IsNull(v) && !(v->type & f->type))
             return type_error(version, go_json_type(v), f->st, f->path, f->go);
         char lit[80];
-        if (v && f->type == cJSON_Number && !validate_int64(v, lit, sizeof lit))
+        if (v && f->type == cJSON_Number && !decode_int64(v, lit, sizeof lit))
             return type_error(version, lit, f->st, f->path, f->go);
     }
     const cJSON *d;

@@ -9,6 +9,7 @@
 #include "meta.h"
 #include "patch.h"
 #include "selector.h"
+#include "decode.h"
 #include "validate.h"
 #include "workloads.h"
 #include <errno.h>
@@ -172,7 +173,7 @@ static cJSON *check_type(kind_id k, cJSON *doc)
         return status_failuref(400, "BadRequest",
                                "%s in version \"%s\" cannot be handled as a %s: no kind \"%s\" is registered for version \"%s\" in scheme \"evictsim\"",
                                ki->kind, ki->version, ki->kind, kind, ki->api_version);
-    char *derr = validate_decode_error(k, doc);
+    char *derr = decode_check(k, doc);
     if (derr) {
         cJSON *st = status_bad_request(derr);
         free(derr);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "defaults.h"
 #include "json.h"
+#include "decode.h"
 #include "validate.h"
 
 /* Run validation and join the causes as status_invalid does ("f: m, f: m"). */
@@ -566,14 +567,14 @@ START_TEST(decode_errors_name_the_value)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         cJSON *pod = cJSON_Parse(cases[i].json);
-        char *got = validate_decode_error(K_POD, pod);
+        char *got = decode_check(K_POD, pod);
         ck_assert_msg(got && !strncmp(got, pre, strlen(pre)) && !strcmp(got + strlen(pre), cases[i].want), "%s: %s",
                       cases[i].json, got ? got : "(none)");
         free(got);
         cJSON_Delete(pod);
     }
     cJSON *fine = cJSON_Parse("{\"metadata\":{\"labels\":{\"a\":\"1\",\"b\":null}},\"spec\":{\"containers\":[null]}}");
-    ck_assert_ptr_null(validate_decode_error(K_POD, fine));
+    ck_assert_ptr_null(decode_check(K_POD, fine));
     cJSON_Delete(fine);
 }
 END_TEST
