@@ -4,6 +4,7 @@
  * indexes). Must not validate or default: callers (rest, controllers) decide
  * what goes in. */
 #include "store.h"
+#include "compact.h"
 #include "json.h"
 #include "text.h"
 #include <math.h>
@@ -382,536 +383,6 @@ size_t store_count(store *s, kind_id k)
     return HASH_COUNT(s->tables[k]);
 }
 
-/* ---- shared strings ------------------------------------------------------- */
-
-/* Keys, and short values that many objects repeat, are kept once in a
- * process-wide table and named by their number in compact documents; built
- * trees point into it (cJSON_StringIsConst keys and cJSON_IsReference
- * strings, which cJSON_Delete does not free and cJSON_Duplicate copies as
- * const keys / fresh values). The table is bounded (hostile input cannot
- * grow it without limit: past the bound strings stay the document's own)
- * and lives as long as the process, so a document copied out of the store
- * never outlives its strings. */
-#define INTERN_MAX_KEYS 65536  /* entries in all */
-#define INTERN_MAX_VALUES 49152 /* values stop here, so that keys keep room */
-#define INTERN_KEY_LEN 64
-#define INTERN_VALUE_LEN 32
-
-static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
-static size_t intern_n;
-/* By number; written once before the number is handed out, so readers of a
- * compact document (published under the model lock) need no lock. */
-static const char *intern_strs[INTERN_MAX_KEYS];
-static uint8_t intern_lens[INTERN_MAX_KEYS];
-/* Open addressing, linear probing, at most half full: each slot holds the
- * string's hash and its number + 1 (0: empty), so a lookup reads one line
- * of slots and compares only strings whose hash matches. */
-#define INTERN_SLOTS (2 * INTERN_MAX_KEYS)
-static struct { uint32_t hash, id1; } intern_slot[INTERN_SLOTS];
-
-/* The len < 8 bytes at s as one word (overlapping loads: a function of
- * the bytes and len, which is all hashing and comparing need). */
-static inline uint64_t short_word(const char *s, size_t len)
-{
-    if (len >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + len - 4, 4);
-        return a | (uint64_t)b << 32;
-    }
-    return len ? (uint8_t)s[0] | (uint64_t)(uint8_t)s[len / 2] << 8 | (uint64_t)(uint8_t)s[len - 1] << 16 : 0;
-}
-
-static inline uint64_t word_at(const char *s)
-{
-    uint64_t w;
-    memcpy(&w, s, 8);
-    return w;
-}
-
-/* Eight bytes at a time, multiplied and folded; the low bits (the slot)
- * depend on every byte. */
-static uint32_t intern_hash(const char *s, size_t len)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ len, w;
-    if (len < 8) {
-        w = short_word(s, len);
-    } else {
-        const char *last = s + len - 8; /* the last word, overlapping the one before */
-        for (; s < last; s += 8) {
-            h = (h ^ word_at(s)) * 0xff51afd7ed558ccdull;
-            h ^= h >> 32;
-        }
-        w = word_at(last);
-    }
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 29;
-    h *= 0xff51afd7ed558ccdull;
-    return (uint32_t)(h ^ (h >> 32));
-}
-
-/* a[0..len) == b[0..len), inline for the short strings shared here. */
-static inline bool same_bytes(const char *a, const char *b, size_t len)
-{
-    if (len < 8) /* short_word reads every byte of fewer than 8 */
-        return short_word(a, len) == short_word(b, len);
-    for (size_t i = 0; i + 8 < len; i += 8)
-        if (word_at(a + i) != word_at(b + i))
-            return false;
-    return word_at(a + len - 8) == word_at(b + len - 8);
-}
-
-/* The slot of s: where it is, or the empty one where it would go. Reads
- * need no lock: a slot is written once, its number last (release), so a
- * reader that sees the number sees the string; one that stops at an empty
- * slot looks again under intern_mu before adding. */
-static size_t intern_slot_of(const char *s, size_t len, uint32_t h, uint32_t *id1_out)
-{
-    size_t i = h & (INTERN_SLOTS - 1);
-    for (;; i = (i + 1) & (INTERN_SLOTS - 1)) {
-        uint32_t id1 = __atomic_load_n(&intern_slot[i].id1, __ATOMIC_ACQUIRE);
-        if (!id1 || (intern_slot[i].hash == h && intern_lens[id1 - 1] == len &&
-                     same_bytes(intern_strs[id1 - 1], s, len))) {
-            *id1_out = id1; /* the number read here: the slot may fill after */
-            return i;
-        }
-    }
-}
-
-/* The number of the shared copy of s, or -1 when the table is full.
- * len <= INTERN_KEY_LEN. Any thread. */
-static long intern_id(const char *s, size_t len, size_t max_entries)
-{
-    uint32_t h = intern_hash(s, len), id1;
-    size_t i = intern_slot_of(s, len, h, &id1);
-    if (id1)
-        return (long)id1 - 1;
-    if (__atomic_load_n(&intern_n, __ATOMIC_RELAXED) >= max_entries)
-        return -1;
-    pthread_mutex_lock(&intern_mu);
-    i = intern_slot_of(s, len, h, &id1);
-    long id = (long)id1 - 1;
-    char *copy;
-    if (id < 0 && intern_n < max_entries && (copy = malloc(len + 1))) {
-        memcpy(copy, s, len);
-        copy[len] = 0;
-        id = (long)intern_n;
-        intern_strs[id] = copy;
-        intern_lens[id] = (uint8_t)len;
-        intern_slot[i].hash = h;
-        __atomic_store_n(&intern_slot[i].id1, (uint32_t)id + 1, __ATOMIC_RELEASE);
-        __atomic_store_n(&intern_n, intern_n + 1, __ATOMIC_RELAXED);
-    }
-    pthread_mutex_unlock(&intern_mu);
-    return id;
-}
-
-static bool is_disrupted_pods(const char *k)
-{
-    return k && k[0] == 'd' && !strcmp(k, "disruptedPods");
-}
-
-/* Values that are one object's own (names, uids, addresses): sharing them
- * would only fill the table. */
-static bool value_shared(const char *parent, const char *k, const char *v, size_t len)
-{
-    if (!k || len > INTERN_VALUE_LEN)
-        return false;
-    if (is_disrupted_pods(parent))
-        return false; /* pod name → time */
-    if (len >= 20 && v[4] == '-' && v[7] == '-' && v[10] == 'T')
-        return false; /* a timestamp: every second would be a new entry */
-    switch (k[0]) { /* the keys of values that are one object's own */
-    case 'n':
-        return strcmp(k, "name") || !parent || (strcmp(parent, "metadata") && strcmp(parent, "involvedObject"));
-    case 'u': return strcmp(k, "uid") != 0;
-    case 'r': return strcmp(k, "resourceVersion") != 0;
-    case 'p': return strcmp(k, "podIP") != 0;
-    case 'i': return strcmp(k, "ip") != 0;
-    case 'c': return strcmp(k, "containerID") != 0;
-    case 'g': return strcmp(k, "generateName") != 0;
-    case 'h': return strcmp(k, "hostname") != 0;
-    case 's': return strcmp(k, "statefulset.kubernetes.io/pod-name") != 0;
-    default: return true;
-    }
-}
-
-/* ---- compact documents ---------------------------------------------------- */
-
-/* A compact document is a 4-byte length and then one value:
- *   tag 0 null, 1 false, 2 true;
- *   3 integer (zigzag varint; the number was integral and |n| < 2^53),
- *   4 double (8 raw bytes);
- *   5 shared string (varint number), 6 own string (varint length, bytes, NUL),
- *   7 raw (as 6);
- *   8 array (varint count, varint byte length of the values, values),
- *   9 object (varint count, varint byte length of the members, then per
- *     member a key — varint 2·number for a shared key, 2·length+1 then the
- *     bytes and a NUL for its own — and the value): the byte length lets a
- *     path lookup step over a whole value at once;
- *   10 a resourceVersion written after the rest (store_stage): a length
- *     byte, the digits and a NUL in a fixed slot of RV_SLOT bytes.
- * Building the tree again gives one cJSON_PrintUnformatted would print
- * byte for byte as the original. */
-enum { P_NULL, P_FALSE, P_TRUE, P_INT, P_DBL, P_SSTR, P_STR, P_RAW, P_ARR, P_OBJ, P_RV };
-#define RV_SLOT 22 /* length byte, up to 20 digits, NUL */
-static const char rv_slot[] = ""; /* marks the value that becomes a P_RV slot */
-
-/* The compact form is written into a strbuf (model/api/text.h), bytes and all,
- * through these inline steps, which leave it unterminated (only its bytes
- * up to len are read). */
-typedef strbuf pbuf;
-
-static inline unsigned char *pb_room(pbuf *p, size_t more)
-{
-    if (p->len + more >= p->cap)
-        strbuf_room(p, more);
-    return (unsigned char *)p->s + p->len;
-}
-
-static inline void pb_putc(pbuf *p, unsigned char c)
-{
-    *pb_room(p, 1) = c;
-    p->len++;
-}
-
-static inline void pb_varint(pbuf *p, uint64_t v)
-{
-    unsigned char *o = pb_room(p, 10), *start = o;
-    while (v >= 0x80) {
-        *o++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *o++ = (unsigned char)v;
-    p->len += (size_t)(o - start);
-}
-
-/* A string with its NUL, so that decoding can point at it. */
-static inline void pb_bytes(pbuf *p, const char *s, size_t len)
-{
-    unsigned char *o = pb_room(p, len + 1);
-    memcpy(o, s, len);
-    o[len] = 0;
-    p->len += len + 1;
-}
-
-static void enc_value(pbuf *p, const cJSON *v, const char *parent);
-
-static void enc_members(pbuf *p, const cJSON *v)
-{
-    size_t n = 0;
-    for (const cJSON *it = v->child; it; it = it->next)
-        n++;
-    pb_varint(p, n);
-    size_t at = p->len; /* the byte length goes here: one byte, or more once known */
-    pb_putc(p, 0);
-    bool object = (v->type & 0xFF) == cJSON_Object;
-    bool own_keys = is_disrupted_pods(v->string); /* pod names */
-    for (const cJSON *it = v->child; it; it = it->next) {
-        if (object) {
-            const char *k = it->string ? it->string : "";
-            size_t len = strlen(k);
-            long id = !own_keys && len <= INTERN_KEY_LEN ? intern_id(k, len, INTERN_MAX_KEYS) : -1;
-            if (id >= 0) {
-                pb_varint(p, (uint64_t)id << 1);
-            } else {
-                pb_varint(p, ((uint64_t)len << 1) | 1);
-                pb_bytes(p, k, len);
-            }
-        }
-        enc_value(p, it, v->string);
-    }
-    size_t clen = p->len - at - 1, k = 1;
-    for (size_t x = clen; x >= 0x80; x >>= 7)
-        k++;
-    if (k > 1) {
-        pb_room(p, k - 1);
-        memmove(p->s + at + k, p->s + at + 1, clen);
-        p->len += k - 1;
-    }
-    unsigned char *o = (unsigned char *)p->s + at;
-    for (; clen >= 0x80; clen >>= 7)
-        *o++ = (unsigned char)(clen | 0x80);
-    *o = (unsigned char)clen;
-}
-
-static void enc_value(pbuf *p, const cJSON *v, const char *parent)
-{
-    switch (v->type & 0xFF) {
-    case cJSON_False:
-        pb_putc(p, P_FALSE);
-        return;
-    case cJSON_True:
-        pb_putc(p, P_TRUE);
-        return;
-    case cJSON_Number: {
-        double d = v->valuedouble;
-        if (d == d && d > -9007199254740992.0 && d < 9007199254740992.0 && d == (double)(int64_t)d &&
-            !(d == 0 && signbit(d))) { /* -0 prints as "-0" */
-            int64_t i = (int64_t)d;
-            pb_putc(p, P_INT);
-            pb_varint(p, ((uint64_t)i << 1) ^ (uint64_t)(i >> 63));
-        } else {
-            pb_putc(p, P_DBL);
-            memcpy(pb_room(p, sizeof d), &d, sizeof d);
-            p->len += sizeof d;
-        }
-        return;
-    }
-    case cJSON_String:
-    case cJSON_Raw: {
-        const char *s = v->valuestring ? v->valuestring : "";
-        if (s == rv_slot) {
-            pb_putc(p, P_RV);
-            memset(pb_room(p, RV_SLOT), 0, RV_SLOT);
-            p->len += RV_SLOT;
-            return;
-        }
-        bool str = (v->type & 0xFF) == cJSON_String;
-        size_t len = strlen(s);
-        long id = str && value_shared(parent, v->string, s, len) ? intern_id(s, len, INTERN_MAX_VALUES) : -1;
-        if (id >= 0) {
-            pb_putc(p, P_SSTR);
-            pb_varint(p, (uint64_t)id);
-        } else {
-            pb_putc(p, str ? P_STR : P_RAW);
-            pb_varint(p, len);
-            pb_bytes(p, s, len);
-        }
-        return;
-    }
-    case cJSON_Array:
-        pb_putc(p, P_ARR);
-        enc_members(p, v);
-        return;
-    case cJSON_Object:
-        pb_putc(p, P_OBJ);
-        enc_members(p, v);
-        return;
-    default:
-        pb_putc(p, P_NULL);
-        return;
-    }
-}
-
-/* Each thread's encoding buffer, freed when the thread ends. */
-static pthread_key_t pack_key;
-static pthread_once_t pack_once = PTHREAD_ONCE_INIT;
-static __thread pbuf pack_buf;
-
-static void pack_buf_free(void *b)
-{
-    free(((pbuf *)b)->s);
-    *(pbuf *)b = (pbuf){0};
-}
-
-static void pack_key_make(void)
-{
-    pthread_key_create(&pack_key, pack_buf_free);
-}
-
-static unsigned char *pack(const cJSON *doc, size_t *len)
-{
-    /* written in a buffer the thread keeps for the next one, then copied
-     * at its size: no shrinking allocation leaves a hole after every
-     * document */
-    pbuf *p = &pack_buf;
-    if (!p->s) {
-        pthread_once(&pack_once, pack_key_make);
-        pthread_setspecific(pack_key, p);
-    }
-    p->len = 0;
-    strbuf_room(p, 1024);
-    p->len = 4; /* the length goes first, once known */
-    enc_value(p, doc, NULL);
-    uint32_t n = (uint32_t)p->len;
-    memcpy(p->s, &n, 4);
-    *len = p->len;
-    unsigned char *out = malloc(p->len);
-    memcpy(out, p->s, p->len);
-    if (p->cap > 1 << 20) /* a huge document: do not keep its buffer */
-        pack_buf_free(p);
-    return out;
-}
-
-static uint64_t rd_varint(const unsigned char **pp)
-{
-    const unsigned char *p = *pp;
-    uint64_t v = 0;
-    for (int shift = 0;; shift += 7) {
-        unsigned char c = *p++;
-        v |= (uint64_t)(c & 0x7F) << shift;
-        if (!(c & 0x80))
-            break;
-    }
-    *pp = p;
-    return v;
-}
-
-static cJSON *dec_value(const unsigned char **pp)
-{
-    const unsigned char *p = *pp;
-    unsigned char tag = *p++;
-    cJSON *v;
-    switch (tag) {
-    case P_FALSE:
-        v = cJSON_CreateFalse();
-        break;
-    case P_TRUE:
-        v = cJSON_CreateTrue();
-        break;
-    case P_INT: {
-        uint64_t z = rd_varint(&p);
-        v = cJSON_CreateNumber((double)(int64_t)((z >> 1) ^ (~(z & 1) + 1)));
-        break;
-    }
-    case P_DBL: {
-        double d;
-        memcpy(&d, p, sizeof d);
-        p += sizeof d;
-        v = cJSON_CreateNumber(d);
-        break;
-    }
-    case P_SSTR:
-        v = cJSON_CreateStringReference(intern_strs[rd_varint(&p)]);
-        break;
-    case P_STR:
-    case P_RAW: {
-        size_t len = rd_varint(&p);
-        v = tag == P_STR ? cJSON_CreateString((const char *)p) : cJSON_CreateRaw((const char *)p);
-        p += len + 1;
-        break;
-    }
-    case P_RV:
-        v = cJSON_CreateString((const char *)p + 1);
-        p += RV_SLOT;
-        break;
-    case P_ARR:
-    case P_OBJ: {
-        v = tag == P_ARR ? cJSON_CreateArray() : cJSON_CreateObject();
-        size_t n = rd_varint(&p);
-        rd_varint(&p); /* byte length */
-        cJSON *last = NULL;
-        for (size_t i = 0; i < n; i++) {
-            const char *key = NULL;
-            bool own = false;
-            if (tag == P_OBJ) {
-                uint64_t k = rd_varint(&p);
-                if (k & 1) {
-                    key = (const char *)p;
-                    own = true;
-                    p += (k >> 1) + 1;
-                } else {
-                    key = intern_strs[k >> 1];
-                }
-            }
-            cJSON *it = dec_value(&p);
-            if (key && own) {
-                it->string = strdup(key);
-            } else if (key) {
-                it->string = (char *)key;
-                it->type |= cJSON_StringIsConst;
-            }
-            if (last) {
-                last->next = it;
-                it->prev = last;
-            } else {
-                v->child = it;
-            }
-            last = it;
-        }
-        if (last)
-            v->child->prev = last;
-        break;
-    }
-    default:
-        v = cJSON_CreateNull();
-        break;
-    }
-    *pp = p;
-    return v;
-}
-
-static cJSON *unpack(const unsigned char *b)
-{
-    const unsigned char *p = b + 4;
-    return dec_value(&p);
-}
-
-/* Step over one value of a compact document. */
-static const unsigned char *skip_value(const unsigned char *p)
-{
-    unsigned char tag = *p++;
-    switch (tag) {
-    case P_INT:
-    case P_SSTR:
-        rd_varint(&p);
-        return p;
-    case P_DBL:
-        return p + sizeof(double);
-    case P_STR:
-    case P_RAW: {
-        size_t len = rd_varint(&p);
-        return p + len + 1;
-    }
-    case P_RV:
-        return p + RV_SLOT;
-    case P_ARR:
-    case P_OBJ: {
-        rd_varint(&p);
-        size_t len = rd_varint(&p);
-        return p + len;
-    }
-    default:
-        return p;
-    }
-}
-
-/* The number of the shared key seg[0..n), or -1 when it has none (then
- * the key can only be written as an object's own). */
-static long key_id(const char *seg, size_t n)
-{
-    if (n > INTERN_KEY_LEN)
-        return -1;
-    uint32_t id1;
-    intern_slot_of(seg, n, intern_hash(seg, n), &id1);
-    return (long)id1 - 1;
-}
-
-/* The member of the object at *pp whose key is seg[0..n) (shared as number
- * id, or -1): *pp moves to its value. False when *pp is not an object or
- * has no such member. */
-static bool find_member_id(const unsigned char **pp, const char *seg, size_t n, long id)
-{
-    const unsigned char *p = *pp;
-    if (*p++ != P_OBJ)
-        return false;
-    size_t cnt = rd_varint(&p);
-    rd_varint(&p); /* byte length */
-    for (size_t i = 0; i < cnt; i++) {
-        uint64_t k = rd_varint(&p);
-        bool hit;
-        if (k & 1) {
-            const char *key = (const char *)p;
-            hit = (k >> 1) == n && !memcmp(key, seg, n);
-            p += (k >> 1) + 1;
-        } else {
-            hit = id >= 0 && k >> 1 == (uint64_t)id;
-        }
-        if (hit) {
-            *pp = p;
-            return true;
-        }
-        p = skip_value(p);
-    }
-    return false;
-}
-
-static bool find_member(const unsigned char **pp, const char *seg, size_t n)
-{
-    return find_member_id(pp, seg, n, key_id(seg, n));
-}
-
 /* ---- the tree cache -------------------------------------------------------- */
 
 
@@ -961,7 +432,7 @@ cJSON *store_doc_load(const store_obj *c)
     store_obj *o = (store_obj *)c;
     if (!o->packed)
         return NULL;
-    set_tree(store_of(o), o, unpack(o->packed));
+    set_tree(store_of(o), o, compact_unpack(o->packed));
     return o->tree;
 }
 
@@ -970,9 +441,9 @@ static void drop_tree(store *s, store_obj *o)
 {
     size_t len;
     if (!o->packed) {
-        o->packed = pack(o->tree, &len);
+        o->packed = compact_pack(o->tree, &len);
     } else if (s->check) { /* the tree must print as its compact form does */
-        cJSON *was = unpack(o->packed);
+        cJSON *was = compact_unpack(o->packed);
         char *a = jprint(was), *t = jprint(o->tree);
         if (strcmp(a, t)) {
             fprintf(stderr, "evictsim: stored document %s/%s changed in place: %s\n", kind_get(o->kind)->plural,
@@ -996,7 +467,7 @@ static long key_id_at(store *s, const char *seg, size_t n)
     typeof(s->keys[0]) *e = &s->keys[((uintptr_t)seg >> 3) % KEY_CACHE];
     if (n && e->n == n && !memcmp(e->s, seg, n))
         return e->id;
-    long id = key_id(seg, n);
+    long id = compact_key_id(seg, n);
     if (id >= 0 && n <= sizeof e->s) {
         memcpy(e->s, seg, n);
         e->n = n;
@@ -1013,7 +484,7 @@ static const unsigned char *packed_find(const store_obj *o, const char *path)
     while (*path) {
         const char *dot = strchr(path, '.');
         size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        if (n >= 256 || !find_member_id(&p, path, n, key_id_at(s, path, n)))
+        if (n >= 256 || !compact_find_id(&p, path, n, key_id_at(s, path, n)))
             return NULL;
         path += n + (dot ? 1 : 0);
     }
@@ -1032,7 +503,7 @@ const cJSON *store_get_path(const store_obj *c, const char *path)
     const unsigned char *p = packed_find(o, path);
     if (!p)
         return NULL;
-    cJSON *v = dec_value(&p);
+    cJSON *v = compact_dec_value(&p);
     if (!s->scratch)
         s->scratch = cJSON_CreateArray();
     cJSON_AddItemToArray(s->scratch, v);
@@ -1053,8 +524,8 @@ static const char *packed_str(const unsigned char *p)
     if (!p || (*p != P_SSTR && *p != P_STR))
         return NULL;
     bool shared = *p++ == P_SSTR;
-    uint64_t v = rd_varint(&p);
-    return shared ? intern_strs[v] : (const char *)p;
+    uint64_t v = compact_varint(&p);
+    return shared ? compact_strs[v] : (const char *)p;
 }
 
 const char *store_get_str(const store_obj *o, const char *path)
@@ -1089,7 +560,7 @@ const char *store_get_member_str(const store_obj *o, const char *path, const cha
     }
     const unsigned char *p = packed_find_memo(o, path);
     size_t n = strlen(key);
-    return p && find_member_id(&p, key, n, key_id_at(store_of(o), key, n)) ? packed_str(p) : NULL;
+    return p && compact_find_id(&p, key, n, key_id_at(store_of(o), key, n)) ? packed_str(p) : NULL;
 }
 
 void store_each_member(const store_obj *o, const char *path, store_member_fn fn, void *arg)
@@ -1104,18 +575,18 @@ void store_each_member(const store_obj *o, const char *path, store_member_fn fn,
     const unsigned char *p = packed_find(o, path);
     if (!p || *p++ != P_OBJ)
         return;
-    size_t cnt = rd_varint(&p);
-    rd_varint(&p); /* byte length */
+    size_t cnt = compact_varint(&p);
+    compact_varint(&p); /* byte length */
     for (size_t i = 0; i < cnt; i++) {
-        uint64_t k = rd_varint(&p);
+        uint64_t k = compact_varint(&p);
         const char *key = (const char *)p;
         if (k & 1)
             p += (k >> 1) + 1;
         else
-            key = intern_strs[k >> 1];
+            key = compact_strs[k >> 1];
         if (!fn(key, packed_str(p), arg))
             return;
-        p = skip_value(p);
+        p = compact_skip(p);
     }
 }
 
@@ -1433,11 +904,11 @@ store_staged *store_stage(store *s, kind_id k, cJSON *doc)
     st->own = own;
     /* where stamp_rv would write the resourceVersion (in place, or last), a
      * slot that the number fills once known */
-    jset(md, "resourceVersion", cJSON_CreateStringReference(rv_slot));
+    jset(md, "resourceVersion", cJSON_CreateStringReference(compact_rv_slot));
     size_t len;
-    st->packed = pack(doc, &len);
+    st->packed = compact_pack(doc, &len);
     const unsigned char *p = st->packed + 4;
-    if (!find_member(&p, "metadata", 8) || !find_member(&p, "resourceVersion", 15) || *p != P_RV)
+    if (!compact_find(&p, "metadata", 8) || !compact_find(&p, "resourceVersion", 15) || *p != P_RV)
         abort(); /* cannot be: metadata is an object, and the slot was just written */
     st->rvpos = (size_t)(p - st->packed);
     st->hot = hot_of(doc);
