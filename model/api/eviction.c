@@ -6,6 +6,7 @@
  * Must not parse HTTP; writes only through rest_write/rest_delete_object. */
 #define _GNU_SOURCE
 #include "eviction.h"
+#include "pod.h"
 #include "json.h"
 #include "meta.h"
 #include "pdbindex.h"
@@ -713,23 +714,6 @@ static cJSON *evict_preflight(evict_ctx *x)
 }
 
 /* ---- pod predicates ----------------------------------------------------- */
-
-static bool phase_is(const cJSON *pod, const char *phase)
-{
-    const char *p = jstr(pod, "status.phase");
-    return p && !strcmp(p, phase);
-}
-
-static bool pod_terminating(const cJSON *pod)
-{
-    return jstr(pod, "metadata.deletionTimestamp") != NULL;
-}
-
-
-static bool pod_terminal(const cJSON *pod)
-{
-    return phase_is(pod, "Succeeded") || phase_is(pod, "Failed");
-}
 
 /* From the bits the store keeps: a refusal never builds the pod's tree. */
 static bool can_ignore_pdb(const store_obj *pod)

@@ -3,6 +3,7 @@
  * Must not parse HTTP and must not know eviction or controller semantics. */
 #define _GNU_SOURCE
 #include "rest.h"
+#include "pod.h"
 #include "defaults.h"
 #include "json.h"
 #include "manifest.h"
@@ -648,9 +649,8 @@ static long pod_grace(const store_obj *pod, const cJSON *opts)
     long grace = gd >= 9.2e18 ? (long)9.2e18 : gd <= -9.2e18 ? -1 : (long)gd;
     if (grace < 0)
         grace = 1;
-    const char *phase = cJSON_GetStringValue(store_get_path(pod, "status.phase"));
     const char *node = cJSON_GetStringValue(store_get_path(pod, "spec.nodeName"));
-    if (!node || !*node || (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))))
+    if (!node || !*node || (pod->hot & STORE_ENDED))
         grace = 0;
     return grace;
 }

@@ -95,13 +95,3 @@ const char *go_json_type(const cJSON *v)
     return "null";
 }
 
-bool pod_ready(const cJSON *pod)
-{
-    const cJSON *cond;
-    cJSON_ArrayForEach(cond, jget(pod, "status.conditions")) {
-        const char *t = jstr(cond, "type"), *s = jstr(cond, "status");
-        if (t && !strcmp(t, "Ready"))
-            return s && !strcmp(s, "True");
-    }
-    return false;
-}

@@ -27,6 +27,4 @@ void strbuf_quote(strbuf *b, const char *s);
  * "string", "number", "bool" or "null". */
 const char *go_json_type(const cJSON *v);
 
-/* podutil.IsPodReady: a Ready condition whose status is "True". */
-bool pod_ready(const cJSON *pod);
 #endif

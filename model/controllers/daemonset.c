@@ -7,6 +7,7 @@
  * Work happens in the queue's timer, never inside a store listener. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "pod.h"
 #include "cJSON_Utils.h"
 #include "json.h"
 #include "scheduler.h"
@@ -249,7 +250,7 @@ static void write_status(ds_sync *s, store_obj **pods, size_t n, store_obj **nod
             if (k) {
                 const cJSON *first = store_doc(pods[on[0]]);
                 current++;
-                ready += wl_pod_ready(first);
+                ready += pod_ready_live(first);
                 avail += wl_pod_available(first, s->min_ready, cluster_now(c), &later);
                 upd += updated(s, first);
             }
@@ -346,7 +347,7 @@ static void queue_owner(ds_ctrl *dc, const store_obj *pod, const cJSON *doc)
     }
     if (!doc)
         doc = store_doc(pod);
-    if (!wl_pod_active(doc))
+    if (!pod_active(doc))
         return;
     size_t n;
     store_obj **sets = store_list(dc->c->st, K_DAEMONSET, pod->ns, &n);

@@ -7,6 +7,7 @@
  * progress.go). Works in the queue's timer, never inside a store listener. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "pod.h"
 #include "cJSON_Utils.h"
 #include "json.h"
 #include "meta.h"
@@ -391,8 +392,7 @@ static bool old_pods_running(dsync *s)
     store_obj **pods = store_list(s->dc->c->st, K_POD, s->d->ns, &np);
     bool running = false;
     for (size_t i = 0; i < np && !running; i++) {
-        const char *phase = jstr(store_doc(pods[i]), "status.phase");
-        if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")))
+        if (pod_terminal(store_doc(pods[i])))
             continue;
         for (int j = 0; j < old_count(s) && !running; j++)
             running = wl_controlled_by(store_doc(pods[i]), jstr(store_doc(s->rs[j].o), "metadata.uid"));

@@ -4,6 +4,7 @@
  * itself goes through rest_delete_object). */
 #define _GNU_SOURCE
 #include "kubelet.h"
+#include "pod.h"
 #include "json.h"
 #include "meta.h"
 #include "rest.h"
@@ -57,23 +58,6 @@ static void schedule(kubelet *k, const store_obj *o, job_kind kind, double when)
     snprintf(j->uid, sizeof j->uid, "%s", uid ? uid : "");
     strcpy(j->key, o->key);
     clock_at(k->c->clk, when, run_job, j);
-}
-
-static const char *phase_of(const cJSON *pod)
-{
-    const char *p = jstr(pod, "status.phase");
-    return p ? p : "Pending";
-}
-
-static bool terminal(const cJSON *pod)
-{
-    const char *p = phase_of(pod);
-    return !strcmp(p, "Succeeded") || !strcmp(p, "Failed");
-}
-
-bool kubelet_pod_ready(const cJSON *pod)
-{
-    return !terminal(pod) && pod_ready(pod);
 }
 
 /* An annotation as a duration in seconds; -1 when absent or bad. */
@@ -222,7 +206,7 @@ static void start_pod(kubelet *k, store_obj *o)
 
 static void become_ready(kubelet *k, store_obj *o)
 {
-    if (terminal(store_doc(o)) || strcmp(phase_of(store_doc(o)), "Running") || kubelet_pod_ready(store_doc(o)))
+    if (pod_terminal(store_doc(o)) || strcmp(pod_phase(store_doc(o)), "Running") || pod_ready_live(store_doc(o)))
         return;
     char when[32];
     clock_format(cluster_now(k->c), when);
@@ -233,7 +217,7 @@ static void become_ready(kubelet *k, store_obj *o)
 
 static void exit_pod(kubelet *k, store_obj *o)
 {
-    if (terminal(store_doc(o)) || strcmp(phase_of(store_doc(o)), "Running"))
+    if (pod_terminal(store_doc(o)) || strcmp(pod_phase(store_doc(o)), "Running"))
         return;
     char when[32];
     clock_format(cluster_now(k->c), when);
@@ -265,13 +249,13 @@ static void finish_pod(kubelet *k, store_obj *o)
 {
     cluster *c = k->c;
     if (cJSON_GetArraySize(jget(store_doc(o), "metadata.finalizers")) > 0) {
-        if (jnum(store_doc(o), "metadata.deletionGracePeriodSeconds", 0) == 0 && terminal(store_doc(o)))
+        if (jnum(store_doc(o), "metadata.deletionGracePeriodSeconds", 0) == 0 && pod_terminal(store_doc(o)))
             return;
         char when[32];
         clock_format(cluster_now(c), when);
         cJSON *doc = cJSON_Duplicate(store_doc(o), true);
         cJSON *status = jobj(doc, "status");
-        if (!terminal(doc)) {
+        if (!pod_terminal(doc)) {
             jset_str(status, "phase", "Failed");
             container_statuses(doc, status, false, true, when);
             set_ready(status, false, when);
@@ -304,7 +288,7 @@ static void sync_pod(kubelet *k, store_obj *o)
             schedule(k, o, JOB_SYNC, at);
         return;
     }
-    if (!strcmp(phase_of(store_doc(o)), "Pending") && on_node(k, o))
+    if (!strcmp(pod_phase(store_doc(o)), "Pending") && on_node(k, o))
         start_pod(k, o);
 }
 
@@ -342,7 +326,7 @@ static bool needs_sync(const store_obj *o, const cJSON *old)
                strcmp(jstr(old, "metadata.deletionTimestamp"), jstr(d, "metadata.deletionTimestamp")) ||
                jnum(old, "metadata.deletionGracePeriodSeconds", 0) != jnum(d, "metadata.deletionGracePeriodSeconds", 0);
     }
-    return (o->hot & (STORE_NOPHASE | STORE_PENDING)) && (o->hot & STORE_BOUND); /* phase_of */
+    return (o->hot & (STORE_NOPHASE | STORE_PENDING)) && (o->hot & STORE_BOUND); /* pod_phase */
 }
 
 static void unfile(kubelet *k, waiting *w)

@@ -9,5 +9,4 @@
 extern const controller_ops kubelet_controller;
 
 /* A pod's Ready condition is True (terminal pods are never ready). */
-bool kubelet_pod_ready(const cJSON *pod);
 #endif

@@ -6,6 +6,7 @@
  * timer, never inside a store listener. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "pod.h"
 #include "json.h"
 #include "selector.h"
 #include <math.h>
@@ -127,7 +128,7 @@ static store_obj **related_pods(rs_kind *k, const store_obj *rs, store_obj **own
     store_obj **pods = store_list(k->r->c->st, K_POD, rs->ns, &np);
     store_obj **out = malloc((np ? np : 1) * sizeof *out);
     for (size_t i = 0; i < np; i++) {
-        if (!wl_pod_active(store_doc(pods[i])))
+        if (!pod_active(store_doc(pods[i])))
             continue;
         for (size_t j = 0; j < nrs; j++)
             if (wl_controlled_by(store_doc(sets[j]), jstr(ref, "uid")) &&
@@ -152,7 +153,7 @@ static void scale_down(rs_kind *k, const store_obj *rs, store_obj **active, size
         const char *node = jstr(d, "spec.nodeName");
         const cJSON *ann = jget(d, "metadata.annotations");
         const char *cost = cJSON_GetStringValue(jfield(ann, "controller.kubernetes.io/pod-deletion-cost"));
-        rk[i] = (ranked){.o = active[i], .assigned = node && *node, .ready = wl_pod_ready(d),
+        rk[i] = (ranked){.o = active[i], .assigned = node && *node, .ready = pod_ready_live(d),
                          .phase = phase_rank(d), .restarts = max_restarts(d),
                          .cost = cost ? atof(cost) : 0, .ready_time = wl_pod_ready_since(d),
                          .created = parse_time(jstr(d, "metadata.creationTimestamp"))};
@@ -214,10 +215,10 @@ static cJSON *compute_status(rs_kind *k, store_obj *rs, store_obj **active, size
     const cJSON *tl = jget(store_doc(rs), "spec.template.metadata.labels");
     for (size_t i = 0; i < n; i++) {
         labeled += labels_superset(active[i], tl);
-        ready += wl_obj_ready(active[i]);
+        ready += pod_obj_ready(active[i]);
         /* availability needs the Ready condition's time only with minReadySeconds */
         available += min_ready > 0 ? wl_pod_available(store_doc(active[i]), min_ready, cluster_now(c), later)
-                                   : wl_obj_ready(active[i]);
+                                   : pod_obj_ready(active[i]);
     }
     cJSON *st = cJSON_CreateObject();
     cJSON_AddNumberToObject(st, "replicas", (double)n);
@@ -254,7 +255,7 @@ static void sync(void *ctx, const char *ns, const char *name)
     store_obj **pods = wl_claim(c, K_POD, ns, store_doc(rs), sel, &n);
     labelsel_free(sel);
     for (size_t i = 0; i < n; i++)
-        if (wl_obj_active(pods[i]))
+        if (pod_obj_active(pods[i]))
             pods[nact++] = pods[i];
     int want = (int)jnum(store_doc(rs), "spec.replicas", 1);
     double later = 0;
@@ -294,7 +295,7 @@ static void queue_owner(rs_ctrl *r, const store_obj *pod, const cJSON *doc)
     }
     if (!doc)
         doc = store_doc(pod);
-    if (!wl_pod_active(doc))
+    if (!pod_active(doc))
         return;
     /* an orphan: every set whose selector matches may adopt it */
     for (int i = 0; i < 2; i++) {

@@ -8,6 +8,7 @@
  * decide API semantics; writes go through rest_write. */
 #define _GNU_SOURCE
 #include "scheduler.h"
+#include "pod.h"
 #include "json.h"
 #include "rest.h"
 #include <stdio.h>
@@ -412,12 +413,6 @@ static void schedule_pod(scheduler *s, store_obj *pod, node_slot *nodes, int nn)
     free(rs);
 }
 
-static bool terminal(const cJSON *pod)
-{
-    const char *p = jstr(pod, "status.phase");
-    return p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed"));
-}
-
 static int queue_cmp(const void *a, const void *b)
 {
     const store_obj *x = *(store_obj *const *)a, *y = *(store_obj *const *)b;
@@ -488,7 +483,7 @@ static void wake(scheduler *s)
 static const char *counted_node(const cJSON *pod)
 {
     const char *node = pod ? jstr(pod, "spec.nodeName") : NULL;
-    return node && *node && !terminal(pod) ? node : NULL;
+    return node && *node && !pod_terminal(pod) ? node : NULL;
 }
 
 static void count_pod(scheduler *s, const char *node, int delta)
@@ -556,7 +551,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         track_pod(s, ev, o, old);
         bool freed = ev == STORE_DELETED || (old && !jstr(old, "metadata.deletionTimestamp") &&
                                              store_get_str(o, "metadata.deletionTimestamp")) ||
-                     (old && !terminal(old) && (o->hot & STORE_ENDED));
+                     (old && !pod_terminal(old) && (o->hot & STORE_ENDED));
         if (freed || (ev != STORE_DELETED && stored_wants_scheduling(o)))
             wake(s);
     }

@@ -9,6 +9,7 @@
  * loaded set is taken from its status). Work happens in the queue's timer. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "pod.h"
 #include "cJSON_Utils.h"
 #include "json.h"
 #include "selector.h"
@@ -53,11 +54,6 @@ static int ordinal_of(const char *set, const char *pod)
     return *end || v < 0 || v > 1000000 ? -1 : (int)v;
 }
 
-static bool is_terminating(const cJSON *pod)
-{
-    return jstr(pod, "metadata.deletionTimestamp") != NULL;
-}
-
 static bool phase_is(const cJSON *pod, const char *phase)
 {
     const char *p = jstr(pod, "status.phase");
@@ -66,12 +62,12 @@ static bool phase_is(const cJSON *pod, const char *phase)
 
 static bool running_and_ready(const cJSON *pod)
 {
-    return phase_is(pod, "Running") && wl_pod_ready(pod);
+    return phase_is(pod, "Running") && pod_ready_live(pod);
 }
 
 static bool healthy(const cJSON *pod)
 {
-    return running_and_ready(pod) && !is_terminating(pod);
+    return running_and_ready(pod) && !pod_terminating(pod);
 }
 
 /* A pod's revision label. A pod without one (a hand-written fixture) is taken
@@ -194,13 +190,13 @@ static bool process_replica(ss_sync *s, store_obj **slot, int ord)
         create_pod(s, ord);
         return s->monotonic;
     }
-    if (phase_is(store_doc(pod), "Failed") || phase_is(store_doc(pod), "Succeeded")) {
-        if (!is_terminating(store_doc(pod)))
+    if (pod_terminal(store_doc(pod))) {
+        if (!pod_terminating(store_doc(pod)))
             wl_delete(s->sc->c, pod);
         *slot = NULL; /* it may be gone already */
         return true;
     }
-    if (is_terminating(store_doc(pod)) && s->monotonic)
+    if (pod_terminating(store_doc(pod)) && s->monotonic)
         return true;
     if (!running_and_ready(store_doc(pod)) && s->monotonic)
         return true;
@@ -212,7 +208,7 @@ static bool process_replica(ss_sync *s, store_obj **slot, int ord)
 
 static bool process_condemned(ss_sync *s, store_obj *pod, const store_obj *first_unhealthy)
 {
-    if (is_terminating(store_doc(pod)))
+    if (pod_terminating(store_doc(pod)))
         return s->monotonic;
     if (s->monotonic && pod != first_unhealthy &&
         (!running_and_ready(store_doc(pod)) || !wl_pod_available(store_doc(pod), s->min_ready, cluster_now(s->sc->c), NULL)))
@@ -232,7 +228,7 @@ static void rolling_update(ss_sync *s, store_obj **slots, int n)
         if (!p)
             return;
         const char *rev = revision_of(store_doc(p), s->update_rev);
-        if (strcmp(rev, s->update_rev) && !is_terminating(store_doc(p))) {
+        if (strcmp(rev, s->update_rev) && !pod_terminating(store_doc(p))) {
             wl_delete(s->sc->c, p);
             return;
         }
@@ -303,7 +299,7 @@ static void write_status(ss_sync *s, store_obj **pods, size_t n)
             available += wl_pod_available(p, s->min_ready, cluster_now(s->sc->c), &later);
         }
         const char *rev = revision_of(p, s->update_rev);
-        if (!is_terminating(p)) {
+        if (!pod_terminating(p)) {
             current_n += !strcmp(rev, current);
             updated += !strcmp(rev, s->update_rev);
         }
@@ -382,7 +378,7 @@ static void queue_owner(ss_ctrl *sc, const store_obj *pod, const cJSON *doc)
     }
     if (!doc)
         doc = store_doc(pod);
-    if (!wl_pod_active(doc))
+    if (!pod_active(doc))
         return;
     size_t n;
     store_obj **sets = store_list(sc->c->st, K_STATEFULSET, pod->ns, &n);

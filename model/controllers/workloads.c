@@ -5,6 +5,7 @@
  * controller logic and never writes from a store listener. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "pod.h"
 #include "cJSON_Utils.h"
 #include "defaults.h"
 #include "json.h"
@@ -197,31 +198,9 @@ cJSON *wl_owner_ref(const cJSON *owner)
 
 /* ---- pods ---------------------------------------------------------------- */
 
-bool wl_pod_active(const cJSON *pod)
-{
-    const char *p = jstr(pod, "status.phase");
-    return !jstr(pod, "metadata.deletionTimestamp") &&
-           !(p && (!strcmp(p, "Succeeded") || !strcmp(p, "Failed")));
-}
-
-bool wl_obj_active(const store_obj *pod)
-{
-    return !(pod->hot & (STORE_DELETING | STORE_ENDED));
-}
-
-bool wl_obj_ready(const store_obj *pod)
-{
-    return (pod->hot & STORE_READY) && !(pod->hot & STORE_ENDED); /* kubelet_pod_ready */
-}
-
-bool wl_pod_ready(const cJSON *pod)
-{
-    return kubelet_pod_ready(pod);
-}
-
 double wl_pod_ready_since(const cJSON *pod)
 {
-    if (!kubelet_pod_ready(pod))
+    if (!pod_ready_live(pod))
         return 0;
     cJSON *c;
     cJSON_ArrayForEach(c, jget(pod, "status.conditions")) {
@@ -235,7 +214,7 @@ double wl_pod_ready_since(const cJSON *pod)
 
 bool wl_pod_available(const cJSON *pod, double min_ready, double now, double *later)
 {
-    if (!kubelet_pod_ready(pod))
+    if (!pod_ready_live(pod))
         return false;
     if (min_ready <= 0)
         return true;

@@ -42,13 +42,6 @@ bool wl_controlled_by(const cJSON *doc, const char *uid);
 /* {apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true}. */
 cJSON *wl_owner_ref(const cJSON *owner);
 
-/* Not deleting and not Succeeded/Failed (controller.IsPodActive). */
-bool wl_pod_active(const cJSON *pod);
-/* wl_pod_active and wl_pod_ready of a stored pod, from the bits the store
- * keeps (no tree built). */
-bool wl_obj_active(const store_obj *pod);
-bool wl_obj_ready(const store_obj *pod);
-bool wl_pod_ready(const cJSON *pod);
 /* When the Ready condition last became True (0 when not ready). */
 double wl_pod_ready_since(const cJSON *pod);
 /* Ready for at least minReady seconds at now; when ready but not yet

@@ -7,6 +7,7 @@
  * or speak HTTP; decides no eviction itself (model/api/eviction.c does). */
 #define _GNU_SOURCE
 #include "drain.h"
+#include "pod.h"
 #include "eviction.h"
 #include "json.h"
 #include "rest.h"
@@ -248,12 +249,6 @@ static const cJSON *controller_of(const cJSON *pod)
     return NULL;
 }
 
-static bool pod_finished(const cJSON *pod)
-{
-    const char *ph = jstr(pod, "status.phase");
-    return ph && (!strcmp(ph, "Succeeded") || !strcmp(ph, "Failed"));
-}
-
 static filter_status fs(filter_kind k, bool del, const char *msg)
 {
     filter_status s = {k, del, ""};
@@ -265,7 +260,7 @@ static filter_status filter_daemonset(drain_ctx *x, const store_obj *pod)
 {
     const cJSON *ref = controller_of(store_doc(pod));
     const char *kind = jstr(ref, "kind"), *name = jstr(ref, "name");
-    if (!ref || !kind || strcmp(kind, "DaemonSet") || pod_finished(store_doc(pod)))
+    if (!ref || !kind || strcmp(kind, "DaemonSet") || pod_terminal(store_doc(pod)))
         return fs(F_OK, true, NULL);
     api_result r = {0};
     if (!drain_fault(x->c, "get", "daemonsets", NULL, pod->ns, name, &r) &&
@@ -298,7 +293,7 @@ static filter_status filter_local_storage(drain_ctx *x, const store_obj *pod)
     const cJSON *v;
     cJSON_ArrayForEach(v, jget(store_doc(pod), "spec.volumes"))
         local |= cJSON_GetObjectItem(v, "emptyDir") != NULL;
-    if (!local || pod_finished(store_doc(pod)))
+    if (!local || pod_terminal(store_doc(pod)))
         return fs(F_OK, true, NULL);
     if (!x->o->delete_emptydir_data)
         return fs(F_ERROR, false, "Pods with local storage (use --delete-emptydir-data to override)");
@@ -307,7 +302,7 @@ static filter_status filter_local_storage(drain_ctx *x, const store_obj *pod)
 
 static filter_status filter_unreplicated(drain_ctx *x, const store_obj *pod)
 {
-    if (pod_finished(store_doc(pod)) || controller_of(store_doc(pod)))
+    if (pod_terminal(store_doc(pod)) || controller_of(store_doc(pod)))
         return fs(F_OK, true, NULL);
     if (x->o->force)
         return fs(F_WARN, true, "deleting Pods that declare no controller");

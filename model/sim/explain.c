@@ -5,6 +5,7 @@
  * the store or leave anything in the eviction log; no HTTP here. */
 #define _GNU_SOURCE
 #include "explain.h"
+#include "pod.h"
 #include "disruption.h"
 #include "eviction.h"
 #include "json.h"

@@ -6,6 +6,7 @@
  * (rest.c, eviction.c, drain.c and the controllers do). No HTTP. */
 #define _GNU_SOURCE
 #include "scenario.h"
+#include "pod.h"
 #include "meta.h"
 #include "drain.h"
 #include "eviction.h"
