@@ -2,7 +2,7 @@
 # bench/run.sh: evictsim's benchmark (issue 7). Builds the floor server, the
 # load generator and the in-model eviction driver into build/bench/, makes the
 # clusters (bench/gen-cluster.mjs), runs every measurement against 127.0.0.1,
-# prints a table and writes it as JSON (bench/results.json, or $BENCH_RESULTS).
+# prints a table and writes it as JSON (bench/results/latest.json, or $BENCH_RESULTS).
 #   bash bench/run.sh             (make bench runs this)
 #   BENCH_SECONDS=3  seconds of load per throughput run
 #   BENCH_QUICK=1    skip the 100,000-pod figures
@@ -13,7 +13,7 @@ ROOT=$PWD
 EVICTSIM=${EVICTSIM:-$ROOT/build/evictsim}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 SECS=${BENCH_SECONDS:-3}
-RESULTS=${BENCH_RESULTS:-$ROOT/bench/results.json}
+RESULTS=${BENCH_RESULTS:-$ROOT/bench/results/latest.json}
 QUICK=${BENCH_QUICK:-0}
 mkdir -p "$OUT"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// table: prints bench/results.json (written by bench/run.sh) as the table of
+// table: prints bench/results/latest.json (written by bench/run.sh) as the table of
 // docs/performance.md, with the ratio to the floor and each target's state.
 import { readFileSync } from 'node:fs';
 
