@@ -31,8 +31,8 @@ bool faults_attrs(const http_req *rq, fault_attrs *a)
         if (!strcmp(a->resource, "namespaces"))
             a->ns = a->name;
     }
-    const char *m = rq->method, *w = http_query(rq, "watch");
-    bool watch = w && (!strcmp(w, "true") || !strcmp(w, "1"));
+    const char *m = rq->method;
+    bool watch = http_query_bool(rq, "watch");
     if (!strcmp(m, "GET"))
         a->verb = watch ? "watch" : a->name ? "get" : "list";
     else if (!strcmp(m, "POST"))

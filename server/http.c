@@ -109,6 +109,15 @@ const char *http_query(const http_req *rq, const char *key)
     return NULL;
 }
 
+/* apimachinery's query conversion (runtime.Convert_Slice_string_To_bool):
+ * false only when absent, "0" or "false" in any case; anything else, even
+ * "", is true. Not strconv.ParseBool. */
+bool http_query_bool(const http_req *rq, const char *key)
+{
+    const char *v = http_query(rq, key);
+    return v && strcmp(v, "0") && strcasecmp(v, "false");
+}
+
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     (void)kind;

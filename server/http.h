@@ -56,6 +56,9 @@ typedef struct {
 } http_route;
 
 const char *http_query(const http_req *rq, const char *key);
+/* A boolean query parameter as kube-apiserver reads it: false only when
+ * absent, "0" or "false" (any case); true otherwise, "" included. */
+bool http_query_bool(const http_req *rq, const char *key);
 /* The request path as routed: decoded segments into rq->seg (copies, in
  * rq->segbuf or one allocation), and a marker segment that matches nothing
  * when there are more than are routed. http_req_free frees them. */

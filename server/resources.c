@@ -81,11 +81,6 @@ static body_type classify(const char *ct)
 
 static const char body_types[] = "application/json, application/yaml, application/vnd.kubernetes.protobuf";
 
-static bool query_true(const char *v)
-{
-    return v && (!strcmp(v, "true") || !strcmp(v, "1"));
-}
-
 static void handle(http_req *rq, http_resp *out)
 {
     res_path p;
@@ -111,7 +106,7 @@ static void handle(http_req *rq, http_resp *out)
     r.force = http_query(rq, "force");
     const char *m = rq->method;
     bool named = p.name != NULL;
-    if (!strcmp(m, "GET") && query_true(http_query(rq, "watch"))) {
+    if (!strcmp(m, "GET") && http_query_bool(rq, "watch")) {
         watch_start(rq, out, r.kind, r.ns, r.name, r.label_selector, r.field_selector);
         return;
     }

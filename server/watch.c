@@ -292,8 +292,7 @@ void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const 
     if (!(timeout > 0))
         timeout = 1800;
     w->deadline = mono() + timeout;
-    const char *bm = http_query(rq, "allowWatchBookmarks");
-    w->bookmarks = bm && (!strcmp(bm, "true") || !strcmp(bm, "1"));
+    w->bookmarks = http_query_bool(rq, "allowWatchBookmarks");
     w->table = table_requested(rq->accept);
     w->next_bookmark = mono() + BOOKMARK_EVERY;
     pthread_mutex_lock(&hub.mu);
