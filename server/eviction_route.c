@@ -34,28 +34,31 @@ static evict_req evict_request(http_req *rq)
         .body_len = rq->body_len,
         .body_type = evict_body_type(rq->content_type),
         .dry_run_query = http_query(rq, "dryRun"),
-        .pre = rq->evict_pre,
+        .pre = rq->prepared ? (evict_pre *)rq->pre : NULL,
         .text = true, /* http.c sends api_result.text as it is */
     };
 }
 
-bool eviction_prepare(http_req *rq, evict_pre *pre)
+_Static_assert(sizeof(evict_pre) <= HTTP_PRE_SIZE, "evict_pre fits in http_req.pre");
+
+/* Before the model lock: the body decoded and the checks that need no
+ * model (evict_predecode). A body that is not JSON or YAML is left to
+ * eviction_answer's 415. */
+static bool eviction_prepare(http_req *rq)
 {
-    static const char *const route[] = {"api", "v1", "namespaces", NULL, "pods", NULL, "eviction"};
-    if (strcmp(rq->method, "POST") || rq->nseg != 7)
-        return false;
-    for (int i = 0; i < 7; i++)
-        if (route[i] && strcmp(rq->seg[i], route[i]))
-            return false;
     evict_req e = evict_request(rq);
     if (e.body_type == BODY_OTHER)
         return false;
-    evict_predecode(&e, pre);
-    rq->evict_pre = pre;
+    evict_predecode(&e, (evict_pre *)rq->pre);
     return true;
 }
 
-void eviction_answer(http_req *rq, http_resp *out)
+static void eviction_release(http_req *rq)
+{
+    evict_pre_clear((evict_pre *)rq->pre);
+}
+
+static void eviction_answer(http_req *rq, http_resp *out)
 {
     evict_req e = evict_request(rq);
     if (e.body_type == BODY_OTHER) {
@@ -74,7 +77,8 @@ static void evict_not_allowed(http_req *rq, http_resp *out)
 }
 
 const http_route eviction_routes[] = {
-    {"POST", "api/v1/namespaces/{}/pods/{}/eviction", eviction_answer},
-    {"*", "api/v1/namespaces/{}/pods/{}/eviction", evict_not_allowed},
-    {NULL, NULL, NULL},
+    {.method = "POST", .pattern = "api/v1/namespaces/{}/pods/{}/eviction", .fn = eviction_answer,
+     .prepare = eviction_prepare, .release = eviction_release},
+    {.method = "*", .pattern = "api/v1/namespaces/{}/pods/{}/eviction", .fn = evict_not_allowed},
+    {0},
 };

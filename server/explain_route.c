@@ -31,9 +31,9 @@ static void explain_not_allowed(http_req *rq, http_resp *out)
 }
 
 const http_route explain_routes[] = {
-    {"GET", "sim/v1/explain/{}/{}", explain_get},
-    {"*", "sim/v1/explain/{}/{}", explain_not_allowed},
-    {NULL, NULL, NULL},
+    {.method = "GET", .pattern = "sim/v1/explain/{}/{}", .fn = explain_get},
+    {.method = "*", .pattern = "sim/v1/explain/{}/{}", .fn = explain_not_allowed},
+    {0},
 };
 
 /* ---- the command-line client ---------------------------------------------- */

@@ -90,11 +90,11 @@ static void not_allowed(http_req *rq, http_resp *out)
 }
 
 const http_route faults_routes[] = {
-    {"POST", "sim/v1/faults", add},
-    {"GET", "sim/v1/faults", list},
-    {"DELETE", "sim/v1/faults", clear},
-    {"DELETE", "sim/v1/faults/{}", remove_one},
-    {"*", "sim/v1/faults", not_allowed},
-    {"*", "sim/v1/faults/{}", not_allowed},
-    {NULL, NULL, NULL},
+    {.method = "POST", .pattern = "sim/v1/faults", .fn = add},
+    {.method = "GET", .pattern = "sim/v1/faults", .fn = list},
+    {.method = "DELETE", .pattern = "sim/v1/faults", .fn = clear},
+    {.method = "DELETE", .pattern = "sim/v1/faults/{}", .fn = remove_one},
+    {.method = "*", .pattern = "sim/v1/faults", .fn = not_allowed},
+    {.method = "*", .pattern = "sim/v1/faults/{}", .fn = not_allowed},
+    {0},
 };

@@ -188,8 +188,8 @@ static bool match(const http_route *rt, const http_req *rq)
 
 void http_dispatch(http_req *rq, http_resp *out)
 {
-    if (rq->evict_pre) { /* a POST .../pods/{}/eviction: no route before eviction_routes matches it */
-        eviction_answer(rq, out);
+    if (rq->prepared) {
+        rq->prepared->fn(rq, out);
         return;
     }
     disc_reply d = {0};
@@ -208,6 +208,23 @@ void http_dispatch(http_req *rq, http_resp *out)
             }
     api_result_status(&out->r, status_failure(404, "NotFound", "the server could not find the requested resource"));
     status_details(out->r.body, NULL, NULL, NULL);
+}
+
+void http_prepare(http_req *rq)
+{
+    for (int t = 0; tables[t]; t++)
+        for (const http_route *rt = tables[t]; rt->pattern; rt++)
+            if (rt->prepare && match(rt, rq) && rt->prepare(rq)) {
+                rq->prepared = rt;
+                return;
+            }
+}
+
+void http_release(http_req *rq)
+{
+    if (rq->prepared && rq->prepared->release)
+        rq->prepared->release(rq);
+    rq->prepared = NULL;
 }
 
 cJSON *http_table(http_req *rq, const http_resp *out)
@@ -345,17 +362,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         up->pending = NULL;
     } else {
         double delay = 0;
-        evict_pre pre;
-        bool prepared = eviction_prepare(&rq, &pre); /* parse the body before taking the model */
+        http_prepare(&rq); /* e.g. parse the body before taking the model */
         cluster_lock(s->c);
         bool faulted = !up->delayed && apply_faults(&rq, &out, &delay);
         if (!faulted || (!out.r.body && delay <= 0))
             http_dispatch(&rq, &out);
         cluster_settle(s->c);
         cluster_unlock(s->c);
-        if (prepared)
-            evict_pre_clear(&pre);
-        rq.evict_pre = NULL;
+        http_release(&rq);
         if (faulted && delay > 0) {
             /* hold the request: answer the fault (or run it) when resumed */
             up->delayed = true;

@@ -14,8 +14,12 @@
 #define HTTP_MAX_QUERY 32
 
 typedef struct http_server http_server;
+struct http_route;
 
-typedef struct {
+/* Room for what a route's prepare hook keeps of a request (http_route). */
+#define HTTP_PRE_SIZE 64
+
+typedef struct http_req {
     const char *method;
     const char *url;                 /* path only, not decoded */
     char *seg[HTTP_MAX_SEGS];        /* decoded path segments */
@@ -32,7 +36,8 @@ typedef struct {
     cluster *c;
     http_server *srv;
     void *conn;                      /* struct MHD_Connection */
-    struct evict_pre *evict_pre;     /* an eviction's body, decoded before the model lock */
+    const struct http_route *prepared; /* the route whose prepare hook took the request */
+    _Alignas(16) unsigned char pre[HTTP_PRE_SIZE]; /* what that hook kept */
 } http_req;
 
 /* What a handler answers: a JSON result, or raw bytes. */
@@ -47,12 +52,19 @@ typedef struct {
 } http_resp;
 
 /* A route: method ("*" any), pattern of segments ("api", "v1", "{}" = any
- * one segment, "**" = any rest), handler. */
+ * one segment, "**" = any rest), handler, which runs under the model lock.
+ * Optional hooks for work that needs no model (decoding a body): prepare
+ * runs before the lock on a request the route matches, keeping what it
+ * made in rq->pre; when it returns true, fn answers the request (no other
+ * route is tried, so such a route must be the first to match its requests)
+ * and release runs after the lock. */
 typedef void (*http_handler)(http_req *rq, http_resp *out);
-typedef struct {
+typedef struct http_route {
     const char *method;
     const char *pattern;
     http_handler fn;
+    bool (*prepare)(http_req *rq);
+    void (*release)(http_req *rq);
 } http_route;
 
 const char *http_query(const http_req *rq, const char *key);
@@ -64,7 +76,12 @@ bool http_query_bool(const http_req *rq, const char *key);
  * when there are more than are routed. http_req_free frees them. */
 void http_split_path(http_req *rq, const char *url);
 void http_req_free(http_req *rq);
-/* Answer rq: discovery, then the route tables in order, else a 404 Status. */
+/* Before the model lock: the first route with a prepare hook that matches
+ * rq and takes it (rq->prepared). After the lock: its release hook. */
+void http_prepare(http_req *rq);
+void http_release(http_req *rq);
+/* Answer rq (under the model lock): the prepared route, else discovery,
+ * then the route tables in order, else a 404 Status. */
 void http_dispatch(http_req *rq, http_resp *out);
 /* out's body as the Table a Table request asked for (NULL when it did not,
  * or the answer is not a 200 with a body). */
@@ -90,12 +107,6 @@ void http_stop(http_server *s);
 /* Route tables of the resource files. */
 extern const http_route sim_routes[];
 extern const http_route eviction_routes[];
-/* For POST .../pods/{name}/eviction: the checks that need no model lock,
- * into *pre (rq->evict_pre then points to it). False for other requests. */
-bool eviction_prepare(http_req *rq, struct evict_pre *pre);
-/* The POST route of eviction_routes, for a request eviction_prepare took
- * (http_dispatch then goes straight to it: no earlier route matches). */
-void eviction_answer(http_req *rq, http_resp *out);
 extern const http_route resource_routes[];
 extern const http_route faults_routes[];
 extern const http_route explain_routes[];

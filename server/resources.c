@@ -147,7 +147,7 @@ static void handle(http_req *rq, http_resp *out)
 }
 
 const http_route resource_routes[] = {
-    {"*", "api/v1/**", handle},
-    {"*", "apis/**", handle},
-    {NULL, NULL, NULL},
+    {.method = "*", .pattern = "api/v1/**", .fn = handle},
+    {.method = "*", .pattern = "apis/**", .fn = handle},
+    {0},
 };

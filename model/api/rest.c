@@ -12,7 +12,6 @@
 #include "selector.h"
 #include "decode.h"
 #include "validate.h"
-#include "workloads.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -686,6 +685,25 @@ static cJSON *mark_deleting(cluster *c, const store_obj *o, long grace)
     return doc;
 }
 
+const char *rest_delete_finalizer(const cJSON *opts, const cJSON *finalizers)
+{
+    const char *policy = jstr(opts, "propagationPolicy");
+    const char *fin = NULL;
+    if (policy && !strcmp(policy, "Orphan"))
+        fin = REST_FIN_ORPHAN;
+    else if (policy && !strcmp(policy, "Foreground"))
+        fin = REST_FIN_FOREGROUND;
+    else if (!policy && cJSON_IsTrue(jget(opts, "orphanDependents")))
+        fin = REST_FIN_ORPHAN;
+    if (!fin)
+        return NULL;
+    cJSON *f;
+    cJSON_ArrayForEach(f, finalizers)
+        if (cJSON_IsString(f) && !strcmp(f->valuestring, fin))
+            return NULL;
+    return fin;
+}
+
 /* want_body false: a success sets only out->code (no copy of the object). */
 static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry, bool want_body, api_result *out)
 {
@@ -696,7 +714,7 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
     }
     /* propagationPolicy Orphan / Foreground: the garbage collector's
      * finalizer holds the owner until it has dealt with the dependents */
-    const char *fin = gc_delete_finalizer(opts, store_get_path(o, "metadata.finalizers"));
+    const char *fin = rest_delete_finalizer(opts, store_get_path(o, "metadata.finalizers"));
     if (fin && !dry) {
         cJSON *doc = cJSON_Duplicate(store_doc(o), true);
         cJSON *md = jobj(doc, "metadata");

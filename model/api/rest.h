@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include "cluster.h"
 
+/* The finalizers a delete puts on an object for the garbage collector
+ * (propagationPolicy Orphan / orphanDependents, and Foreground). */
+#define REST_FIN_ORPHAN "orphan"
+#define REST_FIN_FOREGROUND "foregroundDeletion"
+
 typedef enum { V_GET, V_LIST, V_CREATE, V_UPDATE, V_PATCH, V_DELETE, V_DELETECOLLECTION } rest_verb;
 
 typedef enum { BODY_NONE, BODY_JSON, BODY_YAML, BODY_MERGE_PATCH, BODY_JSON_PATCH,
@@ -34,6 +39,12 @@ typedef struct {
 } rest_req;
 
 void rest_handle(cluster *c, const rest_req *rq, api_result *out);
+/* The finalizer a delete with these DeleteOptions puts on the object for the
+ * garbage collector (REST_FIN_ORPHAN for propagationPolicy Orphan or the
+ * legacy orphanDependents: true, REST_FIN_FOREGROUND for Foreground), or
+ * NULL when none is needed or the object's metadata.finalizers (given)
+ * already has it. */
+const char *rest_delete_finalizer(const cJSON *opts, const cJSON *finalizers);
 
 /* Pieces shared with the eviction handler and the controllers. */
 /* Decode a request body into JSON; on error returns NULL and sets *st. */

@@ -8,7 +8,7 @@
  * owners that were never there are left alone, so fixtures may name
  * controllers they do not include. Reacts to store events through its queue's
  * timer; never writes from a store listener. Must not decide how a delete
- * is answered (rest.c does; see gc_delete_finalizer). */
+ * is answered (rest.c does, and puts the finalizers it acts on). */
 #define _GNU_SOURCE
 #include "workloads.h"
 #include "json.h"
@@ -17,32 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FIN_ORPHAN "orphan"
-#define FIN_FOREGROUND "foregroundDeletion"
-
 typedef struct {
     cluster *c;
     wl_queue *q;
 } gc;
-
-const char *gc_delete_finalizer(const cJSON *opts, const cJSON *finalizers)
-{
-    const char *policy = jstr(opts, "propagationPolicy");
-    const char *fin = NULL;
-    if (policy && !strcmp(policy, "Orphan"))
-        fin = FIN_ORPHAN;
-    else if (policy && !strcmp(policy, "Foreground"))
-        fin = FIN_FOREGROUND;
-    else if (!policy && cJSON_IsTrue(jget(opts, "orphanDependents")))
-        fin = FIN_ORPHAN;
-    if (!fin)
-        return NULL;
-    cJSON *f;
-    cJSON_ArrayForEach(f, finalizers)
-        if (cJSON_IsString(f) && !strcmp(f->valuestring, fin))
-            return NULL;
-    return fin;
-}
 
 /* Queue keys carry the kind: "<kind>:<ns>" / name. */
 static void queue_obj(gc *g, kind_id k, const char *ns, const char *name)
@@ -128,12 +106,12 @@ static void process_owner(gc *g, store_obj *o)
     const char *uid = jstr(store_doc(o), "metadata.uid");
     size_t n;
     store_obj **deps = dependents(g, o->ns, uid ? uid : "", &n);
-    if (has_finalizer(store_doc(o), FIN_ORPHAN)) {
+    if (has_finalizer(store_doc(o), REST_FIN_ORPHAN)) {
         for (size_t i = 0; i < n; i++)
             remove_refs(g, deps[i], uid);
-        remove_finalizer(g, o, FIN_ORPHAN);
+        remove_finalizer(g, o, REST_FIN_ORPHAN);
     } else if (n == 0) {
-        remove_finalizer(g, o, FIN_FOREGROUND);
+        remove_finalizer(g, o, REST_FIN_FOREGROUND);
     } else {
         for (size_t i = 0; i < n; i++)
             if (!jstr(store_doc(deps[i]), "metadata.deletionTimestamp"))
@@ -192,7 +170,7 @@ static void sync(void *ctx, const char *key, const char *name)
     if (!o)
         return;
     if (jstr(store_doc(o), "metadata.deletionTimestamp") &&
-        (has_finalizer(store_doc(o), FIN_ORPHAN) || has_finalizer(store_doc(o), FIN_FOREGROUND))) {
+        (has_finalizer(store_doc(o), REST_FIN_ORPHAN) || has_finalizer(store_doc(o), REST_FIN_FOREGROUND))) {
         process_owner(g, o);
         return;
     }
@@ -228,7 +206,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         return;
     }
     bool deleting = store_get_str(o, "metadata.deletionTimestamp") != NULL;
-    if (deleting && (has_finalizer(store_doc(o), FIN_ORPHAN) || has_finalizer(store_doc(o), FIN_FOREGROUND)))
+    if (deleting && (has_finalizer(store_doc(o), REST_FIN_ORPHAN) || has_finalizer(store_doc(o), REST_FIN_FOREGROUND)))
         queue_obj(g, o->kind, o->ns, o->name);
     if (deleting && (!old || !jstr(old, "metadata.deletionTimestamp")))
         queue_owners(g, o);

@@ -82,10 +82,4 @@ int wl_int_or_percent(const cJSON *v, int total, bool round_up, int def);
  * condition moves to the end, lastTransitionTime kept when status is). */
 cJSON *wl_condition(const cJSON *status, const char *type);
 
-/* The finalizer a delete with these DeleteOptions puts on the object for the
- * garbage collector ("orphan" for propagationPolicy Orphan or the legacy
- * orphanDependents: true, "foregroundDeletion" for Foreground), or NULL
- * when none is needed or the object's metadata.finalizers (given) already
- * has it. For rest_delete_object. */
-const char *gc_delete_finalizer(const cJSON *opts, const cJSON *finalizers);
 #endif

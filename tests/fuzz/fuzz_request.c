@@ -3,7 +3,7 @@
  *   METHOD URL\n  (Header: value\n)*  \n  body
  * It builds an http_req as server/http.c's on_request does (decoded path
  * segments, decoded query, Content-Type, Accept, body) and answers it with
- * http.c's own http_split_path, eviction_prepare (before the lock) and
+ * http.c's own http_split_path, http_prepare (before the lock) and
  * http_dispatch (discovery, route tables),
  * under the model lock, then settles. Oracles: every answer is well formed,
  * every error is a Status, and a failed request leaves the store unchanged.
@@ -97,8 +97,7 @@ static void fz_one(cluster *c, char *text, size_t len)
     http_split_path(&rq, url);
     fz_query(&rq, q);
 
-    evict_pre pre; /* as on_request: an eviction's body is decoded before the lock */
-    bool prepared = eviction_prepare(&rq, &pre);
+    http_prepare(&rq); /* as on_request: an eviction's body is decoded before the lock */
     cluster_lock(c);
     bool evict = rq.nseg == 7 && !strcmp(rq.seg[6], "eviction");
     char *before = fuzz_snapshot(c);
@@ -121,9 +120,7 @@ static void fz_one(cluster *c, char *text, size_t len)
         }
     }
     cluster_unlock(c);
-    if (prepared)
-        evict_pre_clear(&pre);
-    rq.evict_pre = NULL;
+    http_release(&rq);
     free(before);
     free(before_l);
     free(out.raw);

@@ -637,12 +637,12 @@ START_TEST(gc_orphan_finalizer_keeps_dependents)
     mk(CTRL_REPLICASET);
     replicaset("web", 2);
     cJSON *opts = cJSON_Parse("{\"propagationPolicy\":\"Orphan\"}");
-    ck_assert_str_eq(gc_delete_finalizer(opts, store_doc(get(K_REPLICASET, "default", "web"))), "orphan");
+    ck_assert_str_eq(rest_delete_finalizer(opts, store_doc(get(K_REPLICASET, "default", "web"))), "orphan");
     cJSON_Delete(opts);
     opts = cJSON_Parse("{\"propagationPolicy\":\"Foreground\"}");
-    ck_assert_str_eq(gc_delete_finalizer(opts, store_doc(get(K_REPLICASET, "default", "web"))), "foregroundDeletion");
+    ck_assert_str_eq(rest_delete_finalizer(opts, store_doc(get(K_REPLICASET, "default", "web"))), "foregroundDeletion");
     cJSON_Delete(opts);
-    ck_assert_ptr_null(gc_delete_finalizer(NULL, store_doc(get(K_REPLICASET, "default", "web"))));
+    ck_assert_ptr_null(rest_delete_finalizer(NULL, store_doc(get(K_REPLICASET, "default", "web"))));
     /* what the API does for propagationPolicy: Orphan: the finalizer, then the delete */
     patch(K_REPLICASET, "default", "web", "{'metadata':{'finalizers':['orphan']}}");
     del(K_REPLICASET, "default", "web", NULL);
