@@ -3,6 +3,7 @@
  * in rest.c, eviction.c and the controllers. */
 #define _GNU_SOURCE
 #include "cluster.h"
+#include "xalloc.h"
 #include "defaults.h"
 #include "json.h"
 #include "manifest.h"
@@ -113,7 +114,7 @@ static void add_system_namespaces(cluster *c)
 cluster *cluster_new(const cluster_opts *o)
 {
     json_alloc_init();
-    cluster *c = calloc(1, sizeof *c);
+    cluster *c = xcalloc(1, sizeof *c);
     pthread_mutex_init(&c->mu, NULL);
     c->opts = *o;
     c->st = store_new();
@@ -261,7 +262,7 @@ struct cluster_loader {
 
 cluster_loader *cluster_loader_new(cluster *c)
 {
-    cluster_loader *l = calloc(1, sizeof *l);
+    cluster_loader *l = xcalloc(1, sizeof *l);
     l->c = c;
     pthread_mutex_init(&l->prev_mu, NULL);
     return l;
@@ -309,8 +310,8 @@ static void loader_take(cluster_loader *l, loader_prepared r)
     } else {
         if (l->n == l->cap) {
             l->cap = l->cap ? l->cap * 2 : 64;
-            l->items = realloc(l->items, l->cap * sizeof *l->items);
-            l->index = realloc(l->index, l->cap * sizeof *l->index);
+            l->items = xrealloc(l->items, l->cap * sizeof *l->items);
+            l->index = xrealloc(l->index, l->cap * sizeof *l->index);
         }
         l->index[l->n] = i;
         l->items[l->n++] = r.staged;
@@ -393,7 +394,7 @@ static void sink_undo(void *l, size_t n)
 static void *sink_prepare(void *arg, cJSON *obj, size_t k)
 {
     cluster_loader *l = arg;
-    loader_prepared *r = malloc(sizeof *r);
+    loader_prepared *r = xmalloc(sizeof *r);
     *r = loader_prepare(l, obj, k, &l->prev_mu);
     return r;
 }

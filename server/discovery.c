@@ -2,6 +2,7 @@
  * apidiscovery.k8s.io v2/v2beta1), /version, health checks and the OpenAPI stubs, from the kinds
  * registry. Owns Accept-header parsing for discovery. Must not touch storage or libmicrohttpd. */
 #include "discovery.h"
+#include "xalloc.h"
 #include "json.h"
 #include "kinds.h"
 #include <cJSON.h>
@@ -158,9 +159,7 @@ disc_format disc_negotiate(const char *accept)
 static bool disc_set(disc_reply *out, int code, const char *ct, const char *text)
 {
     size_t len = strlen(text);
-    char *body = malloc(len + 1);
-    if (!body)
-        return false;
+    char *body = xmalloc(len + 1);
     memcpy(body, text, len + 1);
     out->code = code;
     out->content_type = ct;

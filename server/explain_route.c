@@ -4,6 +4,7 @@
  * nothing: model/sim/explain.c does. */
 #define _GNU_SOURCE
 #include "explain.h"
+#include "xalloc.h"
 #include "http.h"
 #include "json.h"
 #include <errno.h>
@@ -59,7 +60,7 @@ static char *kubeconfig_server(const char *path)
         p += 7;
         p += strspn(p, " \t\"'");
         size_t n = strcspn(p, " \t\r\n\"'");
-        found = strndup(p, n);
+        found = xstrndup(p, n);
     }
     fclose(f);
     return found;
@@ -134,11 +135,11 @@ static int http_get(const char *host, const char *port, const char *path, char *
         return -1;
     }
     size_t len = 0, cap = 65536;
-    char *buf = malloc(cap);
+    char *buf = xmalloc(cap);
     ssize_t got;
     while ((got = read(fd, buf + len, cap - len - 1)) > 0 || (got < 0 && errno == EINTR)) {
         if (got > 0 && (len += got) + 1 >= cap)
-            buf = realloc(buf, cap *= 2);
+            buf = xrealloc(buf, cap *= 2);
     }
     close(fd);
     buf[len] = 0;

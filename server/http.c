@@ -3,6 +3,7 @@
  * handler and writes what the handler answers. */
 #define _GNU_SOURCE
 #include "http.h"
+#include "xalloc.h"
 #include "discovery.h"
 #include "eviction.h"
 #include "table.h"
@@ -57,7 +58,7 @@ static double mono_now(void)
 
 static void delay_connection(struct MHD_Connection *conn, double secs)
 {
-    delayed_conn *d = calloc(1, sizeof *d);
+    delayed_conn *d = xcalloc(1, sizeof *d);
     d->conn = conn;
     d->at = mono_now() + secs;
     pthread_mutex_lock(&delayed_mu);
@@ -133,7 +134,7 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 void http_split_path(http_req *rq, const char *url)
 {
     size_t need = strlen(url) + 3; /* the segments with their NULs, or a marker */
-    char *out = need <= sizeof rq->segbuf ? rq->segbuf : (rq->segmem = malloc(need));
+    char *out = need <= sizeof rq->segbuf ? rq->segbuf : (rq->segmem = xmalloc(need));
     const char *p = url;
     while (*p && rq->nseg < HTTP_MAX_SEGS - 1) { /* one slot kept for the marker */
         while (*p == '/')
@@ -240,7 +241,7 @@ cJSON *http_table(http_req *rq, const http_resp *out)
     if (lrv)
         snprintf(rv, sizeof rv, "%s", lrv);
     int n = cJSON_GetArraySize(items);
-    cJSON **objs = calloc(n ? n : 1, sizeof *objs);
+    cJSON **objs = xcalloc(n ? n : 1, sizeof *objs);
     int i = 0;
     for (cJSON *it = items->child; it && i < n; it = it->next)
         objs[i++] = it;
@@ -262,9 +263,9 @@ static struct MHD_Response *json_response(http_req *rq, http_resp *out)
     cJSON *table = http_table(rq, out);
     cJSON *body = table ? table : out->r.body;
     size_t len = 2;
-    char *text = body ? jprint_len(body, &len) : strdup("{}");
+    char *text = body ? jprint_len(body, &len) : xstrdup("{}");
     cJSON_Delete(table);
-    char *withnl = realloc(text, len + 2);
+    char *withnl = xrealloc(text, len + 2);
     withnl[len] = '\n';
     withnl[len + 1] = 0;
     struct MHD_Response *resp = MHD_create_response_from_buffer(len + 1, withnl, MHD_RESPMEM_MUST_FREE);
@@ -328,7 +329,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         } else {
             if (up->len + *data_size + 1 > up->cap) {
                 up->cap = (up->len + *data_size + 1) * 2;
-                up->body = realloc(up->body, up->cap);
+                up->body = xrealloc(up->body, up->cap);
             }
             memcpy(up->body + up->len, data, *data_size);
             up->len += *data_size;
@@ -374,7 +375,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             /* hold the request: answer the fault (or run it) when resumed */
             up->delayed = true;
             if (out.r.body) {
-                up->pending = malloc(sizeof *up->pending);
+                up->pending = xmalloc(sizeof *up->pending);
                 *up->pending = out.r;
             }
             http_req_free(&rq);
@@ -461,7 +462,7 @@ http_server *http_start(cluster *c, const http_opts *o, char **err)
     int fd = bind_socket(o->host, o->port, err);
     if (fd < 0)
         return NULL;
-    http_server *s = calloc(1, sizeof *s);
+    http_server *s = xcalloc(1, sizeof *s);
     s->c = c;
     s->fd = fd;
     s->opts = *o;

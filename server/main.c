@@ -3,6 +3,7 @@
  * Kubernetes semantics. */
 #define _GNU_SOURCE
 #include "http.h"
+#include "xalloc.h"
 #include "explain.h"
 #include "manifest.h"
 #include "scenario.h"
@@ -173,7 +174,7 @@ static char *base64(const char *in)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = strlen(in), o = 0;
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    char *out = xmalloc(4 * ((n + 2) / 3) + 1);
     for (size_t i = 0; i < n; i += 3) {
         unsigned v = (unsigned char)in[i] << 16 | (i + 1 < n ? (unsigned char)in[i + 1] << 8 : 0) |
                      (i + 2 < n ? (unsigned char)in[i + 2] : 0);
@@ -190,7 +191,7 @@ static int write_kubeconfig(const char *path, const char *host, const char *toke
 {
     char *ca = ca_pem ? base64(ca_pem) : NULL;
     size_t cap = 2048 + (ca ? strlen(ca) : 0) + (token ? strlen(token) : 0);
-    char *buf = malloc(cap), user[1024];
+    char *buf = xmalloc(cap), user[1024];
     /* kubectl sends a token only over HTTPS, and over HTTPS with no
      * credentials at all it prompts for a password: give it one to send. */
     if (!token && ca)
@@ -264,12 +265,12 @@ static char *read_all(const char *path, const char *flag, size_t *lenp)
         fprintf(stderr, "evictsim: cannot read %s %s: %s\n", flag, path, strerror(errno));
         exit(2);
     }
-    char *text = malloc(1);
+    char *text = xmalloc(1);
     size_t len = 0, cap = 1, n;
     char buf[65536];
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
         if (len + n + 1 > cap)
-            text = realloc(text, cap = (len + n + 1) * 2);
+            text = xrealloc(text, cap = (len + n + 1) * 2);
         memcpy(text + len, buf, n);
         len += n;
     }

@@ -2,6 +2,7 @@
  * pkg/printers/internalversion/printers.go does server side (Wide: every column, priority 1 for -o wide).
  * Reads objects only; never mutates them, never touches storage or libmicrohttpd. */
 #include "table.h"
+#include "xalloc.h"
 #include "discovery.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -752,9 +753,7 @@ static void tb_event_source(const cJSON *ev, char *buf, size_t n)
 /* Message with surrounding whitespace trimmed (strings.TrimSpace). */
 static void tb_add_trimmed(cJSON *cells, const char *s)
 {
-    char *copy = strdup(s);
-    if (!copy)
-        return;
+    char *copy = xstrdup(s);
     char *b = copy, *e = copy + strlen(copy);
     while (*b && strchr(" \t\r\n\v\f", *b))
         b++;

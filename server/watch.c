@@ -2,6 +2,7 @@
  * (suspend when idle, resume on an event). Must not change the model. */
 #define _GNU_SOURCE
 #include "watch.h"
+#include "xalloc.h"
 #include "json.h"
 #include "selector.h"
 #include "table.h"
@@ -115,7 +116,7 @@ static void push_line(watcher *w, const char *type, const cJSON *obj, const char
             w->sent = w->len = 0;
         if (w->len + need > w->cap) {
             w->cap = (w->len + need) * 2;
-            w->buf = realloc(w->buf, w->cap);
+            w->buf = xrealloc(w->buf, w->cap);
         }
         w->len += sprintf(w->buf + w->len, "{\"type\":\"%s\",\"object\":%s}\n", type, o);
     }
@@ -273,13 +274,13 @@ static void replay(watcher *w, const char *rvs)
 void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const char *name,
                  const char *label_selector, const char *field_selector)
 {
-    watcher *w = calloc(1, sizeof *w);
+    watcher *w = xcalloc(1, sizeof *w);
     char *err = NULL;
     pthread_mutex_init(&w->mu, NULL);
     w->kind = k;
     w->conn = rq->conn;
-    w->ns = ns ? strdup(ns) : NULL;
-    w->name = name ? strdup(name) : NULL;
+    w->ns = ns ? xstrdup(ns) : NULL;
+    w->name = name ? xstrdup(name) : NULL;
     if ((label_selector && !(w->ls = labelsel_parse(label_selector, &err))) ||
         (field_selector && !(w->fs = fieldsel_parse(field_selector, kind_get(k)->plural, &err)))) {
         api_result_status(&out->r, status_bad_request(err ? err : "invalid selector"));

@@ -2,6 +2,7 @@
  * DefaultTolerationSeconds and Priority admission plugins) and the create-time
  * status of each kind. Only edits the document it is given; no store, no HTTP. */
 #include "defaults.h"
+#include "xalloc.h"
 #include "json.h"
 #include <ctype.h>
 #include <math.h>
@@ -282,7 +283,7 @@ static void defaults_namespace(cJSON *ns)
 {
     const char *name = jstr(ns, "metadata.name");
     if (name && *name) {
-        char *copy = strdup(name);
+        char *copy = xstrdup(name);
         jset_str(def_obj(def_obj(ns, "metadata"), "labels"), "kubernetes.io/metadata.name", copy);
         free(copy);
     }

@@ -6,6 +6,7 @@
  * Must not parse HTTP; writes only through rest_write/rest_delete_object. */
 #define _GNU_SOURCE
 #include "eviction.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "json.h"
 #include "meta.h"
@@ -171,7 +172,7 @@ static cJSON *log_object(const log_fields *f)
     size_t n = 0;
     for (int i = 0; i < LOG_NSTR; i++)
         n += f->s[i] ? strlen(f->s[i]) + 1 : 0;
-    char *block = malloc(n ? n : 1);
+    char *block = xmalloc(n ? n : 1);
     char *at = block;
     cJSON *e = cJSON_CreateObject();
     e->valuestring = block;
@@ -312,7 +313,7 @@ static void log_add_record(cJSON *log, const log_fields *f)
         if (live + size > cap / 2) { /* keep the block at least twice what it holds */
             while (live + size > cap / 2)
                 cap = cap ? cap * 2 : 64 * 1024;
-            b = realloc(b, sizeof *b + cap);
+            b = xrealloc(b, sizeof *b + cap);
             if (!log->valuestring)
                 b->start = b->end = 0, b->count = 0;
             b->cap = cap;
@@ -929,7 +930,7 @@ static const pdb_facts *pdb_facts_of(const store_obj *pdb)
     const cJSON *min = jget(doc, "spec.minAvailable"), *max = jget(doc, "spec.maxUnavailable");
     const cJSON *rule = min ? min : max;
     const char *rs = cJSON_IsString(rule) ? rule->valuestring : "";
-    pdb_facts *f = malloc(sizeof *f + strlen(rs) + 1);
+    pdb_facts *f = xmalloc(sizeof *f + strlen(rs) + 1);
     f->n.gen = num_in(jfield(doc, "metadata"), "generation");
     f->n.observed = num_in(st, "observedGeneration");
     f->n.allowed = num_in(st, "disruptionsAllowed");
@@ -961,7 +962,7 @@ static store_obj **unhealthy_candidates(evict_ctx *x, const store_obj *pdb, size
     if (!cJSON_IsObject(disrupted))
         disrupted = NULL;
     size_t cap = *n + (size_t)cJSON_GetArraySize(disrupted);
-    store_obj **out = realloc(bad, (cap ? cap : 1) * sizeof *out);
+    store_obj **out = xrealloc(bad, (cap ? cap : 1) * sizeof *out);
     cJSON_ArrayForEach(d, disrupted) {
         store_obj *pod = d->string ? store_get(x->c->st, K_POD, pdb->ns, d->string) : NULL;
         bool seen = false;

@@ -1,6 +1,7 @@
 /* meta: uid, names, generation and timestamps as kube-apiserver sets them.
  * Must not touch the store. */
 #include "meta.h"
+#include "xalloc.h"
 #include "clock.h"
 #include "json.h"
 #include "status.h"
@@ -59,7 +60,7 @@ char *meta_generate_name(const char *base)
     size_t n = strlen(base);
     if (n > 58) /* maxGeneratedNameLength = 63 - 5 */
         n = 58;
-    char *out = malloc(n + 6);
+    char *out = xmalloc(n + 6);
     memcpy(out, base, n);
     unsigned char r[5];
     random_bytes(r, sizeof r);

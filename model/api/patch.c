@@ -4,6 +4,7 @@
  * (apiserver endpoints/handlers/patch.go, apimachinery strategicpatch).
  * Pure: never touches the store, never validates the resulting object. */
 #include "patch.h"
+#include "xalloc.h"
 #include "cJSON_Utils.h"
 #include "json.h"
 #include "text.h"
@@ -47,7 +48,7 @@ static void patch_gofmt(strbuf *b, const cJSON *v, int depth)
         strbuf_puts(b, "...");
     } else if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
         int n = cJSON_GetArraySize(v), i = 0;
-        cJSON **kids = malloc(sizeof(cJSON *) * (size_t)(n ? n : 1));
+        cJSON **kids = xmalloc(sizeof(cJSON *) * (size_t)(n ? n : 1));
         for (cJSON *c = v->child; c; c = c->next)
             kids[i++] = c;
         if (cJSON_IsObject(v))
@@ -83,7 +84,7 @@ static char *patch_gostr(const cJSON *v)
 {
     strbuf b = {0};
     patch_gofmt(&b, v, 0);
-    return b.s ? b.s : strdup("");
+    return b.s ? b.s : xstrdup("");
 }
 
 /* mergepatch.ErrNoMergeKey: 500 */
@@ -150,7 +151,7 @@ static void patch_restore_order(cJSON *obj, const cJSON *ref, int depth)
     int n = cJSON_GetArraySize(obj), k = 0;
     if (n == 0)
         return;
-    cJSON **kids = malloc(sizeof(cJSON *) * (size_t)n);
+    cJSON **kids = xmalloc(sizeof(cJSON *) * (size_t)n);
     for (const cJSON *r = ref->child; r; r = r->next)
         for (cJSON *c = obj->child; c; c = c->next)
             if (c->string && r->string && strcmp(c->string, r->string) == 0 && !(c->type & 0x4000)) {
@@ -415,7 +416,7 @@ typedef struct {
 
 static void smp_vec_add(smp_vec *s, cJSON *c)
 {
-    s->v = realloc(s->v, (s->n + 1) * sizeof *s->v);
+    s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
     s->v[s->n++] = c;
 }
 

@@ -3,6 +3,7 @@
  * Must not parse HTTP and must not know eviction or controller semantics. */
 #define _GNU_SOURCE
 #include "rest.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "defaults.h"
 #include "json.h"
@@ -184,10 +185,10 @@ static cJSON *check_type(kind_id k, cJSON *doc)
     jdel(doc, "apiVersion");
     cJSON_AddItemToArray(doc, cJSON_CreateString(ki->api_version));
     cJSON *a = cJSON_DetachItemFromArray(doc, cJSON_GetArraySize(doc) - 1);
-    a->string = strdup("apiVersion");
+    a->string = xstrdup("apiVersion");
     cJSON_InsertItemInArray(doc, 0, a);
     cJSON *kk = cJSON_CreateString(ki->kind);
-    kk->string = strdup("kind");
+    kk->string = xstrdup("kind");
     cJSON_InsertItemInArray(doc, 0, kk);
     if (!cJSON_IsObject(cJSON_GetObjectItem(doc, "metadata")))
         jset(doc, "metadata", cJSON_CreateObject());
@@ -406,7 +407,7 @@ void rest_write(cluster *c, store_obj *o, cJSON *doc)
                     (o->kind != K_POD || jnum(doc, "metadata.deletionGracePeriodSeconds", 0) == 0);
     store_replace(c->st, o, doc);
     if (finished) {
-        char *ns = *o->ns ? strdup(o->ns) : NULL;
+        char *ns = *o->ns ? xstrdup(o->ns) : NULL;
         store_remove(c->st, o);
         if (ns)
             ns_finalize_later(c, ns);
@@ -475,7 +476,7 @@ static void update_doc(cluster *c, store_obj *o, cJSON *doc, bool status_write, 
         return;
     }
     cJSON *answer = cJSON_Duplicate(doc, true);
-    char *ns = strdup(o->ns);
+    char *ns = xstrdup(o->ns);
     rest_write(c, o, doc); /* o may be gone now (a deletion its finalizers held ended) */
     /* the stored RV is the one written; refresh the answer's */
     store_obj *now = store_get(c->st, k, ns[0] ? ns : NULL, jstr(answer, "metadata.name"));
@@ -750,7 +751,7 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
         else
             out->code = 200;
         if (o->kind == K_NAMESPACE) {
-            char *ns = strdup(o->name);
+            char *ns = xstrdup(o->name);
             delete_namespace_contents(c, ns);
             ns_finalize_later(c, ns);
             free(ns);
@@ -760,7 +761,7 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
     if (!want_body) {
         out->code = 200;
         if (!dry) {
-            char *ns = *o->ns ? strdup(o->ns) : NULL;
+            char *ns = *o->ns ? xstrdup(o->ns) : NULL;
             store_remove(c->st, o);
             if (ns)
                 ns_finalize_later(c, ns);
@@ -773,7 +774,7 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
         api_result_object(out, 200, answer);
         return;
     }
-    char *ns = *o->ns ? strdup(o->ns) : NULL;
+    char *ns = *o->ns ? xstrdup(o->ns) : NULL;
     store_remove(c->st, o);
     if (returns_object) {
         char rv[32];
@@ -850,7 +851,7 @@ static void ns_finalize_later(cluster *c, const char *ns)
     store_obj *n = store_get(c->st, K_NAMESPACE, NULL, ns);
     if (!n || !ns_terminating(n))
         return;
-    ns_job *job = malloc(sizeof *job + strlen(ns) + 1);
+    ns_job *job = xmalloc(sizeof *job + strlen(ns) + 1);
     job->c = c;
     strcpy(job->ns, ns);
     clock_at(c->clk, cluster_now(c), ns_finalize_timer, job);

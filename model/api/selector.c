@@ -3,6 +3,7 @@
  * label conversions, metav1 LabelSelector conversion and validation).
  * Pure: no store, no HTTP; it only reads the JSON it is given. */
 #include "selector.h"
+#include "xalloc.h"
 #include "text.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +15,7 @@
 
 static char *sel_take(strbuf *b)
 {
-    return b->s ? b->s : strdup("");
+    return b->s ? b->s : xstrdup("");
 }
 
 /* Go's %#v of a []string. */
@@ -42,7 +43,7 @@ typedef struct {
 
 static void selstrs_add(selstrs *l, char *s)
 {
-    l->v = realloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
     l->v[l->n++] = s;
 }
 
@@ -78,7 +79,7 @@ static int sel_cmpstr(const void *a, const void *b)
 static char *sel_aggregate(selstrs *errs)
 {
     if (errs->n == 1)
-        return strdup(errs->v[0]);
+        return xstrdup(errs->v[0]);
     selstrs seen = {0};
     strbuf b = {0};
     for (size_t i = 0; i < errs->n; i++) {
@@ -87,7 +88,7 @@ static char *sel_aggregate(selstrs *errs)
         if (seen.n)
             strbuf_puts(&b, ", ");
         strbuf_puts(&b, errs->v[i]);
-        selstrs_add(&seen, strdup(errs->v[i]));
+        selstrs_add(&seen, xstrdup(errs->v[i]));
     }
     size_t distinct = seen.n;
     selstrs_free(&seen);
@@ -159,7 +160,7 @@ static void sel_qualified_name_errs(const char *v, selstrs *out)
     const char *slash = strchr(v, '/');
     const char *name = v;
     if (slash && strchr(slash + 1, '/')) {
-        selstrs_add(out, strdup("a qualified name " SEL_QNAME_RX
+        selstrs_add(out, xstrdup("a qualified name " SEL_QNAME_RX
                                 " with an optional DNS subdomain prefix and '/' (e.g. "
                                 "'example.com/MyName')"));
         return;
@@ -168,21 +169,21 @@ static void sel_qualified_name_errs(const char *v, selstrs *out)
         size_t plen = (size_t)(slash - v);
         name = slash + 1;
         if (plen == 0) {
-            selstrs_add(out, strdup("prefix part must be non-empty"));
+            selstrs_add(out, xstrdup("prefix part must be non-empty"));
         } else {
             if (plen > 253)
-                selstrs_add(out, strdup("prefix part must be no more than 253 characters"));
+                selstrs_add(out, xstrdup("prefix part must be no more than 253 characters"));
             if (!sel_dns1123_ok(v, plen))
-                selstrs_add(out, strdup("prefix part " SEL_DNS1123_RX));
+                selstrs_add(out, xstrdup("prefix part " SEL_DNS1123_RX));
         }
     }
     size_t nlen = strlen(name);
     if (nlen == 0)
-        selstrs_add(out, strdup("name part must be non-empty"));
+        selstrs_add(out, xstrdup("name part must be non-empty"));
     else if (nlen > 63)
-        selstrs_add(out, strdup("name part must be no more than 63 characters"));
+        selstrs_add(out, xstrdup("name part must be no more than 63 characters"));
     if (!sel_qname_ok(name, nlen))
-        selstrs_add(out, strdup("name part " SEL_QNAME_RX));
+        selstrs_add(out, xstrdup("name part " SEL_QNAME_RX));
 }
 
 /* validation.IsValidLabelValue */
@@ -190,9 +191,9 @@ static void sel_label_value_errs(const char *v, selstrs *out)
 {
     size_t n = strlen(v);
     if (n > 63)
-        selstrs_add(out, strdup("must be no more than 63 characters"));
+        selstrs_add(out, xstrdup("must be no more than 63 characters"));
     if (n > 0 && !sel_qname_ok(v, n))
-        selstrs_add(out, strdup(SEL_VALUE_RX));
+        selstrs_add(out, xstrdup(SEL_VALUE_RX));
 }
 
 static char *sel_join(selstrs *l, const char *sep)
@@ -351,7 +352,7 @@ static int lsreq_cmp(const void *a, const void *b)
 
 static void labelsel_push(labelsel *s, lsreq *r)
 {
-    s->reqs = realloc(s->reqs, (s->n + 1) * sizeof *s->reqs);
+    s->reqs = xrealloc(s->reqs, (s->n + 1) * sizeof *s->reqs);
     s->reqs[s->n++] = *r;
 }
 
@@ -432,7 +433,7 @@ static lsitem lex_special_symbol(const char *s, size_t *pos)
         last.lit = sel_take(&b);
         return last;
     }
-    last.lit = strndup(buf, lastlen);
+    last.lit = xstrndup(buf, lastlen);
     return last;
 }
 
@@ -441,13 +442,13 @@ static lsitem lex_next(const char *s, size_t *pos)
     while (lex_space(s[*pos]))
         (*pos)++;
     if (!s[*pos])
-        return (lsitem){LT_EOS, strdup("")};
+        return (lsitem){LT_EOS, xstrdup("")};
     if (lex_special(s[*pos]))
         return lex_special_symbol(s, pos);
     size_t start = *pos;
     while (s[*pos] && !lex_special(s[*pos]) && !lex_space(s[*pos]))
         (*pos)++;
-    char *lit = strndup(s + start, *pos - start);
+    char *lit = xstrndup(s + start, *pos - start);
     return (lsitem){lex_keyword(lit), lit};
 }
 
@@ -456,7 +457,7 @@ static void lsparser_scan(lsparser *p, const char *s)
     size_t pos = 0;
     for (;;) {
         lsitem it = lex_next(s, &pos);
-        p->items = realloc(p->items, (p->n + 1) * sizeof *p->items);
+        p->items = xrealloc(p->items, (p->n + 1) * sizeof *p->items);
         p->items[p->n++] = it;
         if (it.tok == LT_EOS)
             break;
@@ -499,7 +500,7 @@ static char *ls_errf(const char *fmt, const char *lit)
 static void ls_set_insert(selstrs *set, const char *v)
 {
     if (!selstrs_has(set, v))
-        selstrs_add(set, strdup(v));
+        selstrs_add(set, xstrdup(v));
 }
 
 static char *ls_parse_ident_list(lsparser *p, selstrs *set)
@@ -598,7 +599,7 @@ static char *ls_parse_requirement(lsparser *p, lsreq *r)
     if (kerr)
         return kerr;
     memset(r, 0, sizeof *r);
-    r->key = strdup(it.lit);
+    r->key = xstrdup(it.lit);
     ltok nx = ls_lookahead(p, true).tok;
     if (dne || nx == LT_EOS || nx == LT_COMMA) {
         r->op = dne ? LS_DNE : LS_EXISTS;
@@ -653,7 +654,7 @@ static char *ls_parse(lsparser *p, labelsel *s)
 labelsel *labelsel_parse(const char *s, char **err)
 {
     *err = NULL;
-    labelsel *sel = calloc(1, sizeof *sel);
+    labelsel *sel = xcalloc(1, sizeof *sel);
     lsparser p = {0};
     lsparser_scan(&p, s ? s : "");
     char *e = ls_parse(&p, sel);
@@ -675,9 +676,9 @@ static char *ls_json_strings(const cJSON *arr, lsreq *r)
     cJSON_ArrayForEach(v, arr)
     {
         if (!cJSON_IsString(v))
-            return strdup("matchExpressions values must be strings");
-        r->vals = realloc(r->vals, (r->nvals + 1) * sizeof *r->vals);
-        r->vals[r->nvals++] = strdup(v->valuestring);
+            return xstrdup("matchExpressions values must be strings");
+        r->vals = xrealloc(r->vals, (r->nvals + 1) * sizeof *r->vals);
+        r->vals[r->nvals++] = xstrdup(v->valuestring);
     }
     return NULL;
 }
@@ -687,14 +688,14 @@ static char *ls_from_match_labels(const cJSON *ml, labelsel *s)
     if (!ml || cJSON_IsNull(ml))
         return NULL;
     if (!cJSON_IsObject(ml))
-        return strdup("matchLabels must be an object of strings");
+        return xstrdup("matchLabels must be an object of strings");
     const cJSON *kv;
     cJSON_ArrayForEach(kv, ml)
     {
         if (!cJSON_IsString(kv))
-            return strdup("matchLabels must be an object of strings");
-        lsreq r = {strdup(kv->string), LS_EQ, malloc(sizeof(char *)), 1};
-        r.vals[0] = strdup(kv->valuestring);
+            return xstrdup("matchLabels must be an object of strings");
+        lsreq r = {xstrdup(kv->string), LS_EQ, xmalloc(sizeof(char *)), 1};
+        r.vals[0] = xstrdup(kv->valuestring);
         char *e = lsreq_validate(&r, false);
         if (e) {
             lsreq_clear(&r);
@@ -708,12 +709,12 @@ static char *ls_from_match_labels(const cJSON *ml, labelsel *s)
 static char *ls_from_expression(const cJSON *ex, labelsel *s)
 {
     if (!cJSON_IsObject(ex))
-        return strdup("matchExpressions must be a list of objects");
+        return xstrdup("matchExpressions must be a list of objects");
     const cJSON *key = cJSON_GetObjectItemCaseSensitive(ex, "key");
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(ex, "operator");
     const cJSON *vals = cJSON_GetObjectItemCaseSensitive(ex, "values");
     const char *ops = cJSON_IsString(op) ? op->valuestring : "";
-    lsreq r = {strdup(cJSON_IsString(key) ? key->valuestring : ""), LS_IN, NULL, 0};
+    lsreq r = {xstrdup(cJSON_IsString(key) ? key->valuestring : ""), LS_IN, NULL, 0};
     if (strcmp(ops, "In") == 0)
         r.op = LS_IN;
     else if (strcmp(ops, "NotIn") == 0)
@@ -749,11 +750,11 @@ labelsel *labelsel_from_json(const cJSON *sel, char **err)
         *err = strdup("label selector must be an object");
         return NULL;
     }
-    labelsel *s = calloc(1, sizeof *s);
+    labelsel *s = xcalloc(1, sizeof *s);
     char *e = ls_from_match_labels(cJSON_GetObjectItemCaseSensitive(sel, "matchLabels"), s);
     const cJSON *me = cJSON_GetObjectItemCaseSensitive(sel, "matchExpressions");
     if (!e && me && !cJSON_IsNull(me) && !cJSON_IsArray(me))
-        e = strdup("matchExpressions must be a list of objects");
+        e = xstrdup("matchExpressions must be a list of objects");
     const cJSON *ex;
     for (ex = cJSON_IsArray(me) ? me->child : NULL; ex && !e; ex = ex->next)
         e = ls_from_expression(ex, s);
@@ -987,11 +988,11 @@ static void fs_split_terms(const char *s, selstrs *parts)
         else if (s[i] == '\\')
             slash = true;
         else if (s[i] == ',') {
-            selstrs_add(parts, strndup(s + start, i - start));
+            selstrs_add(parts, xstrndup(s + start, i - start));
             start = i + 1;
         }
     }
-    selstrs_add(parts, strndup(s + start, i - start));
+    selstrs_add(parts, xstrndup(s + start, i - start));
 }
 
 /* splitTerm: first occurrence of "!=", "==" or "=". Returns op length, 0 if none. */
@@ -1112,7 +1113,7 @@ static char *fs_convert(const fs_kind *k, fsterm *t)
         if (strcmp(k->fields[i], t->field) == 0) {
             if (strcmp(t->field, "spec.host") == 0) {
                 free(t->field);
-                t->field = strdup("spec.nodeName");
+                t->field = xstrdup("spec.nodeName");
             }
             return NULL;
         }
@@ -1145,8 +1146,8 @@ static char *fs_parse_parts(const char *s, selstrs *parts, fieldsel *fs)
         char *val = fs_unescape(part + at + oplen, &err);
         if (!val)
             return err;
-        fs->terms = realloc(fs->terms, (fs->n + 1) * sizeof *fs->terms);
-        fs->terms[fs->n++] = (fsterm){strndup(part, at), val, neg};
+        fs->terms = xrealloc(fs->terms, (fs->n + 1) * sizeof *fs->terms);
+        fs->terms[fs->n++] = (fsterm){xstrndup(part, at), val, neg};
     }
     return NULL;
 }
@@ -1156,8 +1157,8 @@ fieldsel *fieldsel_parse(const char *s, const char *plural, char **err)
     *err = NULL;
     if (!s)
         s = "";
-    fieldsel *fs = calloc(1, sizeof *fs);
-    fs->plural = strdup(plural ? plural : "");
+    fieldsel *fs = xcalloc(1, sizeof *fs);
+    fs->plural = xstrdup(plural ? plural : "");
     selstrs parts = {0};
     fs_split_terms(s, &parts);
     sel_sort(parts.v, parts.n, sizeof *parts.v, sel_cmpstr);

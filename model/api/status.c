@@ -2,6 +2,7 @@
  * Must not decide semantics: callers pick which error applies. */
 #define _GNU_SOURCE
 #include "status.h"
+#include "xalloc.h"
 #include "json.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,8 +76,7 @@ cJSON *status_failuref(int code, const char *reason, const char *fmt, ...)
     char *buf = NULL; /* unbounded: a message naming a 5000-byte name is not cut */
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&buf, fmt, ap) < 0)
-        buf = NULL;
+    buf = xvasprintf(fmt, ap);
     va_end(ap);
     cJSON *st = status_failure(code, reason, buf ? buf : "");
     free(buf);
@@ -310,7 +310,7 @@ cJSON *status_invalid(const char *kind, const char *group, const char *name, cJS
 {
     size_t cap = 256, len = 0;
     int n = cJSON_GetArraySize(causes);
-    char *msg = malloc(cap);
+    char *msg = xmalloc(cap);
     msg[0] = 0;
     cJSON *c;
     cJSON_ArrayForEach(c, causes) {
@@ -318,10 +318,10 @@ cJSON *status_invalid(const char *kind, const char *group, const char *name, cJS
         const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(c, "message"));
         size_t need = strlen(f ? f : "") + strlen(m ? m : "") + 8;
         while (len + need >= cap)
-            msg = realloc(msg, cap *= 2);
+            msg = xrealloc(msg, cap *= 2);
         len += sprintf(msg + len, "%s%s%s%s", len ? ", " : "", f ? f : "", f && *f ? ": " : "", m ? m : "");
     }
-    char *full = malloc(len + strlen(kind) + strlen(group) + strlen(name) + 64);
+    char *full = xmalloc(len + strlen(kind) + strlen(group) + strlen(name) + 64);
     sprintf(full, "%s%s%s \"%s\" is invalid: %s%s%s", kind, *group ? "." : "", group, name,
             n > 1 ? "[" : "", msg, n > 1 ? "]" : "");
     cJSON *st = status_failure(422, "Invalid", full);

@@ -1,6 +1,7 @@
 /* text: message-building helpers shared by the model (see text.h). Owns no
  * state; never reads the store. */
 #include "text.h"
+#include "xalloc.h"
 #include "json.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@ static void strbuf_grow(strbuf *b, size_t more)
     if (b->len + more + 1 <= b->cap)
         return;
     b->cap = (b->len + more + 1) * 2;
-    b->s = realloc(b->s, b->cap);
+    b->s = xrealloc(b->s, b->cap);
 }
 
 void strbuf_printf(strbuf *b, const char *fmt, ...)

@@ -3,6 +3,7 @@
  * causes: never mutates documents, never touches the store or HTTP. */
 #define _GNU_SOURCE
 #include "validate.h"
+#include "xalloc.h"
 #include "json.h"
 #include "meta.h"
 #include "selector.h"
@@ -125,7 +126,7 @@ static void vb_string_map(strbuf *b, const cJSON *m)
     }
     /* fmt prints maps with sorted keys */
     int n = cJSON_GetArraySize(m), k = 0;
-    const cJSON **items = calloc(n ? n : 1, sizeof *items);
+    const cJSON **items = xcalloc(n ? n : 1, sizeof *items);
     const cJSON *it;
     cJSON_ArrayForEach(it, m) items[k++] = it;
     for (int i = 1; i < n; i++)
@@ -285,20 +286,20 @@ static int qualified_name_errors(const char *v, char **out)
     if (slash && strchr(slash + 1, '/')) {
         snprintf(buf, sizeof buf, "a qualified name %s with an optional DNS subdomain prefix and '/' "
                  "(e.g. 'example.com/MyName')", qname_msg);
-        out[n++] = strdup(buf);
+        out[n++] = xstrdup(buf);
         return n;
     }
     if (slash) {
         size_t plen = (size_t)(slash - v);
-        char *prefix = strndup(v, plen);
+        char *prefix = xstrndup(v, plen);
         if (plen == 0) {
-            out[n++] = strdup("prefix part must be non-empty");
+            out[n++] = xstrdup("prefix part must be non-empty");
         } else {
             if (plen > 253)
-                out[n++] = strdup("prefix part must be no more than 253 characters");
+                out[n++] = xstrdup("prefix part must be no more than 253 characters");
             if (!dns_subdomain_ok(prefix)) {
                 snprintf(buf, sizeof buf, "prefix part %s", subdomain_msg);
-                out[n++] = strdup(buf);
+                out[n++] = xstrdup(buf);
             }
         }
         free(prefix);
@@ -306,12 +307,12 @@ static int qualified_name_errors(const char *v, char **out)
     }
     size_t len = strlen(name);
     if (len == 0)
-        out[n++] = strdup("name part must be non-empty");
+        out[n++] = xstrdup("name part must be non-empty");
     else if (len > 63)
-        out[n++] = strdup("name part must be no more than 63 characters");
+        out[n++] = xstrdup("name part must be no more than 63 characters");
     if (!qname_ok(name, len)) {
         snprintf(buf, sizeof buf, "name part %s", qname_msg);
-        out[n++] = strdup(buf);
+        out[n++] = xstrdup(buf);
     }
     (void)qname_fmt;
     return n;
@@ -352,7 +353,7 @@ static void v_annotations(cJSON *causes, const char *field, const cJSON *ann)
     if (!cJSON_IsObject(ann)) /* wrong types are the decoder's error, not ours */
         return;
     cJSON_ArrayForEach(a, ann) {
-        char *lower = strdup(a->string);
+        char *lower = xstrdup(a->string);
         for (char *p = lower; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
                 *p = (char)(*p - 'A' + 'a');
@@ -443,7 +444,7 @@ static void v_object_meta(kind_id k, const cJSON *obj, cJSON *causes, bool kube)
     name_rule rule = kube ? name_rule_of(k) : NAME_PATH_SEGMENT;
     const char *gen = str_or_empty(md, "generateName");
     if (*gen) {
-        char *masked = strdup(gen);
+        char *masked = xstrdup(gen);
         size_t n = strlen(masked);
         if (rule != NAME_PATH_SEGMENT && n > 1 && masked[n - 1] == '-')
             masked[n - 1] = 'a';
@@ -565,7 +566,7 @@ static bool ss_has(const strset *s, const char *x)
 static void ss_add(strset *s, const char *x)
 {
     if (s->n == s->cap)
-        s->v = realloc(s->v, (s->cap = s->cap * 2 + 8) * sizeof *s->v);
+        s->v = xrealloc(s->v, (s->cap = s->cap * 2 + 8) * sizeof *s->v);
     s->v[s->n++] = x;
 }
 

@@ -7,6 +7,7 @@
  * Work happens in the queue's timer, never inside a store listener. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "cJSON_Utils.h"
 #include "json.h"
@@ -182,8 +183,8 @@ static void manage(ds_sync *s, store_obj **pods, size_t n, store_obj **nodes, si
         if (node && *node && !store_get(c->st, K_NODE, NULL, node) && !jstr(store_doc(pods[i]), "metadata.deletionTimestamp"))
             delete_at(c, pods, i);
     }
-    size_t *on = malloc((n + 1) * sizeof *on);
-    store_obj **replace = malloc((nn + 1) * sizeof *replace), **cand = malloc((nn + 1) * sizeof *cand);
+    size_t *on = xmalloc((n + 1) * sizeof *on);
+    store_obj **replace = xmalloc((nn + 1) * sizeof *replace), **cand = xmalloc((nn + 1) * sizeof *cand);
     size_t nrep = 0, ncand = 0;
     int unavailable = 0, desired = 0;
     for (size_t i = 0; i < nn; i++) {
@@ -239,7 +240,7 @@ static void write_status(ds_sync *s, store_obj **pods, size_t n, store_obj **nod
     cluster *c = s->dc->c;
     int desired = 0, current = 0, mis = 0, ready = 0, avail = 0, upd = 0;
     double later = 0;
-    size_t *on = malloc((n + 1) * sizeof *on);
+    size_t *on = xmalloc((n + 1) * sizeof *on);
     for (size_t i = 0; i < nn; i++) {
         bool run, keep;
         should_run(s, store_doc(nodes[i]), &run, &keep);
@@ -387,7 +388,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    ds_ctrl *dc = calloc(1, sizeof *dc);
+    ds_ctrl *dc = xcalloc(1, sizeof *dc);
     dc->c = c;
     dc->q = wl_queue_new(c, sync, dc);
     store_listen(c->st, on_change, dc);

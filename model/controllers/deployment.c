@@ -7,6 +7,7 @@
  * progress.go). Works in the queue's timer, never inside a store listener. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "cJSON_Utils.h"
 #include "json.h"
@@ -174,7 +175,7 @@ static double created_of(const store_obj *o)
 
 static void load_sets(dsync *s, store_obj **sets, size_t n)
 {
-    s->rs = calloc(n + 1, sizeof *s->rs);
+    s->rs = xcalloc(n + 1, sizeof *s->rs);
     for (size_t i = 0; i < n; i++)
         s->rs[i] = (rsinfo){sets[i], (int)jnum(store_doc(sets[i]), "spec.replicas", 1), created_of(sets[i])};
     s->n = (int)n;
@@ -472,7 +473,7 @@ static int by_size_older(const void *a, const void *b) { return by_size_cmp(*(rs
 
 static void scale_proportionally(dsync *s)
 {
-    rsinfo **act = calloc(s->n + 1, sizeof *act);
+    rsinfo **act = xcalloc(s->n + 1, sizeof *act);
     int na = 0;
     for (int i = 0; i < s->n; i++)
         if (s->rs[i].replicas > 0)
@@ -486,7 +487,7 @@ static void scale_proportionally(dsync *s)
         qsort(act, na, sizeof *act, by_size_newer);
     else if (to_add < 0)
         qsort(act, na, sizeof *act, by_size_older);
-    int *size = calloc(na + 1, sizeof *size);
+    int *size = xcalloc(na + 1, sizeof *size);
     for (int i = 0; i < na; i++) {
         int p = to_add ? proportion(s, act[i], to_add, added) : 0;
         size[i] = act[i]->replicas + p;
@@ -839,7 +840,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    dep_ctrl *dc = calloc(1, sizeof *dc);
+    dep_ctrl *dc = xcalloc(1, sizeof *dc);
     dc->c = c;
     dc->q = wl_queue_new(c, sync, dc);
     store_listen(c->st, on_change, dc);

@@ -6,6 +6,7 @@
  * listener; never decides eviction answers (eviction.c reads the status). */
 #define _GNU_SOURCE
 #include "disruption.h"
+#include "xalloc.h"
 #include "json.h"
 #include "meta.h"
 #include "pdbindex.h"
@@ -90,7 +91,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
         return;
     if (b->n + (size_t)len + 1 > b->cap) {
         b->cap = (b->n + (size_t)len + 1) * 2;
-        b->s = realloc(b->s, b->cap);
+        b->s = xrealloc(b->s, b->cap);
     }
     memcpy(b->s + b->n, piece, (size_t)len + 1);
     b->n += (size_t)len;
@@ -100,19 +101,8 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 static char *sb_take(sbuf *b)
 {
     if (!b->s)
-        return strdup("");
+        return xstrdup("");
     return b->s;
-}
-
-static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
 }
 
 /* An int32 JSON number as Go would hold it (clamped instead of failing to decode). */
@@ -168,7 +158,7 @@ static store_obj **pdb_pods(cluster *c, const store_obj *pdb, const labelsel *se
 {
     if (!sel) {
         *n = 0;
-        return malloc(sizeof(store_obj *));
+        return xmalloc(sizeof(store_obj *));
     }
     return pdbindex_pods_of(pdbindex_get(c->st), pdb, n);
 }
@@ -217,7 +207,7 @@ static int scaled_value(const cJSON *v, long total, long *out, char **err)
         *err = strdup("invalid value for IntOrString: invalid type: string is not a percentage");
         return -1;
     }
-    char *digits = strndup(s, len - 1);
+    char *digits = xstrndup(s, len - 1);
     long long pct = 0;
     const char *why = NULL;
     int rc = go_atoi(digits, &pct, &why);
@@ -443,12 +433,12 @@ static void scale_put(ctrl_scale *s, int *n, ctrl_scale v)
 /* getExpectedScale: the sum of the scales of the pods' controllers. */
 static int expected_scale(cluster *c, store_obj **pods, size_t n, long *expected, cJSON *unmanaged, char **err)
 {
-    ctrl_scale *scales = calloc(n ? n : 1, sizeof *scales);
+    ctrl_scale *scales = xcalloc(n ? n : 1, sizeof *scales);
     int ns = 0, rc = 0;
     /* Pods whose controller reference is one already resolved get the same
      * answer from the finders (the store does not change during a sync),
      * so each distinct reference is looked up, and its pod read, once. */
-    const char **done = calloc(n ? n : 1, sizeof *done);
+    const char **done = xcalloc(n ? n : 1, sizeof *done);
     size_t ndone = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         const char *key = store_controller_key(pods[i]);
@@ -559,7 +549,7 @@ static bool ev_spam_accept(dctl *d, const cJSON *ref, double now)
     ev_spam *s;
     HASH_FIND_STR(d->spam, key, s);
     if (!s) {
-        s = calloc(1, sizeof *s);
+        s = xcalloc(1, sizeof *s);
         s->key = key;
         s->tokens = EV_SPAM_BURST;
         s->last = now;
@@ -633,7 +623,7 @@ static void ev_record(dctl *d, const cJSON *e)
     ev_log *l;
     HASH_FIND_STR(d->logs, key, l);
     if (!l) {
-        l = calloc(1, sizeof *l);
+        l = xcalloc(1, sizeof *l);
         l->key = key;
         l->name = ev_new_name(c, ns, str_or(jstr(ref, "name"), ""), now);
         l->first = now;
@@ -789,11 +779,11 @@ static int cmp_str(const void *a, const void *b)
 static char *selector_string(const cJSON *sel)
 {
     if (!present(sel))
-        return strdup("nil");
+        return xstrdup("nil");
     sbuf b = {0};
     const cJSON *ml = jget(sel, "matchLabels");
     int n = cJSON_GetArraySize(ml), k = 0;
-    const char **keys = calloc(n ? n : 1, sizeof *keys);
+    const char **keys = xcalloc(n ? n : 1, sizeof *keys);
     const cJSON *e;
     cJSON_ArrayForEach(e, ml)
         keys[k++] = e->string;
@@ -880,7 +870,7 @@ static char *spec_text(const cJSON *pdb)
     const cJSON *v = present(maxu) ? maxu : present(mina) ? mina : NULL;
     const char *field = present(maxu) ? "maxUnavailable" : "minAvailable";
     if (!v)
-        return strdup("neither minAvailable nor maxUnavailable set,");
+        return xstrdup("neither minAvailable nor maxUnavailable set,");
     if (cJSON_IsNumber(v))
         return xasprintf("%s %ld", field, int32_of(v));
     return xasprintf("%s %s", field, str_or(cJSON_GetStringValue(v), "?"));
@@ -957,7 +947,7 @@ static void pdb_evaluate(cluster *c, const store_obj *pdb, double now, pdb_resul
     store_obj **pods = pdb_pods(c, pdb, sel, &n);
     labelsel_free(sel);
     if (!n)
-        ev_add(r->events, pdb, "Normal", "NoPods", strdup("No matching pods found"));
+        ev_add(r->events, pdb, "Normal", "NoPods", xstrdup("No matching pods found"));
     long exp, des;
     cJSON *unmanaged = cJSON_CreateArray();
     if (expected_count(c, store_doc(pdb), pods, n, &exp, &des, unmanaged, &err) < 0) {
@@ -1023,11 +1013,11 @@ static pdb_entry *pdb_entry_get(dctl *d, const char *ns, const char *name)
         free(key);
         return e;
     }
-    e = calloc(1, sizeof *e);
+    e = xcalloc(1, sizeof *e);
     e->key = key;
     e->d = d;
-    e->ns = strdup(ns);
-    e->name = strdup(name);
+    e->ns = xstrdup(ns);
+    e->name = xstrdup(name);
     HASH_ADD_KEYPTR(hh, d->pdbs, e->key, strlen(e->key), e);
     return e;
 }
@@ -1175,11 +1165,11 @@ static void stale_schedule(dctl *d, const store_obj *pod)
     pod_entry *e;
     HASH_FIND_STR(d->pods, key, e);
     if (!e) {
-        e = calloc(1, sizeof *e);
+        e = xcalloc(1, sizeof *e);
         e->key = key;
         e->d = d;
-        e->ns = strdup(pod->ns);
-        e->name = strdup(pod->name);
+        e->ns = xstrdup(pod->ns);
+        e->name = xstrdup(pod->name);
         HASH_ADD_KEYPTR(hh, d->pods, e->key, strlen(e->key), e);
     } else {
         free(key);
@@ -1240,7 +1230,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    dctl *d = calloc(1, sizeof *d);
+    dctl *d = xcalloc(1, sizeof *d);
     d->c = c;
     d->pending = cJSON_CreateArray();
     pdbindex_get(c->st); /* its listener runs before ours */
@@ -1307,7 +1297,7 @@ void disruption_sync_now(cluster *c)
         return;
     size_t n;
     store_obj **pdbs = store_list(c->st, K_PDB, NULL, &n);
-    char **keys = calloc(n ? n : 1, sizeof *keys);
+    char **keys = xcalloc(n ? n : 1, sizeof *keys);
     for (size_t i = 0; i < n; i++)
         keys[i] = xasprintf("%s/%s", pdbs[i]->ns, pdbs[i]->name);
     free(pdbs);

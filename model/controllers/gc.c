@@ -11,6 +11,7 @@
  * is answered (rest.c does, and puts the finalizers it acts on). */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "xalloc.h"
 #include "json.h"
 #include "rest.h"
 #include <stdio.h>
@@ -53,7 +54,7 @@ static bool refers_to(const cJSON *doc, const char *uid)
 static store_obj **dependents(gc *g, const char *ns, const char *uid, size_t *n)
 {
     size_t cap = 16, cnt = 0;
-    store_obj **out = malloc(cap * sizeof *out);
+    store_obj **out = xmalloc(cap * sizeof *out);
     for (int k = 0; k < K_COUNT; k++) {
         if (k == K_EVENT)
             continue;
@@ -63,7 +64,7 @@ static store_obj **dependents(gc *g, const char *ns, const char *uid, size_t *n)
             if (!refers_to(store_doc(all[i]), uid))
                 continue;
             if (cnt == cap)
-                out = realloc(out, (cap *= 2) * sizeof *out);
+                out = xrealloc(out, (cap *= 2) * sizeof *out);
             out[cnt++] = all[i];
         }
         free(all);
@@ -140,11 +141,11 @@ static void process_dependent(gc *g, store_obj *o)
     int n = cJSON_GetArraySize(refs), absent = 0;
     if (!n)
         return;
-    char **gone = calloc(n, sizeof *gone);
+    char **gone = xcalloc(n, sizeof *gone);
     cJSON *r;
     cJSON_ArrayForEach(r, refs)
         if (!owner_exists(g, o, r) && jstr(r, "uid"))
-            gone[absent++] = strdup(jstr(r, "uid"));
+            gone[absent++] = xstrdup(jstr(r, "uid"));
     if (absent == n) {
         if (!jstr(store_doc(o), "metadata.deletionTimestamp"))
             wl_delete(g->c, o);
@@ -214,7 +215,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    gc *g = calloc(1, sizeof *g);
+    gc *g = xcalloc(1, sizeof *g);
     g->c = c;
     g->q = wl_queue_new(c, sync, g);
     store_listen(c->st, on_change, g);

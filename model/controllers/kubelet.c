@@ -4,6 +4,7 @@
  * itself goes through rest_delete_object). */
 #define _GNU_SOURCE
 #include "kubelet.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "json.h"
 #include "meta.h"
@@ -52,7 +53,7 @@ static void run_job(void *ctx, uint64_t id);
 static void schedule(kubelet *k, const store_obj *o, job_kind kind, double when)
 {
     const char *uid = jstr(store_doc(o), "metadata.uid");
-    job *j = calloc(1, sizeof *j + strlen(o->key) + 1);
+    job *j = xcalloc(1, sizeof *j + strlen(o->key) + 1);
     j->k = k;
     j->kind = kind;
     snprintf(j->uid, sizeof j->uid, "%s", uid ? uid : "");
@@ -349,15 +350,15 @@ static void file(kubelet *k, const store_obj *o, const char *node)
     node_pods *np;
     HASH_FIND_STR(k->nodes, node, np);
     if (!np) {
-        np = calloc(1, sizeof *np + strlen(node) + 1);
+        np = xcalloc(1, sizeof *np + strlen(node) + 1);
         strcpy(np->name, node);
         HASH_ADD_STR(k->nodes, name, np);
     }
     if (np->n == np->cap) {
         np->cap = np->cap ? np->cap * 2 : 4;
-        np->items = realloc(np->items, np->cap * sizeof *np->items);
+        np->items = xrealloc(np->items, np->cap * sizeof *np->items);
     }
-    waiting *w = calloc(1, sizeof *w);
+    waiting *w = xcalloc(1, sizeof *w);
     w->pod = o;
     w->node = np;
     w->slot = np->n;
@@ -401,7 +402,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         node_pods *np;
         HASH_FIND_STR(k->nodes, o->name, np);
         size_t n = np ? np->n : 0;
-        const store_obj **pods = malloc((n ? n : 1) * sizeof *pods);
+        const store_obj **pods = xmalloc((n ? n : 1) * sizeof *pods);
         for (size_t i = 0; i < n; i++)
             pods[i] = np->items[i]->pod;
         qsort(pods, n, sizeof *pods, pod_order);
@@ -413,7 +414,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    kubelet *k = calloc(1, sizeof *k);
+    kubelet *k = xcalloc(1, sizeof *k);
     k->c = c;
     size_t n;
     store_obj **pods = store_list(c->st, K_POD, NULL, &n); /* none yet, unless attached late */

@@ -8,6 +8,7 @@
  * followed pod event by pod event. Must not write to the store. */
 #define _GNU_SOURCE
 #include "pdbindex.h"
+#include "xalloc.h"
 #include "json.h"
 #include "selector.h"
 #include <stdio.h>
@@ -63,7 +64,7 @@ static void set_built(pdbindex *ix, pent *e, bool built)
 static char *list_key(const char *ns, const char *k, const char *v, char *buf, size_t cap)
 {
     size_t ln = strlen(ns), lk = k ? strlen(k) : 0, lv = k ? strlen(v) : 0, n = ln + lk + lv + 3;
-    char *key = n <= cap ? buf : malloc(n), *p = key;
+    char *key = n <= cap ? buf : xmalloc(n), *p = key;
     memcpy(p, ns, ln);
     p += ln;
     if (k) {
@@ -117,8 +118,8 @@ static void pent_index(pdbindex *ix, pent *e)
     clist *l = NULL;
     HASH_FIND_STR(ix->lists, e->list, l);
     if (!l) {
-        l = calloc(1, sizeof *l);
-        l->key = strdup(e->list);
+        l = xcalloc(1, sizeof *l);
+        l->key = xstrdup(e->list);
         HASH_ADD_KEYPTR(hh, ix->lists, l->key, strlen(l->key), l);
     }
     e->next = l->head;
@@ -255,7 +256,7 @@ static void cands_from(const clist *l, const lset *ls, pent ***out, size_t *n, s
 static pent **candidates(pdbindex *ix, const char *ns, const lset *ls, size_t *n)
 {
     size_t cap = 4;
-    pent **out = malloc(cap * sizeof *out);
+    pent **out = xmalloc(cap * sizeof *out);
     *n = 0;
     cands_from(list_find(ix, ns, NULL, NULL), ls, &out, n, &cap);
     for (size_t i = 0; i < ls->n; i++)
@@ -303,7 +304,7 @@ static void member_add(pent *e, store_obj *pod, bool bad)
     member *m = NULL;
     HASH_FIND_PTR(e->members, &pod, m);
     if (!m) {
-        m = calloc(1, sizeof *m);
+        m = xcalloc(1, sizeof *m);
         m->pod = pod;
         HASH_ADD_PTR(e->members, pod, m);
         e->dirty = true;
@@ -357,7 +358,7 @@ static pent *pent_find(pdbindex *ix, const store_obj *pdb)
 
 static pent *pent_add(pdbindex *ix, store_obj *pdb)
 {
-    pent *e = calloc(1, sizeof *e);
+    pent *e = xcalloc(1, sizeof *e);
     e->pdb = pdb;
     HASH_ADD_PTR(ix->pdbs, pdb, e);
     pent_index(ix, e);
@@ -460,7 +461,7 @@ pdbindex *pdbindex_get(store *st)
     pdbindex *ix = store_ext(st, EXT_NAME);
     if (ix)
         return ix;
-    ix = calloc(1, sizeof *ix);
+    ix = xcalloc(1, sizeof *ix);
     ix->st = st;
     size_t n;
     store_obj **pdbs = store_list(st, K_PDB, NULL, &n);
@@ -485,7 +486,7 @@ store_obj **pdbindex_pdbs_for(pdbindex *ix, const store_obj *pod, size_t *n)
     lset_of_pod(&ls, pod);
     pent **c = candidates(ix, pod->ns, &ls, n);
     lset_free(&ls);
-    store_obj **out = malloc((*n ? *n : 1) * sizeof *out);
+    store_obj **out = xmalloc((*n ? *n : 1) * sizeof *out);
     for (size_t i = 0; i < *n; i++)
         out[i] = c[i]->pdb;
     free(c);
@@ -508,14 +509,14 @@ store_obj **pdbindex_pods_of(pdbindex *ix, const store_obj *pdb, size_t *n)
     pent *e = pent_ready(ix, pdb);
     if (e->dirty) {
         size_t cnt = HASH_COUNT(e->members), i = 0;
-        e->sorted = realloc(e->sorted, (cnt ? cnt : 1) * sizeof *e->sorted);
+        e->sorted = xrealloc(e->sorted, (cnt ? cnt : 1) * sizeof *e->sorted);
         for (member *m = e->members; m; m = m->hh.next)
             e->sorted[i++] = m->pod;
         qsort(e->sorted, cnt, sizeof *e->sorted, cmp_name);
         e->nsorted = cnt;
         e->dirty = false;
     }
-    store_obj **out = malloc((e->nsorted ? e->nsorted : 1) * sizeof *out);
+    store_obj **out = xmalloc((e->nsorted ? e->nsorted : 1) * sizeof *out);
     memcpy(out, e->sorted, e->nsorted * sizeof *out);
     *n = e->nsorted;
     return out;
@@ -525,7 +526,7 @@ store_obj **pdbindex_unhealthy_of(pdbindex *ix, const store_obj *pdb, size_t *n)
 {
     pent *e = pent_ready(ix, pdb);
     size_t cnt = HASH_CNT(uh, e->unhealthy), i = 0;
-    store_obj **out = malloc((cnt ? cnt : 1) * sizeof *out);
+    store_obj **out = xmalloc((cnt ? cnt : 1) * sizeof *out);
     for (member *m = e->unhealthy; m; m = m->uh.next)
         out[i++] = m->pod;
     qsort(out, cnt, sizeof *out, cmp_name);

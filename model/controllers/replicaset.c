@@ -6,6 +6,7 @@
  * timer, never inside a store listener. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "json.h"
 #include "selector.h"
@@ -118,7 +119,7 @@ static store_obj **related_pods(rs_kind *k, const store_obj *rs, store_obj **own
 {
     const cJSON *ref = wl_controller_ref(store_doc(rs));
     if (!ref || k->kind != K_REPLICASET) {
-        store_obj **out = malloc((nown ? nown : 1) * sizeof *out);
+        store_obj **out = xmalloc((nown ? nown : 1) * sizeof *out);
         memcpy(out, own, nown * sizeof *out);
         *n = nown;
         return out;
@@ -126,7 +127,7 @@ static store_obj **related_pods(rs_kind *k, const store_obj *rs, store_obj **own
     size_t nrs, np, cnt = 0;
     store_obj **sets = store_list(k->r->c->st, K_REPLICASET, rs->ns, &nrs);
     store_obj **pods = store_list(k->r->c->st, K_POD, rs->ns, &np);
-    store_obj **out = malloc((np ? np : 1) * sizeof *out);
+    store_obj **out = xmalloc((np ? np : 1) * sizeof *out);
     for (size_t i = 0; i < np; i++) {
         if (!pod_active(store_doc(pods[i])))
             continue;
@@ -147,7 +148,7 @@ static void scale_down(rs_kind *k, const store_obj *rs, store_obj **active, size
 {
     size_t nrel;
     store_obj **rel = related_pods(k, rs, active, n, &nrel);
-    ranked *rk = calloc(n ? n : 1, sizeof *rk);
+    ranked *rk = xcalloc(n ? n : 1, sizeof *rk);
     for (size_t i = 0; i < n; i++) {
         const cJSON *d = store_doc(active[i]);
         const char *node = jstr(d, "spec.nodeName");
@@ -326,7 +327,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    rs_ctrl *r = calloc(1, sizeof *r);
+    rs_ctrl *r = xcalloc(1, sizeof *r);
     r->c = c;
     r->kinds[0] = (rs_kind){r, K_REPLICASET, NULL};
     r->kinds[1] = (rs_kind){r, K_RC, NULL};

@@ -8,6 +8,7 @@
  * decide API semantics; writes go through rest_write. */
 #define _GNU_SOURCE
 #include "scheduler.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "json.h"
 #include "rest.h"
@@ -245,7 +246,7 @@ static char *filter_node(const cJSON *pod, const node_slot *n, bool *resolvable)
         bool ok = sched_tolerates(tols, t);
         cJSON_Delete(t);
         if (!ok)
-            return strdup("node(s) were unschedulable");
+            return xstrdup("node(s) were unschedulable");
     }
     cJSON *taint = sched_untolerated_taint(tols, node);
     if (taint) {
@@ -257,10 +258,10 @@ static char *filter_node(const cJSON *pod, const node_slot *n, bool *resolvable)
         return s;
     }
     if (!sched_node_affinity_matches(spec, node))
-        return strdup("node(s) didn't match Pod's node affinity/selector");
+        return xstrdup("node(s) didn't match Pod's node affinity/selector");
     if (n->pods + 1 > n->cap) {
         *resolvable = true;
-        return strdup("Too many pods");
+        return xstrdup("Too many pods");
     }
     return NULL;
 }
@@ -290,7 +291,7 @@ static char *histogram(char **items, int n)
     size_t len = 1;
     for (int i = 0; i < n; i++)
         len += strlen(items[i]) + 2;
-    char *out = calloc(1, len);
+    char *out = xcalloc(1, len);
     for (int i = 0; i < n; i++) {
         if (i)
             strcat(out, ", ");
@@ -302,7 +303,7 @@ static char *histogram(char **items, int n)
 /* FitError.Error() with the DefaultPreemption PostFilter message. */
 static char *fit_error(const cJSON *pod, reason_count *rs, int n, int nodes)
 {
-    char **items = calloc(n + 1, sizeof *items);
+    char **items = xcalloc(n + 1, sizeof *items);
     int unresolvable = 0, resolvable = 0;
     for (int i = 0; i < n; i++) {
         if (asprintf(&items[i], "%d %s", rs[i].count, rs[i].reason) < 0)
@@ -318,7 +319,7 @@ static char *fit_error(const cJSON *pod, reason_count *rs, int n, int nodes)
     char *post = NULL, *out = NULL;
     const char *policy = jstr(pod, "spec.preemptionPolicy");
     if (policy && !strcmp(policy, "Never")) {
-        post = strdup("preemption: not eligible due to preemptionPolicy=Never.");
+        post = xstrdup("preemption: not eligible due to preemptionPolicy=Never.");
     } else {
         char *p[2] = {NULL, NULL};
         int np = 0;
@@ -334,7 +335,7 @@ static char *fit_error(const cJSON *pod, reason_count *rs, int n, int nodes)
         free(p[1]);
     }
     if (nodes == 0) {
-        out = strdup("no nodes available to schedule pods"); /* ErrNoNodesAvailable */
+        out = xstrdup("no nodes available to schedule pods"); /* ErrNoNodesAvailable */
     } else if (asprintf(&out, "0/%d nodes are available: %s. %s", nodes, filters, post ? post : "") < 0) {
         out = NULL;
     }
@@ -432,7 +433,7 @@ static node_slot *node_slots(scheduler *s, int *nn)
 {
     size_t n;
     store_obj **nodes = store_list(s->c->st, K_NODE, NULL, &n);
-    node_slot *slots = calloc(n ? n : 1, sizeof *slots);
+    node_slot *slots = xcalloc(n ? n : 1, sizeof *slots);
     for (size_t i = 0; i < n; i++) {
         node_count *nc;
         HASH_FIND_STR(s->counts, nodes[i]->name, nc);
@@ -448,7 +449,7 @@ static void run(scheduler *s)
     size_t nq = HASH_COUNT(s->pending), i = 0;
     if (!nq)
         return;
-    store_obj **queue = malloc(nq * sizeof *queue);
+    store_obj **queue = xmalloc(nq * sizeof *queue);
     for (pending *p = s->pending; p; p = p->hh.next)
         queue[i++] = (store_obj *)p->pod;
     int nn;
@@ -474,7 +475,7 @@ static void wake(scheduler *s)
 {
     if (s->timer)
         return;
-    sched_token *t = malloc(sizeof *t);
+    sched_token *t = xmalloc(sizeof *t);
     t->s = s;
     s->timer = clock_at(s->c->clk, cluster_now(s->c), on_timer, t);
 }
@@ -491,7 +492,7 @@ static void count_pod(scheduler *s, const char *node, int delta)
     node_count *nc;
     HASH_FIND_STR(s->counts, node, nc);
     if (!nc) {
-        nc = calloc(1, sizeof *nc + strlen(node) + 1);
+        nc = xcalloc(1, sizeof *nc + strlen(node) + 1);
         strcpy(nc->name, node);
         HASH_ADD_STR(s->counts, name, nc);
     }
@@ -533,7 +534,7 @@ static void track_pod(scheduler *s, store_event ev, const store_obj *o, const cJ
     HASH_FIND_PTR(s->pending, &o, p);
     bool wants = ev != STORE_DELETED && stored_wants_scheduling(o);
     if (wants && !p) {
-        p = calloc(1, sizeof *p);
+        p = xcalloc(1, sizeof *p);
         p->pod = o;
         HASH_ADD_PTR(s->pending, pod, p);
     } else if (!wants && p) {
@@ -559,7 +560,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    scheduler *s = calloc(1, sizeof *s);
+    scheduler *s = xcalloc(1, sizeof *s);
     s->c = c;
     size_t n;
     store_obj **pods = store_list(c->st, K_POD, NULL, &n); /* none yet, unless attached late */

@@ -9,6 +9,7 @@
  * loaded set is taken from its status). Work happens in the queue's timer. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "cJSON_Utils.h"
 #include "json.h"
@@ -165,7 +166,7 @@ static const char *update_revision(ss_ctrl *sc, const store_obj *set)
     if (r && !strcmp(r->hash, hash))
         return r->name;
     if (!r) {
-        r = calloc(1, sizeof *r);
+        r = xcalloc(1, sizeof *r);
         snprintf(r->uid, sizeof r->uid, "%s", uid ? uid : "");
         HASH_ADD_STR(sc->revs, uid, r);
         const char *loaded = jstr(store_doc(set), "status.updateRevision");
@@ -247,8 +248,8 @@ static void manage(ss_sync *s, store_obj **pods, size_t n)
     store_obj *set = s->set;
     int replicas = (int)jnum(store_doc(set), "spec.replicas", 1);
     int start = (int)jnum(store_doc(set), "spec.ordinals.start", 0);
-    store_obj **slots = calloc(replicas + 1, sizeof *slots);
-    int (*condemned)[2] = calloc(n + 1, sizeof *condemned); /* {ordinal, index} */
+    store_obj **slots = xcalloc(replicas + 1, sizeof *slots);
+    int (*condemned)[2] = xcalloc(n + 1, sizeof *condemned); /* {ordinal, index} */
     int nc = 0;
     for (size_t i = 0; i < n; i++) {
         int ord = ordinal_of(set->name, pods[i]->name);
@@ -288,7 +289,7 @@ static void write_status(ss_sync *s, store_obj **pods, size_t n)
 {
     const cJSON *set = store_doc(s->set);
     const char *cur = jstr(set, "status.currentRevision");
-    char *current = strdup(cur && *cur ? cur : s->update_rev);
+    char *current = xstrdup(cur && *cur ? cur : s->update_rev);
     int replicas = 0, ready = 0, available = 0, current_n = 0, updated = 0;
     double later = 0;
     for (size_t i = 0; i < n; i++) {
@@ -308,7 +309,7 @@ static void write_status(ss_sync *s, store_obj **pods, size_t n)
     bool rolling = !type || !strcmp(type, "RollingUpdate");
     if ((rolling && updated == replicas && ready == replicas) || !strcmp(current, s->update_rev)) {
         free(current);
-        current = strdup(s->update_rev);
+        current = xstrdup(s->update_rev);
         current_n = updated;
     }
     cJSON *st = cJSON_CreateObject();
@@ -415,7 +416,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    ss_ctrl *sc = calloc(1, sizeof *sc);
+    ss_ctrl *sc = xcalloc(1, sizeof *sc);
     sc->c = c;
     sc->q = wl_queue_new(c, sync, sc);
     store_listen(c->st, on_change, sc);

@@ -5,6 +5,7 @@
  * controller logic and never writes from a store listener. */
 #define _GNU_SOURCE
 #include "workloads.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "cJSON_Utils.h"
 #include "defaults.h"
@@ -42,7 +43,7 @@ static void queue_timer(void *ctx, uint64_t id);
 
 wl_queue *wl_queue_new(cluster *c, wl_sync_fn fn, void *ctrl)
 {
-    wl_queue *q = calloc(1, sizeof *q);
+    wl_queue *q = xcalloc(1, sizeof *q);
     q->c = c;
     q->fn = fn;
     q->ctrl = ctrl;
@@ -54,12 +55,12 @@ static void queue_key(wl_queue *q, const char *key)
     qkey *k;
     HASH_FIND_STR(q->keys, key, k);
     if (!k) {
-        k = malloc(sizeof *k + strlen(key) + 1);
+        k = xmalloc(sizeof *k + strlen(key) + 1);
         strcpy(k->key, key);
         HASH_ADD_STR(q->keys, key, k);
     }
     if (!q->timer) {
-        qtoken *t = calloc(1, sizeof *t + 1);
+        qtoken *t = xcalloc(1, sizeof *t + 1);
         t->q = q;
         q->timer = clock_at(q->c->clk, cluster_now(q->c), queue_timer, t);
     }
@@ -69,9 +70,7 @@ void wl_queue_add_n(wl_queue *q, const char *ns, const char *name, size_t n)
 {
     char buf[512];
     size_t ln = strlen(ns ? ns : ""), len = ln + 1 + n;
-    char *key = len < sizeof buf ? buf : malloc(len + 1);
-    if (!key)
-        return;
+    char *key = len < sizeof buf ? buf : xmalloc(len + 1);
     memcpy(key, ns ? ns : "", ln);
     key[ln] = '/';
     memcpy(key + ln + 1, name, n);
@@ -99,7 +98,7 @@ bool wl_stored_controller(const store_obj *pod, const char *kind, const char **n
 void wl_queue_after(wl_queue *q, const char *ns, const char *name, double when)
 {
     size_t n = strlen(ns ? ns : "") + strlen(name) + 2;
-    qtoken *t = calloc(1, sizeof *t + n);
+    qtoken *t = xcalloc(1, sizeof *t + n);
     t->q = q;
     snprintf(t->key, n, "%s/%s", ns ? ns : "", name);
     clock_at(q->c->clk, when, queue_timer, t);
@@ -113,7 +112,7 @@ static int key_cmp(const void *a, const void *b)
 static void queue_run(wl_queue *q)
 {
     size_t n = HASH_COUNT(q->keys), i = 0;
-    qkey **keys = malloc((n ? n : 1) * sizeof *keys), *k, *tmp;
+    qkey **keys = xmalloc((n ? n : 1) * sizeof *keys), *k, *tmp;
     HASH_ITER(hh, q->keys, k, tmp) {
         HASH_DEL(q->keys, k);
         keys[i++] = k;
@@ -365,7 +364,7 @@ store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
     size_t na = 0, nb = 0, all = 0, a = 0, b = 0;
     store_obj **mine = uid ? store_list_controlled(c->st, k, ns, uid, &na) : NULL;
     store_obj **orphans = store_list_controlled(c->st, k, ns, NULL, &nb);
-    store_obj **objs = malloc((na + nb ? na + nb : 1) * sizeof *objs);
+    store_obj **objs = xmalloc((na + nb ? na + nb : 1) * sizeof *objs);
     while (a < na || b < nb)
         objs[all++] = b >= nb || (a < na && strcmp(mine[a]->name, orphans[b]->name) < 0) ? mine[a++] : orphans[b++];
     free(mine);

@@ -5,6 +5,7 @@
  * keeps no global state. */
 #define _GNU_SOURCE
 #include "load_parts.h"
+#include "xalloc.h"
 #include "json.h"
 
 #include <ctype.h>
@@ -29,8 +30,7 @@ static void m_seterr(char **err, const char *fmt, ...)
     va_list ap;
     char *s = NULL;
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    s = xvasprintf(fmt, ap);
     va_end(ap);
     if (err)
         *err = s;
@@ -98,9 +98,8 @@ void m_fill_item(cJSON *item, const char *kind, const cJSON *list)
     if (!strcmp(kind, "List") || !cJSON_IsObject(item))
         return;
     if (!cJSON_GetObjectItemCaseSensitive(item, "kind")) {
-        char *k = strndup(kind, strlen(kind) - 4);
-        if (k)
-            cJSON_AddStringToObject(item, "kind", k);
+        char *k = xstrndup(kind, strlen(kind) - 4);
+        cJSON_AddStringToObject(item, "kind", k);
         free(k);
     }
     if (!cJSON_GetObjectItemCaseSensitive(item, "apiVersion") && cJSON_IsString(av))

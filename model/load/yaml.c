@@ -5,6 +5,7 @@
  * for repeated keys. Must not know kinds, files or the store. */
 #define _GNU_SOURCE
 #include "load_parts.h"
+#include "xalloc.h"
 #include "json.h"
 #include <ctype.h>
 #include <errno.h>
@@ -838,14 +839,14 @@ static char *mc_key(mctx *c, mnode *k)
         return NULL;
     switch (r.type) {
     case R_STR: {
-        char *s = strdup(r.s);
+        char *s = xstrdup(r.s);
         free(r.owned);
         return s;
     }
-    case R_BOOL: return strdup(r.b ? "true" : "false");
-    case R_INT: snprintf(buf, sizeof buf, "%lld", r.i); return strdup(buf);
-    case R_UINT: snprintf(buf, sizeof buf, "%llu", r.u); return strdup(buf);
-    case R_FLOAT: m_fmt_float32(r.d, buf, sizeof buf); return strdup(buf);
+    case R_BOOL: return xstrdup(r.b ? "true" : "false");
+    case R_INT: snprintf(buf, sizeof buf, "%lld", r.i); return xstrdup(buf);
+    case R_UINT: snprintf(buf, sizeof buf, "%llu", r.u); return xstrdup(buf);
+    case R_FLOAT: m_fmt_float32(r.d, buf, sizeof buf); return xstrdup(buf);
     default:
         snprintf(c->msg, MSGSZ, "yaml: line %zu: unsupported map key: %.100s", k->line,
                  r.type == R_NULL ? "null" : k->value);

@@ -2,6 +2,7 @@
  * parsing. Must not know about objects; timers carry opaque callbacks. */
 #define _GNU_SOURCE
 #include "clock.h"
+#include "xalloc.h"
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,7 +37,7 @@ static double mono(void)
 
 sim_clock *clock_new(bool manual, double start, double scale)
 {
-    sim_clock *c = calloc(1, sizeof *c);
+    sim_clock *c = xcalloc(1, sizeof *c);
     c->manual = manual;
     c->scale = scale > 0 ? scale : 1;
     c->start_virtual = start;
@@ -107,7 +108,7 @@ uint64_t clock_at(sim_clock *c, double due, timer_fn fn, void *ctx)
 {
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 64;
-        c->heap = realloc(c->heap, c->cap * sizeof *c->heap);
+        c->heap = xrealloc(c->heap, c->cap * sizeof *c->heap);
     }
     timer t = {due, c->next_id++, fn, ctx};
     c->heap[c->n] = t;

@@ -7,6 +7,7 @@
  * or speak HTTP; decides no eviction itself (model/api/eviction.c does). */
 #define _GNU_SOURCE
 #include "drain.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "eviction.h"
 #include "json.h"
@@ -96,8 +97,7 @@ static void out_line(drain_ctx *x, const char *fmt, ...)
     char *s = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    s = xvasprintf(fmt, ap);
     va_end(ap);
     if (s)
         cJSON_AddItemToArray(x->r->output, cJSON_CreateString(s));
@@ -350,13 +350,13 @@ static bool pod_on_node(const store_obj *pod, const char *node, const labelsel *
 
 static void add_pod(drain_ctx *x, const store_obj *pod)
 {
-    x->pods = realloc(x->pods, (x->n + 1) * sizeof *x->pods);
+    x->pods = xrealloc(x->pods, (x->n + 1) * sizeof *x->pods);
     drain_pod *p = &x->pods[x->n++];
     memset(p, 0, sizeof *p);
-    p->ns = strdup(pod->ns);
-    p->name = strdup(pod->name);
+    p->ns = xstrdup(pod->ns);
+    p->name = xstrdup(pod->name);
     const char *uid = jstr(store_doc(pod), "metadata.uid");
-    p->uid = strdup(uid ? uid : "");
+    p->uid = xstrdup(uid ? uid : "");
     p->was_deleting = jstr(store_doc(pod), "metadata.deletionTimestamp") != NULL;
     p->st = P_EVICT;
     p->next = x->t0;
@@ -732,7 +732,7 @@ static char *joined_errors(const cJSON *errs)
     const cJSON *e;
     cJSON_ArrayForEach(e, errs)
         cap += strlen(e->valuestring) + 2;
-    char *s = malloc(cap);
+    char *s = xmalloc(cap);
     size_t len = snprintf(s, cap, "%s", n > 1 ? "[" : "");
     cJSON_ArrayForEach(e, errs)
         len += snprintf(s + len, cap - len, "%s%s", e == errs->child ? "" : ", ", e->valuestring);

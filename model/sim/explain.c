@@ -5,6 +5,7 @@
  * the store or leave anything in the eviction log; no HTTP here. */
 #define _GNU_SOURCE
 #include "explain.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "disruption.h"
 #include "eviction.h"
@@ -86,7 +87,7 @@ static char *ex_rule(const cJSON *pdb)
         return s;
     if (cJSON_IsString(v) && asprintf(&s, "%s %s", field, v->valuestring) >= 0)
         return s;
-    return strdup("neither minAvailable nor maxUnavailable");
+    return xstrdup("neither minAvailable nor maxUnavailable");
 }
 
 static cJSON *ex_pdb(cluster *c, const store_obj *pdb, const labelsel *sel)
@@ -148,7 +149,7 @@ static cJSON *ex_eviction(cluster *c, const store_obj *pod)
     cJSON_AddItemToArray(dry, cJSON_CreateString("All"));
     char *body = jprint(b);
     cJSON_Delete(b);
-    char *ns = strdup(pod->ns), *name = strdup(pod->name);
+    char *ns = xstrdup(pod->ns), *name = xstrdup(pod->name);
     evict_req rq = {.ns = ns, .name = name, .body = body, .body_len = strlen(body), .body_type = BODY_JSON};
     cJSON *saved = c->evictions;
     c->evictions = cJSON_CreateArray();
@@ -271,5 +272,5 @@ char *explain_render(const cJSON *ex)
     if (jnum(ev, "retryAfterSeconds", 0) > 0)
         strbuf_printf(&b, "  Retry-After: %ld\n", (long)jnum(ev, "retryAfterSeconds", 0));
     strbuf_printf(&b, "  why: %s\n", ex_str(jstr(ev, "explanation")));
-    return b.s ? b.s : strdup("");
+    return b.s ? b.s : xstrdup("");
 }

@@ -2,6 +2,7 @@
  * HTTP: the server turns a request into fault_attrs and applies the answer. */
 #define _GNU_SOURCE
 #include "faults.h"
+#include "xalloc.h"
 #include "json.h"
 #include "manifest.h"
 #include <math.h>
@@ -27,7 +28,7 @@ static const char *const match_keys[] = {"verb", "resource", "subresource", "nam
 
 faults *faults_new(void)
 {
-    faults *f = calloc(1, sizeof *f);
+    faults *f = xcalloc(1, sizeof *f);
     f->next_id = 1;
     return f;
 }
@@ -127,7 +128,7 @@ cJSON *faults_add(faults *f, const cJSON *doc, cJSON **err)
         *err = status_bad_request(why);
         return NULL;
     }
-    rule *r = calloc(1, sizeof *r);
+    rule *r = xcalloc(1, sizeof *r);
     r->id = f->next_id++;
     r->doc = cJSON_Duplicate(doc, true);
     jdel(r->doc, "id");

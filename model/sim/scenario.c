@@ -6,6 +6,7 @@
  * (rest.c, eviction.c, drain.c and the controllers do). No HTTP. */
 #define _GNU_SOURCE
 #include "scenario.h"
+#include "xalloc.h"
 #include "pod.h"
 #include "meta.h"
 #include "drain.h"
@@ -60,18 +61,6 @@ typedef struct sc_action {
 } sc_action;
 
 /* ---- little helpers ------------------------------------------------------- */
-
-static char *sc_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sc_fmt(const char *fmt, ...)
-{
-    char *s = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 static void sc_fail(sc_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sc_fail(sc_run *r, const char *fmt, ...)
@@ -153,13 +142,13 @@ static char *sc_read(const char *path, size_t *len)
     *len = 0;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
         if (*len + n + 1 > cap)
-            text = realloc(text, cap = (*len + n + 1) * 2);
+            text = xrealloc(text, cap = (*len + n + 1) * 2);
         memcpy(text + *len, buf, n);
         *len += n;
     }
     fclose(f);
     if (!text)
-        text = calloc(1, 1);
+        text = xcalloc(1, 1);
     text[*len] = 0;
     return text;
 }
@@ -178,14 +167,14 @@ static char *sc_check_fields(const char *what, const cJSON *v, const sc_field *f
             size_t len = 0;
             for (f = fields; f->key; f++)
                 len += snprintf(known + len, len < sizeof known ? sizeof known - len : 0, "%s%s", len ? ", " : "", f->key);
-            return sc_fmt("%s: unknown field \"%s\" (known: %s)", what, x->string, known);
+            return xasprintf("%s: unknown field \"%s\" (known: %s)", what, x->string, known);
         }
         if (!sc_type_ok(x, f->types))
-            return sc_fmt("%s: %s must be %s", what, f->key, sc_type_name(f->types));
+            return xasprintf("%s: %s must be %s", what, f->key, sc_type_name(f->types));
     }
     for (const sc_field *f = fields; f->key; f++)
         if (f->required && !jfield(v, f->key))
-            return sc_fmt("%s: %s is required", what, f->key);
+            return xasprintf("%s: %s is required", what, f->key);
     return NULL;
 }
 
@@ -222,7 +211,7 @@ static void sc_head_result(sc_out *out, const char *what)
     const char *reason = res_str(r, "reason"), *msg = res_str(r, "message");
     if (!*reason && !strcmp(res_str(r, "status"), "Success"))
         reason = "Success";
-    out->head = sc_fmt("%s → %d%s%s%s%s", what, r->code, *reason ? " " : "", reason, *msg ? ": " : "", msg);
+    out->head = xasprintf("%s → %d%s%s%s%s", what, r->code, *reason ? " " : "", reason, *msg ? ": " : "", msg);
 }
 
 static bool sc_faulted(sc_run *r, const char *verb, kind_id k, const char *sub, const char *ns, const char *name,
@@ -231,7 +220,7 @@ static bool sc_faulted(sc_run *r, const char *verb, kind_id k, const char *sub, 
     if (!drain_fault(r->c, verb, kind_get(k)->plural, sub, kind_get(k)->namespaced ? ns : NULL, name, &out->res))
         return false;
     out->has_res = true;
-    out->why = strdup("answered by a fault-injection rule");
+    out->why = xstrdup("answered by a fault-injection rule");
     return true;
 }
 
@@ -247,7 +236,7 @@ static void run_evict(sc_run *r, const cJSON *v, sc_out *out)
     char *body;
     const cJSON *raw = jget(v, "body");
     if (cJSON_IsString(raw)) {
-        body = strdup(raw->valuestring);
+        body = xstrdup(raw->valuestring);
     } else if (raw) {
         body = jprint(raw);
     } else {
@@ -279,7 +268,7 @@ static void run_evict(sc_run *r, const cJSON *v, sc_out *out)
     out->has_res = true;
     int n = cJSON_GetArraySize(r->c->evictions);
     if (n > before || n == EVICT_LOG_MAX)
-        out->why = strdup(jstr(cJSON_GetArrayItem(r->c->evictions, n - 1), "explanation") ?: "");
+        out->why = xstrdup(jstr(cJSON_GetArrayItem(r->c->evictions, n - 1), "explanation") ?: "");
     free(body);
     cluster_settle(r->c);
     sc_head_result(out, what);
@@ -325,7 +314,7 @@ static void run_create(sc_run *r, const cJSON *v, sc_out *out)
 {
     const kind_info *ki = kind_by_kind(jstr(v, "apiVersion"), jstr(v, "kind"));
     if (!ki) {
-        out->error = sc_fmt("create: no kind \"%s\" in \"%s\"", jstr(v, "kind") ?: "", jstr(v, "apiVersion") ?: "");
+        out->error = xasprintf("create: no kind \"%s\" in \"%s\"", jstr(v, "kind") ?: "", jstr(v, "apiVersion") ?: "");
         return;
     }
     const char *ns = ki->namespaced ? sc_ns(jget(v, "metadata")) : NULL;
@@ -387,7 +376,7 @@ static void run_advance(sc_run *r, const cJSON *v, sc_out *out)
     char now[32], d[32];
     clock_format(cluster_now(r->c), now);
     drain_go_duration(secs, d, sizeof d);
-    out->head = sc_fmt("advance %s → %s", d, now);
+    out->head = xasprintf("advance %s → %s", d, now);
 }
 
 static drain_dry sc_dry(const cJSON *v)
@@ -405,7 +394,7 @@ static char *sc_join(const cJSON *arr, const char *sep)
     const cJSON *x;
     cJSON_ArrayForEach(x, arr)
         cap += strlen(cJSON_GetStringValue(x) ?: "") + strlen(sep);
-    char *s = calloc(1, cap);
+    char *s = xcalloc(1, cap);
     cJSON_ArrayForEach(x, arr) {
         if (x != arr->child)
             strcat(s, sep);
@@ -435,9 +424,9 @@ static void run_drain(sc_run *r, const cJSON *v, sc_out *out)
     char *errs = sc_join(out->drain.errors, "; ");
     const char *res = drain_outcome_name(out->drain.outcome);
     if (out->drain.outcome == DRAIN_DRAINED)
-        out->head = sc_fmt("drain %s → drained in %s", o.node, el);
+        out->head = xasprintf("drain %s → drained in %s", o.node, el);
     else
-        out->head = sc_fmt("drain %s → %s after %s: %s%s%s", o.node, res, el, errs, *left ? "; left: " : "", left);
+        out->head = xasprintf("drain %s → %s after %s: %s%s%s", o.node, res, el, errs, *left ? "; left: " : "", left);
     free(left);
     free(errs);
 }
@@ -446,13 +435,13 @@ static void run_fault(sc_run *r, const cJSON *v, sc_out *out)
 {
     if (cJSON_IsString(v)) { /* "clear" */
         faults_clear(r->c->faults);
-        out->head = strdup("fault: all rules removed");
+        out->head = xstrdup("fault: all rules removed");
         return;
     }
     cJSON *err = NULL;
     cJSON *rule = faults_add(r->c->faults, v, &err);
     if (!rule) {
-        out->error = sc_fmt("fault: %s", jstr(err, "message") ?: "invalid rule");
+        out->error = xasprintf("fault: %s", jstr(err, "message") ?: "invalid rule");
         cJSON_Delete(err);
         return;
     }
@@ -463,10 +452,10 @@ static void run_fault(sc_run *r, const cJSON *v, sc_out *out)
     if (cJSON_IsNumber(times))
         snprintf(count, sizeof count, " (%ld time%s)", (long)times->valuedouble, times->valuedouble == 1 ? "" : "s");
     if (resp)
-        out->head = sc_fmt("fault rule %ld added: %s → %ld%s", (long)jnum(rule, "id", 0), m ? m : "{}",
+        out->head = xasprintf("fault rule %ld added: %s → %ld%s", (long)jnum(rule, "id", 0), m ? m : "{}",
                            (long)jnum(resp, "code", 0), count);
     else
-        out->head = sc_fmt("fault rule %ld added: %s → delay only (no waiting in a scenario)%s",
+        out->head = xasprintf("fault rule %ld added: %s → delay only (no waiting in a scenario)%s",
                            (long)jnum(rule, "id", 0), m ? m : "{}", count);
     free(m);
     cJSON_Delete(rule);
@@ -475,18 +464,18 @@ static void run_fault(sc_run *r, const cJSON *v, sc_out *out)
 static void sc_indent(char **text, const char *prefix)
 {
     size_t cap = strlen(*text) * 2 + 64, len = 0;
-    char *s = malloc(cap);
+    char *s = xmalloc(cap);
     bool bol = true;
     for (const char *p = *text; *p; p++) {
         if (bol && *p != '\n') {
             size_t pl = strlen(prefix);
             if (len + pl + 2 >= cap)
-                s = realloc(s, cap = cap * 2 + pl);
+                s = xrealloc(s, cap = cap * 2 + pl);
             memcpy(s + len, prefix, pl);
             len += pl;
         }
         if (len + 2 >= cap)
-            s = realloc(s, cap *= 2);
+            s = xrealloc(s, cap *= 2);
         s[len++] = *p;
         bol = *p == '\n';
     }
@@ -542,7 +531,7 @@ static void run_expect_only(sc_run *r, const cJSON *v, sc_out *out)
                                 strcmp(keys[i], "node") ? sc_ns(x) : "", strcmp(keys[i], "node") ? "/" : "",
                                 jstr(x, "name") ?: "?");
     }
-    out->head = strdup(buf);
+    out->head = xstrdup(buf);
 }
 
 static const sc_action sc_actions[] = {
@@ -575,7 +564,7 @@ static void sc_compare(sc_run *r, const char *what, const char *key, const cJSON
 {
     if (sc_same(want, got))
         return;
-    char *w = jprint(want), *g = got ? jprint(got) : strdup("absent");
+    char *w = jprint(want), *g = got ? jprint(got) : xstrdup("absent");
     sc_fail(r, "%s: %s is %s, expected %s", what, key, g, w);
     free(w);
     free(g);
@@ -655,7 +644,7 @@ static void sc_expect_causes(sc_run *r, const cJSON *want, const api_result *res
 {
     const cJSON *got = jget(res->body, "details.causes");
     if (cJSON_GetArraySize(want) != cJSON_GetArraySize(got)) {
-        char *g = got ? jprint(got) : strdup("[]");
+        char *g = got ? jprint(got) : xstrdup("[]");
         sc_fail(r, "causes are %s, expected %d cause%s", g, cJSON_GetArraySize(want),
                 cJSON_GetArraySize(want) == 1 ? "" : "s");
         free(g);
@@ -764,10 +753,10 @@ static char *sc_check_list(const char *what, const cJSON *v)
 {
     const cJSON *x, *list = cJSON_IsArray(v) ? v : NULL;
     if (cJSON_IsObject(v) && !jstr(v, "name"))
-        return sc_fmt("expect: %s needs a name", what);
+        return xasprintf("expect: %s needs a name", what);
     cJSON_ArrayForEach(x, list)
         if (!cJSON_IsObject(x) || !jstr(x, "name"))
-            return sc_fmt("expect: each %s needs a name", what);
+            return xasprintf("expect: each %s needs a name", what);
     return NULL;
 }
 
@@ -780,14 +769,14 @@ static char *sc_check_expect(const cJSON *e, const sc_action *a)
     static const char *const drain_keys[] = {"result", "pods", "output", "elapsed", NULL};
     for (int i = 0; answer_keys[i]; i++)
         if (jget(e, answer_keys[i]) && !a->answers)
-            return sc_fmt("expect: %s needs a step that sends a request (evict, delete, create, patch, cordon, "
+            return xasprintf("expect: %s needs a step that sends a request (evict, delete, create, patch, cordon, "
                           "uncordon, explain), not %s", answer_keys[i], a->name);
     for (int i = 0; drain_keys[i]; i++)
         if (jget(e, drain_keys[i]) && strcmp(a->name, "drain"))
-            return sc_fmt("expect: %s needs a drain step, not %s", drain_keys[i], a->name);
+            return xasprintf("expect: %s needs a drain step, not %s", drain_keys[i], a->name);
     const char *res = jstr(e, "result");
     if (res && strcmp(res, "drained") && strcmp(res, "blocked") && strcmp(res, "failed"))
-        return sc_fmt("expect: result must be drained, blocked or failed, not \"%s\"", res);
+        return xasprintf("expect: result must be drained, blocked or failed, not \"%s\"", res);
     if ((err = sc_check_list("pdb", jget(e, "pdb"))) || (err = sc_check_list("pod", jget(e, "pod"))) ||
         (err = sc_check_list("node", jget(e, "node"))))
         return err;
@@ -798,10 +787,10 @@ static char *sc_check_action(const sc_action *a, const cJSON *v)
 {
     if (a->scalar && sc_type_ok(v, a->scalar) && !(cJSON_IsObject(v) && a->fields))
         return !strcmp(a->name, "fault") && cJSON_IsString(v) && strcmp(v->valuestring, "clear")
-                   ? sc_fmt("fault: a rule mapping, or \"clear\"")
+                   ? xasprintf("fault: a rule mapping, or \"clear\"")
                    : NULL;
     if (!cJSON_IsObject(v) || !a->fields)
-        return sc_fmt("%s: must be %s", a->name, sc_type_name(a->scalar ? a->scalar : T_OBJ));
+        return xasprintf("%s: must be %s", a->name, sc_type_name(a->scalar ? a->scalar : T_OBJ));
     char *err = sc_check_fields(a->name, v, a->fields);
     if (err)
         return err;
@@ -809,14 +798,14 @@ static char *sc_check_action(const sc_action *a, const cJSON *v)
     if (jstr(v, "kind"))
         sc_kind(jstr(v, "kind"), &ok);
     if (!ok)
-        return sc_fmt("%s: unknown kind \"%s\"", a->name, jstr(v, "kind"));
+        return xasprintf("%s: unknown kind \"%s\"", a->name, jstr(v, "kind"));
     const char *t = jstr(v, "type");
     if (!strcmp(a->name, "patch") && t && strcmp(t, "merge") && strcmp(t, "json") && strcmp(t, "strategic"))
-        return sc_fmt("patch: type must be merge, json or strategic, not \"%s\"", t);
+        return xasprintf("patch: type must be merge, json or strategic, not \"%s\"", t);
     const cJSON *dry = jget(v, "dryRun");
     if (!strcmp(a->name, "drain") && cJSON_IsString(dry) && strcmp(dry->valuestring, "server") &&
         strcmp(dry->valuestring, "client") && strcmp(dry->valuestring, "none"))
-        return sc_fmt("drain: dryRun must be true, false, server, client or none");
+        return xasprintf("drain: dryRun must be true, false, server, client or none");
     return NULL;
 }
 
@@ -835,12 +824,12 @@ static const sc_action *sc_step_action(const cJSON *step, const cJSON **value, c
             continue;
         const sc_action *a = sc_find(x->string);
         if (!a) {
-            *err = sc_fmt("unknown step \"%s\" (steps: evict, delete, create, patch, cordon, uncordon, advance, "
+            *err = xasprintf("unknown step \"%s\" (steps: evict, delete, create, patch, cordon, uncordon, advance, "
                           "drain, fault, explain, expect)", x->string);
             return NULL;
         }
         if (found) {
-            *err = sc_fmt("one action per step: both %s and %s", found->name, a->name);
+            *err = xasprintf("one action per step: both %s and %s", found->name, a->name);
             return NULL;
         }
         found = a;
@@ -871,20 +860,20 @@ static const char *const top_keys[] = {"name", "description", "options", "manife
 static char *sc_check_top(const cJSON *doc)
 {
     if (!cJSON_IsObject(doc))
-        return strdup("a scenario must be a mapping with name, description, options, manifests and steps");
+        return xstrdup("a scenario must be a mapping with name, description, options, manifests and steps");
     const cJSON *x;
     cJSON_ArrayForEach(x, doc) {
         int i = 0;
         while (top_keys[i] && strcmp(top_keys[i], x->string))
             i++;
         if (!top_keys[i])
-            return sc_fmt("unknown field \"%s\" (known: name, description, options, manifests, steps)", x->string);
+            return xasprintf("unknown field \"%s\" (known: name, description, options, manifests, steps)", x->string);
     }
     if (!cJSON_IsArray(jget(doc, "steps")))
-        return strdup("steps: a list of steps is required");
+        return xstrdup("steps: a list of steps is required");
     const cJSON *m = jget(doc, "manifests");
     if (m && !cJSON_IsArray(m))
-        return strdup("manifests must be a list of objects or {include: path}");
+        return xstrdup("manifests must be a list of objects or {include: path}");
     return NULL;
 }
 
@@ -895,34 +884,34 @@ static char *sc_options(const cJSON *opts, cluster_opts *co)
     if (!opts)
         return NULL;
     if (!cJSON_IsObject(opts))
-        return strdup("options must be a mapping");
+        return xstrdup("options must be a mapping");
     const cJSON *x;
     cJSON_ArrayForEach(x, opts) {
         char *err = NULL;
         if (!strcmp(x->string, "pdbSyncDelay")) {
             if (!sc_duration(x, &co->pdb_sync_delay))
-                return strdup("options: pdbSyncDelay must be a duration (10s) or seconds");
+                return xstrdup("options: pdbSyncDelay must be a duration (10s) or seconds");
         } else if (!strcmp(x->string, "startTime")) {
             if (!cJSON_IsString(x) || clock_parse(x->valuestring, &co->start_time) < 0)
-                return strdup("options: startTime must be RFC 3339, e.g. 2025-01-01T00:00:00Z");
+                return xstrdup("options: startTime must be RFC 3339, e.g. 2025-01-01T00:00:00Z");
         } else if (!strcmp(x->string, "controllers")) {
             char *list;
             if (cJSON_IsArray(x)) {
                 list = sc_join(x, ",");
             } else if (cJSON_IsString(x)) {
-                list = strdup(x->valuestring);
+                list = xstrdup(x->valuestring);
             } else {
-                return strdup("options: controllers must be all, none, a comma list or a list of names");
+                return xstrdup("options: controllers must be all, none, a comma list or a list of names");
             }
             int rc = cluster_parse_controllers(list, &co->controllers, &err);
             free(list);
             if (rc < 0) {
-                char *m = sc_fmt("options: %s", err ? err : "bad controllers");
+                char *m = xasprintf("options: %s", err ? err : "bad controllers");
                 free(err);
                 return m;
             }
         } else {
-            return sc_fmt("options: unknown field \"%s\" (known: pdbSyncDelay, controllers, startTime)", x->string);
+            return xasprintf("options: unknown field \"%s\" (known: pdbSyncDelay, controllers, startTime)", x->string);
         }
     }
     return NULL;
@@ -936,18 +925,18 @@ static char *sc_manifests(sc_run *r, const cJSON *list, cJSON *objs)
         i++;
         const char *inc = jstr(m, "include");
         if (inc) {
-            char *path = inc[0] == '/' ? strdup(inc) : sc_fmt("%s/%s", r->dir, inc), *err = NULL;
+            char *path = inc[0] == '/' ? xstrdup(inc) : xasprintf("%s/%s", r->dir, inc), *err = NULL;
             int rc = manifest_load_path(path, objs, &err);
             free(path);
             if (rc < 0) {
-                char *msg = sc_fmt("manifests: include %s: %s", inc, err ? err : "cannot load");
+                char *msg = xasprintf("manifests: include %s: %s", inc, err ? err : "cannot load");
                 free(err);
                 return msg;
             }
         } else if (cJSON_IsObject(m) && jstr(m, "kind") && jstr(m, "apiVersion")) {
             cJSON_AddItemToArray(objs, cJSON_Duplicate(m, true));
         } else {
-            return sc_fmt("manifests: item %d must be an object with apiVersion and kind, or {include: path}", i);
+            return xasprintf("manifests: item %d must be an object with apiVersion and kind, or {include: path}", i);
         }
     }
     return NULL;
@@ -1060,7 +1049,7 @@ static int sc_run_doc(sc_run *r, const cJSON *doc, scenario_tally *t)
     api_result lerr = {0};
     int loaded = cluster_load_take(r->c, objs, &lerr);
     if (loaded < 0) {
-        char *m = sc_fmt("manifests: %s", res_str(&lerr, "message"));
+        char *m = xasprintf("manifests: %s", res_str(&lerr, "message"));
         api_result_clear(&lerr);
         cluster_free(r->c);
         return sc_fail_file(r, t, "", m);
@@ -1087,7 +1076,7 @@ int scenario_run_text(const char *text, size_t len, const char *source, const ch
     char *err = NULL;
     cJSON *doc = manifest_parse_one(text, len, &err);
     if (!doc)
-        return sc_fail_file(&r, t, "", err ? err : strdup("cannot parse"));
+        return sc_fail_file(&r, t, "", err ? err : xstrdup("cannot parse"));
     int rc = sc_run_doc(&r, doc, t);
     cJSON_Delete(doc);
     return rc;
@@ -1099,9 +1088,9 @@ int scenario_run_file(const char *path, const scenario_opts *o, scenario_tally *
     char *text = sc_read(path, &len);
     if (!text) {
         sc_run r = {.o = o, .source = path};
-        return sc_fail_file(&r, t, "", sc_fmt("cannot read the file"));
+        return sc_fail_file(&r, t, "", xasprintf("cannot read the file"));
     }
-    char *copy = strdup(path);
+    char *copy = xstrdup(path);
     int rc = scenario_run_text(text, len, path, dirname(copy), o, t);
     free(copy);
     free(text);

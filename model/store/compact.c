@@ -3,6 +3,7 @@
  * and the decoder back to a cJSON tree. Knows nothing of kinds, the store's
  * tables or its cache (store.c); the format is described in compact.h. */
 #include "compact.h"
+#include "xalloc.h"
 #include "json.h"
 #include "text.h"
 #include <math.h>
@@ -340,7 +341,7 @@ unsigned char *compact_pack(const cJSON *doc, size_t *len)
     uint32_t n = (uint32_t)p->len;
     memcpy(p->s, &n, 4);
     *len = p->len;
-    unsigned char *out = malloc(p->len);
+    unsigned char *out = xmalloc(p->len);
     memcpy(out, p->s, p->len);
     if (p->cap > 1 << 20) /* a huge document: do not keep its buffer */
         pack_buf_free(p);
@@ -407,7 +408,7 @@ cJSON *compact_dec_value(const unsigned char **pp)
             }
             cJSON *it = compact_dec_value(&p);
             if (key && own) {
-                it->string = strdup(key);
+                it->string = xstrdup(key);
             } else if (key) {
                 it->string = (char *)key;
                 it->type |= cJSON_StringIsConst;

@@ -2,6 +2,7 @@
  * and the per-thread scratch arena (json_scratch_*, declared in json.h).
  * Owns memory only: never looks inside a document. */
 #include "json.h"
+#include "xalloc.h"
 #include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -103,9 +104,7 @@ static void *ja_scratch(size_t n)
     ja_chunk *k = ja.chunks;
     if (!k || (size_t)(k->end - k->at) < n) {
         size_t size = n > JA_CHUNK / 2 ? n : JA_CHUNK;
-        ja_chunk *fresh = malloc(sizeof *fresh + size + 15);
-        if (!fresh)
-            return NULL;
+        ja_chunk *fresh = xmalloc(sizeof *fresh + size + 15);
         fresh->at = ja_chunk_start(fresh);
         fresh->end = fresh->at + size;
         fresh->next = k;
@@ -137,7 +136,7 @@ static void *ja_malloc(size_t n)
         ja.n[i]--;
         return p;
     }
-    return malloc(n);
+    return xmalloc(n); /* cJSON's callers are not asked to cope with NULL */
 }
 
 static void ja_free(void *p)

@@ -4,6 +4,7 @@
  * indexes). Must not validate or default: callers (rest, controllers) decide
  * what goes in. */
 #include "store.h"
+#include "xalloc.h"
 #include "compact.h"
 #include "json.h"
 #include "text.h"
@@ -66,7 +67,7 @@ static void cache_unlink(struct store *s, store_obj *o);
 
 store *store_new(void)
 {
-    store *s = calloc(1, sizeof(store));
+    store *s = xcalloc(1, sizeof(store));
     pthread_mutex_init(&s->ckey_mu, NULL);
     const char *e = getenv("EVICTSIM_DOC_CACHE");
     s->cache_max = e && *e ? strtoul(e, NULL, 10) : CACHE_DEFAULT;
@@ -131,7 +132,7 @@ uint64_t store_rv(const store *s)
 static char *make_key(const char *ns, const char *name, char *buf, size_t cap)
 {
     size_t ln = strlen(ns), lm = strlen(name), n = ln + lm + 2;
-    char *k = n <= cap ? buf : malloc(n);
+    char *k = n <= cap ? buf : xmalloc(n);
     memcpy(k, ns, ln);
     if (ln)
         k[ln++] = '/';
@@ -144,7 +145,7 @@ static char *make_key(const char *ns, const char *name, char *buf, size_t cap)
 static store_obj *obj_new(const char *key)
 {
     size_t n = strlen(key) + 1;
-    store_obj *o = calloc(1, sizeof *o + n);
+    store_obj *o = xcalloc(1, sizeof *o + n);
     o->key = (char *)(o + 1);
     memcpy(o->key, key, n);
     return o;
@@ -170,9 +171,9 @@ static bucket *bucket_get(store *s, kind_id k, const char *ns, bool create)
     HASH_FIND_STR(s->buckets[k], ns, b);
     if (b || !create)
         return b;
-    b = calloc(1, sizeof *b);
+    b = xcalloc(1, sizeof *b);
     b->st = s;
-    b->ns = strdup(ns);
+    b->ns = xstrdup(ns);
     HASH_ADD_KEYPTR(hh, s->buckets[k], b->ns, strlen(b->ns), b);
     return b;
 }
@@ -181,7 +182,7 @@ static void bucket_add(bucket *b, store_obj *o)
 {
     if (b->n == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 8;
-        b->items = realloc(b->items, b->cap * sizeof *b->items);
+        b->items = xrealloc(b->items, b->cap * sizeof *b->items);
     }
     bool in_order = b->nsorted == b->n && !b->ndead && (!b->n || strcmp(b->items[b->n - 1]->name, o->name) < 0);
     o->bucket = b;
@@ -224,7 +225,7 @@ static void bucket_prepare(bucket *b)
         store_obj **tail = b->items + sorted;
         size_t nt = b->n - sorted;
         qsort(tail, nt, sizeof *tail, cmp_name);
-        store_obj **m = malloc(b->n * sizeof *m);
+        store_obj **m = xmalloc(b->n * sizeof *m);
         size_t x = 0, y = 0, k = 0;
         while (x < sorted && y < nt)
             m[k++] = strcmp(b->items[x]->name, tail[y]->name) <= 0 ? b->items[x++] : tail[y++];
@@ -270,14 +271,14 @@ static ogroup *owner_group(bucket *b, int own, const char *uid, bool create)
         ogroup *g = NULL;
         HASH_FIND_STR(b->owners, uid, g);
         if (!g && create) {
-            g = calloc(1, sizeof *g);
-            g->uid = strdup(uid);
+            g = xcalloc(1, sizeof *g);
+            g->uid = xstrdup(uid);
             HASH_ADD_KEYPTR(hh, b->owners, g->uid, strlen(g->uid), g);
         }
         return g;
     }
     if (!b->orphans && create) {
-        b->orphans = calloc(1, sizeof *b->orphans);
+        b->orphans = xcalloc(1, sizeof *b->orphans);
         b->orphans->orphans = true;
     }
     return b->orphans;
@@ -310,7 +311,7 @@ static void owner_set(store_obj *o, int own, const char *uid)
         return;
     if (g->n == g->cap) {
         g->cap = g->cap ? g->cap * 2 : 4;
-        g->items = realloc(g->items, g->cap * sizeof *g->items);
+        g->items = xrealloc(g->items, g->cap * sizeof *g->items);
     }
     o->owner = g;
     o->oslot = g->n;
@@ -340,7 +341,7 @@ store_obj **store_list_controlled(store *s, kind_id k, const char *ns, const cha
     else if (b)
         g = b->orphans;
     *n = g ? g->n : 0;
-    store_obj **arr = malloc((*n ? *n : 1) * sizeof *arr);
+    store_obj **arr = xmalloc((*n ? *n : 1) * sizeof *arr);
     if (*n)
         memcpy(arr, g->items, *n * sizeof *arr);
     qsort(arr, *n, sizeof *arr, cmp_name);
@@ -355,10 +356,10 @@ static int cmp_bucket(const void *a, const void *b)
 store_obj **store_list(store *s, kind_id k, const char *ns, size_t *n)
 {
     size_t cap = HASH_COUNT(s->tables[k]), len = 0;
-    store_obj **arr = malloc((cap ? cap : 1) * sizeof *arr);
+    store_obj **arr = xmalloc((cap ? cap : 1) * sizeof *arr);
     size_t nb = ns ? 1 : HASH_COUNT(s->buckets[k]);
     bucket *one = ns ? bucket_get(s, k, kind_get(k)->namespaced ? ns : "", false) : NULL;
-    bucket **bs = ns ? &one : malloc((nb ? nb : 1) * sizeof *bs);
+    bucket **bs = ns ? &one : xmalloc((nb ? nb : 1) * sizeof *bs);
     if (!ns) {
         size_t i = 0;
         for (bucket *b = s->buckets[k]; b; b = b->hh.next)
@@ -720,7 +721,7 @@ static const char *ckey_get(store *s, const cJSON *doc)
     pthread_mutex_lock(&s->ckey_mu);
     HASH_FIND(hh, s->ckeys, b.s, b.len, e);
     if (!e) {
-        e = malloc(sizeof *e + b.len + 1);
+        e = xmalloc(sizeof *e + b.len + 1);
         e->refs = 0;
         memcpy(e->s, b.s, b.len + 1);
         HASH_ADD_KEYPTR(hh, s->ckeys, e->s, b.len, e);
@@ -896,7 +897,7 @@ store_staged *store_stage(store *s, kind_id k, cJSON *doc)
     int own = controller_of(doc, &uid);
     ns = ns ? ns : "", name = name ? name : "";
     size_t lns = strlen(ns) + 1, lname = strlen(name) + 1, luid = uid ? strlen(uid) + 1 : 0;
-    store_staged *st = calloc(1, sizeof *st + lns + lname + luid); /* one block: no holes left behind */
+    store_staged *st = xcalloc(1, sizeof *st + lns + lname + luid); /* one block: no holes left behind */
     st->kind = k;
     st->ns = memcpy((char *)(st + 1), ns, lns);
     st->name = memcpy(st->ns + lns, name, lname);
