@@ -1,4 +1,4 @@
-/* main: the command line (DESIGN.md "Command line"), start-up, the
+/* main: the command line (docs/design.md "Command line"), start-up, the
  * real-clock timer thread and clean shutdown. Decides nothing about
  * Kubernetes semantics. */
 #define _GNU_SOURCE

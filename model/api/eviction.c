@@ -1,6 +1,6 @@
 /* eviction: the Eviction subresource, step for step as kube-apiserver 1.33's
  * pkg/registry/core/pod/storage/eviction.go plus the generic create handler
- * around it (see shared/reference/eviction-semantics.md), and the eviction
+ * around it (see docs/reference/eviction.md), and the eviction
  * log with its explanations. Runs under the model lock from start to end, so
  * a budget can never be overspent and our own PDB write never conflicts.
  * Must not parse HTTP; writes only through rest_write/rest_delete_object. */

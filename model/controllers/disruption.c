@@ -1225,7 +1225,8 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             stale_schedule(d, o);
     }
     /* Workload (RC/RS/Deployment/StatefulSet) changes trigger nothing: the
-     * real controller only lists them (reference §4.2, §4.6). */
+     * real controller only lists them (docs/reference/disruption-controller.md
+     * §4.2, §4.6). */
 }
 
 static void *attach(cluster *c)

@@ -1,5 +1,5 @@
 /* drain: kubectl drain's algorithm (k8s.io/kubectl/pkg/drain, 1.33; see
- * shared/reference/client-surface.md §6) run against the model on the
+ * docs/reference/drain.md) run against the model on the
  * virtual clock: cordon, the pod filters with kubectl's messages, all
  * evictions in parallel, a 429 retried every 5 s, waiting for deletion
  * (poll every 1 s), the global timeout, and a timeline of what happened. */

@@ -1,4 +1,4 @@
-/* faults: fault-injection rules (DESIGN.md "Fault injection"): match a
+/* faults: fault-injection rules (docs/design.md "Fault injection"): match a
  * request by verb/resource/subresource/namespace/name and answer it with a
  * chosen Status, or delay it, a set number of times or always, first match
  * wins. Used by the server (/sim/v1/faults, --faults) and by scenarios. */

@@ -1,4 +1,4 @@
-/* scenario: the scenario runner behind `evictsim run` (DESIGN.md
+/* scenario: the scenario runner behind `evictsim run` (docs/design.md
  * "Scenarios"). Reads a scenario, checks every step before running any,
  * builds a cluster on a manual clock, runs the steps through the model as the
  * API would (fault rules included) and checks the expectations. Owns the

@@ -1,4 +1,4 @@
-/* scenario: `evictsim run [--explain] FILE...` (DESIGN.md "Scenarios"):
+/* scenario: `evictsim run [--explain] FILE...` (docs/design.md "Scenarios"):
  * a cluster from manifests, then steps (evict, delete, create, patch,
  * cordon, uncordon, advance, drain, fault, explain, expect) on a manual
  * clock with no server and no waiting; one line per step, then

@@ -95,7 +95,7 @@ static inline void fuzz_check_result(const api_result *r)
 }
 
 /* The snapshot without what an eviction that fails after its PDB step may
- * leave behind (eviction-semantics.md 2.2: the PDB decrement and disruptedPods
+ * leave behind (docs/reference/eviction.md §2.2: the PDB decrement and disruptedPods
  * entry, the pod's DisruptionTarget condition, and their resourceVersions). */
 static inline char *fuzz_snapshot_lenient(cluster *c)
 {

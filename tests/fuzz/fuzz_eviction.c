@@ -4,8 +4,8 @@
  * sets ?dryRun=All; the rest is the body. Oracles: the answer is 201 or a
  * Status with the answer's code; a failed or dry-run eviction leaves the
  * store unchanged, except what upstream leaves after a failed delete step
- * (404/409/422/500: PDB decrement, DisruptionTarget; eviction-semantics.md
- * 2.2). Test code only. */
+ * (404/409/422/500: PDB decrement, DisruptionTarget; docs/reference/eviction.md
+ * §2.2). Test code only. */
 #include "eviction.h"
 #include "rest.h"
 #include "fuzz_common.h"

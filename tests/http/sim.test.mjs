@@ -1,4 +1,4 @@
-// The command line and the /sim/v1 API as DESIGN.md states them.
+// The command line and the /sim/v1 API as docs/design.md states them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';

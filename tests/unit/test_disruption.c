@@ -1,5 +1,5 @@
 /* Unit tests for model/disruption: PDB status as kube-controller-manager's
- * disruption controller writes it (the cases of reference/disruption-controller.md
+ * disruption controller writes it (the cases of docs/reference/disruption-controller.md
  * §5; "derived" ones are marked D*), its Events, and its timing on the virtual
  * clock. Owns nothing else. */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
 /* Unit tests for model/eviction (and the server route table): every response
- * of eviction-semantics.md §3 and the cases of §4.1–4.7 a single-lock
+ * of docs/reference/eviction.md §3 and the cases of §4.1–4.7 a single-lock
  * simulator can produce, called directly on a cluster with no controllers.
  * Not covered (they need injected store conflicts): §4.2 cases 10–14, 20, 21
  * and R-409-pdb; cases 23–24 and PR #138003's causes are for newer versions. */
