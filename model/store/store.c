@@ -61,6 +61,7 @@ struct store {
      * object at that resourceVersion and compact form, the path's pointer */
     struct { const store_obj *o; uint64_t rv; const unsigned char *packed, *at; char path[48]; } found;
     bool check;
+    int notifying; /* listeners running (notify) */
 };
 
 static void cache_unlink(struct store *s, store_obj *o);
@@ -804,10 +805,35 @@ static void set_hot(store *s, store_obj *o)
     o->ckey = k;
 }
 
+static void listener_wrote(const char *what)
+{
+    fprintf(stderr, "evictsim: %s called from inside a store listener "
+                    "(listeners queue work; they never write)\n", what);
+    abort();
+}
+
+static void (*on_listener_write)(const char *what) = listener_wrote;
+
+void store_on_listener_write(void (*fn)(const char *what))
+{
+    on_listener_write = fn ? fn : listener_wrote;
+}
+
+/* Every write checks that no listener is running: a listener that writes
+ * would hand the next listeners a change they see before the one that
+ * caused it. */
+#define NOT_IN_LISTENER(s, what)                                                                   \
+    do {                                                                                           \
+        if ((s)->notifying)                                                                        \
+            on_listener_write(what);                                                               \
+    } while (0)
+
 static void notify(store *s, store_event ev, const store_obj *o, const cJSON *old)
 {
+    s->notifying++;
     for (int i = 0; i < s->nlisteners; i++)
         s->listeners[i].fn(s->listeners[i].ctx, ev, o, old);
+    s->notifying--;
 }
 
 /* A new object of kind k named name in namespace ns ("" when
@@ -829,6 +855,7 @@ static store_obj *obj_add(store *s, kind_id k, const char *ns, const char *name)
 
 store_obj *store_insert(store *s, kind_id k, cJSON *doc)
 {
+    NOT_IN_LISTENER(s, "store_insert");
     const char *ns = kind_get(k)->namespaced ? jstr(doc, "metadata.namespace") : NULL;
     const char *name = jstr(doc, "metadata.name");
     store_obj *o = obj_add(s, k, ns ? ns : "", name ? name : "");
@@ -857,6 +884,7 @@ static cJSON *replace_begin(store *s, store_obj *o)
 
 void store_replace(store *s, store_obj *o, cJSON *doc)
 {
+    NOT_IN_LISTENER(s, "store_replace");
     cJSON *old = replace_begin(s, o);
     set_tree(s, o, doc);
     owner_update(o);
@@ -868,6 +896,7 @@ void store_replace(store *s, store_obj *o, cJSON *doc)
 
 void store_remove(store *s, store_obj *o)
 {
+    NOT_IN_LISTENER(s, "store_remove");
     HASH_DEL(s->tables[o->kind], o);
     owner_del(o);
     bucket_del(o);
@@ -972,6 +1001,7 @@ static void take_staged(store *s, store_obj *o, store_staged *st)
 
 store_obj *store_insert_staged(store *s, store_staged *st)
 {
+    NOT_IN_LISTENER(s, "store_insert_staged");
     store_obj *o = obj_add(s, st->kind, st->ns, st->name);
     take_staged(s, o, st);
     notify(s, STORE_ADDED, o, NULL);
@@ -980,6 +1010,7 @@ store_obj *store_insert_staged(store *s, store_staged *st)
 
 void store_replace_staged(store *s, store_obj *o, store_staged *st)
 {
+    NOT_IN_LISTENER(s, "store_replace_staged");
     cJSON *old = replace_begin(s, o);
     take_staged(s, o, st);
     notify(s, STORE_MODIFIED, o, old);

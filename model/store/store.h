@@ -100,7 +100,9 @@ typedef enum { STORE_ADDED, STORE_MODIFIED, STORE_DELETED } store_event;
 
 /* Called after every change, under the model lock. `obj` is the object as
  * it is now (for DELETED: its last state, with the deletion's RV); `old` is
- * the previous document (NULL for ADDED). Neither may be kept. */
+ * the previous document (NULL for ADDED). Neither may be kept. A listener
+ * never writes to the store (it queues work for later): a write from
+ * inside one aborts with a message naming the write. */
 typedef void (*store_listener)(void *ctx, store_event ev, const store_obj *obj, const cJSON *old);
 
 typedef struct store store;
@@ -159,6 +161,9 @@ void store_set_cache(store *s, size_t max_trees);
 size_t store_cached(const store *s);
 
 void store_listen(store *s, store_listener fn, void *ctx);
+/* For tests: what a write from inside a listener calls instead of aborting
+ * (NULL: abort again). */
+void store_on_listener_write(void (*fn)(const char *what));
 
 /* Extensions: derived state (indexes) kept with the store under a name,
  * freed with it by free_fn. store_ext returns NULL when none is set. */

@@ -35,6 +35,37 @@ static void listen_fn(void *ctx, store_event ev, const store_obj *o, const cJSON
     strcat(e->log, buf);
 }
 
+/* A listener that writes: the store names the write instead of going on. */
+static const char *wrote;
+static void record_write(const char *what)
+{
+    wrote = what;
+}
+
+static store *writing_store;
+static void writing_listener(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
+{
+    (void)ctx, (void)o, (void)old;
+    if (ev == STORE_ADDED && !wrote) /* once: the write itself goes on, and notifies */
+        store_insert(writing_store, K_NAMESPACE, obj(NULL, "from-a-listener"));
+}
+
+START_TEST(a_listener_that_writes_is_caught)
+{
+    store *s = store_new();
+    writing_store = s;
+    wrote = NULL;
+    store_on_listener_write(record_write);
+    store_insert(s, K_NAMESPACE, obj(NULL, "quiet")); /* no listener yet */
+    ck_assert_ptr_null(wrote);
+    store_listen(s, writing_listener, NULL);
+    store_insert(s, K_NAMESPACE, obj(NULL, "noisy"));
+    ck_assert_str_eq(wrote, "store_insert");
+    store_on_listener_write(NULL);
+    store_free(s);
+}
+END_TEST
+
 START_TEST(insert_get_list_sorted)
 {
     store *s = store_new();
@@ -520,6 +551,7 @@ Suite *store_suite(void)
     tcase_add_test(tc, controller_keys_tell_references_apart);
     tcase_add_test(tc, staged_documents_go_in_like_trees);
     tcase_add_test(tc, strings_read_in_place_match_the_tree);
+    tcase_add_test(tc, a_listener_that_writes_is_caught);
     suite_add_tcase(s, tc);
     return s;
 }
