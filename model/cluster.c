@@ -6,6 +6,7 @@
 #include "xalloc.h"
 #include "defaults.h"
 #include "json.h"
+#include "text.h"
 #include "manifest.h"
 #include "meta.h"
 #include "decode.h"
@@ -39,21 +40,26 @@ static const controller_ops *const registry[] = {
     NULL,
 };
 
-static const struct { const char *name; unsigned flag; } ctrl_names[] = {
-    {"disruption", CTRL_DISRUPTION}, {"kubelet", CTRL_KUBELET},
-    {"scheduler", CTRL_SCHEDULER},   {"replicaset", CTRL_REPLICASET},
-    {"deployment", CTRL_DEPLOYMENT}, {"statefulset", CTRL_STATEFULSET},
-    {"daemonset", CTRL_DAEMONSET},
-};
-
+/* The flag of the controller --controllers names (those with a flag can
+ * be turned off; the garbage collector cannot). */
 static int ctrl_flag(const char *name, size_t n, unsigned *flag)
 {
-    for (size_t i = 0; i < sizeof ctrl_names / sizeof *ctrl_names; i++)
-        if (strlen(ctrl_names[i].name) == n && !strncmp(ctrl_names[i].name, name, n)) {
-            *flag = ctrl_names[i].flag;
+    for (int i = 0; registry[i]; i++)
+        if (registry[i]->flag && strlen(registry[i]->name) == n && !strncmp(registry[i]->name, name, n)) {
+            *flag = registry[i]->flag;
             return 0;
         }
     return -1;
+}
+
+/* "kubelet, scheduler, ...": the names ctrl_flag knows. */
+static char *ctrl_known(void)
+{
+    strbuf b = {0};
+    for (int i = 0; registry[i]; i++)
+        if (registry[i]->flag)
+            strbuf_printf(&b, "%s%s", b.len ? ", " : "", registry[i]->name);
+    return b.s ? b.s : xstrdup("");
 }
 
 int cluster_parse_controllers(const char *list, unsigned *mask, char **err)
@@ -71,9 +77,9 @@ int cluster_parse_controllers(const char *list, unsigned *mask, char **err)
         if (n == 3 + (size_t)remove && !strncmp(p + remove, "all", 3)) {
             f = CTRL_ALL;
         } else if (ctrl_flag(p + remove, n - remove, &f) < 0) {
-            if (asprintf(err, "unknown controller \"%.*s\" (known: disruption, kubelet, scheduler, "
-                              "replicaset, deployment, statefulset, daemonset)", (int)(n - remove), p + remove) < 0)
-                *err = NULL;
+            char *known = ctrl_known();
+            *err = xasprintf("unknown controller \"%.*s\" (known: %s)", (int)(n - remove), p + remove, known);
+            free(known);
             return -1;
         }
         if (remove) {

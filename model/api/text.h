@@ -1,6 +1,6 @@
 /* text: small helpers for building message text — a growing string buffer,
- * Go's names for JSON value types — and podutil's IsPodReady, shared by the
- * modules that explain decisions. No model state. */
+ * Go's %q, Go's names for JSON value types — shared by the modules that
+ * explain decisions. No model state. */
 #ifndef EVICTSIM_TEXT_H
 #define EVICTSIM_TEXT_H
 #include <cJSON.h>

@@ -20,6 +20,18 @@
 #define REV_LABEL "controller-revision-hash"
 #define GEN_LABEL "pod-template-generation"
 
+static void *attach(cluster *c);
+static void reset(void *state);
+static void detach(void *state);
+
+const controller_ops daemonset_controller = {
+    .name = "daemonset",
+    .flag = CTRL_DAEMONSET,
+    .attach = attach,
+    .reset = reset,
+    .free = detach,
+};
+
 typedef struct {
     cluster *c;
     wl_queue *q;
@@ -406,5 +418,3 @@ static void detach(void *state)
     wl_queue_free(dc->q);
     free(dc);
 }
-
-const controller_ops daemonset_controller = {"daemonset", CTRL_DAEMONSET, attach, reset, detach};

@@ -23,6 +23,18 @@
 #define ANN_MAX "deployment.kubernetes.io/max-replicas"
 #define HASH_LABEL "pod-template-hash"
 
+static void *attach(cluster *c);
+static void reset(void *state);
+static void detach(void *state);
+
+const controller_ops deployment_controller = {
+    .name = "deployment",
+    .flag = CTRL_DEPLOYMENT,
+    .attach = attach,
+    .reset = reset,
+    .free = detach,
+};
+
 typedef struct {
     cluster *c;
     wl_queue *q;
@@ -858,5 +870,3 @@ static void detach(void *state)
     wl_queue_free(dc->q);
     free(dc);
 }
-
-const controller_ops deployment_controller = {"deployment", CTRL_DEPLOYMENT, attach, reset, detach};

@@ -27,6 +27,18 @@
 #define EXPLAIN_MAX_PODS 5
 #define YEAR_ONE -62135596800.0 /* metav1.Time zero value */
 
+static void *attach(cluster *c);
+static void reset(void *state);
+static void dfree(void *state);
+
+const controller_ops disruption_controller = {
+    .name = "disruption",
+    .flag = CTRL_DISRUPTION,
+    .attach = attach,
+    .reset = reset,
+    .free = dfree,
+};
+
 /* ---- state ------------------------------------------------------------ */
 
 typedef struct dctl dctl;
@@ -1289,7 +1301,6 @@ static void dfree(void *state)
     free(d);
 }
 
-const controller_ops disruption_controller = {"disruption", CTRL_DISRUPTION, attach, reset, dfree};
 
 void disruption_sync_now(cluster *c)
 {

@@ -18,6 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void *attach(cluster *c);
+static void reset(void *state);
+static void detach(void *state);
+
+const controller_ops gc_controller = {
+    .name = "garbagecollector",
+    .flag = 0,
+    .attach = attach,
+    .reset = reset,
+    .free = detach,
+};
+
 typedef struct {
     cluster *c;
     wl_queue *q;
@@ -233,5 +245,3 @@ static void detach(void *state)
     wl_queue_free(g->q);
     free(g);
 }
-
-const controller_ops gc_controller = {"garbagecollector", 0, attach, reset, detach};

@@ -16,6 +16,16 @@
 
 #define ANN "sim.evictsim.io/"
 
+static void *attach(cluster *c);
+static void detach(void *state);
+
+const controller_ops kubelet_controller = {
+    .name = "kubelet",
+    .flag = CTRL_KUBELET,
+    .attach = attach,
+    .free = detach,
+};
+
 typedef enum { JOB_SYNC, JOB_READY, JOB_EXIT } job_kind;
 
 /* A pod whose kubelet would act when its node appears (bound, and Pending
@@ -433,5 +443,3 @@ static void detach(void *state)
         unfile(k, w);
     free(k);
 }
-
-const controller_ops kubelet_controller = {"kubelet", CTRL_KUBELET, attach, NULL, detach};

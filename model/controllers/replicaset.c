@@ -17,6 +17,18 @@
 
 #define BURST_REPLICAS 500
 
+static void *attach(cluster *c);
+static void reset(void *state);
+static void detach(void *state);
+
+const controller_ops replicaset_controller = {
+    .name = "replicaset",
+    .flag = CTRL_REPLICASET,
+    .attach = attach,
+    .reset = reset,
+    .free = detach,
+};
+
 typedef struct rs_ctrl rs_ctrl;
 typedef struct {
     rs_ctrl *r;
@@ -351,5 +363,3 @@ static void detach(void *state)
         wl_queue_free(r->kinds[i].q);
     free(r);
 }
-
-const controller_ops replicaset_controller = {"replicaset", CTRL_REPLICASET, attach, reset, detach};

@@ -16,6 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void *attach(cluster *c);
+static void detach(void *state);
+
+const controller_ops scheduler_controller = {
+    .name = "scheduler",
+    .flag = CTRL_SCHEDULER,
+    .attach = attach,
+    .free = detach,
+};
+
 /* A pod that wants scheduling (the pending set). */
 typedef struct pending {
     UT_hash_handle hh;
@@ -588,5 +598,3 @@ static void detach(void *state)
     }
     free(s);
 }
-
-const controller_ops scheduler_controller = {"scheduler", CTRL_SCHEDULER, attach, NULL, detach};

@@ -22,6 +22,18 @@
 #define NAME_LABEL "statefulset.kubernetes.io/pod-name"
 #define INDEX_LABEL "apps.kubernetes.io/pod-index"
 
+static void *attach(cluster *c);
+static void reset(void *state);
+static void detach(void *state);
+
+const controller_ops statefulset_controller = {
+    .name = "statefulset",
+    .flag = CTRL_STATEFULSET,
+    .attach = attach,
+    .reset = reset,
+    .free = detach,
+};
+
 typedef struct revision {
     UT_hash_handle hh;
     char uid[40];
@@ -446,5 +458,3 @@ static void detach(void *state)
     forget_revisions(sc);
     free(sc);
 }
-
-const controller_ops statefulset_controller = {"statefulset", CTRL_STATEFULSET, attach, reset, detach};
