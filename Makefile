@@ -23,18 +23,26 @@ BUILD      ?= build
 LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(MODEL_SRC) $(SERVER_SRC))
 HDRS       := $(wildcard model/*.h model/*/*.h server/*.h)
 
-.PHONY: all deps run check unit http clients asan bench fuzz clean
-all: evictsim
+.PHONY: all deps run check unit http clients asan bench fuzz clean help
+all: evictsim ## build ./evictsim (the default)
 
-deps:
+help: ## list the targets
+	@awk -F':.*## ' '/^[a-z][a-z_-]*:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# The Debian packages are checked once, before the build (a stamp remembers
+# it until the Makefile changes), not for every object.
+DEPS_STAMP := build/.deps-ok
+deps: $(DEPS_STAMP) ## install the Debian packages the build needs (as root), or name them
+$(DEPS_STAMP): Makefile
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
 	    (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null || exit 1; \
 	  else echo "evictsim needs Debian packages; run as root:"; \
 	    echo "  apt-get install -y$$missing"; exit 1; fi; fi
+	@mkdir -p $(dir $@) && touch $@
 
-$(BUILD)/%.o: %.c $(HDRS) | deps
+$(BUILD)/%.o: %.c $(HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
@@ -44,7 +52,7 @@ evictsim: $(BUILD)/evictsim
 $(BUILD)/evictsim: $(LIB_OBJ) $(BUILD)/server/main.o
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
-$(BUILD)/tests/unit/suites.h: $(UNIT_SRC) | deps
+$(BUILD)/tests/unit/suites.h: $(UNIT_SRC) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@grep -ho '^Suite \*[a-z_0-9]*_suite(void)' $(filter-out tests/unit/main.c,$(UNIT_SRC)) \
 	  | sed 's/^Suite \*\(.*\)(void)/X(\1)/' > $@.tmp && mv $@.tmp $@
@@ -55,32 +63,32 @@ $(BUILD)/unit_tests: $(LIB_OBJ) $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
 $(BUILD)/tests/unit/main.o: $(BUILD)/tests/unit/suites.h
 $(BUILD)/tests/unit/main.o: CFLAGS_ALL += -I$(BUILD)/tests/unit
 
-run: evictsim
+run: evictsim ## build and serve fixtures/ on http://127.0.0.1:8080
 	./evictsim --kubeconfig evictsim.kubeconfig fixtures/
 
-unit: $(BUILD)/unit_tests
+unit: $(BUILD)/unit_tests ## the Check unit tests
 	CK_FORK=no $(BUILD)/unit_tests
 
-http: $(BUILD)/evictsim
+http: $(BUILD)/evictsim ## HTTP tests against a started server (Node)
 	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/http
 
-clients: $(BUILD)/evictsim
+clients: $(BUILD)/evictsim ## real kubectl 1.27-1.33 and client-node tests
 	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/clients
 
-check: evictsim
+check: evictsim ## every test: unit, http, clients
 	$(MAKE) unit
 	$(MAKE) http
 	$(MAKE) clients
 
-asan:
+asan: ## every suite again under AddressSanitizer and UBSan (clang)
 	EVICTSIM_DOC_CACHE=0 EVICTSIM_DOC_CHECK=1 $(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  unit http clients
 
-fuzz: | deps
+fuzz: | $(DEPS_STAMP) ## a short run of every libFuzzer target
 	bash tests/fuzz/run.sh
 
-bench: $(BUILD)/evictsim
+bench: $(BUILD)/evictsim ## the performance targets (timings live here, not in check)
 	EVICTSIM=$(BUILD)/evictsim bash bench/run.sh
 
-clean:
+clean: ## remove build/ and what make run wrote
 	rm -rf build evictsim evictsim.kubeconfig
