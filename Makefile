@@ -1,14 +1,14 @@
 # evictsim — build, run and test.
-# `make` builds ./evictsim; `make run` serves fixtures/; `make check` runs every test.
+# `make` builds ./evictsim; `make run` serves fixtures/default.yaml; `make check` runs every test.
 # Missing Debian packages are installed when root, otherwise the apt-get line is printed.
 
-DEBS      := libmicrohttpd-dev libcjson-dev uthash-dev check libyaml-dev pkg-config
-PKGS      := libmicrohttpd libcjson check yaml-0.1
+DEBS      := libmicrohttpd-dev libcjson-dev uthash-dev check libyaml-dev zlib1g-dev pkg-config
+PKGS      := libmicrohttpd libcjson check yaml-0.1 zlib
 CC        ?= cc
 OPT       ?= -O2 -g
 # Recursively expanded: evaluated after `deps` has installed pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs libmicrohttpd libcjson yaml-0.1) -lpthread -lm
+PKG_LIBS   = $(shell pkg-config --libs libmicrohttpd libcjson yaml-0.1 zlib) -lpthread -lm
 CHECK_LIBS = $(shell pkg-config --libs check)
 # Every folder of model/ and server/ is on the include path: a file names a
 # header by its basename wherever it lives.
@@ -63,8 +63,8 @@ $(BUILD)/unit_tests: $(LIB_OBJ) $(patsubst %.c,$(BUILD)/%.o,$(UNIT_SRC))
 $(BUILD)/tests/unit/main.o: $(BUILD)/tests/unit/suites.h
 $(BUILD)/tests/unit/main.o: CFLAGS_ALL += -I$(BUILD)/tests/unit
 
-run: evictsim ## build and serve fixtures/ on http://127.0.0.1:8080
-	./evictsim --kubeconfig evictsim.kubeconfig fixtures/
+run: evictsim ## build and serve fixtures/default.yaml on http://127.0.0.1:8080
+	./evictsim --kubeconfig evictsim.kubeconfig fixtures/default.yaml
 
 unit: $(BUILD)/unit_tests ## the Check unit tests
 	CK_FORK=no $(BUILD)/unit_tests

@@ -259,12 +259,19 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
 struct cluster_loader {
     cluster *c;
     pthread_mutex_t prev_mu; /* see load_prepare */
-    store_staged **items;
+    store_staged **items; /* NULL: a document of a kind not served, skipped */
+    char **skipped;       /* for a skipped one, its "apiVersion kind" */
     size_t *index; /* the place of each staged document among those put */
     size_t n, cap, put;
     cJSON *status; /* the first failure, at put number err_at */
     size_t err_at;
+    bool skip_unknown;
 };
+
+void cluster_loader_skip_unknown(cluster_loader *l, bool on)
+{
+    l->skip_unknown = on;
+}
 
 cluster_loader *cluster_loader_new(cluster *c)
 {
@@ -277,15 +284,20 @@ cluster_loader *cluster_loader_new(cluster *c)
 static void loader_free(cluster_loader *l)
 {
     pthread_mutex_destroy(&l->prev_mu);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->skipped[i]);
+    free(l->skipped);
     free(l->items);
     free(l->index);
     free(l);
 }
 
-/* One document prepared: its Status, or the staged object. */
+/* One document prepared: its Status, or the staged object, or (skipped:
+ * a kind not served, with skip_unknown) its "apiVersion kind". */
 typedef struct {
     cJSON *status;
     store_staged *staged;
+    char *skipped;
 } loader_prepared;
 
 /* Prepare and stage doc (taken), the k-th put from now. Touches nothing of
@@ -295,6 +307,12 @@ static loader_prepared loader_prepare(cluster_loader *l, cJSON *doc, size_t k, p
 {
     loader_prepared r = {0};
     kind_id kind = K_COUNT; /* set by load_prepare when it succeeds */
+    const char *av = jstr(doc, "apiVersion"), *k_ = jstr(doc, "kind");
+    if (l->skip_unknown && av && k_ && !kind_by_kind(av, k_)) {
+        r.skipped = xasprintf("%s %s", av, k_);
+        json_scratch_delete(doc);
+        return r;
+    }
     r.status = json_scratch_keep(load_prepare(l->c, doc, (int)(l->put + k), &kind, prev_mu));
     if (!r.status)
         r.staged = store_stage(l->c->st, kind, doc);
@@ -310,6 +328,7 @@ static void loader_take(cluster_loader *l, loader_prepared r)
     if (l->status) {
         cJSON_Delete(r.status);
         store_staged_free(l->c->st, r.staged);
+        free(r.skipped);
     } else if (r.status) {
         l->status = r.status;
         l->err_at = i;
@@ -317,9 +336,11 @@ static void loader_take(cluster_loader *l, loader_prepared r)
         if (l->n == l->cap) {
             l->cap = l->cap ? l->cap * 2 : 64;
             l->items = xrealloc(l->items, l->cap * sizeof *l->items);
+            l->skipped = xrealloc(l->skipped, l->cap * sizeof *l->skipped);
             l->index = xrealloc(l->index, l->cap * sizeof *l->index);
         }
         l->index[l->n] = i;
+        l->skipped[l->n] = r.skipped;
         l->items[l->n++] = r.staged;
     }
 }
@@ -337,8 +358,11 @@ void cluster_loader_put(cluster_loader *l, cJSON *doc)
 void cluster_loader_undo(cluster_loader *l, size_t n)
 {
     l->put -= n < l->put ? n : l->put;
-    while (l->n && l->index[l->n - 1] >= l->put)
-        store_staged_free(l->c->st, l->items[--l->n]);
+    while (l->n && l->index[l->n - 1] >= l->put) {
+        l->n--;
+        store_staged_free(l->c->st, l->items[l->n]);
+        free(l->skipped[l->n]);
+    }
     if (l->status && l->err_at >= l->put) {
         cJSON_Delete(l->status);
         l->status = NULL;
@@ -359,8 +383,31 @@ static void load_one(cluster *c, store_staged *st)
 
 int cluster_loader_finish(cluster_loader *l, api_result *err)
 {
+    return cluster_loader_finish_report(l, err, NULL);
+}
+
+int cluster_loader_finish_report(cluster_loader *l, api_result *err, cluster_load_report *rep)
+{
     cluster *c = l->c;
-    int n = (int)l->n;
+    size_t nskip = 0;
+    if (rep) {
+        memset(rep, 0, sizeof *rep);
+        rep->failed_at = l->status ? l->err_at : (size_t)-1;
+        rep->skipped = cJSON_CreateObject();
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        if (!l->skipped[i])
+            continue;
+        nskip++;
+        if (rep && !l->status) {
+            cJSON *cnt = cJSON_GetObjectItemCaseSensitive(rep->skipped, l->skipped[i]);
+            if (cnt)
+                cJSON_SetNumberValue(cnt, cnt->valuedouble + 1);
+            else
+                cJSON_AddNumberToObject(rep->skipped, l->skipped[i], 1);
+        }
+    }
+    int n = (int)(l->n - nskip);
     if (l->status) {
         for (size_t i = 0; i < l->n; i++)
             store_staged_free(c->st, l->items[i]);
@@ -417,6 +464,7 @@ static void sink_drop(void *arg, void *prepared)
     loader_prepared *r = prepared;
     cJSON_Delete(r->status);
     store_staged_free(l->c->st, r->staged);
+    free(r->skipped);
     free(r);
 }
 

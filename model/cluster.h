@@ -27,6 +27,7 @@ typedef struct {
     double time_scale;
     unsigned controllers;  /* CTRL_* mask */
     double pdb_sync_delay; /* virtual seconds */
+    double ready_after;    /* Running to Ready of a pod with no readinessProbe nor annotation */
 } cluster_opts;
 
 /* A controller hooks into the cluster: attach at start, reset on
@@ -80,6 +81,16 @@ void cluster_loader_put(cluster_loader *l, cJSON *doc);
 void cluster_loader_undo(cluster_loader *l, size_t n);
 int cluster_loader_finish(cluster_loader *l, api_result *err);
 void cluster_loader_discard(cluster_loader *l); /* loads nothing, frees l */
+/* Documents of a kind not served are skipped (counted by the report)
+ * instead of failing the load. */
+void cluster_loader_skip_unknown(cluster_loader *l, bool on);
+/* What cluster_loader_finish_report tells beside the count. */
+typedef struct {
+    size_t failed_at; /* the put number (from 0) of the document that failed; (size_t)-1: none */
+    cJSON *skipped;   /* {"apiVersion kind": count} of the skipped documents (free it) */
+} cluster_load_report;
+/* cluster_loader_finish, filling *rep (when not NULL). */
+int cluster_loader_finish_report(cluster_loader *l, api_result *err, cluster_load_report *rep);
 /* A manifest_sink (model/load/manifest.h) that puts into l. */
 struct manifest_sink;
 struct manifest_sink cluster_loader_sink(cluster_loader *l);

@@ -5,6 +5,7 @@
 #include "http.h"
 #include "xalloc.h"
 #include "explain.h"
+#include "dump.h"
 #include "manifest.h"
 #include "scenario.h"
 #include <errno.h>
@@ -28,6 +29,8 @@ typedef struct {
     const char *tls_cert, *tls_key;
     cluster_opts co;
     bool start_set;
+    bool start_dump;  /* --start-time dump */
+    bool skip_unknown;
     bool verbose, quiet;
     const char *manifests[256];
     int nmanifests;
@@ -37,6 +40,7 @@ static const char usage[] =
     "usage: evictsim [OPTIONS] [MANIFEST...]\n"
     "       evictsim run [--explain] SCENARIO...      run scenarios in virtual time\n"
     "       evictsim explain [--server URL | --kubeconfig PATH] NAMESPACE/POD\n"
+
     "\n"
     "An in-memory Kubernetes API server that answers evictions as kube-apiserver does.\n"
     "\n"
@@ -45,7 +49,10 @@ static const char usage[] =
     "  --kubeconfig PATH         write a kubeconfig for the served address\n"
     "  --clock real|manual       real: wall clock times --time-scale; manual: /sim/v1/clock/advance\n"
     "  --time-scale X            speed of the real clock (1)\n"
-    "  --start-time RFC3339      initial virtual time (wall time; 2025-01-01T00:00:00Z when manual)\n"
+    "  --start-time RFC3339|dump initial virtual time (wall time; 2025-01-01T00:00:00Z when manual);\n"
+    "                            dump: the newest timestamp in the manifests\n"
+    "  --skip-unknown            skip (and count) objects of kinds evictsim does not serve\n"
+    "  --ready-after DURATION    Running to Ready of pods with no readinessProbe (0)\n"
     "  --controllers LIST        all, none, or names (disruption, kubelet, scheduler, replicaset,\n"
     "                            deployment, statefulset, daemonset), each optionally prefixed '-'\n"
     "  --pdb-sync-delay SECONDS  virtual delay before the disruption controller sees a change (0)\n"
@@ -56,7 +63,7 @@ static const char usage[] =
     "  -q, --quiet               print nothing but errors\n"
     "  --help, --version\n"
     "\n"
-    "MANIFEST: a YAML or JSON file, a directory of them, or - for stdin.\n";
+    "MANIFEST: a YAML or JSON file (maybe gzip'd), a directory tree of them, or - for stdin.\n";
 
 static void die(const char *fmt, const char *arg)
 {
@@ -133,9 +140,16 @@ static void parse_args(int argc, char **argv, options *o)
             if (*end || end == v || !(o->co.time_scale > 0) || o->co.time_scale > 1e6)
                 die("bad --time-scale \"%s\": want a number > 0", v);
         } else if ((v = flag_value(argc, argv, &i, "--start-time"))) {
-            if (clock_parse(v, &o->co.start_time) < 0)
+            if (!strcmp(v, "dump"))
+                o->start_dump = true;
+            else if (clock_parse(v, &o->co.start_time) < 0)
                 die("bad --start-time \"%s\": want RFC 3339, e.g. 2025-01-01T00:00:00Z", v);
             o->start_set = true;
+        } else if (!strcmp(a, "--skip-unknown")) {
+            o->skip_unknown = true;
+        } else if ((v = flag_value(argc, argv, &i, "--ready-after"))) {
+            if (clock_parse_duration(v, &o->co.ready_after) < 0)
+                die("bad --ready-after \"%s\": want a duration (90, 90s, 2m, 1h)", v);
         } else if ((v = flag_value(argc, argv, &i, "--controllers"))) {
             char *err = NULL;
             if (cluster_parse_controllers(v, &o->co.controllers, &err) < 0)
@@ -247,14 +261,19 @@ static void *timer_thread(void *arg)
 }
 
 /* The MANIFEST arguments into c (under its lock), each object prepared as
- * soon as it is parsed; exits on a manifest that cannot be read. */
-static int load_manifests(const options *o, cluster *c, api_result *err)
+ * soon as it is parsed; exits 2 on a manifest that cannot be loaded. Says
+ * what was loaded on stderr unless quiet. */
+static void load_manifests(const options *o, cluster *c, dump *d)
 {
     char *e = NULL;
-    int n = cluster_load_paths(c, o->manifests, o->nmanifests, err, &e);
-    if (n < 0 && e)
-        die("%s", e);
-    return n;
+    int n = dump_load(d, c, &e);
+    if (n < 0)
+        die("%s", e ? e : "the manifests cannot be loaded");
+    if (!o->quiet) {
+        char *sum = dump_summary(d, c);
+        fprintf(stderr, "evictsim: %s\n", sum);
+        free(sum);
+    }
 }
 
 /* The whole of a file, NUL-terminated; exits 2 naming `flag` when unreadable. */
@@ -298,22 +317,35 @@ int main(int argc, char **argv)
         return scenario_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "explain"))
         return explain_main(argc - 1, argv + 1);
+
     options o = {.host = "127.0.0.1", .port = 8080};
     o.co.time_scale = 1;
     o.co.controllers = CTRL_ALL;
     parse_args(argc, argv, &o);
+    dump *d = NULL;
+    char *derr = NULL;
+    if (o.nmanifests && !(d = dump_open(o.manifests, o.nmanifests, &(dump_opts){o.skip_unknown}, &derr)))
+        die("%s", derr);
+    if (o.start_dump) {
+        double t = d ? dump_newest(d, &derr) : 0;
+        if (t < 0)
+            die("%s", derr);
+        if (t == 0)
+            die("%s", "--start-time dump: the manifests hold no timestamp");
+        o.co.start_time = t;
+        o.start_set = true;
+    }
     if (!o.start_set) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         o.co.start_time = o.co.manual_clock ? 1735689600.0 /* 2025-01-01T00:00:00Z */ : (double)ts.tv_sec;
     }
     cluster *c = cluster_new(&o.co);
-    api_result err = {0};
     cluster_lock(c);
-    int loaded = load_manifests(&o, c, &err);
+    if (d)
+        load_manifests(&o, c, d);
     cluster_unlock(c);
-    if (loaded < 0)
-        die("bad manifest: %s", err.body ? cJSON_GetStringValue(cJSON_GetObjectItem(err.body, "message")) : "?");
+    dump_close(d);
 
     if (o.faults_file)
         load_faults(c, o.faults_file);

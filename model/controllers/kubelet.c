@@ -87,19 +87,26 @@ static bool ann_true(const cJSON *pod, const char *name)
     return v && !strcmp(v, "true");
 }
 
-static double ready_delay(const cJSON *pod)
+/* From Running to Ready: the ready-after annotation, else the slowest
+ * container's readinessProbe (initialDelaySeconds + periodSeconds ×
+ * successThreshold: its first success, then enough more), else the
+ * cluster's default (--ready-after, 0). */
+static double ready_delay(const cluster *c, const cJSON *pod)
 {
     double d = ann_duration(pod, ANN "ready-after");
     if (d >= 0)
         return d;
-    double max = 0;
+    double max = -1;
     cJSON *ctr;
     cJSON_ArrayForEach(ctr, jget(pod, "spec.containers")) {
-        double v = jnum(ctr, "readinessProbe.initialDelaySeconds", 0);
+        const cJSON *p = jfield(ctr, "readinessProbe");
+        if (!cJSON_IsObject(p))
+            continue;
+        double v = jnum(p, "initialDelaySeconds", 0) + jnum(p, "periodSeconds", 10) * jnum(p, "successThreshold", 1);
         if (v > max)
             max = v;
     }
-    return max;
+    return max >= 0 ? max : c->opts.ready_after;
 }
 
 static cJSON *condition(const char *type, bool status, const char *when)
@@ -187,7 +194,7 @@ static void start_pod(kubelet *k, store_obj *o)
     clock_format(cluster_now(c), when);
     cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     cJSON *status = jobj(doc, "status");
-    double delay = ready_delay(doc);
+    double delay = ready_delay(c, doc);
     bool never = ann_true(doc, ANN "never-ready");
     bool ready_now = !never && delay <= 0;
     jset_str(status, "phase", "Running");

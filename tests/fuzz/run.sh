@@ -21,7 +21,7 @@ PKGS="libmicrohttpd libcjson check yaml-0.1"
 INCS=$(find model server -name '*.c' -printf '-I%h\n' | sort -u | tr '\n' ' ')
 CFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer $SAN -Wall -Wextra ${FUZZ_WERROR--Werror}
         $INCS -Itests/fuzz $(pkg-config --cflags $PKGS)"
-LIBS="$(pkg-config --libs libmicrohttpd libcjson yaml-0.1) -lpthread -lm"
+LIBS="$(pkg-config --libs libmicrohttpd libcjson yaml-0.1 zlib) -lpthread -lm"
 
 targets=("$@")
 if [ ${#targets[@]} = 0 ]; then
