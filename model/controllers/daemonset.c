@@ -21,21 +21,16 @@
 #define GEN_LABEL "pod-template-generation"
 
 static void *attach(cluster *c);
-static void reset(void *state);
-static void detach(void *state);
 
 const controller_ops daemonset_controller = {
     .name = "daemonset",
     .flag = CTRL_DAEMONSET,
     .attach = attach,
-    .reset = reset,
-    .free = detach,
+    .reset = wl_ctrl_reset,
+    .free = wl_ctrl_free,
 };
 
-typedef struct {
-    cluster *c;
-    wl_queue *q;
-} ds_ctrl;
+typedef wl_ctrl ds_ctrl;
 
 typedef struct {
     ds_ctrl *dc;
@@ -342,37 +337,6 @@ static void queue_all(ds_ctrl *dc)
     free(all);
 }
 
-/* doc: the pod's document then (NULL: as stored now). */
-static void queue_owner(ds_ctrl *dc, const store_obj *pod, const cJSON *doc)
-{
-    const char *name;
-    size_t nl;
-    if (!doc && wl_stored_controller(pod, "DaemonSet", &name, &nl)) { /* as stored: no tree */
-        if (name)
-            wl_queue_add_n(dc->q, pod->ns, name, nl);
-        return;
-    }
-    const cJSON *ref = doc ? wl_controller_ref(doc) : NULL;
-    if (ref) {
-        if (jstr(ref, "kind") && !strcmp(jstr(ref, "kind"), "DaemonSet") && jstr(ref, "name"))
-            wl_queue_add(dc->q, pod->ns, jstr(ref, "name"));
-        return;
-    }
-    if (!doc)
-        doc = store_doc(pod);
-    if (!pod_active(doc))
-        return;
-    size_t n;
-    store_obj **sets = store_list(dc->c->st, K_DAEMONSET, pod->ns, &n);
-    for (size_t i = 0; i < n; i++) {
-        labelsel *sel = wl_selector(K_DAEMONSET, store_doc(sets[i]));
-        if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
-            wl_queue_add(dc->q, sets[i]->ns, sets[i]->name);
-        labelsel_free(sel);
-    }
-    free(sets);
-}
-
 static bool node_relevant_change(const cJSON *old, const cJSON *now)
 {
     static const char *const paths[] = {"metadata.labels", "spec.taints", "spec.unschedulable", "status.conditions", NULL};
@@ -392,29 +356,14 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         if (ev != STORE_MODIFIED || node_relevant_change(old, store_doc(o)))
             queue_all(dc);
     } else if (o->kind == K_POD) {
-        queue_owner(dc, o, NULL);
+        wl_queue_pod_owner(dc->c, dc->q, K_DAEMONSET, o, NULL);
         if (old && !jequal(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences")))
-            queue_owner(dc, o, old);
+            wl_queue_pod_owner(dc->c, dc->q, K_DAEMONSET, o, old);
     }
 }
 
 static void *attach(cluster *c)
 {
-    ds_ctrl *dc = xcalloc(1, sizeof *dc);
-    dc->c = c;
-    dc->q = wl_queue_new(c, sync, dc);
-    store_listen(c->st, on_change, dc);
-    return dc;
+    return wl_ctrl_attach(c, sync, on_change);
 }
 
-static void reset(void *state)
-{
-    wl_queue_clear(((ds_ctrl *)state)->q);
-}
-
-static void detach(void *state)
-{
-    ds_ctrl *dc = state;
-    wl_queue_free(dc->q);
-    free(dc);
-}

@@ -24,21 +24,16 @@
 #define HASH_LABEL "pod-template-hash"
 
 static void *attach(cluster *c);
-static void reset(void *state);
-static void detach(void *state);
 
 const controller_ops deployment_controller = {
     .name = "deployment",
     .flag = CTRL_DEPLOYMENT,
     .attach = attach,
-    .reset = reset,
-    .free = detach,
+    .reset = wl_ctrl_reset,
+    .free = wl_ctrl_free,
 };
 
-typedef struct {
-    cluster *c;
-    wl_queue *q;
-} dep_ctrl;
+typedef wl_ctrl dep_ctrl;
 
 typedef struct {
     store_obj *o;
@@ -852,21 +847,6 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    dep_ctrl *dc = xcalloc(1, sizeof *dc);
-    dc->c = c;
-    dc->q = wl_queue_new(c, sync, dc);
-    store_listen(c->st, on_change, dc);
-    return dc;
+    return wl_ctrl_attach(c, sync, on_change);
 }
 
-static void reset(void *state)
-{
-    wl_queue_clear(((dep_ctrl *)state)->q);
-}
-
-static void detach(void *state)
-{
-    dep_ctrl *dc = state;
-    wl_queue_free(dc->q);
-    free(dc);
-}

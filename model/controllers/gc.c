@@ -19,21 +19,16 @@
 #include <string.h>
 
 static void *attach(cluster *c);
-static void reset(void *state);
-static void detach(void *state);
 
 const controller_ops gc_controller = {
     .name = "garbagecollector",
     .flag = 0,
     .attach = attach,
-    .reset = reset,
-    .free = detach,
+    .reset = wl_ctrl_reset,
+    .free = wl_ctrl_free,
 };
 
-typedef struct {
-    cluster *c;
-    wl_queue *q;
-} gc;
+typedef wl_ctrl gc;
 
 /* Queue keys carry the kind: "<kind>:<ns>" / name. */
 static void queue_obj(gc *g, kind_id k, const char *ns, const char *name)
@@ -227,21 +222,6 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 
 static void *attach(cluster *c)
 {
-    gc *g = xcalloc(1, sizeof *g);
-    g->c = c;
-    g->q = wl_queue_new(c, sync, g);
-    store_listen(c->st, on_change, g);
-    return g;
+    return wl_ctrl_attach(c, sync, on_change);
 }
 
-static void reset(void *state)
-{
-    wl_queue_clear(((gc *)state)->q);
-}
-
-static void detach(void *state)
-{
-    gc *g = state;
-    wl_queue_free(g->q);
-    free(g);
-}

@@ -285,45 +285,6 @@ static void sync(void *ctx, const char *ns, const char *name)
 
 /* ---- events ------------------------------------------------------------------ */
 
-/* doc: the pod's document then (NULL: as stored now). */
-static void queue_owner(rs_ctrl *r, const store_obj *pod, const cJSON *doc)
-{
-    if (!doc && store_controller_key(pod)) { /* as stored: from the controller key, no tree */
-        size_t kl, nl;
-        const char *kind = store_controller_field(pod, 1, &kl), *name = store_controller_field(pod, 2, &nl);
-        for (int i = 0; i < 2; i++) {
-            const char *want = kind_get(r->kinds[i].kind)->kind;
-            if (kind && kl == strlen(want) && !memcmp(kind, want, kl))
-                wl_queue_add_n(r->kinds[i].q, pod->ns, name ? name : "", name ? nl : 0);
-        }
-        return;
-    }
-    const cJSON *ref = doc ? wl_controller_ref(doc) : NULL;
-    if (ref) {
-        const char *kind = jstr(ref, "kind");
-        for (int i = 0; i < 2; i++)
-            if (kind && !strcmp(kind, kind_get(r->kinds[i].kind)->kind))
-                wl_queue_add(r->kinds[i].q, pod->ns, jstr(ref, "name") ? jstr(ref, "name") : "");
-        return;
-    }
-    if (!doc)
-        doc = store_doc(pod);
-    if (!pod_active(doc))
-        return;
-    /* an orphan: every set whose selector matches may adopt it */
-    for (int i = 0; i < 2; i++) {
-        size_t n;
-        store_obj **sets = store_list(r->c->st, r->kinds[i].kind, pod->ns, &n);
-        for (size_t j = 0; j < n; j++) {
-            labelsel *sel = wl_selector(r->kinds[i].kind, store_doc(sets[j]));
-            if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
-                wl_queue_add(r->kinds[i].q, sets[j]->ns, sets[j]->name);
-            labelsel_free(sel);
-        }
-        free(sets);
-    }
-}
-
 static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
 {
     rs_ctrl *r = ctx;
@@ -332,9 +293,12 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             wl_queue_add(r->kinds[i].q, o->ns, o->name);
     if (o->kind != K_POD)
         return;
-    queue_owner(r, o, NULL);
-    if (old && !jequal(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences")))
-        queue_owner(r, o, old);
+    bool refs_changed = old && !jequal(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences"));
+    for (int i = 0; i < 2; i++) {
+        wl_queue_pod_owner(r->c, r->kinds[i].q, r->kinds[i].kind, o, NULL);
+        if (refs_changed)
+            wl_queue_pod_owner(r->c, r->kinds[i].q, r->kinds[i].kind, o, old);
+    }
 }
 
 static void *attach(cluster *c)

@@ -373,37 +373,6 @@ static void sync(void *ctx, const char *ns, const char *name)
 
 /* ---- events ------------------------------------------------------------------ */
 
-/* doc: the pod's document then (NULL: as stored now). */
-static void queue_owner(ss_ctrl *sc, const store_obj *pod, const cJSON *doc)
-{
-    const char *name;
-    size_t nl;
-    if (!doc && wl_stored_controller(pod, "StatefulSet", &name, &nl)) { /* as stored: no tree */
-        if (name)
-            wl_queue_add_n(sc->q, pod->ns, name, nl);
-        return;
-    }
-    const cJSON *ref = doc ? wl_controller_ref(doc) : NULL;
-    if (ref) {
-        if (jstr(ref, "kind") && !strcmp(jstr(ref, "kind"), "StatefulSet") && jstr(ref, "name"))
-            wl_queue_add(sc->q, pod->ns, jstr(ref, "name"));
-        return;
-    }
-    if (!doc)
-        doc = store_doc(pod);
-    if (!pod_active(doc))
-        return;
-    size_t n;
-    store_obj **sets = store_list(sc->c->st, K_STATEFULSET, pod->ns, &n);
-    for (size_t i = 0; i < n; i++) {
-        labelsel *sel = wl_selector(K_STATEFULSET, store_doc(sets[i]));
-        if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
-            wl_queue_add(sc->q, sets[i]->ns, sets[i]->name);
-        labelsel_free(sel);
-    }
-    free(sets);
-}
-
 static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
 {
     ss_ctrl *sc = ctx;
@@ -420,9 +389,9 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             }
         }
     } else if (o->kind == K_POD) {
-        queue_owner(sc, o, NULL);
+        wl_queue_pod_owner(sc->c, sc->q, K_STATEFULSET, o, NULL);
         if (old && !jequal(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences")))
-            queue_owner(sc, o, old);
+            wl_queue_pod_owner(sc->c, sc->q, K_STATEFULSET, o, old);
     }
 }
 

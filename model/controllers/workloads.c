@@ -95,6 +95,57 @@ bool wl_stored_controller(const store_obj *pod, const char *kind, const char **n
     return true;
 }
 
+wl_ctrl *wl_ctrl_attach(cluster *c, wl_sync_fn sync, store_listener on_change)
+{
+    wl_ctrl *w = xcalloc(1, sizeof *w);
+    w->c = c;
+    w->q = wl_queue_new(c, sync, w);
+    store_listen(c->st, on_change, w);
+    return w;
+}
+
+void wl_ctrl_reset(void *state)
+{
+    wl_queue_clear(((wl_ctrl *)state)->q);
+}
+
+void wl_ctrl_free(void *state)
+{
+    wl_ctrl *w = state;
+    wl_queue_free(w->q);
+    free(w);
+}
+
+void wl_queue_pod_owner(cluster *c, wl_queue *q, kind_id kind, const store_obj *pod, const cJSON *doc)
+{
+    const char *kname = kind_get(kind)->kind, *name;
+    size_t nl;
+    if (!doc && wl_stored_controller(pod, kname, &name, &nl)) { /* as stored: no tree */
+        if (name)
+            wl_queue_add_n(q, pod->ns, name, nl);
+        return;
+    }
+    const cJSON *ref = doc ? wl_controller_ref(doc) : NULL;
+    if (ref) {
+        if (jstr(ref, "kind") && !strcmp(jstr(ref, "kind"), kname) && jstr(ref, "name"))
+            wl_queue_add(q, pod->ns, jstr(ref, "name"));
+        return;
+    }
+    if (!doc)
+        doc = store_doc(pod);
+    if (!pod_active(doc))
+        return;
+    size_t n;
+    store_obj **sets = store_list(c->st, kind, pod->ns, &n);
+    for (size_t i = 0; i < n; i++) {
+        labelsel *sel = wl_selector(kind, store_doc(sets[i]));
+        if (sel && labelsel_matches(sel, jget(doc, "metadata.labels")))
+            wl_queue_add(q, sets[i]->ns, sets[i]->name);
+        labelsel_free(sel);
+    }
+    free(sets);
+}
+
 void wl_queue_after(wl_queue *q, const char *ns, const char *name, double when)
 {
     size_t n = strlen(ns ? ns : "") + strlen(name) + 2;

@@ -34,6 +34,23 @@ void wl_queue_after(wl_queue *q, const char *ns, const char *name, double when);
 void wl_queue_clear(wl_queue *q);
 void wl_queue_free(wl_queue *q);
 
+/* The state of a controller that is one work queue fed by a store listener
+ * (deployment, daemonset, gc): wl_ctrl_attach makes it (sync gets the
+ * wl_ctrl as its ctrl), and the ops table names wl_ctrl_reset and
+ * wl_ctrl_free. */
+typedef struct wl_ctrl {
+    cluster *c;
+    wl_queue *q;
+} wl_ctrl;
+wl_ctrl *wl_ctrl_attach(cluster *c, wl_sync_fn sync, store_listener on_change);
+void wl_ctrl_reset(void *state);
+void wl_ctrl_free(void *state);
+/* Queue the sync of the object of `kind` in q that controls pod, as its
+ * references were in doc (NULL: as stored now, read without a tree); for
+ * an active pod that no controller claims, every object of that kind whose
+ * selector matches its labels (it may adopt the pod). */
+void wl_queue_pod_owner(cluster *c, wl_queue *q, kind_id kind, const store_obj *pod, const cJSON *doc);
+
 /* ---- objects ------------------------------------------------------------ */
 /* The ownerReference with controller: true, or NULL. */
 const cJSON *wl_controller_ref(const cJSON *doc);
