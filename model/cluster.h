@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include "clock.h"
 #include "faults.h"
+#include "kversion.h"
 #include "status.h"
 #include "store.h"
 
@@ -28,6 +29,7 @@ typedef struct {
     unsigned controllers;  /* CTRL_* mask */
     double pdb_sync_delay; /* virtual seconds */
     double ready_after;    /* Running to Ready of a pod with no readinessProbe nor annotation */
+    kube_version kv;       /* the release answered as, and its gates (zero: the default) */
 } cluster_opts;
 
 /* A controller hooks into the cluster: attach at start, reset on

@@ -5,6 +5,7 @@
 #include "xalloc.h"
 #include "json.h"
 #include "kinds.h"
+#include "kversion.h"
 #include <cJSON.h>
 #include <ctype.h>
 #include <stdarg.h>
@@ -16,6 +17,13 @@
 #define DISC_AGG_V2_CT "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 #define DISC_AGG_V2BETA1_CT "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
 #define DISC_MAX_RANGES 32
+
+static const kube_version *disc_kv; /* the release answered as (NULL: the default) */
+
+void discovery_use(const kube_version *kv)
+{
+    disc_kv = kv;
+}
 
 /* Per-kind discovery facts the registry does not carry: verbs and categories, as upstream lists them. */
 
@@ -146,9 +154,10 @@ disc_format disc_negotiate(const char *accept)
             return DISC_LEGACY;
         if (strcmp(r[i].as, "APIGroupDiscoveryList") || strcmp(r[i].g, "apidiscovery.k8s.io"))
             continue;
-        if (!strcmp(r[i].v, "v2"))
+        /* v2 is served from 1.30; v2beta1 until AggregatedDiscoveryRemoveBetaType (1.33) */
+        if (!strcmp(r[i].v, "v2") && kv_minor(disc_kv) >= 30)
             return DISC_AGG_V2;
-        if (!strcmp(r[i].v, "v2beta1"))
+        if (!strcmp(r[i].v, "v2beta1") && !kv_gate_on(disc_kv, G_AGGREGATED_DISCOVERY_REMOVE_BETA_TYPE))
             return DISC_AGG_V2BETA1;
     }
     return DISC_LEGACY;
@@ -449,16 +458,7 @@ static bool disc_root(disc_reply *out, const char *accept, const char *host, boo
 
 static cJSON *disc_version(void)
 {
-    static const char *const fields[][2] = {
-        {"major", "1"}, {"minor", "33"}, {"emulationMajor", "1"}, {"emulationMinor", "33"},
-        {"minCompatibilityMajor", "1"}, {"minCompatibilityMinor", "32"}, {"gitVersion", "v1.33.0"},
-        {"gitCommit", "evictsim"}, {"gitTreeState", "clean"}, {"buildDate", "2025-01-01T00:00:00Z"},
-        {"goVersion", "go1.24.0"}, {"compiler", "gc"}, {"platform", "linux/amd64"},
-    };
-    cJSON *doc = cJSON_CreateObject();
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        cJSON_AddStringToObject(doc, fields[i][0], fields[i][1]);
-    return doc;
+    return kv_version_doc(disc_kv);
 }
 
 /* /apis/<group>[/<version>] (rest is what follows "/apis/"). */

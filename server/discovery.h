@@ -6,6 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct kube_version;
+/* The release whose discovery and /version are answered (model/version/kversion.h); set once at
+ * start-up before serving. NULL (the initial value) is the default release. */
+void discovery_use(const struct kube_version *kv);
+
 typedef struct {
     int code;
     const char *content_type; /* static string */

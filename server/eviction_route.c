@@ -36,6 +36,7 @@ static evict_req evict_request(http_req *rq)
         .dry_run_query = http_query(rq, "dryRun"),
         .pre = rq->prepared ? (evict_pre *)rq->pre : NULL,
         .text = true, /* http.c sends api_result.text as it is */
+        .kv = &rq->c->opts.kv,
     };
 }
 

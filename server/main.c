@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "http.h"
 #include "xalloc.h"
+#include "discovery.h"
 #include "explain.h"
 #include "dump.h"
 #include "manifest.h"
@@ -34,6 +35,8 @@ typedef struct {
     bool verbose, quiet;
     const char *manifests[256];
     int nmanifests;
+    const char *gates[16], *runtime_config[16]; /* --feature-gates, --runtime-config: applied in order */
+    int ngates, nruntime;
 } options;
 
 static const char usage[] =
@@ -117,7 +120,7 @@ static void parse_args(int argc, char **argv, options *o)
             fputs(usage, stdout);
             exit(0);
         } else if (!strcmp(a, "--version")) {
-            printf("evictsim %s (Kubernetes API v1.33)\n", EVICTSIM_VERSION);
+            printf("evictsim %s (Kubernetes API %s)\n", EVICTSIM_VERSION, kv_git_version(NULL));
             exit(0);
         } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o->verbose = true;
@@ -167,12 +170,32 @@ static void parse_args(int argc, char **argv, options *o)
             o->tls_key = v;
         } else if ((v = flag_value(argc, argv, &i, "--faults"))) {
             o->faults_file = v;
+        } else if ((v = flag_value(argc, argv, &i, "--kube-version"))) {
+            char *err = NULL;
+            if (kv_parse_version(v, &o->co.kv.minor, &err) < 0)
+                die("bad --kube-version: %s", err ? err : v);
+        } else if ((v = flag_value(argc, argv, &i, "--feature-gates"))) {
+            if (o->ngates < 16)
+                o->gates[o->ngates++] = v;
+        } else if ((v = flag_value(argc, argv, &i, "--runtime-config"))) {
+            if (o->nruntime < 16)
+                o->runtime_config[o->nruntime++] = v;
         } else if (a[0] == '-' && a[1]) {
             die("unknown flag %s (see --help)", a);
         } else if (o->nmanifests < 256) {
             o->manifests[o->nmanifests++] = a;
         }
     }
+    /* the gates a release knows depend on --kube-version, wherever it stands */
+    char *err = NULL;
+    for (int i = 0; i < o->ngates; i++)
+        if (kv_parse_gates(&o->co.kv, o->gates[i], &err) < 0)
+            die("bad --feature-gates: %s", err ? err : o->gates[i]);
+    for (int i = 0; i < o->nruntime; i++)
+        if (kv_parse_runtime_config(&o->co.kv, o->runtime_config[i], &err) < 0)
+            die("bad --runtime-config: %s", err ? err : o->runtime_config[i]);
+    if (kv_check(&o->co.kv, &err) < 0)
+        die("%s", err ? err : "bad feature gates");
 }
 
 static int write_file(const char *path, const char *text)
@@ -341,6 +364,7 @@ int main(int argc, char **argv)
         o.co.start_time = o.co.manual_clock ? 1735689600.0 /* 2025-01-01T00:00:00Z */ : (double)ts.tv_sec;
     }
     cluster *c = cluster_new(&o.co);
+    discovery_use(&c->opts.kv);
     cluster_lock(c);
     if (d)
         load_manifests(&o, c, d);

@@ -86,6 +86,12 @@ static void evictions(http_req *rq, http_resp *out)
     out->r.code = 200;
 }
 
+/* The release answered as and the gates in force (model/version/kversion.h). */
+static void info(http_req *rq, http_resp *out)
+{
+    api_result_object(&out->r, 200, kv_info(&rq->c->opts.kv));
+}
+
 static void not_allowed(http_req *rq, http_resp *out)
 {
     (void)rq;
@@ -99,11 +105,13 @@ const http_route sim_routes[] = {
     {.method = "POST", .pattern = "sim/v1/reset", .fn = reset},
     {.method = "GET", .pattern = "sim/v1/snapshot", .fn = snapshot},
     {.method = "GET", .pattern = "sim/v1/evictions", .fn = evictions},
+    {.method = "GET", .pattern = "sim/v1/info", .fn = info},
     {.method = "*", .pattern = "sim/v1/clock", .fn = not_allowed},
     {.method = "*", .pattern = "sim/v1/clock/advance", .fn = not_allowed},
     {.method = "*", .pattern = "sim/v1/load", .fn = not_allowed},
     {.method = "*", .pattern = "sim/v1/reset", .fn = not_allowed},
     {.method = "*", .pattern = "sim/v1/snapshot", .fn = not_allowed},
     {.method = "*", .pattern = "sim/v1/evictions", .fn = not_allowed},
+    {.method = "*", .pattern = "sim/v1/info", .fn = not_allowed},
     {0},
 };

@@ -32,6 +32,7 @@ static const char msg_budget[] = "Cannot evict pod as it would violate the pod's
 typedef struct {
     cluster *c;
     const evict_req *rq;
+    int minor;         /* the release answered as (kversion.h): its texts and fields */
     double now;
     cJSON *body;       /* the decoded Eviction (owned) */
     const char *other; /* Go type of a policy object that is not an Eviction */
@@ -62,6 +63,7 @@ static void ctx_init(evict_ctx *x, cluster *c, const evict_req *rq)
     memset(x, 0, offsetof(evict_ctx, pdb_buf));
     x->c = c;
     x->rq = rq;
+    x->minor = kv_minor(c ? &c->opts.kv : rq->kv);
     x->pdb_buf[0] = x->expl[0] = x->cause[0] = 0;
 }
 
@@ -454,6 +456,58 @@ static void budget_429(evict_ctx *x, api_result *out, const char *pdb, long need
     too_many_requests(x, out, 0);
 }
 
+/* A 429 whose DisruptionBudget cause is text (any length). */
+static void cause_429(evict_ctx *x, api_result *out, const char *text)
+{
+    if (strlen(text) >= sizeof x->cause) {
+        answer_tree(x, out, status_fields_tree(&(status_fields){
+                                .code = 429, .reason = "TooManyRequests", .message = msg_budget, .details = true,
+                                .cause = true, .cause_reason = "DisruptionBudget", .cause_message = text}));
+        return;
+    }
+    memcpy(x->cause, text, strlen(text) + 1);
+    too_many_requests(x, out, 0);
+}
+
+/* The refusal of a spent budget. Until 1.34 the cause always names the
+ * numbers; from 1.35 (kubernetes/kubernetes#133097, disruptionDeniedMessage)
+ * the PDB's DisruptionAllowed condition comes first when it says the sync
+ * failed, and explains the refusal when the numbers do not. */
+static void budget_refusal(evict_ctx *x, api_result *out, const store_obj *pdb)
+{
+    if (x->minor < 35) {
+        budget_429(x, out, pdb->name, x->pv.des, x->pv.cur);
+        return;
+    }
+    const cJSON *cond = NULL, *c;
+    cJSON_ArrayForEach(c, jget(store_doc(pdb), "status.conditions")) {
+        const char *t = jstr(c, "type");
+        if (t && !strcmp(t, "DisruptionAllowed")) {
+            cond = c;
+            break;
+        }
+    }
+    const char *cs = jstr(cond, "status"), *cm = jstr(cond, "message"), *cr = jstr(cond, "reason");
+    bool false_msg = cs && !strcmp(cs, "False") && cm && *cm;
+    strbuf b = {0};
+    if (false_msg && cr && !strcmp(cr, "SyncFailed")) {
+        strbuf_printf(&b, "The disruption budget %s does not allow evicting pods currently because it failed sync: %s",
+                      pdb->name, cm);
+        ex_add(x, " (its DisruptionAllowed condition says the sync failed)");
+    } else if (x->pv.cur <= x->pv.des) {
+        budget_429(x, out, pdb->name, x->pv.des, x->pv.cur);
+        return;
+    } else if (false_msg) {
+        strbuf_printf(&b, "The disruption budget %s does not allow evicting pods currently (%s): %s", pdb->name,
+                      cr ? cr : "", cm);
+        ex_add(x, " (its DisruptionAllowed condition gives the reason)");
+    } else {
+        strbuf_printf(&b, "The disruption budget %s does not allow evicting pods currently", pdb->name);
+    }
+    cause_429(x, out, b.s);
+    free(b.s);
+}
+
 /* createTooManyRequestsError: "still being processed", Retry-After 10. */
 static void gen_429(evict_ctx *x, api_result *out, const char *pdb)
 {
@@ -499,6 +553,9 @@ typedef struct {
     const char *st;     /* the innermost Go struct holding it */
 } field_type;
 
+/* DeleteOptions' field since 1.32 (kubernetes/kubernetes#127513). */
+static const char ignore_store_read[] = "ignoreStoreReadErrorWithClusterBreakingPotential";
+
 static const field_type eviction_fields[] = {
     {"metadata", FP_BODY, "metadata", FP_META, cJSON_Object, "v1.ObjectMeta", "Eviction"},
     {"metadata.name", FP_META, "name", FP_NONE, cJSON_String, "string", "ObjectMeta"},
@@ -516,8 +573,7 @@ static const field_type eviction_fields[] = {
     {"deleteOptions.propagationPolicy", FP_OPTS, "propagationPolicy", FP_NONE, cJSON_String,
      "v1.DeletionPropagation", "DeleteOptions"},
     {"deleteOptions.dryRun", FP_OPTS, "dryRun", FP_NONE, cJSON_Array, "[]string", "DeleteOptions"},
-    {"deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential", FP_OPTS,
-     "ignoreStoreReadErrorWithClusterBreakingPotential", FP_NONE, cJSON_True | cJSON_False, "bool", "DeleteOptions"},
+    {"deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential", FP_OPTS, ignore_store_read, FP_NONE, cJSON_True | cJSON_False, "bool", "DeleteOptions"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -538,10 +594,12 @@ static cJSON *type_error(const char *version, const char *value, const char *st,
 
 /* The Go decoder's type errors for the fields the handler reads. Each
  * field is jget(body, f->path); its object is looked up once. */
-static cJSON *check_field_types(const cJSON *body, const char *version)
+static cJSON *check_field_types(const cJSON *body, const char *version, int minor)
 {
     const cJSON *obj[FP_N] = {body}, *dry = NULL;
     for (const field_type *f = eviction_fields; f->path; f++) {
+        if (minor < 32 && f->key == ignore_store_read) /* unknown before 1.32: dropped unread */
+            continue;
         const cJSON *p = obj[f->parent];
         const cJSON *v = cJSON_IsObject(p) ? jfield(p, f->key) : NULL;
         if (f->self != FP_NONE)
@@ -605,7 +663,7 @@ static cJSON *evict_decode(evict_ctx *x)
     char version[64];
     if ((st = check_gvk(x, version, sizeof version)))
         return st;
-    return x->other ? NULL : check_field_types(x->body, version);
+    return x->other ? NULL : check_field_types(x->body, version, x->minor);
 }
 
 /* create.go EnsureObjectNamespaceMatchesRequestNamespace. */
@@ -621,7 +679,7 @@ static cJSON *check_namespace(evict_ctx *x)
 
 static cJSON *check_ignore_store_read(evict_ctx *x)
 {
-    if (!cJSON_IsTrue(jget(x->body, "deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential")))
+    if (x->minor < 32 || !cJSON_IsTrue(jget(x->body, "deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential")))
         return NULL;
     cJSON *causes = cJSON_CreateArray();
     cause_invalid(causes, "deleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential", "true",
@@ -670,10 +728,11 @@ static cJSON *merge_dry_run(evict_ctx *x, bool qdry)
 
 /* Everything before the pod is read, in upstream's order: CreateOptions,
  * decoding, namespace match, namespace admission, then Create's own checks. */
-void evict_predecode(const evict_req *rq, evict_pre *pre)
+static void predecode(const evict_req *rq, evict_pre *pre, int minor)
 {
     evict_ctx x;
     ctx_init(&x, NULL, rq);
+    x.minor = minor;
     memset(pre, 0, sizeof *pre);
     pre->done = true;
     if (!(pre->st = rest_check_dry_run(rq->dry_run_query, "CreateOptions", &pre->qdry)) &&
@@ -681,6 +740,11 @@ void evict_predecode(const evict_req *rq, evict_pre *pre)
         pre->st = check_namespace(&x);
     pre->body = x.body;
     pre->other = x.other;
+}
+
+void evict_predecode(const evict_req *rq, evict_pre *pre)
+{
+    predecode(rq, pre, kv_minor(rq->kv));
 }
 
 void evict_pre_clear(evict_pre *pre)
@@ -694,7 +758,7 @@ static cJSON *evict_preflight(evict_ctx *x)
 {
     evict_pre own, *pre = x->rq->pre;
     if (!pre || !pre->done)
-        evict_predecode(x->rq, pre = &own);
+        predecode(x->rq, pre = &own, x->minor);
     bool qdry = pre->qdry;
     cJSON *st = pre->st;
     x->body = pre->body; /* taken */
@@ -832,10 +896,12 @@ static void note_outcome(evict_ctx *x)
  * pod; else it is read again after the DisruptionTarget write). */
 static void condition_and_delete(evict_ctx *x, store_obj *pod, cJSON *opts, api_result *out)
 {
-    cJSON *st = x->dry ? NULL : add_disruption_target(x, opts);
+    /* DisruptionTarget behind PodDisruptionConditions until 1.33, which took the check out */
+    bool target = !x->dry && (x->minor >= 34 || kv_gate_on(&x->c->opts.kv, G_POD_DISRUPTION_CONDITIONS));
+    cJSON *st = target ? add_disruption_target(x, opts) : NULL;
     if (st)
         pod = NULL;
-    else if (!x->dry)
+    else if (target)
         pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
     cJSON *causes = cJSON_CreateArray();
     if (!st && !pod)
@@ -1085,7 +1151,7 @@ static bool check_and_decrement(evict_ctx *x, store_obj *pdb, api_result *out)
     if (allowed == 0) {
         ex_pdb_numbers(x, pdb, true);
         ex_puts(x, " → 0 disruptions allowed → refused");
-        budget_429(x, out, pdb->name, x->pv.des, x->pv.cur);
+        budget_refusal(x, out, pdb);
         return true;
     }
     ex_pdb_numbers(x, pdb, false);
@@ -1113,7 +1179,9 @@ static bool unready_bypass(evict_ctx *x, const store_obj *pdb, const store_obj *
 {
     if (pod->hot & STORE_READY) /* pod_ready, kept by the store */
         return false;
-    const char *policy = jstr(store_doc(pdb), "spec.unhealthyPodEvictionPolicy");
+    /* read only while PDBUnhealthyPodEvictionPolicy is on (a gate until 1.32) */
+    const char *policy = x->minor >= 33 || kv_gate_on(&x->c->opts.kv, G_PDB_UNHEALTHY_POD_EVICTION_POLICY)
+                             ? jstr(store_doc(pdb), "spec.unhealthyPodEvictionPolicy") : NULL;
     long cur = x->pv.cur, desired = x->pv.des;
     if (policy && !strcmp(policy, "AlwaysAllow")) {
         ex_add(x, "PDB %s: pod not ready and unhealthyPodEvictionPolicy is AlwaysAllow → budget not checked", pdb->name);

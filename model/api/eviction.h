@@ -31,6 +31,8 @@ typedef struct evict_req {
     const char *dry_run_query;         /* ?dryRun= value or NULL */
     evict_pre *pre;                    /* evict_predecode's result, or NULL: evict_pod decodes */
     bool text;                         /* the answer may come as api_result.text (the server) */
+    const kube_version *kv;            /* the release answered as, for evict_predecode (which has no
+                                          cluster); NULL: the default. evict_pod uses the cluster's. */
 } evict_req;
 
 /* The request-only checks, in their order; needs no lock. evict_pod takes

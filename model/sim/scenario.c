@@ -855,7 +855,7 @@ static const sc_action *sc_step_action(const cJSON *step, const cJSON **value, c
 
 /* ---- the scenario --------------------------------------------------------- */
 
-static const char *const top_keys[] = {"name", "description", "options", "manifests", "steps", NULL};
+static const char *const top_keys[] = {"name", "description", "kubeVersion", "options", "manifests", "steps", NULL};
 
 static char *sc_check_top(const cJSON *doc)
 {
@@ -867,7 +867,8 @@ static char *sc_check_top(const cJSON *doc)
         while (top_keys[i] && strcmp(top_keys[i], x->string))
             i++;
         if (!top_keys[i])
-            return xasprintf("unknown field \"%s\" (known: name, description, options, manifests, steps)", x->string);
+            return xasprintf("unknown field \"%s\" (known: name, description, kubeVersion, options, manifests, steps)",
+                          x->string);
     }
     if (!cJSON_IsArray(jget(doc, "steps")))
         return xstrdup("steps: a list of steps is required");
@@ -877,10 +878,65 @@ static char *sc_check_top(const cJSON *doc)
     return NULL;
 }
 
-static char *sc_options(const cJSON *opts, cluster_opts *co)
+/* kubeVersion: "1.35" (a number such as 1.35 too, read to two decimals:
+ * YAML reads 1.30 as 1.3). */
+static char *sc_kube_version(const cJSON *v, cluster_opts *co)
+{
+    char buf[32], *err = NULL;
+    if (!v)
+        return NULL;
+    if (cJSON_IsNumber(v))
+        snprintf(buf, sizeof buf, "%.2f", v->valuedouble);
+    else if (cJSON_IsString(v))
+        snprintf(buf, sizeof buf, "%s", v->valuestring);
+    else
+        return xstrdup("kubeVersion must be a release such as \"1.35\"");
+    if (kv_parse_version(buf, &co->kv.minor, &err) < 0) {
+        char *m = xasprintf("kubeVersion: %s", err ? err : buf);
+        free(err);
+        return m;
+    }
+    return NULL;
+}
+
+/* options.featureGates: "Name=true,..." as --feature-gates takes it, or a mapping of names to booleans. */
+static char *sc_feature_gates(const cJSON *x, cluster_opts *co)
+{
+    char *list = NULL, *err = NULL;
+    if (cJSON_IsString(x)) {
+        list = xstrdup(x->valuestring);
+    } else if (cJSON_IsObject(x)) {
+        strbuf b = {0};
+        const cJSON *g;
+        cJSON_ArrayForEach(g, x) {
+            if (!cJSON_IsBool(g)) {
+                free(b.s);
+                return xasprintf("options: featureGates.%s must be true or false", g->string);
+            }
+            strbuf_printf(&b, "%s%s=%s", b.len ? "," : "", g->string, cJSON_IsTrue(g) ? "true" : "false");
+        }
+        list = b.s ? b.s : xstrdup("");
+    } else {
+        return xstrdup("options: featureGates must be \"Name=true,...\" or a mapping of names to true/false");
+    }
+    int rc = kv_parse_gates(&co->kv, list, &err);
+    free(list);
+    if (rc == 0 && co->kv.set & 1u << G_EVICTION_REQUEST_API)
+        co->kv.runtime_alpha = kv_gate_on(&co->kv, G_EVICTION_REQUEST_API); /* a scenario serves what it enables */
+    if (rc == 0)
+        return NULL;
+    char *m = xasprintf("options: featureGates: %s", err ? err : "bad value");
+    free(err);
+    return m;
+}
+
+static char *sc_options(const cJSON *opts, const cJSON *kube_version, cluster_opts *co)
 {
     *co = (cluster_opts){.manual_clock = true, .start_time = SC_START_TIME, .time_scale = 1,
                          .controllers = CTRL_ALL};
+    char *verr = sc_kube_version(kube_version, co);
+    if (verr)
+        return verr;
     if (!opts)
         return NULL;
     if (!cJSON_IsObject(opts))
@@ -910,8 +966,12 @@ static char *sc_options(const cJSON *opts, cluster_opts *co)
                 free(err);
                 return m;
             }
+        } else if (!strcmp(x->string, "featureGates")) {
+            if ((err = sc_feature_gates(x, co)))
+                return err;
         } else {
-            return xasprintf("options: unknown field \"%s\" (known: pdbSyncDelay, controllers, startTime)", x->string);
+            return xasprintf("options: unknown field \"%s\" (known: pdbSyncDelay, controllers, startTime, featureGates)",
+                          x->string);
         }
     }
     return NULL;
@@ -1032,7 +1092,7 @@ static int sc_run_doc(sc_run *r, const cJSON *doc, scenario_tally *t)
     if (err)
         return sc_fail_file(r, t, "", err);
     cluster_opts co;
-    if ((err = sc_options(jget(doc, "options"), &co)))
+    if ((err = sc_options(jget(doc, "options"), jget(doc, "kubeVersion"), &co)))
         return sc_fail_file(r, t, "", err);
     int bad = sc_check_steps(r, jget(doc, "steps"));
     if (bad) {

@@ -11,10 +11,16 @@ const V2BETA1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDis
 const V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
-test('kubectl 1.27-1.29 Accept gets v2beta1 aggregated discovery', async () => {
+test('kubectl 1.27-1.29 Accept gets v2beta1 aggregated discovery up to 1.32, legacy from 1.33', async () => {
+  const old = await start({ args: ['--kube-version', '1.32'] });
+  try {
+    const r = await client(old.url).get('/api', undefined, { accept: V2BETA1 });
+    assert.equal(r.headers.get('content-type'), 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList');
+    assert.equal(r.json.apiVersion, 'apidiscovery.k8s.io/v2beta1');
+  } finally { await old.stop(); }
   const r = await api.get('/api', undefined, { accept: V2BETA1 });
-  assert.equal(r.headers.get('content-type'), 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList');
-  assert.equal(r.json.apiVersion, 'apidiscovery.k8s.io/v2beta1');
+  assert.equal(r.headers.get('content-type'), 'application/json');
+  assert.equal(r.json.kind, 'APIVersions');
 });
 
 test('kubectl 1.30+ Accept gets v2 aggregated discovery', async () => {
@@ -39,7 +45,8 @@ test('plain JSON gets legacy discovery with pods/eviction', async () => {
 test('/version, health and openapi', async () => {
   const v = await api.get('/version');
   assert.equal(v.json.major, '1');
-  assert.equal(v.json.minor, '33');
+  assert.equal(v.json.minor, '36');
+  assert.equal(v.json.gitVersion, 'v1.36.3');
   for (const p of ['/healthz', '/livez', '/readyz']) assert.equal((await api.get(p)).status, 200);
   const o = await api.get('/openapi/v2');
   assert.equal(o.status, 200);

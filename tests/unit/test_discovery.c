@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "discovery.h"
+#include "kversion.h"
 
 #define ACCEPT_127 "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
 #define ACCEPT_130                                                                                       \
@@ -19,6 +20,20 @@
 
 static disc_reply rep;
 static cJSON *doc;
+
+/* The core cases answer as 1.32, the last release serving both v2 and v2beta1. */
+static const kube_version kv132 = {.minor = 32};
+static void setup_132(void)
+{
+    discovery_use(&kv132);
+}
+
+static void teardown(void);
+static void teardown_release(void)
+{
+    teardown();
+    discovery_use(NULL);
+}
 
 static void teardown(void)
 {
@@ -251,10 +266,9 @@ START_TEST(version_and_health)
     ck_assert_int_eq(rep.code, 200);
     ck_assert_str_eq(rep.content_type, "application/json");
     ck_assert_str_eq(rep.body,
-                     "{\"major\":\"1\",\"minor\":\"33\",\"emulationMajor\":\"1\",\"emulationMinor\":\"33\","
-                     "\"minCompatibilityMajor\":\"1\",\"minCompatibilityMinor\":\"32\",\"gitVersion\":\"v1.33.0\","
-                     "\"gitCommit\":\"evictsim\",\"gitTreeState\":\"clean\",\"buildDate\":\"2025-01-01T00:00:00Z\","
-                     "\"goVersion\":\"go1.24.0\",\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}");
+                     "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.13\","
+                     "\"gitCommit\":\"evictsim\",\"gitTreeState\":\"clean\",\"buildDate\":\"2026-02-27T03:44:33Z\","
+                     "\"goVersion\":\"go1.23.0\",\"compiler\":\"gc\",\"platform\":\"linux/amd64\"}");
     const char *health[] = {"/healthz", "/livez", "/readyz"};
     for (int i = 0; i < 3; i++) {
         get(health[i], NULL);
@@ -325,11 +339,66 @@ START_TEST(accept_parse_ranges)
 }
 END_TEST
 
+/* Aggregated discovery by release: v2beta1 only until 1.29, both in 1.30-1.32, v2 only from 1.33
+ * (AggregatedDiscoveryRemoveBetaType on); a range not served falls to the next one. */
+START_TEST(aggregated_by_release)
+{
+    kube_version v = {.minor = 29};
+    discovery_use(&v);
+    ck_assert_int_eq(disc_negotiate(ACCEPT_130), DISC_AGG_V2BETA1);
+    ck_assert_int_eq(disc_negotiate(CT_V2 ",application/json"), DISC_LEGACY);
+    v.minor = 30;
+    ck_assert_int_eq(disc_negotiate(ACCEPT_130), DISC_AGG_V2);
+    ck_assert_int_eq(disc_negotiate(ACCEPT_127), DISC_AGG_V2BETA1);
+    v.minor = 33;
+    ck_assert_int_eq(disc_negotiate(ACCEPT_127), DISC_LEGACY);
+    get("/api", ACCEPT_127);
+    ck_assert_str_eq(rep.content_type, "application/json");
+    ck_assert_str_eq(sget(doc, "kind"), "APIVersions");
+    ck_assert_int_eq(disc_negotiate(ACCEPT_130), DISC_AGG_V2);
+    /* the gate is deprecated but settable in 1.33 and 1.34 */
+    char *err = NULL;
+    ck_assert_int_eq(kv_parse_gates(&v, "AggregatedDiscoveryRemoveBetaType=false", &err), 0);
+    ck_assert_int_eq(disc_negotiate(ACCEPT_127), DISC_AGG_V2BETA1);
+    v = (kube_version){.minor = 35};
+    ck_assert_int_eq(kv_parse_gates(&v, "AggregatedDiscoveryRemoveBetaType=false", &err), -1);
+    ck_assert_str_eq(err, "cannot set feature gate AggregatedDiscoveryRemoveBetaType to false, feature is locked to "
+                          "true (gates of 1.35: AggregatedDiscoveryRemoveBetaType, WatchList)");
+    free(err);
+}
+END_TEST
+
+/* /version names the release; the compatibility fields exist from 1.33. */
+START_TEST(version_by_release)
+{
+    kube_version v = {.minor = 27};
+    discovery_use(&v);
+    get("/version", NULL);
+    ck_assert_str_eq(sget(doc, "minor"), "27");
+    ck_assert_str_eq(sget(doc, "gitVersion"), "v1.27.16");
+    ck_assert_ptr_null(cJSON_GetObjectItem(doc, "emulationMinor"));
+    v.minor = 35;
+    get("/version", NULL);
+    ck_assert_str_eq(sget(doc, "gitVersion"), "v1.35.7");
+    ck_assert_str_eq(sget(doc, "emulationMinor"), "35");
+    ck_assert_str_eq(sget(doc, "minCompatibilityMinor"), "34");
+    discovery_use(NULL);
+    get("/version", NULL);
+    ck_assert_str_eq(sget(doc, "minor"), "36");
+    ck_assert_str_eq(sget(doc, "gitVersion"), "v1.36.3");
+}
+END_TEST
+
 Suite *discovery_suite(void)
 {
     Suite *s = suite_create("discovery");
+    TCase *tr = tcase_create("releases");
+    tcase_add_checked_fixture(tr, NULL, teardown_release);
+    tcase_add_test(tr, aggregated_by_release);
+    tcase_add_test(tr, version_by_release);
+    suite_add_tcase(s, tr);
     TCase *tc = tcase_create("core");
-    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_checked_fixture(tc, setup_132, teardown_release);
     tcase_add_test(tc, negotiate_kubectl_versions);
     tcase_add_test(tc, negotiate_params_and_order);
     tcase_add_test(tc, api_aggregated_per_version);
