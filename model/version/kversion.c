@@ -5,6 +5,7 @@
  * not read the store or speak HTTP: the model and the server ask it. */
 #define _GNU_SOURCE
 #include "kversion.h"
+#include "xalloc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,9 +130,8 @@ int kv_parse_version(const char *s, int *minor, char **err)
         }
     }
     if (maj != 1 || min < KV_MIN || min > KV_MAX) {
-        if (asprintf(err, "\"%s\" is not a release evictsim serves (want one of %s; default 1.%d)", s,
-                     kv_valid_list(), KV_DEFAULT) < 0)
-            *err = NULL;
+        *err = xasprintf("\"%s\" is not a release evictsim serves (want one of %s; default 1.%d)", s,
+                         kv_valid_list(), KV_DEFAULT);
         return -1;
     }
     *minor = (int)min;
@@ -181,11 +181,8 @@ static int gate_err(char **err, int minor, const char *fmt, const char *a, const
 {
     char known[512];
     known_gates(minor, known, sizeof known);
-    char *msg = NULL;
-    if (asprintf(&msg, fmt, a, b, c) < 0)
-        msg = NULL;
-    if (asprintf(err, "%s (gates of 1.%d: %s)", msg ? msg : "?", minor, known) < 0)
-        *err = NULL;
+    char *msg = xasprintf(fmt, a, b, c);
+    *err = xasprintf("%s (gates of 1.%d: %s)", msg, minor, known);
     free(msg);
     return -1;
 }
@@ -245,18 +242,16 @@ int kv_parse_runtime_config(kube_version *v, const char *list, char **err)
         if (eq) {
             *eq = 0;
             if (go_parse_bool(eq + 1, &b) < 0) {
-                if (asprintf(err, "invalid value of %s: %s, err: strconv.ParseBool: parsing \"%s\": invalid syntax",
-                             item, eq + 1, eq + 1) < 0)
-                    *err = NULL;
+                *err = xasprintf("invalid value of %s: %s, err: strconv.ParseBool: parsing \"%s\": invalid syntax",
+                             item, eq + 1, eq + 1);
                 return -1;
             }
         }
         if (!strcmp(item, "lifecycle.k8s.io/v1alpha1") || !strcmp(item, "api/alpha") || !strcmp(item, "api/all")) {
             v->runtime_alpha = b;
         } else {
-            if (asprintf(err, "unknown api group version \"%s\" (evictsim knows lifecycle.k8s.io/v1alpha1, "
-                              "api/alpha and api/all)", item) < 0)
-                *err = NULL;
+            *err = xasprintf("unknown api group version \"%s\" (evictsim knows lifecycle.k8s.io/v1alpha1, "
+                              "api/alpha and api/all)", item);
             return -1;
         }
     }
@@ -272,10 +267,9 @@ int kv_check(const kube_version *v, char **err)
 {
     /* cmd/kube-apiserver: a gate on whose API is not served stops the start. */
     if (kv_gate_on(v, G_EVICTION_REQUEST_API) && !(v && v->runtime_alpha)) {
-        if (asprintf(err, "feature gate EvictionRequestAPI is enabled but the APIs it requires are not served: "
+        *err = xasprintf("feature gate EvictionRequestAPI is enabled but the APIs it requires are not served: "
                           "evictionrequests.lifecycle.k8s.io, evictions.lifecycle.k8s.io (enable them with "
-                          "--runtime-config=lifecycle.k8s.io/v1alpha1=true)") < 0)
-            *err = NULL;
+                          "--runtime-config=lifecycle.k8s.io/v1alpha1=true)");
         return -1;
     }
     return 0;
