@@ -5,6 +5,7 @@
 #include "cluster.h"
 #include "xalloc.h"
 #include "defaults.h"
+#include "shape.h"
 #include "json.h"
 #include "text.h"
 #include "manifest.h"
@@ -232,7 +233,8 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
     if (!jstr(md, "creationTimestamp"))
         meta_set_time(md, "creationTimestamp", cluster_now(c));
     defaults_apply(ki->id, doc);
-    if (keep_generation) /* compared once both specs are defaulted */
+    shape_apply(doc);
+    if (keep_generation) /* compared once both specs are defaulted and shaped */
         jset_num(md, "generation", jnum(prevdoc, "metadata.generation", 1) +
                                        !jequal(jget(prevdoc, "spec"), jget(doc, "spec")));
     else if (meta_has_generation(ki->id) && !cJSON_IsNumber(jget(md, "generation")))

@@ -9,6 +9,7 @@
 #include "pod.h"
 #include "cJSON_Utils.h"
 #include "defaults.h"
+#include "shape.h"
 #include "json.h"
 #include "kubelet.h"
 #include "meta.h"
@@ -355,6 +356,7 @@ store_obj *wl_create(cluster *c, kind_id k, cJSON *doc)
     cJSON *status = defaults_create_status(k, doc);
     if (status)
         jset(doc, "status", status);
+    shape_apply(doc);
     return store_insert(c->st, k, doc);
 }
 
@@ -461,12 +463,21 @@ labelsel *wl_selector(kind_id k, const cJSON *obj)
 
 /* ---- hashing and scaling -------------------------------------------------- */
 
+/* Keys sorted, null members dropped: a template hashes the same whether
+ * or not it spells out the nulls Go writes (shape.h), as Go's hash of the
+ * struct does not see them either. */
 static void sort_keys(cJSON *v, int depth)
 {
     if (depth > 100)
         return;
-    if (cJSON_IsObject(v))
+    if (cJSON_IsObject(v)) {
+        for (cJSON *c = v->child, *next; c; c = next) {
+            next = c->next;
+            if (cJSON_IsNull(c))
+                cJSON_Delete(cJSON_DetachItemViaPointer(v, c));
+        }
         cJSONUtils_SortObjectCaseSensitive(v);
+    }
     cJSON *child;
     cJSON_ArrayForEach(child, v)
         sort_keys(child, depth + 1);

@@ -1,0 +1,32 @@
+/* shape: objects as Go's encoding/json writes kube-apiserver 1.33's typed
+ * objects (docs/reference/go-json-shapes.md): what Go always emits is present
+ * in every stored document ("spec":{} on a Node with none, the PDB status
+ * counters, a container's "resources":{}, a condition's null times). */
+#ifndef EVICTSIM_SHAPE_H
+#define EVICTSIM_SHAPE_H
+#include <cJSON.h>
+#include <stdbool.h>
+
+/* Give doc the members Go always writes for its type, found from its own
+ * apiVersion and kind (a kind without rules is left as it is): a missing or
+ * null struct becomes {}, a missing non-omitempty field its zero value.
+ * What is there is kept. Thread-safe. */
+void shape_apply(cJSON *doc);
+
+/* The same with the rules spelt out, for any object (a kind's rules, a
+ * test's). The notation, one rule after another separated by spaces:
+ *   name{...}       a struct: always written ({} when missing or null), then
+ *                   its own rules
+ *   name?{...}      a pointer to a struct: its rules apply when it is there
+ *   name[{...}]     a slice of structs: the rules apply to each element
+ *   name=LIT        a field always written: LIT ("", 0, false or null)
+ *                   when missing (or null, unless LIT is null)
+ * A literal may precede a block: "selector=null?{...}" (a non-omitempty
+ * pointer), "containers=null[{...}]" (a non-omitempty slice). Returns
+ * false, changing nothing, when the rules do not parse. */
+bool shape_apply_rules(const char *rules, cJSON *doc);
+
+/* The rules of apiVersion/kind, NULL when there are none: for a registry
+ * row to show, and for tests. */
+const char *shape_rules(const char *api_version, const char *kind);
+#endif
