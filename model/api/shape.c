@@ -5,6 +5,7 @@
  * changes a value that is there, never reads the store or HTTP. */
 #include "shape.h"
 #include "json.h"
+#include "xalloc.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +159,7 @@ static bool parse_literal(const char **p, rule *r)
         if (!q)
             return false;
         r->lit = LIT_STR;
-        r->str = strndup(s + 1, (size_t)(q - s - 1));
+        r->str = xstrndup(s + 1, (size_t)(q - s - 1));
         *p = q + 1;
     } else if (!strncmp(s, "null", 4)) {
         r->lit = LIT_NULL;
@@ -184,7 +185,7 @@ static bool parse_rule(const char **p, rule *r)
         (*p)++;
     if (*p == s)
         return false;
-    r->name = strndup(s, (size_t)(*p - s));
+    r->name = xstrndup(s, (size_t)(*p - s));
     if (**p == '=') {
         (*p)++;
         if (!parse_literal(p, r))
@@ -227,7 +228,7 @@ static bool parse_rules(const char **p, char end, ruleset *out)
             break;
         if (out->n == cap) {
             cap = cap ? cap * 2 : 4;
-            out->r = realloc(out->r, cap * sizeof *out->r);
+            out->r = xrealloc(out->r, cap * sizeof *out->r);
         }
         rule *r = &out->r[out->n++];
         memset(r, 0, sizeof *r);

@@ -4,6 +4,7 @@
  * itself goes through rest_delete_object). */
 #define _GNU_SOURCE
 #include "kubelet.h"
+#include "kubelet_node.h"
 #include "xalloc.h"
 #include "pod.h"
 #include "json.h"
@@ -26,7 +27,7 @@ const controller_ops kubelet_controller = {
     .free = detach,
 };
 
-typedef enum { JOB_SYNC, JOB_READY, JOB_EXIT } job_kind;
+typedef enum { JOB_SYNC, JOB_READY, JOB_EXIT, JOB_NODE_FILL, JOB_NODE_HEARTBEAT } job_kind;
 
 /* A pod whose kubelet would act when its node appears (bound, and Pending
  * or terminating), filed under that node's name. */
@@ -47,6 +48,7 @@ typedef struct node_pods {
 typedef struct {
     cluster *c;
     unsigned ip_counter;
+    unsigned node_counter; /* nodes given an InternalIP */
     waiting *waiting;  /* kept from store events, so that a new node */
     node_pods *nodes;  /* does not scan every pod */
 } kubelet;
@@ -55,7 +57,7 @@ typedef struct {
     kubelet *k;
     job_kind kind;
     char uid[40];
-    char key[]; /* "ns/name" */
+    char key[]; /* "ns/name"; a node's name */
 } job;
 
 static void run_job(void *ctx, uint64_t id);
@@ -146,34 +148,20 @@ static void set_condition(cJSON *status, const char *type, bool value, const cha
     cJSON_AddItemToArray(conds, condition(type, value, when));
 }
 
+/* Every container terminated (exited), or running; started times kept. */
 static void container_statuses(cJSON *pod, cJSON *status, bool ready, bool exited, const char *when)
 {
     cJSON *arr = cJSON_CreateArray();
+    const cJSON *old = jfield(status, "containerStatuses");
     cJSON *ctr;
     int i = 0;
     cJSON_ArrayForEach(ctr, jget(pod, "spec.containers")) {
-        cJSON *cs = cJSON_CreateObject();
-        const char *name = jstr(ctr, "name"), *image = jstr(ctr, "image");
-        char id[96];
-        snprintf(id, sizeof id, "containerd://%.16s%04d", jstr(pod, "metadata.uid") ? jstr(pod, "metadata.uid") : "0", i++);
-        cJSON_AddStringToObject(cs, "containerID", id);
-        cJSON_AddStringToObject(cs, "image", image ? image : "");
-        cJSON_AddStringToObject(cs, "imageID", "");
-        cJSON_AddStringToObject(cs, "name", name ? name : "");
-        cJSON_AddBoolToObject(cs, "ready", ready && !exited);
-        cJSON_AddNumberToObject(cs, "restartCount", 0);
-        cJSON_AddBoolToObject(cs, "started", !exited);
-        cJSON *state = cJSON_AddObjectToObject(cs, "state");
-        if (exited) {
-            cJSON *t = cJSON_AddObjectToObject(state, "terminated");
-            cJSON_AddNumberToObject(t, "exitCode", 0);
-            cJSON_AddStringToObject(t, "reason", "Completed");
-            cJSON_AddStringToObject(t, "startedAt", jstr(status, "startTime") ? jstr(status, "startTime") : when);
-            cJSON_AddStringToObject(t, "finishedAt", when);
-        } else {
-            cJSON_AddStringToObject(cJSON_AddObjectToObject(state, "running"), "startedAt", when);
-        }
-        cJSON_AddItemToArray(arr, cs);
+        const char *started = NULL, *name = jstr(ctr, "name");
+        const cJSON *cs;
+        cJSON_ArrayForEach(cs, old)
+            if (name && jstr(cs, "name") && !strcmp(name, jstr(cs, "name")))
+                started = jstr(cs, "state.running.startedAt");
+        cJSON_AddItemToArray(arr, knode_container_status(pod, ctr, i++, false, ready, exited, started ? started : jstr(status, "startTime"), when));
     }
     jset(status, "containerStatuses", arr);
 }
@@ -185,6 +173,18 @@ static void set_ready(cJSON *status, bool ready, const char *when)
     cJSON *cs;
     cJSON_ArrayForEach(cs, cJSON_GetObjectItem(status, "containerStatuses"))
         jset(cs, "ready", cJSON_CreateBool(ready));
+}
+
+/* Take out the entries of a pending pod's statuses whose container has not
+ * started (waiting, or no state): starting the pod replaces them. */
+static void drop_waiting(cJSON *status, const char *key)
+{
+    cJSON *list = jfield(status, key);
+    for (cJSON *e = list ? list->child : NULL, *next; e; e = next) {
+        next = e->next;
+        if (!jget(e, "state.running") && !jget(e, "state.terminated"))
+            cJSON_Delete(cJSON_DetachItemViaPointer(list, e));
+    }
 }
 
 static void start_pod(kubelet *k, store_obj *o)
@@ -203,17 +203,26 @@ static void start_pod(kubelet *k, store_obj *o)
     set_condition(status, "Ready", ready_now, when);
     set_condition(status, "ContainersReady", ready_now, when);
     set_condition(status, "PodScheduled", true, when);
-    unsigned n = ++k->ip_counter;
-    char ip[32];
-    snprintf(ip, sizeof ip, "10.244.%u.%u", (n / 250) % 256, n % 250 + 1);
-    jset_str(status, "podIP", ip);
-    cJSON *ips = cJSON_CreateArray();
-    cJSON *ipo = cJSON_CreateObject();
-    cJSON_AddStringToObject(ipo, "ip", ip);
-    cJSON_AddItemToArray(ips, ipo);
-    jset(status, "podIPs", ips);
-    jset_str(status, "startTime", when);
-    container_statuses(doc, status, ready_now, false, when);
+    if (!jstr(status, "podIP") || !*jstr(status, "podIP")) {
+        unsigned n = ++k->ip_counter;
+        char ip[32];
+        snprintf(ip, sizeof ip, "10.244.%u.%u", (n / 250) % 256, n % 250 + 1);
+        jset_str(status, "podIP", ip);
+    }
+    if (!cJSON_GetArraySize(jfield(status, "podIPs"))) {
+        cJSON *ips = cJSON_CreateArray();
+        cJSON *ipo = cJSON_CreateObject();
+        cJSON_AddStringToObject(ipo, "ip", jstr(status, "podIP"));
+        cJSON_AddItemToArray(ips, ipo);
+        jset(status, "podIPs", ips);
+    }
+    if (!jstr(status, "startTime"))
+        jset_str(status, "startTime", when);
+    const char *node = jstr(doc, "spec.nodeName");
+    store_obj *no = node ? store_get(c->st, K_NODE, NULL, node) : NULL;
+    drop_waiting(status, "initContainerStatuses");
+    drop_waiting(status, "containerStatuses");
+    knode_pod_running(doc, no ? store_doc(no) : NULL, ready_now, when);
     rest_write(c, o, doc);
     if (!never && delay > 0)
         schedule(k, o, JOB_READY, cluster_now(c) + delay);
@@ -310,11 +319,31 @@ static void sync_pod(kubelet *k, store_obj *o)
         start_pod(k, o);
 }
 
+/* The node's kubelet posts its status: at once when it first sees the
+ * node (or something it fills is missing), then every status report
+ * period, as long as the node is the same object. */
+static void node_job(kubelet *k, job *j)
+{
+    store_obj *o = store_get(k->c->st, K_NODE, NULL, j->key);
+    const char *uid = o ? jstr(store_doc(o), "metadata.uid") : NULL;
+    if (!o || !uid || strcmp(uid, j->uid))
+        return;
+    bool heartbeat = j->kind == JOB_NODE_HEARTBEAT;
+    knode_status(k->c, o, &k->node_counter, heartbeat);
+    if (heartbeat && (o = store_get(k->c->st, K_NODE, NULL, j->key)))
+        schedule(k, o, JOB_NODE_HEARTBEAT, cluster_now(k->c) + KUBELET_STATUS_REPORT_SECONDS);
+}
+
 static void run_job(void *ctx, uint64_t id)
 {
     job *j = ctx;
     kubelet *k = j->k;
     if (!id) {
+        free(j);
+        return;
+    }
+    if (j->kind == JOB_NODE_FILL || j->kind == JOB_NODE_HEARTBEAT) {
+        node_job(k, j);
         free(j);
         return;
     }
@@ -414,8 +443,12 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         return;
     if (o->kind == K_POD && needs_sync(o, old)) {
         schedule(k, o, JOB_SYNC, cluster_now(k->c));
+    } else if (o->kind == K_NODE && ev != STORE_ADDED && knode_needs_fill(o)) {
+        schedule(k, o, JOB_NODE_FILL, cluster_now(k->c));
     } else if (o->kind == K_NODE && ev == STORE_ADDED) {
-        /* pods waiting for this node's kubelet start now, in list order */
+        /* the node's kubelet posts its status first; then the pods waiting
+         * for it start, in list order */
+        schedule(k, o, JOB_NODE_HEARTBEAT, cluster_now(k->c));
         node_pods *np;
         HASH_FIND_STR(k->nodes, o->name, np);
         size_t n = np ? np->n : 0;
@@ -438,6 +471,10 @@ static void *attach(cluster *c)
     for (size_t i = 0; i < n; i++)
         track_pod(k, STORE_ADDED, pods[i]);
     free(pods);
+    store_obj **nodes = store_list(c->st, K_NODE, NULL, &n);
+    for (size_t i = 0; i < n; i++)
+        schedule(k, nodes[i], JOB_NODE_HEARTBEAT, cluster_now(c));
+    free(nodes);
     store_listen(c->st, on_change, k);
     return k;
 }
