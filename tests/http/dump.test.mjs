@@ -65,7 +65,8 @@ const pod = (name, nodeName, extra = {}) => ({
       { type: 'ContainersReady', status: 'True', lastProbeTime: null, lastTransitionTime: '2025-02-20T00:00:05Z' },
       { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: '2025-02-20T00:00:00Z' }],
     containerStatuses: [{ name: 'cart', ready: true, restartCount: 0, image: 'shop/cart:1.4', imageID: 'sha256:abc',
-      containerID: 'containerd://1', started: true, state: { running: { startedAt: '2025-02-20T00:00:02Z' } } }],
+      containerID: 'containerd://1', started: true, state: { running: { startedAt: '2025-02-20T00:00:02Z' } },
+      lastState: {} }], // as a real dump writes it (Go always writes lastState)
   },
   ...extra,
 });
