@@ -2,28 +2,38 @@
 # `make` builds ./evictsim; `make run` serves fixtures/default.yaml; `make check` runs every test.
 # Missing Debian packages are installed when root, otherwise the apt-get line is printed.
 
-DEBS      := libmicrohttpd-dev libcjson-dev uthash-dev check libyaml-dev zlib1g-dev pkg-config
+DEBS      := libmicrohttpd-dev libcjson-dev uthash-dev check libyaml-dev zlib1g-dev pkg-config \
+             protobuf-c-compiler libprotobuf-c-dev
 PKGS      := libmicrohttpd libcjson check yaml-0.1 zlib
 CC        ?= cc
 OPT       ?= -O2 -g
 # Recursively expanded: evaluated after `deps` has installed pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs libmicrohttpd libcjson yaml-0.1 zlib) -lpthread -lm
+PKG_LIBS   = $(shell pkg-config --libs libmicrohttpd libcjson yaml-0.1 zlib libprotobuf-c) -lpthread -lm
 CHECK_LIBS = $(shell pkg-config --libs check)
 # Every folder of model/ and server/ is on the include path: a file names a
 # header by its basename wherever it lives.
-SRC_DIRS   := $(sort $(patsubst %/,%,$(dir $(wildcard model/*.c model/*/*.c server/*.c))))
+SRC_DIRS   := $(sort $(patsubst %/,%,$(dir $(wildcard model/*.c model/*/*.c server/*.c server/*/*.c))))
 CFLAGS_ALL = -std=gnu11 $(OPT) -Wall -Wextra -Werror $(addprefix -I,$(SRC_DIRS)) \
              $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 
 MODEL_SRC  := $(sort $(wildcard model/*.c model/*/*.c))
-SERVER_SRC := $(filter-out server/main.c,$(sort $(wildcard server/*.c)))
+SERVER_SRC := $(filter-out server/main.c,$(sort $(wildcard server/*.c server/*/*.c)))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 BUILD      ?= build
 LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(MODEL_SRC) $(SERVER_SRC))
-HDRS       := $(wildcard model/*.h model/*/*.h server/*.h)
+HDRS       := $(wildcard model/*.h model/*/*.h server/*.h server/*/*.h)
+# Protobuf: the wire schema (proto/, upstream's generated.proto) compiled by
+# protoc-c into build/pb/ (C sources, with a table of every message and the
+# Go JSON shapes of proto/goshape.tsv). Generated C is the same for every build.
+PROTOS     := $(sort $(shell find proto -name '*.proto'))
+PB_DIR     := build/pb
+PB_SRC     := $(patsubst proto/%.proto,$(PB_DIR)/%.pb-c.c,$(PROTOS)) $(PB_DIR)/pb_all.c
+PB_OBJ     := $(patsubst $(PB_DIR)/%.c,$(BUILD)/pbo/%.o,$(PB_SRC))
+LIB_OBJ    += $(PB_OBJ)
+CFLAGS_ALL += -I$(PB_DIR) -Ulinux
 
-.PHONY: all deps run check unit http clients asan bench fuzz clean help
+.PHONY: all deps pbgen run check unit http clients asan bench fuzz clean help
 all: evictsim ## build ./evictsim (the default)
 
 help: ## list the targets
@@ -45,6 +55,18 @@ $(DEPS_STAMP): Makefile
 $(BUILD)/%.o: %.c $(HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(PB_DIR)/.stamp: $(PROTOS) proto/goshape.tsv proto/pb_all.sh | $(DEPS_STAMP)
+	@rm -rf $(PB_DIR) && mkdir -p $(PB_DIR)
+	protoc-c -Iproto --c_out=$(PB_DIR) $(PROTOS) 2>&1 | grep -v 'is unused' || true
+	sh proto/pb_all.sh $(PB_DIR) > $(PB_DIR)/pb_all.c
+	@touch $@
+$(PB_SRC): $(PB_DIR)/.stamp
+pbgen: $(PB_DIR)/.stamp
+$(BUILD)/pbo/%.o: $(PB_DIR)/%.c $(PB_DIR)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c server/*/*.c)): $(PB_DIR)/.stamp
 
 evictsim: $(BUILD)/evictsim
 	@if [ "$(BUILD)" = build ]; then cp $< $@.tmp && mv -f $@.tmp $@; fi

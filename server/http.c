@@ -159,6 +159,8 @@ void http_req_free(http_req *rq)
 {
     free(rq->segmem);
     rq->segmem = NULL;
+    free(rq->body_alloc);
+    rq->body_alloc = NULL;
     rq->nseg = 0;
 }
 

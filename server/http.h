@@ -32,6 +32,7 @@ typedef struct http_req {
     const char *accept;
     const char *body;
     size_t body_len;
+    char *body_alloc;                /* a body a route rewrote (protobuf as JSON); http_req_free frees it */
     const char *host;                /* "HOST:PORT" as served */
     cluster *c;
     http_server *srv;

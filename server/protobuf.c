@@ -1,138 +1,234 @@
-/* protobuf: the k8s "k8s\0" envelope (runtime.Unknown) and the DeleteOptions
- * message: gracePeriodSeconds(1), preconditions(2){uid(1), resourceVersion(2)},
- * orphanDependents(3), propagationPolicy(4), dryRun(5),
- * ignoreStoreReadErrorWithClusterBreakingPotential(6). Must stay a decoder. */
+/* protobuf: the k8s envelope and kinds over pbjson (server/proto/). Request
+ * bodies become JSON text for the JSON path (so defaults, validation and
+ * their errors are the JSON path's); answers are encoded from the JSON the
+ * model wrote. Must not decide semantics nor walk wire bytes itself. */
+#define _GNU_SOURCE
 #include "protobuf.h"
-#include <stdbool.h>
-#include <stdint.h>
+#include "pbjson.h"
+#include "status.h"
+#include "k8s.io/apimachinery/pkg/runtime/generated.pb-c.h"
+#include "k8s.io/apimachinery/pkg/apis/meta/v1/generated.pb-c.h"
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    const unsigned char *p, *end;
-} reader;
+static const unsigned char prefix[4] = {'k', '8', 's', 0};
 
-static bool varint(reader *r, uint64_t *v)
+/* Built-in groups and the package of their messages. */
+static const char *package_of(const char *group)
 {
-    *v = 0;
-    for (int shift = 0; shift < 64 && r->p < r->end; shift += 7) {
-        unsigned char b = *r->p++;
-        *v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return true;
-    }
-    return false;
-}
-
-/* Next field: number, wire type, and for length-delimited the bytes. */
-static bool field(reader *r, uint32_t *num, int *wt, uint64_t *v, reader *sub)
-{
-    uint64_t key;
-    if (r->p >= r->end || !varint(r, &key))
-        return false;
-    *num = (uint32_t)(key >> 3);
-    *wt = (int)(key & 7);
-    if (*wt == 0)
-        return varint(r, v);
-    if (*wt == 2) {
-        if (!varint(r, v) || *v > (uint64_t)(r->end - r->p))
-            return false;
-        sub->p = r->p;
-        sub->end = r->p + *v;
-        r->p += *v;
-        return true;
-    }
-    return false; /* fixed32/64 never appear in these messages */
-}
-
-static cJSON *str(reader *s)
-{
-    char buf[512];
-    size_t n = (size_t)(s->end - s->p);
-    if (n >= sizeof buf)
-        n = sizeof buf - 1;
-    memcpy(buf, s->p, n);
-    buf[n] = 0;
-    return cJSON_CreateString(buf);
-}
-
-static bool preconditions(reader *r, cJSON *out)
-{
-    uint32_t num;
-    int wt;
-    uint64_t v;
-    reader s;
-    cJSON *pre = cJSON_CreateObject();
-    cJSON_AddItemToObject(out, "preconditions", pre);
-    while (r->p < r->end) {
-        if (!field(r, &num, &wt, &v, &s) || wt != 2)
-            return false;
-        if (num == 1)
-            cJSON_AddItemToObject(pre, "uid", str(&s));
-        else if (num == 2)
-            cJSON_AddItemToObject(pre, "resourceVersion", str(&s));
-    }
-    return true;
-}
-
-static cJSON *delete_options(reader *r)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *dry = NULL;
-    uint32_t num;
-    int wt;
-    uint64_t v;
-    reader s;
-    while (r->p < r->end) {
-        if (!field(r, &num, &wt, &v, &s))
-            goto bad;
-        if (num == 1 && wt == 0)
-            cJSON_AddNumberToObject(o, "gracePeriodSeconds", (double)(int64_t)v);
-        else if (num == 2 && wt == 2 && !preconditions(&s, o))
-            goto bad;
-        else if (num == 3 && wt == 0)
-            cJSON_AddBoolToObject(o, "orphanDependents", v != 0);
-        else if (num == 4 && wt == 2)
-            cJSON_AddItemToObject(o, "propagationPolicy", str(&s));
-        else if (num == 5 && wt == 2) {
-            if (!dry)
-                dry = cJSON_AddArrayToObject(o, "dryRun");
-            cJSON_AddItemToArray(dry, str(&s));
-        } else if (num == 6 && wt == 0)
-            cJSON_AddBoolToObject(o, "ignoreStoreReadErrorWithClusterBreakingPotential", v != 0);
-    }
-    return o;
-bad:
-    cJSON_Delete(o);
+    static const char *const groups[][2] = {
+        {"", "core"}, {"apps", "apps"}, {"policy", "policy"}, {"batch", "batch"},
+        {"scheduling.k8s.io", "scheduling"}, {"coordination.k8s.io", "coordination"},
+        {"autoscaling", "autoscaling"}, {"rbac.authorization.k8s.io", "rbac"},
+        {"networking.k8s.io", "networking"}, {"meta.k8s.io", NULL},
+    };
+    for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
+        if (!strcmp(group, groups[i][0]))
+            return groups[i][1] ? groups[i][1] : "";
     return NULL;
 }
 
-cJSON *protobuf_delete_options(const unsigned char *b, size_t n)
+static const pb_msg *message_of(const char *group, const char *version, const char *kind)
 {
-    if (n < 4 || memcmp(b, "k8s\0", 4))
+    const char *pkg = package_of(group);
+    char name[256];
+    if (!pkg || strlen(kind) > 100 || strlen(version) > 20)
         return NULL;
-    reader r = {b + 4, b + n}, s, raw = {NULL, NULL};
-    uint32_t num;
-    int wt;
-    uint64_t v;
-    bool is_delete_options = false;
-    while (r.p < r.end) {
-        if (!field(&r, &num, &wt, &v, &s))
-            return NULL;
-        if (num == 1 && wt == 2) { /* typeMeta {apiVersion(1), kind(2)} */
-            uint32_t tn;
-            int twt;
-            uint64_t tv;
-            reader ts;
-            while (s.p < s.end && field(&s, &tn, &twt, &tv, &ts))
-                if (tn == 2 && twt == 2 && ts.end - ts.p == 13 && !memcmp(ts.p, "DeleteOptions", 13))
-                    is_delete_options = true;
-        } else if (num == 2 && wt == 2) {
-            raw = s;
-        }
+    const pb_msg *m = NULL;
+    if (*pkg) {
+        snprintf(name, sizeof name, "k8s.io.api.%s.%s.%s", pkg, version, kind);
+        m = pbreg_find(name);
     }
-    if (!is_delete_options)
+    if (!m) { /* kinds every group version has: DeleteOptions, Status, ... */
+        snprintf(name, sizeof name, "k8s.io.apimachinery.pkg.apis.meta.v1.%s", kind);
+        m = pbreg_find(name);
+    }
+    return m;
+}
+
+bool protobuf_kind_known(const char *group, const char *version, const char *kind)
+{
+    return message_of(group, version, kind) != NULL;
+}
+
+/* summarizeData (apiserver handlers/rest.go): the first 30 bytes in hex. */
+static void summarize(const unsigned char *b, size_t n, char *out, size_t outlen)
+{
+    if (!n) {
+        snprintf(out, outlen, "<empty>");
+        return;
+    }
+    size_t k = n > 30 ? 30 : n, o = 0;
+    if (b[0] == '{') {
+        snprintf(out, outlen, "%.*s%s", (int)k, (const char *)b, n > 30 ? " ..." : "");
+        return;
+    }
+    for (size_t i = 0; i < k && o + 3 < outlen; i++)
+        o += (size_t)snprintf(out + o, outlen - o, "%02x", b[i]);
+    if (n > 30)
+        snprintf(out + o, outlen - o, " ...");
+}
+
+static cJSON *unrecognized(const char *kind, const char *err, const unsigned char *b, size_t n)
+{
+    char sum[80];
+    summarize(b, n, sum, sizeof sum);
+    return status_failuref(400, "BadRequest", "the object provided is unrecognized (must be of type %s): %s (%s)",
+                           kind, err, sum);
+}
+
+static char *split_api_version(const char *av, const char **group, const char **version)
+{
+    char *copy = strdup(av);
+    char *slash = strchr(copy, '/');
+    if (slash) {
+        *slash = 0;
+        *group = copy;
+        *version = slash + 1;
+    } else {
+        *group = "";
+        *version = copy;
+    }
+    return copy;
+}
+
+char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, const char *version,
+                         const char *kind, size_t *len, cJSON **st)
+{
+    *st = NULL;
+    if (n == 0) {
+        *st = unrecognized(kind, "empty data", b, n);
         return NULL;
-    if (!raw.p)
-        return cJSON_CreateObject();
-    return delete_options(&raw);
+    }
+    if (n < 4 || memcmp(b, prefix, 4)) {
+        *st = unrecognized(kind,
+                           "provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]",
+                           b, n);
+        return NULL;
+    }
+    if (n == 4) {
+        *st = unrecognized(kind, "empty body", b, n);
+        return NULL;
+    }
+    const pb_msg *um = pbreg_of(&k8s__io__apimachinery__pkg__runtime__unknown__descriptor);
+    K8s__Io__Apimachinery__Pkg__Runtime__Unknown *unk = (K8s__Io__Apimachinery__Pkg__Runtime__Unknown *)
+        protobuf_c_message_unpack(um->d, NULL, n - 4, b + 4);
+    if (!unk) {
+        char *e = pbjson_error(um, b + 4, n - 4);
+        *st = unrecognized(kind, e ? e : "unexpected EOF", b, n);
+        free(e);
+        return NULL;
+    }
+    /* the envelope's group/version/kind, defaulted from the endpoint's */
+    const char *av = unk->typemeta && unk->typemeta->apiversion ? unk->typemeta->apiversion : "";
+    const char *k = unk->typemeta && unk->typemeta->kind && *unk->typemeta->kind ? unk->typemeta->kind : kind;
+    const char *g = group, *v = version;
+    char *avcopy = NULL;
+    if (*av)
+        avcopy = split_api_version(av, &g, &v);
+    char *api_version = NULL, *json = NULL;
+    if (asprintf(&api_version, "%s%s%s", g, *g ? "/" : "", v) < 0)
+        api_version = NULL;
+    const pb_msg *m = message_of(g, v, k);
+    cJSON *doc = NULL;
+    char *err = NULL;
+    if (!m) {
+        if (asprintf(&err, "no kind \"%s\" is registered for version \"%s\" in scheme \"pkg/api/legacyscheme/scheme.go:30\"",
+                     k, api_version ? api_version : "") < 0)
+            err = NULL;
+    } else {
+        doc = pbjson_decode(m, unk->has_raw ? unk->raw.data : (const uint8_t *)"", unk->has_raw ? unk->raw.len : 0, &err);
+    }
+    if (!doc) {
+        *st = status_failuref(400, "BadRequest", "%s in version \"%s\" cannot be handled as a %s: %s", k, v, kind,
+                              err ? err : "unexpected EOF");
+    } else {
+        /* kind and apiVersion first, as Go's encoder writes TypeMeta */
+        cJSON *top = cJSON_CreateObject();
+        cJSON_AddStringToObject(top, "kind", k);
+        cJSON_AddStringToObject(top, "apiVersion", api_version ? api_version : "");
+        if (doc->child) {
+            cJSON *first = top->child, *last = first->prev, *dlast = doc->child->prev;
+            last->next = doc->child;
+            doc->child->prev = last;
+            first->prev = dlast;
+            doc->child = NULL;
+        }
+        cJSON_Delete(doc);
+        doc = top;
+        json = cJSON_PrintUnformatted(doc);
+        *len = json ? strlen(json) : 0;
+        cJSON_Delete(doc);
+    }
+    free(err);
+    free(api_version);
+    free(avcopy);
+    protobuf_c_message_free_unpacked(&unk->base, NULL);
+    return json;
+}
+
+unsigned char *protobuf_encode(const cJSON *doc, size_t *len)
+{
+    const char *av = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "apiVersion"));
+    const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "kind"));
+    if (!av || !kind)
+        return NULL;
+    const char *g, *v;
+    char *copy = split_api_version(av, &g, &v);
+    const pb_msg *m = message_of(g, v, kind);
+    free(copy);
+    if (!m)
+        return NULL;
+    size_t rawlen;
+    char *err = NULL;
+    uint8_t *raw = pbjson_encode(m, doc, &rawlen, &err);
+    free(err);
+    if (!raw)
+        return NULL;
+    K8s__Io__Apimachinery__Pkg__Runtime__TypeMeta tm = K8S__IO__APIMACHINERY__PKG__RUNTIME__TYPE_META__INIT;
+    K8s__Io__Apimachinery__Pkg__Runtime__Unknown unk = K8S__IO__APIMACHINERY__PKG__RUNTIME__UNKNOWN__INIT;
+    tm.apiversion = (char *)av;
+    tm.kind = (char *)kind;
+    unk.typemeta = &tm;
+    unk.has_raw = 1;
+    unk.raw.data = raw;
+    unk.raw.len = rawlen;
+    unk.contentencoding = (char *)"";
+    unk.contenttype = (char *)"";
+    size_t n = protobuf_c_message_get_packed_size(&unk.base);
+    unsigned char *out = malloc(n + 4);
+    if (out) {
+        memcpy(out, prefix, 4);
+        *len = 4 + protobuf_c_message_pack(&unk.base, out + 4);
+    }
+    free(raw);
+    return out;
+}
+
+unsigned char *protobuf_watch_frame(const char *type, const cJSON *obj, size_t *len)
+{
+    size_t olen;
+    unsigned char *o = protobuf_encode(obj, &olen);
+    if (!o)
+        return NULL;
+    K8s__Io__Apimachinery__Pkg__Runtime__RawExtension raw = K8S__IO__APIMACHINERY__PKG__RUNTIME__RAW_EXTENSION__INIT;
+    K8s__Io__Apimachinery__Pkg__Apis__Meta__V1__WatchEvent ev = K8S__IO__APIMACHINERY__PKG__APIS__META__V1__WATCH_EVENT__INIT;
+    raw.has_raw = 1;
+    raw.raw.data = o;
+    raw.raw.len = olen;
+    ev.type = (char *)type;
+    ev.object = &raw;
+    size_t n = protobuf_c_message_get_packed_size(&ev.base);
+    unsigned char *out = malloc(n + 4);
+    if (out) {
+        size_t w = protobuf_c_message_pack(&ev.base, out + 4);
+        out[0] = (unsigned char)(w >> 24);
+        out[1] = (unsigned char)(w >> 16);
+        out[2] = (unsigned char)(w >> 8);
+        out[3] = (unsigned char)w;
+        *len = w + 4;
+    }
+    free(o);
+    return out;
 }

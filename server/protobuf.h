@@ -1,9 +1,33 @@
-/* protobuf: decodes the one protobuf body clients send us — a DeleteOptions
- * (kubectl 1.32+ typed DELETE) — into its JSON form. Nothing else. */
+/* protobuf: Kubernetes' protobuf on the wire — the "k8s\0" envelope
+ * (runtime.Unknown), the message of each built-in kind, request bodies
+ * turned into the JSON document the JSON path takes, and objects, lists,
+ * Status and watch events encoded for clients that ask for protobuf. The
+ * field-by-field work is pbjson's; semantics stay in the model. */
 #ifndef EVICTSIM_PROTOBUF_H
 #define EVICTSIM_PROTOBUF_H
 #include <cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
-/* NULL when the bytes are not a k8s protobuf envelope holding DeleteOptions. */
-cJSON *protobuf_delete_options(const unsigned char *b, size_t n);
+
+#define PROTOBUF_MEDIA "application/vnd.kubernetes.protobuf"
+
+/* Whether objects of that group/kind have a protobuf message (built-in
+ * kinds do; custom resources do not). */
+bool protobuf_kind_known(const char *group, const char *version, const char *kind);
+
+/* A protobuf request body for an endpoint expecting group/version kind:
+ * the JSON text of the object it holds, with kind and apiVersion (the
+ * envelope's, defaulted from the endpoint as upstream does), malloc'd.
+ * NULL with *st a 400 Status in kube-apiserver's words when the body does
+ * not decode. */
+char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, const char *version,
+                         const char *kind, size_t *len, cJSON **st);
+
+/* doc (an object, a list or a Status, with kind and apiVersion) in the
+ * envelope, malloc'd; NULL when its kind has no message. */
+unsigned char *protobuf_encode(const cJSON *doc, size_t *len);
+
+/* One watch frame: 4-byte big-endian length, then a metav1.WatchEvent
+ * {type, object: {raw: the enveloped object}}. NULL as protobuf_encode. */
+unsigned char *protobuf_watch_frame(const char *type, const cJSON *obj, size_t *len);
 #endif

@@ -124,22 +124,29 @@ static void handle(http_req *rq, http_resp *out)
         api_result_status(&out->r, status_method_not_allowed());
         return;
     }
+    if (r.body_type == BODY_PROTOBUF && rq->body_len &&
+        (r.verb == V_CREATE || r.verb == V_UPDATE || r.verb == V_DELETE || r.verb == V_DELETECOLLECTION)) {
+        /* decoded into the JSON document the JSON path takes */
+        bool del = r.verb == V_DELETE || r.verb == V_DELETECOLLECTION;
+        cJSON *st = NULL;
+        size_t len = 0;
+        char *json = protobuf_body_json((const unsigned char *)rq->body, rq->body_len, p.ki->group, p.ki->version,
+                                        del ? "DeleteOptions" : p.ki->kind, &len, &st);
+        if (!json) {
+            api_result_status(&out->r, st);
+            return;
+        }
+        rq->body_alloc = json;
+        r.body = json;
+        r.body_len = len;
+        r.body_type = BODY_JSON;
+    }
     if ((r.verb == V_CREATE || r.verb == V_UPDATE) && r.body_type != BODY_JSON && r.body_type != BODY_YAML &&
         !(r.body_type == BODY_NONE && rq->body_len == 0)) {
         api_result_status(&out->r, status_unsupported_media(body_types));
         return;
     }
-    cJSON *pb = NULL;
-    if ((r.verb == V_DELETE || r.verb == V_DELETECOLLECTION) && r.body_type == BODY_PROTOBUF && rq->body_len) {
-        pb = protobuf_delete_options((const unsigned char *)rq->body, rq->body_len);
-        r.delete_options = pb;
-        if (!pb) {
-            api_result_status(&out->r, status_bad_request("unable to decode the protobuf DeleteOptions in the request body"));
-            return;
-        }
-    }
     rest_handle(rq->c, &r, &out->r);
-    cJSON_Delete(pb);
     if ((r.verb == V_GET || r.verb == V_LIST) && table_requested(rq->accept)) {
         out->table = true;
         out->table_kind = r.kind;
