@@ -58,7 +58,7 @@ $(BUILD)/%.o: %.c $(HDRS) | $(DEPS_STAMP)
 
 $(PB_DIR)/.stamp: $(PROTOS) proto/goshape.tsv proto/pb_all.sh | $(DEPS_STAMP)
 	@rm -rf $(PB_DIR) && mkdir -p $(PB_DIR)
-	protoc-c -Iproto --c_out=$(PB_DIR) $(PROTOS) 2>&1 | grep -v 'is unused' || true
+	protoc-c -Iproto --c_out=$(PB_DIR) $(PROTOS) 2>$(PB_DIR)/protoc.log || { cat $(PB_DIR)/protoc.log; exit 1; }
 	sh proto/pb_all.sh $(PB_DIR) > $(PB_DIR)/pb_all.c
 	@touch $@
 $(PB_SRC): $(PB_DIR)/.stamp

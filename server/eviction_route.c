@@ -3,6 +3,7 @@
  * is 405. Must not decide semantics: model/api/eviction.c does. */
 #include "eviction.h"
 #include "http.h"
+#include "protobuf.h"
 #include "rest.h"
 #include <string.h>
 #include <strings.h>
@@ -15,14 +16,33 @@ static bool evict_media_is(const char *ct, const char *type)
     return !strncasecmp(ct, type, n) && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* BODY_JSON for application/json or no Content-Type, BODY_YAML, else BODY_OTHER. */
-static int evict_body_type(const char *ct)
+/* BODY_JSON for application/json, no Content-Type or a protobuf body already
+ * rewritten as JSON; BODY_YAML; BODY_PROTOBUF; else BODY_OTHER. */
+static int evict_body_type(const http_req *rq)
 {
-    if (!ct || !*ct || evict_media_is(ct, "application/json"))
+    const char *ct = rq->content_type;
+    if (rq->body_alloc || !ct || !*ct || evict_media_is(ct, "application/json"))
         return BODY_JSON;
     if (evict_media_is(ct, "application/yaml"))
         return BODY_YAML;
+    if (evict_media_is(ct, PROTOBUF_MEDIA))
+        return BODY_PROTOBUF;
     return BODY_OTHER;
+}
+
+/* A protobuf Eviction rewritten as the JSON the model reads (rq->body);
+ * NULL, or the 400 Status of a body that does not decode. */
+static cJSON *evict_from_protobuf(http_req *rq)
+{
+    cJSON *st = NULL;
+    size_t len = 0;
+    char *json = protobuf_body_json((const unsigned char *)rq->body, rq->body_len, "policy", "v1", "Eviction", &len, &st);
+    if (json) {
+        rq->body_alloc = json;
+        rq->body = json;
+        rq->body_len = len;
+    }
+    return st;
 }
 
 static evict_req evict_request(http_req *rq)
@@ -32,7 +52,7 @@ static evict_req evict_request(http_req *rq)
         .name = rq->seg[5],
         .body = rq->body,
         .body_len = rq->body_len,
-        .body_type = evict_body_type(rq->content_type),
+        .body_type = evict_body_type(rq),
         .dry_run_query = http_query(rq, "dryRun"),
         .pre = rq->prepared ? (evict_pre *)rq->pre : NULL,
         .text = true, /* http.c sends api_result.text as it is */
@@ -50,6 +70,20 @@ static bool eviction_prepare(http_req *rq)
     evict_req e = evict_request(rq);
     if (e.body_type == BODY_OTHER)
         return false;
+    if (e.body_type == BODY_PROTOBUF) {
+        cJSON *st = evict_from_protobuf(rq);
+        if (st) { /* answered as a body that does not decode, after the dryRun check */
+            evict_pre *pre = (evict_pre *)rq->pre;
+            memset(pre, 0, sizeof *pre);
+            pre->done = true;
+            if ((pre->st = rest_check_dry_run(e.dry_run_query, "CreateOptions", &pre->qdry)))
+                cJSON_Delete(st);
+            else
+                pre->st = st;
+            return true;
+        }
+        e = evict_request(rq);
+    }
     evict_predecode(&e, (evict_pre *)rq->pre);
     return true;
 }
@@ -65,8 +99,18 @@ static void eviction_answer(http_req *rq, http_resp *out)
     if (e.body_type == BODY_OTHER) {
         api_result_status(&out->r, status_unsupported_media(evict_media));
         evict_log(rq->c, e.ns, e.name, e.dry_run_query != NULL, &out->r, NULL,
-                  "the request body's Content-Type is not JSON or YAML → rejected");
+                  "the request body's Content-Type is not JSON, YAML or protobuf → rejected");
         return;
+    }
+    if (e.body_type == BODY_PROTOBUF) { /* not prepared (no prepare hook ran) */
+        cJSON *st = evict_from_protobuf(rq);
+        if (st) {
+            api_result_status(&out->r, st);
+            evict_log(rq->c, e.ns, e.name, e.dry_run_query != NULL, &out->r, NULL,
+                      "the protobuf request body does not decode → rejected");
+            return;
+        }
+        e = evict_request(rq);
     }
     evict_pod(rq->c, &e, &out->r);
 }

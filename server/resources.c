@@ -124,10 +124,9 @@ static void handle(http_req *rq, http_resp *out)
         api_result_status(&out->r, status_method_not_allowed());
         return;
     }
-    if (r.body_type == BODY_PROTOBUF && rq->body_len &&
-        (r.verb == V_CREATE || r.verb == V_UPDATE || r.verb == V_DELETE || r.verb == V_DELETECOLLECTION)) {
+    bool del = r.verb == V_DELETE || r.verb == V_DELETECOLLECTION;
+    if (r.body_type == BODY_PROTOBUF && (rq->body_len || !del) && (r.verb == V_CREATE || r.verb == V_UPDATE || del)) {
         /* decoded into the JSON document the JSON path takes */
-        bool del = r.verb == V_DELETE || r.verb == V_DELETECOLLECTION;
         cJSON *st = NULL;
         size_t len = 0;
         char *json = protobuf_body_json((const unsigned char *)rq->body, rq->body_len, p.ki->group, p.ki->version,

@@ -1,25 +1,69 @@
-/* fuzz_protobuf: the protobuf DeleteOptions decoder (server/protobuf.h).
- * Oracles: never reads out of bounds (ASan); a decoded result is a JSON
- * object that prints. Test code only. */
+/* fuzz_protobuf: the protobuf request decoder (server/protobuf.h over
+ * server/proto/pbjson). The first byte picks the endpoint's kind; the rest is
+ * the body. Oracles: no out-of-bounds read (ASan); a body either decodes to
+ * a JSON object naming its kind and apiVersion, or is refused with a 400
+ * Status; what decodes encodes back (protobuf_encode) to bytes that decode
+ * to the same JSON. Test code only. */
 #include "protobuf.h"
 #include "fuzz_common.h"
 #include <stdint.h>
 
+static const char *const endpoints[][3] = {
+    {"", "v1", "Pod"}, {"apps", "v1", "Deployment"}, {"policy", "v1", "Eviction"},
+    {"", "v1", "DeleteOptions"}, {"", "v1", "Namespace"}, {"policy", "v1", "PodDisruptionBudget"},
+    {"", "v1", "Node"}, {"apps", "v1", "StatefulSet"},
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (!size)
+        return 0;
+    const char *const *ep = endpoints[data[0] % (sizeof endpoints / sizeof *endpoints)];
     /* Copy so ASan sees the exact bounds. */
-    unsigned char *b = malloc(size ? size : 1);
-    memcpy(b, data, size);
-    cJSON *o = protobuf_delete_options(b, size);
-    if (o) {
-        if (!cJSON_IsObject(o))
-            fuzz_fail("protobuf DeleteOptions decoded to a non-object", NULL);
-        char *t = cJSON_PrintUnformatted(o);
-        if (!t)
-            fuzz_fail("protobuf DeleteOptions result does not print", NULL);
-        free(t);
+    unsigned char *b = malloc(size);
+    memcpy(b, data + 1, size - 1);
+    size_t len = 0;
+    cJSON *st = NULL;
+    char *json = protobuf_body_json(b, size - 1, ep[0], ep[1], ep[2], &len, &st);
+    if (!json) {
+        if (!st || cJSON_GetNumberValue(cJSON_GetObjectItem(st, "code")) != 400 ||
+            !cJSON_IsString(cJSON_GetObjectItem(st, "message")))
+            fuzz_fail("a body that does not decode is not a 400 Status", NULL);
+        cJSON_Delete(st);
+        free(b);
+        return 0;
     }
-    cJSON_Delete(o);
+    if (strlen(json) != len)
+        fuzz_fail("the decoded JSON's length is wrong", NULL);
+    cJSON *doc = cJSON_Parse(json);
+    if (!cJSON_IsObject(doc) || !cJSON_IsString(cJSON_GetObjectItem(doc, "kind")) ||
+        !cJSON_IsString(cJSON_GetObjectItem(doc, "apiVersion")))
+        fuzz_fail("a decoded body is not an object with kind and apiVersion", json);
+    size_t elen = 0;
+    unsigned char *enc = protobuf_encode(doc, &elen);
+    if (!enc) {
+        /* only an envelope naming a kind with no message (read as the endpoint's) */
+        char av[256];
+        snprintf(av, sizeof av, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(doc, "apiVersion")));
+        char *slash = strchr(av, '/');
+        if (slash)
+            *slash = 0;
+        if (protobuf_kind_known(slash ? av : "", slash ? slash + 1 : av, cJSON_GetStringValue(cJSON_GetObjectItem(doc, "kind"))))
+            fuzz_fail("a decoded object does not encode", json);
+        cJSON_Delete(doc);
+        free(json);
+        free(b);
+        return 0;
+    }
+    char *again = protobuf_body_json(enc, elen, ep[0], ep[1], ep[2], &len, &st);
+    if (!again || strcmp(again, json)) {
+        fprintf(stderr, "first:  %s\nsecond: %s\n", json, again ? again : "(refused)");
+        fuzz_fail("decode(encode(decode(body))) differs from decode(body)", NULL);
+    }
+    free(again);
+    free(enc);
+    cJSON_Delete(doc);
+    free(json);
     free(b);
     return 0;
 }

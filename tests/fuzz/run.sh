@@ -18,10 +18,11 @@ RUNS=${FUZZ_RUNS:-20000}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 PKGS="libmicrohttpd libcjson check yaml-0.1"
+make -s pbgen # the C protoc-c generates from proto/, in build/pb
 INCS=$(find model server -name '*.c' -printf '-I%h\n' | sort -u | tr '\n' ' ')
 CFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer $SAN -Wall -Wextra ${FUZZ_WERROR--Werror}
-        $INCS -Itests/fuzz $(pkg-config --cflags $PKGS)"
-LIBS="$(pkg-config --libs libmicrohttpd libcjson yaml-0.1 zlib) -lpthread -lm"
+        $INCS -Ibuild/pb -Ulinux -Itests/fuzz $(pkg-config --cflags $PKGS)"
+LIBS="$(pkg-config --libs libmicrohttpd libcjson yaml-0.1 zlib libprotobuf-c) -lpthread -lm"
 
 targets=("$@")
 if [ ${#targets[@]} = 0 ]; then
@@ -34,13 +35,13 @@ if [ ${#targets[@]} = 0 ]; then
 fi
 
 # Library objects: every model/ and server/ file but main.c, built for fuzzing.
-srcs=$(ls model/*.c model/*/*.c server/*.c | grep -v '^server/main.c$')
+srcs="$(ls model/*.c model/*/*.c server/*.c server/*/*.c | grep -v '^server/main.c$') $(find build/pb -name '*.c' | sort)"
 objs=()
 pids=()
 for s in $srcs ${FUZZ_EXTRA_SRC:-}; do
   o="$B/obj/${s%.c}.o"
   objs+=("$o")
-  if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find model server tests/fuzz -name '*.h' -newer "$o" 2>/dev/null | head -1)" ]; then
+  if [ ! -f "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find model server tests/fuzz build/pb -name '*.h' -newer "$o" 2>/dev/null | head -1)" ]; then
     mkdir -p "$(dirname "$o")"
     $CLANG $CFLAGS -fsanitize=fuzzer-no-link -c "$s" -o "$o" &
     pids+=($!)
