@@ -233,7 +233,7 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
     if (!jstr(md, "creationTimestamp"))
         meta_set_time(md, "creationTimestamp", cluster_now(c));
     defaults_apply(ki->id, doc);
-    shape_apply(doc);
+    shape_apply(doc, kv_minor(&c->opts.kv));
     if (keep_generation) /* compared once both specs are defaulted and shaped */
         jset_num(md, "generation", jnum(prevdoc, "metadata.generation", 1) +
                                        !jequal(jget(prevdoc, "spec"), jget(doc, "spec")));

@@ -366,7 +366,7 @@ static void create_doc(cluster *c, kind_id k, cJSON *doc, bool dry, api_result *
         api_result_status(out, st);
         return;
     }
-    shape_apply(doc);
+    shape_apply(doc, kv_minor(&c->opts.kv));
     if (dry) {
         api_result_object(out, 201, doc);
         return;
@@ -407,7 +407,7 @@ void rest_write(cluster *c, store_obj *o, cJSON *doc)
 {
     bool finished = is_deleting(doc) && !has_finalizers(doc) &&
                     (o->kind != K_POD || jnum(doc, "metadata.deletionGracePeriodSeconds", 0) == 0);
-    shape_apply(doc);
+    shape_apply(doc, kv_minor(&c->opts.kv));
     if (!finished && jequal(doc, store_doc(o))) { /* no change: no write, as GuaranteedUpdate */
         cJSON_Delete(doc);
         return;
@@ -477,7 +477,7 @@ static void update_doc(cluster *c, store_obj *o, cJSON *doc, bool status_write, 
         return;
     }
     cJSON_Delete(causes);
-    shape_apply(doc);
+    shape_apply(doc, kv_minor(&c->opts.kv));
     jset_str(jobj(doc, "metadata"), "resourceVersion", jstr(store_doc(o), "metadata.resourceVersion"));
     if (dry || jequal(doc, store_doc(o))) {
         api_result_object(out, 200, dry ? doc : (cJSON_Delete(doc), copy(o)));

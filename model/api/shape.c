@@ -5,6 +5,7 @@
  * changes a value that is there, never reads the store or HTTP. */
 #include "shape.h"
 #include "json.h"
+#include "kversion.h"
 #include "xalloc.h"
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,7 +14,8 @@
 /* ---------- the rules, per type (names as in types.go) ---------- */
 
 #define R_OWNER_REF "ownerReferences[{apiVersion=\"\" kind=\"\" name=\"\" uid=\"\"}]"
-#define R_META "metadata{creationTimestamp=null " R_OWNER_REF "}"
+/* a zero creationTimestamp is null until 1.34 made it omitzero (PR 130989) */
+#define R_META "metadata{creationTimestamp=null<34 " R_OWNER_REF "}"
 #define R_LABEL_SELECTOR "{matchExpressions[{key=\"\" operator=\"\"}]}"
 #define R_NODE_SELECTOR_TERMS "[{matchExpressions[{key=\"\" operator=\"\"}] matchFields[{key=\"\" operator=\"\"}]}]"
 #define R_POD_AFFINITY_TERM "{labelSelector?" R_LABEL_SELECTOR " namespaceSelector?" R_LABEL_SELECTOR " topologyKey=\"\"}"
@@ -35,7 +37,6 @@
     " topologySpreadConstraints[{maxSkew=0 topologyKey=\"\" whenUnsatisfiable=\"\""                 \
     " labelSelector?" R_LABEL_SELECTOR "}] readinessGates[{conditionType=\"\"}]"                     \
     " schedulingGates[{name=\"\"}] resourceClaims[{name=\"\"}] os?{name=\"\"}}"
-/* metadata of a template: a zero creationTimestamp is written null in 1.33 */
 #define R_TEMPLATE "template{" R_META " spec" R_POD_SPEC "}"
 #define R_CONTAINER_STATE                                                                          \
     "{running?{startedAt=null} terminated?{exitCode=0 startedAt=null finishedAt=null}}"
@@ -119,6 +120,7 @@ typedef struct rule {
     char *str;  /* LIT_STR */
     double num; /* LIT_NUM */
     blk_kind blk;
+    int until;  /* the rule holds before release 1.until (0: always) */
     struct rule *kids;
     size_t nkids;
 } rule;
@@ -211,6 +213,14 @@ static bool parse_rule(const char **p, rule *r)
         if (r->blk == BLK_SLICE && *(*p)++ != ']')
             return false;
     }
+    if (**p == '<') {
+        char *e;
+        long until = strtol(*p + 1, &e, 10);
+        if (e == *p + 1 || until <= 0 || until > 99)
+            return false;
+        r->until = (int)until;
+        *p = e;
+    }
     return r->lit != LIT_NONE || r->blk != BLK_NONE;
 }
 
@@ -286,10 +296,12 @@ static cJSON *put(cJSON *obj, const rule *rs, size_t n, size_t i, cJSON *v)
     return v;
 }
 
-static void apply(const rule *rs, size_t n, cJSON *obj)
+static void apply(const rule *rs, size_t n, cJSON *obj, int minor)
 {
     for (size_t i = 0; i < n; i++) {
         const rule *r = &rs[i];
+        if (r->until && minor >= r->until)
+            continue;
         cJSON *v = jfield(obj, r->name);
         bool missing = !v || (cJSON_IsNull(v) && r->lit != LIT_NULL);
         if (missing && r->lit != LIT_NONE)
@@ -298,9 +310,9 @@ static void apply(const rule *rs, size_t n, cJSON *obj)
             v = put(obj, rs, n, i, cJSON_CreateObject());
         if (r->blk == BLK_SLICE && cJSON_IsArray(v)) {
             cJSON *e;
-            cJSON_ArrayForEach(e, v) if (cJSON_IsObject(e)) apply(r->kids, r->nkids, e);
+            cJSON_ArrayForEach(e, v) if (cJSON_IsObject(e)) apply(r->kids, r->nkids, e, minor);
         } else if (r->blk != BLK_NONE && cJSON_IsObject(v)) {
-            apply(r->kids, r->nkids, v);
+            apply(r->kids, r->nkids, v, minor);
         }
     }
 }
@@ -332,7 +344,7 @@ const char *shape_rules(const char *api_version, const char *kind)
     return i < 0 ? NULL : kind_rules[i].rules;
 }
 
-void shape_apply(cJSON *doc)
+void shape_apply(cJSON *doc, int minor)
 {
     if (!cJSON_IsObject(doc))
         return;
@@ -340,16 +352,16 @@ void shape_apply(cJSON *doc)
     if (i < 0)
         return;
     pthread_once(&compiled_once, compile_all);
-    apply(compiled[i].r, compiled[i].n, doc);
+    apply(compiled[i].r, compiled[i].n, doc, minor ? minor : KV_DEFAULT);
 }
 
-bool shape_apply_rules(const char *rules, cJSON *doc)
+bool shape_apply_rules(const char *rules, cJSON *doc, int minor)
 {
     ruleset rs;
     if (!compile(rules, &rs))
         return false;
     if (cJSON_IsObject(doc))
-        apply(rs.r, rs.n, doc);
+        apply(rs.r, rs.n, doc, minor ? minor : KV_DEFAULT);
     rules_free(rs.r, rs.n);
     return true;
 }

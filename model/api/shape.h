@@ -7,11 +7,12 @@
 #include <cJSON.h>
 #include <stdbool.h>
 
-/* Give doc the members Go always writes for its type, found from its own
- * apiVersion and kind (a kind without rules is left as it is): a missing or
- * null struct becomes {}, a missing non-omitempty field its zero value.
- * What is there is kept. Thread-safe. */
-void shape_apply(cJSON *doc);
+/* Give doc the members Go always writes for its type in release 1.minor
+ * (0: the default release), found from its own apiVersion and kind (a kind
+ * without rules is left as it is): a missing or null struct becomes {}, a
+ * missing non-omitempty field its zero value. What is there is kept.
+ * Thread-safe. */
+void shape_apply(cJSON *doc, int minor);
 
 /* The same with the rules spelt out, for any object (a kind's rules, a
  * test's). The notation, one rule after another separated by spaces:
@@ -22,9 +23,11 @@ void shape_apply(cJSON *doc);
  *   name=LIT        a field always written: LIT ("", 0, false or null)
  *                   when missing (or null, unless LIT is null)
  * A literal may precede a block: "selector=null?{...}" (a non-omitempty
- * pointer), "containers=null[{...}]" (a non-omitempty slice). Returns
- * false, changing nothing, when the rules do not parse. */
-bool shape_apply_rules(const char *rules, cJSON *doc);
+ * pointer), "containers=null[{...}]" (a non-omitempty slice). A rule that
+ * ends in <N holds only before release 1.N ("creationTimestamp=null<34":
+ * omitzero from 1.34). Returns false, changing nothing, when the rules do
+ * not parse. */
+bool shape_apply_rules(const char *rules, cJSON *doc, int minor);
 
 /* The rules of apiVersion/kind, NULL when there are none: for a registry
  * row to show, and for tests. */

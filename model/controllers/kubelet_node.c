@@ -99,7 +99,7 @@ static const char *label(const cJSON *node, const char *key, const char *def)
     return v && *v ? v : def;
 }
 
-static void fill_node_info(cJSON *node, cJSON *status)
+static void fill_node_info(cJSON *node, cJSON *status, const char *version)
 {
     const char *name = jstr(node, "metadata.name"), *uid = jstr(node, "metadata.uid");
     cJSON *ni = jobj(status, "nodeInfo");
@@ -113,7 +113,7 @@ static void fill_node_info(cJSON *node, cJSON *status)
     fill_str(ni, "kernelVersion", "6.1.0-28-amd64");
     fill_str(ni, "osImage", "Debian GNU/Linux 12 (bookworm)");
     fill_str(ni, "containerRuntimeVersion", "containerd://1.7.24");
-    fill_str(ni, "kubeletVersion", KUBELET_VERSION);
+    fill_str(ni, "kubeletVersion", version);
     if (!jfield(ni, "kubeProxyVersion"))
         jset_str(ni, "kubeProxyVersion", ""); /* DisableNodeKubeProxyVersion: no longer reported */
     fill_str(ni, "operatingSystem", label(node, "kubernetes.io/os", "linux"));
@@ -235,7 +235,7 @@ void knode_status(cluster *c, store_obj *node, unsigned *counter, bool heartbeat
     cJSON *ep = jobj(jobj(status, "daemonEndpoints"), "kubeletEndpoint");
     if (jnum(ep, "Port", 0) == 0)
         jset_num(ep, "Port", 10250);
-    fill_node_info(doc, status);
+    fill_node_info(doc, status, kv_git_version(&c->opts.kv));
     rest_write(c, node, doc); /* no write when nothing changed */
 }
 

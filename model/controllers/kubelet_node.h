@@ -8,8 +8,6 @@
 #include <stdbool.h>
 #include "cluster.h"
 
-/* The kubelet version a node reports (status.nodeInfo.kubeletVersion). */
-#define KUBELET_VERSION "v1.33.0"
 /* kubelet defaults: status posted every nodeStatusReportFrequency when
  * nothing changes; the node Lease renewed every leaseDuration/4. */
 #define KUBELET_STATUS_REPORT_SECONDS 300.0
@@ -17,7 +15,7 @@
 #define KUBELET_LEASE_RENEW_SECONDS 10.0
 
 /* The node's status with what its kubelet fills: every field the kubelet
- * sets, when missing; with heartbeat, every condition's lastHeartbeatTime
+ * sets, when missing (kubeletVersion: the release answered as, --kube-version); with heartbeat, every condition's lastHeartbeatTime
  * moved to now. A node without addresses gets InternalIP 10.0.x.y from
  * ++*counter. Writes only when something changes. A node whose Ready
  * condition is Unknown has no kubelet posting: nothing is written. */

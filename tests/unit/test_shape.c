@@ -12,7 +12,7 @@ static char *shaped(const char *in)
 {
     cJSON *o = cJSON_Parse(in);
     ck_assert_ptr_nonnull(o);
-    shape_apply(o);
+    shape_apply(o, 33);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -24,7 +24,7 @@ static void check_shape(const char *in, const char *want)
     ck_assert_str_eq(s, want);
     /* and the tree is well linked: the same as the one its text gives */
     cJSON *a = cJSON_Parse(in), *b = cJSON_Parse(want);
-    shape_apply(a);
+    shape_apply(a, 33);
     ck_assert(jsame(a, b));
     cJSON_Delete(a);
     cJSON_Delete(b);
@@ -143,7 +143,7 @@ END_TEST
 START_TEST(rules_notation)
 {
     cJSON *o = cJSON_Parse("{\"b\":1,\"d\":null,\"p\":null,\"l\":[{},2]}");
-    ck_assert(shape_apply_rules("a=0 b=\"\" c=false d{x=\"y\"} p?{x=0} q=null?{x=0} l[{k=\"\"}]", o));
+    ck_assert(shape_apply_rules("a=0 b=\"\" c=false d{x=\"y\"} p?{x=0} q=null?{x=0} l[{k=\"\"}] z=0<30", o, 33));
     char *s = cJSON_PrintUnformatted(o);
     /* a goes first (before b), c before d; d null becomes {} with its rules;
      * a null pointer stays null; q is written null; elements that are
@@ -151,10 +151,12 @@ START_TEST(rules_notation)
     ck_assert_str_eq(s, "{\"a\":0,\"b\":1,\"c\":false,\"d\":{\"x\":\"y\"},\"p\":null,\"q\":null,"
                         "\"l\":[{\"k\":\"\"},2]}");
     free(s);
-    ck_assert(!shape_apply_rules("a{", o));
-    ck_assert(!shape_apply_rules("a[{x=0}", o));
-    ck_assert(!shape_apply_rules("a", o));
-    ck_assert(!shape_apply_rules("a=", o));
+    ck_assert(!shape_apply_rules("a{", o, 0));
+    ck_assert(!shape_apply_rules("a[{x=0}", o, 0));
+    ck_assert(!shape_apply_rules("a", o, 0));
+    ck_assert(!shape_apply_rules("a=", o, 0));
+    ck_assert(!shape_apply_rules("a=0<", o, 0));
+    ck_assert(!shape_apply_rules("a=0<x", o, 0));
     cJSON_Delete(o);
 }
 END_TEST
@@ -173,8 +175,24 @@ START_TEST(every_kind_parses)
         const char *r = shape_rules(kinds[i][0], kinds[i][1]);
         ck_assert_msg(r != NULL, "%s %s", kinds[i][0], kinds[i][1]);
         cJSON *o = cJSON_CreateObject();
-        ck_assert_msg(shape_apply_rules(r, o), "%s", kinds[i][1]);
+        ck_assert_msg(shape_apply_rules(r, o, 33), "%s", kinds[i][1]);
         ck_assert_ptr_nonnull(jget(o, "metadata"));
+        cJSON_Delete(o);
+    }
+}
+END_TEST
+
+START_TEST(creation_timestamp_by_release)
+{
+    /* 1.34 made a zero creationTimestamp omitzero: no null in templates */
+    const char *in = "{\"apiVersion\":\"apps/v1\",\"kind\":\"ReplicaSet\",\"metadata\":{\"name\":\"r\"},"
+                     "\"spec\":{\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}}}}}";
+    for (int minor = 27; minor <= 37; minor++) {
+        cJSON *o = cJSON_Parse(in);
+        shape_apply(o, minor);
+        const cJSON *ts = jget(o, "spec.template.metadata.creationTimestamp");
+        ck_assert_msg(minor < 34 ? cJSON_IsNull(ts) : ts == NULL, "1.%d", minor);
+        ck_assert_msg(minor < 34 ? cJSON_IsNull(jget(o, "metadata.creationTimestamp")) : !jget(o, "metadata.creationTimestamp"), "1.%d", minor);
         cJSON_Delete(o);
     }
 }
@@ -207,6 +225,7 @@ Suite *shape_suite(void)
     tcase_add_test(tc, rules_notation);
     tcase_add_test(tc, every_kind_parses);
     tcase_add_test(tc, lease_and_priorityclass);
+    tcase_add_test(tc, creation_timestamp_by_release);
     suite_add_tcase(s, tc);
     return s;
 }
