@@ -81,6 +81,27 @@ static body_type classify(const char *ct)
 
 static const char body_types[] = "application/json, application/yaml, application/vnd.kubernetes.protobuf";
 
+/* The ListOptions of a list or watch as the query gives them, converted
+ * and checked as kube-apiserver does; a Status when they are bad. */
+static cJSON *list_options(http_req *rq, list_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->watch = http_query_bool(rq, "watch");
+    o->allow_bookmarks = http_query_bool(rq, "allowWatchBookmarks");
+    o->resource_version = http_query(rq, "resourceVersion");
+    o->rv_match = http_query(rq, "resourceVersionMatch");
+    o->timeout = -1;
+    const char *v;
+    cJSON *st;
+    if ((v = http_query(rq, "timeoutSeconds")) && (st = listopts_int(v, &o->timeout)))
+        return st;
+    if ((v = http_query(rq, "limit")) && (st = listopts_int(v, &o->limit)))
+        return st;
+    o->cont = http_query(rq, "continue");
+    o->send_initial = http_query(rq, "sendInitialEvents") ? http_query_bool(rq, "sendInitialEvents") : -1;
+    return listopts_check(o, kv_gate_on(&rq->c->opts.kv, G_WATCH_LIST));
+}
+
 static void handle(http_req *rq, http_resp *out)
 {
     res_path p;
@@ -106,9 +127,17 @@ static void handle(http_req *rq, http_resp *out)
     r.force = http_query(rq, "force");
     const char *m = rq->method;
     bool named = p.name != NULL;
-    if (!strcmp(m, "GET") && http_query_bool(rq, "watch")) {
-        watch_start(rq, out, r.kind, r.ns, r.name, r.label_selector, r.field_selector);
-        return;
+    list_opts lo;
+    if (!strcmp(m, "GET") && (!named || http_query_bool(rq, "watch"))) {
+        cJSON *st = list_options(rq, &lo);
+        if (st) {
+            api_result_status(&out->r, st);
+            return;
+        }
+        if (lo.watch) {
+            watch_start(rq, out, r.kind, r.ns, r.name, r.label_selector, r.field_selector, &lo);
+            return;
+        }
     }
     if (!strcmp(m, "GET"))
         r.verb = named ? V_GET : V_LIST;

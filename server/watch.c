@@ -5,6 +5,7 @@
 #include "xalloc.h"
 #include "json.h"
 #include "selector.h"
+#include "shape.h"
 #include "table.h"
 #include <microhttpd.h>
 #include <pthread.h>
@@ -239,11 +240,40 @@ static void expired(watcher *w, uint64_t rv, uint64_t oldest)
     w->closed = true;
 }
 
-/* Replay: the current state (rv unset or 0) or the history after rv. */
-static void replay(watcher *w, const char *rvs)
+static void bookmark(watcher *w, bool initial_events_end);
+
+/* Standard base64 with padding (Go's base64.StdEncoding). */
+static char *base64_encode(const char *s)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(s);
+    char *out = xmalloc(4 * ((n + 2) / 3) + 1), *p = out;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0) |
+                     (i + 2 < n ? (unsigned char)s[i + 2] : 0);
+        *p++ = tab[v >> 18 & 63];
+        *p++ = tab[v >> 12 & 63];
+        *p++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
+        *p++ = i + 2 < n ? tab[v & 63] : '=';
+    }
+    *p = 0;
+    return out;
+}
+
+/* Replay: the current state (rv unset or 0) or the history after rv. A
+ * streaming list (sendInitialEvents=true) sends the current state whatever
+ * rv is (it is never older), then, with bookmarks allowed, the bookmark
+ * that ends the initial events; sendInitialEvents=false from rv unset or
+ * 0 starts from now. */
+static void replay(watcher *w, const char *rvs, int send_initial)
 {
     cluster *c = hub.c;
-    if (!rvs || !*rvs || !strcmp(rvs, "0")) {
+    bool from_now = !rvs || !*rvs || !strcmp(rvs, "0");
+    if (send_initial == 0 && from_now) {
+        w->last_rv = store_rv(c->st);
+        return;
+    }
+    if (send_initial == 1 || from_now) {
         size_t n;
         store_obj **objs = store_list(c->st, w->kind, w->ns, &n);
         for (size_t i = 0; i < n; i++)
@@ -251,6 +281,8 @@ static void replay(watcher *w, const char *rvs)
                 push_line(w, "ADDED", store_doc(objs[i]), NULL);
         free(objs);
         w->last_rv = store_rv(c->st);
+        if (send_initial == 1 && w->bookmarks)
+            bookmark(w, true);
         return;
     }
     uint64_t rv = strtoull(rvs, NULL, 10);
@@ -272,7 +304,7 @@ static void replay(watcher *w, const char *rvs)
 }
 
 void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const char *name,
-                 const char *label_selector, const char *field_selector)
+                 const char *label_selector, const char *field_selector, const list_opts *lo)
 {
     watcher *w = xcalloc(1, sizeof *w);
     char *err = NULL;
@@ -288,16 +320,13 @@ void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const 
         free_watcher(w);
         return;
     }
-    const char *ts = http_query(rq, "timeoutSeconds");
-    double timeout = ts ? strtod(ts, NULL) : 0;
-    if (!(timeout > 0))
-        timeout = 1800;
+    double timeout = lo->timeout > 0 ? (double)lo->timeout : 1800;
     w->deadline = mono() + timeout;
-    w->bookmarks = http_query_bool(rq, "allowWatchBookmarks");
+    w->bookmarks = lo->allow_bookmarks;
     w->table = table_requested(rq->accept);
     w->next_bookmark = mono() + BOOKMARK_EVERY;
     pthread_mutex_lock(&hub.mu);
-    replay(w, http_query(rq, "resourceVersion"));
+    replay(w, lo->resource_version, lo->send_initial);
     w->next = hub.list;
     hub.list = w;
     pthread_mutex_unlock(&hub.mu);
@@ -305,16 +334,35 @@ void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const 
     out->r.code = 200;
 }
 
-/* Called with the hub lock held and the watcher's lock taken. */
-static void bookmark(watcher *w)
+/* Called with the hub lock held and the watcher's lock taken. A bookmark
+ * is an empty object of the kind with only its resourceVersion, shaped as
+ * Go writes it; the one that ends a streaming list's initial events is
+ * annotated k8s.io/initial-events-end (and, in 1.32 and 1.33, carries the
+ * empty list's blueprint). */
+static void bookmark(watcher *w, bool initial_events_end)
 {
     const kind_info *ki = kind_get(w->kind);
+    int minor = kv_minor(&hub.c->opts.kv);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", ki->kind);
     cJSON_AddStringToObject(o, "apiVersion", ki->api_version);
     char rv[32];
     snprintf(rv, sizeof rv, "%llu", (unsigned long long)w->last_rv);
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "metadata"), "resourceVersion", rv);
+    cJSON *md = cJSON_AddObjectToObject(o, "metadata");
+    cJSON_AddStringToObject(md, "resourceVersion", rv);
+    if (initial_events_end) {
+        cJSON *ann = cJSON_AddObjectToObject(md, "annotations");
+        cJSON_AddStringToObject(ann, "k8s.io/initial-events-end", "true");
+        if (minor == 32 || minor == 33) {
+            char *list = xasprintf("{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{},\"items\":null}\n",
+                                   ki->kind, ki->api_version);
+            char *b64 = base64_encode(list);
+            cJSON_AddStringToObject(ann, "kubernetes.io/initial-events-list-blueprint", b64);
+            free(b64);
+            free(list);
+        }
+    }
+    shape_apply(o, minor);
     push_line(w, "BOOKMARK", o, NULL);
     cJSON_Delete(o);
 }
@@ -327,7 +375,7 @@ void watch_tick(void)
         pthread_mutex_lock(&w->mu);
         if (w->bookmarks && now >= w->next_bookmark) {
             w->next_bookmark = now + BOOKMARK_EVERY;
-            bookmark(w);
+            bookmark(w, false);
         }
         if ((w->closed || now >= w->deadline) && w->suspended) {
             w->suspended = false;

@@ -4,13 +4,14 @@
 #ifndef EVICTSIM_WATCH_H
 #define EVICTSIM_WATCH_H
 #include "http.h"
+#include "listopts.h"
 
 /* Attach the hub to a cluster's store (once, before serving). */
 void watch_init(cluster *c);
-/* Start a watch for a request (model lock held): fills out->stream, or an
- * error Status. */
+/* Start a watch for a request (model lock held) with its checked
+ * ListOptions: fills out->stream, or an error Status. */
 void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const char *name,
-                 const char *label_selector, const char *field_selector);
+                 const char *label_selector, const char *field_selector, const list_opts *lo);
 /* Periodic work off the model lock: timeouts and bookmarks. */
 void watch_tick(void);
 /* End every stream (before the daemon stops). */

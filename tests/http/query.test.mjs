@@ -45,3 +45,116 @@ test('watch: true unless absent, 0 or false in any case (True, t, 1, empty)', as
   // only the first value counts
   assert.equal((await api.get('/api/v1/namespaces/default/pods?watch=false&watch=true')).json.kind, 'PodList');
 });
+
+const MANIFEST = `apiVersion: v1
+kind: Node
+metadata: {name: n1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p1, namespace: default}
+spec: {nodeName: n1, containers: [{name: c, image: nginx:1.27}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p2, namespace: default}
+spec: {nodeName: n1, containers: [{name: c, image: nginx:1.27}]}
+`;
+
+// A server of another release (and gates), loaded with MANIFEST.
+async function serverOf(args) {
+  const s = await start({ args });
+  const r = await client(s.url).load(MANIFEST);
+  assert.equal(r.status, 200, r.text);
+  return s;
+}
+
+async function watchOf(s, query) {
+  const r = await request(s.url, 'GET', `/api/v1/namespaces/default/pods?${query}`);
+  return { status: r.status, json: r.json, events: r.status === 200 ? r.text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [] };
+}
+
+const invalid = (st, message, causes) => {
+  assert.equal(st.code, 422);
+  assert.equal(st.reason, 'Invalid');
+  assert.equal(st.message, message);
+  assert.deepEqual(st.details, { group: 'meta.k8s.io', kind: 'ListOptions', causes });
+};
+
+test('1.33: sendInitialEvents is refused (WatchList off), as are bad list options', async () => {
+  const s = await serverOf(['--kube-version', '1.33']);
+  try {
+    const gate = { reason: 'FieldValueForbidden', field: 'sendInitialEvents',
+      message: 'Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled' };
+    let r = await watchOf(s, 'watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan');
+    invalid(r.json, `ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: ${gate.message}`, [gate]);
+    r = await watchOf(s, 'watch=true&sendInitialEvents=false');
+    const needMatch = { reason: 'FieldValueForbidden', field: 'resourceVersionMatch',
+      message: 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' };
+    invalid(r.json, `ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: ${needMatch.message}, sendInitialEvents: ${gate.message}]`,
+      [needMatch, gate]);
+    r = await watchOf(s, 'watch=1&resourceVersionMatch=Exact');
+    invalid(r.json, 'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided, resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"]',
+      [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided' },
+        { reason: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: 'Unsupported value: "Exact": supported values: "NotOlderThan"' }]);
+    // a list
+    r = await watchOf(s, 'sendInitialEvents=true');
+    invalid(r.json, 'ListOptions.meta.k8s.io "" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for list',
+      [{ reason: 'FieldValueForbidden', field: 'sendInitialEvents', message: 'Forbidden: sendInitialEvents is forbidden for list' }]);
+    r = await watchOf(s, 'resourceVersionMatch=Exact&resourceVersion=0');
+    invalid(r.json, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+      [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"' }]);
+    r = await watchOf(s, 'resourceVersionMatch=Newest');
+    assert.equal(r.json.message, 'ListOptions.meta.k8s.io "" is invalid: [resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided, resourceVersionMatch: Unsupported value: "Newest": supported values: "Exact", "NotOlderThan", ""]');
+    // a plain watch with bookmarks allowed: no initial-events-end bookmark in 1.33
+    r = await watchOf(s, 'watch=1&allowWatchBookmarks=true&timeoutSeconds=1');
+    assert.deepEqual(r.events.map((e) => e.type), ['ADDED', 'ADDED']);
+  } finally { await s.stop(); }
+});
+
+test('integers as strconv.ParseInt reads them: 400 with its error', async () => {
+  for (const [q, msg] of [['timeoutSeconds=abc', 'strconv.ParseInt: parsing "abc": invalid syntax'],
+    ['timeoutSeconds=', 'strconv.ParseInt: parsing "": invalid syntax'],
+    ['limit=1.5', 'strconv.ParseInt: parsing "1.5": invalid syntax'],
+    ['limit=99999999999999999999', 'strconv.ParseInt: parsing "99999999999999999999": value out of range']]) {
+    for (const w of ['', '&watch=1']) {
+      const r = await api.get(`/api/v1/namespaces/default/pods?${q}${w}`);
+      assert.equal(r.status, 400, q);
+      assert.equal(r.json.reason, 'BadRequest');
+      assert.equal(r.json.message, msg);
+    }
+  }
+});
+
+test('the streaming list: initial ADDED events, then the bookmark that ends them', async () => {
+  // 1.33 with the gate on: the bookmark carries the empty list's blueprint too
+  const s33 = await serverOf(['--kube-version', '1.33', '--feature-gates', 'WatchList=true']);
+  try {
+    const r = await watchOf(s33, 'watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.events.map((e) => [e.type, e.object.metadata.name]), [['ADDED', 'p1'], ['ADDED', 'p2'], ['BOOKMARK', undefined]]);
+    const bm = r.events[2].object;
+    assert.equal(bm.kind, 'Pod');
+    assert.equal(bm.metadata.annotations['k8s.io/initial-events-end'], 'true');
+    assert.deepEqual(JSON.parse(Buffer.from(bm.metadata.annotations['kubernetes.io/initial-events-list-blueprint'], 'base64').toString()),
+      { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: null });
+    const list = await client(s33.url).get('/api/v1/namespaces/default/pods');
+    assert.equal(bm.metadata.resourceVersion, list.json.metadata.resourceVersion);
+    // the bookmark is an empty Pod as Go writes it (1.33: creationTimestamp null)
+    assert.deepEqual(bm.spec, { containers: null });
+    assert.deepEqual(bm.status, {});
+    assert.equal(bm.metadata.creationTimestamp, null);
+    // without allowWatchBookmarks: the events, no bookmark
+    const nb = await watchOf(s33, 'watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1');
+    assert.deepEqual(nb.events.map((e) => e.type), ['ADDED', 'ADDED']);
+    // sendInitialEvents=false: from now, nothing initial
+    const none = await watchOf(s33, 'watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan&timeoutSeconds=1');
+    assert.deepEqual(none.events, []);
+  } finally { await s33.stop(); }
+  // the default release (WatchList on from 1.34): a watch from "" is a streaming list by default
+  const r = await lines('/api/v1/namespaces/default/pods?watch=1&allowWatchBookmarks=1&timeoutSeconds=1');
+  assert.deepEqual(r.events.map((e) => e.type), ['ADDED', 'ADDED', 'BOOKMARK']);
+  const bm = r.events[2].object;
+  assert.deepEqual(bm.metadata.annotations, { 'k8s.io/initial-events-end': 'true' });
+  assert.equal('creationTimestamp' in bm.metadata, false);
+});
