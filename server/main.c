@@ -8,6 +8,7 @@
 #include "explain.h"
 #include "dump.h"
 #include "manifest.h"
+#include "plan.h"
 #include "scenario.h"
 #include <errno.h>
 #include <pthread.h>
@@ -43,6 +44,7 @@ static const char usage[] =
     "usage: evictsim [OPTIONS] [MANIFEST...]\n"
     "       evictsim run [--explain] SCENARIO...      run scenarios in virtual time\n"
     "       evictsim explain [--server URL | --kubeconfig PATH] NAMESPACE/POD\n"
+    "       evictsim plan drain|check [OPTIONS] DUMP...   plan a drain on a cluster dump (plan --help)\n"
 
     "\n"
     "An in-memory Kubernetes API server that answers evictions as kube-apiserver does.\n"
@@ -340,6 +342,8 @@ int main(int argc, char **argv)
         return scenario_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "explain"))
         return explain_main(argc - 1, argv + 1);
+    if (argc > 1 && !strcmp(argv[1], "plan"))
+        return plan_main(argc - 1, argv + 1);
 
     options o = {.host = "127.0.0.1", .port = 8080};
     o.co.time_scale = 1;

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "kinds.h"
 #include "manifest.h"
+#include "text.h"
 #include "xalloc.h"
 #include <dirent.h>
 #include <errno.h>
@@ -840,36 +841,14 @@ int dump_load(dump *d, cluster *c, char **err)
 
 /* ---- the summary ---------------------------------------------------------- */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(sbuf *b, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = xvasprintf(f, ap);
-    va_end(ap);
-    size_t n = strlen(s);
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n + 1);
-    b->len += n;
-    free(s);
-}
-
 char *dump_summary(dump *d, cluster *c)
 {
-    sbuf b = {0};
-    sb_add(&b, "loaded %d objects from %zu file%s", d->loaded, d->nfiles, d->nfiles == 1 ? "" : "s");
+    strbuf b = {0};
+    strbuf_printf(&b, "loaded %d objects from %zu file%s", d->loaded, d->nfiles, d->nfiles == 1 ? "" : "s");
     const cJSON *k;
     int i = 0;
     cJSON_ArrayForEach(k, d->kinds)
-        sb_add(&b, "%s%d %s", i++ ? ", " : ": ", k->valueint, k->string);
+        strbuf_printf(&b, "%s%d %s", i++ ? ", " : ": ", k->valueint, k->string);
     /* pods by phase, nodes, PDBs: as the cluster has them now */
     size_t n;
     store_obj **pods = store_list(c->st, K_POD, NULL, &n);
@@ -881,25 +860,25 @@ char *dump_summary(dump *d, cluster *c)
         terminating += (pods[j]->hot & STORE_DELETING) != 0;
     }
     free(pods);
-    sb_add(&b, "; pods:");
+    strbuf_printf(&b, "; pods:");
     i = 0;
     cJSON_ArrayForEach(k, phases)
-        sb_add(&b, "%s %d %s", i++ ? "," : "", k->valueint, k->string);
+        strbuf_printf(&b, "%s %d %s", i++ ? "," : "", k->valueint, k->string);
     if (!n)
-        sb_add(&b, " none");
+        strbuf_printf(&b, " none");
     if (terminating)
-        sb_add(&b, " (%zu terminating)", terminating);
+        strbuf_printf(&b, " (%zu terminating)", terminating);
     cJSON_Delete(phases);
     store_obj **nodes = store_list(c->st, K_NODE, NULL, &n);
     size_t cordoned = 0;
     for (size_t j = 0; j < n; j++)
         cordoned += cJSON_IsTrue(store_get_path(nodes[j], "spec.unschedulable"));
     free(nodes);
-    sb_add(&b, "; nodes: %zu", n);
+    strbuf_printf(&b, "; nodes: %zu", n);
     if (cordoned)
-        sb_add(&b, " (%zu cordoned)", cordoned);
+        strbuf_printf(&b, " (%zu cordoned)", cordoned);
     store_obj **pdbs = store_list(c->st, K_PDB, NULL, &n);
-    sb_add(&b, "; PDBs: %zu", n);
+    strbuf_printf(&b, "; PDBs: %zu", n);
     size_t zero = 0;
     for (size_t j = 0; j < n; j++) {
         const cJSON *a = store_get_path(pdbs[j], "status.disruptionsAllowed");
@@ -908,25 +887,25 @@ char *dump_summary(dump *d, cluster *c)
     if (n && n <= 6) { /* each with its allowance */
         for (size_t j = 0; j < n; j++) {
             const cJSON *a = store_get_path(pdbs[j], "status.disruptionsAllowed");
-            sb_add(&b, "%s%s/%s allows %d", j ? ", " : " (", pdbs[j]->ns, pdbs[j]->name,
+            strbuf_printf(&b, "%s%s/%s allows %d", j ? ", " : " (", pdbs[j]->ns, pdbs[j]->name,
                    cJSON_IsNumber(a) ? a->valueint : 0);
         }
-        sb_add(&b, ")");
+        strbuf_printf(&b, ")");
     } else if (n) {
-        sb_add(&b, " (%zu allow no disruption now)", zero);
+        strbuf_printf(&b, " (%zu allow no disruption now)", zero);
     }
     free(pdbs);
     bool skip = cJSON_GetArraySize(d->skipped) || d->skipped_files;
     if (skip)
-        sb_add(&b, "; skipped:");
+        strbuf_printf(&b, "; skipped:");
     i = 0;
     cJSON_ArrayForEach(k, d->skipped)
-        sb_add(&b, "%s %d %s", i++ ? "," : "", k->valueint, k->string);
+        strbuf_printf(&b, "%s %d %s", i++ ? "," : "", k->valueint, k->string);
     if (d->skipped_files)
-        sb_add(&b, "%s %zu file%s that %s not manifests", i ? "," : "", d->skipped_files,
+        strbuf_printf(&b, "%s %zu file%s that %s not manifests", i ? "," : "", d->skipped_files,
                d->skipped_files == 1 ? "" : "s", d->skipped_files == 1 ? "is" : "are");
     if (d->dups)
-        sb_add(&b, "; %zu object%s given twice with the same uid (the later copy kept)", d->dups,
+        strbuf_printf(&b, "; %zu object%s given twice with the same uid (the later copy kept)", d->dups,
                d->dups == 1 ? "" : "s");
     return b.s;
 }

@@ -30,6 +30,7 @@ typedef struct {
     bool blocked;       /* ended inside the 429 loop */
     bool timed_out;     /* ended by the timeout (or the horizon) */
     cJSON *group;       /* the open timeline entry of repeated answers */
+    cJSON *attempt;     /* the open entry of r->attempts for repeated answers */
     char group_text[512];
     double group_first, group_last;
     int group_count;
@@ -344,8 +345,10 @@ static void group_add(cJSON *groups, const char *msg, const char *who)
 
 static bool pod_on_node(const store_obj *pod, const char *node, const labelsel *sel)
 {
-    const char *nn = jstr(store_doc(pod), "spec.nodeName");
-    return nn && !strcmp(nn, node) && (!sel || labelsel_matches(sel, jget(store_doc(pod), "metadata.labels")));
+    if (!(pod->hot & STORE_BOUND))
+        return false;
+    const char *nn = store_get_str(pod, "spec.nodeName");
+    return nn && !strcmp(nn, node) && (!sel || labelsel_matches_get(sel, store_label, pod));
 }
 
 static void add_pod(drain_ctx *x, const store_obj *pod)
@@ -369,6 +372,10 @@ static void filter_one(drain_ctx *x, const store_obj *pod)
     filter_status s = drain_filter(x, pod);
     if (s.k == F_ERROR) {
         group_add(x->fatal, s.msg, who);
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "pod", who);
+        cJSON_AddStringToObject(f, "reason", s.msg);
+        cJSON_AddItemToArray(x->r->filtered, f);
         cJSON_AddItemToArray(x->candidates, cJSON_CreateString(who));
         tl_podf(x, &(drain_pod){0}, NULL, "cannot delete %s: %s", who, s.msg);
         return;
@@ -403,7 +410,8 @@ static bool drain_select(drain_ctx *x)
         return false;
     }
     size_t n;
-    store_obj **all = store_list(x->c->st, K_POD, NULL, &n);
+    store_obj **all = x->o->pods_on_node ? x->o->pods_on_node(x->o->pods_arg, x->o->node, &n)
+                                         : store_list(x->c->st, K_POD, NULL, &n);
     for (size_t i = 0; i < n; i++)
         if (pod_on_node(all[i], x->o->node, sel))
             filter_one(x, all[i]);
@@ -485,6 +493,38 @@ static void short_why(const api_result *r, const cJSON *entry, char *buf, size_t
         snprintf(buf, n, "%s", result_str(r, "message"));
 }
 
+/* r->attempts: one entry per eviction answer, repeated answers for a pod
+ * (the same code and reason) counted in one. */
+static void attempt_add(drain_ctx *x, drain_pod *p, int code, const char *pdb, const char *why, const char *expl)
+{
+    double now = cluster_now(x->c);
+    cJSON *a = p->attempt;
+    if (a && jnum(a, "code", 0) == code && !strcmp(jstr(a, "why"), why)) {
+        jset_num(a, "last", now);
+        jset_num(a, "count", jnum(a, "count", 1) + 1);
+        if (expl)
+            jset_str(a, "explanation", expl); /* the latest arithmetic */
+        return;
+    }
+    char who[600];
+    snprintf(who, sizeof who, "%s/%s", p->ns, p->name);
+    a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "pod", who);
+    cJSON_AddNumberToObject(a, "first", now);
+    cJSON_AddNumberToObject(a, "last", now);
+    cJSON_AddNumberToObject(a, "count", 1);
+    cJSON_AddNumberToObject(a, "code", code);
+    if (pdb)
+        cJSON_AddStringToObject(a, "pdb", pdb);
+    else
+        cJSON_AddNullToObject(a, "pdb");
+    cJSON_AddStringToObject(a, "why", why);
+    if (expl)
+        cJSON_AddStringToObject(a, "explanation", expl);
+    cJSON_AddItemToArray(x->r->attempts, a);
+    p->attempt = code >= 200 && code < 300 ? NULL : a;
+}
+
 static void pod_fail(drain_ctx *x, drain_pod *p, const char *msg)
 {
     p->st = P_FAILED;
@@ -536,6 +576,7 @@ static void pod_evict(drain_ctx *x, drain_pod *p)
     const char *msg = result_str(&r, "message");
     bool ns_term = (r.code == 403 || !strcmp(result_str(&r, "reason"), "Forbidden")) && has_cause(&r, "NamespaceTerminating");
     tl_podf(x, p, expl, "evict %s/%s → %d (%s)%s", p->ns, p->name, r.code, why, faulted ? " [fault]" : "");
+    attempt_add(x, p, r.code, jstr(entry, "pdb"), why, expl);
     if (r.code >= 200 && r.code < 300) {
         p->group = NULL;
         if (dry) {
@@ -675,29 +716,6 @@ static void stop_at_horizon(drain_ctx *x, double horizon)
     }
 }
 
-static void drain_loop(drain_ctx *x)
-{
-    double horizon = x->o->horizon > 0 ? x->o->horizon : DRAIN_HORIZON, t = 0;
-    while (next_time(x, &t)) {
-        if (!x->deadline && t > x->t0 + horizon) {
-            clock_advance(x->c->clk, x->t0 + horizon - cluster_now(x->c));
-            stop_at_horizon(x, horizon);
-            break;
-        }
-        if (t > cluster_now(x->c))
-            clock_advance(x->c->clk, t - cluster_now(x->c));
-        for (size_t i = 0; i < x->n; i++) {
-            drain_pod *p = &x->pods[i];
-            if (p->next > t)
-                continue;
-            if (p->st == P_EVICT)
-                pod_evict(x, p);
-            else if (p->st == P_WAIT)
-                pod_poll(x, p);
-        }
-    }
-}
-
 static void client_dry_run(drain_ctx *x)
 {
     for (size_t i = 0; i < x->n; i++) {
@@ -777,37 +795,102 @@ static void drain_finish(drain_ctx *x, bool filtered)
     free(err);
 }
 
-void drain_run(cluster *c, const drain_opts *o, drain_result *r)
+struct drain_job {
+    drain_ctx x;
+    bool filtered;   /* the filters passed: evictions (or deletions) ran */
+    bool looping;    /* pods still to evict or wait for */
+    bool at_horizon; /* the next due time is the horizon's */
+    double horizon;
+};
+
+drain_job *drain_start(cluster *c, const drain_opts *o, drain_result *r)
 {
     memset(r, 0, sizeof *r);
     r->timeline = cJSON_CreateArray();
     r->output = cJSON_CreateArray();
     r->errors = cJSON_CreateArray();
-    drain_ctx x = {.c = c, .o = o, .r = r, .t0 = cluster_now(c)};
-    x.fatal = cJSON_CreateArray();
-    x.warn = cJSON_CreateArray();
-    x.candidates = cJSON_CreateArray();
-    drain_go_duration(o->timeout, x.timeout_s, sizeof x.timeout_s);
-    x.deadline = o->timeout > 0 ? x.t0 + o->timeout : 0;
+    r->attempts = cJSON_CreateArray();
+    r->filtered = cJSON_CreateArray();
+    drain_job *j = xcalloc(1, sizeof *j);
+    drain_ctx *x = &j->x;
+    *x = (drain_ctx){.c = c, .o = o, .r = r, .t0 = cluster_now(c)};
+    x->fatal = cJSON_CreateArray();
+    x->warn = cJSON_CreateArray();
+    x->candidates = cJSON_CreateArray();
+    drain_go_duration(o->timeout, x->timeout_s, sizeof x->timeout_s);
+    x->deadline = o->timeout > 0 ? x->t0 + o->timeout : 0;
+    j->horizon = o->horizon > 0 ? o->horizon : DRAIN_HORIZON;
     cluster_settle(c);
-    bool listed = drain_cordon(&x) && drain_select(&x);
+    bool listed = drain_cordon(x) && drain_select(x);
     if (listed)
-        print_groups(&x);
-    bool filtered = listed && !cJSON_GetArraySize(x.fatal);
-    if (filtered && o->dry_run == DRAIN_DRY_CLIENT)
-        client_dry_run(&x);
-    else if (filtered && (!o->disable_eviction || drain_delete_all(&x)))
-        drain_loop(&x);
-    drain_finish(&x, filtered);
-    for (size_t i = 0; i < x.n; i++) {
-        free(x.pods[i].ns);
-        free(x.pods[i].name);
-        free(x.pods[i].uid);
+        print_groups(x);
+    j->filtered = listed && !cJSON_GetArraySize(x->fatal);
+    if (j->filtered && o->dry_run == DRAIN_DRY_CLIENT)
+        client_dry_run(x);
+    else if (j->filtered && (!o->disable_eviction || drain_delete_all(x)))
+        j->looping = true;
+    return j;
+}
+
+bool drain_due(drain_job *j, double *t)
+{
+    double nt = 0;
+    if (!j->looping || !next_time(&j->x, &nt)) {
+        j->looping = false;
+        return false;
     }
-    free(x.pods);
-    cJSON_Delete(x.fatal);
-    cJSON_Delete(x.warn);
-    cJSON_Delete(x.candidates);
+    /* no timeout: kubectl would go on forever; we stop at the horizon */
+    j->at_horizon = !j->x.deadline && nt > j->x.t0 + j->horizon;
+    *t = j->at_horizon ? j->x.t0 + j->horizon : nt;
+    return true;
+}
+
+void drain_act(drain_job *j)
+{
+    drain_ctx *x = &j->x;
+    if (j->at_horizon) {
+        stop_at_horizon(x, j->horizon);
+        j->looping = false;
+        return;
+    }
+    double t = cluster_now(x->c);
+    for (size_t i = 0; i < x->n; i++) {
+        drain_pod *p = &x->pods[i];
+        if (p->next > t)
+            continue;
+        if (p->st == P_EVICT)
+            pod_evict(x, p);
+        else if (p->st == P_WAIT)
+            pod_poll(x, p);
+    }
+}
+
+void drain_end(drain_job *j)
+{
+    drain_ctx *x = &j->x;
+    drain_finish(x, j->filtered);
+    for (size_t i = 0; i < x->n; i++) {
+        free(x->pods[i].ns);
+        free(x->pods[i].name);
+        free(x->pods[i].uid);
+    }
+    free(x->pods);
+    cJSON_Delete(x->fatal);
+    cJSON_Delete(x->warn);
+    cJSON_Delete(x->candidates);
+    free(j);
+}
+
+void drain_run(cluster *c, const drain_opts *o, drain_result *r)
+{
+    drain_job *j = drain_start(c, o, r);
+    double t;
+    while (drain_due(j, &t)) {
+        if (t > cluster_now(c))
+            clock_advance(c->clk, t - cluster_now(c));
+        drain_act(j);
+    }
+    drain_end(j);
 }
 
 void drain_result_free(drain_result *r)
@@ -816,5 +899,7 @@ void drain_result_free(drain_result *r)
     cJSON_Delete(r->output);
     cJSON_Delete(r->errors);
     cJSON_Delete(r->left);
+    cJSON_Delete(r->attempts);
+    cJSON_Delete(r->filtered);
     memset(r, 0, sizeof *r);
 }

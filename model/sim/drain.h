@@ -25,6 +25,10 @@ typedef struct {
     int grace_period;        /* -1: the pod's own */
     const char *pod_selector;/* label selector or NULL */
     double horizon;          /* without a timeout, stop after this much virtual time (0: DRAIN_HORIZON) */
+    /* Optional: the pods that may be on a node (a malloc'd array, sorted by
+     * namespace and name; each is checked again), instead of every pod. */
+    store_obj **(*pods_on_node)(void *arg, const char *node, size_t *n);
+    void *pods_arg;
 } drain_opts;
 
 /* drained: every pod went (node/NODE drained). blocked: no hard error, but
@@ -40,11 +44,24 @@ typedef struct {
     cJSON *output;      /* kubectl's stdout and stderr lines, in order */
     cJSON *errors;      /* the error messages kubectl reports at the end */
     cJSON *left;        /* "ns/name" of the pods the drain meant to remove that are still on the node */
+    cJSON *attempts;    /* [{"pod","first","last","count","code","pdb","why","explanation"}]: each eviction
+                         * answer (times: virtual seconds since the epoch), repeats of one counted in one */
+    cJSON *filtered;    /* [{"pod","reason"}]: pods the filters refused (the drain then evicts nothing) */
 } drain_result;
 
 /* Run a drain; moves the cluster's (manual) clock. Fills r (free it with
  * drain_result_free). */
 void drain_run(cluster *c, const drain_opts *o, drain_result *r);
+/* The same, a step at a time, for drains that run side by side on one
+ * clock: drain_start cordons, lists and filters (at the clock's now);
+ * drain_due says when the drain next acts (false: it has nothing left to
+ * do); once the clock is there, drain_act acts; drain_end writes the
+ * outcome into r and frees the job. o must outlive the job. */
+typedef struct drain_job drain_job;
+drain_job *drain_start(cluster *c, const drain_opts *o, drain_result *r);
+bool drain_due(drain_job *j, double *t);
+void drain_act(drain_job *j);
+void drain_end(drain_job *j);
 void drain_result_free(drain_result *r);
 const char *drain_outcome_name(drain_outcome o);
 
