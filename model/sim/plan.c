@@ -14,6 +14,7 @@
 #include "drain.h"
 #include "dump.h"
 #include "json.h"
+#include "pdbindex.h"
 #include "selector.h"
 #include "text.h"
 #include "xalloc.h"
@@ -642,7 +643,10 @@ static void text_attempt(strbuf *b, const cJSON *a)
         snprintf(when, sizeof when, "+%s…+%s", f, l);
     else
         snprintf(when, sizeof when, "+%s", f);
-    strbuf_printf(b, "  %-14s evict %s → %d", when, jstr(a, "pod"), code);
+    int width = 0; /* display columns: "…" is one */
+    for (const char *q = when; *q; q++)
+        width += ((unsigned char)*q & 0xC0) != 0x80;
+    strbuf_printf(b, "  %s%*s evict %s → %d", when, width < 14 ? 14 - width : 0, "", jstr(a, "pod"), code);
     if (count > 1)
         strbuf_printf(b, " ×%d", count);
     strbuf_printf(b, " (%s)\n", jstr(a, "why"));
@@ -780,7 +784,7 @@ static char *html_report(plan *p, const cJSON *rep, const char *text)
 /* ---- loading -------------------------------------------------------------- */
 
 /* The dump into a new cluster on a manual clock; NULL after saying why. */
-static cluster *plan_load(plan_opts *o, pod_index *ix, double *t0)
+static cluster *plan_load(plan_opts *o, pod_index *ix, double *t0, char **summary)
 {
     char *err = NULL;
     dump *d = dump_open(o->dumps, o->ndumps, &(dump_opts){o->skip_unknown}, &err);
@@ -806,11 +810,7 @@ static cluster *plan_load(plan_opts *o, pod_index *ix, double *t0)
         store_listen(c->st, on_store, ix);
     cluster_lock(c);
     int n = dump_load(d, c, &err);
-    if (n >= 0 && !o->quiet) {
-        char *sum = dump_summary(d, c);
-        fprintf(stderr, "evictsim: %s\n", sum);
-        free(sum);
-    }
+    *summary = n >= 0 && !o->quiet ? dump_summary(d, c) : NULL;
     cluster_unlock(c);
     dump_close(d);
     if (n < 0) {
@@ -888,13 +888,17 @@ static int emit(plan *p, cJSON *rep)
 static int plan_drain(plan_opts *o)
 {
     plan p = {.o = o};
-    p.c = plan_load(o, &p.ix, &p.t0);
+    char *summary = NULL;
+    p.c = plan_load(o, &p.ix, &p.t0, &summary);
     if (!p.c) {
         index_free(&p.ix);
         return PLAN_EXIT_BAD;
     }
     clock_format(p.t0, p.t0s);
     int rc = choose_nodes(&p);
+    if (rc < 0 && summary) /* the input is good: say what it holds */
+        fprintf(stderr, "evictsim: %s\n", summary);
+    free(summary);
     if (rc < 0) {
         cluster_lock(p.c);
         plan_drain_all(&p);
@@ -932,24 +936,16 @@ static void finding(cJSON *out, const char *type, bool blocks, const char *ns, c
     cJSON_AddItemToArray(out, f);
 }
 
-/* The pods a PDB selects (its namespace; a null selector selects none). */
+/* The pods a PDB selects and that have not ended (the PDB index's answer:
+ * a null selector selects none). */
 static store_obj **pdb_pods(cluster *c, const store_obj *pdb, size_t *n)
 {
-    *n = 0;
-    const cJSON *sel = store_get_path(pdb, "spec.selector");
-    if (!cJSON_IsObject(sel))
-        return NULL;
-    char *err = NULL;
-    labelsel *ls = labelsel_from_json(sel, &err);
-    free(err);
-    if (!ls)
-        return NULL;
     size_t all;
-    store_obj **pods = store_list(c->st, K_POD, pdb->ns, &all);
+    store_obj **pods = pdbindex_pods_of(pdbindex_get(c->st), pdb, &all);
+    *n = 0;
     for (size_t i = 0; i < all; i++)
-        if (!(pods[i]->hot & STORE_ENDED) && labelsel_matches_get(ls, store_label, pods[i]))
+        if (!(pods[i]->hot & STORE_ENDED))
             pods[(*n)++] = pods[i];
-    labelsel_free(ls);
     return pods;
 }
 
@@ -1012,16 +1008,16 @@ static cJSON *check_findings(cluster *c, size_t *npdbs)
                                                                            : "its selector is null");
             finding(out, "selects-nothing", false, ns, name, m, arith, "empty-selector");
             free(m);
+        } else if (allowed < 1 && np == 1 && expected <= 1) {
+            char *m = xstrdup("guards a single replica: evicting it always breaks the budget (scale to 2, or "
+                              "use maxUnavailable 1 and accept the downtime)");
+            finding(out, "single-replica", true, ns, name, m, arith, "min-available-equals-replicas");
+            free(m);
         } else if (zero) {
             char *m = xasprintf("allows no disruption, ever: %s", zero);
             bool min = cJSON_IsNumber(mina);
             finding(out, min ? "min-available-equals-replicas" : "budget-of-zero", true, ns, name, m, arith,
                     min ? "min-available-equals-replicas" : "budget-of-zero");
-            free(m);
-        } else if (allowed < 1 && np == 1 && expected <= 1) {
-            char *m = xstrdup("guards a single replica: evicting it always breaks the budget (scale to 2, or "
-                              "use maxUnavailable 1 and accept the downtime)");
-            finding(out, "single-replica", true, ns, name, m, arith, "min-available-equals-replicas");
             free(m);
         } else if (allowed < 1 && unready && healthy < desired) {
             char *m = xasprintf("stuck behind %zu unready pod%s (e.g. %s): %g healthy < %g desired%s", unready,
@@ -1059,9 +1055,13 @@ static cJSON *check_findings(cluster *c, size_t *npdbs)
 static int plan_check(plan_opts *o)
 {
     double t0;
-    cluster *c = plan_load(o, NULL, &t0);
+    char *summary = NULL;
+    cluster *c = plan_load(o, NULL, &t0, &summary);
     if (!c)
         return PLAN_EXIT_BAD;
+    if (summary)
+        fprintf(stderr, "evictsim: %s\n", summary);
+    free(summary);
     cluster_lock(c);
     size_t npdbs;
     cJSON *f = check_findings(c, &npdbs);
@@ -1113,7 +1113,7 @@ int plan_main(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
-        fprintf(stderr, "evictsim plan: want drain or check\n%s", usage);
+        fputs("evictsim plan: want drain or check (see evictsim plan --help)\n", stderr);
         return PLAN_EXIT_BAD;
     }
     o.check = !strcmp(argv[1], "check");
