@@ -1008,7 +1008,8 @@ static cJSON *check_findings(cluster *c, size_t *npdbs)
                                                                            : "its selector is null");
             finding(out, "selects-nothing", false, ns, name, m, arith, "empty-selector");
             free(m);
-        } else if (allowed < 1 && np == 1 && expected <= 1) {
+        } else if (allowed < 1 && np == 1 && expected <= 1 && !(jget(doc, "spec.maxUnavailable") &&
+                                                                 int_or_percent_zero(jget(doc, "spec.maxUnavailable")))) {
             char *m = xstrdup("guards a single replica: evicting it always breaks the budget (scale to 2, or "
                               "use maxUnavailable 1 and accept the downtime)");
             finding(out, "single-replica", true, ns, name, m, arith, "min-available-equals-replicas");

@@ -247,3 +247,19 @@ test('a 10,000-pod dump planned end to end', () => {
   assert.equal(rep.nodes.reduce((s, n) => s + n.evicted, 0), rep.total.evictions);
   assert.deepEqual(rep.unschedulable, []);
 });
+
+test("the README's example: the pool upgrade blocked by payments' budget of zero", () => {
+  const r = plan(['drain', '--selector', 'pool=old', '--parallel', '2', fixture('dumps/pool-upgrade.yaml')]);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /^evictsim: loaded 21 objects from 1 file: 6 Node, 7 Pod, 3 PodDisruptionBudget, 2 Deployment, 2 ReplicaSet, 1 StatefulSet; pods: 7 Running; nodes: 6; PDBs: 3 \(shop\/cart allows 1, shop\/db allows 1, shop\/payments allows 0\)\n$/);
+  const lines = r.stdout.split('\n');
+  assert.equal(lines[0], 'plan: drain 3 nodes (--selector pool=old), 2 at a time, from 2025-06-02T10:10:00Z');
+  assert.ok(lines.includes('node old-1: drained in 2m20s (+0s → +2m20s): 3 evicted, 16 evictions refused'));
+  assert.ok(lines.includes('node old-2: BLOCKED after 1h0m0s (+0s → +1h0m0s): 1 evicted, 724 evictions refused'));
+  assert.ok(lines.includes('node old-3: drained in 1m20s (+2m20s → +3m40s): 2 evicted, 4 evictions refused'));
+  assert.match(r.stdout, /never leaves: shop\/payments-767c56f64c-\w{5}: PDB shop\/payments allows no disruption: maxUnavailable 0/);
+  assert.match(r.stdout, /\ntotal: 3 nodes in 1h0m0s: 2 drained, 1 blocked, 0 failed; 6 evictions, 744 refused\nplan blocks\n$/);
+  const check = plan(['check', '-q', fixture('dumps/pool-upgrade.yaml')]);
+  assert.equal(check.code, 3);
+  assert.match(check.stdout, /BLOCKS PDB shop\/payments: allows no disruption, ever: maxUnavailable 0/);
+});
