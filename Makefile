@@ -23,6 +23,11 @@ UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 BUILD      ?= build
 LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(MODEL_SRC) $(SERVER_SRC))
 HDRS       := $(wildcard model/*.h model/*/*.h server/*.h server/*/*.h)
+# The web view's files and the fixtures, embedded in the binary (server/ui.c).
+UI_FILES   := $(sort $(wildcard server/ui/*.html server/ui/*.css server/ui/*.js server/ui/*.png)) \
+              $(sort $(wildcard fixtures/*.yaml fixtures/lessons/*.yaml fixtures/scenarios/*.yaml \
+                                fixtures/scenarios/clusters/*.yaml))
+LIB_OBJ    += $(BUILD)/server/ui_assets.o
 # Protobuf: the wire schema (proto/, upstream's generated.proto) compiled by
 # protoc-c into build/pb/ (C sources, with a table of every message and the
 # Go JSON shapes of proto/goshape.tsv). Generated C is the same for every build.
@@ -33,7 +38,7 @@ PB_OBJ     := $(patsubst $(PB_DIR)/%.c,$(BUILD)/pbo/%.o,$(PB_SRC))
 LIB_OBJ    += $(PB_OBJ)
 CFLAGS_ALL += -I$(PB_DIR) -Ulinux
 
-.PHONY: all deps pbgen run check unit http clients asan bench fuzz clean help
+.PHONY: all deps pbgen run check unit http clients browser asan bench fuzz clean help
 all: evictsim ## build ./evictsim (the default)
 
 help: ## list the targets
@@ -68,6 +73,13 @@ $(BUILD)/pbo/%.o: $(PB_DIR)/%.c $(PB_DIR)/.stamp
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 $(patsubst %.c,$(BUILD)/%.o,$(wildcard server/*.c server/*/*.c)): $(PB_DIR)/.stamp
 
+$(BUILD)/server/ui_assets.c: $(UI_FILES) server/ui/embed.sh
+	@mkdir -p $(dir $@)
+	sh server/ui/embed.sh $@ $(UI_FILES)
+
+$(BUILD)/server/ui_assets.o: $(BUILD)/server/ui_assets.c server/ui.h | $(DEPS_STAMP)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
 evictsim: $(BUILD)/evictsim
 	@if [ "$(BUILD)" = build ]; then cp $< $@.tmp && mv -f $@.tmp $@; fi
 
@@ -97,10 +109,21 @@ http: $(BUILD)/evictsim ## HTTP tests against a started server (Node)
 clients: $(BUILD)/evictsim ## real kubectl 1.27-1.33 and client-node tests
 	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/clients
 
-check: evictsim ## every test: unit, http, clients
+# The web view in Debian's chromium via playwright-core (tests/browser/), and
+# the page script's unit tests; installs chromium (root) and the npm deps.
+browser: $(BUILD)/evictsim ## the web view in chromium (playwright-core), its script's unit tests
+	@command -v chromium >/dev/null 2>&1 || dpkg -s chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing: chromium"; \
+	    (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null; \
+	  else echo "the browser tests need chromium; run as root: apt-get install -y chromium"; fi; }
+	@[ -d tests/browser/node_modules/playwright-core ] || (cd tests/browser && npm ci --no-audit --no-fund)
+	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/browser
+
+check: evictsim ## every test: unit, http, clients, browser
 	$(MAKE) unit
 	$(MAKE) http
 	$(MAKE) clients
+	$(MAKE) browser
 
 asan: ## every suite again under AddressSanitizer and UBSan (clang)
 	EVICTSIM_DOC_CACHE=0 EVICTSIM_DOC_CHECK=1 $(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \

@@ -8,6 +8,7 @@
 #include "eviction.h"
 #include "table.h"
 #include "json.h"
+#include "ui.h"
 #include "watch.h"
 #include <pthread.h>
 #include <arpa/inet.h>
@@ -100,7 +101,7 @@ static bool apply_faults(http_req *rq, http_resp *out, double *delay)
     return true;
 }
 
-static const http_route *const tables[] = {sim_routes, faults_routes, explain_routes, eviction_routes, resource_routes, NULL};
+static const http_route *const tables[] = {sim_routes, faults_routes, explain_routes, eviction_routes, ui_routes, resource_routes, NULL};
 
 const char *http_query(const http_req *rq, const char *key)
 {
@@ -311,6 +312,8 @@ static bool authorized(http_server *s, struct MHD_Connection *conn, const http_r
     for (int i = 0; public_paths[i]; i++)
         if (!strcmp(rq->url, public_paths[i]))
             return true;
+    if (ui_public_path(rq->method, rq->url)) /* the page holds no data; it asks for the token */
+        return true;
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     return h && !strncmp(h, "Bearer ", 7) && !strcmp(h + 7, s->opts.token);
 }

@@ -111,4 +111,5 @@ extern const http_route eviction_routes[];
 extern const http_route resource_routes[];
 extern const http_route faults_routes[];
 extern const http_route explain_routes[];
+extern const http_route ui_routes[];  /* server/ui.c: the web view */
 #endif

@@ -10,8 +10,11 @@
 #include "manifest.h"
 #include "plan.h"
 #include "scenario.h"
+#include "ui.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,7 @@ typedef struct {
     bool start_dump;  /* --start-time dump */
     bool skip_unknown;
     bool verbose, quiet;
+    bool open_ui;
     const char *manifests[256];
     int nmanifests;
     const char *gates[16], *runtime_config[16]; /* --feature-gates, --runtime-config: applied in order */
@@ -64,6 +68,8 @@ static const char usage[] =
     "  --faults FILE             fault-injection rules (YAML or JSON list), as POST /sim/v1/faults takes\n"
     "  --token TOKEN             require Authorization: Bearer TOKEN (written into the kubeconfig)\n"
     "  --tls-cert FILE --tls-key FILE  serve HTTPS (the kubeconfig then carries the certificate as CA)\n"
+    "  --open                    print the web view's URL on stderr and open it with xdg-open\n"
+    "  --no-ui                   do not serve the web view (at / and /ui/)\n"
     "  -v, --verbose             log every request on stderr\n"
     "  -q, --quiet               print nothing but errors\n"
     "  --help, --version\n"
@@ -128,6 +134,10 @@ static void parse_args(int argc, char **argv, options *o)
             o->verbose = true;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;
+        } else if (!strcmp(a, "--open")) {
+            o->open_ui = true;
+        } else if (!strcmp(a, "--no-ui")) {
+            ui_enabled = false;
         } else if ((v = flag_value(argc, argv, &i, "--listen"))) {
             if (parse_listen(v, o) < 0)
                 die("bad --listen \"%s\": want HOST:PORT", v);
@@ -268,7 +278,9 @@ static int write_kubeconfig(const char *path, const char *host, const char *toke
 
 static bool stopping; /* set by the main thread on a signal, read by the timer thread */
 
-/* Real clock: fire timers as wall time reaches them. */
+/* Real clock: fire timers as wall time reaches them. Also runs with a
+ * manual clock when the web view may switch it to real (POST
+ * /sim/v1/clock/mode), then waking less often. */
 static void *timer_thread(void *arg)
 {
     cluster *c = arg;
@@ -276,8 +288,11 @@ static void *timer_thread(void *arg)
         cluster_lock(c);
         cluster_settle(c);
         double wait = clock_wall_until_next(c->clk);
+        bool manual = clock_manual(c->clk);
         cluster_unlock(c);
-        if (wait < 0 || wait > 0.02)
+        if (manual)
+            wait = 0.1;
+        else if (wait < 0 || wait > 0.02)
             wait = 0.02;
         struct timespec ts = {0, (long)(wait * 1e9)};
         nanosleep(&ts, NULL);
@@ -323,6 +338,36 @@ static char *read_all(const char *path, const char *flag, size_t *lenp)
     if (lenp)
         *lenp = len;
     return text;
+}
+
+/* --open: the web view's URL on stderr, and xdg-open (when there is one)
+ * opens it; a missing or failing xdg-open is not an error. */
+static void open_ui(const char *scheme, const char *hostport)
+{
+    char url[400];
+    snprintf(url, sizeof url, "%s://%s/", scheme, hostport);
+    if (!ui_enabled) {
+        fputs("evictsim: --open: the web view is off (--no-ui)\n", stderr);
+        return;
+    }
+    fprintf(stderr, "evictsim: web view at %s\n", url);
+    extern char **environ;
+    char *args[] = {"xdg-open", url, NULL};
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawnattr_t at; /* the child gets the signals main blocks */
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    if (posix_spawnp(&pid, "xdg-open", &fa, &at, args, environ) == 0)
+        signal(SIGCHLD, SIG_IGN); /* no zombie: nobody waits for it */
+    posix_spawnattr_destroy(&at);
+    posix_spawn_file_actions_destroy(&fa);
 }
 
 static void load_faults(cluster *c, const char *path)
@@ -409,9 +454,11 @@ int main(int argc, char **argv)
     if (o.kubeconfig && write_kubeconfig(o.kubeconfig, hostport, o.token, cert) < 0)
         die("cannot write --kubeconfig %s", o.kubeconfig);
     pthread_t timer;
-    bool have_timer = !o.co.manual_clock && pthread_create(&timer, NULL, timer_thread, c) == 0;
+    bool have_timer = (!o.co.manual_clock || ui_enabled) && pthread_create(&timer, NULL, timer_thread, c) == 0;
     printf("evictsim: serving on %s://%s\n", cert ? "https" : "http", hostport);
     fflush(stdout);
+    if (o.open_ui)
+        open_ui(cert ? "https" : "http", hostport);
     if (!o.quiet && o.kubeconfig)
         fprintf(stderr, "evictsim: kubeconfig written to %s (kubectl --kubeconfig %s get pods,pdb,nodes)\n",
                 o.kubeconfig, o.kubeconfig);

@@ -59,6 +59,17 @@ void clock_free(sim_clock *c)
     }
 }
 
+void clock_set_mode(sim_clock *c, bool manual, double scale)
+{
+    double now = clock_now(c);
+    c->manual = manual;
+    c->now_manual = now;
+    c->start_virtual = now;
+    c->start_mono = mono();
+    if (scale > 0)
+        c->scale = scale;
+}
+
 bool clock_manual(const sim_clock *c) { return c->manual; }
 double clock_scale(const sim_clock *c) { return c->manual ? 1 : c->scale; }
 

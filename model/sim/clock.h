@@ -17,6 +17,9 @@ typedef void (*timer_fn)(void *ctx, uint64_t id);
 
 sim_clock *clock_new(bool manual, double start, double scale);
 void clock_free(sim_clock *c);
+/* Switch mode from the current time on: manual stops the clock where it is;
+ * real lets it run from there at `scale` (> 0) times the wall clock. */
+void clock_set_mode(sim_clock *c, bool manual, double scale);
 bool clock_manual(const sim_clock *c);
 double clock_scale(const sim_clock *c);
 double clock_now(const sim_clock *c);             /* seconds since the epoch */
