@@ -96,6 +96,14 @@ static void eviction_release(http_req *rq)
 static void eviction_answer(http_req *rq, http_resp *out)
 {
     evict_req e = evict_request(rq);
+    http_format f = http_negotiate(rq, true);
+    if (f == HTTP_FMT_NONE) {
+        http_not_acceptable(out, false);
+        evict_log(rq->c, e.ns, e.name, e.dry_run_query != NULL, &out->r, NULL,
+                  "the Accept header names no type the server answers in → rejected");
+        return;
+    }
+    out->protobuf = f == HTTP_FMT_PROTOBUF;
     if (e.body_type == BODY_OTHER) {
         api_result_status(&out->r, status_unsupported_media(evict_media));
         evict_log(rq->c, e.ns, e.name, e.dry_run_query != NULL, &out->r, NULL,

@@ -8,6 +8,7 @@
 #include "eviction.h"
 #include "table.h"
 #include "json.h"
+#include "protobuf.h"
 #include "ui.h"
 #include "watch.h"
 #include <pthread.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,17 +278,142 @@ static struct MHD_Response *json_response(http_req *rq, http_resp *out)
     return resp;
 }
 
+/* An Accept clause: type/subtype, q and the parameters that matter. */
+typedef struct {
+    const char *type, *sub;
+    size_t tlen, slen;
+    double q;
+    bool table, other_as;
+} accept_clause;
+
+static size_t trim(const char **p, size_t n)
+{
+    while (n && (**p == ' ' || **p == '\t')) {
+        (*p)++;
+        n--;
+    }
+    while (n && ((*p)[n - 1] == ' ' || (*p)[n - 1] == '\t'))
+        n--;
+    return n;
+}
+
+static bool token_is(const char *a, size_t n, const char *b)
+{
+    return strlen(b) == n && !strncasecmp(a, b, n);
+}
+
+/* goautoneg.ParseAccept: the clauses, most preferred first. */
+static int parse_accept(const char *h, accept_clause *c, int max)
+{
+    int n = 0;
+    while (*h && n < max) {
+        const char *end = strchr(h, ',');
+        size_t len = end ? (size_t)(end - h) : strlen(h);
+        const char *semi = memchr(h, ';', len);
+        const char *mt = h;
+        size_t mlen = trim(&mt, semi ? (size_t)(semi - h) : len);
+        const char *slash = memchr(mt, '/', mlen);
+        accept_clause k = {mt, NULL, 0, 0, 1.0, false, false};
+        if (slash) {
+            k.tlen = (size_t)(slash - mt);
+            k.sub = slash + 1;
+            k.slen = mlen - k.tlen - 1;
+        } else if (token_is(mt, mlen, "*")) {
+            k.tlen = 1;
+            k.sub = "*";
+            k.slen = 1;
+        }
+        for (const char *p = semi; p && p < h + len;) {
+            const char *next = memchr(p + 1, ';', (size_t)(h + len - p - 1));
+            const char *kv = p + 1;
+            size_t kvlen = trim(&kv, (size_t)((next ? next : h + len) - p - 1));
+            const char *eq = memchr(kv, '=', kvlen);
+            if (eq) {
+                const char *val = eq + 1;
+                size_t vlen = kvlen - (size_t)(val - kv);
+                if (token_is(kv, (size_t)(eq - kv), "q"))
+                    k.q = strtod(val, NULL);
+                else if (token_is(kv, (size_t)(eq - kv), "as"))
+                    *(token_is(val, vlen, "Table") ? &k.table : &k.other_as) = true;
+            }
+            p = next;
+        }
+        if (k.sub && k.q > 0) {
+            /* insertion keeps equal clauses in order: q, then specific before '*' */
+            int i = n++;
+            while (i > 0 && (c[i - 1].q < k.q ||
+                             (c[i - 1].q == k.q && token_is(c[i - 1].type, c[i - 1].tlen, "*") && !token_is(k.type, k.tlen, "*")) ||
+                             (c[i - 1].q == k.q && token_is(c[i - 1].sub, c[i - 1].slen, "*") && !token_is(k.sub, k.slen, "*")))) {
+                c[i] = c[i - 1];
+                i--;
+            }
+            c[i] = k;
+        }
+        h += len + (end ? 1 : 0);
+    }
+    return n;
+}
+
+http_format http_negotiate(const http_req *rq, bool protobuf_ok)
+{
+    static const struct { const char *type, *sub; http_format f; } served[] = {
+        {"application", "json", HTTP_FMT_JSON},
+        {"application", "yaml", HTTP_FMT_JSON},
+        {"application", "vnd.kubernetes.protobuf", HTTP_FMT_PROTOBUF},
+    };
+    if (!rq->accept || !*rq->accept)
+        return HTTP_FMT_JSON;
+    accept_clause c[32];
+    int n = parse_accept(rq->accept, c, 32);
+    for (int i = 0; i < n; i++)
+        for (size_t k = 0; k < sizeof served / sizeof *served; k++) {
+            bool any_type = token_is(c[i].type, c[i].tlen, "*");
+            bool type = any_type || token_is(c[i].type, c[i].tlen, served[k].type);
+            bool sub = token_is(c[i].sub, c[i].slen, "*") || (!any_type && token_is(c[i].sub, c[i].slen, served[k].sub));
+            if (!type || !sub || c[i].other_as || (served[k].f == HTTP_FMT_PROTOBUF && (!protobuf_ok || c[i].table)))
+                continue;
+            return served[k].f;
+        }
+    return HTTP_FMT_NONE;
+}
+
+void http_not_acceptable(http_resp *out, bool watch)
+{
+    api_result_status(&out->r, status_failuref(406, "NotAcceptable", "only the following media types are accepted: %s",
+                                                watch ? "application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch"
+                                                      : "application/json, application/yaml, application/vnd.kubernetes.protobuf"));
+}
+
+/* The answer encoded as protobuf, or NULL (a Table, or a kind with no message). */
+static struct MHD_Response *protobuf_response(http_resp *out)
+{
+    if (out->table)
+        return NULL;
+    cJSON *parsed = NULL;
+    const cJSON *doc = out->r.body;
+    if (!doc && out->r.text.s)
+        doc = parsed = cJSON_ParseWithLength(out->r.text.s, out->r.text.len);
+    size_t len = 0;
+    unsigned char *b = doc ? protobuf_encode(doc, &len) : NULL;
+    cJSON_Delete(parsed);
+    if (!b)
+        return NULL;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, b, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(resp, "Content-Type", PROTOBUF_MEDIA);
+    return resp;
+}
+
 static enum MHD_Result finish(struct MHD_Connection *conn, http_server *s, http_req *rq, http_resp *out)
 {
     struct MHD_Response *resp;
     if (out->stream) {
         resp = watch_response(out->stream);
-        MHD_add_response_header(resp, "Content-Type", "application/json");
+        MHD_add_response_header(resp, "Content-Type", out->protobuf ? PROTOBUF_MEDIA ";stream=watch" : "application/json");
     } else if (out->raw || out->raw_type) {
         resp = MHD_create_response_from_buffer(out->raw_len, out->raw ? out->raw : (char *)"",
                                                out->raw ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(resp, "Content-Type", out->raw_type ? out->raw_type : "application/json");
-    } else {
+    } else if (!out->protobuf || !(resp = protobuf_response(out))) {
         resp = json_response(rq, out);
     }
     MHD_add_response_header(resp, "Cache-Control", "no-cache, private");

@@ -50,6 +50,7 @@ typedef struct {
     bool table;               /* render r.body as a Table (GET/LIST of kind) */
     kind_id table_kind;
     void *stream;             /* a watch stream (watch.c) */
+    bool protobuf;            /* the client negotiated protobuf: the answer is sent encoded (protobuf.h) */
 } http_resp;
 
 /* A route: method ("*" any), pattern of segments ("api", "v1", "{}" = any
@@ -87,6 +88,14 @@ void http_dispatch(http_req *rq, http_resp *out);
 /* out's body as the Table a Table request asked for (NULL when it did not,
  * or the answer is not a 200 with a body). */
 cJSON *http_table(http_req *rq, const http_resp *out);
+/* The answer's format as kube-apiserver negotiates it from rq's Accept
+ * (goautoneg's order by q, then the server's order json, yaml, protobuf;
+ * `as=Table` is JSON; YAML is answered as JSON): protobuf only when the
+ * kind has a protobuf message. HTTP_FMT_NONE: answer http_not_acceptable. */
+typedef enum { HTTP_FMT_JSON, HTTP_FMT_PROTOBUF, HTTP_FMT_NONE } http_format;
+http_format http_negotiate(const http_req *rq, bool protobuf_ok);
+/* The 406 Status naming the types served (for a watch, its stream types). */
+void http_not_acceptable(http_resp *out, bool watch);
 /* The fault_attrs of a resource request (server/faults_route.c); false otherwise. */
 bool faults_attrs(const http_req *rq, fault_attrs *a);
 

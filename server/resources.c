@@ -127,6 +127,13 @@ static void handle(http_req *rq, http_resp *out)
     r.force = http_query(rq, "force");
     const char *m = rq->method;
     bool named = p.name != NULL;
+    /* the answer's format first, as kube-apiserver decides it before the verb */
+    http_format f = http_negotiate(rq, protobuf_kind_known(p.ki->group, p.ki->version, p.ki->kind));
+    if (f == HTTP_FMT_NONE) {
+        http_not_acceptable(out, !strcmp(m, "GET") && http_query_bool(rq, "watch"));
+        return;
+    }
+    out->protobuf = f == HTTP_FMT_PROTOBUF;
     list_opts lo;
     if (!strcmp(m, "GET") && (!named || http_query_bool(rq, "watch"))) {
         cJSON *st = list_options(rq, &lo);

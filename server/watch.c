@@ -4,6 +4,7 @@
 #include "watch.h"
 #include "xalloc.h"
 #include "json.h"
+#include "protobuf.h"
 #include "selector.h"
 #include "shape.h"
 #include "table.h"
@@ -30,6 +31,7 @@ typedef struct watcher {
     size_t len, cap, sent;
     bool suspended, closed, bookmarks;
     bool table;                     /* objects as meta.k8s.io Tables (kubectl get -w) */
+    bool protobuf;                  /* length-prefixed protobuf WatchEvent frames */
     double deadline, next_bookmark; /* monotonic seconds */
     uint64_t last_rv;
 } watcher;
@@ -107,9 +109,11 @@ static void push_line(watcher *w, const char *type, const cJSON *obj, const char
         cJSON *one = (cJSON *)obj;
         table = table_render(w->kind, &one, 1, cluster_now(hub.c), jstr(obj, "metadata.resourceVersion"));
     }
-    char *o = table || !text ? jprint(table ? table : obj) : (char *)text;
+    size_t flen = 0;
+    unsigned char *frame = w->protobuf ? protobuf_watch_frame(type, obj, &flen) : NULL;
+    char *o = frame ? NULL : table || !text ? jprint(table ? table : obj) : (char *)text;
     cJSON_Delete(table);
-    size_t need = strlen(o) + strlen(type) + 32;
+    size_t need = frame ? flen : strlen(o) + strlen(type) + 32;
     if (w->len - w->sent + need > MAX_BACKLOG) {
         w->closed = true; /* too slow: it loses its stream, not the server its time */
     } else {
@@ -119,8 +123,14 @@ static void push_line(watcher *w, const char *type, const cJSON *obj, const char
             w->cap = (w->len + need) * 2;
             w->buf = xrealloc(w->buf, w->cap);
         }
-        w->len += sprintf(w->buf + w->len, "{\"type\":\"%s\",\"object\":%s}\n", type, o);
+        if (frame) {
+            memcpy(w->buf + w->len, frame, flen);
+            w->len += flen;
+        } else {
+            w->len += sprintf(w->buf + w->len, "{\"type\":\"%s\",\"object\":%s}\n", type, o);
+        }
     }
+    free(frame);
     if (o != text)
         free(o);
     if (w->suspended) {
@@ -324,6 +334,7 @@ void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const 
     w->deadline = mono() + timeout;
     w->bookmarks = lo->allow_bookmarks;
     w->table = table_requested(rq->accept);
+    w->protobuf = out->protobuf && !w->table;
     w->next_bookmark = mono() + BOOKMARK_EVERY;
     pthread_mutex_lock(&hub.mu);
     replay(w, lo->resource_version, lo->send_initial);

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, client } from '../lib/server.mjs';
-import { encode, pbRequest, typeOf, Unknown, PROTOBUF } from '../lib/k8spb.mjs';
+import { encode, decode, asDecoded, watchFrames, pbRequest, typeOf, Unknown, PROTOBUF } from '../lib/k8spb.mjs';
 
 let srv, api;
 before(async () => {
@@ -302,4 +302,147 @@ test('evictions take a protobuf Eviction, answered as the JSON one is', async ()
   const real = await pbRequest(srv.url, 'POST', '/api/v1/namespaces/pb/pods/ev-free/eviction', { body: evict('ev-free') });
   assert.equal(real.status, 201, real.bytes.toString());
   assert.equal((await api.get('/api/v1/namespaces/pb/pods/ev-free')).status, 404); // grace period 0
+});
+
+test('answers in protobuf when asked, alone or preferred; JSON when JSON comes first; 406 otherwise', async () => {
+  await api.post('/api/v1/namespaces/pb/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'neg', labels: { app: 'neg' } }, spec: podSpec });
+  const path = '/api/v1/namespaces/pb/pods/neg';
+  const json = (await api.get(path)).json;
+  const cases = [
+    ['application/vnd.kubernetes.protobuf', PROTOBUF],
+    ['application/vnd.kubernetes.protobuf,application/json', PROTOBUF],
+    ['application/vnd.kubernetes.protobuf, */*', PROTOBUF],
+    ['application/json, */*', 'application/json'],
+    ['application/json,application/vnd.kubernetes.protobuf', 'application/json'],
+    ['application/vnd.kubernetes.protobuf;q=0.5, application/json', 'application/json'],
+    ['*/*', 'application/json'],
+    ['application/*', 'application/json'],
+    ['text/html, */*;q=0.1', 'application/json'],
+  ];
+  for (const [accept, type] of cases) {
+    const r = await pbRequest(srv.url, 'GET', path, { accept });
+    assert.equal(r.status, 200, accept);
+    assert.equal(r.type, type, accept);
+    if (type === PROTOBUF) {
+      const d = decode(r.bytes);
+      assert.deepEqual(d, asDecoded(json), accept);
+      assert.equal(d.object.metadata.name, 'neg');
+    } else {
+      assert.equal(r.json.metadata.uid, json.metadata.uid);
+    }
+  }
+  for (const accept of ['text/plain', 'application/xml', 'application/vnd.kubernetes.protobuf;q=0']) {
+    const r = await pbRequest(srv.url, 'GET', path, { accept });
+    assert.equal(r.status, 406, accept);
+    assert.equal(r.json.reason, 'NotAcceptable');
+    assert.equal(r.json.message, 'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+  }
+  const w = await pbRequest(srv.url, 'GET', '/api/v1/namespaces/pb/pods?watch=true', { accept: 'text/plain' });
+  assert.equal(w.status, 406);
+  assert.equal(w.json.message, 'only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch');
+  // a Table request stays JSON
+  const t = await pbRequest(srv.url, 'GET', path, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+  assert.equal(t.type, 'application/json');
+  assert.equal(t.json.kind, 'Table');
+});
+
+test('lists, errors and created objects come back in protobuf', async () => {
+  const list = await pbRequest(srv.url, 'GET', '/api/v1/namespaces/pb/pods', { accept: PROTOBUF });
+  assert.equal(list.status, 200);
+  const jl = (await api.get('/api/v1/namespaces/pb/pods')).json;
+  const d = decode(list.bytes);
+  assert.equal(d.kind, 'PodList');
+  assert.equal(d.object.metadata.resourceVersion, jl.metadata.resourceVersion);
+  assert.deepEqual(d.object.items.map((p) => p.metadata.name), jl.items.map((p) => p.metadata.name));
+  assert.deepEqual(d, asDecoded(jl));
+  const missing = await pbRequest(srv.url, 'GET', '/api/v1/namespaces/pb/pods/nope', { accept: PROTOBUF });
+  assert.equal(missing.status, 404);
+  assert.equal(missing.type, PROTOBUF);
+  const st = decode(missing.bytes);
+  assert.equal(st.kind, 'Status');
+  assert.equal(st.object.code, 404);
+  assert.equal(st.object.reason, 'NotFound');
+  assert.equal(st.object.message, 'pods "nope" not found');
+  const doc = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'pbresp' }, spec: { replicas: 0, selector: sel('pr'), template: template('pr') } };
+  const c = await pbRequest(srv.url, 'POST', '/apis/apps/v1/namespaces/pb/deployments', { body: encode(doc), accept: `${PROTOBUF}, */*` });
+  assert.equal(c.status, 201);
+  const created = decode(c.bytes);
+  assert.equal(created.kind, 'Deployment');
+  assert.equal(created.object.spec.replicas, 0);
+  assert.equal(created.object.spec.strategy.rollingUpdate.maxSurge.strVal, '25%');
+  const viaJson = (await api.get('/apis/apps/v1/namespaces/pb/deployments/pbresp')).json;
+  assert.equal(created.object.metadata.uid, viaJson.metadata.uid);
+  assert.equal(created.object.metadata.creationTimestamp.seconds, Date.parse(viaJson.metadata.creationTimestamp) / 1000);
+});
+
+// Reads length-prefixed frames from a streaming answer until `enough` says stop.
+async function readFrames(path, accept, enough, act) {
+  const ctl = new AbortController();
+  const res = await fetch(srv.url + path, { headers: { Accept: accept }, signal: ctl.signal });
+  const reader = res.body.getReader();
+  let buf = Buffer.alloc(0);
+  await act?.();
+  const deadline = Date.now() + 5000;
+  let frames = [];
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf = Buffer.concat([buf, Buffer.from(value)]);
+    frames = watchFrames(buf);
+    if (enough(frames)) break;
+  }
+  ctl.abort();
+  return { type: res.headers.get('content-type'), frames };
+}
+
+test('watch streams length-prefixed protobuf WatchEvents', async () => {
+  await api.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pbw' } });
+  await api.post('/api/v1/namespaces/pbw/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'w1' }, spec: podSpec });
+  const { type, frames } = await readFrames('/api/v1/namespaces/pbw/pods?watch=true', `${PROTOBUF},application/json`,
+    (f) => f.some((e) => e.type === 'MODIFIED'),
+    () => api.patch('/api/v1/namespaces/pbw/pods/w1', { metadata: { labels: { seen: 'yes' } } }, { type: 'application/merge-patch+json' }));
+  assert.equal(type, 'application/vnd.kubernetes.protobuf;stream=watch');
+  assert.equal(frames[0].type, 'ADDED');
+  assert.equal(frames[0].kind, 'Pod');
+  assert.equal(frames[0].object.metadata.name, 'w1');
+  const mod = frames.find((e) => e.type === 'MODIFIED');
+  assert.equal(mod.object.metadata.labels.seen, 'yes');
+});
+
+test('a client-go-style protobuf client runs the eviction flow end to end', async () => {
+  // everything in protobuf: bodies, answers, the watch
+  const P = { accept: `${PROTOBUF}, */*` };
+  const call = (method, path, doc) => pbRequest(srv.url, method, path, { ...P, body: doc && encode(doc) });
+  await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flow' } });
+  await call('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'flow-node' } });
+  for (const n of ['f1', 'f2', 'f3']) {
+    const r = await call('POST', '/api/v1/namespaces/flow/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: n, labels: { app: 'flow' } }, spec: { ...podSpec, nodeName: 'flow-node' } });
+    assert.equal(r.status, 201);
+    assert.equal(decode(r.bytes).object.metadata.name, n);
+  }
+  const pdb = await call('POST', '/apis/policy/v1/namespaces/flow/poddisruptionbudgets', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'flow' }, spec: { minAvailable: 2, selector: sel('flow') } });
+  assert.equal(pdb.status, 201);
+  await api.advance(5);
+  const budget = decode((await call('GET', '/apis/policy/v1/namespaces/flow/poddisruptionbudgets/flow')).bytes).object;
+  assert.equal(budget.status.disruptionsAllowed, 1);
+  assert.equal(budget.status.currentHealthy, 3);
+  const pods = decode((await call('GET', '/api/v1/namespaces/flow/pods?labelSelector=app%3Dflow')).bytes).object.items;
+  const answers = [];
+  for (const p of pods) {
+    const r = await call('POST', `/api/v1/namespaces/flow/pods/${p.metadata.name}/eviction`,
+      { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata.name, namespace: 'flow' } });
+    assert.equal(r.type, PROTOBUF);
+    const st = decode(r.bytes);
+    assert.equal(st.kind, 'Status');
+    answers.push([r.status, st.object.code, st.object.details?.causes?.[0]?.reason]);
+  }
+  assert.deepEqual(answers, [[201, 201, undefined], [429, 429, 'DisruptionBudget'], [429, 429, 'DisruptionBudget']]);
+  // the evicted pod goes (grace period 0): seen on a protobuf watch
+  const { frames } = await readFrames('/api/v1/namespaces/flow/pods?watch=true', PROTOBUF, (f) => f.length >= 2);
+  assert.deepEqual(frames.map((f) => f.object.metadata.name).sort(), ['f2', 'f3']);
+  // and a protobuf DeleteOptions delete of another one
+  const del = await pbRequest(srv.url, 'DELETE', '/api/v1/namespaces/flow/pods/f2', { ...P, body: encode({ apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 }) });
+  assert.equal(del.status, 200);
+  assert.equal(decode(del.bytes).kind, 'Pod');
+  assert.equal((await api.get('/api/v1/namespaces/flow/pods/f2')).status, 404);
 });

@@ -362,8 +362,8 @@ test('namespace delete: immortal ones refused; others terminate and take their o
   assert.equal(blocked.json.details.causes[0].reason, 'NamespaceTerminating');
 });
 
-test('responses are JSON whatever the Accept header asks', async () => {
-  const r = await api.get('/api/v1/namespaces/default/pods', undefined, { accept: 'application/vnd.kubernetes.protobuf,application/json' });
+test('responses are JSON when the client prefers JSON (protobuf: tests/http/protobuf.test.mjs)', async () => {
+  const r = await api.get('/api/v1/namespaces/default/pods', undefined, { accept: 'application/json,application/vnd.kubernetes.protobuf' });
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('content-type'), 'application/json');
   assert.equal(r.json.kind, 'PodList');

@@ -73,7 +73,7 @@ function value(f, v) {
 export function toMessage(t, json, top = false) {
   const out = {};
   for (const [k, v] of Object.entries(json)) {
-    if (v === null || (top && (k === 'kind' || k === 'apiVersion'))) continue;
+    if (top && (k === 'kind' || k === 'apiVersion')) continue;
     let target = out, f = t.fields[k];
     if (!f) {
       for (const inl of t.fieldsArray.filter((x) => inline.has(`${name(t)}#${x.id}`))) {
@@ -85,6 +85,8 @@ export function toMessage(t, json, top = false) {
       }
     }
     if (!f) continue;
+    // null: left out, but a null metav1.Time is Go's zero time, an empty message
+    if (v === null && !/\.(Micro)?Time$/.test(f.resolvedType?.fullName ?? '')) continue;
     if (f.map) target[k] = Object.fromEntries(Object.entries(v).map(([mk, mv]) => [mk, value(f, mv)]));
     else if (f.repeated) target[k] = v.map((e) => value(f, e));
     else target[k] = value(f, v);
