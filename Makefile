@@ -3,7 +3,7 @@
 # Missing Debian packages are installed when root, otherwise the apt-get line is printed.
 
 DEBS      := libmicrohttpd-dev libcjson-dev uthash-dev check libyaml-dev zlib1g-dev pkg-config \
-             protobuf-c-compiler libprotobuf-c-dev
+             protobuf-c-compiler libprotobuf-c-dev python3-kubernetes python3-pytest
 PKGS      := libmicrohttpd libcjson check yaml-0.1 zlib
 CC        ?= cc
 OPT       ?= -O2 -g
@@ -38,7 +38,7 @@ PB_OBJ     := $(patsubst $(PB_DIR)/%.c,$(BUILD)/pbo/%.o,$(PB_SRC))
 LIB_OBJ    += $(PB_OBJ)
 CFLAGS_ALL += -I$(PB_DIR) -Ulinux
 
-.PHONY: all deps pbgen run check unit http clients browser asan bench fuzz clean help
+.PHONY: all deps pbgen run check unit http clients browser python asan bench fuzz clean help
 all: evictsim ## build ./evictsim (the default)
 
 help: ## list the targets
@@ -119,15 +119,19 @@ browser: $(BUILD)/evictsim ## the web view in chromium (playwright-core), its sc
 	@[ -d tests/browser/node_modules/playwright-core ] || (cd tests/browser && npm ci --no-audit --no-fund)
 	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/browser
 
-check: evictsim ## every test: unit, http, clients, browser
+python: $(BUILD)/evictsim | $(DEPS_STAMP) ## the Python client (python3-kubernetes) tests
+	EVICTSIM=$(BUILD)/evictsim tests/run-python.sh tests/python
+
+check: evictsim ## every test: unit, http, clients, browser, python
 	$(MAKE) unit
 	$(MAKE) http
 	$(MAKE) clients
 	$(MAKE) browser
+	$(MAKE) python
 
 asan: ## every suite again under AddressSanitizer and UBSan (clang)
 	EVICTSIM_DOC_CACHE=0 EVICTSIM_DOC_CHECK=1 $(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  unit http clients
+	  unit http clients python
 
 fuzz: | $(DEPS_STAMP) ## a short run of every libFuzzer target
 	bash tests/fuzz/run.sh
