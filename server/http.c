@@ -439,7 +439,7 @@ static bool authorized(http_server *s, struct MHD_Connection *conn, const http_r
     for (int i = 0; public_paths[i]; i++)
         if (!strcmp(rq->url, public_paths[i]))
             return true;
-    if (ui_public_path(rq->method, rq->url)) /* the page holds no data; it asks for the token */
+    if (ui_public_path(rq->method, rq->url, rq->accept)) /* the page holds no data; it asks for the token */
         return true;
     const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     return h && !strncmp(h, "Bearer ", 7) && !strcmp(h + 7, s->opts.token);

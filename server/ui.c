@@ -89,10 +89,15 @@ static bool join_segs(const http_req *rq, int from, char *buf, size_t n)
     return true;
 }
 
+static bool wants_html(const char *accept)
+{
+    return accept && strstr(accept, "text/html");
+}
+
 static void page(http_req *rq, http_resp *out)
 {
     char path[512] = "ui/";
-    if (!ui_enabled || (rq->nseg == 0 && !(rq->accept && strstr(rq->accept, "text/html")))) {
+    if (!ui_enabled || (rq->nseg == 0 && !wants_html(rq->accept))) {
         /* "/" is the page for a browser only (it asks for text/html); an API
          * client gets the 404 it always got (and "/%00" is "/" in C). */
         not_found(out);
@@ -105,11 +110,11 @@ static void page(http_req *rq, http_resp *out)
     }
 }
 
-bool ui_public_path(const char *method, const char *url)
+bool ui_public_path(const char *method, const char *url, const char *accept)
 {
-    if (strcmp(method, "GET"))
+    if (strcmp(method, "GET") || !ui_enabled)
         return false;
-    return !strcmp(url, "/") || !strcmp(url, "/ui") || !strncmp(url, "/ui/", 4);
+    return (!strcmp(url, "/") && wants_html(accept)) || !strcmp(url, "/ui") || !strncmp(url, "/ui/", 4);
 }
 
 /* ---- /sim/v1/fixtures ---------------------------------------------------- */

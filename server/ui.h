@@ -21,8 +21,9 @@ extern const ui_asset evictsim_ui_assets[] __attribute__((weak));
 /* --no-ui clears it: the page and its assets answer 404. */
 extern bool ui_enabled;
 
-/* True for the page's own paths (GET /, /ui, /ui/...): they hold no
- * cluster data, so they are served without --token; the page asks for the
- * token and sends it on its API requests. */
-bool ui_public_path(const char *method, const char *url);
+/* True for the page's own paths (GET /ui, /ui/..., and / for a client
+ * that accepts text/html): they hold no cluster data, so they are served
+ * without --token; the page asks for the token and sends it on its API
+ * requests. accept may be NULL. */
+bool ui_public_path(const char *method, const char *url, const char *accept);
 #endif

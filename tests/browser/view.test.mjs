@@ -253,3 +253,51 @@ test('keyboard: a pod is selected, evicted and deselected without a mouse', { sk
     });
   } finally { await s.stop(); }
 });
+
+test('the clock: run at a speed, pause where it is, advance only while paused', { skip }, async (t) => {
+  const s = await start({ clock: 'manual', manifests: [fixture('default.yaml')] });
+  try {
+    await withPage(t, s.url + '/', async ({ page }) => {
+      await until(async () => (await page.textContent('#clock-mode')) === 'paused (manual clock)', 'a paused clock');
+      assert.equal(await page.isEnabled('button.advance:text-is("+1 min")'), true);
+      await page.selectOption('#clock-scale', '60');
+      await page.click('#clock-toggle');
+      await until(async () => (await page.textContent('#clock-mode')) === 'running at 60×', 'the clock running at 60×');
+      assert.equal(await page.isEnabled('button.advance:text-is("+1 min")'), false, 'no advancing a running clock');
+      // timers fire on a clock that runs: the web pods turn Ready 3 virtual seconds after they start
+      await until(async () => (await tiles(page, 'node-1')).filter((x) => x.state === 'ready').length === 4, 'node-1 Ready while running');
+      await until(async () => (await clockText(page)) >= '2025-01-01 00:00:10Z', 'ten virtual seconds');
+      await page.click('#clock-toggle');
+      await until(async () => (await page.textContent('#clock-mode')) === 'paused (manual clock)', 'paused again');
+      const paused = (await client(s.url).get('/sim/v1/clock')).json;
+      assert.equal(paused.mode, 'manual');
+      await until(async () => (await clockText(page)) === paused.now.replace('T', ' '), 'the page showing the paused time');
+      await page.waitForTimeout(300);
+      assert.equal((await client(s.url).get('/sim/v1/clock')).json.now, paused.now, 'paused: time stands still');
+      await advance(page, '+1 min');
+      assert.equal(Date.parse((await client(s.url).get('/sim/v1/clock')).json.now) - Date.parse(paused.now), 60000);
+    });
+  } finally { await s.stop(); }
+});
+
+test('a scenario opens with its steps as buttons and its expectations beside them', { skip }, async (t) => {
+  const s = await start({ clock: 'manual' });
+  try {
+    await withPage(t, s.url + '/', async ({ page }) => {
+      await page.waitForSelector('#fixture option[value="scenarios/endless-429.yaml"]', { state: 'attached' });
+      await page.selectOption('#fixture', 'scenarios/endless-429.yaml');
+      await page.click('#fixture-load');
+      await until(async () => page.isVisible('#lesson'), 'the scenario panel');
+      assert.match(await page.textContent('#lesson-title'), /^endless-429: minAvailable equal to replicas/);
+      const steps = await page.$$eval('#lesson-steps li', (l) => l.map((x) => x.textContent));
+      assert.equal(steps.length, 4);
+      assert.match(steps[1], /evict \{"pod":"web-1"\}.*expect: \{"code":429/);
+      await until(async () => (await gauge(page, 'default/web')).healthy === 3, 'PDB web: 3 healthy');
+      await page.click('[data-step="1"]');
+      await until(async () => (await page.$eval('#lesson-steps li:nth-child(2) .res', (e) => e.textContent)).startsWith('429'), 'the eviction answered');
+      assert.equal(await page.$eval('#lesson-steps li:nth-child(2) .res', (e) => e.textContent),
+        '429 TooManyRequests: Cannot evict pod as it would violate the pod\'s disruption budget. (The disruption budget web needs 3 healthy pods and has 3 currently)');
+      await until(async () => (await logEntries(page)).some((e) => e.code === 429 && e.text.includes('default/web-1')), 'the 429 in the log');
+    });
+  } finally { await s.stop(); }
+});

@@ -45,7 +45,7 @@ test('--token: the page loads without it (it asks for it), the API does not', as
   try {
     assert.equal((await request(s.url, 'GET', '/', { accept: 'text/html' })).status, 200);
     assert.equal((await request(s.url, 'GET', '/ui/app.js')).status, 200);
-    for (const p of ['/sim/v1/fixtures', '/sim/v1/evictions/tail', '/api/v1/pods'])
+    for (const p of ['/sim/v1/fixtures', '/sim/v1/evictions/tail', '/api/v1/pods', '/'])
       assert.equal((await request(s.url, 'GET', p)).status, 401, p);
     assert.equal((await request(s.url, 'POST', '/ui/app.js')).status, 401);
     const ok = await request(s.url, 'GET', '/sim/v1/fixtures', { headers: { Authorization: 'Bearer s3cret' } });
@@ -142,4 +142,37 @@ test('timers fire once a manual clock is switched to real', async () => {
     const pdb = (await api.get('/apis/policy/v1/namespaces/default/poddisruptionbudgets/web')).json;
     assert.equal(pdb.status.currentHealthy, 3);
   } finally { await s.stop(); }
+});
+
+test('--open: the URL on stderr and xdg-open called with it; the serving line unchanged', async () => {
+  const { mkdtempSync, writeFileSync: write, chmodSync, readFileSync: read, existsSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const bin = mkdtempSync(join(tmpdir(), 'evictsim-open-'));
+  const opened = join(bin, 'opened');
+  write(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > ${opened}\n`);
+  chmodSync(join(bin, 'xdg-open'), 0o755);
+  const { spawn } = await import('node:child_process');
+  const { binary } = await import('../lib/server.mjs');
+  const run = (args) => new Promise((resolve) => {
+    const p = spawn(binary, ['--listen', '127.0.0.1:0', ...args], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    let out = '', err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    const t = setInterval(() => {
+      if (out.includes('serving on') && (!args.includes('--open') || existsSync(opened) || err.includes('off'))) {
+        clearInterval(t);
+        setTimeout(() => p.kill('SIGTERM'), 50);
+      }
+    }, 10);
+    p.on('exit', (code) => resolve({ code, out, err }));
+  });
+  const r = await run(['--open']);
+  assert.equal(r.code, 0);
+  const url = r.out.match(/^evictsim: serving on (http:\/\/127\.0\.0\.1:\d+)\n$/)[1];
+  assert.equal(r.err, `evictsim: web view at ${url}/\n`);
+  assert.equal(read(opened, 'utf8'), `${url}/\n`);
+  const off = await run(['--open', '--no-ui']);
+  assert.equal(off.err, 'evictsim: --open: the web view is off (--no-ui)\n');
+  const quiet = await run([]);
+  assert.equal(quiet.err, '', 'without --open: nothing on stderr');
 });
