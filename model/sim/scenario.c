@@ -10,6 +10,7 @@
 #include "pod.h"
 #include "meta.h"
 #include "drain.h"
+#include "dump.h"
 #include "eviction.h"
 #include "explain.h"
 #include "json.h"
@@ -855,7 +856,8 @@ static const sc_action *sc_step_action(const cJSON *step, const cJSON **value, c
 
 /* ---- the scenario --------------------------------------------------------- */
 
-static const char *const top_keys[] = {"name", "description", "kubeVersion", "options", "manifests", "steps", NULL};
+static const char *const top_keys[] = {"name", "description", "kubeVersion", "options", "cluster", "manifests",
+                                       "steps", NULL};
 
 static char *sc_check_top(const cJSON *doc)
 {
@@ -867,7 +869,7 @@ static char *sc_check_top(const cJSON *doc)
         while (top_keys[i] && strcmp(top_keys[i], x->string))
             i++;
         if (!top_keys[i])
-            return xasprintf("unknown field \"%s\" (known: name, description, kubeVersion, options, manifests, steps)",
+            return xasprintf("unknown field \"%s\" (known: name, description, kubeVersion, options, cluster, manifests, steps)",
                           x->string);
     }
     if (!cJSON_IsArray(jget(doc, "steps")))
@@ -875,6 +877,12 @@ static char *sc_check_top(const cJSON *doc)
     const cJSON *m = jget(doc, "manifests");
     if (m && !cJSON_IsArray(m))
         return xstrdup("manifests must be a list of objects or {include: path}");
+    const cJSON *cl = jget(doc, "cluster"), *p;
+    bool paths = cJSON_IsString(cl) || (cJSON_IsArray(cl) && cJSON_GetArraySize(cl));
+    cJSON_ArrayForEach(p, (cJSON_IsArray(cl) ? cl : NULL))
+        paths &= cJSON_IsString(p);
+    if (cl && !paths)
+        return xstrdup("cluster must be a path to a dump, or a list of them");
     return NULL;
 }
 
@@ -948,8 +956,11 @@ static char *sc_options(const cJSON *opts, const cJSON *kube_version, cluster_op
             if (!sc_duration(x, &co->pdb_sync_delay))
                 return xstrdup("options: pdbSyncDelay must be a duration (10s) or seconds");
         } else if (!strcmp(x->string, "startTime")) {
-            if (!cJSON_IsString(x) || clock_parse(x->valuestring, &co->start_time) < 0)
-                return xstrdup("options: startTime must be RFC 3339, e.g. 2025-01-01T00:00:00Z");
+            if (!cJSON_IsString(x) || (strcmp(x->valuestring, "dump") && clock_parse(x->valuestring, &co->start_time) < 0))
+                return xstrdup("options: startTime must be RFC 3339 (e.g. 2025-01-01T00:00:00Z) or dump");
+        } else if (!strcmp(x->string, "skipUnknown")) {
+            if (!cJSON_IsBool(x))
+                return xstrdup("options: skipUnknown must be true or false");
         } else if (!strcmp(x->string, "controllers")) {
             char *list;
             if (cJSON_IsArray(x)) {
@@ -970,7 +981,8 @@ static char *sc_options(const cJSON *opts, const cJSON *kube_version, cluster_op
             if ((err = sc_feature_gates(x, co)))
                 return err;
         } else {
-            return xasprintf("options: unknown field \"%s\" (known: pdbSyncDelay, controllers, startTime, featureGates)",
+            return xasprintf("options: unknown field \"%s\" (known: pdbSyncDelay, controllers, startTime, skipUnknown, "
+                             "featureGates)",
                           x->string);
         }
     }
@@ -1086,6 +1098,44 @@ static int sc_fail_file(sc_run *r, scenario_tally *t, const char *what, char *er
     return -1;
 }
 
+/* cluster: a dump (or several), paths relative to the scenario, opened
+ * now; with options.startTime dump the clock starts at its newest time. */
+static char *sc_cluster(sc_run *r, const cJSON *doc, cluster_opts *co, dump **out)
+{
+    const cJSON *cl = jget(doc, "cluster"), *p;
+    int n = cJSON_IsArray(cl) ? cJSON_GetArraySize(cl) : 1, i = 0;
+    char **paths = xcalloc((size_t)n, sizeof *paths);
+    if (cJSON_IsString(cl))
+        paths[i++] = cl->valuestring[0] == '/' ? xstrdup(cl->valuestring) : xasprintf("%s/%s", r->dir, cl->valuestring);
+    cJSON_ArrayForEach(p, (cJSON_IsArray(cl) ? cl : NULL))
+        paths[i++] = p->valuestring[0] == '/' ? xstrdup(p->valuestring) : xasprintf("%s/%s", r->dir, p->valuestring);
+    char *err = NULL;
+    dump_opts o = {cJSON_IsTrue(jget(doc, "options.skipUnknown"))};
+    dump *d = dump_open((const char *const *)paths, n, &o, &err);
+    for (i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    const char *st = jstr(doc, "options.startTime");
+    if (d && st && !strcmp(st, "dump")) {
+        double t = dump_newest(d, &err);
+        if (t > 0)
+            co->start_time = t;
+        else if (t == 0)
+            err = xstrdup("options: startTime dump: the dump holds no timestamp");
+        if (t <= 0) {
+            dump_close(d);
+            d = NULL;
+        }
+    }
+    if (!d) {
+        char *m = xasprintf("cluster: %s", err ? err : "cannot be read");
+        free(err);
+        return m;
+    }
+    *out = d;
+    return NULL;
+}
+
 static int sc_run_doc(sc_run *r, const cJSON *doc, scenario_tally *t)
 {
     char *err = sc_check_top(doc);
@@ -1105,7 +1155,23 @@ static int sc_run_doc(sc_run *r, const cJSON *doc, scenario_tally *t)
         return sc_fail_file(r, t, "", err);
     }
     meta_seed(1); /* the same names and uids on every run */
+    dump *d = NULL;
+    if (jget(doc, "cluster") && (err = sc_cluster(r, doc, &co, &d))) {
+        cJSON_Delete(objs);
+        return sc_fail_file(r, t, "", err);
+    }
     r->c = cluster_new(&co);
+    if (d) {
+        int n = dump_load(d, r->c, &err);
+        dump_close(d);
+        if (n < 0) {
+            char *m = xasprintf("cluster: %s", err);
+            free(err);
+            cJSON_Delete(objs);
+            cluster_free(r->c);
+            return sc_fail_file(r, t, "", m);
+        }
+    }
     api_result lerr = {0};
     int loaded = cluster_load_take(r->c, objs, &lerr);
     if (loaded < 0) {

@@ -122,3 +122,24 @@ test('GET /sim/v1/explain and `evictsim explain` answer without evicting', async
     assert.equal(kc.stderr, 'Error from server (NotFound): pods "nope" not found\n');
   } finally { await srv.stop(); }
 });
+
+test('cluster: a scenario starts from a dump; a dump that does not load fails the file', () => {
+  const d = tmp();
+  writeFileSync(join(d, 'dump.json'), JSON.stringify({ apiVersion: 'v1', kind: 'NodeList', items: [
+    { metadata: { name: 'n1', uid: 'u1', creationTimestamp: '2025-05-05T05:05:05Z' } }] }));
+  writeFileSync(join(d, 's.yaml'), `name: from-dump
+cluster: dump.json
+options: {startTime: dump}
+steps:
+  - expect: {node: {name: n1, unschedulable: false}}
+  - cordon: {node: n1}
+    expect: {node: {name: n1, unschedulable: true}}
+`);
+  const ok = run(join(d, 's.yaml'));
+  assert.equal(ok.status, 0, ok.stdout);
+  assert.equal(lastLine(ok.stdout), '2 passed, 0 failed');
+  writeFileSync(join(d, 'bad.yaml'), 'name: bad\ncluster: missing.json\nsteps: []\n');
+  const bad = run(join(d, 'bad.yaml'));
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /cluster: .*missing\.json: No such file or directory/);
+});
