@@ -669,28 +669,68 @@ static void renumber(char **err, const char *src, int k)
     free(want);
 }
 
+/* A sink that counts what it passes on, so that a read stopped half way
+ * can take back all it gave. */
+typedef struct {
+    const manifest_sink *to;
+    size_t given;
+} counting;
+
+static void c_put(void *a, cJSON *o)
+{
+    counting *c = a;
+    c->given++;
+    c->to->put(c->to->arg, o);
+}
+static void c_undo(void *a, size_t n)
+{
+    counting *c = a;
+    c->given -= n < c->given ? n : c->given;
+    c->to->undo(c->to->arg, n);
+}
+static void *c_prepare(void *a, cJSON *o, size_t k)
+{
+    counting *c = a;
+    return c->to->prepare(c->to->arg, o, k);
+}
+static void c_take(void *a, void *p)
+{
+    counting *c = a;
+    c->given++;
+    c->to->take(c->to->arg, p);
+}
+static void c_drop(void *a, void *p)
+{
+    counting *c = a;
+    c->to->drop(c->to->arg, p);
+}
+
 /* One file's objects to the sink. A file of several JSON values one after
  * another (what `kubectl cluster-info dump` writes on stdout) is read value
  * by value. */
-static int load_text(load_ctx *x, const char *src, const dtext *t, const manifest_sink *sink, char **err)
+static int load_text(const char *src, const dtext *t, const manifest_sink *sink, char **err)
 {
     const char *e = t->text + t->len, *p = skip_ws(t->text, e), *end;
     if (p < e && (*p == '{' || *p == '[') && (end = json_value_end(p, e)) && skip_ws(end, e) < e &&
         (*skip_ws(end, e) == '{' || *skip_ws(end, e) == '[')) {
         int k = 1;
         const char *q = p;
+        counting cnt = {sink, 0};
+        manifest_sink cs = {c_put, c_undo, &cnt, sink->prepare ? c_prepare : NULL, sink->prepare ? c_take : NULL,
+                            sink->prepare ? c_drop : NULL};
         while (q < e) {
             const char *qe = *q == '{' || *q == '[' ? json_value_end(q, e) : NULL;
             if (!qe) /* not JSON: the rest as it is, for its error */
                 qe = e;
-            if (manifest_parse_each(q, (size_t)(qe - q), src, sink, err) < 0) {
+            if (manifest_parse_each(q, (size_t)(qe - q), src, &cs, err) < 0) {
                 renumber(err, src, k);
+                if (cnt.given)
+                    sink->undo(sink->arg, cnt.given);
                 return -1;
             }
             q = skip_ws(qe, e);
             k++;
         }
-        (void)x;
         return 0;
     }
     if (p < e && *p == '{' && !json_value_end(p, e)) { /* a JSON text cut short reads as broken YAML */
@@ -701,6 +741,25 @@ static int load_text(load_ctx *x, const char *src, const dtext *t, const manifes
         return -1;
     }
     return manifest_parse_each(t->text, t->len, src, sink, err);
+}
+
+int dump_parse_text(const char *text, size_t len, const char *source, const manifest_sink *sink, char **err)
+{
+    dtext t = {.text = (char *)text, .len = len};
+    *err = NULL;
+    strip_logs(&t);
+    int rc = load_text(source, &t, sink, err);
+    text_free(&t);
+    return rc;
+}
+
+double dump_newest_text(const char *text, size_t len)
+{
+    dtext t = {.text = (char *)text, .len = len};
+    strip_logs(&t);
+    double v = newest_in(t.text, t.len);
+    text_free(&t);
+    return v;
 }
 
 static void count(cJSON *o, const char *key)
@@ -790,7 +849,7 @@ int dump_load(dump *d, cluster *c, char **err)
         if (text_read(d, d->files[i], &t, err) < 0)
             break;
         strip_logs(&t);
-        if (load_text(&x, file_name(d, (unsigned)i), &t, &sink, err) < 0 && !*err)
+        if (load_text(file_name(d, (unsigned)i), &t, &sink, err) < 0 && !*err)
             *err = fmt("%s: cannot be read", file_name(d, (unsigned)i));
         text_free(&t);
         if (!*err && x.dup_err) {

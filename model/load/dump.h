@@ -39,4 +39,12 @@ int dump_load(dump *d, cluster *c, char **err);
  * now, and what was skipped. malloc'd. */
 char *dump_summary(dump *d, cluster *c);
 
+/* One file's text (source names it in errors) given to sink object by
+ * object as dump_load reads it: container logs blanked, several JSON values
+ * one after another read one by one. 0, or -1 with *err (malloc'd, one
+ * line). For tests and fuzzing. */
+struct manifest_sink;
+int dump_parse_text(const char *text, size_t len, const char *source, const struct manifest_sink *sink, char **err);
+/* The newest RFC 3339 time in text, logs aside (0: none). */
+double dump_newest_text(const char *text, size_t len);
 #endif
