@@ -191,6 +191,27 @@ t1=$(date +%s.%N)
 virt=$(grep -o 'drained in [^ ]*' "$OUT/drain.out" | head -1 | cut -d' ' -f3 || true)
 put drain_110 "{\"wall_ms\": $(node -e "console.log(Math.round(($t1-$t0)*1000))"), \"virtual\": \"${virt:-?}\", \"ok\": $(grep -q 'drained in' "$OUT/drain.out" && echo true || echo false)}"
 
+# ---- evictsim plan drain of a dump (issue 20; issue 21's target is 100k) ----
+plan_bench() { # key dump nodes parallel
+  local key=$1 dump=$2 nodes=$3 par=$4 args=() i
+  for i in $(seq 0 $((nodes - 1))); do args+=("node-$i"); done
+  local t0 t1 rss=0 ok
+  t0=$(date +%s.%N)
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f '%M' -o "$OUT/plan.rss" "$EVICTSIM" plan drain -q --output json --parallel "$par" --force \
+      "${args[@]}" "$dump" > "$OUT/plan.out" 2>&1 || true
+    rss=$(tail -1 "$OUT/plan.rss")
+  else
+    "$EVICTSIM" plan drain -q --output json --parallel "$par" --force "${args[@]}" "$dump" > "$OUT/plan.out" 2>&1 || true
+  fi
+  t1=$(date +%s.%N)
+  ok=$(grep -Eq '"outcome":[[:space:]]*"completes"' "$OUT/plan.out" && echo true || echo false)
+  put "$key" "{\"wall_ms\": $(node -e "console.log(Math.round(($t1-$t0)*1000))"), \"rss_kb\": ${rss:-0}, \"nodes\": $nodes, \"parallel\": $par, \"ok\": $ok}"
+}
+echo "bench: plan" >&2
+plan_bench plan_10k "$OUT/real-10k.json" 10 5
+[ "$QUICK" != 1 ] && plan_bench plan_100k "$OUT/dry-100k.json" 100 10
+
 # ---- table -----------------------------------------------------------------
 { echo "{"; echo "\"machine\": {\"cpus\": $(nproc), \"date\": \"$(date -u +%Y-%m-%d)\", \"seconds\": $SECS},"; sed '$ s/,$//' "$J"; echo "}"; } > "$RESULTS"
 node bench/table.mjs "$RESULTS"

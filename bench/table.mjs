@@ -36,6 +36,10 @@ for (const [suffix, what] of [['', 'the same 1,000 pods and 10 budgets at every 
     }
   }
 }
+for (const [k, what] of [['plan_10k', '10,000'], ['plan_100k', '100,000']]) {
+  const x = r[k];
+  if (x) row(`evictsim plan drain of ${x.nodes} nodes, ${x.parallel} at a time, ${what}-pod dump (${Math.round(x.rss_kb / 1024)} MiB)`, x.wall_ms, 'ms wall', '', x.ok ? 'completes' : 'DOES NOT complete', undefined);
+}
 if (r.drain_110) row(`drain of a 110-pod node, manual clock (virtual ${r.drain_110.virtual})`, r.drain_110.wall_ms, 'ms wall', '', r.drain_110.ok ? 'drained' : 'NOT drained', undefined);
 
 const head = ['measurement', 'value', 'ratio', 'target', ''];
