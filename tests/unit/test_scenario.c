@@ -136,7 +136,7 @@ START_TEST(bad_file_and_bad_manifest)
     ck_assert_int_eq(t.failed, 3);
     ck_assert_msg(strstr(out, "FAIL x.yaml: yaml: line ") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "FAIL y.yaml: manifests: include nowhere.yaml: ") != NULL, "%s", out);
-    ck_assert_msg(strstr(out, "FAIL z.yaml: unknown field \"stepz\" (known: name, description, kubeVersion, options, manifests, "
+    ck_assert_msg(strstr(out, "FAIL z.yaml: unknown field \"stepz\" (known: name, description, kubeVersion, options, cluster, manifests, "
                               "steps)\n") != NULL, "%s", out);
     free(out);
 }
