@@ -15,7 +15,11 @@
 #include <string.h>
 #include <time.h>
 
-#define HISTORY 20000               /* events kept for resourceVersion */
+#define HISTORY 20000               /* events kept for resourceVersion, at most ... */
+#define HISTORY_BYTES (8u << 20)    /* ... and at most this much of their text: a
+                                     * watch from an older resourceVersion gets
+                                     * 410 Expired, as from kube-apiserver's
+                                     * bounded watch cache */
 #define MAX_BACKLOG (64u << 20)     /* bytes a watcher may lag before it is cut */
 #define BOOKMARK_EVERY 60.0         /* wall seconds */
 
@@ -44,13 +48,14 @@ typedef struct {
     store_event ev;
     kind_id kind;
     char *doc, *old;
+    size_t size; /* of doc and old */
 } hist_entry;
 
 static struct {
     pthread_mutex_t mu;
     watcher *list;
     hist_entry ring[HISTORY];
-    size_t head, count;
+    size_t head, count, bytes; /* bytes: of the kept entries' text */
     cluster *c;
 } hub = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -160,20 +165,26 @@ static void deliver(watcher *w, store_event ev, kind_id k, const cJSON *doc, con
 static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJSON *old)
 {
     (void)ctx;
+    size_t ldoc, lold = 0;
+    char *doc = jprint_len(store_doc(obj), &ldoc), *oldtext = old ? jprint_len(old, &lold) : NULL;
     pthread_mutex_lock(&hub.mu);
-    hist_entry *h = &hub.ring[(hub.head + hub.count) % HISTORY];
-    if (hub.count == HISTORY) {
-        h = &hub.ring[hub.head];
+    while (hub.count && (hub.count == HISTORY || hub.bytes + ldoc + lold > HISTORY_BYTES)) {
+        hist_entry *first = &hub.ring[hub.head];
+        hub.bytes -= first->size;
+        free(first->doc);
+        free(first->old);
+        first->doc = first->old = NULL;
         hub.head = (hub.head + 1) % HISTORY;
         hub.count--;
     }
-    free(h->doc);
-    free(h->old);
+    hist_entry *h = &hub.ring[(hub.head + hub.count) % HISTORY];
     h->rv = obj->rv;
     h->ev = ev;
     h->kind = obj->kind;
-    h->doc = jprint(store_doc(obj));
-    h->old = old ? jprint(old) : NULL;
+    h->doc = doc;
+    h->old = oldtext;
+    h->size = ldoc + lold;
+    hub.bytes += h->size;
     hub.count++;
     for (watcher *w = hub.list; w; w = w->next) {
         pthread_mutex_lock(&w->mu);
@@ -420,6 +431,6 @@ void watch_free_history(void)
         free(hub.ring[i].old);
         hub.ring[i].doc = hub.ring[i].old = NULL;
     }
-    hub.count = 0;
+    hub.count = hub.head = hub.bytes = 0;
     pthread_mutex_unlock(&hub.mu);
 }
