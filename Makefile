@@ -39,6 +39,7 @@ LIB_OBJ    += $(PB_OBJ)
 CFLAGS_ALL += -I$(PB_DIR) -Ulinux
 
 .PHONY: all deps pbgen run check unit http clients browser python asan bench fuzz clean help
+.PHONY: print-libs print-incs
 all: evictsim ## build ./evictsim (the default)
 
 help: ## list the targets
@@ -137,7 +138,16 @@ fuzz: | $(DEPS_STAMP) ## a short run of every libFuzzer target
 	bash tests/fuzz/run.sh
 
 bench: $(BUILD)/evictsim ## the performance targets (timings live here, not in check)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk >/dev/null; } || \
+	  { echo "make bench needs wrk; run as root: apt-get install -y wrk"; exit 1; }
 	EVICTSIM=$(BUILD)/evictsim bash bench/run.sh
+
+# For scripts that build against the same objects (bench/run.sh, tests/fuzz/run.sh):
+# the libraries to link and the include flags, in one place.
+print-libs:
+	@echo $(PKG_LIBS)
+print-incs:
+	@echo $(filter -I% -U% -D% -pthread,$(CFLAGS_ALL))
 
 clean: ## remove build/ and what make run wrote
 	rm -rf build evictsim evictsim.kubeconfig

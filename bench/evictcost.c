@@ -14,6 +14,9 @@
  * (the same working set at every cluster size: what then grows is the
  * cluster, not the number of different pods evicted).
  *   evictcost CLUSTER.json TARGETS [CLUSTER.json TARGETS...] [--dry] [-n CALLS] [-r ROUNDS] [-b BLOCK] [-w N]
+ * With --log-bytes N it instead makes N calls on the first cluster and
+ * prints the heap each eviction log entry keeps ({"log_bytes_per_entry"}):
+ * a call's only lasting allocation is its entry (N ≤ the log's 10,000).
  * Linked against the model objects in build/. */
 #define _GNU_SOURCE
 #include "cluster.h"
@@ -96,7 +99,8 @@ static void one_call(bench_cluster *b, bool dry, double *lat)
                         "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"%s\","
                         "\"namespace\":\"%s\"}}", b->tname[k], b->tns[k]);
     evict_req rq = {.ns = b->tns[k], .name = b->tname[k], .body = body, .body_len = (size_t)blen,
-                    .body_type = BODY_JSON, .dry_run_query = dry ? "All" : NULL};
+                    .body_type = BODY_JSON, .dry_run_query = dry ? "All" : NULL,
+                    .text = true /* as the server asks: the log keeps a record */};
     api_result r = {0};
     double s = now();
     cluster_lock(b->c);
@@ -142,6 +146,7 @@ static void print_cluster(const bench_cluster *b, long calls, long rounds, const
 int main(int argc, char **argv)
 {
     bool dry = false;
+    long log_calls = 0;
     long calls = 2000, rounds = 3, working = 0, block = 100;
     const char *files[16];
     int nfiles = 0;
@@ -156,6 +161,8 @@ int main(int argc, char **argv)
             working = atol(argv[++i]);
         else if (!strcmp(argv[i], "-b") && i + 1 < argc)
             block = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--log-bytes") && i + 1 < argc)
+            log_calls = atol(argv[++i]);
         else if (argv[i][0] != '-' && nfiles < 16)
             files[nfiles++] = argv[i];
     }
@@ -170,6 +177,17 @@ int main(int argc, char **argv)
         load_cluster(&bc[i], files[2 * i], files[2 * i + 1], working);
         bc[i].lat = malloc((size_t)calls * sizeof *bc[i].lat);
         bc[i].medians = malloc((size_t)rounds * sizeof *bc[i].medians);
+    }
+    if (log_calls > 0) {
+        double lat;
+        one_call(&bc[0], dry, &lat); /* the first call's one-time allocations */
+        struct mallinfo2 m0 = mallinfo2(); /* blocks in use, mapped ones (the log's block) too */
+        size_t before = m0.uordblks + m0.hblkhd;
+        for (long j = 0; j < log_calls; j++)
+            one_call(&bc[0], dry, &lat);
+        printf("{\"log_bytes_per_entry\":%.0f,\"entries\":%ld}\n",
+               ((double)(mallinfo2().uordblks + mallinfo2().hblkhd) - (double)before) / (double)log_calls, log_calls);
+        return 0;
     }
     for (long round = 0; round < rounds; round++) {
         for (int i = 0; i < nc; i++)

@@ -1,10 +1,17 @@
 /* floor: the benchmark's reference server (bench/ only, never part of
- * evictsim). libmicrohttpd with the daemon options of server/http.c, the
- * same request-body collection, a cJSON parse of the Eviction body and a
- * fixed Status answer: 201 Success for ?dryRun=All, else the 429 of a
- * refused eviction. What any server on these libraries can do at most.
- *   floor --listen 127.0.0.1:PORT [--port-file PATH]
- * Stops on SIGINT/SIGTERM. */
+ * evictsim). libmicrohttpd, the same request-body collection, a cJSON parse
+ * of the Eviction body and a fixed Status answer: 201 Success for
+ * ?dryRun=All, else the 429 of a refused eviction. What any server on these
+ * libraries can do at most. The daemon options are chosen on the command
+ * line, so that the benchmark can find the fastest plain configuration:
+ *   floor --listen 127.0.0.1:PORT [--port-file PATH] [--options LIST]
+ * LIST: comma-separated from suspend (MHD_USE_SUSPEND_RESUME), turbo
+ * (MHD_USE_TURBO), pool64 / pool16 / pool8 (a connection memory pool of 64,
+ * 16 or 8 KiB instead of the default 32 KiB; libmicrohttpd clears it for
+ * every request), poll (MHD_USE_POLL instead of epoll), threads1 (a pool of
+ * one thread instead of one per CPU), noparse (answer without parsing the
+ * body); "evictsim" is suspend,turbo,pool64 (server/http.c's options);
+ * default: none. Stops on SIGINT/SIGTERM. */
 #define _GNU_SOURCE
 #include <cJSON.h>
 #include <microhttpd.h>
@@ -19,6 +26,21 @@
 #include <unistd.h>
 
 #define MAX_BODY (3u << 20)
+
+static bool has_opt(const char *list, const char *o)
+{
+    size_t n = strlen(o);
+    for (const char *p = list; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == n && !strncmp(p, o, n))
+            return true;
+        p = e ? e + 1 : p + l;
+    }
+    return false;
+}
+
+static bool noparse;
 
 static const char refused[] =
     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"Cannot evict pod "
@@ -72,6 +94,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return answer(conn, 200, "ok");
     if (strcmp(method, "POST"))
         return answer(conn, 405, bad);
+    if (noparse)
+        return answer(conn, MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "dryRun") ? 201 : 429,
+                      MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "dryRun") ? created : refused);
     /* the same parse evictsim starts with: the body, then metadata.name against the URL */
     cJSON *body = cJSON_ParseWithLength(up->body ? up->body : "", up->len);
     const cJSON *md = cJSON_GetObjectItemCaseSensitive(body, "metadata");
@@ -101,12 +126,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 int main(int argc, char **argv)
 {
     int port = 0;
-    const char *port_file = NULL;
+    const char *port_file = NULL, *opts = "";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--listen"))
             port = atoi(strrchr(argv[i + 1], ':') ? strrchr(argv[i + 1], ':') + 1 : argv[i + 1]);
         else if (!strcmp(argv[i], "--port-file"))
             port_file = argv[i + 1];
+        else if (!strcmp(argv[i], "--options"))
+            opts = !strcmp(argv[i + 1], "evictsim") ? "suspend,turbo,pool64" : argv[i + 1];
     }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
@@ -124,12 +151,17 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    /* the options of server/http.c's http_start */
+    noparse = has_opt(opts, "noparse");
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | (has_opt(opts, "poll") ? MHD_USE_POLL : MHD_USE_EPOLL) |
+                     (has_opt(opts, "suspend") ? MHD_USE_SUSPEND_RESUME : 0) | (has_opt(opts, "turbo") ? MHD_USE_TURBO : 0);
+    unsigned threads = has_opt(opts, "threads1") ? 1 : (unsigned)(ncpu > 0 ? ncpu : 1);
+    size_t pool = has_opt(opts, "pool64") ? 64 * 1024 : has_opt(opts, "pool16") ? 16 * 1024
+                : has_opt(opts, "pool8")                ? 8 * 1024
+                                                        : 32 * 1024;
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_SUSPEND_RESUME | MHD_USE_TURBO, 0, NULL, NULL,
-        on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 0 ? ncpu : 1),
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)2000, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)0,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "floor: cannot start the daemon\n");

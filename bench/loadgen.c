@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONNS 1024
+#define MAX_CONNS 2048
 #define RBUF (256 * 1024)
 
 typedef struct {

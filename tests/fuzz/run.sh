@@ -17,12 +17,11 @@ B=${FUZZ_BUILD:-build/fuzz}
 RUNS=${FUZZ_RUNS:-20000}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-PKGS="libmicrohttpd libcjson check yaml-0.1"
 make -s pbgen # the C protoc-c generates from proto/, in build/pb
-INCS=$(find model server -name '*.c' -printf '-I%h\n' | sort -u | tr '\n' ' ')
+# the include flags and libraries of the Makefile's build
 CFLAGS="-std=gnu11 -O1 -g -fno-omit-frame-pointer $SAN -Wall -Wextra ${FUZZ_WERROR--Werror}
-        $INCS -Ibuild/pb -Ulinux -Itests/fuzz $(pkg-config --cflags $PKGS)"
-LIBS="$(pkg-config --libs libmicrohttpd libcjson yaml-0.1 zlib libprotobuf-c) -lpthread -lm"
+        $(make -s print-incs) -Itests/fuzz"
+LIBS="$(make -s print-libs)"
 
 targets=("$@")
 if [ ${#targets[@]} = 0 ]; then
