@@ -170,6 +170,7 @@ export async function soak({ seconds = 600, rate = 42, drains = 50, log = () => 
     seconds, asan, ...counts, logEntries: logLen, logBytes: logRes.text.length, objects: kinds,
     rssPeakKiB: Math.max(...rss), rssStartKiB: rss[0],
     rssSecondHalfMinKiB: Math.min(...half), rssSecondHalfMaxKiB: Math.max(...half),
+    rssSeriesKiB: rss.filter((_, i) => i % Math.max(1, Math.floor(rss.length / 20)) === 0),
     failures,
   };
   log(result);
