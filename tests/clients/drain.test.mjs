@@ -1,4 +1,5 @@
-// kubectl drain, every version found (1.27 … 1.33), against evictsim: a
+// kubectl drain, every version found (1.27 … 1.33), against evictsim answering as the default
+// release and as the release of the same version: a
 // drain blocked by a PDB that frees up, a server dry run, refusals without
 // the flags, a blocked drain that times out, and delete / get -w / wait.
 // Real clock at 100× so grace periods pass quickly; kubectl's own 5 s
@@ -26,19 +27,23 @@ const pdb = (min) => ({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', me
   spec: { minAvailable: min, selector: { matchLabels: { app: 'web' } } } });
 const list = (...items) => JSON.stringify({ kind: 'List', apiVersion: 'v1', items });
 
-async function server(items) {
-  const srv = await start({ clock: 'real', args: ['--time-scale', '100', ...NO_WORKLOADS] });
+// Each kubectl runs against the default release and against the release of its own version.
+async function server(items, kubeVersion) {
+  const release = kubeVersion ? ['--kube-version', kubeVersion] : [];
+  const srv = await start({ clock: 'real', args: ['--time-scale', '100', ...NO_WORKLOADS, ...release] });
   const api = client(srv.url);
   const l = await api.post('/sim/v1/load', items);
   assert.equal(l.status, 200, l.text);
   return { srv, api };
 }
 
-for (const k of kubectls) {
+const releases = (k) => [undefined, ...(/^1\.\d+$/.test(k.version) ? [k.version] : [])];
+for (const k of kubectls) for (const kv of releases(k)) {
+  const on = kv ? ` on --kube-version ${kv}` : ' on the default release';
   const minor = Number(k.version.split('.')[1]) || 99;
 
-  test(`kubectl ${k.version}: drain blocked by a PDB, freed by a new replica`, async () => {
-    const { srv, api } = await server(list(node('n1'), node('n2'), rs, rsPod('web-1', 'n1'), rsPod('web-2', 'n2'), pdb(2)));
+  test(`kubectl ${k.version}${on}: drain blocked by a PDB, freed by a new replica`, async () => {
+    const { srv, api } = await server(list(node('n1'), node('n2'), rs, rsPod('web-1', 'n1'), rsPod('web-2', 'n2'), pdb(2)), kv);
     try {
       const d = spawnKubectl(k, srv.kubeconfig, ['drain', 'n1', '--ignore-daemonsets']);
       await d.waitFor(/error when evicting pods\/"web-1" -n "default" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\./);
@@ -57,8 +62,8 @@ for (const k of kubectls) {
     } finally { await srv.stop(); }
   });
 
-  test(`kubectl ${k.version}: drain --dry-run=server changes nothing`, async () => {
-    const { srv, api } = await server(list(node('n1'), node('n2'), rs, rsPod('web-1', 'n1'), rsPod('web-2', 'n2'), pdb(1)));
+  test(`kubectl ${k.version}${on}: drain --dry-run=server changes nothing`, async () => {
+    const { srv, api } = await server(list(node('n1'), node('n2'), rs, rsPod('web-1', 'n1'), rsPod('web-2', 'n2'), pdb(1)), kv);
     try {
       const before = JSON.stringify((await api.get('/api/v1/namespaces/default/pods')).json.items);
       const r = runKubectl(k, srv.kubeconfig, ['drain', 'n1', '--dry-run=server']);
@@ -72,7 +77,7 @@ for (const k of kubectls) {
     } finally { await srv.stop(); }
   });
 
-  test(`kubectl ${k.version}: drain refused without --ignore-daemonsets, --delete-emptydir-data, --force`, async () => {
+  test(`kubectl ${k.version}${on}: drain refused without --ignore-daemonsets, --delete-emptydir-data, --force`, async () => {
     const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'kube-system', uid: 'ds-uid' },
       spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'x' }] } } } };
     const dsPod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent-n1', namespace: 'kube-system', labels: { app: 'agent' },
@@ -80,7 +85,7 @@ for (const k of kubectls) {
       spec: { nodeName: 'n1', containers: [{ name: 'a', image: 'x' }] }, status: ready };
     const naked = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'naked' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] }, status: ready };
     const empty = rsPod('scratch', 'n1', { spec: { volumes: [{ name: 'tmp', emptyDir: {} }] } });
-    const { srv, api } = await server(list(node('n1'), rs, ds, dsPod, naked, empty));
+    const { srv, api } = await server(list(node('n1'), rs, ds, dsPod, naked, empty), kv);
     try {
       const r = runKubectl(k, srv.kubeconfig, ['drain', 'n1']);
       assert.equal(r.code, 1);
@@ -103,8 +108,8 @@ for (const k of kubectls) {
     } finally { await srv.stop(); }
   });
 
-  test(`kubectl ${k.version}: a blocked drain times out`, async () => {
-    const { srv, api } = await server(list(node('n1'), node('n2'), rs, rsPod('web-1', 'n1'), rsPod('web-2', 'n2'), pdb('100%')));
+  test(`kubectl ${k.version}${on}: a blocked drain times out`, async () => {
+    const { srv, api } = await server(list(node('n1'), node('n2'), rs, rsPod('web-1', 'n1'), rsPod('web-2', 'n2'), pdb('100%')), kv);
     try {
       const r = runKubectl(k, srv.kubeconfig, ['drain', 'n1', '--timeout=2s']);
       assert.equal(r.code, 1);
@@ -117,8 +122,8 @@ for (const k of kubectls) {
     } finally { await srv.stop(); }
   });
 
-  test(`kubectl ${k.version}: delete, get -w and wait --for=delete`, async () => {
-    const { srv, api } = await server(list(node('n1'), rs, rsPod('web-1', 'n1'), rsPod('web-2', 'n1')));
+  test(`kubectl ${k.version}${on}: delete, get -w and wait --for=delete`, async () => {
+    const { srv, api } = await server(list(node('n1'), rs, rsPod('web-1', 'n1'), rsPod('web-2', 'n1')), kv);
     try {
       const watch = spawnKubectl(k, srv.kubeconfig, ['get', 'pods', '-w', '--no-headers']);
       await watch.waitFor(/web-2\s+\S+\s+Running/);
@@ -136,3 +141,4 @@ for (const k of kubectls) {
     } finally { await srv.stop(); }
   });
 }
+

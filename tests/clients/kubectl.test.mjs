@@ -1,7 +1,8 @@
-// Real kubectl, every version found beside the installed one (1.27 … 1.33):
+// Real kubectl, every version found beside the installed one (1.27 … 1.33), each against
+// evictsim answering as the default release and as the release of the same version:
 // get (Table columns), create -f, apply -f, apply --server-side, delete,
 // cordon/uncordon. Skipped with a message when no kubectl is installed.
-import { test, before, after } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,23 +10,32 @@ import { start, client, fixture } from '../lib/server.mjs';
 import { findKubectls, runKubectl } from '../lib/kubectl.mjs';
 
 const kubectls = findKubectls();
-let srv, api;
-
-before(async () => {
-  srv = await start({ clock: 'real', args: ['--time-scale', '100'], manifests: [fixture('default.yaml')] });
-  api = client(srv.url);
-});
-after(async () => { await srv?.stop(); });
+// One server per release asked for (undefined: the default), started when first needed.
+const servers = new Map();
+async function serverFor(kubeVersion) {
+  if (!servers.has(kubeVersion)) {
+    const release = kubeVersion ? ['--kube-version', kubeVersion] : [];
+    servers.set(kubeVersion, start({ clock: 'real', args: ['--time-scale', '100', ...release], manifests: [fixture('default.yaml')] }));
+  }
+  const srv = await servers.get(kubeVersion);
+  return { srv, api: client(srv.url) };
+}
+after(async () => { for (const s of servers.values()) await (await s).stop(); });
 
 if (!kubectls.length) {
   test('kubectl', { skip: 'no kubectl on the PATH: install kubectl to run the real-client tests' }, () => {});
 }
 
-for (const k of kubectls) {
-  const v = k.version.replace('.', '-');
+const releases = (k) => [undefined, ...(/^1\.\d+$/.test(k.version) ? [k.version] : [])];
+for (const k of kubectls) for (const kv of releases(k)) describe(`kubectl ${k.version}`, () => {
+  const v = k.version.replace('.', '-') + (kv ? '-same' : '');
+  const on = kv ? ` on --kube-version ${kv}` : ' on the default release';
+  let srv, api;
   const kc = (...args) => runKubectl(k, srv.kubeconfig, args);
+  before(async () => { ({ srv, api } = await serverFor(kv)); });
+  after(async () => { if (kv) { await srv.stop(); servers.delete(kv); } });
 
-  test(`kubectl ${k.version}: get pods,pdb,nodes prints the real columns`, async () => {
+  test(`kubectl ${k.version}${on}: get pods,pdb,nodes prints the real columns`, async () => {
     const r = kc('get', 'pods,pdb,nodes');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE/);
@@ -38,7 +48,7 @@ for (const k of kubectls) {
     assert.match(r.stdout, new RegExp(`node/node-1\\s+Ready\\s+<none>\\s+\\S+\\s+${version.replace(/\./g, '\\.')}\\n`));
   });
 
-  test(`kubectl ${k.version}: get -A -o wide and a single pod`, () => {
+  test(`kubectl ${k.version}${on}: get -A -o wide and a single pod`, () => {
     const all = kc('get', 'pods', '-A', '-o', 'wide');
     assert.equal(all.code, 0, all.stderr);
     assert.match(all.stdout, /NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES/);
@@ -51,7 +61,7 @@ for (const k of kubectls) {
     assert.match(missing.stderr, /Error from server \(NotFound\): pods "nope" not found/);
   });
 
-  test(`kubectl ${k.version}: create -f, duplicate, delete`, () => {
+  test(`kubectl ${k.version}${on}: create -f, duplicate, delete`, () => {
     const f = join(srv.dir, `pdb-${v}.yaml`);
     writeFileSync(f, `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: made-${v}\nspec:\n  maxUnavailable: 1\n  selector:\n    matchLabels: {app: web}\n`);
     const c = kc('create', '-f', f);
@@ -65,7 +75,7 @@ for (const k of kubectls) {
     assert.equal(d.stdout.trim(), `poddisruptionbudget.policy "made-${v}" deleted`);
   });
 
-  test(`kubectl ${k.version}: apply -f creates then configures`, () => {
+  test(`kubectl ${k.version}${on}: apply -f creates then configures`, () => {
     const f = join(srv.dir, `apply-${v}.yaml`);
     const pod = (img) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: applied-${v}\n  labels: {app: applied}\nspec:\n  containers:\n  - name: c\n    image: ${img}\n`;
     writeFileSync(f, pod('busybox:1.36'));
@@ -82,7 +92,7 @@ for (const k of kubectls) {
     assert.equal(same.stdout.trim(), `pod/applied-${v} unchanged`);
   });
 
-  test(`kubectl ${k.version}: apply --server-side`, () => {
+  test(`kubectl ${k.version}${on}: apply --server-side`, () => {
     const f = join(srv.dir, `ssa-${v}.yaml`);
     writeFileSync(f, `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: ssa-${v}\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: db}\n`);
     const c = kc('apply', '--server-side', '-f', f);
@@ -95,7 +105,7 @@ for (const k of kubectls) {
     assert.equal(g.stdout, '2');
   });
 
-  test(`kubectl ${k.version}: delete a running pod waits for it to go`, () => {
+  test(`kubectl ${k.version}${on}: delete a running pod waits for it to go`, () => {
     const f = join(srv.dir, `del-${v}.yaml`);
     writeFileSync(f, `apiVersion: v1\nkind: Pod\nmetadata:\n  name: del-${v}\nspec:\n  nodeName: node-3\n  terminationGracePeriodSeconds: 30\n  containers:\n  - name: c\n    image: busybox\n`);
     assert.equal(kc('create', '-f', f).code, 0);
@@ -107,7 +117,7 @@ for (const k of kubectls) {
     assert.match(g.stderr, /NotFound/);
   });
 
-  test(`kubectl ${k.version}: cordon, cordon again, uncordon, server dry run`, async () => {
+  test(`kubectl ${k.version}${on}: cordon, cordon again, uncordon, server dry run`, async () => {
     const node = 'node-3';
     const c = kc('cordon', node);
     assert.equal(c.code, 0, c.stderr);
@@ -123,4 +133,6 @@ for (const k of kubectls) {
     assert.equal(dry.stdout.trim(), `node/${node} cordoned (server dry run)`);
     assert.equal((await api.get(`/api/v1/nodes/${node}`)).json.spec.unschedulable, undefined);
   });
-}
+});
+
+
