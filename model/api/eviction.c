@@ -1,5 +1,6 @@
-/* eviction: the Eviction subresource, step for step as kube-apiserver 1.33's
- * pkg/registry/core/pod/storage/eviction.go plus the generic create handler
+/* eviction: the Eviction subresource, step for step as kube-apiserver's
+ * pkg/registry/core/pod/storage/eviction.go of the release answered as
+ * (model/version: the 1.35 cause order, fields and gates by release) plus the generic create handler
  * around it (see docs/reference/eviction.md), and the eviction
  * log with its explanations. Runs under the model lock from start to end, so
  * a budget can never be overspent and our own PDB write never conflicts.
@@ -1246,6 +1247,8 @@ void evict_pod(cluster *c, const evict_req *rq, api_result *out)
     evict_ctx x;
     ctx_init(&x, c, rq);
     x.now = cluster_now(c);
+    if (rq->via)
+        ex_puts(&x, rq->via);
     cJSON *st = evict_preflight(&x);
     store_obj *pod = st ? NULL : store_get(c->st, K_POD, rq->ns, rq->name);
     if (!st && !pod) {
