@@ -29,6 +29,8 @@ extern const controller_ops statefulset_controller;
 extern const controller_ops daemonset_controller;
 extern const controller_ops gc_controller;
 extern const controller_ops disruption_controller;
+extern const controller_ops evictionrequest_controller;
+extern const controller_ops evictor_controller;
 static const controller_ops *const registry[] = {
     &kubelet_controller,
     &scheduler_controller,
@@ -38,6 +40,8 @@ static const controller_ops *const registry[] = {
     &daemonset_controller,
     &gc_controller,
     &disruption_controller,
+    &evictionrequest_controller,
+    &evictor_controller,
     NULL,
 };
 
@@ -128,6 +132,7 @@ cluster *cluster_new(const cluster_opts *o)
     c->clk = clock_new(o->manual_clock, o->start_time, o->time_scale);
     c->evictions = cJSON_CreateArray();
     c->faults = faults_new();
+    kind_serve_lifecycle(kv_eviction_request_api(&o->kv));
     add_system_namespaces(c);
     for (int i = 0; registry[i] && c->nctrl < MAX_CONTROLLERS; i++) {
         if (registry[i]->flag && !(o->controllers & registry[i]->flag))

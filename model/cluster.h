@@ -19,7 +19,9 @@ enum {
     CTRL_DEPLOYMENT = 1 << 4,
     CTRL_STATEFULSET = 1 << 5,
     CTRL_DAEMONSET = 1 << 6,
-    CTRL_ALL = (1 << 7) - 1,
+    CTRL_EVICTIONREQUEST = 1 << 7, /* lifecycle.k8s.io: the evictionrequest-controller */
+    CTRL_EVICTOR = 1 << 8,         /* lifecycle.k8s.io: the imperative responder */
+    CTRL_ALL = (1 << 9) - 1,
 };
 
 typedef struct {

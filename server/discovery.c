@@ -216,7 +216,7 @@ static size_t disc_kinds_of(const char *group, const char *version, kind_id *ids
     size_t n = 0;
     for (int i = 0; i < K_COUNT; i++) {
         const kind_info *k = kind_get((kind_id)i);
-        if (!strcmp(k->group, group) && !strcmp(k->version, version))
+        if (!strcmp(k->group, group) && !strcmp(k->version, version) && kind_served(k->id))
             ids[n++] = k->id;
     }
     qsort(ids, n, sizeof *ids, disc_cmp_plural);
@@ -229,7 +229,7 @@ static size_t disc_groups(const char **groups)
     size_t n = 0;
     for (int i = 0; i < K_COUNT; i++) {
         const char *g = kind_get((kind_id)i)->group;
-        bool seen = !*g;
+        bool seen = !*g || !kind_served((kind_id)i);
         for (size_t j = 0; j < n && !seen; j++)
             seen = !strcmp(groups[j], g);
         if (!seen)
@@ -247,7 +247,7 @@ static size_t disc_groups(const char **groups)
 static const char *disc_group_version(const char *group)
 {
     for (int i = 0; i < K_COUNT; i++)
-        if (!strcmp(kind_get((kind_id)i)->group, group))
+        if (!strcmp(kind_get((kind_id)i)->group, group) && kind_served((kind_id)i))
             return kind_get((kind_id)i)->version;
     return NULL;
 }

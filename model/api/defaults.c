@@ -416,7 +416,9 @@ cJSON *defaults_create_status(kind_id k, const cJSON *obj)
     case K_RC: return zeros(rs);
     case K_STATEFULSET: return zeros(ss);
     case K_DAEMONSET: return zeros(ds);
-    case K_DEPLOYMENT: return cJSON_CreateObject();
+    case K_DEPLOYMENT:
+    case K_EVICTIONREQUEST: /* create clears status (evictionrequest/eviction strategy) */
+    case K_EVICTION: return cJSON_CreateObject();
     case K_NAMESPACE:
         st = cJSON_CreateObject();
         cJSON_AddStringToObject(st, "phase", "Active");

@@ -31,6 +31,7 @@ typedef struct evict_req {
     const char *dry_run_query;         /* ?dryRun= value or NULL */
     evict_pre *pre;                    /* evict_predecode's result, or NULL: evict_pod decodes */
     bool text;                         /* the answer may come as api_result.text (the server) */
+    const char *via;                   /* who asks, for the log's explanation (a controller), or NULL */
     const kube_version *kv;            /* the release answered as, for evict_predecode (which has no
                                           cluster); NULL: the default. evict_pod uses the cluster's. */
 } evict_req;

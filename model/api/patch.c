@@ -322,6 +322,11 @@ static const patch_rule patch_rules[] = {
     {"ownerReferences", "metadata", "uid"},
     {"finalizers", "metadata", ""},
     {"podCIDRs", "spec", ""},
+    /* lifecycle.k8s.io/v1alpha1 Eviction status, and the pod's responders (KEP-4563) */
+    {"requesters", "status", "name"},
+    {"targetResponders", "status", "name"},
+    {"responders", "status", "name"},
+    {"evictionResponders", "spec", "name"},
 };
 
 const char *patch_merge_key(const char *field, const char *parent)

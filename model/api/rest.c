@@ -524,7 +524,8 @@ static const char patch_types[] =
     "application/strategic-merge-patch+json";
 
 /* Server-side apply, simplified: the applied configuration is merged into
- * the live object (maps merged, lists replaced); missing objects are created. */
+ * the live object (maps merged, lists keyed as their patchMergeKey says merged
+ * by key, other lists replaced: a strategic merge); missing objects are created. */
 static void do_apply(cluster *c, const rest_req *rq, cJSON *patch, bool dry, api_result *out)
 {
     cJSON *st = check_type(rq->kind, patch);
@@ -549,7 +550,7 @@ static void do_apply(cluster *c, const rest_req *rq, cJSON *patch, bool dry, api
     }
     cJSON *merged = NULL;
     char *err = NULL;
-    int code = patch_merge(store_doc(o), patch, &merged, &err);
+    int code = patch_strategic(store_doc(o), patch, &merged, &err);
     cJSON_Delete(patch);
     if (code) {
         api_result_status(out, status_failure(code, code == 422 ? "Invalid" : "BadRequest", err));

@@ -3,6 +3,7 @@
  * causes: never mutates documents, never touches the store or HTTP. */
 #define _GNU_SOURCE
 #include "validate.h"
+#include "lcvalidate.h"
 #include "xalloc.h"
 #include "json.h"
 #include "meta.h"
@@ -1415,6 +1416,13 @@ int validate_object(kind_id k, const cJSON *obj, const cJSON *old, cJSON *causes
             v_pod_update(obj, old, causes);
         else
             v_pod_create(obj, causes);
+        if (!old && kind_served(K_EVICTION)) /* a field of the EvictionRequestAPI gate */
+            lc_validate_pod_responders(obj, causes);
+        break;
+    case K_EVICTIONREQUEST:
+    case K_EVICTION:
+        lc_validate(k, obj, old, causes);
+        v_generic_after(k, obj, causes, before);
         break;
     case K_NODE: v_node(obj, causes); break;
     case K_NAMESPACE: v_object_meta(K_NAMESPACE, obj, causes, true); break;

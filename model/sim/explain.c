@@ -192,6 +192,81 @@ static char *ex_decision(const cJSON *pod, const cJSON *pdbs)
     return rc < 0 ? NULL : s;
 }
 
+/* The EvictionRequests and Evictions (lifecycle.k8s.io/v1alpha1) that target the pod: who asked,
+ * which responder acts, what each answered. NULL when the API is not served or none exist. */
+static cJSON *ex_conditions(const cJSON *doc)
+{
+    cJSON *out = cJSON_CreateArray();
+    const cJSON *c;
+    cJSON_ArrayForEach(c, jget(doc, "status.conditions")) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "type", ex_str(jstr(c, "type")));
+        cJSON_AddStringToObject(e, "status", ex_str(jstr(c, "status")));
+        cJSON_AddStringToObject(e, "reason", ex_str(jstr(c, "reason")));
+        cJSON_AddStringToObject(e, "message", ex_str(jstr(c, "message")));
+        cJSON_AddItemToArray(out, e);
+    }
+    return out;
+}
+
+static cJSON *ex_lifecycle(cluster *c, const store_obj *pod)
+{
+    const char *uid = jstr(store_doc(pod), "metadata.uid");
+    if (!kind_served(K_EVICTION) || !uid)
+        return NULL;
+    cJSON *out = cJSON_CreateObject(), *ers = cJSON_AddArrayToObject(out, "evictionRequests");
+    cJSON *evs = cJSON_AddArrayToObject(out, "evictions");
+    size_t n;
+    store_obj **all = store_list(c->st, K_EVICTIONREQUEST, pod->ns, &n);
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *d = store_doc(all[i]);
+        if (strcmp(ex_str(jstr(d, "spec.target.pod.uid")), uid))
+            continue;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", all[i]->name);
+        cJSON_AddStringToObject(e, "requester", ex_str(jstr(d, "spec.requester")));
+        cJSON_AddStringToObject(e, "intent", ex_str(jstr(d, "spec.intent")));
+        cJSON_AddItemToObject(e, "conditions", ex_conditions(d));
+        cJSON_AddItemToArray(ers, e);
+    }
+    free(all);
+    all = store_list(c->st, K_EVICTION, pod->ns, &n);
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *d = store_doc(all[i]);
+        if (strcmp(ex_str(jstr(d, "spec.target.pod.uid")), uid))
+            continue;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", all[i]->name);
+        cJSON_AddItemToObject(e, "requesters", cJSON_Duplicate(jget(d, "status.requesters"), true));
+        cJSON *rs = cJSON_AddArrayToObject(e, "responders");
+        const cJSON *tr;
+        cJSON_ArrayForEach(tr, jget(d, "status.targetResponders")) {
+            cJSON *r = cJSON_CreateObject();
+            const cJSON *st = NULL, *x;
+            cJSON_ArrayForEach(x, jget(d, "status.responders"))
+                if (jstr(x, "name") && jstr(tr, "name") && !strcmp(jstr(x, "name"), jstr(tr, "name")))
+                    st = x;
+            cJSON_AddStringToObject(r, "name", ex_str(jstr(tr, "name")));
+            cJSON_AddNumberToObject(r, "priority", jnum(tr, "priority", 0));
+            cJSON_AddStringToObject(r, "state", ex_str(jstr(tr, "state")));
+            static const char *const keys[] = {"startTime", "heartbeatTime", "expectedCompletionTime",
+                                               "completionTime", "message", NULL};
+            for (int k = 0; keys[k]; k++)
+                if (jstr(st, keys[k]))
+                    cJSON_AddStringToObject(r, keys[k], jstr(st, keys[k]));
+            cJSON_AddItemToArray(rs, r);
+        }
+        cJSON_AddItemToObject(e, "conditions", ex_conditions(d));
+        cJSON_AddItemToArray(evs, e);
+    }
+    free(all);
+    if (!cJSON_GetArraySize(ers) && !cJSON_GetArraySize(evs)) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
 cJSON *explain_pod(cluster *c, const char *ns, const char *name, cJSON **err)
 {
     *err = NULL;
@@ -214,6 +289,9 @@ cJSON *explain_pod(cluster *c, const char *ns, const char *name, cJSON **err)
     cJSON_AddStringToObject(o, "decision", ex_str(d));
     free(d);
     cJSON_AddItemToObject(o, "eviction", ex_eviction(c, pod));
+    cJSON *lc = ex_lifecycle(c, pod);
+    if (lc)
+        cJSON_AddItemToObject(o, "evictionRequests", lc);
     return o;
 }
 
@@ -248,6 +326,46 @@ static void render_pdb(strbuf *b, const cJSON *p)
            jstr(pod, "why"));
 }
 
+static void render_conditions(strbuf *b, const cJSON *conds)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, conds)
+        strbuf_printf(b, "%s%s %s (%s)%s%s", c == conds->child ? "" : "; ", ex_str(jstr(c, "type")),
+           ex_str(jstr(c, "status")), ex_str(jstr(c, "reason")), *ex_str(jstr(c, "message")) ? ": " : "",
+           ex_str(jstr(c, "message")));
+}
+
+static void render_lifecycle(strbuf *b, const cJSON *lc)
+{
+    const cJSON *e, *r;
+    cJSON_ArrayForEach(e, jget(lc, "evictionRequests")) {
+        strbuf_printf(b, "EvictionRequest %s: requester %s asks for %s\n  ", ex_str(jstr(e, "name")),
+           ex_str(jstr(e, "requester")), ex_str(jstr(e, "intent")));
+        render_conditions(b, jget(e, "conditions"));
+        strbuf_printf(b, "\n");
+    }
+    cJSON_ArrayForEach(e, jget(lc, "evictions")) {
+        strbuf_printf(b, "Eviction %s: requesters", ex_str(jstr(e, "name")));
+        cJSON_ArrayForEach(r, jget(e, "requesters"))
+            strbuf_printf(b, " %s (%s)", ex_str(jstr(r, "name")), ex_str(jstr(r, "intent")));
+        strbuf_printf(b, "\n");
+        cJSON_ArrayForEach(r, jget(e, "responders")) {
+            strbuf_printf(b, "  responder %s (priority %ld): %s", ex_str(jstr(r, "name")), (long)jnum(r, "priority", 0),
+               ex_str(jstr(r, "state")));
+            if (jstr(r, "heartbeatTime"))
+                strbuf_printf(b, " heartbeat %s", jstr(r, "heartbeatTime"));
+            if (jstr(r, "completionTime"))
+                strbuf_printf(b, " completed %s", jstr(r, "completionTime"));
+            if (jstr(r, "message"))
+                strbuf_printf(b, " — %s", jstr(r, "message"));
+            strbuf_printf(b, "\n");
+        }
+        strbuf_printf(b, "  ");
+        render_conditions(b, jget(e, "conditions"));
+        strbuf_printf(b, "\n");
+    }
+}
+
 char *explain_render(const cJSON *ex)
 {
     strbuf b = {0};
@@ -272,5 +390,6 @@ char *explain_render(const cJSON *ex)
     if (jnum(ev, "retryAfterSeconds", 0) > 0)
         strbuf_printf(&b, "  Retry-After: %ld\n", (long)jnum(ev, "retryAfterSeconds", 0));
     strbuf_printf(&b, "  why: %s\n", ex_str(jstr(ev, "explanation")));
+    render_lifecycle(&b, jget(ex, "evictionRequests"));
     return b.s ? b.s : xstrdup("");
 }

@@ -202,6 +202,7 @@ static const sc_field f_expect[] = {
     {"messageContains", T_STR, false}, {"causes", T_ARR, false}, {"retryAfter", T_NUM, false},
     {"result", T_STR, false}, {"pods", T_ARR | T_NUM, false}, {"output", T_ARR, false}, {"elapsed", T_DUR, false},
     {"pdb", T_OBJ | T_ARR, false}, {"pod", T_OBJ | T_ARR, false}, {"node", T_OBJ | T_ARR, false},
+    {"eviction", T_OBJ | T_ARR, false}, {"evictionRequest", T_OBJ | T_ARR, false},
     {NULL, 0, false}};
 
 /* ---- running: answers through the model and the fault rules ---------------- */
@@ -519,7 +520,7 @@ static void run_expect_only(sc_run *r, const cJSON *v, sc_out *out)
     (void)r;
     char buf[1024];
     size_t len = snprintf(buf, sizeof buf, "expect");
-    static const char *const keys[] = {"pdb", "pod", "node", NULL};
+    static const char *const keys[] = {"pdb", "pod", "node", "eviction", "evictionRequest", NULL};
     for (int i = 0; keys[i]; i++) {
         const cJSON *e = jget(v, keys[i]), *x;
         if (cJSON_IsObject(e))
@@ -572,6 +573,31 @@ static void sc_compare(sc_run *r, const char *what, const char *key, const cJSON
 }
 
 
+/* Eviction and EvictionRequest expectations: responders {name: state}, messages {name: message},
+ * and a condition by its type as "<status> <reason>" ("True PodDeleted"). */
+static cJSON *sc_lifecycle_field(const cJSON *doc, const char *key, bool *own)
+{
+    const cJSON *x;
+    if (!strcmp(key, "responders") || !strcmp(key, "messages")) {
+        bool states = key[0] == 'r';
+        cJSON *o = cJSON_CreateObject();
+        cJSON_ArrayForEach(x, jget(doc, states ? "status.targetResponders" : "status.responders"))
+            if (jstr(x, "name") && jstr(x, states ? "state" : "message"))
+                cJSON_AddStringToObject(o, jstr(x, "name"), jstr(x, states ? "state" : "message"));
+        *own = true;
+        return o;
+    }
+    cJSON_ArrayForEach(x, jget(doc, "status.conditions"))
+        if (jstr(x, "type") && !strcmp(jstr(x, "type"), key)) {
+            char *v = xasprintf("%s %s", jstr(x, "status") ?: "", jstr(x, "reason") ?: "");
+            cJSON *s = cJSON_CreateString(v);
+            free(v);
+            *own = true;
+            return s;
+        }
+    return jget(doc, key);
+}
+
 /* The value an object expectation's key names, or NULL (*own set when made). */
 static cJSON *sc_field_of(kind_id k, const cJSON *doc, const char *key, bool *own)
 {
@@ -599,6 +625,8 @@ static cJSON *sc_field_of(kind_id k, const cJSON *doc, const char *key, bool *ow
         snprintf(path, sizeof path, "status.%s", key);
         return jget(doc, path);
     }
+    if (k == K_EVICTION || k == K_EVICTIONREQUEST)
+        return sc_lifecycle_field(doc, key, own);
     return jget(doc, key);
 }
 
@@ -738,6 +766,8 @@ static void sc_expect(sc_run *r, const cJSON *e, const sc_out *out)
     sc_expect_objects(r, K_PDB, jget(e, "pdb"));
     sc_expect_objects(r, K_POD, jget(e, "pod"));
     sc_expect_objects(r, K_NODE, jget(e, "node"));
+    sc_expect_objects(r, K_EVICTION, jget(e, "eviction"));
+    sc_expect_objects(r, K_EVICTIONREQUEST, jget(e, "evictionRequest"));
 }
 
 /* ---- checking steps --------------------------------------------------------- */
@@ -779,7 +809,8 @@ static char *sc_check_expect(const cJSON *e, const sc_action *a)
     if (res && strcmp(res, "drained") && strcmp(res, "blocked") && strcmp(res, "failed"))
         return xasprintf("expect: result must be drained, blocked or failed, not \"%s\"", res);
     if ((err = sc_check_list("pdb", jget(e, "pdb"))) || (err = sc_check_list("pod", jget(e, "pod"))) ||
-        (err = sc_check_list("node", jget(e, "node"))))
+        (err = sc_check_list("node", jget(e, "node"))) || (err = sc_check_list("eviction", jget(e, "eviction"))) ||
+        (err = sc_check_list("evictionRequest", jget(e, "evictionRequest"))))
         return err;
     return NULL;
 }

@@ -7,6 +7,7 @@
 typedef enum {
     K_NAMESPACE, K_NODE, K_POD, K_EVENT, K_RC, K_PDB,
     K_DEPLOYMENT, K_REPLICASET, K_STATEFULSET, K_DAEMONSET,
+    K_EVICTIONREQUEST, K_EVICTION, /* lifecycle.k8s.io/v1alpha1: served only when enabled */
     K_COUNT
 } kind_id;
 
@@ -28,4 +29,9 @@ const kind_info *kind_by_plural(const char *group, const char *plural);
 const kind_info *kind_by_kind(const char *api_version, const char *kind); /* NULL if unknown */
 /* "pods" or "poddisruptionbudgets.policy": the resource name used in error messages. */
 const char *kind_qualified(kind_id id);
+/* Whether a kind is served: the alpha lifecycle.k8s.io/v1alpha1 kinds only after
+ * kind_serve_lifecycle(true) (cluster_new, from --feature-gates/--runtime-config); lookups by
+ * plural or kind skip a kind not served. */
+bool kind_served(kind_id id);
+void kind_serve_lifecycle(bool on);
 #endif

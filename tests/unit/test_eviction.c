@@ -162,7 +162,7 @@ static const char *subst_rv(const char *s, const char *rv, char *buf, size_t n)
 static void evict(cluster *c, const char *ns, const char *name, const char *body, const char *query,
                   api_result *out)
 {
-    evict_req rq = {ns, name, body, body ? strlen(body) : 0, BODY_JSON, query, NULL, false, NULL};
+    evict_req rq = {.ns = ns, .name = name, .body = body, .body_len = body ? strlen(body) : 0, .body_type = BODY_JSON, .dry_run_query = query};
     evict_pod(c, &rq, out);
 }
 
@@ -807,7 +807,7 @@ START_TEST(yaml_body)
     cJSON_AddItemToArray(objs, mk_pod("p", &ps));
     ev_load(c, objs);
     const char *y = "apiVersion: policy/v1\nkind: Eviction\nmetadata:\n  name: p\ndeleteOptions:\n  dryRun: [All]\n";
-    evict_req rq = {"default", "p", y, strlen(y), BODY_YAML, NULL, NULL, false, NULL};
+    evict_req rq = {.ns = "default", .name = "p", .body = y, .body_len = strlen(y), .body_type = BODY_YAML};
     api_result r = {0};
     evict_pod(c, &rq, &r);
     ck_assert_int_eq(r.code, 201);
