@@ -181,8 +181,14 @@ async function refreshClock() {
 }
 
 const waiters = [];
+// Resolves once virtual time reaches t: at once, when the clock passes it
+// (an advance), or, on a running clock, when the wall clock says it has.
 function until(t) {
-  return new Promise((resolve) => { waiters.push({ t, resolve }); wakeWaiters(); });
+  return new Promise((resolve) => {
+    waiters.push({ t, resolve });
+    wakeWaiters();
+    if (state.clock.mode === 'real') setTimeout(wakeWaiters, Math.max(0, ((t - vnow()) * 1000) / state.clock.scale) + 5);
+  });
 }
 function wakeWaiters() {
   const now = vnow();

@@ -353,7 +353,7 @@ export function shortWhy(code, body, pdb) {
 export async function drain({ api, clock, node, opts = {}, out, stopped = () => false }) {
   const t0 = clock.now();
   const at = () => `t=+${goDuration(clock.now() - t0)}`;
-  const info = (s) => out(`${at()} ${s}`, 'info');
+  const info = (s, when = at()) => out(`${when} ${s}`, 'info');
   const errors = [];
   const n = await api.node(node);
   if (!n) {
@@ -391,9 +391,10 @@ export async function drain({ api, clock, node, opts = {}, out, stopped = () => 
         out(m, 'err'); errors.push(m); info(`evict ${p.ns}/${p.name} → gave up: global timeout reached: ${tout}`);
         return;
       }
+      const sent = at();
       const r = await api.evict(p.ns, p.name);
       const entry = api.lastEviction ? await api.lastEviction(p.ns, p.name) : null;
-      info(`evict ${p.ns}/${p.name} → ${r.status} (${shortWhy(r.status, r.json, entry?.pdb)})`);
+      info(`evict ${p.ns}/${p.name} → ${r.status} (${shortWhy(r.status, r.json, entry?.pdb)})`, sent);
       if (r.status >= 200 && r.status < 300) break;
       if (r.status === 404) return;
       if (r.status === 429) {

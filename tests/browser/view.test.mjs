@@ -301,3 +301,23 @@ test('a scenario opens with its steps as buttons and its expectations beside the
     });
   } finally { await s.stop(); }
 });
+
+test('a budget lights up the pods it covers on hover and on focus; Reset empties the view', { skip }, async (t) => {
+  const s = await start({ clock: 'manual', manifests: [fixture('default.yaml')] });
+  try {
+    await withPage(t, s.url + '/', async ({ page }) => {
+      await until(async () => (await page.$$('[data-pdb="default/db"]')).length === 1, 'PDB db drawn');
+      await until(async () => (await gauge(page, 'default/db')).covers === 3, 'db covers 3');
+      const lit = () => page.$$eval('[data-pod].covered', (e) => e.map((x) => x.dataset.pod).sort());
+      await page.hover('[data-pdb="default/db"]');
+      await until(async () => (await lit()).join() === 'default/db-0,default/db-1,default/db-2', 'the db pods lit');
+      await page.mouse.move(0, 0);
+      await until(async () => (await lit()).length === 0, 'nothing lit once the mouse leaves');
+      await page.focus('[data-pdb="default/web"]');
+      await until(async () => (await lit()).length === 3 && (await lit()).every((k) => k.startsWith('default/web-')), 'the web pods lit on focus');
+      await page.click('#reset');
+      await until(async () => (await page.$$('[data-node]')).length === 0 && (await page.$$('[data-pdb]')).length === 0, 'an empty view');
+      assert.equal(await page.textContent('#pdbs'), 'no PodDisruptionBudget');
+    });
+  } finally { await s.stop(); }
+});
