@@ -27,7 +27,7 @@ const controller_ops kubelet_controller = {
     .free = detach,
 };
 
-typedef enum { JOB_SYNC, JOB_READY, JOB_EXIT, JOB_NODE_FILL, JOB_NODE_HEARTBEAT } job_kind;
+typedef enum { JOB_SYNC, JOB_READY, JOB_EXIT, JOB_NODE_FILL, JOB_NODE_HEARTBEAT, JOB_LEASE } job_kind;
 
 /* A pod whose kubelet would act when its node appears (bound, and Pending
  * or terminating), filed under that node's name. */
@@ -328,6 +328,11 @@ static void node_job(kubelet *k, job *j)
     const char *uid = o ? jstr(store_doc(o), "metadata.uid") : NULL;
     if (!o || !uid || strcmp(uid, j->uid))
         return;
+    if (j->kind == JOB_LEASE) {
+        if (knode_lease(k->c, o)) /* renewed every leaseDuration/4 */
+            schedule(k, o, JOB_LEASE, cluster_now(k->c) + KUBELET_LEASE_RENEW_SECONDS);
+        return;
+    }
     bool heartbeat = j->kind == JOB_NODE_HEARTBEAT;
     knode_status(k->c, o, &k->node_counter, heartbeat);
     if (heartbeat && (o = store_get(k->c->st, K_NODE, NULL, j->key)))
@@ -342,7 +347,7 @@ static void run_job(void *ctx, uint64_t id)
         free(j);
         return;
     }
-    if (j->kind == JOB_NODE_FILL || j->kind == JOB_NODE_HEARTBEAT) {
+    if (j->kind == JOB_NODE_FILL || j->kind == JOB_NODE_HEARTBEAT || j->kind == JOB_LEASE) {
         node_job(k, j);
         free(j);
         return;
@@ -449,6 +454,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         /* the node's kubelet posts its status first; then the pods waiting
          * for it start, in list order */
         schedule(k, o, JOB_NODE_HEARTBEAT, cluster_now(k->c));
+        schedule(k, o, JOB_LEASE, cluster_now(k->c));
         node_pods *np;
         HASH_FIND_STR(k->nodes, o->name, np);
         size_t n = np ? np->n : 0;
@@ -472,8 +478,10 @@ static void *attach(cluster *c)
         track_pod(k, STORE_ADDED, pods[i]);
     free(pods);
     store_obj **nodes = store_list(c->st, K_NODE, NULL, &n);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         schedule(k, nodes[i], JOB_NODE_HEARTBEAT, cluster_now(c));
+        schedule(k, nodes[i], JOB_LEASE, cluster_now(c));
+    }
     free(nodes);
     store_listen(c->st, on_change, k);
     return k;

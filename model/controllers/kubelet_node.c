@@ -8,6 +8,7 @@
 #include "defaults.h"
 #include "json.h"
 #include "rest.h"
+#include "workloads.h"
 #include "xalloc.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -237,6 +238,59 @@ void knode_status(cluster *c, store_obj *node, unsigned *counter, bool heartbeat
         jset_num(ep, "Port", 10250);
     fill_node_info(doc, status, kv_git_version(&c->opts.kv));
     rest_write(c, node, doc); /* no write when nothing changed */
+}
+
+/* ---------- the node's lease ---------- */
+
+/* A MicroTime: RFC 3339 with six fractional digits. */
+static void micro_time(double t, char out[48])
+{
+    double whole = (double)(long long)t;
+    if (whole > t)
+        whole -= 1;
+    char s[32];
+    clock_format(whole, s);
+    size_t n = strlen(s);
+    long us = (long)((t - whole) * 1e6 + 0.5);
+    if (us > 999999)
+        us = 999999;
+    snprintf(out, 48, "%.*s.%06ldZ", (int)(n ? n - 1 : 0), s, us);
+}
+
+bool knode_lease(cluster *c, store_obj *node)
+{
+    const kind_info *ki = kind_by_plural("coordination.k8s.io", "leases");
+    if (!ki)
+        return false;
+    if (!knode_alive(store_doc(node)))
+        return true;
+    char now[48];
+    micro_time(cluster_now(c), now);
+    store_obj *l = store_get(c->st, ki->id, "kube-node-lease", node->name);
+    if (l) {
+        cJSON *doc = cJSON_Duplicate(store_doc(l), true);
+        jset_str(jobj(doc, "spec"), "renewTime", now);
+        rest_write(c, l, doc);
+        return true;
+    }
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "apiVersion", "coordination.k8s.io/v1");
+    cJSON_AddStringToObject(doc, "kind", "Lease");
+    cJSON *md = cJSON_AddObjectToObject(doc, "metadata");
+    cJSON_AddStringToObject(md, "name", node->name);
+    cJSON_AddStringToObject(md, "namespace", "kube-node-lease");
+    cJSON *ref = cJSON_CreateObject();
+    cJSON_AddStringToObject(ref, "apiVersion", "v1");
+    cJSON_AddStringToObject(ref, "kind", "Node");
+    cJSON_AddStringToObject(ref, "name", node->name);
+    cJSON_AddStringToObject(ref, "uid", jstr(store_doc(node), "metadata.uid") ? jstr(store_doc(node), "metadata.uid") : "");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(md, "ownerReferences"), ref);
+    cJSON *spec = cJSON_AddObjectToObject(doc, "spec");
+    cJSON_AddStringToObject(spec, "holderIdentity", node->name);
+    cJSON_AddNumberToObject(spec, "leaseDurationSeconds", KUBELET_LEASE_SECONDS);
+    cJSON_AddStringToObject(spec, "renewTime", now);
+    wl_create(c, ki->id, doc);
+    return true;
 }
 
 /* ---------- pod status ---------- */

@@ -20,6 +20,11 @@
  * ++*counter. Writes only when something changes. A node whose Ready
  * condition is Unknown has no kubelet posting: nothing is written. */
 void knode_status(cluster *c, store_obj *node, unsigned *counter, bool heartbeat);
+/* The node's Lease in kube-node-lease, as the kubelet's lease controller
+ * keeps it: created when missing (holderIdentity the node, 40 s, an owner
+ * reference to the node), its renewTime moved to now. Nothing when leases
+ * are not served or the node has no live kubelet. */
+bool knode_lease(cluster *c, store_obj *node); /* false: leases are not served */
 /* Does the kubelet still have something to fill on this node? */
 bool knode_needs_fill(const store_obj *node);
 /* Has the node a live kubelet (its Ready condition is not Unknown)? */
