@@ -459,6 +459,17 @@ static void plan_drain_all(plan *p)
     p->t_end = cluster_now(p->c);
 }
 
+static const char *scheduled_false_message(const store_obj *pod)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, store_get_path(pod, "status.conditions")) {
+        const char *t = jstr(c, "type"), *st = jstr(c, "status");
+        if (t && st && !strcmp(t, "PodScheduled") && !strcmp(st, "False"))
+            return jstr(c, "message") ? jstr(c, "message") : "";
+    }
+    return NULL;
+}
+
 /* Why a pod the drain meant to remove is still there. */
 static cJSON *stuck_reason(plan *p, node_run *nr, const char *who)
 {
@@ -498,9 +509,22 @@ static cJSON *stuck_reason(plan *p, node_run *nr, const char *who)
                                        "healthy pods: %s; AlwaysAllow would let it go", ns, jstr(last, "pdb"),
                                        policy ? policy : "IfHealthyBudget (the default)", jstr(last, "why"));
         } else {
+            /* a pod of the budget the scheduler cannot place says why it never recovers */
+            size_t np = 0;
+            store_obj **pods = pdb ? pdbindex_pods_of(pdbindex_get(p->c->st), pdb, &np) : NULL;
+            const store_obj *stuck = NULL;
+            for (size_t i = 0; i < np && !stuck; i++)
+                if ((pods[i]->hot & STORE_PENDING) && !(pods[i]->hot & STORE_BOUND) && scheduled_false_message(pods[i]))
+                    stuck = pods[i];
             cause = "budget-exhausted";
-            reason = owned = xasprintf("PDB %s/%s still refuses: %s (its replacements never became healthy in time)",
-                                       ns, jstr(last, "pdb"), jstr(last, "why"));
+            if (stuck)
+                reason = owned = xasprintf("PDB %s/%s still refuses: %s; its pod %s cannot be scheduled: %s", ns,
+                                           jstr(last, "pdb"), jstr(last, "why"), stuck->name,
+                                           scheduled_false_message(stuck));
+            else
+                reason = owned = xasprintf("PDB %s/%s still refuses: %s (its replacements never became healthy in "
+                                           "time)", ns, jstr(last, "pdb"), jstr(last, "why"));
+            free(pods);
         }
         free(zero);
     } else if (last && code == 500 && strstr(jstr(last, "why"), "more than one PodDisruptionBudget")) {
@@ -536,17 +560,6 @@ static cJSON *stuck_reason(plan *p, node_run *nr, const char *who)
         cJSON_AddStringToObject(s, "lesson", lesson);
     free(owned);
     return s;
-}
-
-static const char *scheduled_false_message(const store_obj *pod)
-{
-    const cJSON *c;
-    cJSON_ArrayForEach(c, store_get_path(pod, "status.conditions")) {
-        const char *t = jstr(c, "type"), *st = jstr(c, "status");
-        if (t && st && !strcmp(t, "PodScheduled") && !strcmp(st, "False"))
-            return jstr(c, "message") ? jstr(c, "message") : "";
-    }
-    return NULL;
 }
 
 /* Pods created during the plan that the scheduler could not place. */
@@ -730,7 +743,7 @@ static char *html_report(plan *p, const cJSON *rep, const char *text)
     strbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>evictsim plan: drain ");
     strbuf_printf(&b, "%zu nodes</title>\n", p->n);
     strbuf_puts(&b, "<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}"
-                    "pre{background:#f6f6f6;padding:1em;overflow-x:auto}"
+                    "pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}"
                     ".drained{fill:#cde8cd}.blocked{fill:#f3c4c4}.failed{fill:#f5dcb3}"
                     ".ok{fill:#2e7d32}.refused{fill:#c62828}.error{fill:#ef6c00}"
                     "text{font:12px system-ui,sans-serif}</style></head><body>\n");

@@ -153,6 +153,8 @@ test('replacements the scheduler cannot place, with its message', () => {
   assert.match(rep.unschedulable[0].message,
     /^0\/3 nodes are available: 1 node\(s\) didn't match Pod's node affinity\/selector, 2 node\(s\) were unschedulable\./);
   assert.equal(rep.nodes[1].stuck[0].cause, 'budget-exhausted');
+  assert.match(rep.nodes[1].stuck[0].reason,
+    /^PDB shop\/web still refuses: PDB web: 1 healthy, needs 1; its pod web-\w{5} cannot be scheduled: 0\/3 nodes are available: /);
 });
 
 test('--parallel N: N drains side by side, the next node starting when one ends', () => {
