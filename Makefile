@@ -38,25 +38,40 @@ PB_OBJ     := $(patsubst $(PB_DIR)/%.c,$(BUILD)/pbo/%.o,$(PB_SRC))
 LIB_OBJ    += $(PB_OBJ)
 CFLAGS_ALL += -I$(PB_DIR) -Ulinux
 
-.PHONY: all deps pbgen run check unit http clients browser python asan bench fuzz clean help
+# The man page is written by help2man from --help (docs/man); the helpers' and the
+# install tests need groff (man page text) and Go (pytest and the Python client: DEBS).
+DOC_DEBS  := help2man
+TEST_DEBS := groff-base golang-go
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+
+.PHONY: all deps deps-doc deps-test pbgen run check unit http clients browser python asan bench fuzz clean help \
+        man install uninstall install-test helpers
 .PHONY: print-libs print-incs
 all: evictsim ## build ./evictsim (the default)
 
 help: ## list the targets
-	@awk -F':.*## ' '/^[a-z][a-z_-]*:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -F':.*## ' '/^[a-z][a-z_-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# $(call need_debs,PACKAGES): install the missing ones (as root) or print the apt-get line.
+need_debs = @missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
+	    (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null || exit 1; \
+	  else echo "evictsim needs Debian packages; run as root:"; \
+	    echo "  apt-get install -y$$missing"; exit 1; fi; fi
 
 # The Debian packages are checked once, before the build (a stamp remembers
 # it until the Makefile changes), not for every object.
 DEPS_STAMP := build/.deps-ok
 deps: $(DEPS_STAMP) ## install the Debian packages the build needs (as root), or name them
 $(DEPS_STAMP): Makefile
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
-	    (apt-get install -y -q $$missing || (apt-get update -q && apt-get install -y -q $$missing)) >/dev/null || exit 1; \
-	  else echo "evictsim needs Debian packages; run as root:"; \
-	    echo "  apt-get install -y$$missing"; exit 1; fi; fi
+	$(call need_debs,$(DEBS))
 	@mkdir -p $(dir $@) && touch $@
+deps-doc:
+	$(call need_debs,$(DOC_DEBS))
+deps-test:
+	$(call need_debs,$(TEST_DEBS))
 
 $(BUILD)/%.o: %.c $(HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -86,6 +101,21 @@ evictsim: $(BUILD)/evictsim
 
 $(BUILD)/evictsim: $(LIB_OBJ) $(BUILD)/server/main.o
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
+# --help's text is docs/man/help.txt, made a C string here (one source with the man page).
+$(BUILD)/gen/help.h: docs/man/help.txt
+	@mkdir -p $(dir $@)
+	@{ echo '/* Generated from docs/man/help.txt by the Makefile: edit that file. */'; \
+	   echo 'static const char evictsim_help[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; echo ';'; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/server/main.o: $(BUILD)/gen/help.h
+$(BUILD)/server/main.o: CFLAGS_ALL += -I$(BUILD)/gen
+
+# evictsim(1): help2man runs the binary's --help and --version and adds docs/man/evictsim.h2m.
+$(BUILD)/evictsim.1: $(BUILD)/evictsim docs/man/evictsim.h2m | deps-doc
+	help2man -N -s 1 -m 'User Commands' -i docs/man/evictsim.h2m -o $@.tmp $(BUILD)/evictsim \
+	  && mv $@.tmp $@
+man: $(BUILD)/evictsim.1 ## write the man page, build/evictsim.1, from --help and docs/man
 
 $(BUILD)/tests/unit/suites.h: $(UNIT_SRC) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -129,6 +159,23 @@ check: evictsim ## every test: unit, http, clients, browser, python
 	$(MAKE) clients
 	$(MAKE) browser
 	$(MAKE) python
+	$(MAKE) install-test
+
+# The binary, the man page and the fixtures (share/evictsim: the default cluster, lessons,
+# scenarios); evictsim finds them from its own location (docs/man/evictsim.h2m, FILES).
+install: $(BUILD)/evictsim $(BUILD)/evictsim.1 ## install under PREFIX (/usr/local), staged under DESTDIR
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/evictsim
+	install -m 755 $(BUILD)/evictsim $(DESTDIR)$(PREFIX)/bin/evictsim
+	install -m 644 $(BUILD)/evictsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/evictsim.1
+	cp -R fixtures/. $(DESTDIR)$(PREFIX)/share/evictsim/
+
+uninstall: ## remove what make install wrote (same PREFIX and DESTDIR)
+	rm -f $(DESTDIR)$(PREFIX)/bin/evictsim $(DESTDIR)$(PREFIX)/share/man/man1/evictsim.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/evictsim
+
+# Installs into a temporary DESTDIR, runs the installed binary, compares --help with the man page.
+install-test: $(BUILD)/evictsim $(BUILD)/evictsim.1 | deps-test ## install into a temporary DESTDIR and test that
+	EVICTSIM=$(BUILD)/evictsim EVICTSIM_BUILD=$(BUILD) tests/run-node.sh tests/install
 
 asan: ## every suite again under AddressSanitizer and UBSan (clang)
 	EVICTSIM_DOC_CACHE=0 EVICTSIM_DOC_CHECK=1 $(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \

@@ -5,6 +5,7 @@
 #include "http.h"
 #include "xalloc.h"
 #include "discovery.h"
+#include "datadir.h"
 #include "explain.h"
 #include "dump.h"
 #include "manifest.h"
@@ -38,47 +39,14 @@ typedef struct {
     bool skip_unknown;
     bool verbose, quiet;
     bool open_ui;
+    bool exit_on_stdin_close;
     const char *manifests[256];
     int nmanifests;
     const char *gates[16], *runtime_config[16]; /* --feature-gates, --runtime-config: applied in order */
     int ngates, nruntime;
 } options;
 
-static const char usage[] =
-    "usage: evictsim [OPTIONS] [MANIFEST...]\n"
-    "       evictsim run [--explain] SCENARIO...      run scenarios in virtual time\n"
-    "       evictsim explain [--server URL | --kubeconfig PATH] NAMESPACE/POD\n"
-    "       evictsim plan drain|check [OPTIONS] DUMP...   plan a drain on a cluster dump (plan --help)\n"
-
-    "\n"
-    "An in-memory Kubernetes API server that answers evictions as kube-apiserver does.\n"
-    "\n"
-    "  --listen HOST:PORT        address to serve on; port 0 picks a free port (127.0.0.1:8080)\n"
-    "  --port-file PATH          after binding, write the port and a newline\n"
-    "  --kubeconfig PATH         write a kubeconfig for the served address\n"
-    "  --clock real|manual       real: wall clock times --time-scale; manual: /sim/v1/clock/advance\n"
-    "  --time-scale X            speed of the real clock (1)\n"
-    "  --start-time RFC3339|dump initial virtual time (wall time; 2025-01-01T00:00:00Z when manual);\n"
-    "                            dump: the newest timestamp in the manifests\n"
-    "  --skip-unknown            skip (and count) objects of kinds evictsim does not serve\n"
-    "  --ready-after DURATION    Running to Ready of pods with no readinessProbe (0)\n"
-    "  --controllers LIST        all, none, or names (disruption, kubelet, scheduler, replicaset,\n"
-    "                            deployment, statefulset, daemonset, evictionrequest, evictor),\n"
-    "                            each optionally prefixed '-'\n"
-    "  --pdb-sync-delay SECONDS  virtual delay before the disruption controller sees a change (0)\n"
-    "  --faults FILE             fault-injection rules (YAML or JSON list), as POST /sim/v1/faults takes\n"
-    "  --token TOKEN             require Authorization: Bearer TOKEN (written into the kubeconfig)\n"
-    "  --tls-cert FILE --tls-key FILE  serve HTTPS (the kubeconfig then carries the certificate as CA)\n"
-    "  --open                    print the web view's URL on stderr and open it with xdg-open\n"
-    "  --no-ui                   do not serve the web view (at / and /ui/)\n"
-    "  --kube-version X.Y        answer as Kubernetes 1.27 ... 1.37 (1.36)\n"
-    "  --feature-gates LIST      Name=bool,... as kube-apiserver takes them (the release's defaults)\n"
-    "  --runtime-config LIST     lifecycle.k8s.io/v1alpha1=true serves the 1.37 alpha EvictionRequest API\n"
-    "  -v, --verbose             log every request on stderr\n"
-    "  -q, --quiet               print nothing but errors\n"
-    "  --help, --version\n"
-    "\n"
-    "MANIFEST: a YAML or JSON file (maybe gzip'd), a directory tree of them, or - for stdin.\n";
+#include "help.h" /* evictsim_help: generated from docs/man/help.txt */
 
 static void die(const char *fmt, const char *arg)
 {
@@ -129,7 +97,7 @@ static void parse_args(int argc, char **argv, options *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, stdout);
+            fputs(evictsim_help, stdout);
             exit(0);
         } else if (!strcmp(a, "--version")) {
             printf("evictsim %s (Kubernetes API %s)\n", EVICTSIM_VERSION, kv_git_version(NULL));
@@ -142,6 +110,8 @@ static void parse_args(int argc, char **argv, options *o)
             o->open_ui = true;
         } else if (!strcmp(a, "--no-ui")) {
             ui_enabled = false;
+        } else if (!strcmp(a, "--exit-on-stdin-close")) {
+            o->exit_on_stdin_close = true;
         } else if ((v = flag_value(argc, argv, &i, "--listen"))) {
             if (parse_listen(v, o) < 0)
                 die("bad --listen \"%s\": want HOST:PORT", v);
@@ -199,7 +169,7 @@ static void parse_args(int argc, char **argv, options *o)
         } else if (a[0] == '-' && a[1]) {
             die("unknown flag %s (see --help)", a);
         } else if (o->nmanifests < 256) {
-            o->manifests[o->nmanifests++] = a;
+            o->manifests[o->nmanifests++] = datadir_resolve(a);
         }
     }
     /* the gates a release knows depend on --kube-version, wherever it stands */
@@ -278,6 +248,20 @@ static int write_kubeconfig(const char *path, const char *host, const char *toke
     free(buf);
     free(ca);
     return rc;
+}
+
+/* --exit-on-stdin-close: read standard input to its end, then stop as SIGTERM does. */
+static void *stdin_thread(void *arg)
+{
+    (void)arg;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = read(0, buf, sizeof buf);
+        if (n == 0 || (n < 0 && errno != EINTR))
+            break;
+    }
+    kill(getpid(), SIGTERM);
+    return NULL;
 }
 
 static bool stopping; /* set by the main thread on a signal, read by the timer thread */
@@ -387,8 +371,12 @@ static void load_faults(cluster *c, const char *path)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && !strcmp(argv[1], "run"))
+    if (argc > 1 && !strcmp(argv[1], "run")) {
+        for (int i = 2; i < argc; i++)
+            if (argv[i][0] != '-')
+                argv[i] = (char *)datadir_resolve(argv[i]);
         return scenario_main(argc - 1, argv + 1);
+    }
     if (argc > 1 && !strcmp(argv[1], "explain"))
         return explain_main(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "plan"))
@@ -459,6 +447,9 @@ int main(int argc, char **argv)
         die("cannot write --kubeconfig %s", o.kubeconfig);
     pthread_t timer;
     bool have_timer = (!o.co.manual_clock || ui_enabled) && pthread_create(&timer, NULL, timer_thread, c) == 0;
+    pthread_t eof_watch;
+    if (o.exit_on_stdin_close && pthread_create(&eof_watch, NULL, stdin_thread, NULL) == 0)
+        pthread_detach(eof_watch);
     printf("evictsim: serving on %s://%s\n", cert ? "https" : "http", hostport);
     fflush(stdout);
     if (o.open_ui)

@@ -12,7 +12,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'evictsim-sim-'));
 test('--help and --version exit 0', () => {
   const h = spawnSync(binary, ['--help'], { encoding: 'utf8' });
   assert.equal(h.status, 0);
-  assert.match(h.stdout, /usage: evictsim \[OPTIONS\] \[MANIFEST\.\.\.\]/);
+  assert.match(h.stdout, /Usage: evictsim \[OPTIONS\] \[MANIFEST\.\.\.\]/);
   const v = spawnSync(binary, ['--version'], { encoding: 'utf8' });
   assert.equal(v.status, 0);
   assert.match(v.stdout, /^evictsim /);

@@ -10,13 +10,13 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const binary = resolve(root, process.env.EVICTSIM || 'evictsim');
 
 // start({args, manifests}) → {url, port, kubeconfig, dir, stop(), proc, stderr()}
-export async function start({ args = [], manifests = [], clock = 'manual' } = {}) {
+export async function start({ args = [], manifests = [], clock = 'manual', binary: bin = binary, cwd } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'evictsim-test-'));
   const portFile = join(dir, 'port');
   const kubeconfig = join(dir, 'kubeconfig');
   const argv = ['--listen', '127.0.0.1:0', '--port-file', portFile, '--kubeconfig', kubeconfig, '-q'];
   if (clock) argv.push('--clock', clock);
-  const proc = spawn(binary, [...argv, ...args, ...manifests], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(bin, [...argv, ...args, ...manifests], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   let out = '', err = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { err += d; });

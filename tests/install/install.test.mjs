@@ -1,0 +1,169 @@
+// `make install` into a temporary DESTDIR, then the installed binary: its
+// version, the fixtures it finds from its own location, and its man page,
+// which must say what --help says and name every flag the sources parse,
+// every /sim/v1 route they serve and every EVICTSIM_* variable they read.
+// `make uninstall` leaves nothing behind. EVICTSIM_BUILD is the build folder.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { root, start, client } from '../lib/server.mjs';
+
+const build = process.env.EVICTSIM_BUILD || 'build';
+const destdir = mkdtempSync(join(tmpdir(), 'evictsim-destdir-'));
+const prefix = join(destdir, 'usr/local');
+const installed = join(prefix, 'bin/evictsim');
+const away = mkdtempSync(join(tmpdir(), 'evictsim-away-')); // a working directory with no checkout
+
+const make = (target) => spawnSync('make', ['--no-print-directory', '-C', root, target,
+  `BUILD=${build}`, 'PREFIX=/usr/local', `DESTDIR=${destdir}`], { encoding: 'utf8' });
+const files = (dir) => readdirSync(dir, { recursive: true })
+  .filter((f) => statSync(join(dir, f)).isFile()).sort();
+const squash = (s) => s.replace(/\s+/g, ' ').trim();
+
+before(() => {
+  const r = make('install');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+after(() => rmSync(destdir, { recursive: true, force: true }));
+
+test('make install puts the binary, the man page and the fixtures under PREFIX', () => {
+  assert.ok(statSync(installed).mode & 0o111, 'bin/evictsim is executable');
+  assert.ok(existsSync(join(prefix, 'share/man/man1/evictsim.1')));
+  const share = files(join(prefix, 'share/evictsim'));
+  assert.deepEqual(share.filter((f) => /\.ya?ml$/.test(f)),
+    files(join(root, 'fixtures')).filter((f) => /\.ya?ml$/.test(f)));
+  for (const f of ['default.yaml', 'lessons/03-budget-of-zero.yaml', 'scenarios/default-live-drain.yaml']) {
+    assert.ok(share.includes(f), f);
+  }
+});
+
+test('the installed evictsim --version names the version the man page carries', () => {
+  const v = spawnSync(installed, ['--version'], { encoding: 'utf8' });
+  assert.equal(v.status, 0);
+  assert.match(v.stdout, /^evictsim \d+\.\d+\.\d+/);
+  const th = readFileSync(join(prefix, 'share/man/man1/evictsim.1'), 'utf8').match(/^\.TH .*$/m)[0];
+  assert.ok(th.includes(v.stdout.trim()), `${th} vs ${v.stdout}`);
+});
+
+test('away from the checkout, the installed binary serves the default cluster it finds', async () => {
+  const srv = await start({ binary: installed, cwd: away, manifests: ['default.yaml'] });
+  try {
+    const api = client(srv.url);
+    const pdbs = await api.get('/apis/policy/v1/namespaces/default/poddisruptionbudgets');
+    assert.deepEqual(pdbs.json.items.map((p) => p.metadata.name).sort(), ['db', 'web']);
+    const nodes = await api.get('/api/v1/nodes');
+    assert.deepEqual(nodes.json.items.map((n) => n.metadata.name), ['node-1', 'node-2', 'node-3']);
+  } finally {
+    await srv.stop();
+  }
+  // The checkout's spelling works too, and a name found nowhere is still an error.
+  const lesson = await start({ binary: installed, cwd: away, manifests: ['fixtures/lessons/03-budget-of-zero.yaml'] });
+  await lesson.stop();
+  const missing = spawnSync(installed, ['--listen', '127.0.0.1:0', 'nope.yaml'], { cwd: away, encoding: 'utf8' });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /nope\.yaml/);
+});
+
+test('away from the checkout, the installed binary runs an installed scenario', () => {
+  const r = spawnSync(installed, ['run', 'scenarios/default-live-drain.yaml'], { cwd: away, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /^3 passed, 0 failed$/m);
+});
+
+// The man page as a reader sees it, one long line per paragraph, no hyphenation.
+function manText() {
+  const page = join(prefix, 'share/man/man1/evictsim.1');
+  return execFileSync('groff', ['-t', '-man', '-Tascii', '-P-cbou', '-rLL=2000n', '-rHY=0', page],
+    { encoding: 'utf8' });
+}
+
+// --help as entries: usage lines, option entries (flag → description), paragraphs.
+function helpEntries(text) {
+  const entries = [];
+  let cur = null;
+  for (const line of text.split('\n')) {
+    const usage = line.match(/^\s*(?:Usage|or):\s+(.*)$/);
+    const opt = line.match(/^ {2}(\S.*?)(?: {2,}(\S.*))?$/);
+    const more = line.match(/^ {20,}(\S.*)$/);
+    if (usage) { entries.push({ kind: 'usage', text: usage[1] }); cur = null; }
+    else if (!line.trim()) cur = null;
+    else if (more && cur) cur.text += ` ${more[1]}`;
+    else if (opt) { cur = { kind: 'option', flag: opt[1], text: opt[2] || '' }; entries.push(cur); }
+    else if (/^\S.*:$/.test(line)) { entries.push({ kind: 'heading', text: line }); cur = null; }
+    else if (cur && cur.kind === 'paragraph') cur.text += ` ${line}`;
+    else { cur = { kind: 'paragraph', text: line }; entries.push(cur); }
+  }
+  return entries;
+}
+
+test('evictsim --help matches the man page, entry for entry', () => {
+  const help = execFileSync(installed, ['--help'], { encoding: 'utf8' });
+  const man = squash(manText());
+  const entries = helpEntries(help);
+  assert.ok(entries.filter((e) => e.kind === 'option').length >= 10);
+  for (const e of entries) {
+    const want = e.kind === 'option' ? squash(`${e.flag} ${e.text}`) : e.kind === 'heading' ? null : squash(e.text);
+    if (want) assert.ok(man.includes(want), `the man page lacks --help's ${e.kind}: ${want}`);
+  }
+  // And the other way: every flag the man page's OPTIONS section lists is in --help.
+  const options = manText().split(/\n(?=[A-Z][A-Z ]+\n)/).find((s) => s.startsWith('OPTIONS'));
+  const manFlags = [...new Set(options.match(/(?<![\w-])--?[a-z][a-z0-9-]*/g))];
+  const helpFlags = new Set(help.match(/(?<![\w-])--?[a-z][a-z0-9-]*/g));
+  assert.deepEqual(manFlags.filter((f) => !helpFlags.has(f)), []);
+});
+
+// Every C source of the binary (model/ and server/, any depth, third_party aside).
+function sources() {
+  return ['model', 'server'].flatMap((d) => readdirSync(join(root, d), { recursive: true })
+    .filter((f) => f.endsWith('.c') && !f.includes('third_party')).map((f) => join(root, d, f)));
+}
+
+test('every flag the sources compare an argument with is in --help and the man page', () => {
+  const help = execFileSync(installed, ['--help'], { encoding: 'utf8' });
+  const man = manText();
+  const missing = [];
+  for (const f of sources()) {
+    for (const [, flag] of readFileSync(f, 'utf8').matchAll(/"(--[a-z][a-z0-9-]*)=?"/g)) {
+      const word = new RegExp(`(?<![\\w-])${flag}(?![\\w-])`);
+      if (!word.test(help) || !word.test(man)) missing.push(`${flag} (${relative(root, f)})`);
+    }
+  }
+  assert.deepEqual(missing, [], 'add them to docs/man/help.txt');
+});
+
+test('every /sim/v1 route the server serves is in the man page', () => {
+  const man = squash(manText());
+  const routes = [];
+  for (const f of sources()) {
+    for (const [, method, path] of readFileSync(f, 'utf8').matchAll(/\{\s*"([A-Z]+)",\s*"(sim\/v1[^"]*)"/g)) {
+      routes.push(`${method} /${path}`);
+    }
+  }
+  assert.ok(routes.length >= 10, routes.join(', '));
+  const missing = routes.filter((r) => {
+    const re = new RegExp(r.split(/\{\}|\*\*/).map((s) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[A-Z][A-Z_]*'));
+    return !re.test(man);
+  });
+  assert.deepEqual(missing, [], 'add them to docs/man/evictsim.h2m, [SIMULATION API]');
+});
+
+test('every EVICTSIM_* variable the sources read is in the man page', () => {
+  const man = manText();
+  const vars = sources().flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/getenv\("(EVICTSIM_\w+)"\)/g)].map((m) => m[1]));
+  assert.ok(vars.length >= 1);
+  assert.deepEqual(vars.filter((v) => !man.includes(v)), [], 'add them to docs/man/evictsim.h2m, [ENVIRONMENT]');
+  for (const section of ['SYNOPSIS', 'OPTIONS', 'SIMULATION API', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'EXAMPLES']) {
+    assert.match(man, new RegExp(`^${section}$`, 'm'));
+  }
+});
+
+test('make uninstall removes every file make install wrote', () => {
+  const r = make('uninstall');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.deepEqual(files(destdir), []);
+  const again = make('install'); // and installing again works (the other tests' files come back)
+  assert.equal(again.status, 0, again.stderr);
+});
