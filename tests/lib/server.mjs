@@ -1,49 +1,27 @@
-// Starts an evictsim for a test and talks to it. EVICTSIM names the binary
-// (the Makefile sets it); the default is ./evictsim at the repository root.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Starts an evictsim for a test and talks to it, through the Node test helper
+// (helpers/node/evictsim.mjs), so that every HTTP and client test exercises it.
+// EVICTSIM names the binary (the Makefile sets it); the default is ./evictsim
+// at the repository root. Adds -q and the sanitizer check of make asan.
+import { existsSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { start as startEvictsim } from '../../helpers/node/evictsim.mjs';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const binary = resolve(root, process.env.EVICTSIM || 'evictsim');
 
-// start({args, manifests}) → {url, port, kubeconfig, dir, stop(), proc, stderr()}
+// start({args, manifests, clock, binary, cwd}) → the helper's handle, whose
+// stop() also fails on a sanitizer report (make asan).
 export async function start({ args = [], manifests = [], clock = 'manual', binary: bin = binary, cwd } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'evictsim-test-'));
-  const portFile = join(dir, 'port');
-  const kubeconfig = join(dir, 'kubeconfig');
-  const argv = ['--listen', '127.0.0.1:0', '--port-file', portFile, '--kubeconfig', kubeconfig, '-q'];
-  if (clock) argv.push('--clock', clock);
-  const proc = spawn(bin, [...argv, ...args, ...manifests], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
-  let out = '', err = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { err += d; });
-  const exited = new Promise((res) => {
-    proc.on('exit', (code, signal) => res({ code, signal }));
-    proc.on('error', (e) => { err += String(e); res({ code: -1, signal: null }); });
-  });
-  await new Promise((res, rej) => {
-    const t = setInterval(() => {
-      if (out.includes('serving on')) { clearInterval(t); res(); }
-    }, 5);
-    exited.then((e) => { clearInterval(t); rej(new Error(`evictsim exited ${e.code}: ${err}`)); });
-  });
-  const port = Number(readFileSync(portFile, 'utf8').trim());
-  const url = `${out.includes('https://') ? 'https' : 'http'}://127.0.0.1:${port}`;
-  return {
-    url, port, kubeconfig, dir, proc, exited,
-    stdout: () => out, stderr: () => err,
-    // Stops the server; a sanitizer report (make asan) fails the caller.
-    async stop() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      const e = await exited;
-      const report = err.match(/(ERROR: (Address|Leak)Sanitizer|runtime error:)[^]*/);
-      if (report) throw new Error(`evictsim sanitizer report:\n${report[0].slice(0, 4000)}`);
-      return e;
-    },
+  const srv = await startEvictsim({ binary: bin, cwd, clock: clock || undefined, args: ['-q', ...args], manifests });
+  const stop = srv.stop;
+  srv.stop = async () => {
+    const e = await stop();
+    const report = srv.stderr().match(/(ERROR: (Address|Leak)Sanitizer|runtime error:)[^]*/);
+    if (report) throw new Error(`evictsim sanitizer report:\n${report[0].slice(0, 4000)}`);
+    return e;
   };
+  return srv;
 }
 
 // request(base, method, path, {body, type, accept, headers}) → {status, headers, text, json}
