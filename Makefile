@@ -160,6 +160,18 @@ check: evictsim ## every test: unit, http, clients, browser, python
 	$(MAKE) browser
 	$(MAKE) python
 	$(MAKE) install-test
+	$(MAKE) helpers
+
+# The test helpers' own tests (helpers/): Go (Debian's golang-go, nothing fetched), Python
+# (the first python3 on the PATH with pytest and the kubernetes client: Debian's) and Node.
+PYTHON ?= $(shell for p in $$(which -a python3); do \
+            $$p -c 'import pytest, kubernetes' 2>/dev/null && { echo $$p; break; }; done)
+GOENV   = GOPROXY=off GOFLAGS=-count=1 GOCACHE=$(abspath $(BUILD))/go/cache GOPATH=$(abspath $(BUILD))/go/path
+helpers: $(BUILD)/evictsim | deps-test ## the Go, Python and Node test helpers' own tests
+	cd helpers/go && EVICTSIM=$(abspath $(BUILD)/evictsim) $(GOENV) go test ./...
+	@[ -n "$(PYTHON)" ] || { echo "no python3 with pytest and kubernetes: apt-get install python3-pytest python3-kubernetes"; exit 1; }
+	cd helpers/python && EVICTSIM=$(abspath $(BUILD)/evictsim) $(PYTHON) -m pytest -q
+	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/helpers
 
 # The binary, the man page and the fixtures (share/evictsim: the default cluster, lessons,
 # scenarios); evictsim finds them from its own location (docs/man/evictsim.h2m, FILES).
@@ -168,6 +180,11 @@ install: $(BUILD)/evictsim $(BUILD)/evictsim.1 ## install under PREFIX (/usr/loc
 	install -m 755 $(BUILD)/evictsim $(DESTDIR)$(PREFIX)/bin/evictsim
 	install -m 644 $(BUILD)/evictsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/evictsim.1
 	cp -R fixtures/. $(DESTDIR)$(PREFIX)/share/evictsim/
+	install -d $(DESTDIR)$(PREFIX)/share/evictsim/helpers/go $(DESTDIR)$(PREFIX)/share/evictsim/helpers/node \
+	  $(DESTDIR)$(PREFIX)/share/evictsim/helpers/python/evictsimtest
+	install -m 644 helpers/go/go.mod helpers/go/evictsimtest.go $(DESTDIR)$(PREFIX)/share/evictsim/helpers/go/
+	install -m 644 helpers/node/evictsim.mjs $(DESTDIR)$(PREFIX)/share/evictsim/helpers/node/
+	install -m 644 helpers/python/evictsimtest/*.py $(DESTDIR)$(PREFIX)/share/evictsim/helpers/python/evictsimtest/
 
 uninstall: ## remove what make install wrote (same PREFIX and DESTDIR)
 	rm -f $(DESTDIR)$(PREFIX)/bin/evictsim $(DESTDIR)$(PREFIX)/share/man/man1/evictsim.1
@@ -175,7 +192,7 @@ uninstall: ## remove what make install wrote (same PREFIX and DESTDIR)
 
 # Installs into a temporary DESTDIR, runs the installed binary, compares --help with the man page.
 install-test: $(BUILD)/evictsim $(BUILD)/evictsim.1 | deps-test ## install into a temporary DESTDIR and test that
-	EVICTSIM=$(BUILD)/evictsim EVICTSIM_BUILD=$(BUILD) tests/run-node.sh tests/install
+	EVICTSIM=$(BUILD)/evictsim EVICTSIM_BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run-node.sh tests/install
 
 asan: ## every suite again under AddressSanitizer and UBSan (clang)
 	EVICTSIM_DOC_CACHE=0 EVICTSIM_DOC_CHECK=1 $(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \

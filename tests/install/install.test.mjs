@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { root, start, client } from '../lib/server.mjs';
 
 const build = process.env.EVICTSIM_BUILD || 'build';
@@ -22,6 +22,11 @@ const make = (target) => spawnSync('make', ['--no-print-directory', '-C', root, 
 const files = (dir) => readdirSync(dir, { recursive: true })
   .filter((f) => statSync(join(dir, f)).isFile()).sort();
 const squash = (s) => s.replace(/\s+/g, ' ').trim();
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+// The first python3 on the PATH with pytest (Debian's, as the Makefile picks it).
+const python = () => process.env.PYTHON || spawnSync('sh', ['-c',
+  'for p in $(which -a python3); do $p -c "import pytest" 2>/dev/null && { echo $p; break; }; done'],
+{ encoding: 'utf8' }).stdout.trim();
 
 before(() => {
   const r = make('install');
@@ -73,6 +78,53 @@ test('away from the checkout, the installed binary runs an installed scenario', 
   assert.match(r.stdout, /^3 passed, 0 failed$/m);
 });
 
+// A user's own test suite, away from the checkout, with the installed helper
+// (one import, one call) and the installed evictsim found on the PATH.
+const userEnv = () => ({ ...process.env, EVICTSIM: '', NODE_TEST_CONTEXT: undefined,
+  PATH: `${join(prefix, 'bin')}:${process.env.PATH}` });
+const mkUser = (name, files) => {
+  const dir = mkdtempSync(join(tmpdir(), `evictsim-user-${name}-`));
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+  return dir;
+};
+
+test('a Go test suite uses the installed evictsimtest package', { skip: !has('go') && 'go is not installed' }, () => {
+  const dir = mkUser('go', {
+    'go.mod': `module example.com/user\n\ngo 1.19\n\nrequire evictsimtest v0.0.0\n\nreplace evictsimtest => ${join(prefix, 'share/evictsim/helpers/go')}\n`,
+    'user_test.go': `package user\n\nimport (\n\t"testing"\n\n\t"evictsimtest"\n)\n\n` +
+      'func TestUser(t *testing.T) {\n\tsim := evictsimtest.Start(t, evictsimtest.Manifests("default.yaml"))\n' +
+      '\tif n := len(sim.Evictions()); n != 0 {\n\t\tt.Fatal(n)\n\t}\n\tt.Log("served", sim.URL)\n}\n',
+  });
+  const r = spawnSync('go', ['test', '-v', './...'], { cwd: dir, encoding: 'utf8', env: { ...userEnv(), GOPROXY: 'off',
+    GOFLAGS: '-count=1', GOCACHE: resolve(root, build, 'go/cache'), GOPATH: resolve(root, build, 'go/path') } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /served http:\/\/127\.0\.0\.1:\d+/);
+});
+
+test('a pytest suite uses the installed evictsimtest plugin', { skip: !python() && 'no python3 with pytest' }, () => {
+  const dir = mkUser('py', {
+    'conftest.py': 'pytest_plugins = ["evictsimtest.pytest_plugin"]\n',
+    'test_user.py': '@__import__("pytest").mark.evictsim(manifests=["default.yaml"])\n' +
+      'def test_user(evictsim):\n    assert evictsim.evictions() == []\n    print("served", evictsim.url)\n',
+  });
+  const r = spawnSync(python(), ['-m', 'pytest', '-s', '-p', 'no:cacheprovider'], { cwd: dir, encoding: 'utf8',
+    env: { ...userEnv(), PYTHONPATH: join(prefix, 'share/evictsim/helpers/python'), PYTHONDONTWRITEBYTECODE: '1' } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /served http:\/\/127\.0\.0\.1:\d+/);
+});
+
+test('a node:test suite uses the installed Node helper', () => {
+  const helper = join(prefix, 'share/evictsim/helpers/node/evictsim.mjs');
+  const dir = mkUser('node', {
+    'user.test.mjs': `import { test } from 'node:test';\nimport { start } from ${JSON.stringify(helper)};\n` +
+      "test('user', async (t) => {\n  const sim = await start({ t, manifests: ['default.yaml'] });\n" +
+      "  if ((await sim.evictions()).length) throw new Error('evictions');\n  console.log('served', sim.url);\n});\n",
+  });
+  const r = spawnSync(process.execPath, ['--test', join(dir, 'user.test.mjs')], { cwd: dir, encoding: 'utf8', env: userEnv() });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /served http:\/\/127\.0\.0\.1:\d+/);
+});
+
 // The man page as a reader sees it, one long line per paragraph, no hyphenation.
 function manText() {
   const page = join(prefix, 'share/man/man1/evictsim.1');
@@ -115,7 +167,7 @@ test('evictsim --help matches the man page, entry for entry', () => {
   assert.deepEqual(manFlags.filter((f) => !helpFlags.has(f)), []);
 });
 
-// Every C source of the binary (model/ and server/, any depth, third_party aside).
+// Every C source of the binary (a route table's entry names its method and pattern on one line) (model/ and server/, any depth, third_party aside).
 function sources() {
   return ['model', 'server'].flatMap((d) => readdirSync(join(root, d), { recursive: true })
     .filter((f) => f.endsWith('.c') && !f.includes('third_party')).map((f) => join(root, d, f)));
@@ -138,7 +190,7 @@ test('every /sim/v1 route the server serves is in the man page', () => {
   const man = squash(manText());
   const routes = [];
   for (const f of sources()) {
-    for (const [, method, path] of readFileSync(f, 'utf8').matchAll(/\{\s*"([A-Z]+)",\s*"(sim\/v1[^"]*)"/g)) {
+    for (const [, method, path] of readFileSync(f, 'utf8').matchAll(/\{[^{}\n]*"(GET|POST|PUT|PATCH|DELETE)"[^{}\n]*"(sim\/v1[^"]*)"/g)) {
       routes.push(`${method} /${path}`);
     }
   }

@@ -1,0 +1,3 @@
+module evictsimtest
+
+go 1.19
