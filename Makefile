@@ -153,7 +153,7 @@ browser: $(BUILD)/evictsim ## the web view in chromium (playwright-core), its sc
 python: $(BUILD)/evictsim | $(DEPS_STAMP) ## the Python client (python3-kubernetes) tests
 	EVICTSIM=$(BUILD)/evictsim tests/run-python.sh tests/python
 
-check: evictsim ## every test: unit, http, clients, browser, python
+check: evictsim ## every test: unit, http, clients, browser, python, install-test, helpers
 	$(MAKE) unit
 	$(MAKE) http
 	$(MAKE) clients
