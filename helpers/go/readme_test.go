@@ -4,6 +4,7 @@ package evictsimtest_test
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -11,22 +12,13 @@ import (
 )
 
 // A Node, a Ready Pod web on it, and PDB web with minAvailable: 1.
-const cluster = `
-apiVersion: v1
-kind: Node
-metadata: {name: node-1}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: default, labels: {app: web}}
-spec: {nodeName: node-1, containers: [{name: app, image: nginx}]}
-status: {phase: Running, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web, namespace: default}
-spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
-`
+var cluster = func() string {
+	b, err := os.ReadFile("../testdata/web-pdb.yaml")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // evict stands for the code under test (which would use client-go).
 func evict(base, ns, pod string) int {

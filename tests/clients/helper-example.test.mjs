@@ -3,28 +3,14 @@
 // README's block is this file's text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { start } from '../../helpers/node/evictsim.mjs';
 
 process.env.EVICTSIM ||= new URL('../../evictsim', import.meta.url).pathname;
 
 // A Node, a Ready Pod web on it, and PDB web with minAvailable: 1.
-const cluster = `
-apiVersion: v1
-kind: Node
-metadata: {name: node-1}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: default, labels: {app: web}}
-spec: {nodeName: node-1, containers: [{name: app, image: nginx}]}
-status: {phase: Running, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web, namespace: default}
-spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
-`;
+const cluster = readFileSync(new URL('../../helpers/testdata/web-pdb.yaml', import.meta.url), 'utf8');
 
 test('an eviction refused by the budget', async (t) => {
   const sim = await start({ t }); // stopped when the test ends

@@ -10,22 +10,7 @@ import { start, EvictsimError } from '../../helpers/node/evictsim.mjs';
 import { root, binary } from '../lib/server.mjs';
 
 const helper = resolve(root, 'helpers/node/evictsim.mjs');
-const cluster = `
-apiVersion: v1
-kind: Node
-metadata: {name: node-1}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: default, labels: {app: web}}
-spec: {nodeName: node-1, containers: [{name: app, image: nginx}]}
-status: {phase: Running, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web, namespace: default}
-spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
-`;
+const cluster = readFileSync(join(root, 'helpers/testdata/web-pdb.yaml'), 'utf8');
 const evict = (url, pod) => fetch(`${url}/api/v1/namespaces/default/pods/${pod}/eviction`, {
   method: 'POST', headers: { 'Content-Type': 'application/json' },
   body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: 'default' } }),

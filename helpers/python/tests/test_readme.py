@@ -1,5 +1,6 @@
 """The README's Python examples, run as they are written there (tests/helpers
 checks that the README's blocks are these functions' text)."""
+import os
 import unittest
 
 import pytest
@@ -9,22 +10,8 @@ from kubernetes.client.rest import ApiException
 import evictsimtest
 
 # A Node, a Ready Pod web on it, and PDB web with minAvailable: 1.
-CLUSTER = """
-apiVersion: v1
-kind: Node
-metadata: {name: node-1}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: default, labels: {app: web}}
-spec: {nodeName: node-1, containers: [{name: app, image: nginx}]}
-status: {phase: Running, conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web, namespace: default}
-spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
-"""
+with open(os.path.join(os.path.dirname(__file__), "..", "..", "testdata", "web-pdb.yaml")) as f:
+    CLUSTER = f.read()
 
 
 def test_eviction_refused_by_the_budget(evictsim):
