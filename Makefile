@@ -163,14 +163,11 @@ check: evictsim ## every test: unit, http, clients, browser, python, install-tes
 	$(MAKE) helpers
 
 # The test helpers' own tests (helpers/): Go (Debian's golang-go, nothing fetched), Python
-# (the first python3 on the PATH with pytest and the kubernetes client: Debian's) and Node.
-PYTHON ?= $(shell for p in $$(which -a python3); do \
-            $$p -c 'import pytest, kubernetes' 2>/dev/null && { echo $$p; break; }; done)
+# (tests/run-python.sh: Debian's python3 with pytest and the kubernetes client) and Node.
 GOENV   = GOPROXY=off GOFLAGS=-count=1 GOCACHE=$(abspath $(BUILD))/go/cache GOPATH=$(abspath $(BUILD))/go/path
-helpers: $(BUILD)/evictsim | deps-test ## the Go, Python and Node test helpers' own tests
+helpers: $(BUILD)/evictsim | deps-test $(DEPS_STAMP) ## the Go, Python and Node test helpers' own tests
 	cd helpers/go && EVICTSIM=$(abspath $(BUILD)/evictsim) $(GOENV) go test ./...
-	@[ -n "$(PYTHON)" ] || { echo "no python3 with pytest and kubernetes: apt-get install python3-pytest python3-kubernetes"; exit 1; }
-	cd helpers/python && EVICTSIM=$(abspath $(BUILD)/evictsim) $(PYTHON) -m pytest -q
+	EVICTSIM=$(abspath $(BUILD)/evictsim) tests/run-python.sh helpers/python
 	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/helpers
 
 # The binary, the man page and the fixtures (share/evictsim: the default cluster, lessons,
@@ -192,7 +189,7 @@ uninstall: ## remove what make install wrote (same PREFIX and DESTDIR)
 
 # Installs into a temporary DESTDIR, runs the installed binary, compares --help with the man page.
 install-test: $(BUILD)/evictsim $(BUILD)/evictsim.1 | deps-test ## install into a temporary DESTDIR and test that
-	EVICTSIM=$(BUILD)/evictsim EVICTSIM_BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run-node.sh tests/install
+	EVICTSIM=$(BUILD)/evictsim EVICTSIM_BUILD=$(BUILD) tests/run-node.sh tests/install
 
 asan: ## every suite again under AddressSanitizer and UBSan (clang)
 	EVICTSIM_DOC_CACHE=0 EVICTSIM_DOC_CHECK=1 $(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
