@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <uthash.h>
 
 #define HISTORY 20000               /* events kept for resourceVersion, at most ... */
 #define HISTORY_BYTES (8u << 20)    /* ... and at most this much of their text: a
@@ -38,7 +39,20 @@ typedef struct watcher {
     bool protobuf;                  /* length-prefixed protobuf WatchEvent frames */
     double deadline, next_bookmark; /* monotonic seconds */
     uint64_t last_rv;
+    uint64_t seen;                  /* the last change offered to it (on_change) */
+    char *anchor;                   /* its key in hub.index, or NULL: in hub.loose */
 } watcher;
+
+/* Watchers whose label selector names one value of one label, by kind,
+ * label and value: a change is offered only to those its object's labels
+ * (now or before) name, and to the loose ones (no such label). With a
+ * thousand watchers of a few pods each, most see no change at all. */
+typedef struct wlist {
+    UT_hash_handle hh;
+    watcher **items;
+    size_t n, cap;
+    char key[]; /* anchor_key */
+} wlist;
 
 /* History as printed JSON: a tenth of a cJSON tree's memory, printed once
  * per change for every watcher and the ring alike; parsed again only when a
@@ -54,6 +68,9 @@ typedef struct {
 static struct {
     pthread_mutex_t mu;
     watcher *list;
+    wlist *index;  /* by anchor_key */
+    wlist loose;   /* the others */
+    uint64_t seq;  /* changes offered */
     hist_entry ring[HISTORY];
     size_t head, count, bytes; /* bytes: of the kept entries' text */
     cluster *c;
@@ -64,6 +81,68 @@ static double mono(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* "<kind>\x1f<label>\x1f<value>" */
+static char *anchor_key(kind_id k, const char *label, const char *value)
+{
+    return xasprintf("%d\x1f%s\x1f%s", (int)k, label, value);
+}
+
+static void wlist_add(wlist *l, watcher *w)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->items = xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->n++] = w;
+}
+
+static void wlist_del(wlist *l, const watcher *w)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->items[i] == w) {
+            l->items[i] = l->items[--l->n];
+            return;
+        }
+}
+
+/* Into hub.index or hub.loose (hub lock held). */
+static void index_add(watcher *w)
+{
+    const char *k, *v;
+    if (!labelsel_anchor(w->ls, &k, &v)) {
+        wlist_add(&hub.loose, w);
+        return;
+    }
+    w->anchor = anchor_key(w->kind, k, v);
+    wlist *l;
+    HASH_FIND_STR(hub.index, w->anchor, l);
+    if (!l) {
+        size_t n = strlen(w->anchor) + 1;
+        l = xcalloc(1, sizeof *l + n);
+        memcpy(l->key, w->anchor, n);
+        HASH_ADD_STR(hub.index, key, l);
+    }
+    wlist_add(l, w);
+}
+
+static void index_del(watcher *w)
+{
+    if (!w->anchor) {
+        wlist_del(&hub.loose, w);
+        return;
+    }
+    wlist *l;
+    HASH_FIND_STR(hub.index, w->anchor, l);
+    if (l) {
+        wlist_del(l, w);
+        if (!l->n) {
+            HASH_DEL(hub.index, l);
+            free(l->items);
+            free(l);
+        }
+    }
 }
 
 static bool matches(const watcher *w, kind_id k, const cJSON *doc)
@@ -162,6 +241,21 @@ static void deliver(watcher *w, store_event ev, kind_id k, const cJSON *doc, con
     }
 }
 
+/* The change to the watchers of l that it was not yet offered to. */
+static void offer(const wlist *l, uint64_t seq, store_event ev, const store_obj *obj, const cJSON *old,
+                  const char *text)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        watcher *w = l->items[i];
+        if (w->seen == seq || w->kind != obj->kind)
+            continue;
+        w->seen = seq;
+        pthread_mutex_lock(&w->mu);
+        deliver(w, ev, obj->kind, store_doc(obj), old, obj->rv, text);
+        pthread_mutex_unlock(&w->mu);
+    }
+}
+
 static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJSON *old)
 {
     (void)ctx;
@@ -186,10 +280,23 @@ static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJS
     h->size = ldoc + lold;
     hub.bytes += h->size;
     hub.count++;
-    for (watcher *w = hub.list; w; w = w->next) {
-        pthread_mutex_lock(&w->mu);
-        deliver(w, ev, obj->kind, store_doc(obj), old, obj->rv, h->doc);
-        pthread_mutex_unlock(&w->mu);
+    uint64_t seq = ++hub.seq;
+    offer(&hub.loose, seq, ev, obj, old, h->doc);
+    if (hub.index) {
+        const cJSON *sets[2] = {jget(store_doc(obj), "metadata.labels"), old ? jget(old, "metadata.labels") : NULL};
+        for (int i = 0; i < 2; i++) {
+            const cJSON *l;
+            cJSON_ArrayForEach(l, sets[i]) {
+                if (!cJSON_IsString(l))
+                    continue;
+                char *key = anchor_key(obj->kind, l->string, l->valuestring);
+                wlist *ws;
+                HASH_FIND_STR(hub.index, key, ws);
+                free(key);
+                if (ws)
+                    offer(ws, seq, ev, obj, old, h->doc);
+            }
+        }
     }
     pthread_mutex_unlock(&hub.mu);
 }
@@ -206,6 +313,7 @@ static void free_watcher(watcher *w)
     fieldsel_free(w->fs);
     free(w->ns);
     free(w->name);
+    free(w->anchor);
     free(w->buf);
     pthread_mutex_destroy(&w->mu);
     free(w);
@@ -239,6 +347,7 @@ static void reader_free(void *cls)
     for (watcher **p = &hub.list; *p; p = &(*p)->next)
         if (*p == w) {
             *p = w->next;
+            index_del(w);
             break;
         }
     pthread_mutex_unlock(&hub.mu);
@@ -351,6 +460,7 @@ void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const 
     replay(w, lo->resource_version, lo->send_initial);
     w->next = hub.list;
     hub.list = w;
+    index_add(w);
     pthread_mutex_unlock(&hub.mu);
     out->stream = w;
     out->r.code = 200;

@@ -830,6 +830,19 @@ bool labelsel_matches_get(const labelsel *s, const char *(*label)(const void *ob
 
 bool labelsel_is_everything(const labelsel *s) { return s && s->n == 0; }
 
+bool labelsel_anchor(const labelsel *s, const char **key, const char **value)
+{
+    for (size_t i = 0; s && i < s->n; i++) {
+        const lsreq *r = &s->reqs[i];
+        if ((r->op == LS_EQ || r->op == LS_DEQ || r->op == LS_IN) && r->nvals == 1) {
+            *key = r->key;
+            *value = r->vals[0];
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ---------- ValidateLabelSelector ---------- */
 
 static void lv_cause(cJSON *causes, const char *reason, const char *msg, const char *field)

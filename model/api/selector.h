@@ -24,6 +24,10 @@ bool labelsel_matches(const labelsel *s, const cJSON *labels);
 /* The same with each label's value (NULL: none) from label(obj, key). */
 bool labelsel_matches_get(const labelsel *s, const char *(*label)(const void *obj, const char *key), const void *obj);
 bool labelsel_is_everything(const labelsel *s);
+/* A label every object s matches has, with that one value (the first
+ * `k=v`, `k==v` or `k in (v)` requirement): false when there is none. For
+ * indexes that look only at objects with that label. */
+bool labelsel_anchor(const labelsel *s, const char **key, const char **value);
 void labelsel_free(labelsel *s);
 
 /* Validate a metav1.LabelSelector JSON as ValidateLabelSelector does.
