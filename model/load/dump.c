@@ -532,7 +532,7 @@ static rec *rec_new(const cJSON *obj)
         r->label = fmt("%s %s%s%s", r->kind, ns ? ns : "", ns ? "/" : "", name);
     else
         r->label = fmt("%s %s%s%s*", r->kind, ns ? ns : "", ns ? "/" : "", jstr(md, "generateName") ? jstr(md, "generateName") : "");
-    r->hashed = name && *name;
+    r->hashed = name && *name && r->known; /* a skipped kind is not compared: its group is not in the label */
     r->uid = uid ? xstrdup(uid) : NULL;
     return r;
 }
@@ -890,7 +890,7 @@ int dump_load(dump *d, cluster *c, char **err)
             else
                 count(d->kinds, r->kind);
         }
-        d->loaded = n;
+        d->loaded = n - (int)d->dups; /* each object once */
     }
     api_result_clear(&res);
     cJSON_Delete(rep.skipped);

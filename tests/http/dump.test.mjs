@@ -291,6 +291,7 @@ test('the same object twice (same uid, e.g. two dumps of one cluster): the later
   const { items, stderr } = await loaded([join(d, 'a.json'), join(d, 'b.json')]);
   assert.equal(find(items, 'Pod', 'cart-5d4f8c7b9-aaaaa').metadata.labels.extra, 'later');
   assert.match(stderr, /; 1 object given twice with the same uid \(the later copy kept\)/);
+  assert.match(stderr, /^evictsim: loaded 6 objects from 2 files: 2 Node, 3 Pod, 1 PodDisruptionBudget;/);
 });
 
 test('load → snapshot → load gives the same objects', async () => {
