@@ -86,9 +86,9 @@ ROUNDS=${BENCH_ROUNDS:-3}
 FLOORS=(plain turbo pool8 turbo,pool8 suspend,turbo,pool64)
 echo "bench: throughput (wrk, $SECS s each, 2 threads, 32 connections, $ROUNDS interleaved rounds)" >&2
 declare -A RUNS=()
-wrkrun() { # key targets dry(0|1) expect: one run against $PORT, kept under key
+wrkrun() { # key targets dry(0|1) expect [protobuf(0|1)]: one run against $PORT, kept under key
   local r
-  r=$(WRK_TARGETS=$2 WRK_DRY=$3 WRK_EXPECT=$4 wrk -t2 -c32 -d"${SECS}s" -s bench/wrk-evict.lua "http://127.0.0.1:$PORT" | tail -1)
+  r=$(WRK_TARGETS=$2 WRK_DRY=$3 WRK_EXPECT=$4 WRK_PROTOBUF=${5:-0} wrk -t2 -c32 -d"${SECS}s" -s bench/wrk-evict.lua "http://127.0.0.1:$PORT" | tail -1)
   case $r in *'"wrong":0,"socket_errors":0'*) ;; *) echo "bench: $1: wrong answers or socket errors: $r" >&2; exit 1;; esac
   RUNS[$1]+="$r "
 }
@@ -104,11 +104,15 @@ for round in $(seq 1 "$ROUNDS"); do
     wrkrun "floor:$o:dry" "$OUT/dry-10k.targets" 1 201
     stop
   done
+  # protobuf bodies and answers (issue 18) on the same server as JSON, the
+  # two in alternating order from round to round
   start "$EVICTSIM" "$OUT/deny-10k.json"; warm "$OUT/deny-10k.targets"
-  wrkrun evictsim:denied "$OUT/deny-10k.targets" 0 429
+  for pb in $(( round % 2 )) $(( 1 - round % 2 )); do
+    wrkrun "evictsim:denied$( [ "$pb" = 1 ] && echo :protobuf)" "$OUT/deny-10k.targets" 0 429 "$pb"; done
   stop
   start "$EVICTSIM" "$OUT/dry-10k.json"; warm "$OUT/dry-10k.targets"
-  wrkrun evictsim:dry "$OUT/dry-10k.targets" 1 201
+  for pb in $(( round % 2 )) $(( 1 - round % 2 )); do
+    wrkrun "evictsim:dry$( [ "$pb" = 1 ] && echo :protobuf)" "$OUT/dry-10k.targets" 1 201 "$pb"; done
   stop
 done
 best_floor= best_sum=0
@@ -127,6 +131,8 @@ done
   put generator_ceiling "$(summary ${RUNS[floor:noparse:denied]})"
   put evictsim_denied "$(summary ${RUNS[evictsim:denied]})"
   put evictsim_dry "$(summary ${RUNS[evictsim:dry]})"
+  put evictsim_denied_protobuf "$(summary ${RUNS[evictsim:denied:protobuf]})"
+  put evictsim_dry_protobuf "$(summary ${RUNS[evictsim:dry:protobuf]})"
 }
 start "$EVICTSIM" "$OUT/real-10k.json"; warm "$OUT/real-10k.targets"
 put evictsim_real "$(load "$OUT/real-10k.targets" --once)"

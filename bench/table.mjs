@@ -18,6 +18,10 @@ const gc = r.generator_ceiling?.best, ed = r.evictsim_denied?.best, ey = r.evict
 row('generator ceiling: wrk against a server that parses nothing', fmt2(r.generator_ceiling), 'req/s', ratio(gc, ed) + ' of evictsim denied', '≥ 1.5× evictsim', gc / ed >= 1.5);
 row('denied evictions, 10k pods / 100 PDBs', fmt2(r.evictsim_denied), 'req/s', ratio(ed, fd), '≥ 0.70× floor', ed / fd >= 0.7);
 row('dry-run evictions, 10k pods', fmt2(r.evictsim_dry), 'req/s', ratio(ey, fy), '≥ 0.70× floor', ey / fy >= 0.7);
+for (const [k, what] of [['denied', 'denied'], ['dry', 'dry-run']]) {
+  const pb = r[`evictsim_${k}_protobuf`], js = r[`evictsim_${k}`];
+  if (pb) row(`  the same ${what}, protobuf bodies and answers`, fmt2(pb), 'req/s', ratio(pb.best, js?.best) + ' of JSON', '≥ 1.0× JSON', pb.best >= js?.best);
+}
 const p99 = (o) => o?.p99_us;
 row('  p99 latency of denied evictions (32 connections)', p99(r.evictsim_denied), 'µs', ratio(p99(r.evictsim_denied), p99(r.floor_denied)) + ' of floor', '≤ 1.5× floor', p99(r.evictsim_denied) <= 1.5 * p99(r.floor_denied));
 row('  p99 latency of dry-run evictions (32 connections)', p99(r.evictsim_dry), 'µs', ratio(p99(r.evictsim_dry), p99(r.floor_dry)) + ' of floor', '≤ 1.5× floor', p99(r.evictsim_dry) <= 1.5 * p99(r.floor_dry));

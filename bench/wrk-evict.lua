@@ -4,8 +4,11 @@
 -- the expected one, and prints one JSON line at the end:
 --   {"rps":..,"requests":..,"wrong":..,"p50_us":..,"p99_us":..}
 -- Environment: WRK_TARGETS (file), WRK_DRY (1: ?dryRun=All), WRK_EXPECT
--- (the status every answer must have, e.g. 429 or 201).
+-- (the status every answer must have, e.g. 429 or 201), WRK_PROTOBUF (1: the
+-- body in Kubernetes protobuf and the Accept of a client-go program set up
+-- for protobuf, as cluster-autoscaler's is).
 local targets, dry, expect = {}, os.getenv("WRK_DRY") == "1", tonumber(os.getenv("WRK_EXPECT") or "0")
+local protobuf = os.getenv("WRK_PROTOBUF") == "1"
 for line in io.lines(os.getenv("WRK_TARGETS")) do
   local ns, name = line:match("^(%S+)%s+(%S+)")
   if ns then targets[#targets + 1] = { ns, name } end
@@ -17,14 +20,33 @@ function setup(thread)
   threads[#threads + 1] = thread
 end
 
+-- A length-delimited protobuf field (number, bytes).
+local function field(num, data)
+  local len, n = {}, #data
+  repeat
+    local b = n % 128
+    n = (n - b) / 128
+    len[#len + 1] = string.char(n > 0 and b + 128 or b)
+  until n == 0
+  return string.char(num * 8 + 2) .. table.concat(len) .. data
+end
+
+-- k8s\0, runtime.Unknown{typeMeta{policy/v1, Eviction}, raw: Eviction{metadata{name, namespace}}, "", ""}
+local function pb_eviction(ns, name)
+  local meta = field(1, name) .. field(3, ns)
+  return "k8s\0" .. field(1, field(1, "policy/v1") .. field(2, "Eviction")) .. field(2, field(1, meta)) .. "\26\0\34\0"
+end
+
 local reqs, i, wrong = {}, 0, 0
 function init(args)
   for k, t in ipairs(targets) do
-    local body = string.format(
+    local body = protobuf and pb_eviction(t[1], t[2]) or string.format(
       '{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"%s","namespace":"%s"}}', t[2], t[1])
+    local headers = protobuf
+      and { ["Content-Type"] = "application/vnd.kubernetes.protobuf", ["Accept"] = "application/vnd.kubernetes.protobuf, */*" }
+      or { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
     reqs[k] = wrk.format("POST",
-      string.format("/api/v1/namespaces/%s/pods/%s/eviction%s", t[1], t[2], dry and "?dryRun=All" or ""),
-      { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }, body)
+      string.format("/api/v1/namespaces/%s/pods/%s/eviction%s", t[1], t[2], dry and "?dryRun=All" or ""), headers, body)
   end
   i = (id or 0) * 7919
 end

@@ -389,13 +389,9 @@ static struct MHD_Response *protobuf_response(http_resp *out)
 {
     if (out->table)
         return NULL;
-    cJSON *parsed = NULL;
-    const cJSON *doc = out->r.body;
-    if (!doc && out->r.text.s)
-        doc = parsed = cJSON_ParseWithLength(out->r.text.s, out->r.text.len);
     size_t len = 0;
-    unsigned char *b = doc ? protobuf_encode(doc, &len) : NULL;
-    cJSON_Delete(parsed);
+    unsigned char *b = out->r.body ? protobuf_encode(out->r.body, &len)
+                       : out->r.text.s ? protobuf_encode_text(out->r.text.s, out->r.text.len, &len) : NULL;
     if (!b)
         return NULL;
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, b, MHD_RESPMEM_MUST_FREE);

@@ -8,6 +8,8 @@
 #include "status.h"
 #include "k8s.io/apimachinery/pkg/runtime/generated.pb-c.h"
 #include "k8s.io/apimachinery/pkg/apis/meta/v1/generated.pb-c.h"
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,20 +31,58 @@ static const char *package_of(const char *group)
     return NULL;
 }
 
-static const pb_msg *message_of(const char *group, const char *version, const char *kind)
+/* The message named by the concatenation of parts (NULL-terminated). */
+static const pb_msg *lookup(const char *const *parts)
+{
+    char name[256];
+    size_t n = 0;
+    for (; *parts; parts++) {
+        size_t l = strlen(*parts);
+        if (n + l + 1 > sizeof name)
+            return NULL;
+        memcpy(name + n, *parts, l);
+        n += l;
+    }
+    name[n] = 0;
+    return pbreg_find(name);
+}
+
+static const pb_msg *message_uncached(const char *group, const char *version, const char *kind)
 {
     const char *pkg = package_of(group);
-    char name[256];
-    if (!pkg || strlen(kind) > 100 || strlen(version) > 20)
+    if (!pkg || strchr(version, '.') || strchr(kind, '.'))
         return NULL;
     const pb_msg *m = NULL;
-    if (*pkg) {
-        snprintf(name, sizeof name, "k8s.io.api.%s.%s.%s", pkg, version, kind);
-        m = pbreg_find(name);
-    }
-    if (!m) { /* kinds every group version has: DeleteOptions, Status, ... */
-        snprintf(name, sizeof name, "k8s.io.apimachinery.pkg.apis.meta.v1.%s", kind);
-        m = pbreg_find(name);
+    if (*pkg)
+        m = lookup((const char *const[]){"k8s.io.api.", pkg, ".", version, ".", kind, NULL});
+    if (!m) /* kinds every group version has: DeleteOptions, Status, ... */
+        m = lookup((const char *const[]){"k8s.io.apimachinery.pkg.apis.meta.v1.", kind, NULL});
+    return m;
+}
+
+/* The message of a group/version/kind; the last few answers are kept per
+ * thread (a client sends the same kinds over and over). */
+static const pb_msg *message_of(const char *group, const char *version, const char *kind)
+{
+    static __thread struct { char key[96]; const pb_msg *m; } recent[8];
+    static __thread unsigned next;
+    char key[96];
+    size_t lg = strlen(group), lv = strlen(version), lk = strlen(kind);
+    if (lg + lv + lk + 3 > sizeof key)
+        return message_uncached(group, version, kind);
+    memcpy(key, group, lg);
+    key[lg] = '/';
+    memcpy(key + lg + 1, version, lv);
+    key[lg + 1 + lv] = '/';
+    memcpy(key + lg + lv + 2, kind, lk + 1);
+    for (unsigned i = 0; i < 8; i++)
+        if (recent[i].m && !strcmp(recent[i].key, key))
+            return recent[i].m;
+    const pb_msg *m = message_uncached(group, version, kind);
+    if (m) {
+        unsigned i = next++ % 8;
+        memcpy(recent[i].key, key, lg + lv + lk + 3);
+        recent[i].m = m;
     }
     return m;
 }
@@ -93,6 +133,39 @@ static char *split_api_version(const char *av, const char **group, const char **
     return copy;
 }
 
+/* "kind":K,"apiVersion":AV as JSON members (malloc'd into *out). */
+static bool plain_text(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f || *s == '"' || *s == '\\')
+            return false;
+    return true;
+}
+
+static void dctx_head(char **out, const char *kind, const char *api_version)
+{
+    if (plain_text(kind) && plain_text(api_version)) {
+        size_t lk = strlen(kind), la = strlen(api_version);
+        char *o = *out = malloc(lk + la + 26);
+        if (o) {
+            memcpy(o, "\"kind\":\"", 8);
+            memcpy(o + 8, kind, lk);
+            memcpy(o + 8 + lk, "\",\"apiVersion\":\"", 16);
+            memcpy(o + 24 + lk, api_version, la);
+            memcpy(o + 24 + lk + la, "\"", 2);
+        }
+        return;
+    }
+    cJSON *k = cJSON_CreateString(kind), *av = cJSON_CreateString(api_version);
+    char *ks = cJSON_PrintUnformatted(k), *avs = cJSON_PrintUnformatted(av);
+    if (!ks || !avs || asprintf(out, "\"kind\":%s,\"apiVersion\":%s", ks, avs) < 0)
+        *out = NULL;
+    free(ks);
+    free(avs);
+    cJSON_Delete(k);
+    cJSON_Delete(av);
+}
+
 char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, const char *version,
                          const char *kind, size_t *len, cJSON **st)
 {
@@ -112,9 +185,12 @@ char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, co
         return NULL;
     }
     const pb_msg *um = pbreg_of(&k8s__io__apimachinery__pkg__runtime__unknown__descriptor);
-    K8s__Io__Apimachinery__Pkg__Runtime__Unknown *unk = (K8s__Io__Apimachinery__Pkg__Runtime__Unknown *)
-        protobuf_c_message_unpack(um->d, NULL, n - 4, b + 4);
+    pbjson_arena ar;
+    pbjson_arena_init(&ar);
+    K8s__Io__Apimachinery__Pkg__Runtime__Unknown *unk =
+        (K8s__Io__Apimachinery__Pkg__Runtime__Unknown *)pbjson_unpack(um, b + 4, n - 4, &ar);
     if (!unk) {
+        pbjson_arena_done(&ar);
         char *e = pbjson_error(um, b + 4, n - 4);
         *st = unrecognized(kind, e ? e : "unexpected EOF", b, n);
         free(e);
@@ -124,45 +200,44 @@ char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, co
     const char *av = unk->typemeta && unk->typemeta->apiversion ? unk->typemeta->apiversion : "";
     const char *k = unk->typemeta && unk->typemeta->kind && *unk->typemeta->kind ? unk->typemeta->kind : kind;
     const char *g = group, *v = version;
-    char *avcopy = NULL;
-    if (*av)
+    char avbuf[128], *avcopy = NULL;
+    if (*av && strlen(av) < sizeof avbuf) { /* split in place: "group/version" or "version" */
+        strcpy(avbuf, av);
+        char *slash = strchr(avbuf, '/');
+        g = slash ? avbuf : "";
+        v = slash ? slash + 1 : avbuf;
+        if (slash)
+            *slash = 0;
+    } else if (*av) {
         avcopy = split_api_version(av, &g, &v);
-    char *api_version = NULL, *json = NULL;
-    if (asprintf(&api_version, "%s%s%s", g, *g ? "/" : "", v) < 0)
-        api_version = NULL;
+    }
+    char *json = NULL;
+    size_t lg = strlen(g), lv = strlen(v);
+    char *api_version = malloc(lg + lv + 2);
+    if (api_version) {
+        memcpy(api_version, g, lg);
+        api_version[lg] = '/';
+        memcpy(api_version + (lg ? lg + 1 : 0), v, lv + 1);
+    }
     /* An envelope naming a kind this group version does not have is read as
      * the endpoint's: the JSON path then judges its kind and apiVersion. */
     const pb_msg *m = message_of(g, v, k);
     if (!m)
         m = message_of(group, version, kind);
-    char *err = NULL;
-    cJSON *doc = m ? pbjson_decode(m, unk->has_raw ? unk->raw.data : (const uint8_t *)"", unk->has_raw ? unk->raw.len : 0, &err)
-                   : NULL;
-    if (!doc) {
+    /* kind and apiVersion first, as Go's encoder writes TypeMeta */
+    char *head = NULL, *err = NULL;
+    dctx_head(&head, k, api_version ? api_version : "");
+    json = m && head ? pbjson_decode(m, unk->has_raw ? unk->raw.data : (const uint8_t *)"", unk->has_raw ? unk->raw.len : 0,
+                                     head, len, &err)
+                     : NULL;
+    if (!json)
         *st = status_failuref(400, "BadRequest", "%s in version \"%s\" cannot be handled as a %s: %s", k, v, kind,
                               err ? err : "unexpected EOF");
-    } else {
-        /* kind and apiVersion first, as Go's encoder writes TypeMeta */
-        cJSON *top = cJSON_CreateObject();
-        cJSON_AddStringToObject(top, "kind", k);
-        cJSON_AddStringToObject(top, "apiVersion", api_version ? api_version : "");
-        if (doc->child) {
-            cJSON *first = top->child, *last = first->prev, *dlast = doc->child->prev;
-            last->next = doc->child;
-            doc->child->prev = last;
-            first->prev = dlast;
-            doc->child = NULL;
-        }
-        cJSON_Delete(doc);
-        doc = top;
-        json = cJSON_PrintUnformatted(doc);
-        *len = json ? strlen(json) : 0;
-        cJSON_Delete(doc);
-    }
+    free(head);
     free(err);
     free(api_version);
     free(avcopy);
-    protobuf_c_message_free_unpacked(&unk->base, NULL);
+    pbjson_arena_done(&ar);
     return json;
 }
 
@@ -201,6 +276,65 @@ unsigned char *protobuf_encode(const cJSON *doc, size_t *len)
         *len = 4 + protobuf_c_message_pack(&unk.base, out + 4);
     }
     free(raw);
+    return out;
+}
+
+/* Texts encoded lately, by their hash: a direct-mapped memo. */
+#define MEMO_SLOTS 256
+#define MEMO_MAX_TEXT 2048
+static struct {
+    pthread_mutex_t mu;
+    struct memo_slot {
+        uint64_t hash;
+        char *text;
+        size_t tlen, blen;
+        unsigned char *bytes;
+    } slot[MEMO_SLOTS];
+} memo = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+unsigned char *protobuf_encode_text(const char *text, size_t n, size_t *len)
+{
+    uint64_t h = 14695981039346656037ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, text + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+    }
+    for (; i < n; i++)
+        h = (h ^ (unsigned char)text[i]) * 1099511628211ull;
+    struct memo_slot *m = &memo.slot[h % MEMO_SLOTS];
+    unsigned char *out = NULL;
+    if (n <= MEMO_MAX_TEXT) {
+        pthread_mutex_lock(&memo.mu);
+        if (m->text && m->hash == h && m->tlen == n && !memcmp(m->text, text, n) && (out = malloc(m->blen ? m->blen : 1))) {
+            memcpy(out, m->bytes, m->blen);
+            *len = m->blen;
+        }
+        pthread_mutex_unlock(&memo.mu);
+        if (out)
+            return out;
+    }
+    cJSON *doc = cJSON_ParseWithLength(text, n);
+    out = doc ? protobuf_encode(doc, len) : NULL;
+    cJSON_Delete(doc);
+    if (out && n <= MEMO_MAX_TEXT) {
+        char *t = malloc(n);
+        unsigned char *b = malloc(*len ? *len : 1);
+        if (t && b) {
+            memcpy(t, text, n);
+            memcpy(b, out, *len);
+            pthread_mutex_lock(&memo.mu);
+            free(m->text);
+            free(m->bytes);
+            *m = (struct memo_slot){h, t, n, *len, b};
+            pthread_mutex_unlock(&memo.mu);
+        } else {
+            free(t);
+            free(b);
+        }
+    }
     return out;
 }
 

@@ -27,6 +27,10 @@ char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, co
  * envelope, malloc'd; NULL when its kind has no message. */
 unsigned char *protobuf_encode(const cJSON *doc, size_t *len);
 
+/* The same for a document given as JSON text (an eviction's Status). Recent
+ * short texts are remembered with their bytes: a drain's answers repeat. */
+unsigned char *protobuf_encode_text(const char *text, size_t n, size_t *len);
+
 /* One watch frame: 4-byte big-endian length, then a metav1.WatchEvent
  * {type, object: {raw: the enveloped object}}. NULL as protobuf_encode. */
 unsigned char *protobuf_watch_frame(const char *type, const cJSON *obj, size_t *len);

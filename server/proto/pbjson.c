@@ -15,21 +15,23 @@
 
 /* ---- arena: what protobuf-c allocates for one message, freed at once ---- */
 
-typedef struct chunk {
-    struct chunk *next;
+struct pbjson_chunk {
+    struct pbjson_chunk *next;
     size_t used, cap;
     max_align_t data[];
-} chunk;
-
-typedef struct {
-    ProtobufCAllocator a;
-    chunk *head;
-} arena;
+};
+typedef struct pbjson_chunk chunk;
+typedef pbjson_arena arena;
 
 static void *arena_alloc(void *data, size_t size)
 {
     arena *ar = data;
     size = (size + 15) & ~(size_t)15;
+    if (sizeof ar->first - ar->first_used >= size) {
+        void *p = ar->first + ar->first_used;
+        ar->first_used += size;
+        return p;
+    }
     chunk *c = ar->head;
     if (!c || c->cap - c->used < size) {
         size_t cap = size > 16384 ? size : 16384;
@@ -52,15 +54,16 @@ static void arena_free_one(void *data, void *p)
     (void)p;
 }
 
-static void arena_init(arena *ar)
+void pbjson_arena_init(pbjson_arena *ar)
 {
     ar->a.alloc = arena_alloc;
     ar->a.free = arena_free_one;
     ar->a.allocator_data = ar;
     ar->head = NULL;
+    ar->first_used = 0;
 }
 
-static void arena_done(arena *ar)
+void pbjson_arena_done(pbjson_arena *ar)
 {
     for (chunk *c = ar->head, *n; c; c = n) {
         n = c->next;
@@ -142,9 +145,12 @@ static int64_t fget_i64(const pb_msg *pm, const ProtobufCMessage *m, unsigned nu
     return elem_size(f->fd->type) == 8 ? *(const int64_t *)AT(m, f->fd->offset) : *(const int32_t *)AT(m, f->fd->offset);
 }
 
-/* ---- protobuf -> JSON ---- */
+/* ---- protobuf -> JSON text ---- */
 
 typedef struct {
+    char *s;
+    size_t len, cap;
+    bool oom;
     char *err;
     arena *ar;
 } dctx;
@@ -161,62 +167,106 @@ static void set_err(char **err, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Go's encoding/json writes invalid UTF-8 as U+FFFD. */
-static cJSON *go_string(const char *s)
+static char *room(dctx *x, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), i = 0;
-    bool ok = true;
-    while (i < n && ok) {
-        unsigned char c = p[i];
-        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (!len || i + len > n)
-            ok = false;
-        for (int k = 1; ok && k < len; k++)
-            ok = (p[i + k] & 0xc0) == 0x80;
-        if (ok && len > 1) {
-            uint32_t cp = c & (0xff >> (len + 1));
-            for (int k = 1; k < len; k++)
-                cp = (cp << 6) | (p[i + k] & 0x3f);
-            ok = !(cp < (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff));
+    if (x->len + n + 1 > x->cap) {
+        size_t cap = (x->len + n + 1) * 2 < 512 ? 512 : (x->len + n + 1) * 2;
+        char *s = realloc(x->s, cap);
+        if (!s) {
+            x->oom = true;
+            return NULL;
         }
-        i += ok ? (size_t)len : 0;
+        x->s = s;
+        x->cap = cap;
     }
-    if (ok)
-        return cJSON_CreateString(s);
-    char *out = malloc(n * 3 + 1), *o = out;
-    for (i = 0; i < n;) {
+    return x->s + x->len;
+}
+
+static void put(dctx *x, const char *s, size_t n)
+{
+    char *o = room(x, n);
+    if (o) {
+        memcpy(o, s, n);
+        x->len += n;
+    }
+}
+
+static void puts_(dctx *x, const char *s)
+{
+    put(x, s, strlen(s));
+}
+
+static void putc_(dctx *x, char c)
+{
+    put(x, &c, 1);
+}
+
+/* The length of the valid UTF-8 sequence at p (0: invalid). */
+static int utf8_len(const unsigned char *p, size_t left)
+{
+    unsigned char c = p[0];
+    int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (!len || (size_t)len > left)
+        return 0;
+    if (len == 1)
+        return 1;
+    uint32_t cp = c & (0xff >> (len + 1));
+    for (int k = 1; k < len; k++) {
+        if ((p[k] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[k] & 0x3f);
+    }
+    if (cp < (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* A JSON string; invalid UTF-8 is written as U+FFFD, as Go's encoder does. */
+static void put_str(dctx *x, const char *str, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)str;
+    putc_(x, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n;) {
         unsigned char c = p[i];
-        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool good = len && i + len <= n;
-        for (int k = 1; good && k < len; k++)
-            good = (p[i + k] & 0xc0) == 0x80;
-        if (good && len > 1) {
-            uint32_t cp = c & (0xff >> (len + 1));
-            for (int k = 1; k < len; k++)
-                cp = (cp << 6) | (p[i + k] & 0x3f);
-            good = !(cp < (len == 2 ? 0x80u : len == 3 ? 0x800u : 0x10000u) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff));
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            run++;
+            i++;
+            continue;
         }
-        if (good) {
-            memcpy(o, p + i, (size_t)len);
-            o += len;
+        put(x, (const char *)p + i - run, run);
+        run = 0;
+        if (c < 0x80) {
+            char esc[8];
+            if (c == '"' || c == '\\')
+                snprintf(esc, sizeof esc, "\\%c", c);
+            else
+                snprintf(esc, sizeof esc, "\\u%04x", c);
+            puts_(x, esc);
+            i++;
+            continue;
+        }
+        int len = utf8_len(p + i, n - i);
+        if (len) {
+            put(x, (const char *)p + i, (size_t)len);
             i += (size_t)len;
         } else {
-            memcpy(o, "\xef\xbf\xbd", 3);
-            o += 3;
+            put(x, "\xef\xbf\xbd", 3);
             i++;
         }
     }
-    *o = 0;
-    cJSON *j = cJSON_CreateString(out);
-    free(out);
-    return j;
+    put(x, (const char *)p + n - run, run);
+    putc_(x, '"');
 }
 
-static cJSON *base64(const uint8_t *b, size_t n)
+static void put_base64(dctx *x, const uint8_t *b, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+    char *o = room(x, (n + 2) / 3 * 4 + 2);
+    if (!o)
+        return;
+    char *start = o;
+    *o++ = '"';
     size_t i = 0;
     for (; i + 2 < n; i += 3) {
         uint32_t v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
@@ -232,28 +282,37 @@ static cJSON *base64(const uint8_t *b, size_t n)
         *o++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
         *o++ = '=';
     }
-    *o = 0;
-    cJSON *j = cJSON_CreateString(out);
-    free(out);
-    return j;
+    *o++ = '"';
+    x->len += (size_t)(o - start);
 }
 
-static cJSON *int_json(int64_t v)
+static void put_fmt(dctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_fmt(dctx *x, const char *fmt, ...)
 {
-    if (v > -(INT64_C(1) << 53) && v < (INT64_C(1) << 53))
-        return cJSON_CreateNumber((double)v);
-    char buf[24];
-    snprintf(buf, sizeof buf, "%" PRId64, v);
-    return cJSON_CreateRaw(buf);
+    char buf[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    put(x, buf, n > 0 ? (size_t)n : 0);
 }
 
-static cJSON *uint_json(uint64_t v)
+/* A double as cJSON prints one (what the JSON path would have read). */
+static void put_double(dctx *x, double d)
 {
-    if (v < (UINT64_C(1) << 53))
-        return cJSON_CreateNumber((double)v);
-    char buf[24];
-    snprintf(buf, sizeof buf, "%" PRIu64, v);
-    return cJSON_CreateRaw(buf);
+    char buf[32];
+    if (d != d || d - d != 0) { /* NaN, infinities: JSON has none */
+        puts_(x, "null");
+        return;
+    }
+    if (d == (double)(int64_t)d && d > -1e15 && d < 1e15) {
+        put_fmt(x, "%" PRId64, (int64_t)d);
+        return;
+    }
+    snprintf(buf, sizeof buf, "%1.15g", d);
+    if (strtod(buf, NULL) != d)
+        snprintf(buf, sizeof buf, "%1.17g", d);
+    puts_(x, buf);
 }
 
 /* Go's time.Duration.String(). */
@@ -336,7 +395,7 @@ static void go_duration(int64_t d, char *out, size_t outlen)
 }
 
 /* metav1.Time (RFC 3339, seconds) and MicroTime (microseconds), in UTC. */
-static cJSON *time_json(int64_t secs, int64_t nanos, bool micro, dctx *x)
+static bool put_time(dctx *x, int64_t secs, int64_t nanos, bool micro)
 {
     if (micro) { /* time.Unix normalises nanos into seconds */
         secs += nanos / 1000000000;
@@ -347,26 +406,27 @@ static cJSON *time_json(int64_t secs, int64_t nanos, bool micro, dctx *x)
         }
     }
     /* Go's zero time (year 1) is null */
-    if (secs == INT64_C(-62135596800) && (!micro || nanos == 0))
-        return cJSON_CreateNull();
+    if (secs == INT64_C(-62135596800) && (!micro || nanos == 0)) {
+        puts_(x, "null");
+        return true;
+    }
     struct tm tm;
     time_t t = (time_t)secs;
     if (secs < INT64_C(-62167219200) || secs > INT64_C(253402300799) || !gmtime_r(&t, &tm)) {
         set_err(&x->err, "Time.MarshalJSON: year outside of range [0,9999]");
-        return NULL;
+        return false;
     }
-    char buf[64];
     if (micro)
-        snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(nanos / 1000));
+        put_fmt(x, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(nanos / 1000));
     else
-        snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                 tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return cJSON_CreateString(buf);
+        put_fmt(x, "\"%04d-%02d-%02dT%02d:%02d:%02dZ\"", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec);
+    return true;
 }
 
-static cJSON *msg_json(const pb_msg *pm, const ProtobufCMessage *m, dctx *x);
-static bool fields_into(const pb_msg *pm, const ProtobufCMessage *m, cJSON *obj, dctx *x);
+static bool put_msg(const pb_msg *pm, const ProtobufCMessage *m, dctx *x, int depth);
+static bool put_fields(const pb_msg *pm, const ProtobufCMessage *m, dctx *x, bool *first, int depth);
 
 /* A message Go holds by value but the body left out: its zero value. */
 static const ProtobufCMessage *zero_msg(const pb_msg *pm, dctx *x)
@@ -374,185 +434,227 @@ static const ProtobufCMessage *zero_msg(const pb_msg *pm, dctx *x)
     ProtobufCMessage *z = arena_alloc(x->ar, pm->d->sizeof_message);
     if (z)
         protobuf_c_message_init(pm->d, z);
+    else
+        x->oom = true;
     return z;
 }
 
-static cJSON *value_json(const pb_field *f, const void *p, dctx *x)
+static bool put_value(const pb_field *f, const void *p, dctx *x, int depth)
 {
     const ProtobufCFieldDescriptor *fd = f->fd;
     switch (fd->type) {
     case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_SFIXED32: case PROTOBUF_C_TYPE_ENUM:
-        return cJSON_CreateNumber(*(const int32_t *)p);
+        put_fmt(x, "%" PRId32, *(const int32_t *)p);
+        return true;
     case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
-        return cJSON_CreateNumber(*(const uint32_t *)p);
+        put_fmt(x, "%" PRIu32, *(const uint32_t *)p);
+        return true;
     case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-        return int_json(*(const int64_t *)p);
+        put_fmt(x, "%" PRId64, *(const int64_t *)p);
+        return true;
     case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
-        return uint_json(*(const uint64_t *)p);
+        put_fmt(x, "%" PRIu64, *(const uint64_t *)p);
+        return true;
     case PROTOBUF_C_TYPE_FLOAT:
-        return cJSON_CreateNumber(*(const float *)p);
+        put_double(x, *(const float *)p);
+        return true;
     case PROTOBUF_C_TYPE_DOUBLE:
-        return cJSON_CreateNumber(*(const double *)p);
+        put_double(x, *(const double *)p);
+        return true;
     case PROTOBUF_C_TYPE_BOOL:
-        return cJSON_CreateBool(*(const protobuf_c_boolean *)p);
-    case PROTOBUF_C_TYPE_STRING:
-        return go_string(*(char *const *)p ? *(char *const *)p : "");
+        puts_(x, *(const protobuf_c_boolean *)p ? "true" : "false");
+        return true;
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(char *const *)p ? *(char *const *)p : "";
+        put_str(x, s, strlen(s));
+        return true;
+    }
     case PROTOBUF_C_TYPE_BYTES: {
         const ProtobufCBinaryData *bd = p;
-        return base64(bd->data, bd->len);
+        put_base64(x, bd->data, bd->len);
+        return true;
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
         if (!sub && !(sub = zero_msg(f->sub, x)))
-            return NULL;
-        return msg_json(f->sub, sub, x);
+            return false;
+        return put_msg(f->sub, sub, x, depth + 1);
     }
     }
-    return cJSON_CreateNull();
+    puts_(x, "null");
+    return true;
 }
 
 /* The zero value Go writes for a field the body left out. */
-static cJSON *zero_json(const pb_field *f, dctx *x)
+static bool put_zero(const pb_field *f, dctx *x, int depth)
 {
     static const uint64_t zero[2];
-    static const ProtobufCBinaryData nobytes;
-    if (f->fd->type == PROTOBUF_C_TYPE_BYTES)
-        return cJSON_CreateNull(); /* a nil []byte */
-    if (f->fd->type == PROTOBUF_C_TYPE_STRING)
-        return cJSON_CreateString("");
-    (void)nobytes;
-    return value_json(f, zero, x);
+    if (f->fd->type == PROTOBUF_C_TYPE_BYTES) {
+        puts_(x, "null"); /* a nil []byte */
+        return true;
+    }
+    return put_value(f, zero, x, depth);
 }
 
 static int by_key(const void *a, const void *b)
 {
-    return strcmp((*(cJSON *const *)a)->string, (*(cJSON *const *)b)->string);
+    const ProtobufCMessage *const *ea = a, *const *eb = b;
+    const char *ka = *(char *const *)((const char *)*ea + ((const ProtobufCMessage *)*ea)->descriptor->fields[0].offset);
+    const char *kb = *(char *const *)((const char *)*eb + ((const ProtobufCMessage *)*eb)->descriptor->fields[0].offset);
+    int c = strcmp(ka ? ka : "", kb ? kb : "");
+    return c ? c : (ea < eb ? -1 : ea > eb);
 }
 
-/* map<string, V>: an object, keys sorted as Go writes them, the last of
- * equal keys kept as Go's map keeps it. */
-static cJSON *map_json(const pb_field *f, const ProtobufCMessage *const *entries, size_t n, dctx *x)
+/* map<string, V>: keys sorted as Go writes them, the last of equal keys
+ * kept as Go's map keeps it. */
+static bool put_map(const pb_field *f, const ProtobufCMessage *const *entries, size_t n, dctx *x, int depth)
 {
     const pb_msg *em = f->sub;
     const pb_field *kf = pbreg_field(em, 1), *vf = pbreg_field(em, 2);
-    cJSON *obj = cJSON_CreateObject();
+    const ProtobufCMessage **sorted = arena_alloc(x->ar, n * sizeof *sorted);
+    if (!kf || !vf || kf->fd->type != PROTOBUF_C_TYPE_STRING || !sorted)
+        return false;
+    memcpy(sorted, entries, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, by_key); /* ties keep their order (by address, = body order) */
+    putc_(x, '{');
+    bool first = true;
     for (size_t i = 0; i < n; i++) {
-        const ProtobufCMessage *e = entries[i];
-        const char *key = *(char *const *)AT(e, kf->fd->offset);
-        cJSON *v = has_field(e, vf->fd) ? value_json(vf, AT(e, vf->fd->offset), x) : zero_json(vf, x);
-        if (!v) {
-            cJSON_Delete(obj);
-            return NULL;
+        const char *key = *(char *const *)AT(sorted[i], kf->fd->offset);
+        if (i + 1 < n) {
+            const char *next = *(char *const *)AT(sorted[i + 1], kf->fd->offset);
+            if (!strcmp(key ? key : "", next ? next : ""))
+                continue; /* a later entry has the same key */
         }
-        cJSON *k = go_string(key ? key : "");
-        if (cJSON_GetObjectItemCaseSensitive(obj, k->valuestring))
-            cJSON_ReplaceItemInObjectCaseSensitive(obj, k->valuestring, v);
-        else
-            cJSON_AddItemToObject(obj, k->valuestring, v);
-        cJSON_Delete(k);
+        if (!first)
+            putc_(x, ',');
+        first = false;
+        put_str(x, key ? key : "", key ? strlen(key) : 0);
+        putc_(x, ':');
+        const ProtobufCMessage *e = sorted[i];
+        if (!(has_field(e, vf->fd) ? put_value(vf, AT(e, vf->fd->offset), x, depth) : put_zero(vf, x, depth)))
+            return false;
     }
-    int count = cJSON_GetArraySize(obj);
-    if (count > 1) {
-        cJSON **items = malloc((size_t)count * sizeof *items);
-        int i = 0;
-        for (cJSON *it = obj->child; it; it = it->next)
-            items[i++] = it;
-        qsort(items, (size_t)count, sizeof *items, by_key);
-        for (i = 0; i < count; i++) {
-            items[i]->prev = i ? items[i - 1] : items[count - 1];
-            items[i]->next = i + 1 < count ? items[i + 1] : NULL;
-        }
-        obj->child = items[0];
-        free(items);
-    }
-    return obj;
+    putc_(x, '}');
+    return true;
 }
 
-static cJSON *raw_json(const ProtobufCBinaryData *raw, bool set, dctx *x)
+static bool put_raw(const ProtobufCBinaryData *raw, bool set, dctx *x)
 {
-    if (!set || !raw->data)
-        return cJSON_CreateNull();
+    if (!set || !raw->data) {
+        puts_(x, "null");
+        return true;
+    }
     cJSON *j = cJSON_ParseWithLength((const char *)raw->data, raw->len);
-    if (!j)
+    char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!t) {
         set_err(&x->err, "json: error calling MarshalJSON for type *runtime.RawExtension: invalid character in raw JSON");
-    return j;
+        return false;
+    }
+    puts_(x, t);
+    free(t);
+    return true;
 }
 
-static cJSON *msg_json(const pb_msg *pm, const ProtobufCMessage *m, dctx *x)
+static bool put_msg(const pb_msg *pm, const ProtobufCMessage *m, dctx *x, int depth)
 {
     bool s1, s2, s3;
+    if (depth > 100) {
+        set_err(&x->err, "exceeded max depth");
+        return false;
+    }
     switch (pm->special) {
     case PBS_TIME: case PBS_MICROTIME: {
         int64_t secs = fget_i64(pm, m, 1, &s1), nanos = fget_i64(pm, m, 2, &s2);
-        if (!s1 && !s2)
-            return cJSON_CreateNull();
-        return time_json(secs, pm->special == PBS_MICROTIME ? nanos : 0, pm->special == PBS_MICROTIME, x);
+        if (!s1 && !s2) {
+            puts_(x, "null");
+            return true;
+        }
+        return put_time(x, secs, pm->special == PBS_MICROTIME ? nanos : 0, pm->special == PBS_MICROTIME);
     }
     case PBS_DURATION: {
         char buf[48];
         go_duration(fget_i64(pm, m, 1, &s1), buf, sizeof buf);
-        return cJSON_CreateString(buf);
+        put_str(x, buf, strlen(buf));
+        return true;
     }
     case PBS_QUANTITY: {
         char *const *s = fget(pm, m, 1, &s1);
-        return s1 ? go_string(*s) : cJSON_CreateString("0");
+        if (s1)
+            put_str(x, *s, strlen(*s));
+        else
+            puts_(x, "\"0\"");
+        return true;
     }
     case PBS_INTORSTRING: {
         int64_t type = fget_i64(pm, m, 1, &s1);
         int64_t iv = fget_i64(pm, m, 2, &s2);
         char *const *sv = fget(pm, m, 3, &s3);
         if (type == 1)
-            return go_string(s3 ? *sv : "");
-        return cJSON_CreateNumber((double)(int32_t)iv);
+            put_str(x, s3 ? *sv : "", s3 ? strlen(*sv) : 0);
+        else
+            put_fmt(x, "%" PRId32, (int32_t)iv);
+        return true;
     }
     case PBS_RAWEXT: case PBS_FIELDSV1: {
         const ProtobufCBinaryData *raw = fget(pm, m, 1, &s1);
-        return raw_json(raw, s1, x);
+        return put_raw(raw, s1, x);
     }
     default: {
-        cJSON *obj = cJSON_CreateObject();
-        if (!fields_into(pm, m, obj, x)) {
-            cJSON_Delete(obj);
-            return NULL;
-        }
-        return obj;
+        bool first = true;
+        putc_(x, '{');
+        if (!put_fields(pm, m, x, &first, depth))
+            return false;
+        putc_(x, '}');
+        return true;
     }
     }
 }
 
-/* m's fields into obj, as Go's encoder writes the Go struct:
+static void put_key(dctx *x, const char *key, bool *first)
+{
+    if (!*first)
+        putc_(x, ',');
+    *first = false;
+    putc_(x, '"');
+    puts_(x, key); /* JSON names are plain identifiers */
+    puts_(x, "\":");
+}
+
+/* m's fields, as Go's encoder writes the Go struct:
  * - a pointer field when it is set (at zero too);
  * - a value field with omitempty when it is not zero (structs always);
  * - a value field without omitempty always (its zero value when absent);
- * - an inline (embedded) struct's fields as obj's own. */
-static bool fields_into(const pb_msg *pm, const ProtobufCMessage *m, cJSON *obj, dctx *x)
+ * - an inline (embedded) struct's fields as the object's own. */
+static bool put_fields(const pb_msg *pm, const ProtobufCMessage *m, dctx *x, bool *first, int depth)
 {
     for (unsigned i = 0; i < pm->nfields; i++) {
         const pb_field *f = &pm->fields[i];
         const ProtobufCFieldDescriptor *fd = f->fd;
         const void *p = AT(m, fd->offset);
-        cJSON *v = NULL;
+        bool ok = true;
         if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)AT(m, fd->quantifier_offset);
             if (n == 0) {
-                if ((f->flags & PBF_KNOWN) && !(f->flags & PBF_OMITEMPTY))
-                    cJSON_AddItemToObject(obj, f->json, cJSON_CreateNull());
+                if ((f->flags & PBF_KNOWN) && !(f->flags & PBF_OMITEMPTY)) {
+                    put_key(x, f->json, first);
+                    puts_(x, "null");
+                }
                 continue;
             }
             const char *arr = *(const char *const *)p;
+            put_key(x, f->json, first);
             if (f->sub && f->sub->special == PBS_MAPENTRY) {
-                v = map_json(f, (const ProtobufCMessage *const *)arr, n, x);
+                ok = put_map(f, (const ProtobufCMessage *const *)arr, n, x, depth);
             } else {
-                v = cJSON_CreateArray();
                 size_t es = elem_size(fd->type);
-                for (size_t k = 0; k < n; k++) {
-                    cJSON *e = value_json(f, arr + k * es, x);
-                    if (!e) {
-                        cJSON_Delete(v);
-                        return false;
-                    }
-                    cJSON_AddItemToArray(v, e);
+                putc_(x, '[');
+                for (size_t k = 0; k < n && ok; k++) {
+                    if (k)
+                        putc_(x, ',');
+                    ok = put_value(f, arr + k * es, x, depth);
                 }
+                putc_(x, ']');
             }
         } else {
             bool set = has_field(m, fd);
@@ -561,26 +663,28 @@ static bool fields_into(const pb_msg *pm, const ProtobufCMessage *m, cJSON *obj,
                     continue;
                 if (f->flags & PBF_INLINE) {
                     const ProtobufCMessage *sub = set ? *(const ProtobufCMessage *const *)p : zero_msg(f->sub, x);
-                    if (!sub || !fields_into(f->sub, sub, obj, x))
-                        return false;
-                    continue;
+                    ok = sub && put_fields(f->sub, sub, x, first, depth + 1);
+                } else {
+                    put_key(x, f->json, first);
+                    ok = put_value(f, p, x, depth);
                 }
-                v = value_json(f, p, x);
             } else if (!(f->flags & PBF_KNOWN) || f->flags & PBF_POINTER) {
                 if (!set)
                     continue;
-                v = value_json(f, p, x);
+                put_key(x, f->json, first);
+                ok = put_value(f, p, x, depth);
             } else if (f->flags & PBF_OMITEMPTY) {
                 if (!set || is_zero(fd, p))
                     continue;
-                v = value_json(f, p, x);
+                put_key(x, f->json, first);
+                ok = put_value(f, p, x, depth);
             } else {
-                v = set ? value_json(f, p, x) : zero_json(f, x);
+                put_key(x, f->json, first);
+                ok = set ? put_value(f, p, x, depth) : put_zero(f, x, depth);
             }
         }
-        if (!v)
+        if (!ok || x->oom)
             return false;
-        cJSON_AddItemToObject(obj, f->json, v);
     }
     return true;
 }
@@ -758,27 +862,46 @@ char *pbjson_error(const pb_msg *pm, const uint8_t *b, size_t n)
     return e ? strdup(e) : NULL;
 }
 
-cJSON *pbjson_decode(const pb_msg *pm, const uint8_t *b, size_t n, char **err)
+ProtobufCMessage *pbjson_unpack(const pb_msg *m, const uint8_t *b, size_t n, pbjson_arena *ar)
+{
+    return protobuf_c_message_unpack(m->d, &ar->a, n, b);
+}
+
+char *pbjson_decode(const pb_msg *pm, const uint8_t *b, size_t n, const char *head, size_t *len, char **err)
 {
     arena ar;
-    arena_init(&ar);
+    pbjson_arena_init(&ar);
     *err = NULL;
     ProtobufCMessage *m = protobuf_c_message_unpack(pm->d, &ar.a, n, b);
     if (!m) {
         char buf[256];
         const char *e = diagnose(pm, b, n, buf, sizeof buf, 0);
         set_err(err, "%s", e ? e : "unexpected EOF");
-        arena_done(&ar);
+        pbjson_arena_done(&ar);
         return NULL;
     }
-    dctx x = {NULL, &ar};
-    cJSON *j = msg_json(pm, m, &x);
-    arena_done(&ar);
-    if (!j)
+    dctx x = {.ar = &ar};
+    bool ok;
+    if (pm->special == PBS_PLAIN) { /* an object: head's members first */
+        bool first = !head || !*head;
+        putc_(&x, '{');
+        if (!first)
+            puts_(&x, head);
+        ok = put_fields(pm, m, &x, &first, 0);
+        putc_(&x, '}');
+    } else {
+        ok = put_msg(pm, m, &x, 0);
+    }
+    pbjson_arena_done(&ar);
+    if (!ok || x.oom) {
         *err = x.err ? x.err : strdup("out of memory");
-    else
-        free(x.err);
-    return j;
+        free(x.s);
+        return NULL;
+    }
+    free(x.err);
+    x.s[x.len] = 0;
+    *len = x.len;
+    return x.s;
 }
 
 /* ---- JSON -> protobuf ---- */
@@ -1209,7 +1332,7 @@ static void complete(const pb_msg *pm, ProtobufCMessage *m, ectx *x, int depth)
 uint8_t *pbjson_encode(const pb_msg *pm, const cJSON *doc, size_t *len, char **err)
 {
     arena ar;
-    arena_init(&ar);
+    pbjson_arena_init(&ar);
     ectx x = {&ar, NULL};
     *err = NULL;
     *len = 0;
@@ -1223,7 +1346,7 @@ uint8_t *pbjson_encode(const pb_msg *pm, const cJSON *doc, size_t *len, char **e
     } else if (!x.err) {
         set_err(&x.err, "not an object");
     }
-    arena_done(&ar);
+    pbjson_arena_done(&ar);
     *err = x.err;
     return out;
 }

@@ -10,11 +10,25 @@
 #include <stdint.h>
 #include "pbreg.h"
 
-/* The message m encoded in b[0..n) as its JSON object (unknown fields
- * dropped, as Go's decoder drops them). NULL on bad bytes, with *err set to
- * the text Go's generated decoder gives (malloc'd). Integers beyond 2^53 are
- * raw cJSON numbers, printed exactly. */
-cJSON *pbjson_decode(const pb_msg *m, const uint8_t *b, size_t n, char **err);
+/* Where protobuf-c puts what it unpacks: freed at once by
+ * pbjson_arena_done; a small message takes no malloc. */
+typedef struct pbjson_arena {
+    ProtobufCAllocator a;
+    struct pbjson_chunk *head;
+    _Alignas(16) unsigned char first[4096];
+    size_t first_used;
+} pbjson_arena;
+void pbjson_arena_init(pbjson_arena *ar);
+void pbjson_arena_done(pbjson_arena *ar);
+/* b[0..n) as a message m in ar, or NULL (pbjson_error says why). */
+ProtobufCMessage *pbjson_unpack(const pb_msg *m, const uint8_t *b, size_t n, pbjson_arena *ar);
+
+/* The message m encoded in b[0..n) as the JSON text of its object (unknown
+ * fields dropped, as Go's decoder drops them), malloc'd, its length in
+ * *len; head (members, e.g. "\"kind\":\"Pod\"") is written first. NULL on
+ * bad bytes, with *err set to the text Go's generated decoder gives
+ * (malloc'd). */
+char *pbjson_decode(const pb_msg *m, const uint8_t *b, size_t n, const char *head, size_t *len, char **err);
 
 /* The JSON object doc as message m, packed as Go writes it (every field of
  * a non-pointer Go type written, even at its zero value). Members that are

@@ -98,6 +98,10 @@ static void build(void)
         }
         msgs[i].fields = f;
         msgs[i].nfields = n;
+        const pb_field **by = calloc(d->n_fields ? d->n_fields : 1, sizeof *by);
+        for (unsigned k = 0; k < n; k++)
+            by[f[k].fd - d->fields] = &f[k];
+        msgs[i].by_desc = by;
     }
     for (size_t i = 0; i < nmsgs; i++)
         for (unsigned j = 0; j < msgs[i].nfields; j++) {
@@ -121,8 +125,6 @@ const pb_msg *pbreg_of(const ProtobufCMessageDescriptor *d)
 
 const pb_field *pbreg_field(const pb_msg *m, unsigned number)
 {
-    for (unsigned i = 0; i < m->nfields; i++)
-        if (m->fields[i].fd->id == number)
-            return &m->fields[i];
-    return NULL;
+    const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(m->d, number);
+    return fd ? m->by_desc[fd - m->d->fields] : NULL;
 }

@@ -38,6 +38,7 @@ typedef struct pb_msg {
     pb_special special;
     const pb_field *fields;    /* Go order, then fields Go does not have */
     unsigned nfields;
+    const pb_field **by_desc;  /* the pb_field of each of d->fields, in its order */
 } pb_msg;
 
 /* The message of that full name ("k8s.io.api.core.v1.Pod"), or NULL. */
