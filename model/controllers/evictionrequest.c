@@ -21,22 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    wl_ctrl w;
-    struct gone { char uid[64]; double since; } *gone; /* when a target was first seen gone or ended */
-    size_t ngone, capgone;
-} er_ctrl;
+typedef lc_ctrl er_ctrl; /* its marks: when a target was first seen gone or ended */
 
 static void *attach(cluster *c);
-static void reset(void *state);
-static void release(void *state);
 
 const controller_ops evictionrequest_controller = {
     .name = "evictionrequest",
     .flag = CTRL_EVICTIONREQUEST,
     .attach = attach,
-    .reset = reset,
-    .free = release,
+    .reset = lc_ctrl_reset,
+    .free = lc_ctrl_free,
 };
 
 /* ---- the target of a sync ---------------------------------------------------------------- */
@@ -52,14 +46,11 @@ typedef struct {
 
 static double gone_since(er_ctrl *e, const char *uid, double now)
 {
-    for (size_t i = 0; i < e->ngone; i++)
-        if (!strcmp(e->gone[i].uid, uid))
-            return e->gone[i].since;
-    if (e->ngone == e->capgone)
-        e->gone = xrealloc(e->gone, (e->capgone = e->capgone ? 2 * e->capgone : 8) * sizeof *e->gone);
-    snprintf(e->gone[e->ngone].uid, sizeof e->gone[e->ngone].uid, "%s", uid);
-    e->gone[e->ngone].since = now;
-    return e->gone[e->ngone++].since;
+    double *t = lc_mark(&e->marks, uid);
+    if (t)
+        return *t;
+    lc_mark_set(&e->marks, uid, now);
+    return now;
 }
 
 /* ---- Evictions of a target ----------------------------------------------------------------- */
@@ -505,28 +496,5 @@ static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJS
 
 static void *attach(cluster *c)
 {
-    er_ctrl *e = xcalloc(1, sizeof *e);
-    e->w.c = c;
-    if (!kv_eviction_request_api(&c->opts.kv))
-        return e; /* the API is not served: nothing to do */
-    e->w.q = wl_queue_new(c, sync, e);
-    store_listen(c->st, on_change, e);
-    return e;
-}
-
-static void reset(void *state)
-{
-    er_ctrl *e = state;
-    if (e->w.q)
-        wl_queue_clear(e->w.q);
-    e->ngone = 0;
-}
-
-static void release(void *state)
-{
-    er_ctrl *e = state;
-    if (e->w.q)
-        wl_queue_free(e->w.q);
-    free(e->gone);
-    free(e);
+    return lc_ctrl_attach(c, sync, on_change);
 }

@@ -26,50 +26,17 @@
 #define EV_BACKOFF_MAX 600.0    /* maxImperativeEvictionBackoff */
 #define EV_HEARTBEAT_MAX 180.0  /* heartbeatMaxDurationBetweenUpdates */
 
-typedef struct {
-    wl_ctrl w;
-    struct attempt { char uid[64]; double at; } *last; /* the last failed eviction per pod uid */
-    size_t nlast, caplast;
-} evictor;
+typedef lc_ctrl evictor; /* its marks: the last failed eviction per pod uid */
 
 static void *attach(cluster *c);
-static void reset(void *state);
-static void release(void *state);
 
 const controller_ops evictor_controller = {
     .name = "evictor",
     .flag = CTRL_EVICTOR,
     .attach = attach,
-    .reset = reset,
-    .free = release,
+    .reset = lc_ctrl_reset,
+    .free = lc_ctrl_free,
 };
-
-static struct attempt *last_attempt(evictor *v, const char *uid)
-{
-    for (size_t i = 0; i < v->nlast; i++)
-        if (!strcmp(v->last[i].uid, uid))
-            return &v->last[i];
-    return NULL;
-}
-
-static void set_attempt(evictor *v, const char *uid, double at)
-{
-    struct attempt *a = last_attempt(v, uid);
-    if (!a) {
-        if (v->nlast == v->caplast)
-            v->last = xrealloc(v->last, (v->caplast = v->caplast ? 2 * v->caplast : 8) * sizeof *v->last);
-        a = &v->last[v->nlast++];
-        snprintf(a->uid, sizeof a->uid, "%s", uid);
-    }
-    a->at = at;
-}
-
-static void forget_attempt(evictor *v, const char *uid)
-{
-    struct attempt *a = last_attempt(v, uid);
-    if (a)
-        *a = v->last[--v->nlast];
-}
 
 /* exponentialBackoff(base, max, attempts): base * 2^attempts, at most max. */
 static double backoff(int attempts)
@@ -94,10 +61,10 @@ static char *evict(evictor *v, const cJSON *ev, const cJSON *pod, const char *la
     snprintf(name, sizeof name, "%s", jstr(pod, "metadata.name"));
     snprintf(uid, sizeof uid, "%s", jstr(pod, "metadata.uid"));
     snprintf(ns, sizeof ns, "%s", jstr(pod, "metadata.namespace"));
-    struct attempt *a = last_attempt(v, uid);
-    if (a) {
+    double *last = lc_mark(&v->marks, uid);
+    if (last) {
         int n = recorded_attempts(last_msg);
-        double wait = a->at + backoff(n > 0 ? n - 1 : 0);
+        double wait = *last + backoff(n > 0 ? n - 1 : 0);
         if (wait > now) {
             *after = wait;
             return xstrdup(last_msg ? last_msg : "");
@@ -125,13 +92,13 @@ static char *evict(evictor *v, const cJSON *ev, const cJSON *pod, const char *la
     free(full);
     char *msg;
     if (res.code >= 200 && res.code < 300) {
-        forget_attempt(v, uid);
+        lc_mark_drop(&v->marks, uid);
         msg = xasprintf("\"%s\" pod has been been marked for deletion via the /eviction subresource and will be "
                         "terminated gracefully", name);
         *after = 0;
     } else {
         int old = recorded_attempts(last_msg);
-        set_attempt(v, uid, now);
+        lc_mark_set(&v->marks, uid, now);
         double wait = backoff(old);
         if (res.retry_after > 0 && wait < res.retry_after) /* errors.SuggestsClientDelay */
             wait = res.retry_after;
@@ -178,7 +145,7 @@ static void sync(void *ctrl, const char *ns, const char *name)
     if (!pod || strcmp(jstr(pod, "metadata.uid") ? jstr(pod, "metadata.uid") : "", puid)) {
         complete = true;
         msg = xasprintf("\"%s\" pod has been deleted and fully terminated", pname);
-        forget_attempt(v, puid);
+        lc_mark_drop(&v->marks, puid);
     } else if (jstr(pod, "metadata.deletionTimestamp") && is_terminal(pod)) {
         complete = true;
         msg = xasprintf("\"%s\" pod has been deleted and fully terminated (pod phase=\"%s\")", pname,
@@ -249,28 +216,5 @@ static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJS
 
 static void *attach(cluster *c)
 {
-    evictor *v = xcalloc(1, sizeof *v);
-    v->w.c = c;
-    if (!kv_eviction_request_api(&c->opts.kv))
-        return v;
-    v->w.q = wl_queue_new(c, sync, v);
-    store_listen(c->st, on_change, v);
-    return v;
-}
-
-static void reset(void *state)
-{
-    evictor *v = state;
-    if (v->w.q)
-        wl_queue_clear(v->w.q);
-    v->nlast = 0;
-}
-
-static void release(void *state)
-{
-    evictor *v = state;
-    if (v->w.q)
-        wl_queue_free(v->w.q);
-    free(v->last);
-    free(v);
+    return lc_ctrl_attach(c, sync, on_change);
 }

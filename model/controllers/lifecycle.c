@@ -3,8 +3,10 @@
 #define _GNU_SOURCE
 #include "lifecycle.h"
 #include "json.h"
+#include "kversion.h"
 #include "meta.h"
 #include "xalloc.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +123,61 @@ store_obj **lc_for_target(cluster *c, kind_id k, const char *ns, const char *uid
     qsort(all, cnt, sizeof *all, by_age);
     *n = cnt;
     return all;
+}
+
+double *lc_mark(lc_marks *m, const char *uid)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcmp(m->v[i].uid, uid))
+            return &m->v[i].at;
+    return NULL;
+}
+
+void lc_mark_set(lc_marks *m, const char *uid, double at)
+{
+    double *t = lc_mark(m, uid);
+    if (!t) {
+        if (m->n == m->cap)
+            m->v = xrealloc(m->v, (m->cap = m->cap ? 2 * m->cap : 8) * sizeof *m->v);
+        snprintf(m->v[m->n].uid, sizeof m->v[m->n].uid, "%s", uid);
+        t = &m->v[m->n++].at;
+    }
+    *t = at;
+}
+
+void lc_mark_drop(lc_marks *m, const char *uid)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (!strcmp(m->v[i].uid, uid)) {
+            m->v[i] = m->v[--m->n];
+            return;
+        }
+}
+
+lc_ctrl *lc_ctrl_attach(cluster *c, wl_sync_fn sync, store_listener on_change)
+{
+    lc_ctrl *l = xcalloc(1, sizeof *l);
+    l->w.c = c;
+    if (!kv_eviction_request_api(&c->opts.kv))
+        return l; /* the API is not served: nothing to do */
+    l->w.q = wl_queue_new(c, sync, l);
+    store_listen(c->st, on_change, l);
+    return l;
+}
+
+void lc_ctrl_reset(void *state)
+{
+    lc_ctrl *l = state;
+    if (l->w.q)
+        wl_queue_clear(l->w.q);
+    l->marks.n = 0;
+}
+
+void lc_ctrl_free(void *state)
+{
+    lc_ctrl *l = state;
+    if (l->w.q)
+        wl_queue_free(l->w.q);
+    free(l->marks.v);
+    free(l);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <cJSON.h>
 #include "cluster.h"
+#include "workloads.h"
 
 #define LC_EVICTOR "imperative-eviction.k8s.io/evictor" /* EvictionResponderImperativeEviction */
 #define LC_EVICTOR_PRIORITY 100
@@ -34,4 +35,24 @@ const char *lc_target_name(const cJSON *doc);
 /* The objects of kind k in ns whose target pod uid is uid, oldest first (creationTimestamp, then
  * name). Malloc'd array of borrowed objects. */
 store_obj **lc_for_target(cluster *c, kind_id k, const char *ns, const char *uid, size_t *n);
+
+/* A time remembered per pod uid (when a target went; a failed eviction's attempt). */
+typedef struct lc_marks {
+    struct lc_mark { char uid[64]; double at; } *v;
+    size_t n, cap;
+} lc_marks;
+/* The time marked for uid, or NULL. */
+double *lc_mark(lc_marks *m, const char *uid);
+void lc_mark_set(lc_marks *m, const char *uid, double at);
+void lc_mark_drop(lc_marks *m, const char *uid);
+
+/* A lifecycle controller: a work queue fed by a store listener, attached only while
+ * lifecycle.k8s.io/v1alpha1 is served (w->q stays NULL otherwise), and its marks. */
+typedef struct lc_ctrl {
+    wl_ctrl w;
+    lc_marks marks;
+} lc_ctrl;
+lc_ctrl *lc_ctrl_attach(cluster *c, wl_sync_fn sync, store_listener on_change);
+void lc_ctrl_reset(void *state);
+void lc_ctrl_free(void *state);
 #endif

@@ -5,6 +5,7 @@
  * the store or leave anything in the eviction log; no HTTP here. */
 #define _GNU_SOURCE
 #include "explain.h"
+#include "lifecycle.h"
 #include "xalloc.h"
 #include "pod.h"
 #include "disruption.h"
@@ -217,11 +218,9 @@ static cJSON *ex_lifecycle(cluster *c, const store_obj *pod)
     cJSON *out = cJSON_CreateObject(), *ers = cJSON_AddArrayToObject(out, "evictionRequests");
     cJSON *evs = cJSON_AddArrayToObject(out, "evictions");
     size_t n;
-    store_obj **all = store_list(c->st, K_EVICTIONREQUEST, pod->ns, &n);
+    store_obj **all = lc_for_target(c, K_EVICTIONREQUEST, pod->ns, uid, &n);
     for (size_t i = 0; i < n; i++) {
         const cJSON *d = store_doc(all[i]);
-        if (strcmp(ex_str(jstr(d, "spec.target.pod.uid")), uid))
-            continue;
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "name", all[i]->name);
         cJSON_AddStringToObject(e, "requester", ex_str(jstr(d, "spec.requester")));
@@ -230,11 +229,9 @@ static cJSON *ex_lifecycle(cluster *c, const store_obj *pod)
         cJSON_AddItemToArray(ers, e);
     }
     free(all);
-    all = store_list(c->st, K_EVICTION, pod->ns, &n);
+    all = lc_for_target(c, K_EVICTION, pod->ns, uid, &n);
     for (size_t i = 0; i < n; i++) {
         const cJSON *d = store_doc(all[i]);
-        if (strcmp(ex_str(jstr(d, "spec.target.pod.uid")), uid))
-            continue;
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "name", all[i]->name);
         cJSON_AddItemToObject(e, "requesters", cJSON_Duplicate(jget(d, "status.requesters"), true));
@@ -242,10 +239,7 @@ static cJSON *ex_lifecycle(cluster *c, const store_obj *pod)
         const cJSON *tr;
         cJSON_ArrayForEach(tr, jget(d, "status.targetResponders")) {
             cJSON *r = cJSON_CreateObject();
-            const cJSON *st = NULL, *x;
-            cJSON_ArrayForEach(x, jget(d, "status.responders"))
-                if (jstr(x, "name") && jstr(tr, "name") && !strcmp(jstr(x, "name"), jstr(tr, "name")))
-                    st = x;
+            const cJSON *st = lc_named(jget(d, "status.responders"), jstr(tr, "name"));
             cJSON_AddStringToObject(r, "name", ex_str(jstr(tr, "name")));
             cJSON_AddNumberToObject(r, "priority", jnum(tr, "priority", 0));
             cJSON_AddStringToObject(r, "state", ex_str(jstr(tr, "state")));
