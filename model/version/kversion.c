@@ -11,6 +11,15 @@
 #include <string.h>
 #include <strings.h>
 
+/* Errors are one line on stderr: a control character of the value given shows as a blank. */
+static char *one_line(char *msg)
+{
+    for (char *p = msg; p && *p; p++)
+        if ((unsigned char)*p < ' ')
+            *p = ' ';
+    return msg;
+}
+
 /* One release: what /version says (the newest patch of the release whose
  * k8s.io/api tag could be read, the tag's date, the Go of its go.mod). */
 typedef struct {
@@ -130,8 +139,8 @@ int kv_parse_version(const char *s, int *minor, char **err)
         }
     }
     if (maj != 1 || min < KV_MIN || min > KV_MAX) {
-        *err = xasprintf("\"%s\" is not a release evictsim serves (want one of %s; default 1.%d)", s,
-                         kv_valid_list(), KV_DEFAULT);
+        *err = one_line(xasprintf("\"%s\" is not a release evictsim serves (want one of %s; default 1.%d)", s,
+                         kv_valid_list(), KV_DEFAULT));
         return -1;
     }
     *minor = (int)min;
@@ -182,7 +191,7 @@ static int gate_err(char **err, int minor, const char *fmt, const char *a, const
     char known[512];
     known_gates(minor, known, sizeof known);
     char *msg = xasprintf(fmt, a, b, c);
-    *err = xasprintf("%s (gates of 1.%d: %s)", msg, minor, known);
+    *err = one_line(xasprintf("%s (gates of 1.%d: %s)", msg, minor, known));
     free(msg);
     return -1;
 }
@@ -242,16 +251,16 @@ int kv_parse_runtime_config(kube_version *v, const char *list, char **err)
         if (eq) {
             *eq = 0;
             if (go_parse_bool(eq + 1, &b) < 0) {
-                *err = xasprintf("invalid value of %s: %s, err: strconv.ParseBool: parsing \"%s\": invalid syntax",
-                             item, eq + 1, eq + 1);
+                *err = one_line(xasprintf("invalid value of %s: %s, err: strconv.ParseBool: parsing \"%s\": invalid syntax",
+                             item, eq + 1, eq + 1));
                 return -1;
             }
         }
         if (!strcmp(item, "lifecycle.k8s.io/v1alpha1") || !strcmp(item, "api/alpha") || !strcmp(item, "api/all")) {
             v->runtime_alpha = b;
         } else {
-            *err = xasprintf("unknown api group version \"%s\" (evictsim knows lifecycle.k8s.io/v1alpha1, "
-                              "api/alpha and api/all)", item);
+            *err = one_line(xasprintf("unknown api group version \"%s\" (evictsim knows lifecycle.k8s.io/v1alpha1, "
+                              "api/alpha and api/all)", item));
             return -1;
         }
     }
@@ -267,9 +276,9 @@ int kv_check(const kube_version *v, char **err)
 {
     /* cmd/kube-apiserver: a gate on whose API is not served stops the start. */
     if (kv_gate_on(v, G_EVICTION_REQUEST_API) && !(v && v->runtime_alpha)) {
-        *err = xasprintf("feature gate EvictionRequestAPI is enabled but the APIs it requires are not served: "
+        *err = one_line(xasprintf("feature gate EvictionRequestAPI is enabled but the APIs it requires are not served: "
                           "evictionrequests.lifecycle.k8s.io, evictions.lifecycle.k8s.io (enable them with "
-                          "--runtime-config=lifecycle.k8s.io/v1alpha1=true)");
+                          "--runtime-config=lifecycle.k8s.io/v1alpha1=true)"));
         return -1;
     }
     return 0;
