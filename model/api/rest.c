@@ -3,6 +3,7 @@
  * Must not parse HTTP and must not know eviction or controller semantics. */
 #define _GNU_SOURCE
 #include "rest.h"
+#include "gated.h"
 #include "xalloc.h"
 #include "pod.h"
 #include "defaults.h"
@@ -318,6 +319,7 @@ static void prepare_create(cluster *c, kind_id k, cJSON *doc)
         jset_num(md, "generation", 1);
     else
         jdel(md, "generation");
+    gated_drop_disabled(&c->opts.kv, k, doc, NULL);
     defaults_apply(k, doc);
     cJSON *status = defaults_create_status(k, doc);
     if (status)
@@ -467,6 +469,7 @@ static void update_doc(cluster *c, store_obj *o, cJSON *doc, bool status_write, 
             jset(doc, "status", status);
     } else {
         keep_server_fields(k, store_doc(o), doc, false);
+        gated_drop_disabled(&c->opts.kv, k, doc, store_doc(o));
         defaults_apply(k, doc);
     }
     cJSON *causes = cJSON_CreateArray();

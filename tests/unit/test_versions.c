@@ -344,6 +344,43 @@ START_TEST(unhealthy_policy_gate)
 }
 END_TEST
 
+static api_result vcreate(cluster *c, kind_id k, const char *body)
+{
+    rest_req rq = {.verb = V_CREATE, .kind = k, .ns = "default", .body = body, .body_len = strlen(body),
+                   .body_type = BODY_JSON};
+    api_result r = {0};
+    rest_handle(c, &rq, &r);
+    return r;
+}
+
+/* A gate that is off drops its field from what is written (dropDisabledFields). */
+START_TEST(disabled_fields_dropped)
+{
+    const char *pdb = "{\"apiVersion\":\"policy/v1\",\"kind\":\"PodDisruptionBudget\",\"metadata\":{\"name\":\"b\"},"
+                      "\"spec\":{\"minAvailable\":1,\"selector\":{},\"unhealthyPodEvictionPolicy\":\"AlwaysAllow\"}}";
+    const char *pod = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"containers\":"
+                      "[{\"name\":\"c\",\"image\":\"i\"}],\"evictionResponders\":[{\"name\":\"a.example.com/x\","
+                      "\"priority\":10000}]}}";
+    const struct { int minor; const char *gates; bool policy; } cases[] = {
+        {30, "PDBUnhealthyPodEvictionPolicy=false", false}, {30, NULL, true}, {36, NULL, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cluster *c = vcluster(cases[i].minor, cases[i].gates);
+        cluster_lock(c);
+        api_result r = vcreate(c, K_PDB, pdb);
+        ck_assert_int_eq(r.code, 201);
+        ck_assert_int_eq(jstr(r.body, "spec.unhealthyPodEvictionPolicy") != NULL, cases[i].policy);
+        api_result_clear(&r);
+        r = vcreate(c, K_POD, pod);
+        ck_assert_int_eq(r.code, 201);
+        ck_assert_ptr_null(jget(r.body, "spec.evictionResponders")); /* EvictionRequestAPI is off */
+        api_result_clear(&r);
+        cluster_unlock(c);
+        cluster_free(c);
+    }
+}
+END_TEST
+
 Suite *versions_suite(void)
 {
     Suite *s = suite_create("versions");
@@ -360,6 +397,7 @@ Suite *versions_suite(void)
     tcase_add_test(te, ignore_store_read_by_release);
     tcase_add_test(te, disruption_target_gate);
     tcase_add_test(te, unhealthy_policy_gate);
+    tcase_add_test(te, disabled_fields_dropped);
     suite_add_tcase(s, te);
     return s;
 }
