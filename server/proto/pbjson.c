@@ -315,6 +315,31 @@ static void put_double(dctx *x, double d)
     puts_(x, buf);
 }
 
+/* Go's fmtFrac: the last prec digits of *u as a fraction (none when all
+ * are zero), written backwards at buf[*w]; *u loses them. */
+static void frac_digits(char *buf, int *w, uint64_t *u, int prec)
+{
+    bool print = false;
+    for (int i = 0; i < prec; i++) {
+        int digit = (int)(*u % 10);
+        print = print || digit != 0;
+        if (print)
+            buf[--*w] = (char)('0' + digit);
+        *u /= 10;
+    }
+    if (print)
+        buf[--*w] = '.';
+}
+
+/* Go's fmtInt: v in decimal, written backwards at buf[*w]. */
+static void int_digits(char *buf, int *w, uint64_t v)
+{
+    do {
+        buf[--*w] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+}
+
 /* Go's time.Duration.String(). */
 static void go_duration(int64_t d, char *out, size_t outlen)
 {
@@ -322,70 +347,28 @@ static void go_duration(int64_t d, char *out, size_t outlen)
     int w = (int)sizeof buf;
     uint64_t u = d < 0 ? -(uint64_t)d : (uint64_t)d;
     buf[--w] = 0;
-    if (u < 1000000000) {
-        int prec;
-        const char *unit;
-        if (u == 0) {
-            snprintf(out, outlen, "0s");
-            return;
-        } else if (u < 1000) {
-            prec = 0;
-            unit = "ns";
-        } else if (u < 1000000) {
-            prec = 3;
-            unit = "\xc2\xb5s";
-        } else {
-            prec = 6;
-            unit = "ms";
-        }
+    if (u == 0) {
+        snprintf(out, outlen, "0s");
+        return;
+    }
+    if (u < 1000000000) { /* a fraction of a second: ns, µs or ms */
+        const char *unit = u < 1000 ? "ns" : u < 1000000 ? "\xc2\xb5s" : "ms";
         w -= (int)strlen(unit);
         memcpy(buf + w, unit, strlen(unit));
-        bool print = false;
-        for (int i = 0; i < prec; i++) {
-            int digit = (int)(u % 10);
-            print = print || digit != 0;
-            if (print)
-                buf[--w] = (char)('0' + digit);
-            u /= 10;
-        }
-        if (print)
-            buf[--w] = '.';
-        do {
-            buf[--w] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
+        frac_digits(buf, &w, &u, u < 1000 ? 0 : u < 1000000 ? 3 : 6);
+        int_digits(buf, &w, u);
     } else {
         buf[--w] = 's';
-        bool print = false;
-        for (int i = 0; i < 9; i++) {
-            int digit = (int)(u % 10);
-            print = print || digit != 0;
-            if (print)
-                buf[--w] = (char)('0' + digit);
-            u /= 10;
-        }
-        if (print)
-            buf[--w] = '.';
-        uint64_t s = u % 60;
-        do {
-            buf[--w] = (char)('0' + s % 10);
-            s /= 10;
-        } while (s);
+        frac_digits(buf, &w, &u, 9);
+        int_digits(buf, &w, u % 60);
         u /= 60;
         if (u > 0) {
             buf[--w] = 'm';
-            uint64_t m = u % 60;
-            do {
-                buf[--w] = (char)('0' + m % 10);
-                m /= 10;
-            } while (m);
+            int_digits(buf, &w, u % 60);
             u /= 60;
             if (u > 0) {
                 buf[--w] = 'h';
-                do {
-                    buf[--w] = (char)('0' + u % 10);
-                    u /= 10;
-                } while (u);
+                int_digits(buf, &w, u);
             }
         }
     }
