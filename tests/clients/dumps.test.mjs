@@ -23,7 +23,12 @@ after(async () => { await srv?.stop(); });
 
 const key = (o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 // What a dump must carry over: identity, labels, owners, spec, status.
-const essence = (o) => ({ kind: o.kind, uid: o.metadata.uid, labels: o.metadata.labels,
+// (kubectl cluster-info dump decodes into Go types and writes them again:
+// a template's zero creationTimestamp comes back as null, the same value.)
+const dropNullTimes = (v) => Array.isArray(v) ? v.map(dropNullTimes)
+  : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v)
+    .filter(([k, x]) => !(k === 'creationTimestamp' && x === null)).map(([k, x]) => [k, dropNullTimes(x)])) : v;
+const essence = (o) => dropNullTimes({ kind: o.kind, uid: o.metadata.uid, labels: o.metadata.labels,
   annotations: o.metadata.annotations, owners: o.metadata.ownerReferences, spec: o.spec, status: o.status });
 
 async function served(paths, args = []) {
@@ -71,7 +76,7 @@ if (!kubectl) {
     }
     assert.equal(r.code, 0, r.stderr);
     const got = await served([d], ['--skip-unknown']); // services, events ...
-    sameObjects(got, ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'], 'cluster-info dump');
+    sameObjects(got, ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'DaemonSet'], 'cluster-info dump'); // it lists no StatefulSets nor PDBs
   });
 }
 
@@ -86,6 +91,6 @@ if (kubectl) {
     const f = join(dir, 'cluster-info.dump');
     writeFileSync(f, r.stdout);
     const got = await served([f], ['--skip-unknown']);
-    sameObjects(got, ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'], 'cluster-info dump stdout');
+    sameObjects(got, ['Node', 'Pod', 'Deployment', 'ReplicaSet', 'DaemonSet'], 'cluster-info dump stdout');
   });
 }
