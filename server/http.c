@@ -252,6 +252,14 @@ cJSON *http_table(http_req *rq, const http_resp *out)
         objs[i++] = it;
     cJSON *table = table_render(out->table_kind, objs, n, cluster_now(rq->c), rv);
     free(objs);
+    /* a page's continue token and count stay with the Table (kubectl --chunk-size) */
+    static const char *const paging[] = {"continue", "remainingItemCount"};
+    for (int k = 0; k < 2; k++) {
+        const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(body, "metadata"), paging[k]);
+        cJSON *md = cJSON_GetObjectItem(table, "metadata");
+        if (v && md)
+            cJSON_AddItemToObject(md, paging[k], cJSON_Duplicate(v, true));
+    }
     return table;
 }
 

@@ -145,6 +145,8 @@ static void handle(http_req *rq, http_resp *out)
             watch_start(rq, out, r.kind, r.ns, r.name, r.label_selector, r.field_selector, &lo);
             return;
         }
+        r.limit = lo.limit;
+        r.cont = lo.cont;
     }
     if (!strcmp(m, "GET"))
         r.verb = named ? V_GET : V_LIST;

@@ -5,8 +5,10 @@
 #include "listopts.h"
 #include "status.h"
 #include "text.h"
+#include "json.h"
 #include "xalloc.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,4 +116,101 @@ cJSON *listopts_check(list_opts *o, bool watch_list)
         return NULL;
     }
     return status_invalid("ListOptions", "meta.k8s.io", "", causes);
+}
+
+/* ---------- continue tokens ---------- */
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+char *listopts_continue_encode(uint64_t rv, const char *last_key)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "v", "meta.k8s.io/v1");
+    cJSON_AddNumberToObject(o, "rv", (double)rv);
+    char *start = xasprintf("%s", last_key); /* and the NUL after it, written below */
+    cJSON_AddStringToObject(o, "start", start);
+    free(start);
+    char *json = jprint(o);
+    cJSON_Delete(o);
+    /* Go writes the start key's trailing NUL as \u0000 */
+    size_t n = strlen(json);
+    char *full = xmalloc(n + 8);
+    char *end = strrchr(json, '"'); /* the closing quote of start: the last member */
+    size_t at = (size_t)(end - json);
+    memcpy(full, json, at);
+    memcpy(full + at, "\\u0000", 6);
+    strcpy(full + at + 6, json + at);
+    free(json);
+    n = strlen(full);
+    char *out = xmalloc(n * 4 / 3 + 4), *p = out;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)full[i] << 16 | (i + 1 < n ? (unsigned char)full[i + 1] << 8 : 0) |
+                     (i + 2 < n ? (unsigned char)full[i + 2] : 0);
+        *p++ = b64url[v >> 18 & 63];
+        *p++ = b64url[v >> 12 & 63];
+        if (i + 1 < n)
+            *p++ = b64url[v >> 6 & 63];
+        if (i + 2 < n)
+            *p++ = b64url[v & 63];
+    }
+    *p = 0;
+    free(full);
+    return out;
+}
+
+static cJSON *bad_token(const char *why)
+{
+    char *msg = xasprintf("invalid continue token: continue key is not valid: %s", why);
+    cJSON *st = status_bad_request(msg);
+    free(msg);
+    return st;
+}
+
+cJSON *listopts_continue_decode(const char *token, uint64_t *rv, char **start)
+{
+    size_t n = strlen(token);
+    char *raw = xmalloc(n + 1);
+    size_t len = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *c = token[i] ? strchr(b64url, token[i]) : NULL;
+        if (!c || n % 4 == 1) {
+            free(raw);
+            char why[64];
+            snprintf(why, sizeof why, "illegal base64 data at input byte %zu", c ? n - 1 : i);
+            return bad_token(why);
+        }
+        acc = acc << 6 | (unsigned)(c - b64url);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            raw[len++] = (char)(acc >> bits & 0xff);
+        }
+    }
+    raw[len] = 0;
+    cJSON *o = cJSON_ParseWithLength(raw, len);
+    free(raw);
+    const char *v = cJSON_GetStringValue(jfield(o, "v"));
+    const cJSON *r = jfield(o, "rv");
+    const char *s = cJSON_GetStringValue(jfield(o, "start"));
+    cJSON *st = NULL;
+    if (!o)
+        st = bad_token("invalid character in the encoded continue key");
+    else if (!v || strcmp(v, "meta.k8s.io/v1")) {
+        char *why = xasprintf("server does not recognize this encoded version \"%s\"", v ? v : "");
+        st = bad_token(why);
+        free(why);
+    } else if (!cJSON_IsNumber(r) || r->valuedouble <= 0)
+        st = bad_token("incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+    else if (!s || !*s)
+        st = bad_token("encoded start key is empty");
+    else if (*s == '/')
+        st = bad_token("encoded start key begins with a '/' and is not valid");
+    if (!st) {
+        *rv = (uint64_t)r->valuedouble;
+        *start = xstrdup(s);
+    }
+    cJSON_Delete(o);
+    return st;
 }

@@ -6,6 +6,7 @@
 #define EVICTSIM_LISTOPTS_H
 #include <cJSON.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct {
     bool watch;
@@ -25,4 +26,12 @@ cJSON *listopts_int(const char *s, long long *out);
  * Status (ListOptions.meta.k8s.io "" is invalid: ...). watch_list: the
  * WatchList feature gate. */
 cJSON *listopts_check(list_opts *o, bool watch_list);
+
+/* A list's continue token as the etcd3 store writes it: base64url (no
+ * padding) of {"v":"meta.k8s.io/v1","rv":RV,"start":"<key after the last
+ * one returned>"}, the key relative to the list's prefix. Caller frees. */
+char *listopts_continue_encode(uint64_t rv, const char *last_key);
+/* Its reading: NULL with *rv and *start (malloc'd; the keys to return are
+ * those after it), or the 400 Status (invalid continue token: ...). */
+cJSON *listopts_continue_decode(const char *token, uint64_t *rv, char **start);
 #endif

@@ -8,6 +8,7 @@
 #include "pod.h"
 #include "defaults.h"
 #include "shape.h"
+#include "listopts.h"
 #include "json.h"
 #include "manifest.h"
 #include "meta.h"
@@ -288,16 +289,63 @@ static store_obj **select_objects(cluster *c, const rest_req *rq, size_t *n, cJS
     return all;
 }
 
+/* Is o after the key a continue token starts from (its name within a
+ * namespace's list, namespace/name across namespaces), in list order? */
+static bool after_key(const store_obj *o, const char *start, bool in_ns)
+{
+    const char *slash = in_ns || !*o->ns ? NULL : strchr(start, '/');
+    if (slash) {
+        size_t nl = (size_t)(slash - start);
+        int c = strncmp(o->ns, start, nl);
+        if (c || o->ns[nl])
+            return c > 0 || (!c && o->ns[nl]);
+        return strcmp(o->name, slash + 1) > 0;
+    }
+    return strcmp(in_ns || !*o->ns ? o->name : o->key, start) > 0;
+}
+
+/* A page of a list (limit, continue) as the etcd3 store pages it: the
+ * items after the token's key, the token's resourceVersion, and a new
+ * token (with remainingItemCount when no selector filtered) when more
+ * are left. */
 static void do_list(cluster *c, const rest_req *rq, api_result *out)
 {
+    uint64_t rv = 0;
+    char *start = NULL;
+    cJSON *st = rq->cont && *rq->cont ? listopts_continue_decode(rq->cont, &rv, &start) : NULL;
     size_t n;
-    cJSON *st;
-    store_obj **objs = select_objects(c, rq, &n, &st);
+    store_obj **objs = st ? NULL : select_objects(c, rq, &n, &st);
     if (!objs) {
+        free(start);
         api_result_status(out, st);
         return;
     }
-    api_result_object(out, 200, rest_list_doc(c, rq->kind, objs, n));
+    size_t from = 0;
+    while (start && from < n && !after_key(objs[from], start, rq->ns != NULL))
+        from++;
+    size_t count = n - from;
+    bool more = rq->limit > 0 && (unsigned long long)rq->limit < count;
+    if (more)
+        count = (size_t)rq->limit;
+    cJSON *list = rest_list_doc(c, rq->kind, objs + from, count);
+    cJSON *md = jobj(list, "metadata");
+    if (start) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)rv);
+        jset_str(md, "resourceVersion", buf);
+    } else {
+        rv = store_rv(c->st);
+    }
+    if (more) {
+        const store_obj *last = objs[from + count - 1];
+        char *tok = listopts_continue_encode(rv, rq->ns || !*last->ns ? last->name : last->key);
+        jset_str(md, "continue", tok);
+        free(tok);
+        if (!rq->label_selector && !rq->field_selector)
+            jset_num(md, "remainingItemCount", (double)(n - from - count));
+    }
+    api_result_object(out, 200, list);
+    free(start);
     free(objs);
 }
 

@@ -36,6 +36,8 @@ typedef struct {
     const char *propagation_policy;
     const char *field_manager;
     const char *force;
+    long long limit;   /* list: at most this many items (0: all) */
+    const char *cont;  /* list: the continue token of the previous page */
 } rest_req;
 
 void rest_handle(cluster *c, const rest_req *rq, api_result *out);

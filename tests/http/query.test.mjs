@@ -158,3 +158,55 @@ test('the streaming list: initial ADDED events, then the bookmark that ends them
   assert.deepEqual(bm.metadata.annotations, { 'k8s.io/initial-events-end': 'true' });
   assert.equal('creationTimestamp' in bm.metadata, false);
 });
+
+test('limit and continue: pages as the etcd3 store gives them', async () => {
+  for (let i = 0; i < 5; i++) {
+    const r = await api.post('/api/v1/namespaces/kube-public/pods', { metadata: { name: `page-${i}` }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+    assert.equal(r.status, 201, r.text);
+  }
+  const all = (await api.get('/api/v1/pods')).json;
+  const names = all.items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+  // across namespaces, two at a time
+  let got = [], cont = '', rv, pages = 0;
+  do {
+    const r = await api.get(`/api/v1/pods?limit=2${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.items.length <= 2);
+    got.push(...r.json.items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
+    if (rv) assert.equal(r.json.metadata.resourceVersion, rv); // the first page's
+    rv = r.json.metadata.resourceVersion;
+    cont = r.json.metadata.continue;
+    if (cont) {
+      assert.equal(r.json.metadata.remainingItemCount, names.length - got.length);
+      const token = JSON.parse(Buffer.from(cont, 'base64url').toString());
+      assert.deepEqual(token, { v: 'meta.k8s.io/v1', rv: Number(rv), start: `${got.at(-1)}\u0000` });
+    } else {
+      assert.equal('remainingItemCount' in r.json.metadata, false);
+    }
+    pages++;
+  } while (cont);
+  assert.deepEqual(got, names);
+  assert.equal(pages, Math.ceil(names.length / 2));
+  // within a namespace the key is the name; a selector leaves remainingItemCount out
+  const p1 = (await api.get('/api/v1/namespaces/kube-public/pods?limit=3')).json;
+  assert.deepEqual(p1.items.map((p) => p.metadata.name), ['page-0', 'page-1', 'page-2']);
+  assert.equal(JSON.parse(Buffer.from(p1.metadata.continue, 'base64url').toString()).start, 'page-2\u0000');
+  assert.equal(p1.metadata.remainingItemCount, 2);
+  const p2 = (await api.get(`/api/v1/namespaces/kube-public/pods?limit=3&continue=${p1.metadata.continue}`)).json;
+  assert.deepEqual(p2.items.map((p) => p.metadata.name), ['page-3', 'page-4']);
+  assert.equal(p2.metadata.continue, undefined);
+  const sel = (await api.get('/api/v1/namespaces/kube-public/pods?limit=1&fieldSelector=metadata.namespace%3Dkube-public')).json;
+  assert.ok(sel.metadata.continue);
+  assert.equal('remainingItemCount' in sel.metadata, false);
+  // a token that is not one
+  for (const [tok, msg] of [['!!', 'invalid continue token: continue key is not valid: illegal base64 data at input byte 0'],
+    [Buffer.from('{"v":"x","rv":1,"start":"a"}').toString('base64url'),
+      'invalid continue token: continue key is not valid: server does not recognize this encoded version "x"'],
+    [Buffer.from('{"v":"meta.k8s.io/v1","rv":0,"start":"a"}').toString('base64url'),
+      'invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)']]) {
+    const r = await api.get(`/api/v1/pods?continue=${tok}`);
+    assert.equal(r.status, 400, tok);
+    assert.equal(r.json.reason, 'BadRequest');
+    assert.equal(r.json.message, msg);
+  }
+});
