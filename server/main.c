@@ -266,9 +266,9 @@ static void *stdin_thread(void *arg)
 
 static bool stopping; /* set by the main thread on a signal, read by the timer thread */
 
-/* Real clock: fire timers as wall time reaches them. Also runs with a
- * manual clock when the web view may switch it to real (POST
- * /sim/v1/clock/mode), then waking less often. */
+/* Real clock: fire timers as wall time reaches them. Also runs, waking
+ * less often, while the clock is manual: POST /sim/v1/clock/mode may
+ * switch it to real. */
 static void *timer_thread(void *arg)
 {
     cluster *c = arg;
@@ -446,7 +446,7 @@ int main(int argc, char **argv)
     if (o.kubeconfig && write_kubeconfig(o.kubeconfig, hostport, o.token, cert) < 0)
         die("cannot write --kubeconfig %s", o.kubeconfig);
     pthread_t timer;
-    bool have_timer = (!o.co.manual_clock || ui_enabled) && pthread_create(&timer, NULL, timer_thread, c) == 0;
+    bool have_timer = pthread_create(&timer, NULL, timer_thread, c) == 0;
     pthread_t eof_watch;
     if (o.exit_on_stdin_close && pthread_create(&eof_watch, NULL, stdin_thread, NULL) == 0)
         pthread_detach(eof_watch);

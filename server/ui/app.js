@@ -146,7 +146,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let logTimer = null, logBusy = null;
 function scheduleLog(delay = 150) {
-  if (!logTimer) logTimer = setTimeout(() => { logTimer = null; refreshLog(); }, delay);
+  if (!logTimer) logTimer = setTimeout(() => { logTimer = null; refreshLog().catch(() => {}); }, delay);
 }
 
 async function refreshLog() {
@@ -685,10 +685,10 @@ async function main() {
   await refreshClock();
   await loadFixtureList();
   for (const k of Object.keys(kinds)) follow(k);
-  refreshLog();
+  refreshLog().catch(() => {});
   setInterval(tick, 250);
   setInterval(refreshClock, 1000);
-  setInterval(() => refreshLog(), 1000);
+  setInterval(() => refreshLog().catch(() => {}), 1000); // the server may be gone for a while
 }
 
 window.evictsimUi = { state, runStep, startDrain, loadFixture };
