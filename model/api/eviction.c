@@ -804,25 +804,36 @@ static cJSON *disruption_target(double now, const cJSON *keep_time)
     return c;
 }
 
-/* podutil.UpdatePodCondition on a copy of the pod; NULL when nothing changes
- * (the storage layer then skips the write). */
-static cJSON *pod_with_target(const cJSON *pod, double now)
+/* status.conditions (made an array when it is not one); *old: its
+ * condition of that type (NULL when none), at *index (else the array's
+ * length). */
+static cJSON *conditions_of(cJSON *status, const char *type, cJSON **old, int *index)
 {
-    cJSON *doc = cJSON_Duplicate(pod, true);
-    cJSON *status = jobj(doc, "status");
     cJSON *conds = cJSON_GetObjectItem(status, "conditions");
     if (!cJSON_IsArray(conds)) {
         conds = cJSON_CreateArray();
         jset(status, "conditions", conds);
     }
-    int i = 0;
-    cJSON *old;
-    cJSON_ArrayForEach(old, conds) {
-        const char *t = jstr(old, "type");
-        if (t && !strcmp(t, "DisruptionTarget"))
+    *index = 0;
+    cJSON *c;
+    cJSON_ArrayForEach(c, conds) {
+        const char *t = jstr(c, "type");
+        if (t && !strcmp(t, type))
             break;
-        i++;
+        (*index)++;
     }
+    *old = c;
+    return conds;
+}
+
+/* podutil.UpdatePodCondition on a copy of the pod; NULL when nothing changes
+ * (the storage layer then skips the write). */
+static cJSON *pod_with_target(const cJSON *pod, double now)
+{
+    cJSON *doc = cJSON_Duplicate(pod, true);
+    cJSON *old;
+    int i;
+    cJSON *conds = conditions_of(jobj(doc, "status"), "DisruptionTarget", &old, &i);
     if (!old) {
         cJSON_AddItemToArray(conds, disruption_target(now, NULL));
         return doc;
@@ -1094,19 +1105,9 @@ static void ex_pdb_numbers(evict_ctx *x, const store_obj *pdb, bool name_unhealt
  * metav1.Condition's field order. */
 static void set_insufficient_pods(cJSON *status, long observed, double now)
 {
-    cJSON *conds = cJSON_GetObjectItem(status, "conditions");
-    if (!cJSON_IsArray(conds)) {
-        conds = cJSON_CreateArray();
-        jset(status, "conditions", conds);
-    }
-    int i = 0;
     cJSON *old;
-    cJSON_ArrayForEach(old, conds) {
-        const char *t = jstr(old, "type");
-        if (t && !strcmp(t, "DisruptionAllowed"))
-            break;
-        i++;
-    }
+    int i;
+    cJSON *conds = conditions_of(status, "DisruptionAllowed", &old, &i);
     const char *s = jstr(old, "status");
     const cJSON *ltt = cJSON_GetObjectItem(old, "lastTransitionTime");
     cJSON *c = cJSON_CreateObject();

@@ -80,20 +80,6 @@ static store_obj **dependents(gc *g, const char *ns, const char *uid, size_t *n)
     return out;
 }
 
-static void remove_refs(gc *g, store_obj *o, const char *uid)
-{
-    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
-    cJSON *refs = jget(doc, "metadata.ownerReferences");
-    for (int i = cJSON_GetArraySize(refs) - 1; i >= 0; i--) {
-        const char *u = jstr(cJSON_GetArrayItem(refs, i), "uid");
-        if (u && !strcmp(u, uid))
-            cJSON_DeleteItemFromArray(refs, i);
-    }
-    if (!cJSON_GetArraySize(refs))
-        jdel(jobj(doc, "metadata"), "ownerReferences");
-    wl_write(g->c, o, doc);
-}
-
 static void remove_finalizer(gc *g, store_obj *o, const char *fin)
 {
     cJSON *doc = cJSON_Duplicate(store_doc(o), true);
@@ -116,7 +102,7 @@ static void process_owner(gc *g, store_obj *o)
     store_obj **deps = dependents(g, o->ns, uid ? uid : "", &n);
     if (has_finalizer(store_doc(o), REST_FIN_ORPHAN)) {
         for (size_t i = 0; i < n; i++)
-            remove_refs(g, deps[i], uid);
+            wl_remove_owner_ref(g->c, deps[i], uid);
         remove_finalizer(g, o, REST_FIN_ORPHAN);
     } else if (n == 0) {
         remove_finalizer(g, o, REST_FIN_FOREGROUND);
@@ -159,7 +145,7 @@ static void process_dependent(gc *g, store_obj *o)
     } else {
         for (int i = 0; i < absent; i++)
             if ((o = store_get(g->c->st, o->kind, *o->ns ? o->ns : NULL, o->name)))
-                remove_refs(g, o, gone[i]);
+                wl_remove_owner_ref(g->c, o, gone[i]);
     }
     for (int i = 0; i < absent; i++)
         free(gone[i]);

@@ -394,7 +394,7 @@ static void adopt(cluster *c, store_obj *o, const cJSON *owner)
     wl_write(c, o, doc);
 }
 
-static void release(cluster *c, store_obj *o, const char *uid)
+void wl_remove_owner_ref(cluster *c, store_obj *o, const char *uid)
 {
     cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     cJSON *refs = jget(doc, "metadata.ownerReferences");
@@ -433,7 +433,7 @@ store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
             if (matches || owner_deleting) {
                 objs[out++] = o;
             } else {
-                release(c, o, uid);
+                wl_remove_owner_ref(c, o, uid);
             }
         } else if (!ref && matches && !owner_deleting && !(o->hot & STORE_DELETING)) {
             adopt(c, o, owner);

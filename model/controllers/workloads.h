@@ -56,6 +56,9 @@ void wl_queue_pod_owner(cluster *c, wl_queue *q, kind_id kind, const store_obj *
 const cJSON *wl_controller_ref(const cJSON *doc);
 /* Is `doc` controlled by the object with this uid? */
 bool wl_controlled_by(const cJSON *doc, const char *uid);
+/* o without its ownerReferences that name uid (the field goes when none
+ * is left), written through wl_write. */
+void wl_remove_owner_ref(cluster *c, store_obj *o, const char *uid);
 /* {apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true}. */
 cJSON *wl_owner_ref(const cJSON *owner);
 
