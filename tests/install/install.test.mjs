@@ -156,9 +156,21 @@ test('evictsim --help matches the man page, entry for entry', () => {
   const man = squash(manText());
   const entries = helpEntries(help);
   assert.ok(entries.filter((e) => e.kind === 'option').length >= 10);
+  const manLines = manText().split('\n').map(squash);
   for (const e of entries) {
     const want = e.kind === 'option' ? squash(`${e.flag} ${e.text}`) : e.kind === 'heading' ? null : squash(e.text);
     if (want) assert.ok(man.includes(want), `the man page lacks --help's ${e.kind}: ${want}`);
+    // An option is a tag of its own (help2man needs two spaces, or a new line, before its
+    // text); a tag narrower than the indent (7) shares its line with the text.
+    if (e.kind === 'option') {
+      const tag = squash(e.flag);
+      if (tag.startsWith('-')) {
+        assert.match(tag, /^(-[a-zA-Z], )?--?[a-z][a-z0-9-]*( \S+)?$/,
+          `docs/man/help.txt: two spaces (or a new line) between "${tag}" and its description`);
+      }
+      assert.ok(manLines.some((l) => l === tag || (tag.length < 7 && l.startsWith(`${tag} `))),
+        `the man page does not list ${e.flag} as an option`);
+    }
   }
   // And the other way: every flag the man page's OPTIONS section lists is in --help.
   const options = manText().split(/\n(?=[A-Z][A-Z ]+\n)/).find((s) => s.startsWith('OPTIONS'));
