@@ -47,10 +47,14 @@ typedef struct watcher {
  * label and value: a change is offered only to those its object's labels
  * (now or before) name, and to the loose ones (no such label). With a
  * thousand watchers of a few pods each, most see no change at all. */
-typedef struct wlist {
-    UT_hash_handle hh;
+typedef struct {
     watcher **items;
     size_t n, cap;
+} wvec;
+
+typedef struct wlist {
+    UT_hash_handle hh;
+    wvec v;
     char key[]; /* anchor_key */
 } wlist;
 
@@ -69,7 +73,7 @@ static struct {
     pthread_mutex_t mu;
     watcher *list;
     wlist *index;  /* by anchor_key */
-    wlist loose;   /* the others */
+    wvec loose;    /* the others */
     uint64_t seq;  /* changes offered */
     hist_entry ring[HISTORY];
     size_t head, count, bytes; /* bytes: of the kept entries' text */
@@ -89,7 +93,7 @@ static char *anchor_key(kind_id k, const char *label, const char *value)
     return xasprintf("%d\x1f%s\x1f%s", (int)k, label, value);
 }
 
-static void wlist_add(wlist *l, watcher *w)
+static void wvec_add(wvec *l, watcher *w)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 8;
@@ -98,7 +102,7 @@ static void wlist_add(wlist *l, watcher *w)
     l->items[l->n++] = w;
 }
 
-static void wlist_del(wlist *l, const watcher *w)
+static void wvec_del(wvec *l, const watcher *w)
 {
     for (size_t i = 0; i < l->n; i++)
         if (l->items[i] == w) {
@@ -112,7 +116,7 @@ static void index_add(watcher *w)
 {
     const char *k, *v;
     if (!labelsel_anchor(w->ls, &k, &v)) {
-        wlist_add(&hub.loose, w);
+        wvec_add(&hub.loose, w);
         return;
     }
     w->anchor = anchor_key(w->kind, k, v);
@@ -124,22 +128,22 @@ static void index_add(watcher *w)
         memcpy(l->key, w->anchor, n);
         HASH_ADD_STR(hub.index, key, l);
     }
-    wlist_add(l, w);
+    wvec_add(&l->v, w);
 }
 
 static void index_del(watcher *w)
 {
     if (!w->anchor) {
-        wlist_del(&hub.loose, w);
+        wvec_del(&hub.loose, w);
         return;
     }
     wlist *l;
     HASH_FIND_STR(hub.index, w->anchor, l);
     if (l) {
-        wlist_del(l, w);
-        if (!l->n) {
+        wvec_del(&l->v, w);
+        if (!l->v.n) {
             HASH_DEL(hub.index, l);
-            free(l->items);
+            free(l->v.items);
             free(l);
         }
     }
@@ -242,7 +246,7 @@ static void deliver(watcher *w, store_event ev, kind_id k, const cJSON *doc, con
 }
 
 /* The change to the watchers of l that it was not yet offered to. */
-static void offer(const wlist *l, uint64_t seq, store_event ev, const store_obj *obj, const cJSON *old,
+static void offer(const wvec *l, uint64_t seq, store_event ev, const store_obj *obj, const cJSON *old,
                   const char *text)
 {
     for (size_t i = 0; i < l->n; i++) {
@@ -294,7 +298,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *obj, const cJS
                 HASH_FIND_STR(hub.index, key, ws);
                 free(key);
                 if (ws)
-                    offer(ws, seq, ev, obj, old, h->doc);
+                    offer(&ws->v, seq, ev, obj, old, h->doc);
             }
         }
     }
