@@ -50,10 +50,11 @@ static const pb_msg *lookup(const char *const *parts)
 static const pb_msg *message_uncached(const char *group, const char *version, const char *kind)
 {
     const char *pkg = package_of(group);
-    if (!pkg || strchr(version, '.') || strchr(kind, '.'))
+    /* DeleteOptions is read in every group version, custom ones too */
+    if ((!pkg && strcmp(kind, "DeleteOptions")) || strchr(version, '.') || strchr(kind, '.'))
         return NULL;
     const pb_msg *m = NULL;
-    if (*pkg)
+    if (pkg && *pkg)
         m = lookup((const char *const[]){"k8s.io.api.", pkg, ".", version, ".", kind, NULL});
     if (!m) /* kinds every group version has: DeleteOptions, Status, ... */
         m = lookup((const char *const[]){"k8s.io.apimachinery.pkg.apis.meta.v1.", kind, NULL});
@@ -170,6 +171,14 @@ char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, co
                          const char *kind, size_t *len, cJSON **st)
 {
     *st = NULL;
+    if (!message_of(group, version, kind)) {
+        /* custom resources: no protobuf (apiextensions' customresource_handler.go);
+         * the body fails as it does decoding into Unstructured */
+        *st = status_failuref(400, "BadRequest",
+                              "%s in version \"%s\" cannot be handled as a %s: Object 'Kind' is missing in 'object has no kind field '",
+                              kind, version, kind);
+        return NULL;
+    }
     if (n == 0) {
         *st = unrecognized(kind, "empty data", b, n);
         return NULL;

@@ -19,7 +19,7 @@ bool protobuf_kind_known(const char *group, const char *version, const char *kin
  * the JSON text of the object it holds, with kind and apiVersion (the
  * envelope's, defaulted from the endpoint as upstream does), malloc'd.
  * NULL with *st a 400 Status in kube-apiserver's words when the body does
- * not decode. */
+ * not decode, or the kind has no protobuf message (a custom resource). */
 char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, const char *version,
                          const char *kind, size_t *len, cJSON **st);
 

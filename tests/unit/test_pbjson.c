@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pbjson.h"
+#include "protobuf.h"
 
 static const pb_msg *msg(const char *name)
 {
@@ -122,6 +123,31 @@ START_TEST(errors_name_the_go_field)
 }
 END_TEST
 
+START_TEST(custom_resources_take_no_protobuf)
+{
+    /* k8s\0, typeMeta{stable.example.com/v1, Widget}, raw{} */
+    static const unsigned char w[] = {0x6b, 0x38, 0x73, 0x00, 0x0a, 0x1e, 0x0a, 0x15, 's', 't', 'a', 'b', 'l', 'e', '.',
+                                      'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm', '/', 'v', '1', 0x12, 0x05,
+                                      'W', 'i', 'd', 'g', 'e', 't', 0x12, 0x00};
+    size_t len;
+    cJSON *st = NULL;
+    ck_assert_ptr_null(protobuf_body_json(w, sizeof w, "stable.example.com", "v1", "Widget", &len, &st));
+    ck_assert_int_eq((int)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "code")), 400);
+    ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(st, "message")),
+                     "Widget in version \"v1\" cannot be handled as a Widget: Object 'Kind' is missing in 'object has no kind field '");
+    cJSON_Delete(st);
+    /* but a protobuf DeleteOptions is read for them too */
+    static const unsigned char d[] = {0x6b, 0x38, 0x73, 0x00, 0x0a, 0x13, 0x0a, 0x02, 'v', '1', 0x12, 0x0d, 'D', 'e', 'l', 'e',
+                                      't', 'e', 'O', 'p', 't', 'i', 'o', 'n', 's', 0x12, 0x02, 0x08, 0x05};
+    char *json = protobuf_body_json(d, sizeof d, "stable.example.com", "v1", "DeleteOptions", &len, &st);
+    ck_assert_ptr_nonnull(json);
+    ck_assert_str_eq(json, "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":5}");
+    free(json);
+    ck_assert_int_eq(protobuf_kind_known("stable.example.com", "v1", "Widget"), 0);
+    ck_assert_int_eq(protobuf_kind_known("apps", "v1", "Deployment"), 1);
+}
+END_TEST
+
 Suite *pbjson_suite(void)
 {
     Suite *s = suite_create("pbjson");
@@ -131,6 +157,7 @@ Suite *pbjson_suite(void)
     tcase_add_test(tc, go_presence_rules);
     tcase_add_test(tc, maps_bytes_and_strings);
     tcase_add_test(tc, errors_name_the_go_field);
+    tcase_add_test(tc, custom_resources_take_no_protobuf);
     suite_add_tcase(s, tc);
     return s;
 }
