@@ -11,7 +11,7 @@ fi
 files=$(find "$dir" -name node_modules -prune -o -name '*.test.mjs' -print | sort)
 if [ -z "$files" ]; then echo "0 passed, 0 failed"; exit 0; fi
 log=$(mktemp)
-node --test --test-concurrency=1 --test-reporter=spec $files 2>&1 | tee "$log"
+node --test --test-concurrency="${TEST_CONCURRENCY:-3}" --test-reporter=spec $files 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 pass=$(grep -E '^ℹ pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
 fail=$(grep -E '^ℹ fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')

@@ -4,7 +4,7 @@
 // the flags, a blocked drain that times out, and delete / get -w / wait.
 // Real clock at 100× so grace periods pass quickly; kubectl's own 5 s
 // retry is wall time.
-import { test } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, client } from '../lib/server.mjs';
 import { findKubectls, runKubectl, spawnKubectl } from '../lib/kubectl.mjs';
@@ -38,6 +38,8 @@ async function server(items, kubeVersion) {
 }
 
 const releases = (k) => [undefined, ...(/^1\.\d+$/.test(k.version) ? [k.version] : [])];
+// Each test has its own server, and most of a drain is kubectl's 5 s wait: four at a time.
+describe('kubectl drain', { concurrency: 4 }, () => {
 for (const k of kubectls) for (const kv of releases(k)) {
   const on = kv ? ` on --kube-version ${kv}` : ' on the default release';
   const minor = Number(k.version.split('.')[1]) || 99;
@@ -141,4 +143,4 @@ for (const k of kubectls) for (const kv of releases(k)) {
     } finally { await srv.stop(); }
   });
 }
-
+});
