@@ -313,9 +313,12 @@ static void log_add_record(cJSON *log, const log_fields *f)
             memmove(b->data, b->data + b->start, live);
             b->start = 0, b->end = live;
         }
-        if (live + size > cap / 2) { /* keep the block at least twice what it holds */
-            while (live + size > cap / 2)
-                cap = cap ? cap * 2 : 64 * 1024;
+        /* keep a fifth of the block free: the records are moved to its
+         * front each time its end is reached (every few thousand entries
+         * of a full log), and no page past 1.25x what the log holds is
+         * ever touched, so a full log's memory stays flat */
+        if (live + size > cap - cap / 5) {
+            cap = (live + size) + (live + size) / 4 + 64 * 1024;
             b = xrealloc(b, sizeof *b + cap);
             if (!log->valuestring)
                 b->start = b->end = 0, b->count = 0;
