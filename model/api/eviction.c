@@ -912,7 +912,7 @@ static void note_outcome(evict_ctx *x)
 static void condition_and_delete(evict_ctx *x, store_obj *pod, cJSON *opts, api_result *out)
 {
     /* DisruptionTarget behind PodDisruptionConditions until 1.33, which took the check out */
-    bool target = !x->dry && (x->minor >= 34 || kv_gate_on(&x->c->opts.kv, G_POD_DISRUPTION_CONDITIONS));
+    bool target = !x->dry && kv_pod_disruption_conditions(&x->c->opts.kv);
     cJSON *st = target ? add_disruption_target(x, opts) : NULL;
     if (st)
         pod = NULL;

@@ -1169,6 +1169,8 @@ static double stale_due(const store_obj *pod)
 
 static void stale_schedule(dctl *d, const store_obj *pod)
 {
+    if (!kv_pod_disruption_conditions(&d->c->opts.kv)) /* the cleanup is behind the gate too */
+        return;
     double due = stale_due(pod);
     if (due < 0)
         return;

@@ -267,6 +267,11 @@ int kv_parse_runtime_config(kube_version *v, const char *list, char **err)
     return 0;
 }
 
+bool kv_pod_disruption_conditions(const kube_version *v)
+{
+    return kv_minor(v) >= 34 || kv_gate_on(v, G_POD_DISRUPTION_CONDITIONS);
+}
+
 bool kv_eviction_request_api(const kube_version *v)
 {
     return kv_gate_on(v, G_EVICTION_REQUEST_API) && v && v->runtime_alpha;

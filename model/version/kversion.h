@@ -54,6 +54,9 @@ int kv_parse_runtime_config(kube_version *v, const char *list, char **err);
  * on whose API is not served); -1 with *err. */
 int kv_check(const kube_version *v, char **err);
 
+/* Whether pods get the DisruptionTarget condition (eviction, disruption controller): gate
+ * PodDisruptionConditions until 1.33, always once 1.34 removed the gate. */
+bool kv_pod_disruption_conditions(const kube_version *v);
 /* Whether lifecycle.k8s.io/v1alpha1 (EvictionRequest, Eviction) is served. */
 bool kv_eviction_request_api(const kube_version *v);
 

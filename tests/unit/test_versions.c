@@ -381,6 +381,35 @@ START_TEST(disabled_fields_dropped)
 }
 END_TEST
 
+/* The disruption controller resets a stale DisruptionTarget condition (2 minutes) only while
+ * PodDisruptionConditions is on: with it off (1.27-1.30) the condition stays. */
+START_TEST(stale_disruption_target_gate)
+{
+    const struct { int minor; const char *gates; const char *after; } cases[] = {
+        {30, "PodDisruptionConditions=false", "True"}, {30, NULL, "False"}, {36, NULL, "False"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cluster_opts o = {.manual_clock = true, .start_time = T0, .time_scale = 1, .controllers = CTRL_DISRUPTION};
+        o.kv.minor = cases[i].minor;
+        char *err = NULL;
+        if (cases[i].gates)
+            ck_assert_int_eq(kv_parse_gates(&o.kv, cases[i].gates, &err), 0);
+        cluster *c = cluster_new(&o);
+        vload(c, "[{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"default\"},"
+                 "\"spec\":{\"nodeName\":\"n\",\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]},\"status\":{\"phase\":"
+                 "\"Running\",\"conditions\":[{\"type\":\"DisruptionTarget\",\"status\":\"True\",\"lastTransitionTime\":"
+                 "\"2025-01-01T00:00:00Z\",\"reason\":\"EvictionByEvictionAPI\",\"message\":\"Eviction API: evicting\"}]}}]");
+        cluster_lock(c);
+        cluster_settle(c);
+        clock_advance(c->clk, 121);
+        cluster_unlock(c);
+        const cJSON *dt = cJSON_GetArrayItem(jget(store_doc(store_get(c->st, K_POD, "default", "p")), "status.conditions"), 0);
+        ck_assert_msg(!strcmp(jstr(dt, "status"), cases[i].after), "case %zu: %s", i, jstr(dt, "status"));
+        cluster_free(c);
+    }
+}
+END_TEST
+
 Suite *versions_suite(void)
 {
     Suite *s = suite_create("versions");
@@ -398,6 +427,7 @@ Suite *versions_suite(void)
     tcase_add_test(te, disruption_target_gate);
     tcase_add_test(te, unhealthy_policy_gate);
     tcase_add_test(te, disabled_fields_dropped);
+    tcase_add_test(te, stale_disruption_target_gate);
     suite_add_tcase(s, te);
     return s;
 }
