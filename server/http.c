@@ -421,6 +421,14 @@ static enum MHD_Result finish(struct MHD_Connection *conn, http_server *s, http_
         resp = json_response(rq, out);
     }
     MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+    const cJSON *w;
+    cJSON_ArrayForEach(w, out->r.warnings) { /* as Go's strconv.Quote writes the text */
+        strbuf h = {0};
+        strbuf_puts(&h, "299 - ");
+        strbuf_quote(&h, w->valuestring);
+        MHD_add_response_header(resp, "Warning", h.s);
+        free(h.s);
+    }
     if (out->r.retry_after > 0) {
         char ra[16];
         snprintf(ra, sizeof ra, "%d", out->r.retry_after);

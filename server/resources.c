@@ -125,6 +125,7 @@ static void handle(http_req *rq, http_resp *out)
     r.propagation_policy = http_query(rq, "propagationPolicy");
     r.field_manager = http_query(rq, "fieldManager");
     r.force = http_query(rq, "force");
+    r.field_validation = http_query(rq, "fieldValidation");
     const char *m = rq->method;
     bool named = p.name != NULL;
     /* the answer's format first, as kube-apiserver decides it before the verb */

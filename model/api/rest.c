@@ -9,6 +9,7 @@
 #include "defaults.h"
 #include "shape.h"
 #include "listopts.h"
+#include "fieldval.h"
 #include "json.h"
 #include "manifest.h"
 #include "meta.h"
@@ -425,11 +426,19 @@ static void create_doc(cluster *c, kind_id k, cJSON *doc, bool dry, api_result *
     api_result_object(out, 201, copy(o));
 }
 
+/* A JSON body's repeated fields, as fieldValidation says (fieldval.h). */
+static cJSON *duplicates(const rest_req *rq, cJSON *doc, api_result *out)
+{
+    const kind_info *ki = kind_get(rq->kind);
+    return doc && rq->body_type == BODY_JSON ? fieldval_duplicates(doc, rq->field_validation, ki->kind, ki->version, out)
+                                             : NULL;
+}
+
 static void do_create(cluster *c, const rest_req *rq, bool dry, api_result *out)
 {
     cJSON *st = NULL;
     cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
-    if (doc && !(st = check_type(rq->kind, doc)))
+    if (doc && !(st = duplicates(rq, doc, out)) && !(st = check_type(rq->kind, doc)))
         st = check_namespace(rq->kind, doc, rq->ns);
     if (st) {
         cJSON_Delete(doc);
@@ -551,7 +560,7 @@ static void do_update(cluster *c, const rest_req *rq, bool dry, api_result *out)
 {
     cJSON *st = NULL;
     cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
-    if (doc && !(st = check_type(rq->kind, doc)))
+    if (doc && !(st = duplicates(rq, doc, out)) && !(st = check_type(rq->kind, doc)))
         st = check_namespace(rq->kind, doc, rq->ns);
     const char *name = doc ? jstr(doc, "metadata.name") : NULL;
     if (!st && (!name || strcmp(name, rq->name)))
@@ -1039,6 +1048,8 @@ void rest_handle(cluster *c, const rest_req *rq, api_result *out)
         const char *opts_kind = rq->verb == V_CREATE ? "CreateOptions"
                               : rq->verb == V_UPDATE ? "UpdateOptions" : "PatchOptions";
         st = rest_check_dry_run(rq->dry_run, opts_kind, &dry);
+        if (!st)
+            st = fieldval_check_param(rq->field_validation, opts_kind);
     }
     if (st) {
         api_result_status(out, st);

@@ -38,6 +38,7 @@ typedef struct {
     const char *force;
     long long limit;   /* list: at most this many items (0: all) */
     const char *cont;  /* list: the continue token of the previous page */
+    const char *field_validation; /* create, update, patch: Ignore, Warn (""), Strict */
 } rest_req;
 
 void rest_handle(cluster *c, const rest_req *rq, api_result *out);

@@ -12,8 +12,16 @@
 void api_result_clear(api_result *r)
 {
     cJSON_Delete(r->body);
+    cJSON_Delete(r->warnings);
     free(r->text.s);
     memset(r, 0, sizeof *r);
+}
+
+void api_result_warn(api_result *r, const char *text)
+{
+    if (!r->warnings)
+        r->warnings = cJSON_CreateArray();
+    cJSON_AddItemToArray(r->warnings, cJSON_CreateString(text));
 }
 
 static void drop_text(api_result *r)

@@ -16,9 +16,12 @@ typedef struct {
     cJSON *body;
     int retry_after;
     strbuf text;
+    cJSON *warnings; /* texts of Warning headers (an array, owned), or NULL */
 } api_result;
 
 void api_result_clear(api_result *r);
+/* Add a Warning header's text (299 - "<text>") to r. */
+void api_result_warn(api_result *r, const char *text);
 /* Set r to a Status error (takes ownership of st, reads its code). */
 void api_result_status(api_result *r, cJSON *st);
 void api_result_object(api_result *r, int code, cJSON *obj);

@@ -210,3 +210,42 @@ test('limit and continue: pages as the etcd3 store gives them', async () => {
     assert.equal(r.json.message, msg);
   }
 });
+
+test('fieldValidation: its values, and a field written twice (Strict 400, Warn header, Ignore)', async () => {
+  const pod = (name) => `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"${name}","labels":{"a":"1","a":"2"}},` +
+    `"spec":{"containers":[{"name":"c","image":"x","image":"nginx:1.27"}]}}`;
+  const post = (q, body) => request(srv.url, 'POST', `/api/v1/namespaces/default/pods${q}`, { body, type: 'application/json' });
+  let r = await post('?fieldValidation=Strict', pod('fv-strict'));
+  assert.equal(r.status, 400);
+  assert.equal(r.json.reason, 'BadRequest');
+  assert.equal(r.json.message, 'Pod in version "v1" cannot be handled as a Pod: strict decoding error: ' +
+    'duplicate field "metadata.labels.a", duplicate field "spec.containers[0].image"');
+  assert.equal((await api.get('/api/v1/namespaces/default/pods/fv-strict')).status, 404);
+  for (const q of ['', '?fieldValidation=Warn']) {
+    r = await post(q, pod(`fv-warn${q ? '-q' : ''}`));
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.headers.get('warning'),
+      '299 - "duplicate field \\"metadata.labels.a\\"", 299 - "duplicate field \\"spec.containers[0].image\\""');
+    // the last copy is the one kept, as Go's decoder keeps it
+    assert.equal(r.json.metadata.labels.a, '2');
+    assert.equal(r.json.spec.containers[0].image, 'nginx:1.27');
+  }
+  r = await post('?fieldValidation=Ignore', pod('fv-ignore'));
+  assert.equal(r.status, 201);
+  assert.equal(r.headers.get('warning'), null);
+  assert.equal(r.json.metadata.labels.a, '2');
+  // an update says it the same way
+  const cur = (await api.get('/api/v1/namespaces/default/pods/fv-ignore')).json;
+  const text = JSON.stringify(cur).replace('"labels":{', '"labels":{"b":"x","b":"y",');
+  r = await request(srv.url, 'PUT', '/api/v1/namespaces/default/pods/fv-ignore?fieldValidation=Strict', { body: text, type: 'application/json' });
+  assert.equal(r.status, 400);
+  assert.match(r.json.message, /strict decoding error: duplicate field "metadata\.labels\.b"$/);
+  // a value that is not one of the four
+  for (const [m, path, kind] of [['POST', '/api/v1/namespaces/default/pods', 'CreateOptions'],
+    ['PUT', '/api/v1/namespaces/default/pods/fv-ignore', 'UpdateOptions'],
+    ['PATCH', '/api/v1/namespaces/default/pods/fv-ignore', 'PatchOptions']]) {
+    r = await request(srv.url, m, `${path}?fieldValidation=strict`, { body: '{}', type: m === 'PATCH' ? 'application/merge-patch+json' : 'application/json' });
+    assert.equal(r.status, 422, m);
+    assert.equal(r.json.message, `${kind}.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "strict": supported values: "", "Ignore", "Strict", "Warn"`);
+  }
+});
