@@ -181,6 +181,19 @@ if [ "$QUICK" != 1 ]; then
   put rss_100k_cache_full_kib "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)"
   stop
 fi
+# real-shaped: managedFields, last-applied annotations, full pod status and
+# a Service, Endpoints and ConfigMap per Deployment; and generic objects
+# only (100,000 ConfigMaps)
+if [ "$QUICK" != 1 ]; then
+  gen real-100k --pods 100000 --nodes 1000 --pdb 'maxUnavailable=1' --real
+  gen cm-100k --configmaps 100000
+  put startup_real_100k_ms "$(startup "$OUT/real-100k.json" 3)"
+  start "$EVICTSIM" "$OUT/real-100k.json"; warm "$OUT/real-100k.targets"
+  put rss_real_100k_kib "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)"
+  put hwm_real_100k_kib "$(awk '/VmHWM/ {print $2}' /proc/$PID/status)"
+  stop
+  put startup_configmaps_100k_ms "$(startup "$OUT/cm-100k.json" 3)"
+fi
 start "$EVICTSIM" "$OUT/deny-10k.json"; warm "$OUT/deny-10k.targets"
 put rss_10k_kib "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)"
 stop
@@ -264,7 +277,12 @@ plan_bench() { # key dump nodes parallel
 }
 echo "bench: plan" >&2
 plan_bench plan_10k "$OUT/real-10k.json" 10 5
-[ "$QUICK" != 1 ] && plan_bench plan_100k "$OUT/dry-100k.json" 100 10
+# a node-pool upgrade: every one of 1,000 nodes drained, 10 at a time, the
+# pods going to a new pool of 1,000 empty nodes
+if [ "$QUICK" != 1 ]; then
+  gen plan-100k --pods 100000 --nodes 1000 --spare-nodes 1000 --pdb 'maxUnavailable=1'
+  plan_bench plan_100k "$OUT/plan-100k.json" 1000 10
+fi
 
 # ---- table -----------------------------------------------------------------
 { echo "{"; echo "\"machine\": {\"cpus\": $(nproc), \"date\": \"$(date -u +%Y-%m-%d)\", \"seconds\": $SECS},"; sed '$ s/,$//' "$J"; echo "}"; } > "$RESULTS"
