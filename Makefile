@@ -147,7 +147,7 @@ browser: $(BUILD)/evictsim ## the web view in chromium (playwright-core), its sc
 	  if [ "$$(id -u)" = 0 ]; then echo "installing: chromium"; \
 	    (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null; \
 	  else echo "the browser tests need chromium; run as root: apt-get install -y chromium"; fi; }
-	@[ -d tests/browser/node_modules/playwright-core ] || (cd tests/browser && npm ci --no-audit --no-fund)
+	@[ tests/browser/node_modules/.package-lock.json -nt tests/browser/package-lock.json ] || (cd tests/browser && npm ci --no-audit --no-fund)
 	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/browser
 
 python: $(BUILD)/evictsim | $(DEPS_STAMP) ## the Python client (python3-kubernetes) tests

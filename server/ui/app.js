@@ -265,7 +265,6 @@ function drawTile(key, p, gone, now) {
   return el('li', {},
     el('button', {
       type: 'button', class: cls.join(' '), 'data-pod': key, 'data-state': v.key,
-      'aria-label': `pod ${p.metadata.namespace}/${p.metadata.name}: ${tileText(v)}${gone ? ' (gone)' : ''}`,
       'aria-pressed': state.selected === key ? 'true' : 'false',
       onclick: () => selectPod(key),
     },
@@ -363,7 +362,6 @@ function drawLog() {
     const c = String(e.code);
     return el('li', {}, el('button', {
       type: 'button', 'data-entry': String(idx), 'data-code': c, class: state.pickedEntry === idx ? 'selected' : '',
-      'aria-label': `${e.code} for ${e.namespace}/${e.pod} at ${e.time}: ${e.explanation}`,
       onclick: () => pickEntry(idx),
     },
     el('span', { class: 't', text: e.time.replace(/^.*T/, '').replace('Z', '') }),

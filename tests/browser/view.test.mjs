@@ -321,3 +321,34 @@ test('a budget lights up the pods it covers on hover and on focus; Reset empties
     });
   } finally { await s.stop(); }
 });
+
+test('accessibility: axe-core finds no serious or critical problem, mid-drain and with a lesson open', { skip }, async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { createRequire } = await import('node:module');
+  const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  const s = await start({ clock: 'manual', manifests: [fixture('default.yaml')] });
+  const audit = async (page, when) => {
+    await page.emulateMedia({ reducedMotion: 'reduce' }); // no tile caught fading in
+    await page.addScriptTag({ content: axeSource });
+    const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
+    assert.deepEqual(bad, [], when);
+  };
+  try {
+    await withPage(t, s.url + '/', async ({ page }) => {
+      await until(async () => (await tiles(page, 'node-1')).length === 4, 'node-1 drawn');
+      await advance(page, '+10 s');
+      await page.click('button[aria-label="Drain node-1"]');
+      await page.click('#drain-start');
+      await until(async () => (await logEntries(page)).some((e) => e.code === 429), 'the 429');
+      await page.click('[data-pod="default/debug"]');
+      await audit(page, 'mid-drain, a pod selected');
+      await page.selectOption('#fixture', 'lessons/04-unready-pods.yaml');
+      await page.click('#fixture-load');
+      await until(async () => page.isVisible('#lesson'), 'the lesson panel');
+      await until(async () => (await page.$$('[data-state="running"]')).length > 0, 'pods running, not ready');
+      await audit(page, 'lesson 4 open');
+    });
+  } finally { await s.stop(); }
+});
