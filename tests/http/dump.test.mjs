@@ -134,6 +134,12 @@ test('every layout loads: List, typed lists, multi-document YAML, cluster-info d
     '{"level":"info","msg":"listening", "ts":"2099-01-01T00:00:00Z"}', '[not json',
     '==== END logs for container cart of pod shop/cart-5d4f8c7b9-aaaaa ====',
     JSON.stringify({ ...list([pdb], 'PodDisruptionBudgetList'), apiVersion: 'policy/v1' }, null, 4)].join('\n') + '\n';
+  // cluster-info dump -o yaml: the lists as YAML documents, the logs between them
+  files['cluster-info-yaml.dump'] = [JSON.stringify(list(objs.slice(0, 2), 'NodeList')), '---',
+    JSON.stringify(list(objs.slice(2, 5), 'PodList')),
+    '==== START logs for container cart of pod shop/cart-5d4f8c7b9-aaaaa ====', 'key: [unclosed', '---',
+    '==== END logs for container cart of pod shop/cart-5d4f8c7b9-aaaaa ====', '---',
+    JSON.stringify({ ...list([pdb], 'PodDisruptionBudgetList'), apiVersion: 'policy/v1' })].join('\n') + '\n';
   for (const [n, text] of Object.entries(files)) writeFileSync(join(d, n), text);
   writeFileSync(join(d, 'docs.yaml.gz'), gzipSync(files['docs.yaml']));
   // cluster-info dump --output-directory: nodes.json, NS/pods.json, NS/POD/logs.txt
@@ -145,7 +151,7 @@ test('every layout loads: List, typed lists, multi-document YAML, cluster-info d
   writeFileSync(join(tree, 'shop', 'cart-5d4f8c7b9-aaaaa', 'logs.txt'), '==== START logs ====\nhello\n');
   writeFileSync(join(tree, 'shop', 'notes.md'), '# not a manifest\n');
 
-  for (const p of ['list.json', 'docs.yaml', 'typed.json', 'cluster-info.dump', 'docs.yaml.gz', 'tree']) {
+  for (const p of ['list.json', 'docs.yaml', 'typed.json', 'cluster-info.dump', 'cluster-info-yaml.dump', 'docs.yaml.gz', 'tree']) {
     const { items, stderr } = await loaded([join(d, p)]);
     const got = items.filter((o) => o.metadata.uid?.startsWith('uid-')).map((o) => `${o.kind}/${o.metadata.name}`).sort();
     assert.deepEqual(got, objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), p);
