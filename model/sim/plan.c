@@ -14,6 +14,7 @@
 #include "drain.h"
 #include "dump.h"
 #include "json.h"
+#include "kversion.h"
 #include "pdbindex.h"
 #include "selector.h"
 #include "text.h"
@@ -43,6 +44,8 @@ typedef struct {
     bool skip_unknown, quiet;
     bool start_set;
     double start, ready_after;
+    kube_version kv;         /* --kube-version, --feature-gates: the release the cluster answers as */
+    const char *gates;
     out_form out;
 } plan_opts;
 
@@ -51,6 +54,7 @@ static const char usage[] =
     "                           [--ignore-daemonsets] [--delete-emptydir-data] [--force]\n"
     "                           [--disable-eviction] [--grace-period N] [--pod-selector LABELS]\n"
     "                           [--skip-unknown] [--start-time RFC3339|dump] [--ready-after D]\n"
+    "                           [--kube-version X.Y] [--feature-gates Name=bool,...]\n"
     "                           [--output text|json|html] [-q] DUMP...\n"
     "       evictsim plan check [--skip-unknown] [--output text|json] [-q] DUMP...\n"
     "\n"
@@ -124,7 +128,6 @@ static int parse(int argc, char **argv, plan_opts *o)
 {
     o->parallel = 1;
     o->d.grace_period = -1;
-    o->start_set = false;
     o->dumps = xcalloc((size_t)argc, sizeof *o->dumps);
     o->nodes = xcalloc((size_t)argc, sizeof *o->nodes);
     bool start_dump = true;
@@ -179,6 +182,15 @@ static int parse(int argc, char **argv, plan_opts *o)
             if (!start_dump && clock_parse(v, &o->start) < 0)
                 return bad("bad --start-time \"%s\": want RFC 3339 or dump", v);
             o->start_set = !start_dump;
+        } else if ((v = flag(argc, argv, &i, "--kube-version", &missing))) {
+            char *err = NULL;
+            if (kv_parse_version(v, &o->kv.minor, &err) < 0) {
+                int rc = bad("bad --kube-version: %s", err ? err : v);
+                free(err);
+                return rc;
+            }
+        } else if ((v = flag(argc, argv, &i, "--feature-gates", &missing))) {
+            o->gates = v;
         } else if ((v = flag(argc, argv, &i, "--ready-after", &missing))) {
             if (clock_parse_duration(v, &o->ready_after) < 0)
                 return bad("bad --ready-after \"%s\": want a duration (90s, 2m)", v);
@@ -195,6 +207,12 @@ static int parse(int argc, char **argv, plan_opts *o)
             else
                 o->nodes[o->nnodes++] = a;
         }
+    }
+    char *err = NULL; /* the gates a release knows depend on --kube-version, wherever it stands */
+    if ((o->gates && kv_parse_gates(&o->kv, o->gates, &err) < 0) || kv_check(&o->kv, &err) < 0) {
+        int rc = bad("bad --feature-gates: %s", err ? err : o->gates);
+        free(err);
+        return rc;
     }
     if (!o->ndumps)
         return bad("no DUMP given (see evictsim plan --help)");
@@ -807,7 +825,7 @@ static cluster *plan_load(plan_opts *o, pod_index *ix, double *t0, char **summar
         return NULL;
     }
     cluster_opts co = {.manual_clock = true, .time_scale = 1, .controllers = CTRL_ALL,
-                       .start_time = o->start, .ready_after = o->ready_after};
+                       .start_time = o->start, .ready_after = o->ready_after, .kv = o->kv};
     if (!o->start_set) {
         double t = dump_newest(d, &err);
         if (t < 0) {

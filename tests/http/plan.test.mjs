@@ -191,6 +191,8 @@ test('bad input: one line, exit 2', () => {
     [['drain', '--bogus', 'n1', d], /unknown flag --bogus/],
     [['drain', '--output', 'xml', 'n1', d], /bad --output "xml"/],
     [['sideways', d], /want drain or check/],
+    [['drain', '--kube-version', '9.9', 'n1', d], /bad --kube-version: "9\.9" is not a release evictsim serves/],
+    [['drain', '--feature-gates', 'Bogus=true', 'n1', d], /bad --feature-gates: unrecognized feature gate: Bogus/],
     [['check', '--output', 'html', d], /bad --output "html": want text, json\n$/],
   ];
   const broken = join(dir, 'broken.json');
