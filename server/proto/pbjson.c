@@ -167,8 +167,19 @@ static void set_err(char **err, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The longest JSON text a body may decode to: zero values Go writes for
+ * absent structs make the text longer than the body, but not without end. */
+#define MAX_TEXT (64u << 20)
+
 static char *room(dctx *x, size_t n)
 {
+    if (x->oom)
+        return NULL;
+    if (x->len + n + 1 > MAX_TEXT) {
+        set_err(&x->err, "the decoded object is larger than %u bytes", MAX_TEXT);
+        x->oom = true;
+        return NULL;
+    }
     if (x->len + n + 1 > x->cap) {
         size_t cap = (x->len + n + 1) * 2 < 512 ? 512 : (x->len + n + 1) * 2;
         char *s = realloc(x->s, cap);
