@@ -9,7 +9,7 @@
 #include "http.h"
 #include "json.h"
 #include "manifest.h"
-#include <math.h>
+#include "xalloc.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,7 +64,7 @@ static void send_asset(const char *path, http_resp *out)
         not_found(out);
         return;
     }
-    out->raw = malloc(a->len ? a->len : 1);
+    out->raw = xmalloc(a->len ? a->len : 1);
     memcpy(out->raw, a->data, a->len);
     out->raw_len = a->len;
     out->raw_type = content_type(a->path);
@@ -148,43 +148,37 @@ static const char *fixture_kind(const char *path) /* path without "fixtures/" */
     return "cluster";
 }
 
-/* {"path","kind","title"}: the title is a lesson's first header line, a
- * scenario's description. */
+/* {"path","kind","title"}, and with `full` the header and the content:
+ * a scenario as one document ("scenario"), anything else as its objects
+ * ("objects"). The title is a scenario's description, else the first
+ * header line. NULL (and *err) when the fixture does not parse. */
 static cJSON *fixture_item(const ui_asset *a, bool full, char **err)
 {
     const char *path = a->path + strlen("fixtures/");
     const char *kind = fixture_kind(path);
+    bool is_scenario = !strcmp(kind, "scenario");
+    cJSON *content = NULL;
+    if (is_scenario)
+        content = manifest_parse_one((const char *)a->data, a->len, err);
+    else if (full)
+        content = manifest_parse((const char *)a->data, a->len, a->path, err);
+    if ((is_scenario || full) && !content)
+        return NULL;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "path", path);
     cJSON_AddStringToObject(o, "kind", kind);
     char *header = header_of(a);
-    cJSON *scenario = NULL, *objects = NULL;
-    if (!strcmp(kind, "scenario")) {
-        scenario = manifest_parse_one((const char *)a->data, a->len, err);
-    } else if (full) {
-        objects = manifest_parse((const char *)a->data, a->len, a->path, err);
-    }
-    const char *desc = cJSON_GetStringValue(cJSON_GetObjectItem(scenario, "description"));
-    char *nl = strchr(header, '\n');
-    if (nl)
-        *nl = 0;
-    cJSON_AddStringToObject(o, "title", desc ? desc : header[0] ? header : path);
-    free(header);
+    const char *desc = is_scenario ? cJSON_GetStringValue(cJSON_GetObjectItem(content, "description")) : NULL;
+    char *first = xstrndup(header, strcspn(header, "\n"));
+    cJSON_AddStringToObject(o, "title", desc ? desc : *first ? first : path);
+    free(first);
     if (full) {
-        header = header_of(a);
         cJSON_AddStringToObject(o, "header", header);
-        free(header);
-        if (scenario)
-            cJSON_AddItemToObject(o, "scenario", scenario);
-        else if (objects)
-            cJSON_AddItemToObject(o, "objects", objects);
+        cJSON_AddItemToObject(o, is_scenario ? "scenario" : "objects", content);
     } else {
-        cJSON_Delete(scenario);
+        cJSON_Delete(content);
     }
-    if ((strcmp(kind, "scenario") ? full && !objects : !scenario)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
+    free(header);
     return o;
 }
 
