@@ -91,8 +91,8 @@ test('drain node-1 of the default cluster from the page', { skip }, async (t) =>
       assert.match(refused.why, /^PDB web: minAvailable 2 of \d expected; 2 healthy \(.*web-\S+ terminating.*\); desired 2 → 0 disruptions allowed → refused$/);
       assert.deepEqual(log.map((e) => e.code).sort(), [201, 201, 429]);
       await page.waitForTimeout(800); // let the tiles' appear animation end before the picture
-      await shot('drain-429');
-      if (process.env.UPDATE_SCREENSHOT) copyFileSync(join(root, 'build/browser/drain-429.png'), join(root, 'docs/web-view.png'));
+      const picture = await shot('drain-429');
+      if (process.env.UPDATE_SCREENSHOT) copyFileSync(picture, join(root, 'docs/web-view.png'));
 
       // clicking the 429 highlights the pod and its budget
       await page.click('#log [data-code="429"]');
