@@ -176,36 +176,30 @@ static cJSON *find_condition(cJSON *conds, const char *type)
     return NULL;
 }
 
+/* The four conditions in the setters' order (each as the node states it,
+ * else new), then the node's others in theirs; times filled, heartbeats
+ * moved. */
 static void fill_conditions(cJSON *status, const char *now, bool heartbeat)
 {
-    cJSON *conds = jfield(status, "conditions");
-    if (!cJSON_IsArray(conds)) {
-        conds = cJSON_CreateArray();
-        jset(status, "conditions", conds);
-    }
+    cJSON *old = cJSON_DetachItemFromObjectCaseSensitive(status, "conditions");
+    cJSON *conds = cJSON_CreateArray();
     for (size_t i = 0; i < NCONDS; i++) {
-        cJSON *c = find_condition(conds, node_conditions[i].type);
-        if (!c) {
-            c = cJSON_CreateObject();
-            cJSON_AddStringToObject(c, "type", node_conditions[i].type);
-            cJSON_AddStringToObject(c, "status", node_conditions[i].status);
-            /* before the first later one the node has, as the setters order them */
-            int at = -1, pos = 0;
-            cJSON *e;
-            cJSON_ArrayForEach(e, conds) {
-                for (size_t j = i + 1; j < NCONDS && at < 0; j++)
-                    if (jstr(e, "type") && !strcmp(jstr(e, "type"), node_conditions[j].type))
-                        at = pos;
-                pos++;
-            }
-            if (at >= 0)
-                cJSON_InsertItemInArray(conds, at, c);
-            else
-                cJSON_AddItemToArray(conds, c);
-            fill_str(c, "reason", node_conditions[i].reason);
-            fill_str(c, "message", node_conditions[i].message);
+        cJSON *c = find_condition(old, node_conditions[i].type);
+        if (c) {
+            cJSON_AddItemToArray(conds, cJSON_DetachItemViaPointer(old, c));
+            continue;
         }
+        c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "type", node_conditions[i].type);
+        cJSON_AddStringToObject(c, "status", node_conditions[i].status);
+        cJSON_AddStringToObject(c, "reason", node_conditions[i].reason);
+        cJSON_AddStringToObject(c, "message", node_conditions[i].message);
+        cJSON_AddItemToArray(conds, c);
     }
+    while (cJSON_IsArray(old) && old->child)
+        cJSON_AddItemToArray(conds, cJSON_DetachItemViaPointer(old, old->child));
+    cJSON_Delete(old);
+    jset(status, "conditions", conds);
     cJSON *c;
     cJSON_ArrayForEach(c, conds) {
         if (!cJSON_IsObject(c))
@@ -219,7 +213,7 @@ static void fill_conditions(cJSON *status, const char *now, bool heartbeat)
 bool knode_needs_fill(const store_obj *node)
 {
     const char *v = store_get_str(node, "status.nodeInfo.bootID");
-    return !v || !*v || !store_get_str(node, "status.conditions");
+    return !v || !*v || !store_get_path(node, "status.conditions");
 }
 
 void knode_status(cluster *c, store_obj *node, unsigned *counter, bool heartbeat)
