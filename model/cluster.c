@@ -528,7 +528,7 @@ int cluster_load_take(cluster *c, cJSON *objs, api_result *err)
 
 void cluster_reset(cluster *c)
 {
-    for (int k = 0; k < K_COUNT; k++) {
+    for (int k = 0; k < kind_count(); k++) {
         size_t n;
         store_obj **all = store_list(c->st, k, NULL, &n);
         for (size_t i = 0; i < n; i++) {
@@ -553,7 +553,7 @@ cJSON *cluster_snapshot(cluster *c)
     cJSON_AddStringToObject(list, "kind", "List");
     cJSON_AddStringToObject(list, "apiVersion", "v1");
     cJSON *items = cJSON_AddArrayToObject(list, "items");
-    for (int k = 0; k < K_COUNT; k++) {
+    for (int k = 0; k < kind_count(); k++) {
         size_t n;
         store_obj **all = store_list(c->st, k, NULL, &n);
         for (size_t i = 0; i < n; i++)

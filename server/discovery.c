@@ -25,8 +25,6 @@ void discovery_use(const kube_version *kv)
     disc_kv = kv;
 }
 
-/* Per-kind discovery facts the registry does not carry: verbs and categories, as upstream lists them. */
-
 /* snprintf that truncates quietly (cells are bounded; overlong values are cut). */
 static void disc_printf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void disc_printf(char *buf, size_t n, const char *fmt, ...)
@@ -36,21 +34,53 @@ static void disc_printf(char *buf, size_t n, const char *fmt, ...)
     vsnprintf(buf, n, fmt, ap);
     va_end(ap);
 }
-static const char *const disc_verbs_all[] = {"create", "delete", "deletecollection", "get",
-                                             "list", "patch", "update", "watch", NULL};
-static const char *const disc_verbs_ns[] = {"create", "delete", "get", "list", "patch", "update", "watch", NULL};
+static void disc_add_strings(cJSON *obj, const char *key, const char *const *list);
 static const char *const disc_verbs_status[] = {"get", "patch", "update", NULL};
 static const char *const disc_verbs_create[] = {"create", NULL};
+static const char *const disc_verbs_get[] = {"get", NULL};
 
-static const char *const *disc_verbs(kind_id id)
+/* A row's verbs, sorted by name as discovery lists them. */
+static void disc_add_verbs(cJSON *obj, unsigned verbs)
 {
-    return id == K_NAMESPACE ? disc_verbs_ns : disc_verbs_all;
+    static const struct { unsigned bit; const char *name; } names[] = {
+        {KV_CREATE, "create"}, {KV_DELETE, "delete"}, {KV_DELETECOLLECTION, "deletecollection"},
+        {KV_GET, "get"}, {KV_LIST, "list"}, {KV_PATCH, "patch"}, {KV_UPDATE, "update"}, {KV_WATCH, "watch"},
+    };
+    cJSON *arr = cJSON_AddArrayToObject(obj, "verbs");
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (verbs & names[i].bit)
+            cJSON_AddItemToArray(arr, cJSON_CreateString(names[i].name));
 }
 
-static bool disc_in_all_category(kind_id id)
+/* The subresources of a row, in name order: name, response group/version/kind, verbs. */
+typedef struct {
+    const char *name, *group, *version, *kind;
+    const char *const *verbs;
+} disc_sub;
+
+static size_t disc_subs(const kind_info *k, disc_sub *out)
 {
-    return id == K_POD || id == K_RC || id == K_DEPLOYMENT || id == K_REPLICASET ||
-           id == K_STATEFULSET || id == K_DAEMONSET;
+    size_t n = 0;
+    if (k->subs & KS_BINDING)
+        out[n++] = (disc_sub){"binding", "", "v1", "Binding", disc_verbs_create};
+    if (k->subs & KS_EVICTION)
+        out[n++] = (disc_sub){"eviction", "policy", "v1", "Eviction", disc_verbs_create};
+    if (k->subs & KS_LOG)
+        out[n++] = (disc_sub){"log", "", "v1", "Pod", disc_verbs_get};
+    if (k->subs & KS_SCALE)
+        out[n++] = (disc_sub){"scale", "autoscaling", "v1", "Scale", disc_verbs_status};
+    if (k->has_status)
+        out[n++] = (disc_sub){"status", k->group, k->version, k->kind, disc_verbs_status};
+    return n;
+}
+
+static void disc_add_names(cJSON *r, const kind_info *k)
+{
+    if (k->short_names[0])
+        disc_add_strings(r, "shortNames",
+                         (const char *const[]){k->short_names[0], k->short_names[1], k->short_names[2], NULL});
+    if (k->categories[0])
+        disc_add_strings(r, "categories", (const char *const[]){k->categories[0], k->categories[1], NULL});
 }
 
 /* ---- Accept parsing ---- */
@@ -214,9 +244,9 @@ static int disc_cmp_plural(const void *a, const void *b)
 static size_t disc_kinds_of(const char *group, const char *version, kind_id *ids)
 {
     size_t n = 0;
-    for (int i = 0; i < K_COUNT; i++) {
+    for (int i = 0; i < kind_count(); i++) {
         const kind_info *k = kind_get((kind_id)i);
-        if (!strcmp(k->group, group) && !strcmp(k->version, version) && kind_served(k->id))
+        if (k->served && !strcmp(k->group, group) && !strcmp(k->version, version))
             ids[n++] = k->id;
     }
     qsort(ids, n, sizeof *ids, disc_cmp_plural);
@@ -227,9 +257,9 @@ static size_t disc_kinds_of(const char *group, const char *version, kind_id *ids
 static size_t disc_groups(const char **groups)
 {
     size_t n = 0;
-    for (int i = 0; i < K_COUNT; i++) {
+    for (int i = 0; i < kind_count(); i++) {
         const char *g = kind_get((kind_id)i)->group;
-        bool seen = !*g || !kind_served((kind_id)i);
+        bool seen = !*g || !kind_get((kind_id)i)->served;
         for (size_t j = 0; j < n && !seen; j++)
             seen = !strcmp(groups[j], g);
         if (!seen)
@@ -246,8 +276,8 @@ static size_t disc_groups(const char **groups)
 
 static const char *disc_group_version(const char *group)
 {
-    for (int i = 0; i < K_COUNT; i++)
-        if (!strcmp(kind_get((kind_id)i)->group, group) && kind_served((kind_id)i))
+    for (int i = 0; i < kind_count(); i++)
+        if (kind_get((kind_id)i)->served && !strcmp(kind_get((kind_id)i)->group, group))
             return kind_get((kind_id)i)->version;
     return NULL;
 }
@@ -261,11 +291,8 @@ static cJSON *disc_legacy_resource(const kind_info *k)
     cJSON_AddStringToObject(r, "singularName", k->singular);
     cJSON_AddBoolToObject(r, "namespaced", k->namespaced);
     cJSON_AddStringToObject(r, "kind", k->kind);
-    disc_add_strings(r, "verbs", disc_verbs(k->id));
-    if (k->short_names[0])
-        disc_add_strings(r, "shortNames", (const char *const[]){k->short_names[0], k->short_names[1], NULL});
-    if (disc_in_all_category(k->id))
-        disc_add_strings(r, "categories", (const char *const[]){"all", NULL});
+    disc_add_verbs(r, k->verbs);
+    disc_add_names(r, k);
     return r;
 }
 
@@ -303,10 +330,13 @@ static cJSON *disc_resource_list(const char *group, const char *version)
     for (size_t i = 0; i < n; i++) {
         const kind_info *k = kind_get(ids[i]);
         cJSON_AddItemToArray(res, disc_legacy_resource(k));
-        if (k->id == K_POD)
-            cJSON_AddItemToArray(res, disc_legacy_sub(k, "eviction", "policy", "v1", "Eviction", disc_verbs_create));
-        if (k->has_status)
-            cJSON_AddItemToArray(res, disc_legacy_sub(k, "status", NULL, NULL, k->kind, disc_verbs_status));
+        disc_sub subs[8];
+        size_t ns = disc_subs(k, subs);
+        for (size_t j = 0; j < ns; j++) {
+            bool other = strcmp(subs[j].group, k->group) || strcmp(subs[j].version, k->version);
+            cJSON_AddItemToArray(res, disc_legacy_sub(k, subs[j].name, other ? subs[j].group : NULL,
+                                                      subs[j].version, subs[j].kind, subs[j].verbs));
+        }
     }
     return doc;
 }
@@ -391,19 +421,16 @@ static cJSON *disc_agg_resource(const kind_info *k)
     cJSON_AddItemToObject(r, "responseKind", disc_response_kind(k->group, k->version, k->kind));
     cJSON_AddStringToObject(r, "scope", k->namespaced ? "Namespaced" : "Cluster");
     cJSON_AddStringToObject(r, "singularResource", k->singular);
-    disc_add_strings(r, "verbs", disc_verbs(k->id));
-    if (k->short_names[0])
-        disc_add_strings(r, "shortNames", (const char *const[]){k->short_names[0], k->short_names[1], NULL});
-    if (disc_in_all_category(k->id))
-        disc_add_strings(r, "categories", (const char *const[]){"all", NULL});
-    if (k->id == K_POD || k->has_status) {
+    disc_add_verbs(r, k->verbs);
+    disc_add_names(r, k);
+    disc_sub sub[8];
+    size_t ns = disc_subs(k, sub);
+    if (ns) {
         cJSON *subs = cJSON_AddArrayToObject(r, "subresources");
-        if (k->id == K_POD)
-            cJSON_AddItemToArray(subs, disc_agg_sub("eviction", disc_response_kind("policy", "v1", "Eviction"),
-                                                    disc_verbs_create));
-        if (k->has_status)
-            cJSON_AddItemToArray(subs, disc_agg_sub("status", disc_response_kind(k->group, k->version, k->kind),
-                                                    disc_verbs_status));
+        for (size_t j = 0; j < ns; j++)
+            cJSON_AddItemToArray(subs, disc_agg_sub(sub[j].name,
+                                                    disc_response_kind(sub[j].group, sub[j].version, sub[j].kind),
+                                                    sub[j].verbs));
     }
     return r;
 }

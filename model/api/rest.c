@@ -868,7 +868,7 @@ void rest_delete_object_code(cluster *c, store_obj *o, const cJSON *opts, bool d
 
 static void delete_namespace_contents(cluster *c, const char *ns)
 {
-    for (int k = 0; k < K_COUNT; k++) {
+    for (int k = 0; k < kind_count(); k++) {
         if (!kind_get(k)->namespaced)
             continue;
         size_t n;
@@ -901,7 +901,7 @@ static void ns_finalize_timer(void *ctx, uint64_t id)
     store_obj *n = store_get(c->st, K_NAMESPACE, NULL, job->ns);
     if (n && ns_terminating(n)) {
         bool empty = true;
-        for (int k = 0; k < K_COUNT && empty; k++) {
+        for (int k = 0; k < kind_count() && empty; k++) {
             size_t cnt;
             if (!kind_get(k)->namespaced)
                 continue;

@@ -18,12 +18,16 @@ typedef enum { V_GET, V_LIST, V_CREATE, V_UPDATE, V_PATCH, V_DELETE, V_DELETECOL
 typedef enum { BODY_NONE, BODY_JSON, BODY_YAML, BODY_MERGE_PATCH, BODY_JSON_PATCH,
                BODY_STRATEGIC_PATCH, BODY_APPLY_PATCH, BODY_PROTOBUF, BODY_OTHER } body_type;
 
+/* The subresource addressed (besides eviction, which has its own route). */
+typedef enum { RS_NONE, RS_STATUS, RS_SCALE, RS_BINDING } rest_sub;
+
 typedef struct {
     rest_verb verb;
     kind_id kind;
     const char *ns;    /* NULL: cluster-scoped, or all namespaces for list */
     const char *name;
     bool status;       /* the status subresource */
+    rest_sub sub;      /* RS_STATUS when status is set; RS_NONE: the object itself */
     body_type body_type;
     const char *body;
     size_t body_len;

@@ -377,7 +377,7 @@ static bool mapping_matches(const char *g, const char *v, const char *k, const c
 
 static int rest_map(const char *group, const char *version, const char *kind, rest_mapping *m, char **err)
 {
-    for (int k = 0; k < K_COUNT; k++) {
+    for (int k = 0; k < kind_count(); k++) {
         const kind_info *ki = kind_get(k);
         if (mapping_matches(ki->group, ki->version, ki->kind, group, version, kind)) {
             *m = (rest_mapping){ki->group, ki->plural, k};

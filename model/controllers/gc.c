@@ -62,7 +62,7 @@ static store_obj **dependents(gc *g, const char *ns, const char *uid, size_t *n)
 {
     size_t cap = 16, cnt = 0;
     store_obj **out = xmalloc(cap * sizeof *out);
-    for (int k = 0; k < K_COUNT; k++) {
+    for (int k = 0; k < kind_count(); k++) {
         if (k == K_EVENT)
             continue;
         size_t m;

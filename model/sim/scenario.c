@@ -123,7 +123,7 @@ static const char *sc_type_name(int types)
 static kind_id sc_kind(const char *name, bool *ok)
 {
     *ok = true;
-    for (int k = 0; k < K_COUNT; k++) {
+    for (int k = 0; k < kind_count(); k++) {
         const kind_info *ki = kind_get(k);
         if (!strcasecmp(name, ki->kind) || !strcasecmp(name, ki->plural) || !strcasecmp(name, ki->singular))
             return (kind_id)k;

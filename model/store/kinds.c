@@ -1,52 +1,156 @@
-/* kinds: the table of served kinds and lookups over it. Must not hold state. */
+/* kinds: the table of served kinds (static rows as kube-apiserver 1.33 lists them in discovery,
+ * then custom resources registered at run time) and lookups over it. Holds only the rows; must
+ * not know objects, storage or HTTP. */
 #include "kinds.h"
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static const kind_info kinds[K_COUNT] = {
-    {K_NAMESPACE, "Namespace", "namespaces", "namespace", "", "v1", "v1", false, true, {"ns", 0}},
-    {K_NODE, "Node", "nodes", "node", "", "v1", "v1", false, true, {"no", 0}},
-    {K_POD, "Pod", "pods", "pod", "", "v1", "v1", true, true, {"po", 0}},
-    {K_EVENT, "Event", "events", "event", "", "v1", "v1", true, false, {"ev", 0}},
-    {K_RC, "ReplicationController", "replicationcontrollers", "replicationcontroller", "", "v1", "v1", true, true, {"rc", 0}},
-    {K_PDB, "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", "policy", "v1", "policy/v1", true, true, {"pdb", 0}},
-    {K_DEPLOYMENT, "Deployment", "deployments", "deployment", "apps", "v1", "apps/v1", true, true, {"deploy", 0}},
-    {K_REPLICASET, "ReplicaSet", "replicasets", "replicaset", "apps", "v1", "apps/v1", true, true, {"rs", 0}},
-    {K_STATEFULSET, "StatefulSet", "statefulsets", "statefulset", "apps", "v1", "apps/v1", true, true, {"sts", 0}},
-    {K_DAEMONSET, "DaemonSet", "daemonsets", "daemonset", "apps", "v1", "apps/v1", true, true, {"ds", 0}},
-    {K_EVICTIONREQUEST, "EvictionRequest", "evictionrequests", "evictionrequest", "lifecycle.k8s.io", "v1alpha1",
-     "lifecycle.k8s.io/v1alpha1", true, true, {0, 0}},
-    {K_EVICTION, "Eviction", "evictions", "eviction", "lifecycle.k8s.io", "v1alpha1", "lifecycle.k8s.io/v1alpha1",
-     true, true, {0, 0}},
+#define ALL_BUT_DELCOL (KV_ALL & ~KV_DELETECOLLECTION)
+#define S(...) {__VA_ARGS__}
+
+/* id, Kind, plural, singular, group, version, apiVersion, namespaced, status, short names,
+ * categories, verbs, subresources, stored */
+#define ROW(id, kind, plural, group, version, av, ns, st, shorts, cats, verbs, subs, stored)         \
+    [id] = {id, kind, plural, NULL, group, version, av, ns, st, shorts, cats, verbs, subs, stored,      \
+            false, true, NULL, NULL, NULL, NULL}
+
+static kind_info rows[KIND_MAX] = {
+    ROW(K_NAMESPACE, "Namespace", "namespaces", "", "v1", "v1", false, true, S("ns"), S(0), ALL_BUT_DELCOL, 0, true),
+    ROW(K_NODE, "Node", "nodes", "", "v1", "v1", false, true, S("no"), S(0), KV_ALL, 0, true),
+    ROW(K_POD, "Pod", "pods", "", "v1", "v1", true, true, S("po"), S("all"), KV_ALL,
+        KS_EVICTION | KS_LOG | KS_BINDING, true),
+    ROW(K_EVENT, "Event", "events", "", "v1", "v1", true, false, S("ev"), S(0), KV_ALL, 0, true),
+    ROW(K_RC, "ReplicationController", "replicationcontrollers", "", "v1", "v1", true, true, S("rc"), S("all"),
+        KV_ALL, KS_SCALE, true),
+    ROW(K_PDB, "PodDisruptionBudget", "poddisruptionbudgets", "policy", "v1", "policy/v1", true, true, S("pdb"),
+        S(0), KV_ALL, 0, true),
+    ROW(K_DEPLOYMENT, "Deployment", "deployments", "apps", "v1", "apps/v1", true, true, S("deploy"), S("all"),
+        KV_ALL, KS_SCALE, true),
+    ROW(K_REPLICASET, "ReplicaSet", "replicasets", "apps", "v1", "apps/v1", true, true, S("rs"), S("all"), KV_ALL,
+        KS_SCALE, true),
+    ROW(K_STATEFULSET, "StatefulSet", "statefulsets", "apps", "v1", "apps/v1", true, true, S("sts"), S("all"),
+        KV_ALL, KS_SCALE, true),
+    ROW(K_DAEMONSET, "DaemonSet", "daemonsets", "apps", "v1", "apps/v1", true, true, S("ds"), S("all"), KV_ALL, 0,
+        true),
+    ROW(K_EVICTIONREQUEST, "EvictionRequest", "evictionrequests", "lifecycle.k8s.io", "v1alpha1",
+        "lifecycle.k8s.io/v1alpha1", true, true, S(0), S(0), KV_ALL, 0, true),
+    ROW(K_EVICTION, "Eviction", "evictions", "lifecycle.k8s.io", "v1alpha1", "lifecycle.k8s.io/v1alpha1", true, true,
+        S(0), S(0), KV_ALL, 0, true),
+    ROW(K_CONFIGMAP, "ConfigMap", "configmaps", "", "v1", "v1", true, false, S("cm"), S(0), KV_ALL, 0, true),
+    ROW(K_SECRET, "Secret", "secrets", "", "v1", "v1", true, false, S(0), S(0), KV_ALL, 0, true),
+    ROW(K_SERVICE, "Service", "services", "", "v1", "v1", true, true, S("svc"), S("all"), KV_ALL, 0, true),
+    ROW(K_ENDPOINTS, "Endpoints", "endpoints", "", "v1", "v1", true, false, S("ep"), S(0), KV_ALL, 0, true),
+    ROW(K_SERVICEACCOUNT, "ServiceAccount", "serviceaccounts", "", "v1", "v1", true, false, S("sa"), S(0), KV_ALL,
+        0, true),
+    ROW(K_PVC, "PersistentVolumeClaim", "persistentvolumeclaims", "", "v1", "v1", true, true, S("pvc"), S(0),
+        KV_ALL, 0, true),
+    ROW(K_PV, "PersistentVolume", "persistentvolumes", "", "v1", "v1", false, true, S("pv"), S(0), KV_ALL, 0,
+        true),
+    ROW(K_PODTEMPLATE, "PodTemplate", "podtemplates", "", "v1", "v1", true, false, S(0), S(0), KV_ALL, 0, true),
+    ROW(K_LIMITRANGE, "LimitRange", "limitranges", "", "v1", "v1", true, false, S("limits"), S(0), KV_ALL, 0,
+        true),
+    ROW(K_RESOURCEQUOTA, "ResourceQuota", "resourcequotas", "", "v1", "v1", true, true, S("quota"), S(0), KV_ALL,
+        0, true),
+    ROW(K_CONTROLLERREVISION, "ControllerRevision", "controllerrevisions", "apps", "v1", "apps/v1", true, false,
+        S(0), S(0), KV_ALL, 0, true),
+    ROW(K_JOB, "Job", "jobs", "batch", "v1", "batch/v1", true, true, S(0), S("all"), KV_ALL, 0, true),
+    ROW(K_CRONJOB, "CronJob", "cronjobs", "batch", "v1", "batch/v1", true, true, S("cj"), S("all"), KV_ALL, 0,
+        true),
+    ROW(K_LEASE, "Lease", "leases", "coordination.k8s.io", "v1", "coordination.k8s.io/v1", true, false, S(0),
+        S(0), KV_ALL, 0, true),
+    ROW(K_PRIORITYCLASS, "PriorityClass", "priorityclasses", "scheduling.k8s.io", "v1", "scheduling.k8s.io/v1",
+        false, false, S("pc"), S(0), KV_ALL, 0, true),
+    ROW(K_INGRESS, "Ingress", "ingresses", "networking.k8s.io", "v1", "networking.k8s.io/v1", true, true,
+        S("ing"), S(0), KV_ALL, 0, true),
+    ROW(K_NETWORKPOLICY, "NetworkPolicy", "networkpolicies", "networking.k8s.io", "v1", "networking.k8s.io/v1",
+        true, false, S("netpol"), S(0), KV_ALL, 0, true),
+    ROW(K_INGRESSCLASS, "IngressClass", "ingressclasses", "networking.k8s.io", "v1", "networking.k8s.io/v1",
+        false, false, S(0), S(0), KV_ALL, 0, true),
+    ROW(K_STORAGECLASS, "StorageClass", "storageclasses", "storage.k8s.io", "v1", "storage.k8s.io/v1", false,
+        false, S("sc"), S(0), KV_ALL, 0, true),
+    ROW(K_CSINODE, "CSINode", "csinodes", "storage.k8s.io", "v1", "storage.k8s.io/v1", false, false, S(0), S(0),
+        KV_ALL, 0, true),
+    ROW(K_CSIDRIVER, "CSIDriver", "csidrivers", "storage.k8s.io", "v1", "storage.k8s.io/v1", false, false, S(0),
+        S(0), KV_ALL, 0, true),
+    ROW(K_ROLE, "Role", "roles", "rbac.authorization.k8s.io", "v1", "rbac.authorization.k8s.io/v1", true, false,
+        S(0), S(0), KV_ALL, 0, true),
+    ROW(K_CLUSTERROLE, "ClusterRole", "clusterroles", "rbac.authorization.k8s.io", "v1",
+        "rbac.authorization.k8s.io/v1", false, false, S(0), S(0), KV_ALL, 0, true),
+    ROW(K_ROLEBINDING, "RoleBinding", "rolebindings", "rbac.authorization.k8s.io", "v1",
+        "rbac.authorization.k8s.io/v1", true, false, S(0), S(0), KV_ALL, 0, true),
+    ROW(K_CLUSTERROLEBINDING, "ClusterRoleBinding", "clusterrolebindings", "rbac.authorization.k8s.io", "v1",
+        "rbac.authorization.k8s.io/v1", false, false, S(0), S(0), KV_ALL, 0, true),
+    ROW(K_CRD, "CustomResourceDefinition", "customresourcedefinitions", "apiextensions.k8s.io", "v1",
+        "apiextensions.k8s.io/v1", false, true, S("crd", "crds"), S("api-extensions"), KV_ALL, 0, true),
+    ROW(K_HPA, "HorizontalPodAutoscaler", "horizontalpodautoscalers", "autoscaling", "v2", "autoscaling/v2", true,
+        true, S("hpa"), S("all"), KV_ALL, 0, true),
+    ROW(K_ENDPOINTSLICE, "EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", "discovery.k8s.io/v1", true,
+        false, S(0), S(0), KV_ALL, 0, true),
+    ROW(K_BINDING, "Binding", "bindings", "", "v1", "v1", true, false, S(0), S(0), KV_CREATE, 0, false),
+    ROW(K_SSAR, "SelfSubjectAccessReview", "selfsubjectaccessreviews", "authorization.k8s.io", "v1",
+        "authorization.k8s.io/v1", false, false, S(0), S(0), KV_CREATE, 0, false),
+    ROW(K_SSRR, "SelfSubjectRulesReview", "selfsubjectrulesreviews", "authorization.k8s.io", "v1",
+        "authorization.k8s.io/v1", false, false, S(0), S(0), KV_CREATE, 0, false),
+    ROW(K_SSR, "SelfSubjectReview", "selfsubjectreviews", "authentication.k8s.io", "v1", "authentication.k8s.io/v1",
+        false, false, S(0), S(0), KV_CREATE, 0, false),
 };
 
-static bool lifecycle_served; /* set once per cluster, before it serves (kind_serve_lifecycle) */
+static int nrows = K_STATIC_COUNT;
+static unsigned generation;
+static char derived[K_STATIC_COUNT][2][96]; /* singular, qualified and list kind of the static rows */
+static char derived_list[K_STATIC_COUNT][96];
 
-bool kind_served(kind_id id)
+static void lower(char *dst, size_t n, const char *s)
 {
-    return (id != K_EVICTIONREQUEST && id != K_EVICTION) || lifecycle_served;
+    size_t i = 0;
+    for (; s[i] && i + 1 < n; i++)
+        dst[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    dst[i] = 0;
 }
 
-void kind_serve_lifecycle(bool on)
+/* The names derived from a static row (singular = lower-case Kind), once. */
+static void init_static(void)
 {
-    lifecycle_served = on;
+    static bool done;
+    if (done)
+        return;
+    for (int i = 0; i < K_STATIC_COUNT; i++) {
+        kind_info *r = &rows[i];
+        lower(derived[i][0], sizeof derived[i][0], r->kind);
+        snprintf(derived[i][1], sizeof derived[i][1], "%s%s%s", r->plural, *r->group ? "." : "", r->group);
+        snprintf(derived_list[i], sizeof derived_list[i], "%sList", r->kind);
+        r->singular = derived[i][0];
+        r->qualified = derived[i][1];
+        r->list_kind = derived_list[i];
+    }
+    done = true;
 }
 
-static const char *qualified[K_COUNT] = {
-    "namespaces", "nodes", "pods", "events", "replicationcontrollers",
-    "poddisruptionbudgets.policy", "deployments.apps", "replicasets.apps",
-    "statefulsets.apps", "daemonsets.apps", "evictionrequests.lifecycle.k8s.io", "evictions.lifecycle.k8s.io",
-};
+/* Built at load: the process has one registry, read under the model lock or before threads start. */
+__attribute__((constructor)) static void kinds_init(void)
+{
+    init_static();
+}
+
+int kind_count(void)
+{
+    return nrows;
+}
 
 const kind_info *kind_get(kind_id id)
 {
-    return (unsigned)id < K_COUNT ? &kinds[id] : NULL;
+    return (unsigned)id < (unsigned)nrows ? &rows[id] : NULL;
 }
 
 const kind_info *kind_by_plural(const char *group, const char *plural)
 {
-    for (int i = 0; i < K_COUNT; i++)
-        if (!strcmp(kinds[i].group, group) && !strcmp(kinds[i].plural, plural) && kind_served(kinds[i].id))
-            return &kinds[i];
+    if (!group || !plural)
+        return NULL;
+    for (int i = 0; i < nrows; i++)
+        if (rows[i].served && !strcmp(rows[i].plural, plural) && !strcmp(rows[i].group, group))
+            return &rows[i];
     return NULL;
 }
 
@@ -54,13 +158,135 @@ const kind_info *kind_by_kind(const char *api_version, const char *kind)
 {
     if (!api_version || !kind)
         return NULL;
-    for (int i = 0; i < K_COUNT; i++)
-        if (!strcmp(kinds[i].api_version, api_version) && !strcmp(kinds[i].kind, kind) && kind_served(kinds[i].id))
-            return &kinds[i];
+    for (int i = 0; i < nrows; i++)
+        if (rows[i].served && !strcmp(rows[i].kind, kind) && !strcmp(rows[i].api_version, api_version))
+            return &rows[i];
     return NULL;
 }
 
 const char *kind_qualified(kind_id id)
 {
-    return (unsigned)id < K_COUNT ? qualified[id] : "";
+    const kind_info *k = kind_get(id);
+    return k ? k->qualified : "";
+}
+
+bool kind_served(kind_id id)
+{
+    const kind_info *k = kind_get(id);
+    return k && k->served;
+}
+
+void kind_serve_lifecycle(bool on)
+{
+    rows[K_EVICTIONREQUEST].served = rows[K_EVICTION].served = on;
+    generation++;
+}
+
+unsigned kind_generation(void)
+{
+    return generation;
+}
+
+/* ---- custom rows ---------------------------------------------------------------------------- */
+
+static char *dup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void free_strings(kind_info *r)
+{
+    free((char *)r->kind), free((char *)r->plural), free((char *)r->singular), free((char *)r->group);
+    free((char *)r->version), free((char *)r->api_version), free((char *)r->list_kind);
+    free((char *)r->qualified), free((char *)r->crd_name);
+    for (int i = 0; i < 3; i++)
+        free((char *)r->short_names[i]);
+    for (int i = 0; i < 2; i++)
+        free((char *)r->categories[i]);
+    cJSON_Delete((cJSON *)r->crd_version);
+}
+
+static char *joined(const char *a, const char *sep, const char *b)
+{
+    size_t n = strlen(a) + strlen(sep) + strlen(b) + 1;
+    char *s = malloc(n);
+    snprintf(s, n, "%s%s%s", a, sep, b);
+    return s;
+}
+
+/* Another served row with the same resource or the same type. */
+static bool clashes(const kind_info *t, int self)
+{
+    for (int i = 0; i < nrows; i++) {
+        if (i == self || !rows[i].served)
+            continue;
+        if (!strcmp(rows[i].group, t->group) && !strcmp(rows[i].plural, t->plural))
+            return true;
+        if (!strcmp(rows[i].group, t->group) && !strcmp(rows[i].version, t->version) &&
+            !strcmp(rows[i].kind, t->kind))
+            return true;
+    }
+    return false;
+}
+
+int kind_register(const kind_info *t)
+{
+    if (!t || !t->kind || !t->plural || !t->group || !t->version)
+        return -1;
+    int id = -1;
+    for (int i = K_STATIC_COUNT; i < nrows && id < 0; i++)
+        if (rows[i].custom && !strcmp(rows[i].group, t->group) && !strcmp(rows[i].plural, t->plural))
+            id = i;
+    if (clashes(t, id))
+        return -1;
+    if (id < 0) {
+        if (nrows >= KIND_MAX)
+            return -1;
+        id = nrows;
+    }
+    kind_info *r = &rows[id];
+    kind_info old = *r;
+    *r = (kind_info){0};
+    r->id = (kind_id)id;
+    r->kind = dup(t->kind);
+    r->plural = dup(t->plural);
+    r->singular = dup(t->singular && *t->singular ? t->singular : "");
+    if (!*r->singular) {
+        free((char *)r->singular);
+        char buf[256];
+        lower(buf, sizeof buf, t->kind);
+        r->singular = dup(buf);
+    }
+    r->group = dup(t->group);
+    r->version = dup(t->version);
+    r->api_version = *t->group ? joined(t->group, "/", t->version) : dup(t->version);
+    r->namespaced = t->namespaced;
+    r->has_status = t->has_status;
+    for (int i = 0; i < 3; i++)
+        r->short_names[i] = dup(t->short_names[i]);
+    for (int i = 0; i < 2; i++)
+        r->categories[i] = dup(t->categories[i]);
+    r->verbs = t->verbs ? t->verbs : KV_ALL;
+    r->subs = t->subs;
+    r->stored = true;
+    r->custom = true;
+    r->served = true;
+    r->list_kind = t->list_kind && *t->list_kind ? dup(t->list_kind) : joined(t->kind, "", "List");
+    r->qualified = *t->group ? joined(t->plural, ".", t->group) : dup(t->plural);
+    r->crd_version = t->crd_version ? cJSON_Duplicate(t->crd_version, true) : NULL;
+    r->crd_name = dup(t->crd_name);
+    if (id == nrows)
+        nrows++;
+    else
+        free_strings(&old);
+    generation++;
+    return id;
+}
+
+void kind_withdraw(kind_id id)
+{
+    if ((int)id >= K_STATIC_COUNT && (int)id < nrows && rows[id].custom && rows[id].served) {
+        rows[id].served = false;
+        generation++;
+    }
 }
