@@ -6,6 +6,7 @@
 #include "xalloc.h"
 #include "defaults.h"
 #include "shape.h"
+#include "generic.h"
 #include "json.h"
 #include "text.h"
 #include "manifest.h"
@@ -31,7 +32,9 @@ extern const controller_ops gc_controller;
 extern const controller_ops disruption_controller;
 extern const controller_ops evictionrequest_controller;
 extern const controller_ops evictor_controller;
+extern const controller_ops registry_controller;
 static const controller_ops *const registry[] = {
+    &registry_controller,
     &kubelet_controller,
     &scheduler_controller,
     &replicaset_controller,
@@ -238,6 +241,7 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
     if (!jstr(md, "creationTimestamp"))
         meta_set_time(md, "creationTimestamp", cluster_now(c));
     defaults_apply(ki->id, doc);
+    generic_prepare_create(ki->id, doc);
     shape_apply(doc, kv_minor(&c->opts.kv));
     if (keep_generation) /* compared once both specs are defaulted and shaped */
         jset_num(md, "generation", jnum(prevdoc, "metadata.generation", 1) +
@@ -313,7 +317,7 @@ typedef struct {
 static loader_prepared loader_prepare(cluster_loader *l, cJSON *doc, size_t k, pthread_mutex_t *prev_mu)
 {
     loader_prepared r = {0};
-    kind_id kind = K_COUNT; /* set by load_prepare when it succeeds */
+    kind_id kind = K_STATIC_COUNT; /* set by load_prepare when it succeeds */
     const char *av = jstr(doc, "apiVersion"), *k_ = jstr(doc, "kind");
     if (l->skip_unknown && av && k_ && !kind_by_kind(av, k_)) {
         r.skipped = xasprintf("%s %s", av, k_);

@@ -316,7 +316,7 @@ static cJSON *disc_legacy_sub(const kind_info *k, const char *sub, const char *g
 
 static cJSON *disc_resource_list(const char *group, const char *version)
 {
-    kind_id ids[K_COUNT];
+    kind_id ids[KIND_MAX];
     size_t n = disc_kinds_of(group, version, ids);
     if (!n)
         return NULL;
@@ -368,7 +368,7 @@ static cJSON *disc_group(const char *group, bool with_kind)
 
 static cJSON *disc_group_list(void)
 {
-    const char *groups[K_COUNT];
+    const char *groups[KIND_MAX];
     size_t n = disc_groups(groups);
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "kind", "APIGroupList");
@@ -438,7 +438,7 @@ static cJSON *disc_agg_resource(const kind_info *k)
 static cJSON *disc_agg_group(const char *group)
 {
     const char *version = *group ? disc_group_version(group) : "v1";
-    kind_id ids[K_COUNT];
+    kind_id ids[KIND_MAX];
     size_t n = disc_kinds_of(group, version, ids);
     cJSON *item = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(item, "metadata");
@@ -466,7 +466,7 @@ static cJSON *disc_agg_list(disc_format f, bool core)
         cJSON_AddItemToArray(items, disc_agg_group(""));
         return doc;
     }
-    const char *groups[K_COUNT];
+    const char *groups[KIND_MAX];
     size_t n = disc_groups(groups);
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, disc_agg_group(groups[i]));

@@ -3,6 +3,7 @@
  * type, then model/rest. Must not decide semantics. */
 #include "http.h"
 #include "protobuf.h"
+#include "registry.h"
 #include "rest.h"
 #include "table.h"
 #include "watch.h"
@@ -15,6 +16,20 @@ typedef struct {
     const char *name;
     const char *sub;
 } res_path;
+
+/* The subresource a row serves under this name (RS_NONE: none). */
+static rest_sub sub_of(const kind_info *ki, const char *sub)
+{
+    if (!strcmp(sub, "status") && ki->has_status)
+        return RS_STATUS;
+    if (!strcmp(sub, "scale") && (ki->subs & KS_SCALE))
+        return RS_SCALE;
+    if (!strcmp(sub, "binding") && (ki->subs & KS_BINDING))
+        return RS_BINDING;
+    if (!strcmp(sub, "log") && (ki->subs & KS_LOG))
+        return (rest_sub)-1; /* answered here, as text */
+    return RS_NONE;
+}
 
 /* Parse the segments after the group version. 0 ok, -1 not a resource URL. */
 static int parse_path(const http_req *rq, res_path *p)
@@ -49,7 +64,7 @@ static int parse_path(const http_req *rq, res_path *p)
     }
     if (!p->ki || strcmp(p->ki->version, group[0] ? rq->seg[2] : "v1"))
         return -1;
-    if (p->sub && (strcmp(p->sub, "status") || !p->ki->has_status))
+    if (p->sub && !sub_of(p->ki, p->sub))
         return -1;
     return 0;
 }
@@ -102,6 +117,48 @@ static cJSON *list_options(http_req *rq, list_opts *o)
     return listopts_check(o, kv_gate_on(&rq->c->opts.kv, G_WATCH_LIST));
 }
 
+/* Does the row serve the request's verb (a subresource has its own: scale get/update/patch,
+ * binding create)? */
+static bool verb_served(const http_req *rq, const res_path *p)
+{
+    const char *m = rq->method;
+    unsigned v = p->ki->verbs;
+    if (p->sub && !strcmp(p->sub, "binding"))
+        return !strcmp(m, "POST");
+    if (p->sub)
+        return !strcmp(m, "GET") || !strcmp(m, "PUT") || !strcmp(m, "PATCH");
+    if (!strcmp(m, "GET"))
+        return (v & (p->name ? KV_GET : KV_LIST | KV_WATCH)) != 0;
+    if (!strcmp(m, "POST"))
+        return (v & KV_CREATE) && !p->name;
+    if (!strcmp(m, "PUT"))
+        return (v & KV_UPDATE) != 0;
+    if (!strcmp(m, "PATCH"))
+        return (v & KV_PATCH) != 0;
+    if (!strcmp(m, "DELETE"))
+        return (v & (p->name ? KV_DELETE : KV_DELETECOLLECTION)) != 0;
+    return false;
+}
+
+/* GET pods/<name>/log: the container's log as text/plain. */
+static void pod_log(http_req *rq, const res_path *p, http_resp *out)
+{
+    if (strcmp(rq->method, "GET")) {
+        api_result_status(&out->r, status_method_not_allowed());
+        return;
+    }
+    cJSON *st = NULL;
+    char *text = registry_pod_log(rq->c, p->ns, p->name, http_query(rq, "container"), &st);
+    if (!text) {
+        api_result_status(&out->r, st);
+        return;
+    }
+    out->raw = text;
+    out->raw_len = strlen(text);
+    out->raw_type = "text/plain";
+    out->r.code = 200;
+}
+
 static void handle(http_req *rq, http_resp *out)
 {
     res_path p;
@@ -110,11 +167,16 @@ static void handle(http_req *rq, http_resp *out)
         status_details(out->r.body, NULL, NULL, NULL);
         return;
     }
+    if (p.sub && !strcmp(p.sub, "log")) {
+        pod_log(rq, &p, out);
+        return;
+    }
     rest_req r = {0};
     r.kind = p.ki->id;
     r.ns = p.ki->namespaced ? p.ns : NULL;
     r.name = p.name;
-    r.status = p.sub != NULL;
+    r.sub = p.sub ? sub_of(p.ki, p.sub) : RS_NONE;
+    r.status = r.sub == RS_STATUS;
     r.body = rq->body;
     r.body_len = rq->body_len;
     r.body_type = classify(rq->content_type);
@@ -135,6 +197,10 @@ static void handle(http_req *rq, http_resp *out)
         return;
     }
     out->protobuf = f == HTTP_FMT_PROTOBUF;
+    if (!verb_served(rq, &p)) {
+        api_result_status(&out->r, status_method_not_allowed());
+        return;
+    }
     list_opts lo;
     if (!strcmp(m, "GET") && (!named || http_query_bool(rq, "watch"))) {
         cJSON *st = list_options(rq, &lo);
@@ -152,6 +218,8 @@ static void handle(http_req *rq, http_resp *out)
     if (!strcmp(m, "GET"))
         r.verb = named ? V_GET : V_LIST;
     else if (!strcmp(m, "POST") && !named && (p.ki->namespaced ? p.ns != NULL : true))
+        r.verb = V_CREATE;
+    else if (!strcmp(m, "POST") && r.sub == RS_BINDING)
         r.verb = V_CREATE;
     else if (!strcmp(m, "PUT") && named)
         r.verb = V_UPDATE;

@@ -3,6 +3,7 @@
  * Reads objects only; never mutates them, never touches storage or libmicrohttpd. */
 #include "table.h"
 #include "xalloc.h"
+#include "table_cells.h"
 #include "discovery.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,41 +12,16 @@
 #include <time.h>
 
 #define TB_MAX_RANGES 32
-#define TB_BUF 512
 
 
 /* snprintf that truncates quietly (cells are bounded; overlong values are cut). */
-static void tb_printf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void tb_printf(char *buf, size_t n, const char *fmt, ...)
+void tb_printf(char *buf, size_t n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, n, fmt, ap);
     va_end(ap);
 }
-typedef struct {
-    const char *name, *type, *format, *desc;
-    int priority;
-} tb_col;
-
-#define TB_NAME_DESC                                                                                      \
-    "Name must be unique within a namespace. Is required when creating resources, although some "         \
-    "resources may allow a client to request the generation of an appropriate name automatically. Name is " \
-    "primarily intended for creation idempotence and configuration definition. Cannot be updated. More "   \
-    "info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
-#define TB_AGE_DESC                                                                                        \
-    "CreationTimestamp is a timestamp representing the server time when this object was created. It is "  \
-    "not guaranteed to be set in happens-before order across separate operations. Clients may not set "   \
-    "this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. " \
-    "Null for lists. More info: "                                                                          \
-    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
-#define TB_NAME {"Name", "string", "name", TB_NAME_DESC, 0}
-#define TB_AGE {"Age", "string", "", TB_AGE_DESC, 0}
-#define TB_CONTAINERS {"Containers", "string", "", "Names of each container in the template.", 1}
-#define TB_IMAGES {"Images", "string", "", "Images referenced by each container in the template.", 1}
-#define TB_SELECTOR(d) {"Selector", "string", "", d, 1}
-#define TB_END {NULL, NULL, NULL, NULL, 0}
-
 static const tb_col tb_pod_cols[] = {
     TB_NAME,
     {"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0},
@@ -255,7 +231,7 @@ void table_age(const char *timestamp, double now, char *buf, size_t len)
 
 /* ---- JSON access (missing or mistyped fields read as empty / zero) ---- */
 
-static const cJSON *tb_get(const cJSON *o, ...)
+const cJSON *tb_get(const cJSON *o, ...)
 {
     va_list ap;
     va_start(ap, o);
@@ -265,57 +241,57 @@ static const cJSON *tb_get(const cJSON *o, ...)
     return o;
 }
 
-static const cJSON *tb_obj(const cJSON *o)
+const cJSON *tb_obj(const cJSON *o)
 {
     return cJSON_IsObject(o) ? o : NULL;
 }
 
-static const char *tb_str(const cJSON *o, const char *key)
+const char *tb_str(const cJSON *o, const char *key)
 {
     const cJSON *v = tb_get(o, key, NULL);
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static long long tb_int(const cJSON *o, const char *key, long long dflt)
+long long tb_int(const cJSON *o, const char *key, long long dflt)
 {
     const cJSON *v = tb_get(o, key, NULL);
     return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
 }
 
-static bool tb_true(const cJSON *o, const char *key)
+bool tb_true(const cJSON *o, const char *key)
 {
     return cJSON_IsTrue(tb_get(o, key, NULL));
 }
 
-static bool tb_present(const cJSON *o, const char *key)
+bool tb_present(const cJSON *o, const char *key)
 {
     const cJSON *v = tb_get(o, key, NULL);
     return v && !cJSON_IsNull(v);
 }
 
-static int tb_len(const cJSON *arr)
+int tb_len(const cJSON *arr)
 {
     return cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
 }
 
-static void tb_add_str(cJSON *cells, const char *s)
+void tb_add_str(cJSON *cells, const char *s)
 {
     cJSON_AddItemToArray(cells, cJSON_CreateString(s));
 }
 
-static void tb_add_int(cJSON *cells, long long v)
+void tb_add_int(cJSON *cells, long long v)
 {
     cJSON_AddItemToArray(cells, cJSON_CreateNumber((double)v));
 }
 
-static void tb_add_age(cJSON *cells, const cJSON *obj, double now)
+void tb_add_age(cJSON *cells, const cJSON *obj, double now)
 {
     char age[64];
     table_age(tb_str(tb_get(obj, "metadata", NULL), "creationTimestamp"), now, age, sizeof age);
     tb_add_str(cells, age);
 }
 
-static void tb_add_name(cJSON *cells, const cJSON *obj)
+void tb_add_name(cJSON *cells, const cJSON *obj)
 {
     tb_add_str(cells, tb_str(tb_get(obj, "metadata", NULL), "name"));
 }
@@ -323,7 +299,7 @@ static void tb_add_name(cJSON *cells, const cJSON *obj)
 /* ---- small formatters shared by kinds ---- */
 
 /* Appends s to buf (capacity n) with a separator when buf is non-empty; truncates quietly. */
-static void tb_join(char *buf, size_t n, const char *sep, const char *s)
+void tb_join(char *buf, size_t n, const char *sep, const char *s)
 {
     size_t used = strlen(buf);
     const char *parts[2] = {used ? sep : "", s};
@@ -339,7 +315,7 @@ static int tb_cmp_str(const void *a, const void *b)
 }
 
 /* labels.FormatLabels: "k=v,..." sorted by key, "<none>" when empty. */
-static void tb_format_labels(const cJSON *map, char *buf, size_t n)
+void tb_format_labels(const cJSON *map, char *buf, size_t n)
 {
     const char *keys[128];
     size_t k = 0;
@@ -397,7 +373,7 @@ static bool tb_expression(const cJSON *e, tb_req *r)
 }
 
 /* metav1.LabelSelectorAsSelector(sel).String(); false when the selector is invalid. */
-static bool tb_selector_string(const cJSON *sel, char *buf, size_t n)
+bool tb_selector_string(const cJSON *sel, char *buf, size_t n)
 {
     tb_req reqs[64];
     size_t k = 0;
@@ -422,7 +398,7 @@ static bool tb_selector_string(const cJSON *sel, char *buf, size_t n)
 }
 
 /* metav1.FormatLabelSelector: "<error>" when invalid, "<none>" when empty. */
-static void tb_format_selector(const cJSON *sel, char *buf, size_t n)
+void tb_format_selector(const cJSON *sel, char *buf, size_t n)
 {
     if (!tb_selector_string(sel, buf, n))
         tb_printf(buf, n, "<error>");
@@ -431,7 +407,7 @@ static void tb_format_selector(const cJSON *sel, char *buf, size_t n)
 }
 
 /* layoutContainerCells: container names and images, comma-joined. */
-static void tb_add_containers(cJSON *cells, const cJSON *podspec)
+void tb_add_containers(cJSON *cells, const cJSON *podspec)
 {
     char names[TB_BUF * 2] = "", images[TB_BUF * 2] = "";
     const cJSON *c;
@@ -713,7 +689,7 @@ static void tb_node_cells(const cJSON *node, double now, cJSON *cells)
 /* ---- policy, namespaces, events ---- */
 
 /* IntOrString.String(), or "N/A" when unset. */
-static void tb_add_int_or_string(cJSON *cells, const cJSON *v)
+void tb_add_int_or_string(cJSON *cells, const cJSON *v)
 {
     char buf[64];
     if (cJSON_IsNumber(v))
@@ -879,7 +855,7 @@ static const tb_col *tb_columns(kind_id kind)
     case K_RC: return tb_rc_cols;
     case K_STATEFULSET: return tb_sts_cols;
     case K_DAEMONSET: return tb_ds_cols;
-    default: return NULL;
+    default: return printers_columns(kind);
     }
 }
 
@@ -896,7 +872,7 @@ static void tb_cells(kind_id kind, const cJSON *obj, double now, cJSON *cells, c
     case K_RC: tb_replicas_cells(obj, now, cells, true); break;
     case K_STATEFULSET: tb_sts_cells(obj, now, cells); break;
     case K_DAEMONSET: tb_ds_cells(obj, now, cells); break;
-    default: break;
+    default: printers_cells(kind, obj, now, cells); break;
     }
 }
 

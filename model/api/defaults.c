@@ -3,6 +3,7 @@
  * status of each kind. Only edits the document it is given; no store, no HTTP. */
 #include "defaults.h"
 #include "xalloc.h"
+#include "generic.h"
 #include "json.h"
 #include <ctype.h>
 #include <math.h>
@@ -210,6 +211,12 @@ static void defaults_pod(cJSON *pod)
     default_toleration(spec, "node.kubernetes.io/unreachable");
 }
 
+void defaults_pod_template_spec(cJSON *spec)
+{
+    if (cJSON_IsObject(spec))
+        defaults_pod_spec(spec, false);
+}
+
 static void defaults_template(cJSON *obj)
 {
     defaults_pod_spec(jget(obj, "spec.template.spec"), false);
@@ -320,7 +327,7 @@ void defaults_apply(kind_id k, cJSON *obj)
     case K_DAEMONSET: defaults_daemonset(obj); break;
     case K_NAMESPACE: defaults_namespace(obj); break;
     case K_NODE: defaults_node(obj); break;
-    default: break;
+    default: generic_defaults(k, obj); break;
     }
 }
 
@@ -423,6 +430,6 @@ cJSON *defaults_create_status(kind_id k, const cJSON *obj)
         st = cJSON_CreateObject();
         cJSON_AddStringToObject(st, "phase", "Active");
         return st;
-    default: return NULL;
+    default: return generic_create_status(k, obj);
     }
 }

@@ -2,6 +2,7 @@
  * Must not touch the store. */
 #include "meta.h"
 #include "xalloc.h"
+#include "generic.h"
 #include "clock.h"
 #include "json.h"
 #include "status.h"
@@ -52,6 +53,20 @@ void meta_uuid(char *buf)
     sprintf(buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
             b[13], b[14], b[15]);
+}
+
+void meta_uuid_keyed(char *buf, const char *key)
+{
+    if (!seed_state) {
+        meta_uuid(buf);
+        return;
+    }
+    uint64_t saved = seed_state, h = 1469598103934665603ULL;
+    for (const char *p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    seed_state = h | 1;
+    meta_uuid(buf);
+    seed_state = saved;
 }
 
 char *meta_generate_name(const char *base)
@@ -156,7 +171,9 @@ bool meta_spec_changed(const cJSON *a, const cJSON *b)
 
 bool meta_has_generation(kind_id k)
 {
-    return k != K_NAMESPACE && k != K_NODE && k != K_EVENT;
+    if (k < K_CONFIGMAP)
+        return k != K_NAMESPACE && k != K_NODE && k != K_EVENT;
+    return generic_has_generation(k);
 }
 
 void meta_set_time(cJSON *o, const char *key, double now)

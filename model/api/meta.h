@@ -16,6 +16,9 @@ bool meta_seeded(void);
 void meta_uuid(char *buf);
 /* `generateName` plus 5 characters of upstream's alphabet, into a new string. */
 char *meta_generate_name(const char *base);
+/* A uid for an object the cluster makes by itself (key names it): random, or when seeded one
+ * drawn from the key, so that making it leaves the seeded stream as it was. */
+void meta_uuid_keyed(char *buf, const char *key);
 /* Validate a name for kind k: DNS-1123 subdomain (253), or label (63) for
  * namespaces. Appends causes on field `field`; returns the number added. */
 int meta_validate_name(kind_id k, const char *name, const char *field, cJSON *causes);

@@ -14,6 +14,8 @@
 #include "manifest.h"
 #include "meta.h"
 #include "patch.h"
+#include "generic.h"
+#include "registry.h"
 #include "selector.h"
 #include "decode.h"
 #include "validate.h"
@@ -370,6 +372,7 @@ static void prepare_create(cluster *c, kind_id k, cJSON *doc)
         jdel(md, "generation");
     gated_drop_disabled(&c->opts.kv, k, doc, NULL);
     defaults_apply(k, doc);
+    generic_prepare_create(k, doc);
     cJSON *status = defaults_create_status(k, doc);
     if (status)
         jset(doc, "status", status);
@@ -402,6 +405,8 @@ static void create_doc(cluster *c, kind_id k, cJSON *doc, bool dry, api_result *
     const char *ns = jstr(doc, "metadata.namespace");
     if (!st)
         st = rest_namespace_admission(c, k, ns, jstr(doc, "metadata.name"));
+    if (!st && k == K_POD)
+        st = registry_admit_pod(c, doc);
     if (!st) {
         prepare_create(c, k, doc);
         cJSON *causes = cJSON_CreateArray();
@@ -621,15 +626,30 @@ static void do_apply(cluster *c, const rest_req *rq, cJSON *patch, bool dry, api
     update_doc(c, o, merged, rq->status, dry, out);
 }
 
+rest_patch_fn rest_patch_function(body_type t)
+{
+    switch (t) {
+    case BODY_MERGE_PATCH: return patch_merge;
+    case BODY_JSON_PATCH: return patch_json;
+    case BODY_STRATEGIC_PATCH: return patch_strategic;
+    default: return NULL;
+    }
+}
+
+cJSON *rest_patch_error(int code, const char *err)
+{
+    const char *reason = code == 422   ? "Invalid"
+                         : code == 409 ? "Conflict"
+                         : code == 413 ? "RequestEntityTooLarge"
+                         : code == 500 ? ""
+                                       : "BadRequest";
+    return status_failure(code, reason, err ? err : "invalid patch");
+}
+
 static void do_patch(cluster *c, const rest_req *rq, bool dry, api_result *out)
 {
-    int (*fn)(const cJSON *, const cJSON *, cJSON **, char **) = NULL;
-    switch (rq->body_type) {
-    case BODY_MERGE_PATCH: fn = patch_merge; break;
-    case BODY_JSON_PATCH: fn = patch_json; break;
-    case BODY_STRATEGIC_PATCH: fn = patch_strategic; break;
-    case BODY_APPLY_PATCH: break;
-    default:
+    rest_patch_fn fn = rest_patch_function(rq->body_type);
+    if (!fn && rq->body_type != BODY_APPLY_PATCH) {
         api_result_status(out, status_unsupported_media(patch_types));
         return;
     }
@@ -654,12 +674,7 @@ static void do_patch(cluster *c, const rest_req *rq, bool dry, api_result *out)
     int code = fn(store_doc(o), patch, &patched, &err);
     cJSON_Delete(patch);
     if (code) {
-        const char *reason = code == 422   ? "Invalid"
-                             : code == 409 ? "Conflict"
-                             : code == 413 ? "RequestEntityTooLarge"
-                             : code == 500 ? ""
-                                           : "BadRequest";
-        api_result_status(out, status_failure(code, reason, err ? err : "invalid patch"));
+        api_result_status(out, rest_patch_error(code, err));
         free(err);
         return;
     }
@@ -1030,9 +1045,13 @@ static void do_deletecollection(cluster *c, const rest_req *rq, api_result *out)
     bool dry = options_dry(opts);
     for (size_t i = 0; i < n; i++) {
         api_result r = {0};
+        cJSON *before = meta_list_item(store_doc(objs[i])); /* a kind whose delete answers a Status */
         rest_delete_object(c, objs[i], opts, dry, &r);
         if (r.code == 200 && r.body && jstr(r.body, "metadata.name"))
             cJSON_AddItemToArray(items, meta_list_item(r.body));
+        else if (r.code == 200)
+            cJSON_AddItemToArray(items, before), before = NULL;
+        cJSON_Delete(before);
         api_result_clear(&r);
     }
     free(objs);
@@ -1053,6 +1072,18 @@ void rest_handle(cluster *c, const rest_req *rq, api_result *out)
     }
     if (st) {
         api_result_status(out, st);
+        return;
+    }
+    if (rq->sub == RS_SCALE) {
+        registry_scale(c, rq, dry, out);
+        return;
+    }
+    if (rq->sub == RS_BINDING || rq->kind == K_BINDING) {
+        registry_bind(c, rq, dry, out);
+        return;
+    }
+    if (!kind_get(rq->kind)->stored) {
+        registry_review(c, rq, out);
         return;
     }
     switch (rq->verb) {

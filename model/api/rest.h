@@ -70,6 +70,11 @@ void rest_delete_object_code(cluster *c, store_obj *o, const cJSON *opts, bool d
 void rest_write(cluster *c, store_obj *o, cJSON *doc);
 /* The namespace check every create runs: NULL, or a 404/403 Status. */
 cJSON *rest_namespace_admission(cluster *c, kind_id k, const char *ns, const char *name);
+/* The patch function of a patch body type (merge, JSON, strategic), NULL for others (apply). */
+typedef int (*rest_patch_fn)(const cJSON *cur, const cJSON *patch, cJSON **out, char **err);
+rest_patch_fn rest_patch_function(body_type t);
+/* The Status of a failed patch (code and message from the patch function). */
+cJSON *rest_patch_error(int code, const char *err);
 /* The answer of a list: {kind: <Kind>List, apiVersion, metadata:{resourceVersion}, items}. */
 cJSON *rest_list_doc(cluster *c, kind_id k, store_obj **objs, size_t n);
 #endif

@@ -5,6 +5,7 @@
 #include "validate.h"
 #include "lcvalidate.h"
 #include "xalloc.h"
+#include "generic.h"
 #include "json.h"
 #include "meta.h"
 #include "selector.h"
@@ -410,9 +411,10 @@ static void v_name_rule(cJSON *causes, const char *field, const char *shown, con
 
 static name_rule name_rule_of(kind_id k)
 {
-    if (k == K_NAMESPACE)
+    if (k == K_NAMESPACE || k == K_SERVICE)
         return NAME_LABEL;
-    if (k == K_PDB || k == K_EVENT)
+    if (k == K_PDB || k == K_EVENT || k == K_ROLE || k == K_CLUSTERROLE || k == K_ROLEBINDING ||
+        k == K_CLUSTERROLEBINDING)
         return NAME_PATH_SEGMENT;
     return NAME_SUBDOMAIN;
 }
@@ -1439,7 +1441,10 @@ int validate_object(kind_id k, const cJSON *obj, const cJSON *old, cJSON *causes
     case K_STATEFULSET: v_statefulset(obj, causes); break;
     case K_DAEMONSET: v_daemonset(obj, causes); break;
     case K_RC: v_rc(obj, causes); break;
-    default: break;
+    default: /* the registry's kinds: object meta, then what generic.c knows of the kind */
+        v_object_meta(k, obj, causes, true);
+        generic_validate(k, obj, old, causes);
+        break;
     }
     return cJSON_GetArraySize(causes) - before;
 }

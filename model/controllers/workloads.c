@@ -10,6 +10,8 @@
 #include "cJSON_Utils.h"
 #include "defaults.h"
 #include "shape.h"
+#include "generic.h"
+#include "registry.h"
 #include "json.h"
 #include "kubelet.h"
 #include "meta.h"
@@ -340,6 +342,8 @@ store_obj *wl_create(cluster *c, kind_id k, cJSON *doc)
     }
     const char *name = jstr(md, "name");
     cJSON *st = name ? rest_namespace_admission(c, k, ns, name) : NULL;
+    if (!st && name && k == K_POD)
+        st = registry_admit_pod(c, doc);
     if (!name || st || store_get(c->st, k, ns, name)) {
         cJSON_Delete(st);
         cJSON_Delete(doc);
@@ -353,6 +357,7 @@ store_obj *wl_create(cluster *c, kind_id k, cJSON *doc)
         jset_num(md, "generation", 1);
     order_metadata(md);
     defaults_apply(k, doc);
+    generic_prepare_create(k, doc);
     cJSON *status = defaults_create_status(k, doc);
     if (status)
         jset(doc, "status", status);

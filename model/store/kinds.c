@@ -206,6 +206,17 @@ static void free_strings(kind_info *r)
     cJSON_Delete((cJSON *)r->crd_version);
 }
 
+/* A row's old strings are freed only 64 updates later: a Table is rendered after the model lock
+ * is released, from a row it read under the lock. */
+static void retire(kind_info *old)
+{
+    static kind_info ring[64];
+    static unsigned next;
+    kind_info *slot = &ring[next++ % 64];
+    free_strings(slot);
+    *slot = *old;
+}
+
 static char *joined(const char *a, const char *sep, const char *b)
 {
     size_t n = strlen(a) + strlen(sep) + strlen(b) + 1;
@@ -278,7 +289,7 @@ int kind_register(const kind_info *t)
     if (id == nrows)
         nrows++;
     else
-        free_strings(&old);
+        retire(&old);
     generation++;
     return id;
 }

@@ -25,7 +25,6 @@ typedef enum {
 /* Capacity of kind ids (static rows, then custom resources). The store sizes its tables by it;
  * loops over the kinds go to kind_count(). */
 #define KIND_MAX 1024
-#define K_COUNT KIND_MAX
 
 /* Verbs (discovery lists them sorted by name). */
 enum {

@@ -42,8 +42,8 @@ typedef struct bucket {
 } bucket;
 
 struct store {
-    store_obj *tables[K_COUNT];
-    bucket *buckets[K_COUNT];
+    store_obj *tables[KIND_MAX];
+    bucket *buckets[KIND_MAX];
     uint64_t rv;
     struct { store_listener fn; void *ctx; } listeners[MAX_LISTENERS];
     int nlisteners;
@@ -99,7 +99,7 @@ void store_free(store *s)
     for (int i = s->next - 1; i >= 0; i--)
         if (s->ext[i].free_fn)
             s->ext[i].free_fn(s->ext[i].p);
-    for (int k = 0; k < K_COUNT; k++) {
+    for (int k = 0; k < KIND_MAX; k++) {
         store_obj *o, *tmp;
         HASH_ITER(hh, s->tables[k], o, tmp) {
             HASH_DEL(s->tables[k], o);

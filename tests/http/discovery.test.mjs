@@ -26,7 +26,9 @@ test('kubectl 1.27-1.29 Accept gets v2beta1 aggregated discovery up to 1.32, leg
 test('kubectl 1.30+ Accept gets v2 aggregated discovery', async () => {
   const r = await api.get('/apis', undefined, { accept: V2 });
   assert.equal(r.headers.get('content-type'), 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
-  assert.deepEqual(r.json.items.map((i) => i.metadata.name).sort(), ['apps', 'policy']);
+  assert.deepEqual(r.json.items.map((i) => i.metadata.name).sort(), ['apiextensions.k8s.io', 'apps',
+    'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'coordination.k8s.io', 'discovery.k8s.io',
+    'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io']);
 });
 
 test('plain JSON gets legacy discovery with pods/eviction', async () => {

@@ -355,7 +355,7 @@ test('a wrong Content-Type: 415', async () => {
 
 test('unknown resources, subresources and paths: 404 Status', async () => {
   const nf = 'the server could not find the requested resource';
-  for (const path of ['/api/v1/namespaces/default/widgets', '/api/v1/namespaces/default/pods/web-1/log',
+  for (const path of ['/api/v1/namespaces/default/widgets', '/api/v1/namespaces/default/pods/web-1/portforward',
     '/api/v1/namespaces/default/pods/web-1/exec', '/api/v1/namespaces/default/pods/web-1/eviction/extra',
     '/apis/policy/v1/namespaces/default/poddisruptionbudgets/web-pdb/scale', '/apis/apps/v2/deployments',
     '/api/v1/nodes/n1/status/extra', '/api/v2/pods', '/%00',
