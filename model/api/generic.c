@@ -6,6 +6,7 @@
 #include "generic.h"
 #include "defaults.h"
 #include "json.h"
+#include "xalloc.h"
 #include "status.h"
 #include <stdint.h>
 #include <stdio.h>
@@ -285,7 +286,7 @@ static void job_selector(cJSON *job)
         static const char *const uid_keys[] = {"batch.kubernetes.io/controller-uid", "controller-uid"};
         static const char *const name_keys[] = {"batch.kubernetes.io/job-name", "job-name"};
         for (int i = 0; i < 2; i++) {
-            char *u = strdup(uid), *n = strdup(name);
+            char *u = xstrdup(uid), *n = xstrdup(name);
             jset_str(labels, uid_keys[i], u);
             jset_str(labels, name_keys[i], n);
             free(u), free(n);
@@ -293,7 +294,7 @@ static void job_selector(cJSON *job)
     }
     if (absent(spec, "selector")) {
         cJSON *sel = jobj(spec, "selector");
-        char *u = strdup(uid);
+        char *u = xstrdup(uid);
         jset_str(jobj(sel, "matchLabels"), "batch.kubernetes.io/controller-uid", u);
         free(u);
     }
@@ -318,8 +319,8 @@ static void v_priorityclass(const cJSON *pc, const cJSON *old, cJSON *causes)
     const cJSON *v = jfield(pc, "value");
     bool system = streq(name, "system-node-critical") || streq(name, "system-cluster-critical");
     if (name && !strncmp(name, "system-", 7) && !system) {
-        char *q = NULL;
-        if (asprintf(&q, "\"%s\"", name) >= 0) {
+        {
+            char *q = xasprintf("\"%s\"", name);
             cause_invalid(causes, "metadata.name", q, "priority class names with 'system-' prefix are reserved");
             free(q);
         }
@@ -331,8 +332,8 @@ static void v_priorityclass(const cJSON *pc, const cJSON *old, cJSON *causes)
     const char *pp = jstr(pc, "preemptionPolicy");
     static const char *const policies[] = {"Never", "PreemptLowerPriority", NULL};
     if (pp && !streq(pp, "Never") && !streq(pp, "PreemptLowerPriority")) {
-        char *q = NULL;
-        if (asprintf(&q, "\"%s\"", pp) >= 0) {
+        {
+            char *q = xasprintf("\"%s\"", pp);
             cause_not_supported(causes, "preemptionPolicy", q, policies);
             free(q);
         }
@@ -346,8 +347,8 @@ static void v_job(const cJSON *job, cJSON *causes)
     if (!rp || !*rp) {
         cause_required(causes, "spec.template.spec.restartPolicy", NULL);
     } else if (!streq(rp, "OnFailure") && !streq(rp, "Never")) {
-        char *q = NULL;
-        if (asprintf(&q, "\"%s\"", rp) >= 0) {
+        {
+            char *q = xasprintf("\"%s\"", rp);
             cause_not_supported(causes, "spec.template.spec.restartPolicy", q, policies);
             free(q);
         }

@@ -9,6 +9,7 @@
 #include "defaults.h"
 #include "generic.h"
 #include "json.h"
+#include "xalloc.h"
 #include "meta.h"
 #include "patch.h"
 #include "workloads.h"
@@ -65,10 +66,10 @@ static char *selector_string(const cJSON *sel, bool is_map)
 {
     const cJSON *ml = is_map ? sel : jfield(sel, "matchLabels"), *e, *v;
     size_t n = 0, cap = (size_t)cJSON_GetArraySize(ml) + (is_map ? 0 : (size_t)cJSON_GetArraySize(jfield(sel, "matchExpressions"))) + 1;
-    char **reqs = calloc(cap, sizeof *reqs);
+    char **reqs = xcalloc(cap, sizeof *reqs);
     cJSON_ArrayForEach(e, ml)
-        if (cJSON_IsString(e) && asprintf(&reqs[n], "%s=%s", e->string, e->valuestring) >= 0)
-            n++;
+        if (cJSON_IsString(e))
+            reqs[n++] = xasprintf("%s=%s", e->string, e->valuestring);
     const cJSON *exprs = is_map ? NULL : jfield(sel, "matchExpressions");
     cJSON_ArrayForEach(e, exprs) {
         const char *key = jstr(e, "key"), *op = jstr(e, "operator");
@@ -91,7 +92,7 @@ static char *selector_string(const cJSON *sel, bool is_map)
                 strbuf_printf(&b, "%s%s", i ? "," : "", vals[i]);
             strbuf_putc(&b, ')');
         }
-        reqs[n++] = b.s ? b.s : strdup("");
+        reqs[n++] = b.s ? b.s : xstrdup("");
     }
     qsort(reqs, n, sizeof *reqs, cmp_str); /* a requirement starts with its key ("!" sorts first) */
     strbuf out = {0};
@@ -101,7 +102,7 @@ static char *selector_string(const cJSON *sel, bool is_map)
         free(reqs[i]);
     }
     free(reqs);
-    return out.s ? out.s : strdup("");
+    return out.s ? out.s : xstrdup("");
 }
 
 static cJSON *scale_doc(const store_obj *o, const cJSON *doc)
@@ -321,7 +322,7 @@ char *registry_pod_log(cluster *c, const char *ns, const char *name, const char 
         return NULL;
     }
     const cJSON *text = jfield(jget(doc, "metadata.annotations"), ANN_LOG);
-    return strdup(cJSON_IsString(text) ? text->valuestring : "");
+    return xstrdup(cJSON_IsString(text) ? text->valuestring : "");
 }
 
 /* ---- reviews --------------------------------------------------------------------------------- */
@@ -402,9 +403,7 @@ static cJSON *forbidden_pod(const cJSON *pod, const char *fmt, ...)
         name = "";
     va_list ap;
     va_start(ap, fmt);
-    char *why = NULL;
-    if (vasprintf(&why, fmt, ap) < 0)
-        why = NULL;
+    char *why = xvasprintf(fmt, ap);
     va_end(ap);
     cJSON *st = status_failuref(403, "Forbidden", "pods \"%s\" is forbidden: %s", name, why ? why : "");
     status_details(st, name, "", "pods");
@@ -454,7 +453,7 @@ cJSON *registry_admit_pod(cluster *c, cJSON *pod)
         return forbidden_pod(pod, "the string value of PreemptionPolicy (%s) must not be provided in pod spec; "
                                   "priority admission controller computed %s from the given PriorityClass name",
                              gp, policy);
-    char *p = strdup(policy);
+    char *p = xstrdup(policy);
     jset_num(spec, "priority", prio);
     jset_str(spec, "preemptionPolicy", p);
     free(p);
@@ -589,7 +588,7 @@ static void bootstrap(nsctl *n)
 
 static void *ns_attach(cluster *c)
 {
-    nsctl *n = calloc(1, sizeof *n);
+    nsctl *n = xcalloc(1, sizeof *n);
     n->c = c;
     n->q = wl_queue_new(c, ns_sync, n);
     store_listen(c->st, ns_changed, n);

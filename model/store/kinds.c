@@ -2,6 +2,7 @@
  * then custom resources registered at run time) and lookups over it. Holds only the rows; must
  * not know objects, storage or HTTP. */
 #include "kinds.h"
+#include "xalloc.h"
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,7 +192,7 @@ unsigned kind_generation(void)
 
 static char *dup(const char *s)
 {
-    return s ? strdup(s) : NULL;
+    return s ? xstrdup(s) : NULL;
 }
 
 static void free_strings(kind_info *r)
@@ -220,7 +221,7 @@ static void retire(kind_info *old)
 static char *joined(const char *a, const char *sep, const char *b)
 {
     size_t n = strlen(a) + strlen(sep) + strlen(b) + 1;
-    char *s = malloc(n);
+    char *s = xmalloc(n);
     snprintf(s, n, "%s%s%s", a, sep, b);
     return s;
 }
