@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "cluster.h"
 #include "xalloc.h"
+#include "crd.h"
 #include "defaults.h"
 #include "shape.h"
 #include "generic.h"
@@ -33,8 +34,10 @@ extern const controller_ops disruption_controller;
 extern const controller_ops evictionrequest_controller;
 extern const controller_ops evictor_controller;
 extern const controller_ops registry_controller;
+extern const controller_ops crd_controller;
 static const controller_ops *const registry[] = {
     &registry_controller,
+    &crd_controller,
     &kubelet_controller,
     &scheduler_controller,
     &replicaset_controller,
@@ -261,6 +264,11 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
     if (cJSON_GetArraySize(causes))
         return status_invalid(ki->kind, ki->group, name ? name : "", causes);
     cJSON_Delete(causes);
+    if (ki->id == K_CRD) { /* served at once: the load's custom resources may follow */
+        if (!cJSON_IsObject(jget(doc, "status")))
+            jset(doc, "status", crd_create_status(doc));
+        crd_serve(doc);
+    }
     return NULL;
 }
 
@@ -441,6 +449,7 @@ int cluster_loader_finish_report(cluster_loader *l, api_result *err, cluster_loa
             malloc_trim(0);
         }
     }
+    crd_reconcile(c); /* kinds served for the load's CRDs, if it failed */
     loader_free(l);
     return n;
 }
@@ -495,6 +504,7 @@ void cluster_loader_discard(cluster_loader *l)
     for (size_t i = 0; i < l->n; i++)
         store_staged_free(l->c->st, l->items[i]);
     cJSON_Delete(l->status);
+    crd_reconcile(l->c);
     loader_free(l);
 }
 

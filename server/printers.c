@@ -703,3 +703,97 @@ bool printers_cells(kind_id k, const cJSON *o, double now, cJSON *cells)
     }
     return true;
 }
+
+/* ---- custom resources ------------------------------------------------------------------------ */
+
+/* The value at a simple JSONPath (".spec.replicas", ".status.conditions[0].type"), NULL if none. */
+static const cJSON *jsonpath(const cJSON *o, const char *path)
+{
+    char key[256];
+    const char *p = path;
+    if (*p == '{')
+        p++;
+    while (o && *p == '.') {
+        p++;
+        size_t n = strcspn(p, ".[}");
+        if (!n || n >= sizeof key)
+            return NULL;
+        memcpy(key, p, n);
+        key[n] = 0;
+        o = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+        p += n;
+        while (o && *p == '[') {
+            char *end;
+            long i = strtol(p + 1, &end, 10);
+            if (*end != ']')
+                return NULL;
+            o = cJSON_IsArray(o) ? cJSON_GetArrayItem(o, (int)i) : NULL;
+            p = end + 1;
+        }
+    }
+    return *p && *p != '}' ? NULL : o;
+}
+
+static const cJSON *custom_columns_of(const kind_info *ki)
+{
+    return tb_get(ki->crd_version, "additionalPrinterColumns", NULL);
+}
+
+cJSON *printers_custom_columns(const kind_info *ki)
+{
+    cJSON *arr = cJSON_CreateArray();
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "name", "Name");
+    cJSON_AddStringToObject(c, "type", "string");
+    cJSON_AddStringToObject(c, "format", "name");
+    cJSON_AddStringToObject(c, "description", TB_NAME_DESC);
+    cJSON_AddNumberToObject(c, "priority", 0);
+    cJSON_AddItemToArray(arr, c);
+    const cJSON *cols = custom_columns_of(ki), *col;
+    if (!tb_len(cols)) {
+        c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "name", "Age");
+        cJSON_AddStringToObject(c, "type", "date");
+        cJSON_AddStringToObject(c, "format", "");
+        cJSON_AddStringToObject(c, "description", TB_AGE_DESC);
+        cJSON_AddNumberToObject(c, "priority", 0);
+        cJSON_AddItemToArray(arr, c);
+        return arr;
+    }
+    cJSON_ArrayForEach(col, cols) {
+        c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "name", tb_str(col, "name"));
+        cJSON_AddStringToObject(c, "type", tb_str(col, "type"));
+        cJSON_AddStringToObject(c, "format", tb_str(col, "format"));
+        cJSON_AddStringToObject(c, "description", tb_str(col, "description"));
+        cJSON_AddNumberToObject(c, "priority", (double)tb_int(col, "priority", 0));
+        cJSON_AddItemToArray(arr, c);
+    }
+    return arr;
+}
+
+void printers_custom_cells(const kind_info *ki, const cJSON *o, double now, cJSON *cells)
+{
+    tb_add_name(cells, o);
+    const cJSON *cols = custom_columns_of(ki), *col;
+    if (!tb_len(cols)) {
+        tb_add_str(cells, tb_str(tb_get(o, "metadata", NULL), "creationTimestamp"));
+        return;
+    }
+    cJSON_ArrayForEach(col, cols) {
+        const cJSON *v = jsonpath(o, tb_str(col, "jsonPath"));
+        if (!v || cJSON_IsNull(v))
+            cJSON_AddItemToArray(cells, cJSON_CreateNull());
+        else if (!strcmp(tb_str(col, "type"), "date") && cJSON_IsString(v)) {
+            char age[64]; /* ConvertToHumanReadableDateType */
+            table_age(v->valuestring, now, age, sizeof age);
+            tb_add_str(cells, age);
+        } else if (cJSON_IsString(v) || cJSON_IsNumber(v) || cJSON_IsBool(v))
+            cJSON_AddItemToArray(cells, cJSON_Duplicate(v, false));
+        else {
+            char *text = cJSON_PrintUnformatted(v);
+            tb_add_str(cells, text ? text : "");
+            cJSON_free(text);
+        }
+    }
+}

@@ -872,7 +872,12 @@ static void tb_cells(kind_id kind, const cJSON *obj, double now, cJSON *cells, c
     case K_RC: tb_replicas_cells(obj, now, cells, true); break;
     case K_STATEFULSET: tb_sts_cells(obj, now, cells); break;
     case K_DAEMONSET: tb_ds_cells(obj, now, cells); break;
-    default: printers_cells(kind, obj, now, cells); break;
+    default:
+        if (kind_get(kind) && kind_get(kind)->custom)
+            printers_custom_cells(kind_get(kind), obj, now, cells);
+        else
+            printers_cells(kind, obj, now, cells);
+        break;
     }
 }
 
@@ -906,8 +911,10 @@ static cJSON *tb_row(kind_id kind, const cJSON *obj, double now)
 
 cJSON *table_render(kind_id kind, cJSON *const *objs, size_t n, double now, const char *rv)
 {
-    const tb_col *cols = tb_columns(kind);
-    if (!cols)
+    const kind_info *ki = kind_get(kind);
+    bool custom = ki && ki->custom;
+    const tb_col *cols = custom ? NULL : tb_columns(kind);
+    if (!cols && !custom)
         return NULL;
     cJSON *t = cJSON_CreateObject();
     if (!t)
@@ -917,7 +924,7 @@ cJSON *table_render(kind_id kind, cJSON *const *objs, size_t n, double now, cons
     cJSON *meta = cJSON_AddObjectToObject(t, "metadata");
     if (rv)
         cJSON_AddStringToObject(meta, "resourceVersion", rv);
-    cJSON_AddItemToObject(t, "columnDefinitions", tb_column_defs(cols));
+    cJSON_AddItemToObject(t, "columnDefinitions", custom ? printers_custom_columns(ki) : tb_column_defs(cols));
     cJSON *rows = cJSON_AddArrayToObject(t, "rows");
     for (size_t i = 0; i < n; i++)
         if (objs[i])

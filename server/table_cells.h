@@ -58,4 +58,7 @@ void tb_add_int_or_string(cJSON *cells, const cJSON *v);
  * false for a kind they do not print. */
 const tb_col *printers_columns(kind_id k);
 bool printers_cells(kind_id k, const cJSON *obj, double now, cJSON *cells);
+/* Custom resources: Name, then the CRD's additionalPrinterColumns (Name, Age without). */
+cJSON *printers_custom_columns(const kind_info *ki);
+void printers_custom_cells(const kind_info *ki, const cJSON *obj, double now, cJSON *cells);
 #endif

@@ -4,6 +4,7 @@
  * no store (admission that reads other objects is registry.c's), no HTTP. */
 #define _GNU_SOURCE
 #include "generic.h"
+#include "crd.h"
 #include "defaults.h"
 #include "json.h"
 #include "xalloc.h"
@@ -209,7 +210,11 @@ void generic_defaults(kind_id k, cJSON *obj)
         if ((spec = obj_at(obj, "spec")))
             def_num(spec, "minReplicas", 1);
         break;
-    default: break;
+    case K_CRD: crd_defaults(obj); break;
+    default:
+        if (kind_get(k) && kind_get(k)->custom)
+            crd_cr_defaults(k, obj);
+        break;
     }
 }
 
@@ -235,6 +240,7 @@ cJSON *generic_create_status(kind_id k, const cJSON *obj)
     case K_JOB:
     case K_CRONJOB:
     case K_RESOURCEQUOTA: return cJSON_CreateObject();
+    case K_CRD: return crd_create_status(obj);
     default: return NULL;
     }
 }
@@ -373,7 +379,11 @@ int generic_validate(kind_id k, const cJSON *obj, const cJSON *old, cJSON *cause
     switch (k) {
     case K_PRIORITYCLASS: v_priorityclass(obj, old, causes); break;
     case K_JOB: v_job(obj, causes); break;
-    default: break;
+    case K_CRD: crd_validate(obj, old, causes); break;
+    default:
+        if (kind_get(k) && kind_get(k)->custom)
+            crd_cr_validate(k, obj, causes);
+        break;
     }
     return cJSON_GetArraySize(causes) - before;
 }

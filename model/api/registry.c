@@ -6,6 +6,7 @@
  * kube-controller-manager keeps them). Must not parse HTTP. */
 #define _GNU_SOURCE
 #include "registry.h"
+#include "crd.h"
 #include "defaults.h"
 #include "generic.h"
 #include "json.h"
@@ -105,8 +106,30 @@ static char *selector_string(const cJSON *sel, bool is_map)
     return out.s ? out.s : xstrdup("");
 }
 
+/* Where a kind keeps its replicas and selector: spec.replicas, status.replicas and spec.selector
+ * for the built-in kinds, the CRD's scale paths for a custom one (its selector a string). */
+typedef struct {
+    char spec[128], status[128], selector[128];
+    bool custom;
+} scale_paths;
+
+static bool paths_of(kind_id k, scale_paths *p)
+{
+    memset(p, 0, sizeof *p);
+    if (kind_get(k)->custom) {
+        p->custom = true;
+        return crd_scale_paths(k, p->spec, p->status, p->selector, sizeof p->spec);
+    }
+    snprintf(p->spec, sizeof p->spec, "spec.replicas");
+    snprintf(p->status, sizeof p->status, "status.replicas");
+    snprintf(p->selector, sizeof p->selector, "spec.selector");
+    return true;
+}
+
 static cJSON *scale_doc(const store_obj *o, const cJSON *doc)
 {
+    scale_paths sp;
+    paths_of(o->kind, &sp);
     cJSON *s = cJSON_CreateObject();
     cJSON_AddStringToObject(s, "kind", "Scale");
     cJSON_AddStringToObject(s, "apiVersion", "autoscaling/v1");
@@ -118,19 +141,44 @@ static cJSON *scale_doc(const store_obj *o, const cJSON *doc)
             cJSON_AddItemToObject(md, keys[i], cJSON_Duplicate(v, true));
     }
     cJSON *spec = cJSON_AddObjectToObject(s, "spec");
-    double want = jnum(doc, "spec.replicas", 0);
+    double want = jnum(doc, sp.spec, 0);
     if (want)
         cJSON_AddNumberToObject(spec, "replicas", want);
     cJSON *st = cJSON_AddObjectToObject(s, "status");
-    cJSON_AddNumberToObject(st, "replicas", jnum(doc, "status.replicas", 0));
-    const cJSON *sel = jget(doc, "spec.selector");
-    if (cJSON_IsObject(sel)) {
+    cJSON_AddNumberToObject(st, "replicas", jnum(doc, sp.status, 0));
+    const cJSON *sel = *sp.selector ? jget(doc, sp.selector) : NULL;
+    if (sp.custom && cJSON_IsString(sel) && *sel->valuestring) {
+        cJSON_AddStringToObject(st, "selector", sel->valuestring);
+    } else if (!sp.custom && cJSON_IsObject(sel)) {
         char *str = selector_string(sel, o->kind == K_RC);
         if (*str)
             cJSON_AddStringToObject(st, "selector", str);
         free(str);
     }
     return s;
+}
+
+/* Set the number at a dotted path, making the objects on the way. */
+static void set_path(cJSON *doc, const char *path, double v)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    cJSON *o = doc;
+    char *save = NULL, *tok = strtok_r(buf, ".", &save);
+    while (tok) {
+        char *next = strtok_r(NULL, ".", &save);
+        if (!next) {
+            jset_num(o, tok, v);
+            return;
+        }
+        cJSON *c = jfield(o, tok);
+        if (!cJSON_IsObject(c)) {
+            c = cJSON_CreateObject();
+            jset(o, tok, c);
+        }
+        o = c;
+        tok = next;
+    }
 }
 
 static cJSON *scale_invalid(const char *name, const cJSON *replicas)
@@ -164,7 +212,9 @@ static void scale_write(cluster *c, store_obj *o, cJSON *scale, bool dry, api_re
         return;
     }
     cJSON *doc = copy(o);
-    jset_num(jobj(doc, "spec"), "replicas", want);
+    scale_paths sp;
+    paths_of(o->kind, &sp);
+    set_path(doc, sp.spec, want);
     if (dry) {
         if (meta_spec_changed(store_doc(o), doc))
             jset_num(jobj(doc, "metadata"), "generation", jnum(doc, "metadata.generation", 0) + 1);
@@ -178,6 +228,11 @@ static void scale_write(cluster *c, store_obj *o, cJSON *scale, bool dry, api_re
 
 void registry_scale(cluster *c, const rest_req *rq, bool dry, api_result *out)
 {
+    scale_paths sp;
+    if (!paths_of(rq->kind, &sp)) {
+        api_result_status(out, status_failure(404, "NotFound", "the server could not find the requested resource"));
+        return;
+    }
     store_obj *o = store_get(c->st, rq->kind, rq->ns, rq->name);
     if (!o) {
         api_result_status(out, status_not_found(rq->kind, rq->name));
@@ -579,10 +634,10 @@ static void bootstrap(nsctl *n)
                           "Used for system critical pods that must run in the cluster, but can be moved to another "
                           "node if necessary.");
     kubernetes_service(n->c);
-    size_t cnt;
+    size_t cnt; /* at once, not queued: they are there before the first request */
     store_obj **all = store_list(n->c->st, K_NAMESPACE, NULL, &cnt);
     for (size_t i = 0; i < cnt; i++)
-        wl_queue_add(n->q, "", all[i]->name);
+        ns_sync(n, "", all[i]->name);
     free(all);
 }
 

@@ -4,6 +4,7 @@
 #include "kinds.h"
 #include "xalloc.h"
 #include <cJSON.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,21 +136,25 @@ __attribute__((constructor)) static void kinds_init(void)
     init_static();
 }
 
+/* Rows are written under reg_mu (a load may serve CRDs from several threads) and published by
+ * nrows, stored last: a reader sees only complete rows. */
+static pthread_mutex_t reg_mu = PTHREAD_MUTEX_INITIALIZER;
+
 int kind_count(void)
 {
-    return nrows;
+    return __atomic_load_n(&nrows, __ATOMIC_ACQUIRE);
 }
 
 const kind_info *kind_get(kind_id id)
 {
-    return (unsigned)id < (unsigned)nrows ? &rows[id] : NULL;
+    return (unsigned)id < (unsigned)kind_count() ? &rows[id] : NULL;
 }
 
 const kind_info *kind_by_plural(const char *group, const char *plural)
 {
     if (!group || !plural)
         return NULL;
-    for (int i = 0; i < nrows; i++)
+    for (int i = 0, n = kind_count(); i < n; i++)
         if (rows[i].served && !strcmp(rows[i].plural, plural) && !strcmp(rows[i].group, group))
             return &rows[i];
     return NULL;
@@ -159,7 +164,7 @@ const kind_info *kind_by_kind(const char *api_version, const char *kind)
 {
     if (!api_version || !kind)
         return NULL;
-    for (int i = 0; i < nrows; i++)
+    for (int i = 0, n = kind_count(); i < n; i++)
         if (rows[i].served && !strcmp(rows[i].kind, kind) && !strcmp(rows[i].api_version, api_version))
             return &rows[i];
     return NULL;
@@ -241,10 +246,20 @@ static bool clashes(const kind_info *t, int self)
     return false;
 }
 
+static int do_register(const kind_info *t);
+
 int kind_register(const kind_info *t)
 {
     if (!t || !t->kind || !t->plural || !t->group || !t->version)
         return -1;
+    pthread_mutex_lock(&reg_mu);
+    int id = do_register(t);
+    pthread_mutex_unlock(&reg_mu);
+    return id;
+}
+
+static int do_register(const kind_info *t)
+{
     int id = -1;
     for (int i = K_STATIC_COUNT; i < nrows && id < 0; i++)
         if (rows[i].custom && !strcmp(rows[i].group, t->group) && !strcmp(rows[i].plural, t->plural))
@@ -288,7 +303,7 @@ int kind_register(const kind_info *t)
     r->crd_version = t->crd_version ? cJSON_Duplicate(t->crd_version, true) : NULL;
     r->crd_name = dup(t->crd_name);
     if (id == nrows)
-        nrows++;
+        __atomic_store_n(&nrows, nrows + 1, __ATOMIC_RELEASE);
     else
         retire(&old);
     generation++;
@@ -297,8 +312,10 @@ int kind_register(const kind_info *t)
 
 void kind_withdraw(kind_id id)
 {
+    pthread_mutex_lock(&reg_mu);
     if ((int)id >= K_STATIC_COUNT && (int)id < nrows && rows[id].custom && rows[id].served) {
         rows[id].served = false;
         generation++;
     }
+    pthread_mutex_unlock(&reg_mu);
 }
