@@ -35,6 +35,7 @@ extern const controller_ops evictionrequest_controller;
 extern const controller_ops evictor_controller;
 extern const controller_ops registry_controller;
 extern const controller_ops crd_controller;
+extern const controller_ops job_controller;
 static const controller_ops *const registry[] = {
     &registry_controller,
     &crd_controller,
@@ -44,6 +45,7 @@ static const controller_ops *const registry[] = {
     &deployment_controller,
     &statefulset_controller,
     &daemonset_controller,
+    &job_controller,
     &gc_controller,
     &disruption_controller,
     &evictionrequest_controller,

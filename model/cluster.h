@@ -21,7 +21,8 @@ enum {
     CTRL_DAEMONSET = 1 << 6,
     CTRL_EVICTIONREQUEST = 1 << 7, /* lifecycle.k8s.io: the evictionrequest-controller */
     CTRL_EVICTOR = 1 << 8,         /* lifecycle.k8s.io: the imperative responder */
-    CTRL_ALL = (1 << 9) - 1,
+    CTRL_JOB = 1 << 9,
+    CTRL_ALL = (1 << 10) - 1,
 };
 
 typedef struct {

@@ -10,6 +10,7 @@
 #include "defaults.h"
 #include "generic.h"
 #include "json.h"
+#include "shape.h"
 #include "xalloc.h"
 #include "meta.h"
 #include "patch.h"
@@ -549,6 +550,7 @@ static void ensure(cluster *c, kind_id k, cJSON *doc)
     cJSON *status = defaults_create_status(k, doc);
     if (status)
         jset(doc, "status", status);
+    shape_apply(doc);
     store_insert(c->st, k, doc);
 }
 

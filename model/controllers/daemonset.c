@@ -316,8 +316,12 @@ static void sync(void *ctx, const char *ns, const char *name)
         return;
     }
     store_obj **nodes = store_list(dc->c->st, K_NODE, NULL, &nn);
-    if (!jstr(store_doc(ds), "metadata.deletionTimestamp"))
+    if (!jstr(store_doc(ds), "metadata.deletionTimestamp")) {
+        char rev[300];
+        snprintf(rev, sizeof rev, "%s-%s", ds->name, s.hash);
+        wl_record_revision(dc->c, ds, rev);
         manage(&s, pods, n, nodes, nn);
+    }
     free(pods);
     pods = claim(&s, &n);
     write_status(&s, pods, n, nodes, nn);

@@ -360,8 +360,10 @@ static void sync(void *ctx, const char *ns, const char *name)
     const char *policy = jstr(store_doc(set), "spec.podManagementPolicy");
     ss_sync s = {sc, set, update_revision(sc, set), !(policy && !strcmp(policy, "Parallel")),
                  jnum(store_doc(set), "spec.minReadySeconds", 0)};
-    if (!jstr(store_doc(set), "metadata.deletionTimestamp"))
+    if (!jstr(store_doc(set), "metadata.deletionTimestamp")) {
+        wl_record_revision(sc->c, set, s.update_rev);
         manage(&s, pods, n);
+    }
     free(pods);
     /* status from the pods as they are now (created ones included) */
     sel = wl_selector(K_STATEFULSET, store_doc(set));

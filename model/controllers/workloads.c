@@ -350,8 +350,10 @@ store_obj *wl_create(cluster *c, kind_id k, cJSON *doc)
         return NULL;
     }
     char uid[40];
-    meta_uuid(uid);
-    jset_str(md, "uid", uid);
+    if (!jstr(md, "uid")) { /* a caller may give one (wl_record_revision does) */
+        meta_uuid(uid);
+        jset_str(md, "uid", uid);
+    }
     meta_set_time(md, "creationTimestamp", cluster_now(c));
     if (meta_has_generation(k))
         jset_num(md, "generation", 1);
@@ -542,4 +544,62 @@ cJSON *wl_condition(const cJSON *status, const char *type)
             return c;
     }
     return NULL;
+}
+
+/* ---- ControllerRevisions -------------------------------------------------- */
+
+void wl_record_revision(cluster *c, const store_obj *owner, const char *name)
+{
+    const cJSON *doc = store_doc(owner);
+    const char *uid = jstr(doc, "metadata.uid");
+    size_t on = strlen(owner->name);
+    if (!uid || strncmp(name, owner->name, on) || name[on] != '-')
+        return;
+    const char *hash = name + on + 1;
+    size_t n;
+    store_obj **revs = store_list_controlled(c->st, K_CONTROLLERREVISION, owner->ns, uid, &n);
+    double max = 0;
+    store_obj *mine = NULL;
+    for (size_t i = 0; i < n; i++) {
+        double r = jnum(store_doc(revs[i]), "revision", 0);
+        max = r > max ? r : max;
+        if (!strcmp(revs[i]->name, name))
+            mine = revs[i];
+    }
+    free(revs);
+    if (mine) { /* back to an old template: that revision becomes the newest */
+        if (jnum(store_doc(mine), "revision", 0) < max) {
+            cJSON *d = cJSON_Duplicate(store_doc(mine), true);
+            jset_num(d, "revision", max + 1);
+            wl_write(c, mine, d);
+        }
+        return;
+    }
+    cJSON *rev = cJSON_CreateObject();
+    cJSON_AddStringToObject(rev, "kind", "ControllerRevision");
+    cJSON_AddStringToObject(rev, "apiVersion", "apps/v1");
+    cJSON *md = cJSON_AddObjectToObject(rev, "metadata");
+    cJSON_AddStringToObject(md, "name", name);
+    cJSON_AddStringToObject(md, "namespace", owner->ns);
+    char key[600], ruid[40];
+    snprintf(key, sizeof key, "revision/%s/%s", owner->ns, name);
+    meta_uuid_keyed(ruid, key); /* seeded runs keep their pods' names */
+    cJSON_AddStringToObject(md, "uid", ruid);
+    const cJSON *tl = jget(doc, "spec.template.metadata.labels");
+    cJSON *labels = cJSON_IsObject(tl) ? cJSON_Duplicate(tl, true) : cJSON_CreateObject();
+    jset_str(labels, "controller.kubernetes.io/hash", hash);
+    cJSON_AddItemToObject(md, "labels", labels);
+    const cJSON *cause = jfield(jget(doc, "metadata.annotations"), "kubernetes.io/change-cause");
+    if (cJSON_IsString(cause))
+        jset_str(cJSON_AddObjectToObject(md, "annotations"), "kubernetes.io/change-cause", cause->valuestring);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(md, "ownerReferences"), wl_owner_ref(doc));
+    cJSON *tmpl = cJSON_Duplicate(jget(doc, "spec.template"), true);
+    if (!cJSON_IsObject(tmpl)) {
+        cJSON_Delete(tmpl);
+        tmpl = cJSON_CreateObject();
+    }
+    cJSON_AddStringToObject(tmpl, "$patch", "replace");
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(rev, "data"), "spec"), "template", tmpl);
+    cJSON_AddNumberToObject(rev, "revision", max + 1);
+    wl_create(c, K_CONTROLLERREVISION, rev);
 }

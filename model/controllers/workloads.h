@@ -52,6 +52,10 @@ void wl_ctrl_free(void *state);
 void wl_queue_pod_owner(cluster *c, wl_queue *q, kind_id kind, const store_obj *pod, const cJSON *doc);
 
 /* ---- objects ------------------------------------------------------------ */
+/* The ControllerRevision `name` ("<owner>-<hash>") of a StatefulSet or DaemonSet's current
+ * template: made with the next revision number when missing, renumbered as the newest when an
+ * older one is current again (what `kubectl rollout history` lists). */
+void wl_record_revision(cluster *c, const store_obj *owner, const char *name);
 /* The ownerReference with controller: true, or NULL. */
 const cJSON *wl_controller_ref(const cJSON *doc);
 /* Is `doc` controlled by the object with this uid? */
