@@ -550,7 +550,7 @@ static void ensure(cluster *c, kind_id k, cJSON *doc)
     cJSON *status = defaults_create_status(k, doc);
     if (status)
         jset(doc, "status", status);
-    shape_apply(doc);
+    shape_apply(doc, kv_minor(&c->opts.kv));
     store_insert(c->st, k, doc);
 }
 
