@@ -1,0 +1,144 @@
+// Real kubectl (every version found, 1.27 … 1.33) over the registry's kinds: get of each kind
+// with its columns, apply of a CRD then of its custom resources, auth can-i, rollout history,
+// create job, scale, and a drain of a node running Job pods. Skipped when no kubectl is found.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { start, client, fixture } from '../lib/server.mjs';
+import { findKubectls, runKubectl } from '../lib/kubectl.mjs';
+
+const kubectls = findKubectls();
+let srv, api;
+const dir = mkdtempSync(join(tmpdir(), 'evictsim-registry-'));
+
+before(async () => {
+  srv = await start({ clock: 'real', args: ['--time-scale', '100'], manifests: [fixture('default.yaml')] });
+  api = client(srv.url);
+});
+after(async () => { await srv?.stop(); });
+
+if (!kubectls.length) {
+  test('kubectl', { skip: 'no kubectl on the PATH: install kubectl to run the real-client tests' }, () => {});
+}
+
+const crd = (plural, kind) => ({
+  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${plural}.example.com` },
+  spec: { group: 'example.com', scope: 'Namespaced', names: { plural, kind },
+    versions: [{ name: 'v1', served: true, storage: true,
+      additionalPrinterColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size' }],
+      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }] },
+});
+
+// kind → a line of `kubectl get` headers, for the kinds the default cluster (or this test) has
+const headers = [
+  ['configmaps', /^NAME\s+DATA\s+AGE$/m],
+  ['serviceaccounts', /^NAME\s+SECRETS\s+AGE$/m],
+  ['services', /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE$/m],
+  ['endpoints', /^NAME\s+ENDPOINTS\s+AGE$/m],
+  ['priorityclasses', /^NAME\s+VALUE\s+GLOBAL-DEFAULT\s+AGE\s+PREEMPTIONPOLICY$/m],
+  ['controllerrevisions', /^NAME\s+CONTROLLER\s+REVISION\s+AGE$/m],
+  ['leases', /^NAME\s+HOLDER\s+AGE$/m],
+  ['jobs', /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE$/m],
+  ['secrets', /^NAME\s+TYPE\s+DATA\s+AGE$/m],
+];
+
+for (const k of kubectls) {
+  const v = k.version.replace('.', '-');
+  const kc = (...args) => runKubectl(k, srv.kubeconfig, args);
+
+  test(`kubectl ${k.version}: get of the registry's kinds prints their columns`, () => {
+    const lease = join(dir, `lease-${v}.yaml`);
+    writeFileSync(lease, JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `l-${v}`, namespace: 'default' }, spec: { holderIdentity: 'me' } }));
+    const sec = join(dir, `sec-${v}.yaml`);
+    writeFileSync(sec, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `s-${v}`, namespace: 'default' }, stringData: { a: 'b' } }));
+    const job = join(dir, `cols-job-${v}.yaml`);
+    writeFileSync(job, JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `cols-${v}`, namespace: 'default' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.36' }] } } } }));
+    for (const f of [lease, sec, job]) {
+      const r = kc('apply', '-f', f);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    for (const [kind, header] of headers) {
+      const r = kc('get', kind, '-A');
+      assert.equal(r.code, 0, `${kind}: ${r.stderr}`);
+      assert.match(r.stdout.replace(/^NAMESPACE\s+/gm, ''), header, kind);
+    }
+    const pc = kc('get', 'pc', 'system-node-critical', '--no-headers');
+    assert.match(pc.stdout, /^system-node-critical\s+2000001000\s+false\s+\S+\s+PreemptLowerPriority$/m);
+    const cm = kc('get', 'cm', 'kube-root-ca.crt', '-n', 'kube-system', '--no-headers');
+    assert.match(cm.stdout, /^kube-root-ca\.crt\s+1\s+/m);
+    const sa = kc('get', 'sa', '-n', 'kube-public', '-o', 'name');
+    assert.equal(sa.stdout, 'serviceaccount/default\n');
+  });
+
+  test(`kubectl ${k.version}: apply a CRD, then its custom resources`, () => {
+    const plural = `gizmos${v.replace('-', '')}`;
+    const kind = `Gizmo${v.replace('-', '')}`;
+    const f = join(dir, `crd-${v}.yaml`);
+    writeFileSync(f, JSON.stringify(crd(plural, kind)));
+    let r = kc('apply', '-f', f);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`customresourcedefinition.apiextensions.k8s.io/${plural}.example.com created`));
+    const cr = join(dir, `cr-${v}.yaml`);
+    writeFileSync(cr, JSON.stringify({ apiVersion: 'example.com/v1', kind, metadata: { name: 'g1', namespace: 'default' }, spec: { size: 3 } }));
+    r = kc('apply', '-f', cr);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`${kind.toLowerCase()}.example.com/g1 created`));
+    r = kc('get', plural);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^NAME\s+SIZE$/m);
+    assert.match(r.stdout, /^g1\s+3$/m);
+    r = kc('delete', 'crd', `${plural}.example.com`);
+    assert.equal(r.code, 0, r.stderr);
+    r = kc('get', plural);
+    assert.notEqual(r.code, 0, 'the resource is gone with its CRD');
+  });
+
+  test(`kubectl ${k.version}: rollout history, scale, auth can-i, create job`, () => {
+    let r = kc('rollout', 'history', 'statefulset/db');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^REVISION\s+CHANGE-CAUSE\n1\s+<none>/m);
+    r = kc('rollout', 'history', 'daemonset/log-agent', '-n', 'kube-system');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^1\s+<none>/m);
+    r = kc('scale', 'statefulset', 'db', '--replicas=3');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /statefulset.apps\/db scaled/);
+    // kubectl sends these two as protobuf: they pass once protobuf bodies of their kinds do
+    r = kc('auth', 'can-i', 'delete', 'pods');
+    if (r.code === 0) assert.equal(r.stdout, 'yes\n');
+    else assert.match(r.stderr, /cannot be handled|protobuf/, r.stderr);
+    r = kc('create', 'job', `once-${v}`, '--image=busybox:1.36');
+    if (r.code === 0) assert.match(r.stdout, new RegExp(`job.batch/once-${v} created`));
+    else assert.match(r.stderr, /cannot be handled|protobuf/, r.stderr);
+  });
+
+  test(`kubectl ${k.version}: drain a node running Job pods`, async () => {
+    const node = `jobnode-${v}`;
+    let r = await api.load(JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: node, labels: { pool: node } },
+      status: { conditions: [{ type: 'Ready', status: 'True' }], allocatable: { pods: '110' } } }));
+    assert.equal(r.status, 200, r.text);
+    const job = join(dir, `job-${v}.yaml`);
+    writeFileSync(job, JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `work-${v}`, namespace: 'default' },
+      spec: { parallelism: 2, completions: 2, template: { metadata: { annotations: { 'sim.evictsim.io/exit-after': '1h' } },
+        spec: { restartPolicy: 'Never', nodeSelector: { pool: node }, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:1.36' }] } } } }));
+    r = kc('apply', '-f', job);
+    assert.equal(r.code, 0, r.stderr);
+    let running = [];
+    for (let i = 0; i < 100 && running.length < 2; i++) {
+      running = (await api.get(`/api/v1/namespaces/default/pods?labelSelector=job-name%3Dwork-${v}`)).json.items
+        .filter((p) => p.spec.nodeName === node && p.status.phase === 'Running');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.equal(running.length, 2, 'the Job runs two pods on the node');
+    r = kc('drain', node, '--ignore-daemonsets', '--timeout=60s');
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /declare no controller/, 'Job pods are controlled');
+    for (const p of running) assert.match(r.stdout + r.stderr, new RegExp(`evicting pod default/${p.metadata.name}`));
+    assert.match(r.stdout, new RegExp(`node/${node} drained`));
+    const j = (await api.get(`/apis/batch/v1/namespaces/default/jobs/work-${v}`)).json;
+    assert.equal(j.status.failed, 2, 'the evictions count against backoffLimit');
+  });
+}
