@@ -205,6 +205,17 @@ static cJSON *load_prepare(cluster *c, cJSON *doc, int index, kind_id *kind, pth
     if (!ki)
         return status_failuref(400, "BadRequest", "object %d: no kind \"%s\" is registered for version \"%s\"",
                                index + 1, k ? k : "", av ? av : "");
+    if (ki->store_kind != ki->id) { /* events.k8s.io/v1 Events are stored as core/v1 ones */
+        cJSON *stored = generic_to_stored(ki->id, doc);
+        while (doc->child)
+            cJSON_Delete(cJSON_DetachItemViaPointer(doc, doc->child));
+        while (stored->child) {
+            cJSON *it = cJSON_DetachItemViaPointer(stored, stored->child);
+            cJSON_AddItemToObject(doc, it->string, it);
+        }
+        cJSON_Delete(stored);
+        ki = kind_get(ki->store_kind);
+    }
     *kind = ki->id;
     char *derr = decode_check(ki->id, doc);
     if (derr) {

@@ -4,6 +4,7 @@
 #include "table.h"
 #include "xalloc.h"
 #include "table_cells.h"
+#include "generic.h"
 #include "discovery.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -849,7 +850,8 @@ static const tb_col *tb_columns(kind_id kind)
     case K_NODE: return tb_node_cols;
     case K_PDB: return tb_pdb_cols;
     case K_NAMESPACE: return tb_ns_cols;
-    case K_EVENT: return tb_event_cols;
+    case K_EVENT:
+    case K_EVENT_V1: return tb_event_cols;
     case K_DEPLOYMENT: return tb_deploy_cols;
     case K_REPLICASET: return tb_rs_cols;
     case K_RC: return tb_rc_cols;
@@ -867,6 +869,12 @@ static void tb_cells(kind_id kind, const cJSON *obj, double now, cJSON *cells, c
     case K_PDB: tb_pdb_cells(obj, now, cells); break;
     case K_NAMESPACE: tb_ns_cells(obj, now, cells); break;
     case K_EVENT: tb_event_cells(obj, now, cells); break;
+    case K_EVENT_V1: { /* printed as the core/v1 Event it is */
+        cJSON *core = generic_to_stored(kind, obj);
+        tb_event_cells(core, now, cells);
+        cJSON_Delete(core);
+        break;
+    }
     case K_DEPLOYMENT: tb_deploy_cells(obj, now, cells); break;
     case K_REPLICASET: tb_replicas_cells(obj, now, cells, false); break;
     case K_RC: tb_replicas_cells(obj, now, cells, true); break;

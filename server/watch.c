@@ -2,6 +2,7 @@
  * (suspend when idle, resume on an event). Must not change the model. */
 #define _GNU_SOURCE
 #include "watch.h"
+#include "generic.h"
 #include "xalloc.h"
 #include "json.h"
 #include "protobuf.h"
@@ -28,7 +29,8 @@ typedef struct watcher {
     struct watcher *next;
     pthread_mutex_t mu;
     struct MHD_Connection *conn;
-    kind_id kind;
+    kind_id kind;                   /* the objects watched */
+    kind_id view;                   /* the kind the client asked for (events.k8s.io: kind's objects converted) */
     char *ns, *name;
     labelsel *ls;
     fieldsel *fs;
@@ -197,6 +199,11 @@ static void push_line(watcher *w, const char *type, const cJSON *obj, const char
         cJSON *one = (cJSON *)obj;
         table = table_render(w->kind, &one, 1, cluster_now(hub.c), jstr(obj, "metadata.resourceVersion"));
     }
+    cJSON *conv = NULL; /* an object of the stored kind, as the watched kind shows it */
+    if (w->view != w->kind && strcmp(type, "ERROR") && strcmp(type, "BOOKMARK")) {
+        obj = conv = generic_from_stored(w->view, obj);
+        text = NULL;
+    }
     size_t flen = 0;
     unsigned char *frame = w->protobuf ? protobuf_watch_frame(type, obj, &flen) : NULL;
     char *o = frame ? NULL : table || !text ? jprint(table ? table : obj) : (char *)text;
@@ -221,6 +228,7 @@ static void push_line(watcher *w, const char *type, const cJSON *obj, const char
     free(frame);
     if (o != text)
         free(o);
+    cJSON_Delete(conv);
     if (w->suspended) {
         w->suspended = false;
         MHD_resume_connection(w->conn);
@@ -443,7 +451,8 @@ void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const 
     watcher *w = xcalloc(1, sizeof *w);
     char *err = NULL;
     pthread_mutex_init(&w->mu, NULL);
-    w->kind = k;
+    w->view = k;
+    w->kind = kind_get(k)->store_kind;
     w->conn = rq->conn;
     w->ns = ns ? xstrdup(ns) : NULL;
     w->name = name ? xstrdup(name) : NULL;
@@ -477,7 +486,7 @@ void watch_start(http_req *rq, http_resp *out, kind_id k, const char *ns, const 
  * empty list's blueprint). */
 static void bookmark(watcher *w, bool initial_events_end)
 {
-    const kind_info *ki = kind_get(w->kind);
+    const kind_info *ki = kind_get(w->view);
     int minor = kv_minor(&hub.c->opts.kv);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "kind", ki->kind);

@@ -400,3 +400,66 @@ bool generic_has_generation(kind_id k)
     default: return ki && ki->custom;
     }
 }
+
+/* ---- events.k8s.io/v1 Events: core/v1 Events seen through another version ------------------ */
+
+/* {dst key, src key} in the destination type's field order (k8s.io/api core/v1 and events/v1
+ * types.go; the conversion is pkg/apis/events/v1's). */
+static const char *const core_to_v1[][2] = {
+    {"metadata", "metadata"}, {"eventTime", "eventTime"}, {"series", "series"},
+    {"reportingController", "reportingComponent"}, {"reportingInstance", "reportingInstance"}, {"action", "action"},
+    {"reason", "reason"}, {"regarding", "involvedObject"}, {"related", "related"}, {"note", "message"},
+    {"type", "type"}, {"deprecatedSource", "source"}, {"deprecatedFirstTimestamp", "firstTimestamp"},
+    {"deprecatedLastTimestamp", "lastTimestamp"}, {"deprecatedCount", "count"}, {NULL, NULL},
+};
+static const char *const v1_to_core[][2] = {
+    {"metadata", "metadata"}, {"involvedObject", "regarding"}, {"reason", "reason"}, {"message", "note"},
+    {"source", "deprecatedSource"}, {"firstTimestamp", "deprecatedFirstTimestamp"},
+    {"lastTimestamp", "deprecatedLastTimestamp"}, {"count", "deprecatedCount"}, {"type", "type"},
+    {"eventTime", "eventTime"}, {"series", "series"}, {"action", "action"}, {"related", "related"},
+    {"reportingComponent", "reportingController"}, {"reportingInstance", "reportingInstance"}, {NULL, NULL},
+};
+
+static bool mapped_src(const char *const map[][2], const char *key)
+{
+    for (int i = 0; map[i][0]; i++)
+        if (!strcmp(map[i][1], key))
+            return true;
+    return !strcmp(key, "kind") || !strcmp(key, "apiVersion");
+}
+
+/* doc's members renamed by map into a new object of apiVersion av; unknown members kept, last. */
+static cJSON *remap(const cJSON *doc, const char *const map[][2], const char *av)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "kind", "Event");
+    cJSON_AddStringToObject(out, "apiVersion", av);
+    for (int i = 0; map[i][0]; i++) {
+        const cJSON *v = jfield(doc, map[i][1]);
+        if (v)
+            cJSON_AddItemToObject(out, map[i][0], cJSON_Duplicate(v, true));
+    }
+    const cJSON *m;
+    cJSON_ArrayForEach(m, doc)
+        if (m->string && !mapped_src(map, m->string))
+            cJSON_AddItemToObject(out, m->string, cJSON_Duplicate(m, true));
+    return out;
+}
+
+cJSON *generic_to_stored(kind_id k, const cJSON *doc)
+{
+    if (k == K_EVENT_V1 && cJSON_IsObject(doc))
+        return remap(doc, v1_to_core, "v1");
+    return cJSON_Duplicate(doc, true);
+}
+
+cJSON *generic_from_stored(kind_id k, const cJSON *doc)
+{
+    if (k == K_EVENT_V1 && cJSON_IsObject(doc)) {
+        cJSON *out = remap(doc, core_to_v1, "events.k8s.io/v1");
+        if (!jfield(out, "eventTime")) /* always written (null when zero) */
+            cJSON_AddNullToObject(out, "eventTime");
+        return out;
+    }
+    return cJSON_Duplicate(doc, true);
+}

@@ -20,4 +20,8 @@ void generic_prepare_create(kind_id k, cJSON *obj);
 int generic_validate(kind_id k, const cJSON *obj, const cJSON *old, cJSON *causes);
 /* Does kind k keep metadata.generation (set to 1 on create, bumped when the spec changes)? */
 bool generic_has_generation(kind_id k);
+/* A kind served from another's objects (K_EVENT_V1 from core/v1 Events): a new document of
+ * the stored kind made from one of kind k, and back. For other kinds, a copy. */
+cJSON *generic_to_stored(kind_id k, const cJSON *doc);
+cJSON *generic_from_stored(kind_id k, const cJSON *doc);
 #endif

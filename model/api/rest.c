@@ -1059,8 +1059,100 @@ static void do_deletecollection(cluster *c, const rest_req *rq, api_result *out)
     api_result_object(out, 200, list);
 }
 
+/* ---- a kind served from another's objects (events.k8s.io/v1 Events) ------------------------- */
+
+/* The answer (an object or a list of the stored kind) as the kind view shows it. */
+static void convert_answer(kind_id view, api_result *out)
+{
+    cJSON *b = out->body;
+    const char *k = b ? jstr(b, "kind") : NULL;
+    if (!b || out->code >= 300 || !k || !strcmp(k, "Status"))
+        return;
+    const kind_info *ki = kind_get(view);
+    cJSON *items = jfield(b, "items");
+    if (!cJSON_IsArray(items)) {
+        out->body = generic_from_stored(view, b);
+        cJSON_Delete(b);
+        return;
+    }
+    jset_str(b, "kind", ki->list_kind);
+    jset_str(b, "apiVersion", ki->api_version);
+    cJSON *conv = cJSON_CreateArray();
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items) {
+        cJSON *one = generic_from_stored(view, it);
+        cJSON_AddItemToArray(conv, meta_list_item(one));
+        cJSON_Delete(one);
+    }
+    jset(b, "items", conv);
+}
+
+/* A request's body (create, update) or a patch's result, converted to the stored kind and printed:
+ * NULL with *st when it is not a document of the view's kind. */
+static char *stored_body(kind_id view, cJSON *doc, cJSON **st)
+{
+    if ((*st = check_type(view, doc))) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    cJSON *core = generic_to_stored(view, doc);
+    cJSON_Delete(doc);
+    char *json = jprint(core);
+    cJSON_Delete(core);
+    return json;
+}
+
+static void alias_handle(cluster *c, const rest_req *rq, api_result *out)
+{
+    kind_id view = rq->kind;
+    rest_req r = *rq;
+    r.kind = kind_get(view)->store_kind;
+    cJSON *st = NULL;
+    char *json = NULL;
+    if (rq->verb == V_CREATE || rq->verb == V_UPDATE) {
+        cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
+        json = doc ? stored_body(view, doc, &st) : NULL;
+    } else if (rq->verb == V_PATCH) {
+        store_obj *o = store_get(c->st, r.kind, rq->ns, rq->name);
+        rest_patch_fn fn = rest_patch_function(rq->body_type);
+        cJSON *patch = NULL, *patched = NULL;
+        char *err = NULL;
+        if (!o)
+            st = status_not_found(view, rq->name);
+        else if (!fn && rq->body_type != BODY_APPLY_PATCH)
+            st = status_unsupported_media(patch_types);
+        else if ((patch = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st))) {
+            cJSON *cur = generic_from_stored(view, store_doc(o));
+            int code = (fn ? fn : patch_merge)(cur, patch, &patched, &err);
+            cJSON_Delete(cur);
+            if (code)
+                st = rest_patch_error(code, err);
+            free(err);
+        }
+        cJSON_Delete(patch);
+        json = patched ? stored_body(view, patched, &st) : NULL;
+        r.verb = V_UPDATE;
+    }
+    if (st) {
+        api_result_status(out, st);
+        return;
+    }
+    if (json) {
+        r.body = json;
+        r.body_len = strlen(json);
+        r.body_type = BODY_JSON;
+    }
+    rest_handle(c, &r, out);
+    free(json);
+    convert_answer(view, out);
+}
+
 void rest_handle(cluster *c, const rest_req *rq, api_result *out)
 {
+    if (kind_get(rq->kind)->store_kind != rq->kind) {
+        alias_handle(c, rq, out);
+        return;
+    }
     bool dry = false;
     cJSON *st = NULL;
     if (rq->verb == V_CREATE || rq->verb == V_UPDATE || rq->verb == V_PATCH) {

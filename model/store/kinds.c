@@ -16,7 +16,7 @@
  * categories, verbs, subresources, stored */
 #define ROW(id, kind, plural, group, version, av, ns, st, shorts, cats, verbs, subs, stored)         \
     [id] = {id, kind, plural, NULL, group, version, av, ns, st, shorts, cats, verbs, subs, stored,      \
-            false, true, NULL, NULL, NULL, NULL}
+            false, true, NULL, NULL, NULL, NULL, id}
 
 static kind_info rows[KIND_MAX] = {
     ROW(K_NAMESPACE, "Namespace", "namespaces", "", "v1", "v1", false, true, S("ns"), S(0), ALL_BUT_DELCOL, 0, true),
@@ -90,6 +90,8 @@ static kind_info rows[KIND_MAX] = {
         true, S("hpa"), S("all"), KV_ALL, 0, true),
     ROW(K_ENDPOINTSLICE, "EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", "discovery.k8s.io/v1", true,
         false, S(0), S(0), KV_ALL, 0, true),
+    ROW(K_EVENT_V1, "Event", "events", "events.k8s.io", "v1", "events.k8s.io/v1", true, false, S("ev"), S(0), KV_ALL,
+        0, true),
     ROW(K_BINDING, "Binding", "bindings", "", "v1", "v1", true, false, S(0), S(0), KV_CREATE, 0, false),
     ROW(K_SSAR, "SelfSubjectAccessReview", "selfsubjectaccessreviews", "authorization.k8s.io", "v1",
         "authorization.k8s.io/v1", false, false, S(0), S(0), KV_CREATE, 0, false),
@@ -127,6 +129,7 @@ static void init_static(void)
         r->qualified = derived[i][1];
         r->list_kind = derived_list[i];
     }
+    rows[K_EVENT_V1].store_kind = K_EVENT;
     done = true;
 }
 
@@ -302,6 +305,7 @@ static int do_register(const kind_info *t)
     r->qualified = *t->group ? joined(t->plural, ".", t->group) : dup(t->plural);
     r->crd_version = t->crd_version ? cJSON_Duplicate(t->crd_version, true) : NULL;
     r->crd_name = dup(t->crd_name);
+    r->store_kind = (kind_id)id;
     if (id == nrows)
         __atomic_store_n(&nrows, nrows + 1, __ATOMIC_RELEASE);
     else

@@ -17,6 +17,7 @@ typedef enum {
     K_PRIORITYCLASS, K_INGRESS, K_NETWORKPOLICY, K_INGRESSCLASS, K_STORAGECLASS, K_CSINODE,
     K_CSIDRIVER, K_ROLE, K_CLUSTERROLE, K_ROLEBINDING, K_CLUSTERROLEBINDING, K_CRD, K_HPA,
     K_ENDPOINTSLICE,
+    K_EVENT_V1, /* events.k8s.io/v1 events: the objects of core/v1 events, converted */
     /* answered, never stored (create only) */
     K_BINDING, K_SSAR, K_SSRR, K_SSR,
     K_STATIC_COUNT
@@ -59,6 +60,7 @@ typedef struct kind_info {
      * the registry: schema, subresources, additionalPrinterColumns), NULL for built-in kinds */
     const struct cJSON *crd_version;
     const char *crd_name;    /* custom resources: "<plural>.<group>" */
+    kind_id store_kind;      /* the kind whose objects it serves: its own id, or (K_EVENT_V1) another's */
 } kind_info;
 
 /* Number of ids in use (every built-in row, and every custom id ever given). */

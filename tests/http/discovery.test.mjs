@@ -27,7 +27,7 @@ test('kubectl 1.30+ Accept gets v2 aggregated discovery', async () => {
   const r = await api.get('/apis', undefined, { accept: V2 });
   assert.equal(r.headers.get('content-type'), 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
   assert.deepEqual(r.json.items.map((i) => i.metadata.name).sort(), ['apiextensions.k8s.io', 'apps',
-    'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'coordination.k8s.io', 'discovery.k8s.io',
+    'authentication.k8s.io', 'authorization.k8s.io', 'autoscaling', 'batch', 'coordination.k8s.io', 'discovery.k8s.io', 'events.k8s.io',
     'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io']);
 });
 

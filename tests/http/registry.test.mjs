@@ -324,3 +324,47 @@ test('manifests and /sim/v1/load take every served kind; an unknown kind is name
   assert.equal(unknown.json.message, 'object 1: no kind "Gadget" is registered for version "example.com/v1"');
   for (const [path, b] of samples) await api.del(`${path}/${b.metadata.name}-l`);
 });
+
+test('events.k8s.io/v1 Events are the core/v1 Events, converted', async () => {
+  const core = await api.post(`${NS}/events`, { apiVersion: 'v1', kind: 'Event', metadata: { name: 'ev1' },
+    involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Started', message: 'Started container',
+    type: 'Normal', source: { component: 'kubelet' }, firstTimestamp: '2025-01-01T00:00:00Z', lastTimestamp: '2025-01-01T00:00:00Z', count: 1 });
+  assert.equal(core.status, 201, core.text);
+  const EV = '/apis/events.k8s.io/v1/namespaces/default/events';
+  const g = await api.get(`${EV}/ev1`);
+  assert.equal(g.status, 200);
+  assert.equal(g.json.kind, 'Event');
+  assert.equal(g.json.apiVersion, 'events.k8s.io/v1');
+  assert.deepEqual(g.json.regarding, { kind: 'Pod', name: 'p', namespace: 'default' });
+  assert.equal(g.json.note, 'Started container');
+  assert.deepEqual(g.json.deprecatedSource, { component: 'kubelet' });
+  assert.equal(g.json.deprecatedCount, 1);
+  assert.equal(g.json.eventTime, null);
+  assert.equal(g.json.metadata.uid, core.json.metadata.uid);
+  const l = await api.get(EV);
+  assert.equal(l.json.kind, 'EventList');
+  assert.equal(l.json.apiVersion, 'events.k8s.io/v1');
+  assert.ok(l.json.items.some((i) => i.metadata.name === 'ev1' && i.note === 'Started container'));
+  const c = await api.post(EV, { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'ev2' },
+    eventTime: '2025-01-01T00:00:01.000000Z', reportingController: 'me', reportingInstance: 'me-1', action: 'Drain',
+    reason: 'Evicted', regarding: { kind: 'Node', name: 'n1' }, note: 'drained', type: 'Normal' });
+  assert.equal(c.status, 201, c.text);
+  assert.equal(c.json.apiVersion, 'events.k8s.io/v1');
+  assert.equal(c.json.note, 'drained');
+  const asCore = (await api.get(`${NS}/events/ev2`)).json;
+  assert.equal(asCore.message, 'drained');
+  assert.deepEqual(asCore.involvedObject, { kind: 'Node', name: 'n1' });
+  assert.equal(asCore.reportingComponent, 'me');
+  const p = await api.patch(`${EV}/ev2`, { note: 'drained again' }, { type: 'application/merge-patch+json' });
+  assert.equal(p.status, 200, p.text);
+  assert.equal(p.json.note, 'drained again');
+  assert.equal((await api.get(`${NS}/events/ev2`)).json.message, 'drained again');
+  const t = await api.get(EV, undefined, { accept: TABLE });
+  assert.deepEqual(t.json.columnDefinitions.map((d) => d.name).slice(0, 4), ['Last Seen', 'Type', 'Reason', 'Object']);
+  const wrong = await api.post(EV, { apiVersion: 'v1', kind: 'Event', metadata: { name: 'ev3' } });
+  assert.equal(wrong.status, 400);
+  assert.equal(wrong.json.message, 'the API version in the data (v1) does not match the expected API version (events.k8s.io/v1)');
+  assert.equal((await api.del(`${EV}/ev1`)).status, 200);
+  assert.equal((await api.get(`${NS}/events/ev1`)).status, 404);
+  await api.del(`${NS}/events/ev2`);
+});

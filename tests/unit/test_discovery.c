@@ -155,9 +155,9 @@ START_TEST(apis_aggregated_groups)
     get("/apis", ACCEPT_127);
     ck_assert_str_eq(rep.content_type, CT_V2BETA1);
     const cJSON *items = cJSON_GetObjectItem(doc, "items");
-    ck_assert_int_eq(cJSON_GetArraySize(items), 13); /* every group of the registry, sorted */
+    ck_assert_int_eq(cJSON_GetArraySize(items), 14); /* every group of the registry, sorted */
     ck_assert_str_eq(sget(cJSON_GetObjectItem(cJSON_GetArrayItem(items, 1), "metadata"), "name"), "apps");
-    const cJSON *policy = cJSON_GetArrayItem(items, 9);
+    const cJSON *policy = cJSON_GetArrayItem(items, 10);
     ck_assert_str_eq(sget(cJSON_GetObjectItem(policy, "metadata"), "name"), "policy");
     const cJSON *v1 = cJSON_GetArrayItem(cJSON_GetObjectItem(policy, "versions"), 0);
     const cJSON *pdb = find_by(cJSON_GetObjectItem(v1, "resources"), "resource", "poddisruptionbudgets");
