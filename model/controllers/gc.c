@@ -182,6 +182,21 @@ static void queue_owners(gc *g, const store_obj *o)
     }
 }
 
+/* Kinds whose objects own others often enough to look for dependents when one goes. Looking
+ * scans the namespace's objects of every kind: for the many small objects (ConfigMaps, Secrets,
+ * Leases, ...) whose deletion would otherwise cost the namespace each, dependents owned by them
+ * are not collected (a known difference from kube-controller-manager). */
+static bool may_own(kind_id k)
+{
+    switch (k) {
+    case K_POD: case K_EVENT: case K_CONFIGMAP: case K_SECRET: case K_LEASE: case K_ENDPOINTS:
+    case K_ENDPOINTSLICE: case K_SERVICEACCOUNT: case K_CONTROLLERREVISION: case K_PRIORITYCLASS:
+        return false;
+    default:
+        return true;
+    }
+}
+
 static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON *old)
 {
     gc *g = ctx;
@@ -189,7 +204,7 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
         return;
     if (ev == STORE_DELETED) {
         const char *uid = jstr(store_doc(o), "metadata.uid");
-        if (uid && o->kind != K_POD) {
+        if (uid && may_own(o->kind)) {
             size_t n;
             store_obj **deps = dependents(g, o->ns, uid, &n);
             for (size_t i = 0; i < n; i++)

@@ -119,6 +119,8 @@ test('every served kind: a protobuf create makes the object posting the JSON mak
     await t.test(r.name, async (tt) => {
       if (!fixtures[r.name]) return tt.skip(`no fixture for ${r.name} yet`);
       const doc = fixtures[r.name]();
+      // a fixture is its resource name's in one group (events: core/v1, not events.k8s.io/v1)
+      if (doc.apiVersion !== r.gv) return tt.skip(`no fixture for ${r.gv} ${r.name} yet`);
       const viaJson = await api.post(pathOf(r), { ...doc, metadata: { ...doc.metadata, name: `${r.name}-rt-json` } });
       assert.equal(viaJson.status, 201, viaJson.text);
       const body = encode({ ...doc, metadata: { ...doc.metadata, name: `${r.name}-rt-pb` } });
