@@ -7,10 +7,7 @@
 #define _GNU_SOURCE
 #include "registry.h"
 #include "crd.h"
-#include "defaults.h"
-#include "generic.h"
 #include "json.h"
-#include "shape.h"
 #include "xalloc.h"
 #include "meta.h"
 #include "patch.h"
@@ -544,14 +541,7 @@ static void ensure(cluster *c, kind_id k, cJSON *doc)
     snprintf(key, sizeof key, "%d/%s/%s", (int)k, ns ? ns : "", name);
     meta_uuid_keyed(uid, key);
     jset_str(md, "uid", uid);
-    meta_set_time(md, "creationTimestamp", cluster_now(c));
-    defaults_apply(k, doc);
-    generic_prepare_create(k, doc);
-    cJSON *status = defaults_create_status(k, doc);
-    if (status)
-        jset(doc, "status", status);
-    shape_apply(doc, kv_minor(&c->opts.kv));
-    store_insert(c->st, k, doc);
+    wl_create(c, k, doc);
 }
 
 static void system_priority_class(cluster *c, const char *name, double value, const char *desc)
