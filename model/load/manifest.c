@@ -88,7 +88,8 @@ int m_is_list(const char *kind, const cJSON *items)
     size_t n = strlen(kind);
     if (!strcmp(kind, "List"))
         return 1;
-    return n > 4 && !strcmp(kind + n - 4, "List") && cJSON_IsArray(items);
+    /* items null: an empty list as Go prints a nil slice (kubectl cluster-info dump does) */
+    return n > 4 && !strcmp(kind + n - 4, "List") && (cJSON_IsArray(items) || cJSON_IsNull(items));
 }
 
 /* A typed list's (PodList) items may lack kind and apiVersion: take them from the list. */

@@ -233,6 +233,11 @@ START_TEST(test_lists_other_shapes)
     parse_err(POD("a") "---\napiVersion: v1\nkind: List\nitems:\n- " "apiVersion: v1\n  kind: Pod\n  metadata: {}\n",
               "t.yaml: document 2: items[0]: object has no metadata.name or metadata.generateName");
     parse_err("apiVersion: v1\nkind: List\nitems: 3\n", "t.yaml: document 1: items must be an array, not a number");
+    /* a typed list with items null (Go's nil slice, as kubectl cluster-info dump prints it) is empty */
+    v = parse_ok("{\"kind\":\"DaemonSetList\",\"apiVersion\":\"apps/v1\",\"metadata\":{},\"items\":null}\n---\n" POD("after"));
+    ck_assert_int_eq(cJSON_GetArraySize(v), 1);
+    ck_assert_str_eq(name_of(cJSON_GetArrayItem(v, 0)), "after");
+    cJSON_Delete(v);
 }
 END_TEST
 
