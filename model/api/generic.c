@@ -457,8 +457,23 @@ cJSON *generic_from_stored(kind_id k, const cJSON *doc)
 {
     if (k == K_EVENT_V1 && cJSON_IsObject(doc)) {
         cJSON *out = remap(doc, core_to_v1, "events.k8s.io/v1");
-        if (!jfield(out, "eventTime")) /* always written (null when zero) */
-            cJSON_AddNullToObject(out, "eventTime");
+        /* eventTime is required by clients' models (the Python client's among them), where Go
+         * would write null for a core Event without one: its first timestamp (else its
+         * creation), as a MicroTime */
+        const cJSON *et = jfield(out, "eventTime");
+        if (!cJSON_IsString(et)) {
+            const char *t = jstr(out, "deprecatedFirstTimestamp");
+            if (!t)
+                t = jstr(out, "metadata.creationTimestamp");
+            size_t n = t ? strlen(t) : 0;
+            if (n == 20 && t[19] == 'Z') {
+                char micro[32];
+                snprintf(micro, sizeof micro, "%.19s.000000Z", t);
+                jset_str(out, "eventTime", micro);
+            } else if (!et) {
+                cJSON_AddNullToObject(out, "eventTime");
+            }
+        }
         return out;
     }
     return cJSON_Duplicate(doc, true);

@@ -130,6 +130,7 @@ static void init_static(void)
         r->list_kind = derived_list[i];
     }
     rows[K_EVENT_V1].store_kind = K_EVENT;
+    rows[K_EVICTIONREQUEST].served = rows[K_EVICTION].served = false; /* until kind_serve_lifecycle */
     done = true;
 }
 

@@ -339,7 +339,7 @@ test('events.k8s.io/v1 Events are the core/v1 Events, converted', async () => {
   assert.equal(g.json.note, 'Started container');
   assert.deepEqual(g.json.deprecatedSource, { component: 'kubelet' });
   assert.equal(g.json.deprecatedCount, 1);
-  assert.equal(g.json.eventTime, null);
+  assert.equal(g.json.eventTime, '2025-01-01T00:00:00.000000Z', 'from firstTimestamp: clients require it');
   assert.equal(g.json.metadata.uid, core.json.metadata.uid);
   const l = await api.get(EV);
   assert.equal(l.json.kind, 'EventList');

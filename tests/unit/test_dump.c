@@ -81,24 +81,24 @@ START_TEST(loader_skips_kinds_not_served)
     cluster *c = new_cluster(0);
     cluster_loader *l = cluster_loader_new(c);
     cluster_loader_skip_unknown(l, true);
-    put_yaml(l, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+    put_yaml(l, "apiVersion: coordination.k8s.io/v1beta1\nkind: Lease\nmetadata: {name: a}\n"
                 "---\napiVersion: v1\nkind: Node\nmetadata: {name: nd}\n"
                 "---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
-                "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n");
-    cluster_loader_undo(l, 1); /* the last ConfigMap is taken back */
+                "---\napiVersion: coordination.k8s.io/v1beta1\nkind: Lease\nmetadata: {name: b}\n");
+    cluster_loader_undo(l, 1); /* the last Lease is taken back */
     api_result r = {0};
     cluster_load_report rep;
     ck_assert_int_eq(cluster_loader_finish_report(l, &r, &rep), 1);
     ck_assert(rep.failed_at == (size_t)-1);
     char *s = jprint(rep.skipped);
-    ck_assert_str_eq(s, "{\"v1 ConfigMap\":1,\"example.com/v1 Widget\":1}");
+    ck_assert_str_eq(s, "{\"coordination.k8s.io/v1beta1 Lease\":1,\"example.com/v1 Widget\":1}");
     free(s);
     cJSON_Delete(rep.skipped);
     ck_assert_ptr_nonnull(store_get(c->st, K_NODE, NULL, "nd"));
     /* a failure is numbered among all that was put, skipped ones too */
     l = cluster_loader_new(c);
     cluster_loader_skip_unknown(l, true);
-    put_yaml(l, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+    put_yaml(l, "apiVersion: coordination.k8s.io/v1beta1\nkind: Lease\nmetadata: {name: a}\n"
                 "---\napiVersion: v1\nkind: Node\nmetadata: {name: m}\n"
                 "---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {terminationGracePeriodSeconds: x}\n");
     ck_assert_int_eq(cluster_loader_finish_report(l, &r, &rep), -1);
@@ -109,9 +109,9 @@ START_TEST(loader_skips_kinds_not_served)
     api_result_clear(&r);
     /* without skipping, the kind is the error */
     l = cluster_loader_new(c);
-    put_yaml(l, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
+    put_yaml(l, "apiVersion: coordination.k8s.io/v1beta1\nkind: Lease\nmetadata: {name: a}\n");
     ck_assert_int_eq(cluster_loader_finish(l, &r), -1);
-    ck_assert_str_eq(jstr(r.body, "message"), "object 1: no kind \"ConfigMap\" is registered for version \"v1\"");
+    ck_assert_str_eq(jstr(r.body, "message"), "object 1: no kind \"Lease\" is registered for version \"coordination.k8s.io/v1beta1\"");
     api_result_clear(&r);
     cluster_free(c);
 }

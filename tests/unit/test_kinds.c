@@ -14,7 +14,10 @@ START_TEST(static_rows_consistent)
         ck_assert_ptr_nonnull(k);
         ck_assert_int_eq(k->id, i);
         ck_assert_msg(k->kind && k->plural && k->singular && k->group && k->version && k->api_version, "row %d", i);
-        ck_assert(k->served && !k->custom);
+        ck_assert(!k->custom);
+        if (i == K_EVICTIONREQUEST || i == K_EVICTION) /* alpha: served only when enabled */
+            continue;
+        ck_assert(k->served);
         char lower[128];
         size_t n = strlen(k->kind);
         for (size_t j = 0; j <= n; j++)
