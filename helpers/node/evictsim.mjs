@@ -35,7 +35,8 @@ export class EvictsimError extends Error {
 /**
  * Starts evictsim. Options (all optional):
  *   manifests: paths to load at start; clock: 'manual' (default) or 'real';
- *   timeScale: speed of the real clock; controllers: '-disruption' or ['kubelet', ...];
+ *   timeScale: speed of the real clock (implies clock 'real');
+ *   controllers: '-disruption' or ['kubelet', ...];
  *   kubeVersion: '1.31' (--kube-version); args: more flags; verbose: log requests
  *   (printed on failure); binary: the executable ($EVICTSIM, else evictsim on PATH);
  *   cwd; t: a node:test context, to stop the server when the test ends;
@@ -47,7 +48,8 @@ export async function start(opts = {}) {
   const kubeconfigPath = join(dir, 'kubeconfig');
   const binary = opts.binary || process.env.EVICTSIM || 'evictsim';
   const argv = ['--listen', '127.0.0.1:0', '--port-file', portFile, '--kubeconfig', kubeconfigPath,
-    '--exit-on-stdin-close', '--clock', opts.clock || 'manual', opts.verbose ? '-v' : '-q'];
+    '--exit-on-stdin-close', '--clock', opts.clock || (opts.timeScale === undefined ? 'manual' : 'real'),
+    opts.verbose ? '-v' : '-q'];
   if (opts.timeScale !== undefined) argv.push('--time-scale', String(opts.timeScale));
   if (opts.controllers !== undefined) {
     argv.push(`--controllers=${[].concat(opts.controllers).join(',')}`);

@@ -41,7 +41,7 @@ test('the handle: load, advance, explain, addFault, evictions, reset', async (t)
 test('options: manifests, real clock and time scale, controllers', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'evictsim-helper-'));
   writeFileSync(join(dir, 'c.yaml'), cluster);
-  const sim = await start({ binary, t, manifests: [join(dir, 'c.yaml')], clock: 'real', timeScale: 60, controllers: ['none'] });
+  const sim = await start({ binary, t, manifests: [join(dir, 'c.yaml')], timeScale: 60, controllers: ['none'] });
   assert.deepEqual({ ...(await sim.clock()), now: undefined }, { now: undefined, mode: 'real', scale: 60 });
   const pdb = await (await fetch(`${sim.url}/apis/policy/v1/namespaces/default/poddisruptionbudgets/web`)).json();
   assert.equal(pdb.status?.currentHealthy ?? 0, 0); // no disruption controller: nobody counts the Ready pod web
