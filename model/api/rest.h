@@ -31,7 +31,7 @@ typedef struct {
     body_type body_type;
     const char *body;
     size_t body_len;
-    cJSON *delete_options; /* DELETE: options decoded by the server from a protobuf body (borrowed) */
+    cJSON *delete_options; /* DELETE: options already decoded (the scenario runner; borrowed) */
     /* query parameters, raw (URL-decoded) or NULL */
     const char *label_selector;
     const char *field_selector;
