@@ -384,24 +384,6 @@ static void expired(watcher *w, uint64_t rv, uint64_t oldest)
 
 static void bookmark(watcher *w, bool initial_events_end);
 
-/* Standard base64 with padding (Go's base64.StdEncoding). */
-static char *base64_encode(const char *s)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(s);
-    char *out = xmalloc(4 * ((n + 2) / 3) + 1), *p = out;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0) |
-                     (i + 2 < n ? (unsigned char)s[i + 2] : 0);
-        *p++ = tab[v >> 18 & 63];
-        *p++ = tab[v >> 12 & 63];
-        *p++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
-        *p++ = i + 2 < n ? tab[v & 63] : '=';
-    }
-    *p = 0;
-    return out;
-}
-
 /* Replay: the current state (rv unset or 0) or the history after rv. A
  * streaming list (sendInitialEvents=true) sends the current state whatever
  * rv is (it is never older), then, with bookmarks allowed, the bookmark
@@ -501,9 +483,10 @@ static void bookmark(watcher *w, bool initial_events_end)
         if (minor == 32 || minor == 33) {
             char *list = xasprintf("{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{},\"items\":null}\n",
                                    ki->kind, ki->api_version);
-            char *b64 = base64_encode(list);
-            cJSON_AddStringToObject(ann, "kubernetes.io/initial-events-list-blueprint", b64);
-            free(b64);
+            strbuf b64 = {0};
+            strbuf_base64(&b64, list, strlen(list), false);
+            cJSON_AddStringToObject(ann, "kubernetes.io/initial-events-list-blueprint", b64.s);
+            free(b64.s);
             free(list);
         }
     }

@@ -141,21 +141,10 @@ char *listopts_continue_encode(uint64_t rv, const char *last_key)
     memcpy(full + at, "\\u0000", 6);
     strcpy(full + at + 6, json + at);
     free(json);
-    n = strlen(full);
-    char *out = xmalloc(n * 4 / 3 + 4), *p = out;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned char)full[i] << 16 | (i + 1 < n ? (unsigned char)full[i + 1] << 8 : 0) |
-                     (i + 2 < n ? (unsigned char)full[i + 2] : 0);
-        *p++ = b64url[v >> 18 & 63];
-        *p++ = b64url[v >> 12 & 63];
-        if (i + 1 < n)
-            *p++ = b64url[v >> 6 & 63];
-        if (i + 2 < n)
-            *p++ = b64url[v & 63];
-    }
-    *p = 0;
+    strbuf out = {0};
+    strbuf_base64(&out, full, strlen(full), true);
     free(full);
-    return out;
+    return out.s;
 }
 
 static cJSON *bad_token(const char *why)

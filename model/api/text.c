@@ -96,3 +96,23 @@ const char *go_json_type(const cJSON *v)
     return "null";
 }
 
+
+void strbuf_base64(strbuf *b, const char *s, size_t n, bool url)
+{
+    const char *tab = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                          : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0) |
+                     (i + 2 < n ? (unsigned char)s[i + 2] : 0);
+        strbuf_putc(b, tab[v >> 18 & 63]);
+        strbuf_putc(b, tab[v >> 12 & 63]);
+        if (i + 1 < n)
+            strbuf_putc(b, tab[v >> 6 & 63]);
+        else if (!url)
+            strbuf_putc(b, '=');
+        if (i + 2 < n)
+            strbuf_putc(b, tab[v & 63]);
+        else if (!url)
+            strbuf_putc(b, '=');
+    }
+}

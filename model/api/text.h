@@ -23,6 +23,10 @@ char *strbuf_room(strbuf *b, size_t more);
 /* Go's %q of s (strconv.Quote, assuming valid UTF-8). */
 void strbuf_quote(strbuf *b, const char *s);
 
+/* Go's base64 of n bytes of s: StdEncoding (padded), or with url
+ * RawURLEncoding (- and _, no padding), appended to b. */
+void strbuf_base64(strbuf *b, const char *s, size_t n, bool url);
+
 /* encoding/json's name for a value's type in its errors: "object", "array",
  * "string", "number", "bool" or "null". */
 const char *go_json_type(const cJSON *v);

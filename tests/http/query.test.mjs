@@ -4,11 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, client, request } from '../lib/server.mjs';
 
-let srv, api;
-before(async () => {
-  srv = await start();
-  api = client(srv.url);
-  const r = await api.load(`apiVersion: v1
+const MANIFEST = `apiVersion: v1
 kind: Node
 metadata: {name: n1}
 ---
@@ -21,7 +17,13 @@ apiVersion: v1
 kind: Pod
 metadata: {name: p2, namespace: default}
 spec: {nodeName: n1, containers: [{name: c, image: nginx:1.27}]}
-`);
+`;
+
+let srv, api;
+before(async () => {
+  srv = await start();
+  api = client(srv.url);
+  const r = await api.load(MANIFEST);
   assert.equal(r.status, 200, r.text);
 });
 after(() => srv.stop());
@@ -46,20 +48,6 @@ test('watch: true unless absent, 0 or false in any case (True, t, 1, empty)', as
   assert.equal((await api.get('/api/v1/namespaces/default/pods?watch=false&watch=true')).json.kind, 'PodList');
 });
 
-const MANIFEST = `apiVersion: v1
-kind: Node
-metadata: {name: n1}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: p1, namespace: default}
-spec: {nodeName: n1, containers: [{name: c, image: nginx:1.27}]}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: p2, namespace: default}
-spec: {nodeName: n1, containers: [{name: c, image: nginx:1.27}]}
-`;
 
 // A server of another release (and gates), loaded with MANIFEST.
 async function serverOf(args) {

@@ -112,6 +112,13 @@ class Server:
         with urllib.request.urlopen(req) as r:
             return json.loads(r.read())
 
+    def namespace(self, name):
+        """Make namespace `name` (the other cluster parameter's run may have)."""
+        try:
+            client.CoreV1Api(self.api).create_namespace({'metadata': {'name': name}})
+        except client.exceptions.ApiException as e:
+            assert e.status == 409
+
     def advance(self, seconds):
         return self.sim('POST', '/sim/v1/clock/advance', {'seconds': seconds})
 
