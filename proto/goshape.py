@@ -19,7 +19,7 @@ import re
 import sys
 
 API_GROUPS = ["core", "apps", "policy", "batch", "scheduling", "coordination",
-              "autoscaling", "rbac", "networking"]
+              "autoscaling", "rbac", "networking", "authorization"]
 AM_PKGS = ["pkg/apis/meta/v1", "pkg/runtime", "pkg/util/intstr", "pkg/api/resource"]
 
 FIELD = re.compile(r'^\s*(?:(\w+)\s+)?(\S+)\s+`([^`]*)`')

@@ -23,7 +23,8 @@ static const char *package_of(const char *group)
         {"", "core"}, {"apps", "apps"}, {"policy", "policy"}, {"batch", "batch"},
         {"scheduling.k8s.io", "scheduling"}, {"coordination.k8s.io", "coordination"},
         {"autoscaling", "autoscaling"}, {"rbac.authorization.k8s.io", "rbac"},
-        {"networking.k8s.io", "networking"}, {"meta.k8s.io", NULL},
+        {"networking.k8s.io", "networking"}, {"authorization.k8s.io", "authorization"},
+        {"meta.k8s.io", NULL},
     };
     for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
         if (!strcmp(group, groups[i][0]))
