@@ -22,7 +22,7 @@
 // the eviction log's length, and the requests of each kind.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { start, request } from '../tests/lib/server.mjs';
+import { start, request, watchLines } from '../tests/lib/server.mjs';
 
 const arg = (k, d) => {
   const i = process.argv.indexOf(`--${k}`);
@@ -53,23 +53,13 @@ export async function soak({ seconds = 600, rate = 42, drains = 50, log = () => 
   const listRv = (await request(base, 'GET', '/api/v1/pods')).json.metadata.resourceVersion;
   lastRv = Number(listRv);
   const watching = (async () => {
-    const res = await fetch(`${base}/api/v1/pods?watch=1&resourceVersion=${listRv}`, { signal: ctl.signal });
-    let buf = '';
-    const dec = new TextDecoder();
-    for await (const chunk of res.body) {
-      buf += dec.decode(chunk, { stream: true });
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.trim()) continue;
-        const ev = JSON.parse(line);
-        counts.watchEvents++;
-        const rv = Number(ev.object?.metadata?.resourceVersion);
-        if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') {
-          if (!(rv > lastRv)) fail(`watch: resourceVersion ${rv} after ${lastRv} (${ev.type})`);
-          lastRv = rv;
-        }
+    for await (const line of watchLines(`${base}/api/v1/pods?watch=1&resourceVersion=${listRv}`, ctl.signal)) {
+      const ev = JSON.parse(line);
+      counts.watchEvents++;
+      const rv = Number(ev.object?.metadata?.resourceVersion);
+      if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') {
+        if (!(rv > lastRv)) fail(`watch: resourceVersion ${rv} after ${lastRv} (${ev.type})`);
+        lastRv = rv;
       }
     }
   })().catch((e) => { if (e.name !== 'AbortError') fail(`watch: ${e.message}`); });

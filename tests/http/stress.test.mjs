@@ -12,7 +12,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { start, request, binary } from '../lib/server.mjs';
+import { start, request, binary, watchLines } from '../lib/server.mjs';
 
 const NS = 'stress';
 const GROUPS = ['g0', 'g1', 'g2', 'g3'];
@@ -61,25 +61,14 @@ function watch(path) {
   const w = { events: [], errors: [], ctrl: new AbortController(), waiters: [] };
   w.done = (async () => {
     try {
-      const res = await fetch(srv.url + path, { signal: w.ctrl.signal });
-      if (res.status !== 200) { w.errors.push(`watch ${path}: ${res.status}`); return; }
-      const dec = new TextDecoder();
-      let buf = '';
-      for await (const chunk of res.body) {
-        buf += dec.decode(chunk, { stream: true });
-        let nl;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          let ev;
-          try { ev = JSON.parse(line); } catch { w.errors.push(`malformed watch line: ${line.slice(0, 200)}`); continue; }
-          w.events.push(ev);
-          w.waiters = w.waiters.filter((f) => !f(ev));
-        }
+      for await (const line of watchLines(srv.url + path, w.ctrl.signal)) {
+        let ev;
+        try { ev = JSON.parse(line); } catch { w.errors.push(`malformed watch line: ${line.slice(0, 200)}`); continue; }
+        w.events.push(ev);
+        w.waiters = w.waiters.filter((f) => !f(ev));
       }
     } catch (e) {
-      if (e.name !== 'AbortError') w.errors.push(`watch ${path}: ${e.message}`);
+      if (e.name !== 'AbortError') w.errors.push(e.message.startsWith('watch ') ? e.message : `watch ${path}: ${e.message}`);
     }
   })();
   w.until = (pred, ms = 10000) => new Promise((resolve, reject) => {

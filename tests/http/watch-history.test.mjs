@@ -4,7 +4,7 @@
 // a recent resourceVersion still gets every change after it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, request } from '../lib/server.mjs';
+import { start, request, watchLines } from '../lib/server.mjs';
 
 let srv;
 before(async () => { srv = await start(); });
@@ -13,18 +13,9 @@ after(async () => { await srv.stop(); });
 // The first `count` lines of a watch, then it is closed.
 async function firstLines(path, count) {
   const ctl = new AbortController();
-  const res = await fetch(srv.url + path, { signal: ctl.signal });
-  assert.equal(res.status, 200);
   const lines = [];
-  let buf = '';
-  const dec = new TextDecoder();
-  for await (const chunk of res.body) {
-    buf += dec.decode(chunk, { stream: true });
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0 && lines.length < count) {
-      lines.push(JSON.parse(buf.slice(0, nl)));
-      buf = buf.slice(nl + 1);
-    }
+  for await (const line of watchLines(srv.url + path, ctl.signal)) {
+    lines.push(JSON.parse(line));
     if (lines.length >= count) break;
   }
   ctl.abort();

@@ -48,6 +48,25 @@ export function client(base) {
     load: (yaml) => request(base, 'POST', '/sim/v1/load', { body: yaml, type: 'application/yaml' }) };
 }
 
+// The lines of a watch stream (or any streamed answer), each as it comes,
+// empty ones skipped; throws with the status when the answer is not 200.
+// Stops when signal aborts (the AbortError is the caller's to ignore).
+export async function* watchLines(url, signal) {
+  const res = await fetch(url, { signal });
+  if (res.status !== 200) throw new Error(`watch ${url}: ${res.status}`);
+  const dec = new TextDecoder();
+  let buf = '';
+  for await (const chunk of res.body) {
+    buf += dec.decode(chunk, { stream: true });
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      if (line.trim()) yield line;
+    }
+  }
+}
+
 export function fixture(name) {
   return join(root, 'fixtures', name);
 }
