@@ -36,14 +36,39 @@ typedef struct pending {
 typedef struct node_count {
     UT_hash_handle hh;
     int pods;
+    int slot; /* its place in the cached node slots, -1 none */
     char name[];
 } node_count;
+
+/* The nodes in name order, kept between cycles: rebuilt when a node comes
+ * or goes, one slot refreshed when a node changes. */
+typedef struct {
+    store_obj *node;
+    node_count *nc; /* its pod count (kept, at zero too, while cached) */
+    int cap;
+} node_slot;
+
+/* What the static filters (NodeUnschedulable, TaintToleration, NodeAffinity)
+ * answer for every node, for pods whose tolerations, nodeSelector and node
+ * affinity are these: pods of one template share it. */
+typedef struct {
+    cJSON *tols, *selector, *affinity; /* copies, NULL when absent */
+    char **why;                        /* per slot: the rejection, NULL fits */
+    uint64_t used;
+} pod_sig;
+
+#define MAX_SIGS 16
 
 typedef struct {
     cluster *c;
     uint64_t timer;
     pending *pending;   /* kept from store events: no scan of every pod */
     node_count *counts; /* likewise */
+    node_slot *slots;   /* NULL: rebuild on the next cycle */
+    int nn;
+    pod_sig sigs[MAX_SIGS];
+    int nsigs;
+    uint64_t tick;
 } scheduler;
 
 typedef struct {
@@ -232,23 +257,16 @@ int sched_node_pod_capacity(const cJSON *node)
 /* ---- one scheduling cycle ------------------------------------------------- */
 
 typedef struct {
-    store_obj *node;
-    int pods;
-    int cap;
-} node_slot;
-
-typedef struct {
     char *reason;
     int count;
     bool resolvable; /* preemption might help (Unschedulable, not ...AndUnresolvable) */
 } reason_count;
 
-/* The first filter that rejects the pod on this node; NULL when it fits. */
-static char *filter_node(const cJSON *pod, const node_slot *n, bool *resolvable)
+/* The first static filter that rejects the pod on this node; NULL when it
+ * passes them (NodeResourcesFit is checked against the live count). */
+static char *filter_node(const cJSON *spec, const cJSON *node)
 {
-    const cJSON *spec = jget(pod, "spec"), *tols = jget(spec, "tolerations");
-    const cJSON *node = store_doc(n->node);
-    *resolvable = false;
+    const cJSON *tols = jget(spec, "tolerations");
     if (jbool(node, "spec.unschedulable")) {
         cJSON *t = cJSON_CreateObject();
         cJSON_AddStringToObject(t, "key", "node.kubernetes.io/unschedulable");
@@ -269,23 +287,18 @@ static char *filter_node(const cJSON *pod, const node_slot *n, bool *resolvable)
     }
     if (!sched_node_affinity_matches(spec, node))
         return xstrdup("node(s) didn't match Pod's node affinity/selector");
-    if (n->pods + 1 > n->cap) {
-        *resolvable = true;
-        return xstrdup("Too many pods");
-    }
     return NULL;
 }
 
-static void count_reason(reason_count **rs, int *n, char *reason, bool resolvable)
+static void count_reason(reason_count **rs, int *n, const char *reason, bool resolvable)
 {
     for (int i = 0; i < *n; i++)
         if (!strcmp((*rs)[i].reason, reason)) {
             (*rs)[i].count++;
-            free(reason);
             return;
         }
-    *rs = realloc(*rs, (*n + 1) * sizeof **rs);
-    (*rs)[*n] = (reason_count){reason, 1, resolvable};
+    *rs = xrealloc(*rs, (*n + 1) * sizeof **rs);
+    (*rs)[*n] = (reason_count){xstrdup(reason), 1, resolvable};
     (*n)++;
 }
 
@@ -390,16 +403,14 @@ static void set_scheduled(cJSON *doc, bool ok, const char *message, const char *
     cJSON_AddItemToArray(conds, scheduled_condition(ok, message, NULL, now));
 }
 
-static void schedule_pod(scheduler *s, store_obj *pod, node_slot *nodes, int nn)
+static void schedule_pod(scheduler *s, store_obj *pod, const pod_sig *sig)
 {
-    reason_count *rs = NULL;
-    int nr = 0, best = -1;
+    node_slot *nodes = s->slots;
+    int nn = s->nn, best = -1;
     for (int i = 0; i < nn; i++) {
-        bool resolvable;
-        char *why = filter_node(store_doc(pod), &nodes[i], &resolvable);
-        if (why)
-            count_reason(&rs, &nr, why, resolvable);
-        else if (best < 0 || nodes[i].pods < nodes[best].pods)
+        if (sig->why[i] || nodes[i].nc->pods + 1 > nodes[i].cap)
+            continue;
+        if (best < 0 || nodes[i].nc->pods < nodes[best].nc->pods)
             best = i; /* nodes are sorted by name: the first wins ties */
     }
     char now[32];
@@ -408,17 +419,20 @@ static void schedule_pod(scheduler *s, store_obj *pod, node_slot *nodes, int nn)
     if (best >= 0) {
         jset_str(jobj(doc, "spec"), "nodeName", nodes[best].node->name);
         set_scheduled(doc, true, NULL, now);
-        nodes[best].pods++;
-        rest_write(s->c, pod, doc);
-    } else {
-        char *msg = fit_error(store_doc(pod), rs, nr, nn);
-        set_scheduled(doc, false, msg, now);
-        free(msg);
-        if (jequal(doc, store_doc(pod)))
-            cJSON_Delete(doc);
-        else
-            rest_write(s->c, pod, doc);
+        rest_write(s->c, pod, doc); /* track_pod counts it on the node */
+        return;
     }
+    reason_count *rs = NULL;
+    int nr = 0;
+    for (int i = 0; i < nn; i++)
+        count_reason(&rs, &nr, sig->why[i] ? sig->why[i] : "Too many pods", !sig->why[i]); /* fit: resolvable */
+    char *msg = fit_error(store_doc(pod), rs, nr, nn);
+    set_scheduled(doc, false, msg, now);
+    free(msg);
+    if (jequal(doc, store_doc(pod)))
+        cJSON_Delete(doc);
+    else
+        rest_write(s->c, pod, doc);
     for (int i = 0; i < nr; i++)
         free(rs[i].reason);
     free(rs);
@@ -438,20 +452,124 @@ static int queue_cmp(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-/* The nodes in name order with the pods bound to each (from the counts). */
-static node_slot *node_slots(scheduler *s, int *nn)
+static node_count *node_counter(scheduler *s, const char *node)
+{
+    node_count *nc;
+    HASH_FIND_STR(s->counts, node, nc);
+    if (!nc) {
+        nc = xcalloc(1, sizeof *nc + strlen(node) + 1);
+        nc->slot = -1;
+        strcpy(nc->name, node);
+        HASH_ADD_STR(s->counts, name, nc);
+    }
+    return nc;
+}
+
+static void sig_free(pod_sig *g)
+{
+    cJSON_Delete(g->tols);
+    cJSON_Delete(g->selector);
+    cJSON_Delete(g->affinity);
+    free(g->why);
+    memset(g, 0, sizeof *g);
+}
+
+static cJSON *dup_or_null(const cJSON *v)
+{
+    return v ? cJSON_Duplicate(v, true) : NULL;
+}
+
+static bool same(const cJSON *a, const cJSON *b)
+{
+    return a == b || (a && b && jequal(a, b));
+}
+
+/* One node's static filter answer for a signature's pods. */
+static void sig_fill(pod_sig *g, int i, const cJSON *node)
+{
+    cJSON *spec = cJSON_CreateObject();
+    if (g->tols)
+        cJSON_AddItemReferenceToObject(spec, "tolerations", g->tols);
+    if (g->selector)
+        cJSON_AddItemReferenceToObject(spec, "nodeSelector", g->selector);
+    if (g->affinity) {
+        cJSON *na = cJSON_AddObjectToObject(cJSON_AddObjectToObject(spec, "affinity"), "nodeAffinity");
+        cJSON_AddItemReferenceToObject(na, "requiredDuringSchedulingIgnoredDuringExecution", g->affinity);
+    }
+    free(g->why[i]);
+    g->why[i] = filter_node(spec, node);
+    cJSON_Delete(spec);
+}
+
+/* The cached filter answers for this pod's spec, computed on first use. */
+static pod_sig *sig_for(scheduler *s, const cJSON *spec)
+{
+    const cJSON *tols = jget(spec, "tolerations"), *sel = jget(spec, "nodeSelector"),
+                *aff = jget(spec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
+    pod_sig *g = NULL;
+    for (int i = 0; i < s->nsigs && !g; i++)
+        if (same(s->sigs[i].tols, tols) && same(s->sigs[i].selector, sel) && same(s->sigs[i].affinity, aff))
+            g = &s->sigs[i];
+    if (!g) {
+        if (s->nsigs < MAX_SIGS) {
+            g = &s->sigs[s->nsigs++];
+        } else { /* the least recently used goes */
+            g = &s->sigs[0];
+            for (int i = 1; i < s->nsigs; i++)
+                if (s->sigs[i].used < g->used)
+                    g = &s->sigs[i];
+            sig_free(g);
+        }
+        *g = (pod_sig){dup_or_null(tols), dup_or_null(sel), dup_or_null(aff),
+                       xcalloc(s->nn ? s->nn : 1, sizeof *g->why), 0};
+        for (int i = 0; i < s->nn; i++)
+            sig_fill(g, i, store_doc(s->slots[i].node));
+    }
+    g->used = ++s->tick;
+    return g;
+}
+
+static void slots_drop(scheduler *s)
+{
+    for (int i = 0; i < s->nsigs; i++)
+        sig_free(&s->sigs[i]);
+    s->nsigs = 0;
+    for (int i = 0; i < s->nn; i++)
+        s->slots[i].nc->slot = -1;
+    free(s->slots);
+    s->slots = NULL;
+    s->nn = 0;
+}
+
+/* The nodes in name order, each with its live pod count. */
+static void slots_build(scheduler *s)
 {
     size_t n;
     store_obj **nodes = store_list(s->c->st, K_NODE, NULL, &n);
-    node_slot *slots = xcalloc(n ? n : 1, sizeof *slots);
+    s->slots = xcalloc(n ? n : 1, sizeof *s->slots);
     for (size_t i = 0; i < n; i++) {
-        node_count *nc;
-        HASH_FIND_STR(s->counts, nodes[i]->name, nc);
-        slots[i] = (node_slot){nodes[i], nc ? nc->pods : 0, sched_node_pod_capacity(store_doc(nodes[i]))};
+        node_count *nc = node_counter(s, nodes[i]->name);
+        nc->slot = (int)i;
+        s->slots[i] = (node_slot){nodes[i], nc, sched_node_pod_capacity(store_doc(nodes[i]))};
     }
     free(nodes);
-    *nn = (int)n;
-    return slots;
+    s->nn = (int)n;
+}
+
+/* A node changed: its capacity and filter answers again. */
+static void slot_refresh(scheduler *s, const store_obj *node)
+{
+    node_count *nc;
+    HASH_FIND_STR(s->counts, node->name, nc);
+    if (!nc || nc->slot < 0 || s->slots[nc->slot].node != node) {
+        slots_drop(s);
+        return;
+    }
+    int i = nc->slot;
+    const cJSON *doc = store_doc(node);
+    s->slots[i].cap = sched_node_pod_capacity(doc);
+    for (int g = 0; g < s->nsigs; g++)
+        sig_fill(&s->sigs[g], i, doc);
 }
 
 static void run(scheduler *s)
@@ -462,12 +580,11 @@ static void run(scheduler *s)
     store_obj **queue = xmalloc(nq * sizeof *queue);
     for (pending *p = s->pending; p; p = p->hh.next)
         queue[i++] = (store_obj *)p->pod;
-    int nn;
-    node_slot *slots = node_slots(s, &nn);
+    if (!s->slots)
+        slots_build(s);
     qsort(queue, nq, sizeof *queue, queue_cmp);
     for (i = 0; i < nq; i++)
-        schedule_pod(s, queue[i], slots, nn);
-    free(slots);
+        schedule_pod(s, queue[i], sig_for(s, jget(store_doc(queue[i]), "spec")));
     free(queue);
 }
 
@@ -499,15 +616,9 @@ static const char *counted_node(const cJSON *pod)
 
 static void count_pod(scheduler *s, const char *node, int delta)
 {
-    node_count *nc;
-    HASH_FIND_STR(s->counts, node, nc);
-    if (!nc) {
-        nc = xcalloc(1, sizeof *nc + strlen(node) + 1);
-        strcpy(nc->name, node);
-        HASH_ADD_STR(s->counts, name, nc);
-    }
+    node_count *nc = node_counter(s, node);
     nc->pods += delta;
-    if (!nc->pods) {
+    if (!nc->pods && nc->slot < 0) {
         HASH_DEL(s->counts, nc);
         free(nc);
     }
@@ -557,6 +668,10 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
 {
     scheduler *s = ctx;
     if (o->kind == K_NODE) {
+        if (s->slots && ev == STORE_MODIFIED)
+            slot_refresh(s, o);
+        else if (s->slots)
+            slots_drop(s);
         wake(s);
     } else if (o->kind == K_POD) {
         track_pod(s, ev, o, old);
@@ -586,6 +701,8 @@ static void detach(void *state)
     scheduler *s = state;
     if (s->timer)
         clock_cancel(s->c->clk, s->timer);
+    if (s->slots)
+        slots_drop(s);
     pending *p, *pt;
     HASH_ITER(hh, s->pending, p, pt) {
         HASH_DEL(s->pending, p);
