@@ -212,6 +212,21 @@ static bool labels_superset(const store_obj *pod, const cJSON *want)
     return true;
 }
 
+/* Whether each pod the selector matches has the template's labels: every
+ * template label is one of the selector's matchLabels (as templates are
+ * written), so labels_superset need not read the pods again. */
+static bool template_labels_implied(kind_id k, const cJSON *rs)
+{
+    const cJSON *ml = jget(rs, k == K_RC ? "spec.selector" : "spec.selector.matchLabels");
+    cJSON *w;
+    cJSON_ArrayForEach(w, jget(rs, "spec.template.metadata.labels")) {
+        const cJSON *v = w->string ? jfield(ml, w->string) : NULL;
+        if (!cJSON_IsString(w) || !cJSON_IsString(v) || strcmp(v->valuestring, w->valuestring))
+            return false;
+    }
+    return true;
+}
+
 static void add_nonzero(cJSON *st, const char *key, int v)
 {
     if (v)
@@ -219,15 +234,17 @@ static void add_nonzero(cJSON *st, const char *key, int v)
 }
 
 /* The status the pods give now (computed before this sync changes them,
- * as upstream does); *later: when a pod becomes available. */
-static cJSON *compute_status(rs_kind *k, store_obj *rs, store_obj **active, size_t n, double *later)
+ * as upstream does); *later: when a pod becomes available. matched: every
+ * pod in active matches the selector. */
+static cJSON *compute_status(rs_kind *k, store_obj *rs, store_obj **active, size_t n, bool matched, double *later)
 {
     cluster *c = k->r->c;
     double min_ready = jnum(store_doc(rs), "spec.minReadySeconds", 0);
     int labeled = 0, ready = 0, available = 0;
     const cJSON *tl = jget(store_doc(rs), "spec.template.metadata.labels");
+    bool implied = matched && template_labels_implied(k->kind, store_doc(rs));
     for (size_t i = 0; i < n; i++) {
-        labeled += labels_superset(active[i], tl);
+        labeled += implied || labels_superset(active[i], tl);
         ready += pod_obj_ready(active[i]);
         /* availability needs the Ready condition's time only with minReadySeconds */
         available += min_ready > 0 ? wl_pod_available(store_doc(active[i]), min_ready, cluster_now(c), later)
@@ -272,8 +289,10 @@ static void sync(void *ctx, const char *ns, const char *name)
             pods[nact++] = pods[i];
     int want = (int)jnum(store_doc(rs), "spec.replicas", 1);
     double later = 0;
-    cJSON *st = compute_status(k, rs, pods, nact, &later);
-    if (!jstr(store_doc(rs), "metadata.deletionTimestamp")) {
+    bool deleting = jstr(store_doc(rs), "metadata.deletionTimestamp") != NULL;
+    /* wl_claim keeps pods that do not match only for an owner being deleted */
+    cJSON *st = compute_status(k, rs, pods, nact, !deleting, &later);
+    if (!deleting) {
         if ((int)nact < want)
             create_pods(k, rs, want - (int)nact);
         else if ((int)nact > want)
