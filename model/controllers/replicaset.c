@@ -34,6 +34,7 @@ typedef struct {
     rs_ctrl *r;
     kind_id kind;
     wl_queue *q;
+    wl_memo *memo; /* the selector answers of its pods */
 } rs_kind;
 
 struct rs_ctrl {
@@ -282,7 +283,7 @@ static void sync(void *ctx, const char *ns, const char *name)
     if (!sel)
         return;
     size_t n, nact = 0;
-    store_obj **pods = wl_claim(c, K_POD, ns, store_doc(rs), sel, &n);
+    store_obj **pods = wl_claim_memo(c, K_POD, ns, store_doc(rs), sel, k->memo, wl_selector_key(store_doc(rs)), &n);
     labelsel_free(sel);
     for (size_t i = 0; i < n; i++)
         if (pod_obj_active(pods[i]))
@@ -312,6 +313,9 @@ static void on_change(void *ctx, store_event ev, const store_obj *o, const cJSON
             wl_queue_add(r->kinds[i].q, o->ns, o->name);
     if (o->kind != K_POD)
         return;
+    if (ev == STORE_DELETED)
+        for (int i = 0; i < 2; i++)
+            wl_memo_forget(r->kinds[i].memo, o);
     bool refs_changed = old && !jequal(jget(old, "metadata.ownerReferences"), store_get_path(o, "metadata.ownerReferences"));
     for (int i = 0; i < 2; i++) {
         wl_queue_pod_owner(r->c, r->kinds[i].q, r->kinds[i].kind, o, NULL);
@@ -324,10 +328,12 @@ static void *attach(cluster *c)
 {
     rs_ctrl *r = xcalloc(1, sizeof *r);
     r->c = c;
-    r->kinds[0] = (rs_kind){r, K_REPLICASET, NULL};
-    r->kinds[1] = (rs_kind){r, K_RC, NULL};
-    for (int i = 0; i < 2; i++)
+    r->kinds[0] = (rs_kind){r, K_REPLICASET, NULL, NULL};
+    r->kinds[1] = (rs_kind){r, K_RC, NULL, NULL};
+    for (int i = 0; i < 2; i++) {
         r->kinds[i].q = wl_queue_new(c, sync, &r->kinds[i]);
+        r->kinds[i].memo = wl_memo_new();
+    }
     store_listen(c->st, on_change, r);
     return r;
 }
@@ -335,14 +341,18 @@ static void *attach(cluster *c)
 static void reset(void *state)
 {
     rs_ctrl *r = state;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         wl_queue_clear(r->kinds[i].q);
+        wl_memo_clear(r->kinds[i].memo);
+    }
 }
 
 static void detach(void *state)
 {
     rs_ctrl *r = state;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         wl_queue_free(r->kinds[i].q);
+        wl_memo_free(r->kinds[i].memo);
+    }
     free(r);
 }

@@ -415,8 +415,97 @@ void wl_remove_owner_ref(cluster *c, store_obj *o, const char *uid)
     wl_write(c, o, doc);
 }
 
+typedef struct {
+    UT_hash_handle hh;
+    const store_obj *o; /* the key */
+    uint64_t rv, selkey;
+    bool matches;
+} memo_ent;
+
+struct wl_memo {
+    memo_ent *ents;
+};
+
+wl_memo *wl_memo_new(void)
+{
+    return xcalloc(1, sizeof(wl_memo));
+}
+
+void wl_memo_forget(wl_memo *m, const store_obj *o)
+{
+    memo_ent *e;
+    HASH_FIND_PTR(m->ents, &o, e);
+    if (e) {
+        HASH_DEL(m->ents, e);
+        free(e);
+    }
+}
+
+void wl_memo_clear(wl_memo *m)
+{
+    memo_ent *e, *t;
+    HASH_ITER(hh, m->ents, e, t) {
+        HASH_DEL(m->ents, e);
+        free(e);
+    }
+}
+
+void wl_memo_free(wl_memo *m)
+{
+    if (!m)
+        return;
+    wl_memo_clear(m);
+    free(m);
+}
+
+static uint64_t fnv64(uint64_t h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211u;
+    }
+    return (h ^ 0xff) * 1099511628211u; /* a separator */
+}
+
+uint64_t wl_selector_key(const cJSON *owner)
+{
+    const char *uid = jstr(owner, "metadata.uid");
+    char *sel = jprint(jget(owner, "spec.selector"));
+    uint64_t h = fnv64(fnv64(14695981039346656037u, uid ? uid : ""), sel ? sel : "");
+    free(sel);
+    return h;
+}
+
+/* Whether o's labels match sel, from the memo while o is unchanged. */
+static bool claim_matches(const labelsel *sel, const store_obj *o, wl_memo *m, uint64_t selkey)
+{
+    if (!sel)
+        return false;
+    if (!m)
+        return labelsel_matches_get(sel, store_label, o);
+    memo_ent *e;
+    HASH_FIND_PTR(m->ents, &o, e);
+    if (e && e->rv == o->rv && e->selkey == selkey)
+        return e->matches;
+    if (!e) {
+        e = xcalloc(1, sizeof *e);
+        e->o = o;
+        HASH_ADD_PTR(m->ents, o, e);
+    }
+    e->rv = o->rv;
+    e->selkey = selkey;
+    e->matches = labelsel_matches_get(sel, store_label, o);
+    return e->matches;
+}
+
 store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
                      const labelsel *sel, size_t *n)
+{
+    return wl_claim_memo(c, k, ns, owner, sel, NULL, 0, n);
+}
+
+store_obj **wl_claim_memo(cluster *c, kind_id k, const char *ns, const cJSON *owner, const labelsel *sel,
+                          wl_memo *m, uint64_t selkey, size_t *n)
 {
     /* only our own objects and orphans can be claimed: take them from the
      * controller index, merged back into name order */
@@ -435,7 +524,7 @@ store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
         store_obj *o = objs[i];
         const char *ref_uid = store_controller_uid(o); /* "" none, NULL one without a uid */
         bool ref = store_controller_key(o) != NULL;
-        bool matches = sel && labelsel_matches_get(sel, store_label, o);
+        bool matches = claim_matches(sel, o, m, selkey);
         if (ref && ref_uid && uid && !strcmp(ref_uid, uid)) {
             if (matches || owner_deleting) {
                 objs[out++] = o;

@@ -91,6 +91,22 @@ struct labelsel;
 store_obj **wl_claim(cluster *c, kind_id k, const char *ns, const cJSON *owner,
                      const struct labelsel *sel, size_t *n);
 
+/* What wl_claim learnt of each object's labels against an owner's
+ * selector, by object, resourceVersion and selector: a sync then reads
+ * only the objects that changed since the last one. A controller keeps
+ * one, forgets objects as they go, and clears it on reset. */
+typedef struct wl_memo wl_memo;
+wl_memo *wl_memo_new(void);
+void wl_memo_forget(wl_memo *m, const store_obj *o);
+void wl_memo_clear(wl_memo *m);
+void wl_memo_free(wl_memo *m);
+/* wl_claim with such a memo (NULL: none); selkey names the selector
+ * (wl_selector_key of the owner). */
+store_obj **wl_claim_memo(cluster *c, kind_id k, const char *ns, const cJSON *owner, const struct labelsel *sel,
+                          wl_memo *m, uint64_t selkey, size_t *n);
+/* A fingerprint of the owner's uid and selector, for wl_claim_memo. */
+uint64_t wl_selector_key(const cJSON *owner);
+
 /* The selector of a workload (RC: a plain map). NULL when invalid. */
 struct labelsel *wl_selector(kind_id k, const cJSON *obj);
 
