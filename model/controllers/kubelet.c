@@ -322,6 +322,17 @@ static void sync_pod(kubelet *k, store_obj *o)
 /* The node's kubelet posts its status: at once when it first sees the
  * node (or something it fills is missing), then every status report
  * period, as long as the node is the same object. */
+/* The next run of periodic work: one period on, or, while the clock is
+ * advanced far in one step, the last period before it stops (only the
+ * last renewal or heartbeat of a long advance could be seen; running
+ * every one would cost the time advanced). */
+static double next_period(kubelet *k, double period)
+{
+    double now = cluster_now(k->c), target = clock_target(k->c->clk);
+    double skip = target - now >= 2 * period ? period * (double)(long long)((target - now) / period) : period;
+    return now + skip;
+}
+
 static void node_job(kubelet *k, job *j)
 {
     store_obj *o = store_get(k->c->st, K_NODE, NULL, j->key);
@@ -330,13 +341,13 @@ static void node_job(kubelet *k, job *j)
         return;
     if (j->kind == JOB_LEASE) {
         if (knode_lease(k->c, o)) /* renewed every leaseDuration/4 */
-            schedule(k, o, JOB_LEASE, cluster_now(k->c) + KUBELET_LEASE_RENEW_SECONDS);
+            schedule(k, o, JOB_LEASE, next_period(k, KUBELET_LEASE_RENEW_SECONDS));
         return;
     }
     bool heartbeat = j->kind == JOB_NODE_HEARTBEAT;
     knode_status(k->c, o, &k->node_counter, heartbeat);
     if (heartbeat && (o = store_get(k->c->st, K_NODE, NULL, j->key)))
-        schedule(k, o, JOB_NODE_HEARTBEAT, cluster_now(k->c) + KUBELET_STATUS_REPORT_SECONDS);
+        schedule(k, o, JOB_NODE_HEARTBEAT, next_period(k, KUBELET_STATUS_REPORT_SECONDS));
 }
 
 static void run_job(void *ctx, uint64_t id)

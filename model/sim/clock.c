@@ -23,6 +23,7 @@ struct sim_clock {
     double start_virtual;
     double start_mono;
     double now_manual;
+    double target;      /* manual: where the advance under way ends (0: none) */
     timer *heap;
     size_t n, cap;
     uint64_t next_id;
@@ -161,12 +162,21 @@ void clock_advance(sim_clock *c, double secs)
         return;
     }
     double end = c->now_manual + (secs > 0 ? secs : 0);
+    double outer = c->target; /* a timer may advance the clock itself */
+    c->target = end > outer ? end : outer;
     while (c->n && c->heap[0].due <= end) {
         if (c->heap[0].due > c->now_manual)
             c->now_manual = c->heap[0].due;
         fire_first(c);
     }
     c->now_manual = end;
+    c->target = outer;
+}
+
+double clock_target(const sim_clock *c)
+{
+    double now = clock_now(c);
+    return c->manual && c->target > now ? c->target : now;
 }
 
 int clock_run_due(sim_clock *c)

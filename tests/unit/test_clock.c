@@ -152,6 +152,30 @@ START_TEST(rfc3339_and_durations)
 }
 END_TEST
 
+static double seen_target[4];
+static int n_seen;
+
+static void record_target(void *ctx, uint64_t id)
+{
+    if (id && n_seen < 4)
+        seen_target[n_seen++] = clock_target(ctx);
+}
+
+START_TEST(target_is_where_an_advance_ends)
+{
+    sim_clock *c = clock_new(true, 1000, 1);
+    ck_assert(clock_target(c) == 1000); /* no advance under way: now */
+    n_seen = 0;
+    clock_at(c, 1010, record_target, c);
+    clock_at(c, 1500, record_target, c);
+    clock_advance(c, 600);
+    ck_assert_int_eq(n_seen, 2);
+    ck_assert(seen_target[0] == 1600 && seen_target[1] == 1600);
+    ck_assert(clock_target(c) == 1600); /* the advance is over: now again */
+    clock_free(c);
+}
+END_TEST
+
 Suite *clock_suite(void)
 {
     Suite *s = suite_create("clock");
@@ -162,6 +186,7 @@ Suite *clock_suite(void)
     tcase_add_test(tc, cancel_discards_and_zero_advance_fires_what_is_due);
     tcase_add_test(tc, real_clock_runs_at_scale);
     tcase_add_test(tc, rfc3339_and_durations);
+    tcase_add_test(tc, target_is_where_an_advance_ends);
     suite_add_tcase(s, tc);
     return s;
 }
