@@ -307,7 +307,9 @@ static filter_status filter_unreplicated(drain_ctx *x, const store_obj *pod)
         return fs(F_OK, true, NULL);
     if (x->o->force)
         return fs(F_WARN, true, "deleting Pods that declare no controller");
-    return fs(F_ERROR, false, "Pods that declare no controller (use --force to override)");
+    /* kubectl 1.30+: the filter text starts with "cannot delete" and the
+     * fatal list prefixes it again, so it is printed twice (as upstream) */
+    return fs(F_ERROR, false, "cannot delete Pods that declare no controller (use --force to override)");
 }
 
 /* The filters in order; the first that says "don't delete" stops the chain,

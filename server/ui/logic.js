@@ -328,7 +328,8 @@ export function drainFilter(pod, opts, dsExists) {
 function drainFilterUnreplicated(pod, opts, finished) {
   if (finished || hasController(pod)) return { kind: 'ok', del: true, msg: '' };
   if (opts.force) return { kind: 'warn', del: true, msg: 'deleting Pods that declare no controller' };
-  return { kind: 'error', del: false, msg: 'Pods that declare no controller (use --force to override)' };
+  // as kubectl 1.30+: printed after another "cannot delete "
+  return { kind: 'error', del: false, msg: 'cannot delete Pods that declare no controller (use --force to override)' };
 }
 
 // "web: 2 healthy, needs 2" from a 429's cause, as model/drain.c words it.

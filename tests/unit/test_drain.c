@@ -176,7 +176,7 @@ START_TEST(filters_in_order_with_kubectl_messages)
     drain_run(c, &o, &r);
     ck_assert_int_eq(r.outcome, DRAIN_FAILED);
     ck_assert_double_eq(r.elapsed, 0);
-    assert_line(r.errors, "cannot delete Pods that declare no controller (use --force to override): default/bare");
+    assert_line(r.errors, "cannot delete cannot delete Pods that declare no controller (use --force to override): default/bare");
     assert_line(r.errors, "cannot delete Pods with local storage (use --delete-emptydir-data to override): default/scratch");
     assert_line(r.errors, "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/ds-pod");
     ck_assert_int_eq(cJSON_GetArraySize(r.errors), 3);
