@@ -3,6 +3,7 @@
  * Kubernetes semantics. */
 #define _GNU_SOURCE
 #include "http.h"
+#include "args.h"
 #include "xalloc.h"
 #include "discovery.h"
 #include "datadir.h"
@@ -87,16 +88,11 @@ static int parse_listen(const char *v, options *o)
 /* --name=value or --name value; returns the value or NULL when it is not this flag. */
 static const char *flag_value(int argc, char **argv, int *i, const char *name)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n])
-        return NULL;
-    if (*i + 1 >= argc)
+    bool missing = false;
+    const char *v = args_flag(argc, argv, i, name, &missing);
+    if (missing)
         die("flag %s needs a value", name);
-    return argv[++*i];
+    return v;
 }
 
 static void parse_args(int argc, char **argv, options *o)

@@ -10,6 +10,7 @@
  * a step costs the pods of the nodes draining, not the cluster's. */
 #define _GNU_SOURCE
 #include "plan.h"
+#include "args.h"
 #include "cluster.h"
 #include "drain.h"
 #include "dump.h"
@@ -86,23 +87,6 @@ static char *dur(double secs)
 
 /* ---- the command line ----------------------------------------------------- */
 
-/* --name=value or --name value; NULL when argv[*i] is another flag. *missing
- * when the value is missing. */
-static const char *flag(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n))
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n])
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 static bool bool_flag(const char *a, const char *name, bool *out)
 {
@@ -149,7 +133,7 @@ static int parse(int argc, char **argv, plan_opts *o)
             o->d.force = b;
         } else if (bool_flag(a, "--disable-eviction", &b)) {
             o->d.disable_eviction = b;
-        } else if ((v = flag(argc, argv, &i, "--output", &missing)) || (v = flag(argc, argv, &i, "-o", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--output", &missing)) || (v = args_flag(argc, argv, &i, "-o", &missing))) {
             if (!strcmp(v, "text"))
                 o->out = OUT_TEXT;
             else if (!strcmp(v, "json"))
@@ -158,40 +142,40 @@ static int parse(int argc, char **argv, plan_opts *o)
                 o->out = OUT_HTML;
             else
                 return bad("bad --output \"%s\": want text, json%s", v, o->check ? "" : " or html");
-        } else if ((v = flag(argc, argv, &i, "--selector", &missing)) || (v = flag(argc, argv, &i, "-l", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--selector", &missing)) || (v = args_flag(argc, argv, &i, "-l", &missing))) {
             o->selector = v;
-        } else if ((v = flag(argc, argv, &i, "--pod-selector", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--pod-selector", &missing))) {
             o->d.pod_selector = v;
-        } else if ((v = flag(argc, argv, &i, "--parallel", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--parallel", &missing))) {
             char *end;
             long n = strtol(v, &end, 10);
             if (*end || end == v || n < 1 || n > 100000)
                 return bad("bad --parallel \"%s\": want a whole number from 1", v);
             o->parallel = (int)n;
-        } else if ((v = flag(argc, argv, &i, "--timeout", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--timeout", &missing))) {
             if (clock_parse_duration(v, &o->d.timeout) < 0)
                 return bad("bad --timeout \"%s\": want a duration (90s, 10m, 1h)", v);
-        } else if ((v = flag(argc, argv, &i, "--grace-period", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--grace-period", &missing))) {
             char *end;
             long n = strtol(v, &end, 10);
             if (*end || end == v || n < -1 || n > 1000000000)
                 return bad("bad --grace-period \"%s\": want seconds (-1: the pod's own)", v);
             o->d.grace_period = (int)n;
-        } else if ((v = flag(argc, argv, &i, "--start-time", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--start-time", &missing))) {
             start_dump = !strcmp(v, "dump");
             if (!start_dump && clock_parse(v, &o->start) < 0)
                 return bad("bad --start-time \"%s\": want RFC 3339 or dump", v);
             o->start_set = !start_dump;
-        } else if ((v = flag(argc, argv, &i, "--kube-version", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--kube-version", &missing))) {
             char *err = NULL;
             if (kv_parse_version(v, &o->kv.minor, &err) < 0) {
                 int rc = bad("bad --kube-version: %s", err ? err : v);
                 free(err);
                 return rc;
             }
-        } else if ((v = flag(argc, argv, &i, "--feature-gates", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--feature-gates", &missing))) {
             o->gates = v;
-        } else if ((v = flag(argc, argv, &i, "--ready-after", &missing))) {
+        } else if ((v = args_flag(argc, argv, &i, "--ready-after", &missing))) {
             if (clock_parse_duration(v, &o->ready_after) < 0)
                 return bad("bad --ready-after \"%s\": want a duration (90s, 2m)", v);
         } else if (missing) {
