@@ -285,10 +285,12 @@ static void ensure_new_rs(dsync *s, bool create)
 {
     int revision = max_old_revision(s) + 1;
     if (s->new_rs) {
+        double mrs = jnum(store_doc(s->d), "spec.minReadySeconds", 0);
+        if (rs_revision(s->new_rs->o) >= revision && jnum(store_doc(s->new_rs->o), "spec.minReadySeconds", 0) == mrs)
+            return; /* nothing to write: no copy */
         cJSON *doc = cJSON_Duplicate(store_doc(s->new_rs->o), true);
         if (rs_revision(s->new_rs->o) < revision)
             set_ann(doc, ANN_REVISION, revision);
-        double mrs = jnum(store_doc(s->d), "spec.minReadySeconds", 0);
         if (jnum(doc, "spec.minReadySeconds", 0) != mrs)
             jset_num(jobj(doc, "spec"), "minReadySeconds", mrs);
         wl_write(s->dc->c, s->new_rs->o, doc);
@@ -746,19 +748,25 @@ static void write_status(dsync *s, bool rollout)
     }
     if (!cJSON_GetArraySize(jget(st, "conditions")))
         jdel(st, "conditions");
-    cJSON *doc = cJSON_Duplicate(store_doc(s->d), true);
+    char rev[16] = "";
     if (s->new_rs) {
-        char rev[16];
         snprintf(rev, sizeof rev, "%d", rs_revision(s->new_rs->o));
-        const char *have = cJSON_GetStringValue(jfield(jget(doc, "metadata.annotations"), ANN_REVISION));
-        if (!have || strcmp(have, rev)) {
-            cJSON *ann = jobj(jobj(doc, "metadata"), "annotations");
-            jset_str(ann, ANN_REVISION, rev);
-            sort_object(ann);
-        }
+        const char *have = cJSON_GetStringValue(jfield(jget(store_doc(s->d), "metadata.annotations"), ANN_REVISION));
+        if (have && !strcmp(have, rev))
+            *rev = 0; /* already written */
     }
-    jset(doc, "status", st);
-    if (!wl_write(s->dc->c, s->d, doc) && rollout)
+    bool wrote;
+    if (*rev) {
+        cJSON *doc = cJSON_Duplicate(store_doc(s->d), true);
+        cJSON *ann = jobj(jobj(doc, "metadata"), "annotations");
+        jset_str(ann, ANN_REVISION, rev);
+        sort_object(ann);
+        jset(doc, "status", st);
+        wrote = wl_write(s->dc->c, s->d, doc);
+    } else {
+        wrote = wl_write_status(s->dc->c, s->d, st);
+    }
+    if (!wrote && rollout)
         requeue_stuck(s, jget(store_doc(s->d), "status"));
 }
 

@@ -265,11 +265,9 @@ static cJSON *compute_status(rs_kind *k, store_obj *rs, store_obj **active, size
 
 static void write_status(rs_kind *k, store_obj *rs, cJSON *st, double later)
 {
-    cJSON *doc = cJSON_Duplicate(store_doc(rs), true);
-    jset(doc, "status", st);
     if (later > 0)
         wl_queue_after(k->q, rs->ns, rs->name, later);
-    wl_write(k->r->c, rs, doc);
+    wl_write_status(k->r->c, rs, st);
 }
 
 static void sync(void *ctx, const char *ns, const char *name)

@@ -386,6 +386,17 @@ bool wl_write(cluster *c, store_obj *o, cJSON *doc)
     return true;
 }
 
+bool wl_write_status(cluster *c, store_obj *o, cJSON *st)
+{
+    if (jequal(st, jget(store_doc(o), "status"))) { /* jset replaces in place */
+        cJSON_Delete(st);
+        return false;
+    }
+    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
+    jset(doc, "status", st);
+    return wl_write(c, o, doc);
+}
+
 /* ---- ClaimPods ------------------------------------------------------------ */
 
 static void adopt(cluster *c, store_obj *o, const cJSON *owner)

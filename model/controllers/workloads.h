@@ -83,6 +83,9 @@ store_obj *wl_create(cluster *c, kind_id k, cJSON *doc);
 void wl_delete(cluster *c, store_obj *o);
 /* Write doc (taken) over o unless it is equal; returns whether it wrote. */
 bool wl_write(cluster *c, store_obj *o, cJSON *doc);
+/* wl_write of o with its status replaced by st (taken); an unchanged
+ * status is found without copying the document. */
+bool wl_write_status(cluster *c, store_obj *o, cJSON *st);
 
 /* Pods in namespace ns that `owner` controls, adopting orphans that match
  * `sel` and releasing controlled pods that no longer match (ClaimPods).
