@@ -457,6 +457,12 @@ static void plan_drain_all(plan *p)
                 active--;
             }
         }
+        /* the store's safe point (a drain keeps no document between
+         * steps): the trees written in this round go back to their
+         * compact form beyond the cache, so memory follows the cluster,
+         * not the number of evictions */
+        cluster_unlock(p->c);
+        cluster_lock(p->c);
     }
     p->t_end = cluster_now(p->c);
 }
