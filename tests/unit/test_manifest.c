@@ -951,18 +951,23 @@ START_TEST(test_streamed_list_threads)
         fprintf(f, "%s" JP("p%d"), k ? "," : "", k);
     fputs("]}", f);
     fclose(f);
+    /* with two threads the helper takes a share of the 20 batches; on a
+     * busy machine the reading thread may get through them all before the
+     * helper runs once, so two threads get up to five loads to show it */
     for (int threads = 1; threads <= 2; threads++) {
-        rec_sink r = {cJSON_CreateArray(), 0, 0};
-        char *err = NULL;
         int elsewhere = -1;
-        ck_assert_int_eq(stream_load(path, &r, threads, &err, &elsewhere), 0);
-        ck_assert_int_eq(cJSON_GetArraySize(r.got), 5000);
-        ck_assert_str_eq(jstr(cJSON_GetArrayItem(r.got, 4321), "metadata.name"), "p4321");
+        for (int attempt = 0; attempt < (threads == 1 ? 1 : 5) && elsewhere <= 0; attempt++) {
+            rec_sink r = {cJSON_CreateArray(), 0, 0};
+            char *err = NULL;
+            ck_assert_int_eq(stream_load(path, &r, threads, &err, &elsewhere), 0);
+            ck_assert_int_eq(cJSON_GetArraySize(r.got), 5000);
+            ck_assert_str_eq(jstr(cJSON_GetArrayItem(r.got, 4321), "metadata.name"), "p4321");
+            cJSON_Delete(r.got);
+        }
         if (threads == 1)
             ck_assert_int_eq(elsewhere, 0);
-        else /* the helper takes its share of 20 batches */
+        else
             ck_assert_int_gt(elsewhere, 0);
-        cJSON_Delete(r.got);
     }
     unlink(path);
 }
