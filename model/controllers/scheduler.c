@@ -54,6 +54,7 @@ typedef struct {
 typedef struct {
     cJSON *tols, *selector, *affinity; /* copies, NULL when absent */
     char **why;                        /* per slot: the rejection, NULL fits */
+    int nwhy;                          /* slots in why */
     uint64_t used;
 } pod_sig;
 
@@ -470,6 +471,8 @@ static void sig_free(pod_sig *g)
     cJSON_Delete(g->tols);
     cJSON_Delete(g->selector);
     cJSON_Delete(g->affinity);
+    for (int i = 0; i < g->nwhy; i++)
+        free(g->why[i]);
     free(g->why);
     memset(g, 0, sizeof *g);
 }
@@ -521,7 +524,7 @@ static pod_sig *sig_for(scheduler *s, const cJSON *spec)
             sig_free(g);
         }
         *g = (pod_sig){dup_or_null(tols), dup_or_null(sel), dup_or_null(aff),
-                       xcalloc(s->nn ? s->nn : 1, sizeof *g->why), 0};
+                       xcalloc(s->nn ? s->nn : 1, sizeof *g->why), s->nn, 0};
         for (int i = 0; i < s->nn; i++)
             sig_fill(g, i, store_doc(s->slots[i].node));
     }
