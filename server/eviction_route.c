@@ -70,6 +70,11 @@ static bool eviction_prepare(http_req *rq)
     evict_req e = evict_request(rq);
     if (e.body_type == BODY_OTHER)
         return false;
+    if (e.body_type == BODY_PROTOBUF && (e.tree = protobuf_body_name_only((const unsigned char *)rq->body, rq->body_len,
+                                                                           "policy", "v1", "Eviction"))) {
+        evict_predecode(&e, (evict_pre *)rq->pre); /* the tree, with no text between */
+        return true;
+    }
     if (e.body_type == BODY_PROTOBUF) {
         cJSON *st = evict_from_protobuf(rq);
         if (st) { /* answered as a body that does not decode, after the dryRun check */
@@ -110,7 +115,7 @@ static void eviction_answer(http_req *rq, http_resp *out)
                   "the request body's Content-Type is not JSON, YAML or protobuf → rejected");
         return;
     }
-    if (e.body_type == BODY_PROTOBUF) { /* not prepared (no prepare hook ran) */
+    if (e.body_type == BODY_PROTOBUF && !e.pre) { /* not prepared (no prepare hook ran) */
         cJSON *st = evict_from_protobuf(rq);
         if (st) {
             api_result_status(&out->r, st);

@@ -251,6 +251,157 @@ char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, co
     return json;
 }
 
+/* The object's members as pbjson_decode writes them, added to doc, when
+ * they are nothing but nulls and (in metadata) a plain name and namespace;
+ * false for anything else. */
+static bool name_only_members(const pb_msg *pm, const ProtobufCMessage *m, cJSON *doc, bool meta)
+{
+    int names = 0;
+    for (unsigned i = 0; i < pm->nfields; i++) {
+        const pb_field *f = &pm->fields[i];
+        const void *p = (const char *)m + f->fd->offset;
+        if (!meta && f->sub && f->sub->d == &k8s__io__apimachinery__pkg__apis__meta__v1__object_meta__descriptor &&
+            !(f->flags & PBF_INLINE) && f->fd->label != PROTOBUF_C_LABEL_REPEATED) {
+            const ProtobufCMessage *md = *(const ProtobufCMessage *const *)p;
+            if (!md || !name_only_members(f->sub, md, cJSON_AddObjectToObject(doc, f->json), true))
+                return false;
+            names = 2;
+            continue;
+        }
+        if (meta && (f->fd->id == 1 || f->fd->id == 3)) { /* ObjectMeta's name and namespace */
+            const char *v = *(char *const *)p;
+            if (!v || !*v || !plain_text(v))
+                return false;
+            cJSON_AddStringToObject(doc, f->json, v);
+            names++;
+            continue;
+        }
+        int w = pbjson_field_plain(f, m);
+        if (w == PBJ_OTHER)
+            return false;
+        if (w == PBJ_NULL)
+            cJSON_AddNullToObject(doc, f->json);
+    }
+    return names == 2;
+}
+
+cJSON *protobuf_body_name_only(const unsigned char *b, size_t n, const char *group, const char *version,
+                               const char *kind)
+{
+    const pb_msg *m = message_of(group, version, kind);
+    size_t lg = strlen(group), lv = strlen(version);
+    char api_version[128];
+    if (!m || m->special != PBS_PLAIN || n <= 4 || memcmp(b, prefix, 4) || lg + lv + 2 > sizeof api_version ||
+        !plain_text(kind) || !plain_text(group) || !plain_text(version))
+        return NULL;
+    memcpy(api_version, group, lg);
+    api_version[lg] = '/';
+    memcpy(api_version + (lg ? lg + 1 : 0), version, lv + 1);
+    pbjson_arena ar;
+    pbjson_arena_init(&ar);
+    static const pb_msg *um; /* pbreg's tables are built once and never change */
+    if (!__atomic_load_n(&um, __ATOMIC_ACQUIRE))
+        __atomic_store_n(&um, pbreg_of(&k8s__io__apimachinery__pkg__runtime__unknown__descriptor), __ATOMIC_RELEASE);
+    const K8s__Io__Apimachinery__Pkg__Runtime__Unknown *unk = (const void *)pbjson_unpack(um, b + 4, n - 4, &ar);
+    const ProtobufCMessage *obj = unk && unk->typemeta && unk->typemeta->kind && unk->typemeta->apiversion &&
+                                          !strcmp(unk->typemeta->kind, kind) &&
+                                          !strcmp(unk->typemeta->apiversion, api_version) && unk->has_raw
+                                      ? pbjson_unpack(m, unk->raw.data, unk->raw.len, &ar)
+                                      : NULL;
+    cJSON *doc = NULL;
+    if (obj) { /* kind and apiVersion first, as protobuf_body_json's head */
+        doc = cJSON_CreateObject();
+        cJSON_AddStringToObject(doc, "kind", kind);
+        cJSON_AddStringToObject(doc, "apiVersion", api_version);
+        if (!name_only_members(m, obj, doc, false)) {
+            cJSON_Delete(doc);
+            doc = NULL;
+        }
+    }
+    pbjson_arena_done(&ar);
+    return doc;
+}
+
+/* A string member of o (absent: ""), or NULL when it is not a string. */
+static char *member_str(const cJSON *o, const char *key, bool *ok)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return (char *)"";
+    if (!cJSON_IsString(v))
+        *ok = false;
+    return v->valuestring ? v->valuestring : (char *)"";
+}
+
+/* A member that is an int32 (absent: 0), else *ok false. */
+static int32_t member_int32(const cJSON *o, const char *key, bool *ok)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v)
+        return 0;
+    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int32_t)v->valuedouble)
+        *ok = false;
+    return cJSON_IsNumber(v) ? (int32_t)v->valuedouble : 0;
+}
+
+/* A Status the common way (what every refused or dry-run eviction answers):
+ * its message packed from the tree by protobuf-c as pbjson_encode packs it,
+ * with every field Go writes (empty strings and zeros included), without
+ * pbjson's walk by name. NULL when the tree has anything unusual (then
+ * pbjson_encode does it). */
+#define STATUS_MAX_CAUSES 8
+static uint8_t *status_message(const cJSON *doc, size_t *len)
+{
+    bool ok = true;
+    K8s__Io__Apimachinery__Pkg__Apis__Meta__V1__ListMeta lm = K8S__IO__APIMACHINERY__PKG__APIS__META__V1__LIST_META__INIT;
+    K8s__Io__Apimachinery__Pkg__Apis__Meta__V1__Status st = K8S__IO__APIMACHINERY__PKG__APIS__META__V1__STATUS__INIT;
+    K8s__Io__Apimachinery__Pkg__Apis__Meta__V1__StatusDetails dt = K8S__IO__APIMACHINERY__PKG__APIS__META__V1__STATUS_DETAILS__INIT;
+    K8s__Io__Apimachinery__Pkg__Apis__Meta__V1__StatusCause cause[STATUS_MAX_CAUSES], *causes[STATUS_MAX_CAUSES];
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
+    if (md && (!cJSON_IsObject(md) || md->child))
+        return NULL;
+    lm.selflink = lm.resourceversion = lm.continue_ = (char *)"";
+    st.metadata = &lm;
+    st.status = member_str(doc, "status", &ok);
+    st.message = member_str(doc, "message", &ok);
+    st.reason = member_str(doc, "reason", &ok);
+    st.has_code = 1;
+    st.code = member_int32(doc, "code", &ok);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(doc, "details");
+    if (d) {
+        if (!cJSON_IsObject(d))
+            return NULL;
+        st.details = &dt;
+        dt.name = member_str(d, "name", &ok);
+        dt.group = member_str(d, "group", &ok);
+        dt.kind = member_str(d, "kind", &ok);
+        dt.uid = member_str(d, "uid", &ok);
+        dt.has_retryafterseconds = 1;
+        dt.retryafterseconds = member_int32(d, "retryAfterSeconds", &ok);
+        const cJSON *cs = cJSON_GetObjectItemCaseSensitive(d, "causes"), *c;
+        if (cs && !cJSON_IsArray(cs))
+            return NULL;
+        cJSON_ArrayForEach(c, cs) {
+            if (!cJSON_IsObject(c) || dt.n_causes == STATUS_MAX_CAUSES)
+                return NULL;
+            K8s__Io__Apimachinery__Pkg__Apis__Meta__V1__StatusCause *k = &cause[dt.n_causes];
+            k8s__io__apimachinery__pkg__apis__meta__v1__status_cause__init(k);
+            k->reason = member_str(c, "reason", &ok);
+            k->message = member_str(c, "message", &ok);
+            k->field = member_str(c, "field", &ok);
+            causes[dt.n_causes++] = k;
+        }
+        dt.causes = causes;
+    }
+    if (!ok)
+        return NULL;
+    size_t n = protobuf_c_message_get_packed_size(&st.base);
+    uint8_t *out = malloc(n ? n : 1);
+    if (out)
+        *len = protobuf_c_message_pack(&st.base, out);
+    return out;
+}
+
 unsigned char *protobuf_encode(const cJSON *doc, size_t *len)
 {
     const char *av = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "apiVersion"));
@@ -265,7 +416,9 @@ unsigned char *protobuf_encode(const cJSON *doc, size_t *len)
         return NULL;
     size_t rawlen;
     char *err = NULL;
-    uint8_t *raw = pbjson_encode(m, doc, &rawlen, &err);
+    uint8_t *raw = !strcmp(kind, "Status") && !strcmp(av, "v1") ? status_message(doc, &rawlen) : NULL;
+    if (!raw)
+        raw = pbjson_encode(m, doc, &rawlen, &err);
     free(err);
     if (!raw)
         return NULL;
@@ -289,8 +442,9 @@ unsigned char *protobuf_encode(const cJSON *doc, size_t *len)
     return out;
 }
 
-/* Texts encoded lately, by their hash: a direct-mapped memo. */
-#define MEMO_SLOTS 256
+/* Texts encoded lately, by their hash: a memo of two ways a set (every
+ * budget's refusal of a 1,000-budget cluster stays in it). */
+#define MEMO_SETS 512
 #define MEMO_MAX_TEXT 2048
 static struct {
     pthread_mutex_t mu;
@@ -299,7 +453,8 @@ static struct {
         char *text;
         size_t tlen, blen;
         unsigned char *bytes;
-    } slot[MEMO_SLOTS];
+    } slot[MEMO_SETS][2];
+    unsigned char last[MEMO_SETS]; /* the way hit or filled last */
 } memo = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 unsigned char *protobuf_encode_text(const char *text, size_t n, size_t *len)
@@ -314,13 +469,18 @@ unsigned char *protobuf_encode_text(const char *text, size_t n, size_t *len)
     }
     for (; i < n; i++)
         h = (h ^ (unsigned char)text[i]) * 1099511628211ull;
-    struct memo_slot *m = &memo.slot[h % MEMO_SLOTS];
+    size_t set = h % MEMO_SETS;
     unsigned char *out = NULL;
     if (n <= MEMO_MAX_TEXT) {
         pthread_mutex_lock(&memo.mu);
-        if (m->text && m->hash == h && m->tlen == n && !memcmp(m->text, text, n) && (out = malloc(m->blen ? m->blen : 1))) {
-            memcpy(out, m->bytes, m->blen);
-            *len = m->blen;
+        for (int w = 0; w < 2 && !out; w++) {
+            struct memo_slot *m = &memo.slot[set][w];
+            if (m->text && m->hash == h && m->tlen == n && !memcmp(m->text, text, n) &&
+                (out = malloc(m->blen ? m->blen : 1))) {
+                memcpy(out, m->bytes, m->blen);
+                *len = m->blen;
+                memo.last[set] = (unsigned char)w;
+            }
         }
         pthread_mutex_unlock(&memo.mu);
         if (out)
@@ -336,9 +496,12 @@ unsigned char *protobuf_encode_text(const char *text, size_t n, size_t *len)
             memcpy(t, text, n);
             memcpy(b, out, *len);
             pthread_mutex_lock(&memo.mu);
+            int w = !memo.slot[set][0].text ? 0 : !memo.slot[set][1].text ? 1 : !memo.last[set];
+            struct memo_slot *m = &memo.slot[set][w];
             free(m->text);
             free(m->bytes);
             *m = (struct memo_slot){h, t, n, *len, b};
+            memo.last[set] = (unsigned char)w;
             pthread_mutex_unlock(&memo.mu);
         } else {
             free(t);

@@ -23,6 +23,15 @@ bool protobuf_kind_known(const char *group, const char *version, const char *kin
 char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, const char *version,
                          const char *kind, size_t *len, cJSON **st);
 
+/* The same body when its object is nothing but metadata with a name and
+ * namespace (plain text), whatever else it holds writing nothing or null
+ * (Go's zero values, as client-go sends them), and its envelope names that
+ * very kind: the document protobuf_body_json's text parses to, built as a
+ * tree with no text between. NULL for any other body (protobuf_body_json
+ * then decodes it, or says why it does not). */
+cJSON *protobuf_body_name_only(const unsigned char *b, size_t n, const char *group, const char *version,
+                               const char *kind);
+
 /* doc (an object, a list or a Status, with kind and apiVersion) in the
  * envelope, malloc'd; NULL when its kind has no message. */
 unsigned char *protobuf_encode(const cJSON *doc, size_t *len);

@@ -653,7 +653,8 @@ static cJSON *check_gvk(evict_ctx *x, char *version, size_t vlen)
 static cJSON *evict_decode(evict_ctx *x)
 {
     cJSON *st = NULL;
-    x->body = rest_decode_body(x->rq->body_type, x->rq->body, x->rq->body_len, &st);
+    bool typed = x->rq->tree != NULL;
+    x->body = typed ? x->rq->tree : rest_decode_body(x->rq->body_type, x->rq->body, x->rq->body_len, &st);
     if (!x->body)
         return st;
     if (!cJSON_IsObject(x->body))
@@ -667,7 +668,7 @@ static cJSON *evict_decode(evict_ctx *x)
     char version[64];
     if ((st = check_gvk(x, version, sizeof version)))
         return st;
-    return x->other ? NULL : check_field_types(x->body, version, x->minor);
+    return x->other || typed ? NULL : check_field_types(x->body, version, x->minor);
 }
 
 /* create.go EnsureObjectNamespaceMatchesRequestNamespace. */
@@ -742,6 +743,8 @@ static void predecode(const evict_req *rq, evict_pre *pre, int minor)
     if (!(pre->st = rest_check_dry_run(rq->dry_run_query, "CreateOptions", &pre->qdry)) &&
         !(pre->st = evict_decode(&x)))
         pre->st = check_namespace(&x);
+    if (rq->tree && x.body != rq->tree) /* refused before the body was read */
+        cJSON_Delete(rq->tree);
     pre->body = x.body;
     pre->other = x.other;
 }

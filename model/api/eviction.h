@@ -26,6 +26,9 @@ typedef struct evict_pre {
 typedef struct evict_req {
     const char *ns, *name;             /* from the URL */
     const char *body;                  /* raw request body (JSON or YAML) */
+    cJSON *tree;                       /* or the body already decoded from a typed encoding
+                                          (protobuf), which has no JSON type errors; taken
+                                          by evict_predecode */
     size_t body_len;
     int body_type;                     /* BODY_JSON or BODY_YAML (model/api/rest.h) */
     const char *dry_run_query;         /* ?dryRun= value or NULL */

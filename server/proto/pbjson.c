@@ -683,6 +683,32 @@ static bool put_fields(const pb_msg *pm, const ProtobufCMessage *m, dctx *x, boo
     return true;
 }
 
+int pbjson_field_plain(const pb_field *f, const ProtobufCMessage *m)
+{
+    const ProtobufCFieldDescriptor *fd = f->fd;
+    bool set = has_field(m, fd);
+    if (fd->label == PROTOBUF_C_LABEL_REPEATED) /* as put_fields: an empty list */
+        return set ? PBJ_OTHER : (f->flags & PBF_KNOWN) && !(f->flags & PBF_OMITEMPTY) ? PBJ_NULL : PBJ_NOTHING;
+    if (fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+        if (!set && (f->flags & PBF_POINTER || !(f->flags & PBF_KNOWN)))
+            return PBJ_NOTHING;
+        if (f->flags & PBF_INLINE || (f->sub->special != PBS_TIME && f->sub->special != PBS_MICROTIME))
+            return PBJ_OTHER;
+        const ProtobufCMessage *t = set ? *(const ProtobufCMessage *const *)AT(m, fd->offset) : NULL;
+        bool s1 = false, s2 = false;
+        if (t) {
+            fget(f->sub, t, 1, &s1);
+            fget(f->sub, t, 2, &s2);
+        }
+        return s1 || s2 ? PBJ_OTHER : PBJ_NULL; /* put_msg: a time with neither part */
+    }
+    if (!(f->flags & PBF_KNOWN) || f->flags & PBF_POINTER)
+        return set ? PBJ_OTHER : PBJ_NOTHING;
+    if (f->flags & PBF_OMITEMPTY)
+        return !set || is_zero(fd, AT(m, fd->offset)) ? PBJ_NOTHING : PBJ_OTHER;
+    return PBJ_OTHER;
+}
+
 /* ---- why protobuf-c refused the bytes, as Go's generated Unmarshal says ---- */
 
 typedef struct {

@@ -35,6 +35,11 @@ char *pbjson_decode(const pb_msg *m, const uint8_t *b, size_t n, const char *hea
  * not fields of m are left out. NULL when a value does not fit its field,
  * with *err set (malloc'd). *len is the length of the malloc'd bytes. */
 uint8_t *pbjson_encode(const pb_msg *m, const cJSON *doc, size_t *len, char **err);
+/* What pbjson_decode writes of field f of message m (a message of f's
+ * owner): PBJ_NOTHING, PBJ_NULL (the key with null: a time with neither
+ * seconds nor nanos, an empty list Go always writes) or PBJ_OTHER. */
+enum { PBJ_NOTHING, PBJ_NULL, PBJ_OTHER };
+int pbjson_field_plain(const pb_field *f, const ProtobufCMessage *m);
 /* Why b[0..n) is not a message m, in the words of Go's generated decoder
  * (malloc'd); NULL when nothing is wrong with it. */
 char *pbjson_error(const pb_msg *m, const uint8_t *b, size_t n);

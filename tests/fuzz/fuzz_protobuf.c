@@ -3,7 +3,8 @@
  * the body. Oracles: no out-of-bounds read (ASan); a body either decodes to
  * a JSON object naming its kind and apiVersion, or is refused with a 400
  * Status; what decodes encodes back (protobuf_encode) to bytes that decode
- * to the same JSON. Test code only. */
+ * to the same JSON; a body read as a name-only tree (protobuf_body_name_only)
+ * prints as that JSON. Test code only. */
 #include "protobuf.h"
 #include "fuzz_common.h"
 #include <stdint.h>
@@ -35,6 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (strlen(json) != len)
         fuzz_fail("the decoded JSON's length is wrong", NULL);
+    cJSON *tree = protobuf_body_name_only(b, size - 1, ep[0], ep[1], ep[2]);
+    char *printed = tree ? cJSON_PrintUnformatted(tree) : NULL;
+    if (tree && (!printed || strcmp(printed, json)))
+        fuzz_fail("the name-only tree differs from the decoded JSON", json);
+    free(printed);
+    cJSON_Delete(tree);
     cJSON *doc = cJSON_Parse(json);
     if (!cJSON_IsObject(doc) || !cJSON_IsString(cJSON_GetObjectItem(doc, "kind")) ||
         !cJSON_IsString(cJSON_GetObjectItem(doc, "apiVersion")))

@@ -306,6 +306,16 @@ test('evictions take a protobuf Eviction, answered as the JSON one is', async ()
   const bad = await pbRequest(srv.url, 'POST', '/api/v1/namespaces/pb/pods/ev-1/eviction', { body: Buffer.from('k8s\0\x0a\x05', 'latin1') });
   assert.equal(bad.status, 400);
   assert.equal(bad.json.message, 'the object provided is unrecognized (must be of type Eviction): unexpected EOF (6b3873000a05)');
+  // the checks of a body read straight as a tree (name and namespace only) are the JSON path's
+  for (const [path, name, ns] of [['/api/v1/namespaces/pb/pods/ev-1/eviction', 'ev-2', 'pb'],
+    ['/api/v1/namespaces/pb/pods/ev-1/eviction', 'ev-1', 'other'],
+    ['/api/v1/namespaces/pb/pods/ev-1/eviction?dryRun=Bogus', 'ev-1', 'pb'],
+    ['/api/v1/namespaces/pb/pods/nope/eviction', 'nope', 'pb']]) {
+    const pb = await pbRequest(srv.url, 'POST', path, { body: encode({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } }) });
+    const js = await api.post(path, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } });
+    assert.equal(pb.status, js.status, path);
+    assert.deepEqual(pb.json, js.json, path);
+  }
   const real = await pbRequest(srv.url, 'POST', '/api/v1/namespaces/pb/pods/ev-free/eviction', { body: evict('ev-free') });
   assert.equal(real.status, 201, real.bytes.toString());
   assert.equal((await api.get('/api/v1/namespaces/pb/pods/ev-free')).status, 404); // grace period 0

@@ -6,6 +6,8 @@
 #include <string.h>
 #include "pbjson.h"
 #include "protobuf.h"
+#include "status.h"
+#include "k8s.io/apimachinery/pkg/runtime/generated.pb-c.h"
 
 static const pb_msg *msg(const char *name)
 {
@@ -148,6 +150,92 @@ START_TEST(custom_resources_take_no_protobuf)
 }
 END_TEST
 
+/* The name-only Eviction, as client-go sends it (protobuf_encode writes
+ * Go's zero values as Go does), comes as a tree equal to what the text
+ * path parses to; any other body is left to that path. */
+START_TEST(name_only_bodies_as_a_tree)
+{
+    static const char *const docs[] = {
+        "{\"kind\":\"Eviction\",\"apiVersion\":\"policy/v1\",\"metadata\":{\"name\":\"web-0\",\"namespace\":\"default\"}}",
+        "{\"kind\":\"Eviction\",\"apiVersion\":\"policy/v1\",\"metadata\":{\"name\":\"web-0\",\"namespace\":\"default\"},\"deleteOptions\":{\"gracePeriodSeconds\":0}}",
+        "{\"kind\":\"Eviction\",\"apiVersion\":\"policy/v1\",\"metadata\":{\"name\":\"web-0\",\"namespace\":\"default\",\"labels\":{\"a\":\"b\"}}}",
+        "{\"kind\":\"Eviction\",\"apiVersion\":\"policy/v1\",\"metadata\":{\"name\":\"web-0\",\"namespace\":\"default\",\"uid\":\"u\"}}",
+        "{\"kind\":\"Eviction\",\"apiVersion\":\"policy/v1\",\"metadata\":{\"name\":\"we\\\"b\",\"namespace\":\"default\"}}",
+        "{\"kind\":\"Eviction\",\"apiVersion\":\"policy/v1\",\"metadata\":{\"namespace\":\"default\"}}",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++) {
+        cJSON *doc = cJSON_Parse(docs[i]);
+        size_t blen, len;
+        unsigned char *b = protobuf_encode(doc, &blen);
+        ck_assert_ptr_nonnull(b);
+        cJSON *st = NULL;
+        char *json = protobuf_body_json(b, blen, "policy", "v1", "Eviction", &len, &st);
+        ck_assert_ptr_nonnull(json);
+        cJSON *tree = protobuf_body_name_only(b, blen, "policy", "v1", "Eviction");
+        if (i == 0) {
+            ck_assert_ptr_nonnull(tree);
+            char *printed = cJSON_PrintUnformatted(tree);
+            ck_assert_str_eq(printed, json);
+            free(printed);
+        } else {
+            ck_assert_msg(tree == NULL, "%s", docs[i]);
+        }
+        cJSON_Delete(tree);
+        free(json);
+        b[0] = 'K'; /* not the envelope */
+        ck_assert_ptr_null(protobuf_body_name_only(b, blen, "policy", "v1", "Eviction"));
+        free(b);
+        cJSON_Delete(doc);
+    }
+}
+END_TEST
+
+/* A Status is packed without pbjson's walk (protobuf.c status_message),
+ * to the very bytes pbjson_encode gives. */
+START_TEST(status_bytes_as_pbjson_packs_them)
+{
+    cJSON *trees[8];
+    int n = 0;
+    trees[n++] = status_fields_tree(&(status_fields){.code = 201, .success = true});
+    trees[n++] = status_fields_tree(&(status_fields){.code = 429, .reason = "TooManyRequests", .message = "Cannot evict",
+                                                      .details = true, .cause = true, .cause_reason = "DisruptionBudget",
+                                                      .cause_message = "needs 3", .retry_after = 10});
+    trees[n++] = status_fields_tree(&(status_fields){.code = 404, .reason = "NotFound", .message = "pods \"x\" not found",
+                                                      .details = true, .name = "x", .group = "apps", .kind = "pods"});
+    trees[n++] = status_failure(500, NULL, "boom");
+    cJSON *st = status_failure(422, "Invalid", "bad");
+    status_details(st, "p", "policy", "Eviction");
+    status_add_cause(st, "FieldValueInvalid", "m1", "spec.a");
+    status_add_cause(st, "FieldValueRequired", "m2", "");
+    cJSON_AddStringToObject(cJSON_GetObjectItem(st, "details"), "uid", "u-1");
+    trees[n++] = st;
+    trees[n++] = cJSON_Parse("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"5\"},\"code\":200}");
+    trees[n++] = cJSON_Parse("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"code\":409.5}");
+    for (int i = 0; i < n; i++) {
+        size_t want_len, len;
+        char *err = NULL;
+        uint8_t *want = pbjson_encode(msg(META "Status"), trees[i], &want_len, &err);
+        unsigned char *got = protobuf_encode(trees[i], &len);
+        if (!want) { /* a code that is no int32: neither packs it */
+            ck_assert_ptr_null(got);
+            free(err);
+            cJSON_Delete(trees[i]);
+            continue;
+        }
+        ck_assert_ptr_nonnull(got);
+        K8s__Io__Apimachinery__Pkg__Runtime__Unknown *unk =
+            k8s__io__apimachinery__pkg__runtime__unknown__unpack(NULL, len - 4, got + 4);
+        ck_assert_ptr_nonnull(unk);
+        ck_assert_uint_eq(unk->raw.len, want_len);
+        ck_assert_msg(!memcmp(unk->raw.data, want, want_len), "tree %d", i);
+        k8s__io__apimachinery__pkg__runtime__unknown__free_unpacked(unk, NULL);
+        free(got);
+        free(want);
+        cJSON_Delete(trees[i]);
+    }
+}
+END_TEST
+
 Suite *pbjson_suite(void)
 {
     Suite *s = suite_create("pbjson");
@@ -158,6 +246,8 @@ Suite *pbjson_suite(void)
     tcase_add_test(tc, maps_bytes_and_strings);
     tcase_add_test(tc, errors_name_the_go_field);
     tcase_add_test(tc, custom_resources_take_no_protobuf);
+    tcase_add_test(tc, name_only_bodies_as_a_tree);
+    tcase_add_test(tc, status_bytes_as_pbjson_packs_them);
     suite_add_tcase(s, tc);
     return s;
 }
