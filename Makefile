@@ -134,10 +134,16 @@ run: evictsim ## build and serve fixtures/default.yaml on http://127.0.0.1:8080
 unit: $(BUILD)/unit_tests ## the Check unit tests
 	CK_FORK=no $(BUILD)/unit_tests
 
-http: $(BUILD)/evictsim ## HTTP tests against a started server (Node)
+# the Node suites' npm packages (client-node, protobufjs), installed once per lock file
+NODE_DEPS := tests/clients/node_modules/.package-lock.json
+$(NODE_DEPS): tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund
+	@touch $@
+
+http: $(BUILD)/evictsim $(NODE_DEPS) ## HTTP tests against a started server (Node)
 	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/http
 
-clients: $(BUILD)/evictsim ## real kubectl 1.27-1.33 and client-node tests
+clients: $(BUILD)/evictsim $(NODE_DEPS) ## real kubectl 1.27-1.33 and client-node tests
 	EVICTSIM=$(BUILD)/evictsim tests/run-node.sh tests/clients
 
 # The web view in Debian's chromium via playwright-core (tests/browser/), and
