@@ -13,6 +13,7 @@
 #include "plan.h"
 #include "scenario.h"
 #include "ui.h"
+#include "protobuf.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -375,6 +376,7 @@ static void load_faults(cluster *c, const char *path)
 
 int main(int argc, char **argv)
 {
+    fieldval_set_schema(protobuf_schema()); /* unknown fields, as the typed decoder finds them */
     if (argc > 1 && !strcmp(argv[1], "run")) {
         for (int i = 2; i < argc; i++)
             if (argv[i][0] != '-')

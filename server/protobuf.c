@@ -6,6 +6,7 @@
 #include "protobuf.h"
 #include "pbjson.h"
 #include "status.h"
+#include "fieldval.h"
 #include "k8s.io/apimachinery/pkg/runtime/generated.pb-c.h"
 #include "k8s.io/apimachinery/pkg/apis/meta/v1/generated.pb-c.h"
 #include <pthread.h>
@@ -92,6 +93,65 @@ static const pb_msg *message_of(const char *group, const char *version, const ch
 bool protobuf_kind_known(const char *group, const char *version, const char *kind)
 {
     return message_of(group, version, kind) != NULL;
+}
+
+/* ---- the schema of built-in kinds, for fieldValidation (fieldval.h) ---- */
+
+static const void *schema_root(const char *group, const char *version, const char *kind)
+{
+    return message_of(group, version, kind);
+}
+
+/* The field of pm (or of one of its inline structs) named json. */
+static const pb_field *schema_field(const pb_msg *pm, const char *json, int depth)
+{
+    for (unsigned i = 0; i < pm->nfields; i++)
+        if (!(pm->fields[i].flags & PBF_INLINE) && !strcmp(pm->fields[i].json, json))
+            return &pm->fields[i];
+    for (unsigned i = 0; depth < 8 && i < pm->nfields; i++) {
+        const pb_field *in = pm->fields[i].flags & PBF_INLINE && pm->fields[i].sub
+                                 ? schema_field(pm->fields[i].sub, json, depth + 1)
+                                 : NULL;
+        if (in)
+            return in;
+    }
+    return NULL;
+}
+
+/* A message's own struct type, NULL for one with its own JSON form. */
+static const void *struct_of(const pb_msg *m)
+{
+    return m && m->special == PBS_PLAIN ? m : NULL;
+}
+
+static fv_shape schema_member(const void *type, const char *name, const void **elem)
+{
+    const pb_msg *pm = type;
+    *elem = NULL;
+    const pb_field *f = schema_field(pm, name, 0);
+    if (!f) /* a nested kind's TypeMeta (a PVC template, DeleteOptions) */
+        return (!strcmp(name, "kind") || !strcmp(name, "apiVersion")) &&
+                       (schema_field(pm, "metadata", 0) || strstr(pm->d->name, "Options"))
+                   ? FV_SCALAR
+                   : FV_UNKNOWN;
+    const pb_msg *sub = f->sub;
+    if (sub && sub->special == PBS_MAPENTRY) {
+        const pb_field *vf = pbreg_field(sub, 2);
+        *elem = vf ? struct_of(vf->sub) : NULL;
+        return FV_MAP;
+    }
+    if (sub && (sub->special == PBS_RAWEXT || sub->special == PBS_FIELDSV1))
+        return f->fd->label == PROTOBUF_C_LABEL_REPEATED ? FV_LIST : FV_ANY;
+    *elem = struct_of(sub);
+    if (f->fd->label == PROTOBUF_C_LABEL_REPEATED)
+        return FV_LIST;
+    return *elem ? FV_STRUCT : FV_SCALAR;
+}
+
+const fieldval_schema *protobuf_schema(void)
+{
+    static const fieldval_schema s = {.root = schema_root, .member = schema_member};
+    return &s;
 }
 
 /* summarizeData (apiserver handlers/rest.go): the first 30 bytes in hex. */

@@ -6,6 +6,7 @@
 #ifndef EVICTSIM_PROTOBUF_H
 #define EVICTSIM_PROTOBUF_H
 #include <cJSON.h>
+#include "fieldval.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -14,6 +15,9 @@
 /* Whether objects of that group/kind have a protobuf message (built-in
  * kinds do; custom resources do not). */
 bool protobuf_kind_known(const char *group, const char *version, const char *kind);
+/* The built-in kinds' fields as fieldValidation reads them (the messages'
+ * JSON names), for fieldval_set_schema. */
+const fieldval_schema *protobuf_schema(void);
 
 /* A protobuf request body for an endpoint expecting group/version kind:
  * the JSON text of the object it holds, with kind and apiVersion (the

@@ -25,6 +25,35 @@ cJSON *fieldval_check_param(const char *value, const char *opts_kind)
     return status_invalid(opts_kind, "meta.k8s.io", "", causes);
 }
 
+static const fieldval_schema *schema; /* set once at start-up, read only after */
+
+void fieldval_set_schema(const fieldval_schema *s)
+{
+    schema = s;
+}
+
+/* What a walk collects: the strict errors, in the order Go's decoder meets
+ * them, each text once, at most 100 (sigs.k8s.io/json's saveStrictError). */
+typedef struct {
+    cJSON *errs;
+    int n;
+} fv_walk;
+
+static void fv_error(fv_walk *w, const char *what, const char *path)
+{
+    if (w->n >= 100)
+        return;
+    char *t = xasprintf("%s field \"%s\"", what, path);
+    bool seen = false;
+    for (cJSON *e = w->errs->child; e && !seen; e = e->next)
+        seen = !strcmp(e->valuestring, t);
+    if (!seen) {
+        cJSON_AddItemToArray(w->errs, cJSON_CreateString(t));
+        w->n++;
+    }
+    free(t);
+}
+
 typedef struct {
     cJSON *m;
     size_t at; /* its place among the members */
@@ -37,63 +66,105 @@ static int by_key(const void *a, const void *b)
     return c ? c : (x->at > y->at) - (x->at < y->at);
 }
 
-/* Walk o (at path), removing earlier copies of repeated keys; each
- * repeated field's path goes to found (once). */
-static void dedup(cJSON *o, const char *path, cJSON *found, int depth)
+/* For each member i of o (n of them): rep[i] when an earlier member has its
+ * key, drop[i] when a later one has (n log n: a body may hold many keys). */
+static void copies(const cJSON *o, size_t *count, bool **rep, bool **drop)
 {
-    if (depth > 64)
-        return;
-    if (cJSON_IsArray(o)) {
-        int i = 0;
-        for (cJSON *e = o->child; e; e = e->next, i++) {
-            char *p = xasprintf("%s[%d]", path, i);
-            dedup(e, p, found, depth + 1);
-            free(p);
-        }
-        return;
-    }
-    if (!cJSON_IsObject(o))
-        return;
-    /* members by key, then by place: the copies of a key are adjacent, the
-     * last of them kept (n log n: a body may hold many keys) */
     size_t n = 0;
     for (cJSON *m = o->child; m; m = m->next)
         n++;
+    *count = n;
+    *rep = xcalloc(n ? n : 1, sizeof **rep);
+    *drop = xcalloc(n ? n : 1, sizeof **drop);
     member *ms = xmalloc((n ? n : 1) * sizeof *ms);
     n = 0;
     for (cJSON *m = o->child; m; m = m->next, n++)
         ms[n] = (member){m, n};
     qsort(ms, n, sizeof *ms, by_key);
-    bool prev = false; /* ms[i - 1] is an earlier copy of ms[i]'s key */
-    for (size_t i = 0; i + 1 < n; i++) {
-        bool dup = ms[i].m->string && ms[i + 1].m->string && !strcmp(ms[i].m->string, ms[i + 1].m->string);
-        if (dup && !prev) { /* the first copy of its run: the path, once */
-            char *p = *path ? xasprintf("%s.%s", path, ms[i].m->string) : xstrdup(ms[i].m->string);
-            cJSON_AddItemToArray(found, cJSON_CreateString(p));
+    for (size_t i = 1; i < n; i++)
+        if (ms[i].m->string && ms[i - 1].m->string && !strcmp(ms[i].m->string, ms[i - 1].m->string))
+            (*rep)[ms[i].at] = (*drop)[ms[i - 1].at] = true;
+    free(ms);
+}
+
+static void walk_value(fv_walk *w, cJSON *v, fv_shape shape, const void *type, const char *path, int depth);
+
+/* An object decoded into a struct of type (from the schema), or, type
+ * NULL, into a map whose values are of shape elem (etype). Then the
+ * earlier copies of a repeated key are dropped (Go keeps the last), and
+ * the fields the type does not have. */
+static void walk_object(fv_walk *w, cJSON *o, const void *type, fv_shape elem, const void *etype, const char *path,
+                        int depth)
+{
+    size_t n;
+    bool *rep, *drop;
+    copies(o, &n, &rep, &drop);
+    size_t i = 0;
+    for (cJSON *m = o->child; m; m = m->next, i++) {
+        const char *key = m->string ? m->string : "";
+        char *p = *path ? xasprintf("%s.%s", path, key) : xstrdup(key);
+        fv_shape shape = elem;
+        const void *sub = etype;
+        if (type) /* every kind's TypeMeta: kind and apiVersion at the top */
+            shape = !depth && (!strcmp(key, "kind") || !strcmp(key, "apiVersion")) ? FV_SCALAR
+                                                                                   : schema->member(type, key, &sub);
+        if (shape == FV_UNKNOWN) {
+            fv_error(w, "unknown", p); /* Go checks repeats of known fields only */
+            drop[i] = true;            /* and has nowhere to keep it */
+        } else {
+            if (rep[i])
+                fv_error(w, "duplicate", p);
+            walk_value(w, m, shape, sub, p, depth + 1);
+        }
+        free(p);
+    }
+    cJSON *next;
+    i = 0;
+    for (cJSON *m = o->child; m; m = next, i++) {
+        next = m->next;
+        if (drop[i])
+            cJSON_Delete(cJSON_DetachItemViaPointer(o, m));
+    }
+    free(rep);
+    free(drop);
+}
+
+/* A value of that shape: structs by their type, lists element by element,
+ * maps key by key. Scalars and FV_ANY values (RawExtension and the like:
+ * their own JSON decoder) are not looked into. FV_UNTYPED (no schema):
+ * every object a map, every value untyped; only repeated keys are found. */
+static void walk_value(fv_walk *w, cJSON *v, fv_shape shape, const void *type, const char *path, int depth)
+{
+    if (depth > 64)
+        return;
+    bool obj = cJSON_IsObject(v);
+    if (obj && shape == FV_STRUCT)
+        walk_object(w, v, type, FV_UNKNOWN, NULL, path, depth);
+    else if (obj && shape == FV_MAP)
+        walk_object(w, v, NULL, type ? FV_STRUCT : FV_SCALAR, type, path, depth);
+    else if (obj && shape == FV_UNTYPED)
+        walk_object(w, v, NULL, FV_UNTYPED, NULL, path, depth);
+    else if (cJSON_IsArray(v) && (shape == FV_LIST || shape == FV_UNTYPED)) {
+        fv_shape es = shape == FV_UNTYPED ? FV_UNTYPED : type ? FV_STRUCT : FV_SCALAR;
+        int i = 0;
+        for (cJSON *e = v->child; e; e = e->next, i++) {
+            char *p = xasprintf("%s[%d]", path, i);
+            walk_value(w, e, es, type, p, depth + 1);
             free(p);
         }
-        prev = dup;
-        if (!dup)
-            ms[i].m = NULL; /* kept */
-    }
-    if (n)
-        ms[n - 1].m = NULL; /* the last of its run: kept */
-    for (size_t i = 0; i < n; i++)
-        if (ms[i].m)
-            cJSON_Delete(cJSON_DetachItemViaPointer(o, ms[i].m));
-    free(ms);
-    for (cJSON *m = o->child; m; m = m->next) {
-        char *p = *path ? xasprintf("%s.%s", path, m->string) : xstrdup(m->string);
-        dedup(m, p, found, depth + 1);
-        free(p);
     }
 }
 
-cJSON *fieldval_duplicates(cJSON *doc, const char *mode, const char *kind, const char *version, api_result *out)
+cJSON *fieldval_check(cJSON *doc, const char *mode, const char *group, const char *version, const char *kind,
+                      api_result *out)
 {
-    cJSON *found = cJSON_CreateArray();
-    dedup(doc, "", found, 0);
-    cJSON *st = NULL;
+    fv_walk w = {cJSON_CreateArray(), 0};
+    const void *root = schema && group ? schema->root(group, version, kind) : NULL;
+    if (root)
+        walk_object(&w, doc, root, FV_UNKNOWN, NULL, "", 0);
+    else
+        walk_value(&w, doc, FV_UNTYPED, NULL, "", 0);
+    cJSON *found = w.errs, *st = NULL;
     if (!cJSON_GetArraySize(found) || (mode && !strcmp(mode, "Ignore"))) {
         cJSON_Delete(found);
         return NULL;
@@ -103,18 +174,14 @@ cJSON *fieldval_duplicates(cJSON *doc, const char *mode, const char *kind, const
         strbuf_printf(&b, "%s in version \"%s\" cannot be handled as a %s: strict decoding error: ", kind, version, kind);
         cJSON *f;
         int i = 0;
-        cJSON_ArrayForEach(f, found) strbuf_printf(&b, "%sduplicate field \"%s\"", i++ ? ", " : "", f->valuestring);
+        cJSON_ArrayForEach(f, found) strbuf_printf(&b, "%s%s", i++ ? ", " : "", f->valuestring);
         st = status_bad_request(b.s);
         free(b.s);
         cJSON_Delete(found);
         return st;
     }
     cJSON *f;
-    cJSON_ArrayForEach(f, found) {
-        char *w = xasprintf("duplicate field \"%s\"", f->valuestring);
-        api_result_warn(out, w);
-        free(w);
-    }
+    cJSON_ArrayForEach(f, found) api_result_warn(out, f->valuestring);
     cJSON_Delete(found);
     return NULL;
 }

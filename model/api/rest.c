@@ -431,19 +431,24 @@ static void create_doc(cluster *c, kind_id k, cJSON *doc, bool dry, api_result *
     api_result_object(out, 201, copy(o));
 }
 
-/* A JSON body's repeated fields, as fieldValidation says (fieldval.h). */
-static cJSON *duplicates(const rest_req *rq, cJSON *doc, api_result *out)
+/* A JSON body's unknown and repeated fields, as fieldValidation says
+ * (fieldval.h). */
+static cJSON *strict_errors(const rest_req *rq, cJSON *doc, api_result *out)
 {
     const kind_info *ki = kind_get(rq->kind);
-    return doc && rq->body_type == BODY_JSON ? fieldval_duplicates(doc, rq->field_validation, ki->kind, ki->version, out)
-                                             : NULL;
+    if (!doc || rq->body_type != BODY_JSON)
+        return NULL;
+    /* a body of another kind is refused by check_type: only its repeats */
+    const char *av = jstr(doc, "apiVersion"), *kind = jstr(doc, "kind");
+    bool same = (!av || !*av || !strcmp(av, ki->api_version)) && (!kind || !*kind || !strcmp(kind, ki->kind));
+    return fieldval_check(doc, rq->field_validation, same ? ki->group : NULL, ki->version, ki->kind, out);
 }
 
 static void do_create(cluster *c, const rest_req *rq, bool dry, api_result *out)
 {
     cJSON *st = NULL;
     cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
-    if (doc && !(st = duplicates(rq, doc, out)) && !(st = check_type(rq->kind, doc)))
+    if (doc && !(st = strict_errors(rq, doc, out)) && !(st = check_type(rq->kind, doc)))
         st = check_namespace(rq->kind, doc, rq->ns);
     if (st) {
         cJSON_Delete(doc);
@@ -565,7 +570,7 @@ static void do_update(cluster *c, const rest_req *rq, bool dry, api_result *out)
 {
     cJSON *st = NULL;
     cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
-    if (doc && !(st = duplicates(rq, doc, out)) && !(st = check_type(rq->kind, doc)))
+    if (doc && !(st = strict_errors(rq, doc, out)) && !(st = check_type(rq->kind, doc)))
         st = check_namespace(rq->kind, doc, rq->ns);
     const char *name = doc ? jstr(doc, "metadata.name") : NULL;
     if (!st && (!name || strcmp(name, rq->name)))

@@ -13,6 +13,7 @@
 #include "discovery.h"
 #include "eviction.h"
 #include "http.h"
+#include "protobuf.h"
 #include "table.h"
 #include <stdint.h>
 
@@ -139,6 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *buf = malloc(size + 1);
     memcpy(buf, data, size);
     buf[size] = 0;
+    fieldval_set_schema(protobuf_schema()); /* as main does */
     cluster *c = fuzz_cluster();
     char *p = buf, *end = buf + size;
     for (int n = 0; n < FUZZ_MAX_REQS && p < end; n++) {
