@@ -94,9 +94,9 @@ static int js_bom(const char *p, const char *e)
  * manifest_json_item parses one item as cJSON_ParseWithLengthOpts(p, e - p, &end, 0)
  * does, into the same tree (types, strings, valuedouble, valueint, the
  * children's next/prev links), for the common case only: it gives up (NULL)
- * on anything else (a backslash or a control character in a string, nesting
- * deeper than JF_MAX_DEPTH, any syntax cJSON would refuse), and the caller
- * then asks cJSON. *plain says what m_json_fix would find: no object with a
+ * on anything else (a \u or unknown escape or a control character in a
+ * string, nesting deeper than JF_MAX_DEPTH, any syntax cJSON would
+ * refuse), and the caller then asks cJSON. *plain says what m_json_fix would find: no object with a
  * repeated key (objects of more than 16 members are not checked: not plain),
  * no number that is not finite. Tests compare it with cJSON
  * (tests/unit/test_manifest.c, fuzz_manifest). */
@@ -124,36 +124,64 @@ static cJSON *jf_node(void)
     return n;
 }
 
-/* A string without escapes or control characters, at '"'. */
+/* A string without control characters, at '"': its escapes \" \\ \/ \b \f
+ * \n \r \t read as cJSON's parse_string reads them (\u and any other
+ * escape are left to cJSON). */
 static char *jf_string(jf_in *in)
 {
     const char *q = in->p + 1, *e = in->e;
-    /* eight bytes at a time while none is '"', '\\' or below 0x20 */
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    for (uint64_t w; e - q >= 8; q += 8) {
-        memcpy(&w, q, 8);
-        uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
-        uint64_t hit = ((quote - ones) & ~quote & highs) | ((bslash - ones) & ~bslash & highs) |
-                       ((w - ones * 0x20) & ~w & highs);
-        if (hit) {
+    size_t escapes = 0;
+    for (;;) {
+        /* eight bytes at a time while none is '"', '\\' or below 0x20 */
+        for (uint64_t w; e - q >= 8; q += 8) {
+            memcpy(&w, q, 8);
+            uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+            uint64_t hit = ((quote - ones) & ~quote & highs) | ((bslash - ones) & ~bslash & highs) |
+                           ((w - ones * 0x20) & ~w & highs);
+            if (hit) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            /* the lowest flag is exact (a borrow only flags bytes above
-             * a true one): the first byte that stops the string */
-            q += __builtin_ctzll(hit) / 8;
+                /* the lowest flag is exact (a borrow only flags bytes
+                 * above a true one): the first byte that stops the string */
+                q += __builtin_ctzll(hit) / 8;
 #endif
-            break;
+                break;
+            }
         }
+        while (q < e && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+            q++;
+        if (q >= e || *q == '"')
+            break;
+        if (*q != '\\' || e - q < 2 || !q[1] || !strchr("\"\\/bfnrt", q[1]))
+            return NULL; /* a control character, \u, another escape, the end */
+        escapes++;
+        q += 2;
     }
-    for (; q < e && *q != '"'; q++)
-        if (*q == '\\' || (unsigned char)*q < 0x20)
-            return NULL;
     if (q >= e)
         return NULL;
-    size_t n = (size_t)(q - in->p - 1);
+    size_t n = (size_t)(q - in->p - 1) - escapes;
     char *s = cJSON_malloc(n + 1);
     if (!s)
         return NULL;
-    memcpy(s, in->p + 1, n);
+    if (!escapes) {
+        memcpy(s, in->p + 1, n);
+    } else {
+        char *o = s;
+        for (const char *r = in->p + 1; r < q; r++) {
+            if (*r != '\\') {
+                *o++ = *r;
+                continue;
+            }
+            switch (*++r) {
+            case 'b': *o++ = '\b'; break;
+            case 'f': *o++ = '\f'; break;
+            case 'n': *o++ = '\n'; break;
+            case 'r': *o++ = '\r'; break;
+            case 't': *o++ = '\t'; break;
+            default: *o++ = *r; break; /* " \\ / */
+            }
+        }
+    }
     s[n] = 0;
     in->p = q + 1;
     return s;

@@ -83,10 +83,10 @@ int manifest_parse_each(const char *text, size_t len, const char *source, const 
 manifest_sink manifest_array_sink(cJSON *arr);
 
 /* One JSON value at p as cJSON_ParseWithLengthOpts(p, len, end, 0) reads
- * it, when it is a common one (no escapes or control characters in strings,
- * nesting up to 64); NULL otherwise, and then cJSON must be asked. *plain:
- * no repeated key in an object of up to 16 members, no object larger, no
- * number that is not finite (what m_json_fix would leave as it is). Used for
- * the items of big JSON lists. */
+ * it, when it is a common one (no \u escapes or control characters in
+ * strings, nesting up to 64); NULL otherwise, and then cJSON must be
+ * asked. *plain: no repeated key in an object of up to 16 members, no
+ * object larger, no number that is not finite (what m_json_fix would leave
+ * as it is). Used for the items of big JSON lists. */
 cJSON *manifest_json_item(const char *p, size_t len, const char **end, bool *plain);
 #endif
