@@ -363,7 +363,9 @@ static cJSON *js_parse(const char *p, const char *e)
 
 /* The item at p (up to items_end) of a list of kind, read and checked; its
  * end in *end. NULL when it is not plain (the list must be read again the
- * ordinary way). */
+ * ordinary way), which includes text that is not UTF-8: the items are
+ * checked here, on the threads that read them, and the list around them
+ * by m_stream_list. */
 static cJSON *m_item_read(const char *p, const char *items_end, const char *kind, const cJSON *shell,
                           const char **end)
 {
@@ -374,6 +376,10 @@ static cJSON *m_item_read(const char *p, const char *items_end, const char *kind
     cJSON *it = manifest_json_item(p, (size_t)(items_end - p), end, &plain);
     if (!it)
         it = cJSON_ParseWithLengthOpts(p, (size_t)(items_end - p), end, 0);
+    if (it && m_utf8_bad((const unsigned char *)p, (size_t)(*end - p)) != (size_t)(*end - p)) {
+        cJSON_Delete(it);
+        return NULL;
+    }
     if (!it || (!plain && m_json_fix(it, 3, msg))) {
         cJSON_Delete(it);
         return NULL;
@@ -580,7 +586,8 @@ static bool m_items_mt(const jl_span *spans, size_t n, const char *items_end, co
 }
 
 /* Reads text as one JSON List, giving its items to sink: 1 when done, 0 when
- * the text must be read the ordinary way (what was given has been undone). */
+ * the text must be read the ordinary way (what was given has been undone):
+ * among others when it is not all UTF-8. */
 int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_t *given_out)
 {
     const char *p = js_ws(text, text + len), *e = text + len, *items = NULL, *items_end = NULL;
@@ -639,6 +646,11 @@ int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_
         }
     }
     if (p >= e || js_ws(p + 1, e) != e || !items || *items != '[')
+        goto out;
+    /* UTF-8 around the items (the items are checked as they are read, and
+     * what separates them is spaces and commas) */
+    if (m_utf8_bad((const unsigned char *)text, (size_t)(items - text)) != (size_t)(items - text) ||
+        m_utf8_bad((const unsigned char *)items_end, (size_t)(e - items_end)) != (size_t)(e - items_end))
         goto out;
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(shell, "kind");
     cJSON *arr = cJSON_CreateArray();

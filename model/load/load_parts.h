@@ -22,7 +22,8 @@ size_t m_utf8_bad(const unsigned char *s, size_t n);
 int m_json_fix(cJSON *v, int depth, char *msg);
 
 /* jsonlist.c: text read as one JSON List, its items given to sink: 1 when
- * done, 0 when it must be read the ordinary way (what was given undone). */
+ * done, 0 when it must be read the ordinary way (what was given undone),
+ * among others when it is not all valid UTF-8. */
 int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_t *given_out);
 
 /* manifest.c: the checks every object passes, and typed lists' items. */

@@ -218,7 +218,7 @@ static int m_read_all(FILE *f, const char *name, char **buf, size_t *len, char *
 static int m_parse_each(const char *text, size_t len, const char *source, const manifest_sink *sink, size_t *given,
                         char **err)
 {
-    if (m_utf8_bad((const unsigned char *)text, len) == len && m_stream_list(text, len, sink, given))
+    if (m_stream_list(text, len, sink, given))
         return 0;
     cJSON *objs = manifest_parse(text, len, source, err);
     if (!objs)
@@ -229,6 +229,12 @@ static int m_parse_each(const char *text, size_t len, const char *source, const 
     }
     cJSON_Delete(objs);
     return 0;
+}
+
+int manifest_list_each(const char *text, size_t len, const manifest_sink *sink)
+{
+    size_t given = 0;
+    return m_stream_list(text ? text : "", len, sink, &given);
 }
 
 int manifest_parse_each(const char *text, size_t len, const char *source, const manifest_sink *sink, char **err)

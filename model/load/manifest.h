@@ -79,6 +79,11 @@ int manifest_load_path_each(const char *path, const manifest_sink *sink, char **
 /* The same for text already read (source names it in errors): what
  * manifest_parse would return, given object by object. */
 int manifest_parse_each(const char *text, size_t len, const char *source, const manifest_sink *sink, char **err);
+/* Only the first way of manifest_parse_each: text read as one big JSON
+ * List (its items given to sink as they are read). 1 when done; 0 when the
+ * text is not such a list, or must be read the ordinary way, and then
+ * nothing is left given. */
+int manifest_list_each(const char *text, size_t len, const manifest_sink *sink);
 /* A sink that appends to the cJSON array arr (and takes back from its end). */
 manifest_sink manifest_array_sink(cJSON *arr);
 

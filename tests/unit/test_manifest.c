@@ -895,6 +895,8 @@ START_TEST(test_streamed_json_list)
     stream_same("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"x\"},\"items\":[1]}");
     stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":{}}");
     stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"metadata\":{\"x\":1e999},\"items\":[" JP("a") "]}");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "],\"metadata\":{\"x\":\"\xc0\xaf\"}}");
+    stream_same("{\"kind\":\"List\",\"apiVersion\":\"v\xe2\x82\",\"items\":[" JP("a") "]}");
     /* ... also after some items were given: they are taken back */
     ck_assert_int_eq(stream_same("{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[" JP("a") "," JP("b") ","
                                  "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"c\"},\"x\":1e999}]}"),
@@ -907,7 +909,9 @@ START_TEST(test_streamed_json_list)
      * batch, or the text after it, is not plain */
     static const char *const breaks[] = {NULL, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"x\":1e999}", "{\"kind\":\"Pod\"}",
                                          "{\"a\":tru}", "[]", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\""
-                                         ":\"q\\u0041\"}}"};
+                                         ":\"q\\u0041\"}}", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+                                         "{\"name\":\"caf\xe9\"}}", "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\""
+                                         ":{\"name\":\"q\\\"\\\\\\/\\n\"}}"};
     static const int at[] = {3, 255, 256, 300, 699};
     for (size_t b = 0; b < sizeof breaks / sizeof *breaks; b++)
         for (size_t i = 0; i < (breaks[b] ? sizeof at / sizeof *at : 1); i++) {
