@@ -713,7 +713,7 @@ static int load_text(const char *src, const dtext *t, const manifest_sink *sink,
     const char *e = t->text + t->len, *p = skip_ws(t->text, e), *end;
     /* most often one big List: read so at once, without first walking the
      * whole text for the end of its first value */
-    if (p < e && *p == '{' && manifest_list_each(t->text, t->len, sink))
+    if (p < e && *p == '{' && manifest_list_each(t->text, t->len, sink, t->map && t->map == t->text))
         return 0;
     if (p < e && (*p == '{' || *p == '[') && (end = json_value_end(p, e)) && skip_ws(end, e) < e &&
         (*skip_ws(end, e) == '{' || *skip_ws(end, e) == '[')) {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* ---------- big JSON lists, one item at a time ---------- */
@@ -435,6 +436,30 @@ static const char *js_items(const char *p, const char *e, jl_span **spans, size_
     return p < e ? p + 1 : NULL;
 }
 
+/* ---- a mapped text's pages ----
+ * A text mapped from a file (and never written) need not stay resident
+ * once read: its pages before a point are given back to the kernel, which
+ * keeps them in the page cache, and a later read (the ordinary reading
+ * after a list that is not plain) maps them again as they were. Without
+ * this the whole file stays resident until the load ends, on top of the
+ * objects made of it. */
+typedef struct {
+    const char *text; /* NULL: not mapped (nothing is given back) */
+    const char *done; /* pages before this have been given back */
+} js_pages;
+
+static void js_release(js_pages *pg, const char *upto)
+{
+    if (!pg->text)
+        return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)pg->done + page - 1) & ~(page - 1), to = (uintptr_t)upto & ~(page - 1);
+    if (to >= from + (4u << 20)) { /* in steps of 4 MiB or more */
+        madvise((void *)from, to - from, MADV_DONTNEED);
+        pg->done = (const char *)to;
+    }
+}
+
 /* ---- the items of a big list on several threads ----
  * The reading thread finds the next JL_BATCH items by their brackets and
  * strings; it and the helpers then read and prepare them (sink->prepare),
@@ -540,7 +565,7 @@ static void jl_run(jl_pool *w)
 /* The n items at spans, as the one-thread loop reads them: false when the
  * list must be read the ordinary way. */
 static bool m_items_mt(const jl_span *spans, size_t n, const char *items_end, const char *kind, const cJSON *shell,
-                       const manifest_sink *sink, size_t *given)
+                       const manifest_sink *sink, size_t *given, js_pages *pg)
 {
     jl_pool *w = calloc(1, sizeof *w);
     if (!w)
@@ -556,6 +581,7 @@ static bool m_items_mt(const jl_span *spans, size_t n, const char *items_end, co
         if (pthread_create(&w->th[w->nth], NULL, jl_thread, w))
             break;
     for (size_t at = 0; !bad && at < n; at += w->n) {
+        js_release(pg, spans[at].p); /* the batches before are read */
         w->n = n - at < JL_BATCH ? n - at : JL_BATCH;
         for (size_t k = 0; k < w->n; k++)
             w->it[k] = (jl_item){spans[at + k].p, spans[at + k].end, NULL};
@@ -588,8 +614,9 @@ static bool m_items_mt(const jl_span *spans, size_t n, const char *items_end, co
 /* Reads text as one JSON List, giving its items to sink: 1 when done, 0 when
  * the text must be read the ordinary way (what was given has been undone):
  * among others when it is not all UTF-8. */
-int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_t *given_out)
+int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_t *given_out, bool mapped)
 {
+    js_pages pg = {mapped ? text : NULL, text};
     const char *p = js_ws(text, text + len), *e = text + len, *items = NULL, *items_end = NULL;
     if (p == e || *p != '{')
         return 0;
@@ -660,7 +687,7 @@ int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_
         goto out;
     p = js_ws(items + 1, items_end);
     if (sink->prepare) { /* on this thread alone when there is one */
-        if (!m_items_mt(spans, nspans, items_end, kind->valuestring, shell, sink, &given))
+        if (!m_items_mt(spans, nspans, items_end, kind->valuestring, shell, sink, &given, &pg))
             goto out;
         p = items_end - 1;
     } else {
@@ -673,6 +700,7 @@ int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_
             given++;
             if (!(p = m_item_next(end, items_end)))
                 goto out;
+            js_release(&pg, p);
         }
     }
     ok = p + 1 == items_end;

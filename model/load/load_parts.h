@@ -6,6 +6,7 @@
 #define EVICTSIM_LOAD_PARTS_H
 
 #include "manifest.h"
+#include <stdbool.h>
 #include <stddef.h>
 
 #define MSGSZ 512 /* room for one error message */
@@ -23,8 +24,9 @@ int m_json_fix(cJSON *v, int depth, char *msg);
 
 /* jsonlist.c: text read as one JSON List, its items given to sink: 1 when
  * done, 0 when it must be read the ordinary way (what was given undone),
- * among others when it is not all valid UTF-8. */
-int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_t *given_out);
+ * among others when it is not all valid UTF-8. mapped: text is a whole
+ * read-only mapping of a file, whose pages may be given back once read. */
+int m_stream_list(const char *text, size_t len, const manifest_sink *sink, size_t *given_out, bool mapped);
 
 /* manifest.c: the checks every object passes, and typed lists' items. */
 int m_check_object(const cJSON *v, char *msg, size_t off);

@@ -216,9 +216,9 @@ static int m_read_all(FILE *f, const char *name, char **buf, size_t *len, char *
 
 /* manifest_parse_each, counting in *given what it gave (and not undoing). */
 static int m_parse_each(const char *text, size_t len, const char *source, const manifest_sink *sink, size_t *given,
-                        char **err)
+                        char **err, bool mapped)
 {
-    if (m_stream_list(text, len, sink, given))
+    if (m_stream_list(text, len, sink, given, mapped))
         return 0;
     cJSON *objs = manifest_parse(text, len, source, err);
     if (!objs)
@@ -231,16 +231,16 @@ static int m_parse_each(const char *text, size_t len, const char *source, const 
     return 0;
 }
 
-int manifest_list_each(const char *text, size_t len, const manifest_sink *sink)
+int manifest_list_each(const char *text, size_t len, const manifest_sink *sink, bool mapped)
 {
     size_t given = 0;
-    return m_stream_list(text ? text : "", len, sink, &given);
+    return m_stream_list(text ? text : "", len, sink, &given, mapped);
 }
 
 int manifest_parse_each(const char *text, size_t len, const char *source, const manifest_sink *sink, char **err)
 {
     size_t given = 0;
-    int rc = m_parse_each(text ? text : "", len, source, sink, &given, err);
+    int rc = m_parse_each(text ? text : "", len, source, sink, &given, err, false);
     if (rc < 0 && given)
         sink->undo(sink->arg, given);
     return rc;
@@ -253,7 +253,7 @@ static int m_load_stream(FILE *f, const char *name, const manifest_sink *sink, s
     size_t len;
     if (m_read_all(f, name, &buf, &len, err) < 0)
         return -1;
-    int rc = m_parse_each(buf, len, name, sink, given, err);
+    int rc = m_parse_each(buf, len, name, sink, given, err, false);
     free(buf);
     return rc;
 }
@@ -278,7 +278,7 @@ static int m_load_file(const char *path, const manifest_sink *sink, size_t *give
         map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fileno(f), 0);
     int rc;
     if (map != MAP_FAILED) {
-        rc = m_parse_each(map, (size_t)st.st_size, path, sink, given, err);
+        rc = m_parse_each(map, (size_t)st.st_size, path, sink, given, err, true);
         munmap(map, (size_t)st.st_size);
     } else {
         rc = m_load_stream(f, path, sink, given, err);

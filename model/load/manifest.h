@@ -82,8 +82,10 @@ int manifest_parse_each(const char *text, size_t len, const char *source, const 
 /* Only the first way of manifest_parse_each: text read as one big JSON
  * List (its items given to sink as they are read). 1 when done; 0 when the
  * text is not such a list, or must be read the ordinary way, and then
- * nothing is left given. */
-int manifest_list_each(const char *text, size_t len, const manifest_sink *sink);
+ * nothing is left given. mapped: text is all of a read-only mapping of a
+ * file (from its first byte), never written: the pages read are given
+ * back to the kernel as the reading goes (read again, they come back). */
+int manifest_list_each(const char *text, size_t len, const manifest_sink *sink, bool mapped);
 /* A sink that appends to the cJSON array arr (and takes back from its end). */
 manifest_sink manifest_array_sink(cJSON *arr);
 

@@ -977,6 +977,26 @@ START_TEST(test_streamed_list_threads)
 }
 END_TEST
 
+/* A list file big enough to be mapped and to have its pages given back as
+ * it is read (5 MiB: given back in steps of 4 MiB): the same objects, and
+ * the same answer when its last item is not plain (read again the ordinary
+ * way, from pages given back). */
+START_TEST(test_streamed_mapped_list)
+{
+    for (int broken = 0; broken < 2; broken++) {
+        strbuf t = {0};
+        strbuf_puts(&t, "{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[");
+        for (int k = 0; k < 9000; k++)
+            strbuf_printf(&t, "%s{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p%d\",\"annotations\":"
+                              "{\"a\":\"%0500d\"}},\"spec\":{\"x\":[%s]}}", k ? "," : "", k, k,
+                          broken && k == 8999 ? "1e999" : "1");
+        strbuf_puts(&t, "]}");
+        ck_assert_int_gt((int)t.len, 5 << 20);
+        ck_assert_int_eq(stream_same(t.s), broken ? 8999 : 0);
+        free(t.s);
+    }
+}
+END_TEST
 
 /* manifest_json_item reads what cJSON reads, or gives up: for every input
  * where it gives a tree, cJSON_ParseWithLengthOpts gives the same tree and
@@ -1087,6 +1107,7 @@ Suite *manifest_suite(void)
     tcase_add_test(tc, test_streamed_json_list);
     tcase_add_test(tc, test_json_item_matches_cjson);
     tcase_add_test(tc, test_streamed_list_threads);
+    tcase_add_test(tc, test_streamed_mapped_list);
     suite_add_tcase(s, tc);
     return s;
 }
