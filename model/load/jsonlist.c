@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -54,6 +57,100 @@ static const char *js_str_end(const char *p, const char *e)
     return NULL;
 }
 
+/* The end of the object or array at p ('{' or '['): the scan of js_skip,
+ * 32 bytes at a time. Each block's quotes, backslashes, openings and
+ * closings are found at once as bit masks. A block without a backslash
+ * (nor a byte escaped from the block before) is taken whole: the quotes'
+ * running parity says which bytes are in strings, and only the brackets
+ * outside them are visited, in order. Otherwise its bytes that matter are
+ * visited in order: in a string a backslash takes the byte after it along
+ * (maybe the next block's first) and a quote ends it; outside one a quote
+ * starts a string and the brackets count. What is left after the last
+ * whole block is scanned a byte at a time. */
+#if defined(__SSE2__)
+static inline uint32_t js_mask32(__m128i lo, __m128i hi, char c)
+{
+    __m128i k = _mm_set1_epi8(c);
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(lo, k)) |
+           (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(hi, k)) << 16;
+}
+
+static const char *js_skip_container(const char *p, const char *e)
+{
+    int depth = 0;
+    bool in_str = false;
+    unsigned pos = 0; /* the block's first byte still to look at */
+    const __m128i x20 = _mm_set1_epi8(0x20); /* '[' | 0x20 == '{', ']' | 0x20 == '}' */
+    for (; e - p >= 32; p += 32) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)p), hi = _mm_loadu_si128((const __m128i *)(p + 16));
+        uint32_t q = js_mask32(lo, hi, '"'), b = js_mask32(lo, hi, '\\');
+        lo = _mm_or_si128(lo, x20);
+        hi = _mm_or_si128(hi, x20);
+        uint32_t o = js_mask32(lo, hi, '{'), c = js_mask32(lo, hi, '}');
+        if (!b && !pos) {
+            uint32_t inside = q; /* bit i: byte i is in a string (its opening quote included) */
+            inside ^= inside << 1;
+            inside ^= inside << 2;
+            inside ^= inside << 4;
+            inside ^= inside << 8;
+            inside ^= inside << 16;
+            if (in_str)
+                inside = ~inside;
+            in_str = inside >> 31;
+            o &= ~inside;
+            c &= ~inside;
+            for (uint32_t m = o | c; m; m &= m - 1) {
+                unsigned i = (unsigned)__builtin_ctz(m);
+                if (o >> i & 1)
+                    depth++;
+                else if (--depth == 0)
+                    return p + i + 1;
+            }
+            continue;
+        }
+        while (pos < 32) {
+            uint32_t m = ((in_str ? q | b : q | o | c) >> pos) << pos;
+            if (!m) {
+                pos = 32;
+                break;
+            }
+            unsigned i = (unsigned)__builtin_ctz(m);
+            uint32_t bit = 1u << i;
+            pos = i + 1;
+            if (in_str) {
+                if (bit & b)
+                    pos++; /* the escaped byte, maybe the next block's first */
+                else
+                    in_str = false;
+            } else if (bit & q) {
+                in_str = true;
+            } else if (bit & o) {
+                depth++;
+            } else if (--depth == 0) {
+                return p + i + 1;
+            }
+        }
+        pos -= 32;
+    }
+    for (p += pos; p < e; p++) {
+        char ch = *p;
+        if (in_str) {
+            if (ch == '\\')
+                p++;
+            else if (ch == '"')
+                in_str = false;
+        } else if (ch == '"') {
+            in_str = true;
+        } else if (ch == '{' || ch == '[') {
+            depth++;
+        } else if ((ch == '}' || ch == ']') && --depth == 0) {
+            return p + 1;
+        }
+    }
+    return NULL;
+}
+#endif
+
 /* The end of the value at p as far as brackets and strings go (cJSON checks
  * the rest), or NULL. */
 static const char *js_skip(const char *p, const char *e)
@@ -67,6 +164,9 @@ static const char *js_skip(const char *p, const char *e)
             p++;
         return p;
     }
+#if defined(__SSE2__)
+    return js_skip_container(p, e);
+#endif
     int depth = 0;
     while (p < e) {
         char c = *p;

@@ -742,7 +742,7 @@ END_TEST
  * counts the calls. */
 typedef struct {
     cJSON *got;
-    int puts, undos;
+    int puts, undos, takes; /* takes: of puts, those prepared first */
 } rec_sink;
 
 static void rec_put(void *arg, cJSON *obj)
@@ -780,6 +780,7 @@ static void *prep_prepare(void *arg, cJSON *obj, size_t k)
 
 static void prep_take(void *arg, void *prepared)
 {
+    ((prep_sink *)arg)->r->takes++;
     rec_put(((prep_sink *)arg)->r, prepared);
 }
 
@@ -833,7 +834,7 @@ static int stream_same(const char *text)
     int undos = 0;
     for (int threads = 0; threads <= 3; threads += (threads ? 2 : 1)) {
         char *serr = NULL;
-        rec_sink r = {cJSON_CreateArray(), 0, 0};
+        rec_sink r = {cJSON_CreateArray(), 0, 0, 0};
         int rc = stream_load(path, &r, threads, &serr, NULL);
         if (!want) {
             ck_assert_int_eq(rc, -1);
@@ -961,7 +962,7 @@ START_TEST(test_streamed_list_threads)
     for (int threads = 1; threads <= 2; threads++) {
         int elsewhere = -1;
         for (int attempt = 0; attempt < (threads == 1 ? 1 : 5) && elsewhere <= 0; attempt++) {
-            rec_sink r = {cJSON_CreateArray(), 0, 0};
+            rec_sink r = {cJSON_CreateArray(), 0, 0, 0};
             char *err = NULL;
             ck_assert_int_eq(stream_load(path, &r, threads, &err, &elsewhere), 0);
             ck_assert_int_eq(cJSON_GetArraySize(r.got), 5000);
@@ -973,6 +974,40 @@ START_TEST(test_streamed_list_threads)
         else
             ck_assert_int_gt(elsewhere, 0);
     }
+    unlink(path);
+}
+END_TEST
+
+/* The items of a big list are found by their brackets and strings before
+ * they are read (32 bytes at a time): strings holding brackets, quotes and
+ * runs of backslashes, at every offset from a block's start, are stepped
+ * over exactly, so that every item is read on the threads, none the
+ * ordinary way. */
+START_TEST(test_streamed_list_item_bounds)
+{
+    char path[] = "/tmp/evictsim-stream-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    strbuf t = {0};
+    strbuf_puts(&t, "{\"kind\":\"List\",\"apiVersion\":\"v1\",\"items\":[");
+    static const char *const odd[] = {"]}[{", "\\\"", "\\\\", "\\\\\\\"}", "\\/\\n", "{\\\"a\\\":[1]}", "\\\\\\\\\\\""};
+    int n = 0;
+    for (int off = 0; off < 70; off++)
+        for (size_t k = 0; k < sizeof odd / sizeof *odd; k++, n++)
+            strbuf_printf(&t, "%s{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p%d\",\"annotations\":"
+                              "{\"a\":\"%.*s%s\",\"b\":[{},[[]],{\"c\":\"%s\"}]}}}", n ? "," : "", n, off,
+                          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", odd[k], odd[k]);
+    strbuf_puts(&t, "]}");
+    ck_assert_int_eq(write(fd, t.s, t.len), (ssize_t)t.len);
+    close(fd);
+    rec_sink r = {cJSON_CreateArray(), 0, 0, 0};
+    char *err = NULL;
+    ck_assert_int_eq(stream_load(path, &r, 2, &err, NULL), 0);
+    ck_assert_int_eq(r.takes, n);
+    ck_assert_int_eq(r.undos, 0);
+    ck_assert_int_eq(cJSON_GetArraySize(r.got), n);
+    cJSON_Delete(r.got);
+    free(t.s);
     unlink(path);
 }
 END_TEST
@@ -1108,6 +1143,7 @@ Suite *manifest_suite(void)
     tcase_add_test(tc, test_json_item_matches_cjson);
     tcase_add_test(tc, test_streamed_list_threads);
     tcase_add_test(tc, test_streamed_mapped_list);
+    tcase_add_test(tc, test_streamed_list_item_bounds);
     suite_add_tcase(s, tc);
     return s;
 }
