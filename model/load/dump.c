@@ -24,7 +24,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <uthash.h>
 #include <zlib.h>
 
 #define DUMP_MAX_DEPTH 40        /* directories inside directories */
@@ -43,8 +42,87 @@ typedef struct rec {
     bool hashed;       /* in the duplicates table (it has a name) */
     bool replaced;     /* a later copy of the same object (same uid) replaced it */
     struct rec *shadowed; /* the earlier copy this one replaced */
-    UT_hash_handle hh;
+    uint64_t hash;     /* of label */
 } rec;
+
+/* The named objects so far, by label: open addressing with linear probing,
+ * at most half full, each slot the label's hash and the record (NULL:
+ * empty). The hash is computed where the record is made, on the threads
+ * that read the items, so the thread that takes them in order only probes:
+ * one slot, and a label compared only when the hashes match. */
+typedef struct {
+    uint64_t hash;
+    struct rec *r;
+} lslot;
+
+typedef struct {
+    lslot *s;
+    size_t cap, n; /* cap: a power of two, or 0 */
+} ltable;
+
+static uint64_t label_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then mixed */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 33);
+}
+
+/* The slot holding label (hash h), or the empty one where it would go. */
+static lslot *lt_slot(const ltable *t, const char *label, uint64_t h)
+{
+    for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        lslot *s = &t->s[i];
+        if (!s->r || (s->hash == h && !strcmp(s->r->label, label)))
+            return s;
+    }
+}
+
+static rec *lt_find(const ltable *t, const rec *r)
+{
+    return t->cap ? lt_slot(t, r->label, r->hash)->r : NULL;
+}
+
+/* r, whose label is not there yet. */
+static void lt_add(ltable *t, struct rec *r)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        ltable g = {xcalloc(t->cap ? 2 * t->cap : 1024, sizeof *g.s), t->cap ? 2 * t->cap : 1024, t->n};
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->s[i].r)
+                *lt_slot(&g, t->s[i].r->label, t->s[i].hash) = t->s[i];
+        free(t->s);
+        *t = g;
+    }
+    *lt_slot(t, r->label, r->hash) = (lslot){r->hash, r};
+    t->n++;
+}
+
+/* The label's record becomes r (same label). */
+static void lt_replace(ltable *t, struct rec *r)
+{
+    lt_slot(t, r->label, r->hash)->r = r;
+}
+
+/* The label of r is no longer there: the slots after it that probed past
+ * it move back (no tombstones). */
+static void lt_del(ltable *t, const struct rec *r)
+{
+    size_t mask = t->cap - 1, i = (size_t)(lt_slot(t, r->label, r->hash) - t->s);
+    t->s[i].r = NULL;
+    t->n--;
+    for (size_t j = (i + 1) & mask; t->s[j].r; j = (j + 1) & mask) {
+        size_t home = t->s[j].hash & mask;
+        /* j's entry may fill the hole at i when its home is not in (i, j] */
+        if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+            t->s[i] = t->s[j];
+            t->s[j].r = NULL;
+            i = j;
+        }
+    }
+}
 
 struct dump {
     dump_opts o;
@@ -509,7 +587,7 @@ typedef struct {
     manifest_sink inner;
     rec **recs;
     size_t n, cap;
-    rec *by_label;  /* the named objects so far */
+    ltable by_label; /* the named objects so far */
     unsigned file, ord;
     char *dup_err;  /* the first object named twice with another uid */
 } load_ctx;
@@ -534,6 +612,7 @@ static rec *rec_new(const cJSON *obj)
         r->label = fmt("%s %s%s%s*", r->kind, ns ? ns : "", ns ? "/" : "", jstr(md, "generateName") ? jstr(md, "generateName") : "");
     r->hashed = name && *name && r->known; /* a skipped kind is not compared: its group is not in the label */
     r->uid = uid ? xstrdup(uid) : NULL;
+    r->hash = label_hash(r->label);
     return r;
 }
 
@@ -571,17 +650,15 @@ static void rec_push(load_ctx *x, rec *r)
     x->recs[x->n++] = r;
     if (!r->hashed)
         return;
-    rec *prev = NULL;
-    HASH_FIND_STR(x->by_label, r->label, prev);
+    rec *prev = lt_find(&x->by_label, r);
     if (!prev) {
-        HASH_ADD_KEYPTR(hh, x->by_label, r->label, strlen(r->label), r);
+        lt_add(&x->by_label, r);
         return;
     }
     if (prev->uid && r->uid && !strcmp(prev->uid, r->uid)) { /* the same object twice: the later copy wins */
-        HASH_DEL(x->by_label, prev);
         prev->replaced = true;
         r->shadowed = prev;
-        HASH_ADD_KEYPTR(hh, x->by_label, r->label, strlen(r->label), r);
+        lt_replace(&x->by_label, r);
         return;
     }
     r->hashed = false;
@@ -598,10 +675,11 @@ static void rec_pop(load_ctx *x)
 {
     rec *r = x->recs[--x->n];
     if (r->hashed) {
-        HASH_DEL(x->by_label, r);
         if (r->shadowed) {
             r->shadowed->replaced = false;
-            HASH_ADD_KEYPTR(hh, x->by_label, r->shadowed->label, strlen(r->shadowed->label), r->shadowed);
+            lt_replace(&x->by_label, r->shadowed);
+        } else {
+            lt_del(&x->by_label, r);
         }
     }
     if (x->ord)
@@ -810,7 +888,7 @@ static char *unknown_kinds(const load_ctx *x)
 
 static void ctx_free(load_ctx *x)
 {
-    HASH_CLEAR(hh, x->by_label);
+    free(x->by_label.s);
     for (size_t i = 0; i < x->n; i++)
         rec_free(x->recs[i]);
     free(x->recs);
