@@ -228,12 +228,27 @@ static cJSON *jf_node(void)
 /* A string without control characters, at '"': its escapes \" \\ \/ \b \f
  * \n \r \t read as cJSON's parse_string reads them (\u and any other
  * escape are left to cJSON). */
-static char *jf_string(jf_in *in)
+static char *jf_string(jf_in *in, size_t *len)
 {
     const char *q = in->p + 1, *e = in->e;
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     size_t escapes = 0;
     for (;;) {
+#if defined(__SSE2__)
+        /* sixteen bytes at a time while none is '"', '\\' or below 0x20 */
+        while (e - q >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)q);
+            __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                        _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v));
+            unsigned m = (unsigned)_mm_movemask_epi8(stop);
+            if (m) {
+                q += __builtin_ctz(m);
+                goto stopped;
+            }
+            q += 16;
+        }
+#endif
         /* eight bytes at a time while none is '"', '\\' or below 0x20 */
         for (uint64_t w; e - q >= 8; q += 8) {
             memcpy(&w, q, 8);
@@ -251,6 +266,9 @@ static char *jf_string(jf_in *in)
         }
         while (q < e && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
             q++;
+#if defined(__SSE2__)
+    stopped:
+#endif
         if (q >= e || *q == '"')
             break;
         if (*q != '\\' || e - q < 2 || !q[1] || !strchr("\"\\/bfnrt", q[1]))
@@ -285,6 +303,7 @@ static char *jf_string(jf_in *in)
     }
     s[n] = 0;
     in->p = q + 1;
+    *len = n;
     return s;
 }
 
@@ -348,6 +367,12 @@ static bool jf_container(jf_in *in, cJSON *item, bool object, int depth)
     }
     cJSON *head = NULL, *last = NULL;
     int count = 0;
+    /* the keys so far (up to 16): length, first two and last bytes, so
+     * that two keys are compared whole only when those are the same */
+    struct {
+        const char *s;
+        uint32_t len, ends;
+    } keys[16];
     for (;;) {
         cJSON *n = jf_node();
         if (!n)
@@ -362,14 +387,22 @@ static bool jf_container(jf_in *in, cJSON *item, bool object, int depth)
         head->prev = last;
         jf_ws(in);
         if (object) {
-            if (in->p >= in->e || *in->p != '"' || !(n->string = jf_string(in)))
+            size_t klen;
+            if (in->p >= in->e || *in->p != '"' || !(n->string = jf_string(in, &klen)))
                 return false;
-            if (++count > 16)
+            if (++count > 16) {
                 in->plain = false;
-            else
-                for (cJSON *o = head; o != n; o = o->next)
-                    if (o->string[0] == n->string[0] && !strcmp(o->string, n->string))
+            } else {
+                const unsigned char *ks = (const unsigned char *)n->string;
+                uint32_t ends = klen ? ks[0] | (uint32_t)ks[1] << 8 | (uint32_t)ks[klen - 1] << 16 : 0;
+                int k = count - 1;
+                for (int j = 0; j < k; j++)
+                    if (keys[j].len == klen && keys[j].ends == ends && !memcmp(keys[j].s, n->string, klen))
                         in->plain = false;
+                keys[k].s = n->string;
+                keys[k].len = (uint32_t)klen;
+                keys[k].ends = ends;
+            }
             jf_ws(in);
             if (in->p >= in->e || *in->p != ':')
                 return false;
@@ -417,11 +450,13 @@ static bool jf_value(jf_in *in, cJSON *item, int depth)
         item->valueint = 1;
         in->p += 4;
         return true;
-    case '"':
-        if (!(item->valuestring = jf_string(in)))
+    case '"': {
+        size_t len;
+        if (!(item->valuestring = jf_string(in, &len)))
             return false;
         item->type = cJSON_String;
         return true;
+    }
     case '[':
         return jf_container(in, item, false, depth);
     case '{':
