@@ -32,7 +32,7 @@
 
 /* One object given to the loader, in order: where it came from and what
  * it is, so that a failure can name it and duplicates can be found. */
-typedef struct rec {
+typedef struct rec { /* its strings follow it in the same block (rec_new) */
     char *label;       /* "Pod default/web-1" (the hash key) */
     char *uid;         /* metadata.uid or NULL */
     char *kind;        /* "Pod" */
@@ -592,39 +592,58 @@ typedef struct {
     char *dup_err;  /* the first object named twice with another uid */
 } load_ctx;
 
+/* A record and its strings in one block (it is made for every object of
+ * a dump, on the threads that read them): "v1 Pod" (api_kind, its end is
+ * kind), "Pod default/web-1" (label; "Pod default/web-*" for an object
+ * named by generateName) and the uid. */
 static rec *rec_new(const cJSON *obj)
 {
-    rec *r = xcalloc(1, sizeof *r);
     const char *av = jstr(obj, "apiVersion"), *k = jstr(obj, "kind");
     const cJSON *md = jget(obj, "metadata");
     const char *ns = jstr(md, "namespace"), *name = jstr(md, "name"), *uid = jstr(md, "uid");
     const kind_info *ki = av && k ? kind_by_kind(av, k) : NULL;
-    r->known = ki != NULL;
     if (ki && !ki->namespaced)
         ns = NULL;
     else if (ki && (!ns || !*ns))
         ns = "default";
-    r->kind = xstrdup(k ? k : "?");
-    r->api_kind = fmt("%s %s", av ? av : "?", k ? k : "?");
-    if (name && *name)
-        r->label = fmt("%s %s%s%s", r->kind, ns ? ns : "", ns ? "/" : "", name);
-    else
-        r->label = fmt("%s %s%s%s*", r->kind, ns ? ns : "", ns ? "/" : "", jstr(md, "generateName") ? jstr(md, "generateName") : "");
-    r->hashed = name && *name && r->known; /* a skipped kind is not compared: its group is not in the label */
-    r->uid = uid ? xstrdup(uid) : NULL;
+    bool named = name && *name;
+    const char *gen = named ? NULL : jstr(md, "generateName");
+    const char *kk = k ? k : "?", *aa = av ? av : "?", *tail = named ? name : gen ? gen : "";
+    size_t lk = strlen(kk), la = strlen(aa), ln = ns ? strlen(ns) : 0, lt = strlen(tail);
+    size_t label_len = lk + 1 + (ns ? ln + 1 : 0) + lt + !named, lu = uid ? strlen(uid) + 1 : 0;
+    rec *r = xcalloc(1, sizeof *r + la + 1 + lk + 1 + label_len + 1 + lu);
+    char *o = (char *)(r + 1);
+    r->api_kind = o;
+    memcpy(o, aa, la);
+    o[la] = ' ';
+    r->kind = o + la + 1;
+    memcpy(r->kind, kk, lk + 1);
+    o = r->kind + lk + 1;
+    r->label = o;
+    memcpy(o, kk, lk);
+    o += lk;
+    *o++ = ' ';
+    if (ns) {
+        memcpy(o, ns, ln);
+        o += ln;
+        *o++ = '/';
+    }
+    memcpy(o, tail, lt);
+    o += lt;
+    if (!named)
+        *o++ = '*';
+    *o++ = 0;
+    if (uid)
+        r->uid = memcpy(o, uid, lu);
+    r->known = ki != NULL;
+    r->hashed = named && r->known; /* a skipped kind is not compared: its group is not in the label */
     r->hash = label_hash(r->label);
     return r;
 }
 
 static void rec_free(rec *r)
 {
-    if (!r)
-        return;
-    free(r->label);
-    free(r->uid);
-    free(r->kind);
-    free(r->api_kind);
-    free(r);
+    free(r); /* its strings with it */
 }
 
 static const char *file_name(const dump *d, unsigned i)
