@@ -5,7 +5,7 @@
 // its own: the numbers are the server's, the pure logic is in logic.js.
 import {
   podView, nodeView, coveredPods, pdbView, watchLines, applyWatchEvent, mergeTail, lessonSteps, scenarioStep,
-  drain, goDuration, parseDuration,
+  drain, drainCommand, parseDuration,
 } from './logic.js';
 
 const $ = (id) => document.getElementById(id);
@@ -457,10 +457,16 @@ function openDrain(node) {
 function drainApi() {
   return {
     node: async (n) => { const r = await api('GET', `/api/v1/nodes/${encodeURIComponent(n)}`); return r.status === 200 ? r.json : null; },
-    cordon: (n) => api('PATCH', `/api/v1/nodes/${encodeURIComponent(n)}`, { spec: { unschedulable: true } }, 'application/merge-patch+json'),
-    podsOn: async (n) => (await api('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${n}`)}`)).json.items,
+    cordon: (n, dryRun) => api('PATCH', `/api/v1/nodes/${encodeURIComponent(n)}${dryRun ? '?dryRun=All' : ''}`,
+      { spec: { unschedulable: true } }, 'application/merge-patch+json'),
+    podsOn: async (n, sel) => {
+      const r = await api('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${n}`)}` +
+        `${sel ? `&labelSelector=${encodeURIComponent(sel)}` : ''}`);
+      if (r.status !== 200) throw new Error(r.json?.message || `list pods: ${r.status}`);
+      return r.json.items;
+    },
     daemonSetExists: async (ns, n) => (await api('GET', `/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/daemonsets/${encodeURIComponent(n)}`)).status === 200,
-    evict: (ns, n) => evict(ns, n),
+    evict: (ns, n, dryRun) => evict(ns, n, dryRun),
     lastEviction: async (ns, n) => [...state.log].reverse().find((e) => e.namespace === ns && e.pod === n) || null,
     pod: async (ns, n) => { const r = await api('GET', podPath(ns, n)); return r.status === 200 ? r.json : null; },
   };
@@ -481,7 +487,7 @@ async function startDrain(node, opts) {
     box.append(el('span', { class: kind, text: `${text}\n` }));
     box.scrollTop = box.scrollHeight;
   };
-  out.append(el('span', { text: `$ kubectl drain ${node}${opts.ignoreDaemonSets ? ' --ignore-daemonsets' : ''}${opts.deleteEmptyDirData ? ' --delete-emptydir-data' : ''}${opts.force ? ' --force' : ''}${opts.timeout ? ` --timeout=${goDuration(opts.timeout)}` : ''}\n` }));
+  out.append(el('span', { text: `$ ${drainCommand(node, opts)}\n` }));
   try {
     return await drain({ api: drainApi(), clock: { now: vnow, until }, node, opts, out: line, stopped: () => d.stop });
   } finally {
@@ -668,9 +674,10 @@ function wire() {
   $('drain-form').onsubmit = (e) => {
     e.preventDefault();
     const t = $('drain-timeout').value.trim();
+    const sel = $('drain-selector').value.trim();
     startDrain($('drain-form').dataset.node, {
       ignoreDaemonSets: $('drain-ds').checked, deleteEmptyDirData: $('drain-ed').checked, force: $('drain-force').checked,
-      timeout: t ? parseDuration(t) || 0 : 0,
+      timeout: t ? parseDuration(t) || 0 : 0, dryRun: $('drain-dry').value || undefined, podSelector: sel || undefined,
     });
   };
   document.addEventListener('keydown', (e) => {

@@ -229,10 +229,19 @@ export function kubectlStep(words, label) {
       opts: {
         ignoreDaemonSets: !!flags['ignore-daemonsets'], deleteEmptyDirData: !!flags['delete-emptydir-data'],
         force: !!flags.force, timeout: flags.timeout ? parseDuration(flags.timeout) : 0,
+        ...drainExtras(flags['dry-run'], flags['pod-selector']),
       },
     };
   }
   return null;
+}
+
+// A drain's --dry-run (server|client) and --pod-selector, present only when given.
+function drainExtras(dryRun, podSelector) {
+  const x = {};
+  if (dryRun === 'server' || dryRun === 'client') x.dryRun = dryRun;
+  if (typeof podSelector === 'string' && podSelector) x.podSelector = podSelector;
+  return x;
 }
 
 // A lesson's header (its comment lines) → {title, text, run, steps}: the
@@ -293,7 +302,7 @@ export function scenarioStep(s) {
     const d = s.drain;
     return { ...base, type: 'drain', node: d.node, opts: {
       ignoreDaemonSets: !!d.ignoreDaemonSets, deleteEmptyDirData: !!d.deleteEmptyDirData, force: !!d.force,
-      timeout: d.timeout ? parseDuration(d.timeout) : 0 } };
+      timeout: d.timeout ? parseDuration(d.timeout) : 0, ...drainExtras(d.dryRun === true ? 'server' : d.dryRun, d.podSelector) } };
   }
   if (s.explain) return { ...base, type: 'explain', namespace: ns(s.explain), pod: s.explain.pod };
   if (s.fault) return { ...base, type: 'fault', rule: s.fault };
@@ -342,13 +351,28 @@ export function shortWhy(code, body, pdb) {
   return body?.message || '';
 }
 
+// The kubectl command line a drain's options stand for.
+export function drainCommand(node, opts = {}) {
+  const f = [`kubectl drain ${node}`];
+  if (opts.ignoreDaemonSets) f.push('--ignore-daemonsets');
+  if (opts.deleteEmptyDirData) f.push('--delete-emptydir-data');
+  if (opts.force) f.push('--force');
+  if (opts.timeout) f.push(`--timeout=${goDuration(opts.timeout)}`);
+  if (opts.podSelector) f.push(`--pod-selector=${/^[\w.\/=,!-]*$/.test(opts.podSelector) ? opts.podSelector : `'${opts.podSelector}'`}`);
+  if (opts.dryRun) f.push(`--dry-run=${opts.dryRun}`);
+  return f.join(' ');
+}
+
 // kubectl drain NODE against api, on a virtual clock:
-//   api: node(name) → Node|null; cordon(name) → {status, json}; podsOn(name) → [Pod];
-//        daemonSetExists(ns, name) → bool; evict(ns, name) → {status, json};
+//   api: node(name) → Node|null; cordon(name, dryRun) → {status, json};
+//        podsOn(name, podSelector) → [Pod] (throws with the server's message);
+//        daemonSetExists(ns, name) → bool; evict(ns, name, dryRun) → {status, json};
 //        pod(ns, name) → Pod|null; lastEviction() → log entry or null
 //   clock: now() → virtual seconds; until(t) → a promise resolved once now() >= t
 //   out(line, kind): kubectl's lines ('out' | 'err') and the timeline ('info')
-//   opts: {ignoreDaemonSets, deleteEmptyDirData, force, timeout (seconds, 0: none)}
+//   opts: {ignoreDaemonSets, deleteEmptyDirData, force, timeout (seconds, 0: none),
+//          dryRun ('server': cordon and evictions sent with dryRun=All, no wait;
+//          'client': nothing sent), podSelector (a label selector)}
 //   stopped(): true when the user stopped it
 // Resolves to {outcome: 'drained'|'failed'|'stopped', errors, left}.
 export async function drain({ api, clock, node, opts = {}, out, stopped = () => false }) {
@@ -356,6 +380,8 @@ export async function drain({ api, clock, node, opts = {}, out, stopped = () => 
   const at = () => `t=+${goDuration(clock.now() - t0)}`;
   const info = (s, when = at()) => out(`${when} ${s}`, 'info');
   const errors = [];
+  const dry = opts.dryRun === 'server' || opts.dryRun === 'client' ? opts.dryRun : null;
+  const sfx = dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : '';
   const n = await api.node(node);
   if (!n) {
     out(`Error from server (NotFound): nodes "${node}" not found`, 'err');
@@ -363,12 +389,18 @@ export async function drain({ api, clock, node, opts = {}, out, stopped = () => 
   }
   if (n.spec?.unschedulable) out(`node/${node} already cordoned`, 'out');
   else {
-    const r = await api.cordon(node);
+    const r = dry === 'client' ? { status: 200 } : await api.cordon(node, dry === 'server');
     if (r.status >= 300) out(`error: unable to cordon node "${node}": ${r.json?.message}`, 'err');
-    else out(`node/${node} cordoned`, 'out');
+    else out(`node/${node} cordoned${sfx}`, 'out');
   }
   const warn = new Map(), fatal = new Map(), todo = [];
-  for (const p of await api.podsOn(node)) {
+  let listed;
+  try {
+    listed = await api.podsOn(node, opts.podSelector || '');
+  } catch (e) {
+    return finish([e.message], false);
+  }
+  for (const p of listed) {
     const who = `${p.metadata.namespace}/${p.metadata.name}`;
     const ref = hasController(p);
     const dsOk = ref?.kind === 'DaemonSet' ? await api.daemonSetExists(p.metadata.namespace, ref.name) : true;
@@ -384,18 +416,24 @@ export async function drain({ api, clock, node, opts = {}, out, stopped = () => 
   const deadline = opts.timeout > 0 ? t0 + opts.timeout : 0;
   const tout = goDuration(opts.timeout || 0);
   const one = async (p) => {
+    if (dry === 'client') {
+      out(`evicting pod ${p.ns}/${p.name} (dry run)`, 'out');
+      info(`evict ${p.ns}/${p.name} (client dry run: not sent)`);
+      return;
+    }
     for (;;) {
       if (stopped()) return;
-      out(`evicting pod ${p.ns}/${p.name}`, 'out');
+      out(`evicting pod ${p.ns}/${p.name}${sfx}`, 'out');
       if (deadline && clock.now() >= deadline) {
         const m = `error when evicting pods/"${p.name}" -n "${p.ns}": global timeout reached: ${tout}`;
         out(m, 'err'); errors.push(m); info(`evict ${p.ns}/${p.name} → gave up: global timeout reached: ${tout}`);
         return;
       }
       const sent = at();
-      const r = await api.evict(p.ns, p.name);
+      const r = await api.evict(p.ns, p.name, dry === 'server');
       const entry = api.lastEviction ? await api.lastEviction(p.ns, p.name) : null;
       info(`evict ${p.ns}/${p.name} → ${r.status} (${shortWhy(r.status, r.json, entry?.pdb)})`, sent);
+      if (r.status >= 200 && r.status < 300 && dry) return; /* nothing to wait for */
       if (r.status >= 200 && r.status < 300) break;
       if (r.status === 404) return;
       if (r.status === 429) {
@@ -427,29 +465,34 @@ export async function drain({ api, clock, node, opts = {}, out, stopped = () => 
     }
   };
   if (!fatal.size) await Promise.all(todo.map(one));
-  if (stopped()) {
-    out(`drain of ${node} stopped`, 'info');
-    return { outcome: 'stopped', errors, left: [] };
+  return finish(errors, fatal.size === 0);
+
+  // the end of RunDrain: drained, or kubectl's error lines
+  async function finish(errs, filtered) {
+    if (stopped()) {
+      out(`drain of ${node} stopped`, 'info');
+      return { outcome: 'stopped', errors: errs, left: [] };
+    }
+    if (!errs.length) {
+      out(`node/${node} drained${sfx}`, 'out');
+      info(`node/${node} drained${sfx}`);
+      return { outcome: 'drained', errors: errs, left: [] };
+    }
+    const err = errs.length > 1 ? `[${errs.join(', ')}]` : errs[0];
+    const left = [];
+    for (const p of todo) {
+      const cur = await api.pod(p.ns, p.name);
+      if (cur && cur.spec?.nodeName === node) left.push(p.name);
+    }
+    if (filtered && left.length) {
+      out(`There are pending pods in node "${node}" when an error occurred: ${err}`, 'err');
+      for (const l of left) out(`pod/${l}`, 'err');
+    }
+    out(`error: unable to drain node "${node}" due to error: ${err}, continuing command...`, 'err');
+    out('There are pending nodes to be drained:', 'err');
+    out(` ${node}`, 'err');
+    for (const e of errs) out(e, 'err');
+    info(`drain failed: ${err}`);
+    return { outcome: 'failed', errors: errs, left };
   }
-  if (!errors.length) {
-    out(`node/${node} drained`, 'out');
-    info(`node/${node} drained`);
-    return { outcome: 'drained', errors, left: [] };
-  }
-  const err = errors.length > 1 ? `[${errors.join(', ')}]` : errors[0];
-  const left = [];
-  for (const p of todo) {
-    const cur = await api.pod(p.ns, p.name);
-    if (cur && cur.spec?.nodeName === node) left.push(p.name);
-  }
-  if (fatal.size === 0 && left.length) {
-    out(`There are pending pods in node "${node}" when an error occurred: ${err}`, 'err');
-    for (const l of left) out(`pod/${l}`, 'err');
-  }
-  out(`error: unable to drain node "${node}" due to error: ${err}, continuing command...`, 'err');
-  out('There are pending nodes to be drained:', 'err');
-  out(` ${node}`, 'err');
-  for (const e of errors) out(e, 'err');
-  info(`drain failed: ${err}`);
-  return { outcome: 'failed', errors, left };
 }

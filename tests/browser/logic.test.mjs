@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { root } from '../lib/server.mjs';
 import {
   podView, selectorMatches, selectorText, pdbView, coveredPods, watchLines, applyWatchEvent, mergeTail,
-  parseDuration, goDuration, shellWords, lessonSteps, scenarioStep, drainFilter, drain, shortWhy,
+  parseDuration, goDuration, shellWords, lessonSteps, scenarioStep, drainFilter, drain, drainCommand, shortWhy,
 } from '../../server/ui/logic.js';
 
 const pod = (name, { phase = 'Running', ready = true, node = 'node-1', labels = { app: 'web' }, deleting, owner, volumes, ns = 'default', uid } = {}) => ({
@@ -271,4 +271,68 @@ test('drain: a pod the filters refuse stops the drain before any eviction', asyn
   assert.equal(r.outcome, 'failed');
   assert.equal(evicted, 0);
   assert.ok(lines.includes('error: unable to drain node "node-1" due to error: [cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): default/log, cannot delete cannot delete Pods that declare no controller (use --force to override): default/debug], continuing command...'), lines.join('\n'));
+});
+
+test('drain --dry-run=server: cordon and evictions sent as dry runs, nothing waited for, kubectl\'s suffixes', async () => {
+  const { clock, api, node } = fakeCluster();
+  const sent = [];
+  api.cordon = async (n, dryRun) => { sent.push(`cordon ${dryRun}`); return { status: 200 }; };
+  api.evict = async (ns, name, dryRun) => { sent.push(`evict ${name} ${dryRun}`); return { status: 201, json: { status: 'Success' } }; };
+  const lines = [];
+  const r = await drain({ api, clock, node: 'node-1', opts: { ignoreDaemonSets: true, force: true, dryRun: 'server' },
+    out: (l, k) => k !== 'info' && lines.push(l) });
+  assert.equal(r.outcome, 'drained');
+  assert.equal(node.spec.unschedulable, undefined, 'the node is not cordoned');
+  assert.deepEqual(sent, ['cordon true', 'evict web-1 true', 'evict web-2 true', 'evict debug true']);
+  assert.deepEqual(lines, [
+    'node/node-1 cordoned (server dry run)',
+    'Warning: ignoring DaemonSet-managed Pods: default/log; deleting Pods that declare no controller: default/debug',
+    'evicting pod default/web-1 (server dry run)',
+    'evicting pod default/web-2 (server dry run)',
+    'evicting pod default/debug (server dry run)',
+    'node/node-1 drained (server dry run)',
+  ]);
+});
+
+test('drain --dry-run=client: nothing is sent', async () => {
+  const { clock, api } = fakeCluster();
+  let sent = 0;
+  api.cordon = async () => { sent++; return { status: 200 }; };
+  api.evict = async () => { sent++; return { status: 201 }; };
+  const lines = [];
+  const r = await drain({ api, clock, node: 'node-1', opts: { ignoreDaemonSets: true, force: true, dryRun: 'client' },
+    out: (l, k) => k !== 'info' && lines.push(l) });
+  assert.equal(r.outcome, 'drained');
+  assert.equal(sent, 0);
+  assert.deepEqual([lines[0], ...lines.slice(-2)], ['node/node-1 cordoned (dry run)', 'evicting pod default/debug (dry run)',
+    'node/node-1 drained (dry run)']);
+});
+
+test('drain --pod-selector: only the matching pods are listed; a bad selector fails the drain', async () => {
+  const { clock, api } = fakeCluster();
+  const asked = [];
+  const all = await api.podsOn();
+  api.podsOn = async (n, sel) => {
+    asked.push(sel);
+    if (sel === 'app in (') throw new Error('unable to parse requirement: found \'\', expected: identifier');
+    return all.filter((p) => p.metadata.name.startsWith('web'));
+  };
+  const lines = [];
+  let result;
+  drain({ api, clock, node: 'node-1', opts: { podSelector: 'app=web' }, out: (l, k) => k !== 'info' && lines.push(l) })
+    .then((x) => { result = x; });
+  for (let i = 0; i < 200 && !result; i++) { await new Promise((r) => setImmediate(r)); if (!result) await clock.step(); }
+  assert.equal(result.outcome, 'drained');
+  assert.deepEqual(asked, ['app=web']);
+  assert.ok(!lines.some((l) => l.includes('debug') || l.includes('log')), lines.join('\n'));
+  lines.length = 0;
+  const bad = await drain({ api, clock, node: 'node-1', opts: { podSelector: 'app in (' }, out: (l, k) => k !== 'info' && lines.push(l) });
+  assert.equal(bad.outcome, 'failed');
+  assert.ok(lines.includes('error: unable to drain node "node-1" due to error: unable to parse requirement: found \'\', expected: identifier, continuing command...'), lines.join('\n'));
+});
+
+test('drainCommand: the kubectl line of the options', () => {
+  assert.equal(drainCommand('n1', { ignoreDaemonSets: true, force: true, timeout: 90, podSelector: 'app=web', dryRun: 'server' }),
+    'kubectl drain n1 --ignore-daemonsets --force --timeout=1m30s --pod-selector=app=web --dry-run=server');
+  assert.equal(drainCommand('n1', { podSelector: 'app in (a,b)' }), "kubectl drain n1 --pod-selector='app in (a,b)'");
 });

@@ -119,6 +119,35 @@ test('drain node-1 of the default cluster from the page', { skip }, async (t) =>
   } finally { await s.stop(); }
 });
 
+test('a server dry run of the drain, only the web pods: what would go, nothing changed', { skip }, async (t) => {
+  const s = await start({ clock: 'manual', manifests: [fixture('default.yaml')] });
+  try {
+    await withPage(t, s.url + '/', async ({ page }) => {
+      await until(async () => (await tiles(page, 'node-1')).length === 4, 'node-1 to show its 4 pods');
+      await advance(page, '+10 s');
+      await until(async () => (await tiles(page, 'node-1')).every((x) => x.state === 'ready'), 'node-1 all Ready');
+      const before = await tiles(page, 'node-1');
+      await page.click('button[aria-label="Drain node-1"]');
+      await page.fill('#drain-selector', 'app=web');
+      await page.selectOption('#drain-dry', 'server');
+      await page.click('#drain-start');
+      await until(async () => /^node\/node-1 drained \(server dry run\)$/m.test(await drainOut(page)), 'the dry run to end');
+      const out = (await drainOut(page)).trim().split('\n');
+      assert.equal(out[0], '$ kubectl drain node-1 --ignore-daemonsets --delete-emptydir-data --force --pod-selector=app=web --dry-run=server');
+      assert.equal(out[1], 'node/node-1 cordoned (server dry run)');
+      // a dry run takes nothing from the budget: both web pods would go
+      assert.deepEqual(out.slice(2, 4).map((l) => l.replace(/web-\S+ /, 'web-* ')),
+        ['evicting pod default/web-* (server dry run)', 'evicting pod default/web-* (server dry run)']);
+      assert.equal(out.length, 5, out.join('\n'));
+      // nothing was written: the node schedulable, the pods where they were
+      assert.equal((await client(s.url).get('/api/v1/nodes/node-1')).json.spec.unschedulable, undefined);
+      assert.deepEqual(await tiles(page, 'node-1'), before);
+      const log = await logEntries(page);
+      assert.equal(log.filter((e) => e.code === 201).length, 2, JSON.stringify(log));
+    });
+  } finally { await s.stop(); }
+});
+
 test('a lesson opens with its header and its steps as buttons, followed end to end', { skip }, async (t) => {
   const s = await start({ clock: 'manual', manifests: [fixture('default.yaml')] });
   try {
