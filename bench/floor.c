@@ -10,7 +10,7 @@
  * 16 or 8 KiB instead of the default 32 KiB; libmicrohttpd clears it for
  * every request), poll (MHD_USE_POLL instead of epoll), threads1 (a pool of
  * one thread instead of one per CPU), noparse (answer without parsing the
- * body); "evictsim" is suspend,turbo,pool64 (server/http.c's options);
+ * body); "evictsim" is suspend,turbo (server/http.c's options);
  * default: none. Stops on SIGINT/SIGTERM. */
 #define _GNU_SOURCE
 #include <cJSON.h>
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--port-file"))
             port_file = argv[i + 1];
         else if (!strcmp(argv[i], "--options"))
-            opts = !strcmp(argv[i + 1], "evictsim") ? "suspend,turbo,pool64" : argv[i + 1];
+            opts = !strcmp(argv[i + 1], "evictsim") ? "suspend,turbo" : argv[i + 1];
     }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};

@@ -83,7 +83,7 @@ free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1
 # answer with another status than expected, or a socket error, is fatal.
 command -v wrk >/dev/null || { echo "bench: wrk is missing (make bench installs it: apt-get install wrk)" >&2; exit 1; }
 ROUNDS=${BENCH_ROUNDS:-3}
-FLOORS=(plain turbo pool8 turbo,pool8 suspend,turbo,pool64)
+FLOORS=(plain turbo pool8 turbo,pool8 suspend,turbo)
 echo "bench: throughput (wrk, $SECS s each, 2 threads, 32 connections, $ROUNDS interleaved rounds)" >&2
 declare -A RUNS=()
 wrkrun() { # key targets dry(0|1) expect [protobuf(0|1)]: one run against $PORT, kept under key
