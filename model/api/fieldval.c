@@ -156,7 +156,7 @@ static void walk_value(fv_walk *w, cJSON *v, fv_shape shape, const void *type, c
 }
 
 cJSON *fieldval_check(cJSON *doc, const char *mode, const char *group, const char *version, const char *kind,
-                      api_result *out)
+                      bool patched, api_result *out)
 {
     fv_walk w = {cJSON_CreateArray(), 0};
     const void *root = schema && group ? schema->root(group, version, kind) : NULL;
@@ -171,7 +171,9 @@ cJSON *fieldval_check(cJSON *doc, const char *mode, const char *group, const cha
     }
     if (mode && !strcmp(mode, "Strict")) {
         strbuf b = {0};
-        strbuf_printf(&b, "%s in version \"%s\" cannot be handled as a %s: strict decoding error: ", kind, version, kind);
+        if (!patched) /* a patch's result: the strict error alone (patch.go) */
+            strbuf_printf(&b, "%s in version \"%s\" cannot be handled as a %s: ", kind, version, kind);
+        strbuf_printf(&b, "strict decoding error: ");
         cJSON *f;
         int i = 0;
         cJSON_ArrayForEach(f, found) strbuf_printf(&b, "%s%s", i++ ? ", " : "", f->valuestring);

@@ -7,6 +7,7 @@
 #ifndef EVICTSIM_FIELDVAL_H
 #define EVICTSIM_FIELDVAL_H
 #include <cJSON.h>
+#include <stdbool.h>
 #include "status.h"
 
 /* NULL when value is a fieldValidation kube-apiserver accepts ("",
@@ -32,9 +33,10 @@ void fieldval_set_schema(const fieldval_schema *s);
  * repeated field are dropped (Go keeps the last), and so are the unknown
  * fields (a typed decoder has nowhere to put them). With Strict, the 400 Status (<Kind> in
  * version "<v>" cannot be handled as a <Kind>: strict decoding error:
- * unknown field "spec.foo", duplicate field "x"); with Warn (or no value)
+ * unknown field "spec.foo", duplicate field "x"; for the result of a
+ * patch, patched, the text from "strict decoding error"); with Warn (or no value)
  * one warning per error added to out. NULL when the request goes on.
  * group NULL: no schema (only repeated fields are found). */
 cJSON *fieldval_check(cJSON *doc, const char *mode, const char *group, const char *version, const char *kind,
-                      api_result *out);
+                      bool patched, api_result *out);
 #endif

@@ -441,7 +441,7 @@ static cJSON *strict_errors(const rest_req *rq, cJSON *doc, api_result *out)
     /* a body of another kind is refused by check_type: only its repeats */
     const char *av = jstr(doc, "apiVersion"), *kind = jstr(doc, "kind");
     bool same = (!av || !*av || !strcmp(av, ki->api_version)) && (!kind || !*kind || !strcmp(kind, ki->kind));
-    return fieldval_check(doc, rq->field_validation, same ? ki->group : NULL, ki->version, ki->kind, out);
+    return fieldval_check(doc, rq->field_validation, same ? ki->group : NULL, ki->version, ki->kind, false, out);
 }
 
 static void do_create(cluster *c, const rest_req *rq, bool dry, api_result *out)
@@ -683,7 +683,10 @@ static void do_patch(cluster *c, const rest_req *rq, bool dry, api_result *out)
         free(err);
         return;
     }
-    if ((st = check_type(rq->kind, patched)) || (st = check_namespace(rq->kind, patched, rq->ns))) {
+    const kind_info *ki = kind_get(rq->kind);
+    if ((st = check_type(rq->kind, patched)) ||
+        (st = fieldval_check(patched, rq->field_validation, ki->group, ki->version, ki->kind, true, out)) ||
+        (st = check_namespace(rq->kind, patched, rq->ns))) {
         cJSON_Delete(patched);
         api_result_status(out, st);
         return;

@@ -141,4 +141,28 @@ for (const k of kubectls) {
     const j = (await api.get(`/apis/batch/v1/namespaces/default/jobs/work-${v}`)).json;
     assert.equal(j.status.failed, 2, 'the evictions count against backoffLimit');
   });
+
+  test(`kubectl ${k.version}: apply of a field the kind does not have, as a cluster answers it`, async () => {
+    const name = `typo-${v}`;
+    const f = join(dir, `typo-${v}.yaml`);
+    writeFileSync(f, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: default}\ndataa: {a: b}\n`);
+    // --validate=strict, kubectl's default: the server's strict decoding error, nothing created
+    let r = kc('apply', '-f', f);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, new RegExp(`^Error from server \\(BadRequest\\): error when creating "${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}": ` +
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "dataa"$', 'm'));
+    assert.equal((await api.get(`/api/v1/namespaces/default/configmaps/${name}`)).status, 404);
+    // --validate=warn: created without the field, the server's warning printed
+    r = kc('apply', '--validate=warn', '-f', f);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^Warning: unknown field "dataa"$/m);
+    const cm = (await api.get(`/api/v1/namespaces/default/configmaps/${name}`)).json;
+    assert.equal(cm.dataa, undefined);
+    // an apply over the object is a patch: its result is judged, with patch.go's text
+    writeFileSync(f, `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: default}\ndata: {a: b}\nbinaryDataa: {}\n`);
+    r = kc('apply', '-f', f);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /error when patching ".*": strict decoding error: unknown field "binaryDataa"$/m);
+    assert.deepEqual((await api.get(`/api/v1/namespaces/default/configmaps/${name}`)).json.data, undefined);
+  });
 }

@@ -97,6 +97,29 @@ test('Warn (the default) and Ignore: created without the unknown fields, a Warni
   assert.equal(r.json.spec.replicaz, undefined);
 });
 
+test('a patch: its result is judged, with the strict error alone as the message', async () => {
+  const path = '/apis/apps/v1/namespaces/default/deployments';
+  const made = await post(path, '', DEPLOY.replace('NAME', 'u-patch').replace(',"replicaz":2', '').replace(',"hostPortt":1', ''));
+  assert.equal(made.status, 201, made.text);
+  const patch = (q, type, body) => request(srv.url, 'PATCH', `${path}/u-patch${q}`, { body, type });
+  for (const [type, body] of [
+    ['application/merge-patch+json', { spec: { replicaz: 3, paused: true } }],
+    ['application/strategic-merge-patch+json', { spec: { replicaz: 3, paused: true } }],
+    ['application/json-patch+json', [{ op: 'add', path: '/spec/replicaz', value: 3 }, { op: 'add', path: '/spec/paused', value: true }]],
+  ]) {
+    let r = await patch('?fieldValidation=Strict', type, body);
+    assert.equal(r.status, 400, `${type}: ${r.text}`);
+    assert.equal(r.json.reason, 'BadRequest');
+    assert.equal(r.json.message, 'strict decoding error: unknown field "spec.replicaz"', type);
+    r = await patch('', type, body);
+    assert.equal(r.status, 200, `${type}: ${r.text}`);
+    assert.equal(r.headers.get('warning'), '299 - "unknown field \\"spec.replicaz\\""', type);
+    assert.equal(r.json.spec.replicaz, undefined);
+    assert.equal(r.json.spec.paused, true);
+    assert.equal((await patch('', 'application/merge-patch+json', { spec: { paused: null } })).status, 200);
+  }
+});
+
 test('what the types allow is not flagged: TypeMeta of nested kinds, maps, quantities, raw extensions', async () => {
   const sts = {
     apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'fv-sts', annotations: { 'x/y': 'z' } },
