@@ -18,8 +18,9 @@ import os
 import re
 import sys
 
-API_GROUPS = ["core", "apps", "policy", "batch", "scheduling", "coordination",
-              "autoscaling", "rbac", "networking", "authorization"]
+API_GROUPS = ["core/v1", "apps/v1", "policy/v1", "batch/v1", "scheduling/v1", "coordination/v1",
+              "autoscaling/v1", "rbac/v1", "networking/v1", "authorization/v1",
+              "autoscaling/v2", "discovery/v1", "events/v1", "storage/v1", "authentication/v1"]
 AM_PKGS = ["pkg/apis/meta/v1", "pkg/runtime", "pkg/util/intstr", "pkg/api/resource"]
 
 FIELD = re.compile(r'^\s*(?:(\w+)\s+)?(\S+)\s+`([^`]*)`')
@@ -62,11 +63,11 @@ def main():
     api, am = sys.argv[1], sys.argv[2]
     out = []
     for g in API_GROUPS:
-        d = os.path.join(api, g, "v1")
+        d = os.path.join(api, g)
         for fn in sorted(os.listdir(d)):
             if fn.endswith(".go") and not fn.endswith("_test.go") and not fn.startswith("zz_") \
                     and not fn.startswith("generated"):
-                out += structs(os.path.join(d, fn), "k8s.io.api.%s.v1" % g)
+                out += structs(os.path.join(d, fn), "k8s.io.api." + g.replace("/", "."))
     for p in AM_PKGS:
         d = os.path.join(am, p)
         for fn in sorted(os.listdir(d)):

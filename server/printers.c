@@ -575,14 +575,89 @@ static void binding_cells(const cJSON *o, double now, cJSON *cells)
     }
 }
 
+/* A Quantity member as Go's String() writes it: "0" when unset. */
+static const char *hpa_q(const cJSON *o, const char *key)
+{
+    return tb_present(o, key) ? tb_str(o, key) : "0";
+}
+
+/* One metric of an HPA as formatHPAMetrics writes it (spec, and the status
+ * at the same index): "<current>/<target>", "(avg)" after an external or
+ * object average, "<name>: " before a (container) resource. */
+static void hpa_metric(const cJSON *spec, const cJSON *status, char *out, size_t n)
+{
+    static const struct { const char *type, *key; } kinds[] = {
+        {"External", "external"}, {"Pods", "pods"}, {"Object", "object"},
+        {"Resource", "resource"}, {"ContainerResource", "containerResource"}};
+    size_t i = 0;
+    while (i < sizeof kinds / sizeof *kinds && strcmp(tb_str(spec, "type"), kinds[i].type))
+        i++;
+    if (i == sizeof kinds / sizeof *kinds) {
+        tb_printf(out, n, "<unknown type>");
+        return;
+    }
+    const cJSON *s = tb_get(spec, kinds[i].key, NULL), *target = tb_get(s, "target", NULL);
+    const cJSON *st = tb_get(status, kinds[i].key, NULL), *cur = tb_get(st, "current", NULL);
+    bool avg = tb_present(target, "averageValue");
+    char cv[64] = "<unknown>", tv[64];
+    if (i <= 2) { /* External, Pods, Object */
+        bool by_avg = i == 1 || avg;
+        const char *k = by_avg ? "averageValue" : "value";
+        if (st && (i == 1 || !by_avg || tb_present(cur, k)))
+            tb_printf(cv, sizeof cv, "%s", hpa_q(cur, k));
+        tb_printf(out, n, "%s/%s%s", cv, hpa_q(target, k), i != 1 && by_avg ? " (avg)" : "");
+        return;
+    }
+    if (avg) {
+        if (st)
+            tb_printf(cv, sizeof cv, "%s", hpa_q(cur, "averageValue"));
+        tb_printf(tv, sizeof tv, "%s", tb_str(target, "averageValue"));
+    } else {
+        if (st && tb_present(cur, "averageUtilization"))
+            tb_printf(cv, sizeof cv, "%lld%%", tb_int(cur, "averageUtilization", 0));
+        if (tb_present(target, "averageUtilization"))
+            tb_printf(tv, sizeof tv, "%lld%%", tb_int(target, "averageUtilization", 0));
+        else
+            tb_printf(tv, sizeof tv, "<auto>");
+    }
+    tb_printf(out, n, "%s: %s/%s", tb_str(s, "name"), cv, tv);
+}
+
+/* formatHPAMetrics: the first two metrics, then "+ N more...". */
+static void hpa_metrics(const cJSON *specs, const cJSON *statuses, char *buf, size_t n)
+{
+    int count = 0;
+    const cJSON *m;
+    *buf = 0;
+    cJSON_ArrayForEach(m, specs) {
+        char one[256];
+        if (count < 2) {
+            hpa_metric(m, cJSON_GetArrayItem(statuses, count), one, sizeof one);
+            tb_join(buf, n, ", ", one);
+        }
+        count++;
+    }
+    if (!count)
+        tb_printf(buf, n, "<none>");
+    else if (count > 2) {
+        char more[32];
+        tb_printf(more, sizeof more, " + %d more...", count - 2);
+        tb_join(buf, n, "", more);
+    }
+}
+
 static void hpa_cells(const cJSON *o, double now, cJSON *cells)
 {
     const cJSON *spec = tb_get(o, "spec", NULL), *ref = tb_get(spec, "scaleTargetRef", NULL);
     char buf[TB_BUF];
     tb_printf(buf, sizeof buf, "%s/%s", tb_str(ref, "kind"), tb_str(ref, "name"));
     tb_add_str(cells, buf);
-    tb_add_str(cells, tb_len(tb_get(spec, "metrics", NULL)) ? "<unknown>" : "<none>");
-    tb_printf(buf, sizeof buf, "%lld", tb_int(spec, "minReplicas", 1));
+    hpa_metrics(tb_get(spec, "metrics", NULL), tb_get(o, "status", "currentMetrics", NULL), buf, sizeof buf);
+    tb_add_str(cells, buf);
+    if (tb_present(spec, "minReplicas"))
+        tb_printf(buf, sizeof buf, "%lld", tb_int(spec, "minReplicas", 0));
+    else
+        tb_printf(buf, sizeof buf, "<unset>");
     tb_add_str(cells, buf);
     tb_add_int(cells, tb_int(spec, "maxReplicas", 0));
     tb_add_int(cells, tb_int(tb_get(o, "status", NULL), "currentReplicas", 0));

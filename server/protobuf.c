@@ -25,6 +25,8 @@ static const char *package_of(const char *group)
         {"scheduling.k8s.io", "scheduling"}, {"coordination.k8s.io", "coordination"},
         {"autoscaling", "autoscaling"}, {"rbac.authorization.k8s.io", "rbac"},
         {"networking.k8s.io", "networking"}, {"authorization.k8s.io", "authorization"},
+        {"authentication.k8s.io", "authentication"}, {"discovery.k8s.io", "discovery"},
+        {"events.k8s.io", "events"}, {"storage.k8s.io", "storage"},
         {"meta.k8s.io", NULL},
     };
     for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)

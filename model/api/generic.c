@@ -175,6 +175,42 @@ static void defaults_csidriver(cJSON *d)
     def_strings(spec, "volumeLifecycleModes", "Persistent", NULL);
 }
 
+/* autoscaling/v2 SetDefaults_HorizontalPodAutoscaler: minReplicas 1, a
+ * CPU utilization of 80% when no metric is given, and a behavior's unset
+ * scaling rules filled from the controller's historical ones. */
+static void defaults_hpa_rules(cJSON *behavior, const char *key, bool up)
+{
+    cJSON *r = obj_at(behavior, key);
+    if (!r)
+        return;
+    if (up)
+        def_num(r, "stabilizationWindowSeconds", 0);
+    def_str(r, "selectPolicy", "Max");
+    if (!absent(r, "policies"))
+        return;
+    cJSON *ps = cJSON_Parse(up ? "[{\"type\":\"Pods\",\"value\":4,\"periodSeconds\":15},"
+                                 "{\"type\":\"Percent\",\"value\":100,\"periodSeconds\":15}]"
+                               : "[{\"type\":\"Percent\",\"value\":100,\"periodSeconds\":15}]");
+    jset(r, "policies", ps);
+}
+
+static void defaults_hpa(cJSON *hpa)
+{
+    cJSON *spec = obj_at(hpa, "spec");
+    if (!spec)
+        return;
+    def_num(spec, "minReplicas", 1);
+    if (!cJSON_GetArraySize(jfield(spec, "metrics")))
+        jset(spec, "metrics",
+             cJSON_Parse("[{\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\","
+                         "\"target\":{\"type\":\"Utilization\",\"averageUtilization\":80}}}]"));
+    cJSON *b = jfield(spec, "behavior");
+    if (cJSON_IsObject(b)) {
+        defaults_hpa_rules(b, "scaleUp", true);
+        defaults_hpa_rules(b, "scaleDown", false);
+    }
+}
+
 void generic_defaults(kind_id k, cJSON *obj)
 {
     cJSON *spec;
@@ -206,10 +242,7 @@ void generic_defaults(kind_id k, cJSON *obj)
         break;
     case K_NETWORKPOLICY: defaults_networkpolicy(obj); break;
     case K_CSIDRIVER: defaults_csidriver(obj); break;
-    case K_HPA:
-        if ((spec = obj_at(obj, "spec")))
-            def_num(spec, "minReplicas", 1);
-        break;
+    case K_HPA: defaults_hpa(obj); break;
     case K_CRD: crd_defaults(obj); break;
     default:
         if (kind_get(k) && kind_get(k)->custom)

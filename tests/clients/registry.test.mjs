@@ -165,4 +165,15 @@ for (const k of kubectls) {
     assert.match(r.stderr, /error when patching ".*": strict decoding error: unknown field "binaryDataa"$/m);
     assert.deepEqual((await api.get(`/api/v1/namespaces/default/configmaps/${name}`)).json.data, undefined);
   });
+
+  test(`kubectl ${k.version}: autoscale a Deployment`, {
+    skip: Number(k.version.split('.')[1]) < 33 && 'kubectl before 1.33 creates autoscaling/v1 HorizontalPodAutoscalers, which evictsim does not serve',
+  }, async () => {
+    const r = kc('autoscale', 'deployment', 'web', '--max=3', '--cpu-percent=60', `--name=as-${v}`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `horizontalpodautoscaler.autoscaling/as-${v} autoscaled`);
+    const g = kc('get', 'hpa', `as-${v}`);
+    assert.equal(g.code, 0, g.stderr);
+    assert.match(g.stdout, new RegExp(`^as-${v}\\s+Deployment/web\\s+cpu: <unknown>/60%\\s+1\\s+3\\s+0\\s+\\d+s$`, 'm'));
+  });
 }

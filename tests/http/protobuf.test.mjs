@@ -66,6 +66,19 @@ const fixtures = {
   priorityclasses: () => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', value: 1000, globalDefault: false, description: 'd' }),
   leases: () => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', spec: { holderIdentity: 'h', leaseDurationSeconds: 40, renewTime: '2025-01-01T00:00:00.123456Z' } }),
   resourcequotas: () => ({ apiVersion: 'v1', kind: 'ResourceQuota', spec: { hard: { cpu: '2', pods: '10' } } }),
+  horizontalpodautoscalers: () => ({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', spec: {
+    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 2, maxReplicas: 5,
+    metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } },
+      { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1500m' } } }],
+    behavior: { scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] } } } }),
+  endpointslices: () => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
+    endpoints: [{ addresses: ['10.0.0.5'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'n1',
+      targetRef: { kind: 'Pod', namespace: 'pb', name: 'p' } }], ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }),
+  storageclasses: () => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', provisioner: 'example.com/p',
+    parameters: { type: 'ssd' }, reclaimPolicy: 'Retain', allowVolumeExpansion: true, volumeBindingMode: 'WaitForFirstConsumer' }),
+  csidrivers: () => ({ apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', spec: { attachRequired: false, podInfoOnMount: true } }),
+  csinodes: () => ({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', spec: { drivers: [{ name: 'example.com/p', nodeID: 'n1', topologyKeys: ['zone'],
+    allocatable: { count: 10 } }] } }),
 };
 
 // Served resources: {name, namespaced, group/version}.

@@ -128,6 +128,38 @@ test('table cells read the objects', async () => {
   for (const [path, body] of samples) await api.del(`${path}/${body.metadata.name}`);
 });
 
+test('HorizontalPodAutoscaler: v2 defaults, and its Targets cell as the printer formats the metrics', async () => {
+  const path = '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers';
+  const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' };
+  // no metric: CPU at 80%; minReplicas 1; a behavior's rules filled in
+  let h = (await api.post(path, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'hd' },
+    spec: { scaleTargetRef: ref, maxReplicas: 4, behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } } })).json;
+  assert.equal(h.spec.minReplicas, 1);
+  assert.deepEqual(h.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }]);
+  assert.deepEqual(h.spec.behavior, {
+    scaleDown: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+    scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max',
+      policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] } });
+  const metrics = [
+    { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+    { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1k' } } },
+    { type: 'External', external: { metric: { name: 'queue' }, target: { type: 'Value', value: '30' } } },
+  ];
+  h = (await api.post(path, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'hm' },
+    spec: { scaleTargetRef: ref, minReplicas: 2, maxReplicas: 6, metrics } })).json;
+  const cells = async () => (await api.get(path, undefined, { accept: TABLE })).json.rows
+    .find((r) => r.object.metadata.name === 'hm').cells.slice(0, 6);
+  assert.deepEqual(await cells(), ['hm', 'Deployment/web', 'cpu: <unknown>/50%, <unknown>/1k + 1 more...', '2', 6, 0]);
+  // with the controller's status: the current values, in the order of the metrics
+  h.status = { currentReplicas: 3, desiredReplicas: 3, currentMetrics: [
+    { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 35, averageValue: '120m' } } },
+    { type: 'Pods', pods: { metric: { name: 'qps' }, current: { averageValue: '800' } } }] };
+  const put = await api.put(`${path}/hm/status`, h);
+  assert.equal(put.status, 200, put.text);
+  assert.deepEqual(await cells(), ['hm', 'Deployment/web', 'cpu: 35%/50%, 800/1k + 1 more...', '2', 6, 3]);
+  for (const n of ['hd', 'hm']) await api.del(`${path}/${n}`);
+});
+
 test('server defaults: Secret type, Service allocation, Job selector and template labels', async () => {
   const svc = (await api.post(`${NS}/services`, samples[2][1])).json;
   assert.deepEqual(svc.spec.ports, [{ port: 80, protocol: 'TCP', targetPort: 80 }]);

@@ -33,7 +33,8 @@ for (const line of readFileSync(join(protoDir, 'goshape.tsv'), 'utf8').split('\n
 const PKG = {
   '': 'core', apps: 'apps', policy: 'policy', batch: 'batch', 'scheduling.k8s.io': 'scheduling',
   'coordination.k8s.io': 'coordination', autoscaling: 'autoscaling', 'rbac.authorization.k8s.io': 'rbac',
-  'networking.k8s.io': 'networking',
+  'networking.k8s.io': 'networking', 'authorization.k8s.io': 'authorization', 'authentication.k8s.io': 'authentication',
+  'discovery.k8s.io': 'discovery', 'events.k8s.io': 'events', 'storage.k8s.io': 'storage',
 };
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1';
 
