@@ -11,6 +11,7 @@
 #include "pod.h"
 #include "json.h"
 #include "meta.h"
+#include "lifecycle.h"
 #include "pdbindex.h"
 #include "rest.h"
 #include "selector.h"
@@ -473,6 +474,67 @@ static void cause_429(evict_ctx *x, api_result *out, const char *text)
     too_many_requests(x, out, 0);
 }
 
+static long num_in(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_IsObject(o) ? jfield(o, key) : NULL;
+    return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
+}
+
+/* What an eviction reads of a PDB, kept with the PDB (store_set_aux) until
+ * its document changes: a refusal then reads one small block instead of
+ * walking the PDB's tree. */
+typedef struct pdb_facts {
+    struct pdb_numbers n;
+    /* the first DisruptionAllowed condition's status, message and reason
+     * (each as jstr reads it, or NULL), in the block after rule_str */
+    const char *cond_status, *cond_message, *cond_reason;
+    char rule_str[]; /* the rule when it is a string */
+} pdb_facts;
+
+/* s copied to *at (advanced), or NULL for NULL. */
+static const char *facts_str(char **at, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    memcpy(*at, s, n);
+    *at += n;
+    return *at - n;
+}
+
+static const pdb_facts *pdb_facts_of(const store_obj *pdb)
+{
+    if (pdb->aux)
+        return pdb->aux;
+    const cJSON *doc = store_doc(pdb), *st = jfield(doc, "status");
+    if (!cJSON_IsObject(st))
+        st = NULL;
+    const cJSON *min = jget(doc, "spec.minAvailable"), *max = jget(doc, "spec.maxUnavailable");
+    const cJSON *rule = min ? min : max;
+    const char *rs = cJSON_IsString(rule) ? rule->valuestring : "";
+    const cJSON *cond = lc_condition(doc, "DisruptionAllowed");
+    const char *cs = jstr(cond, "status"), *cm = jstr(cond, "message"), *cr = jstr(cond, "reason");
+    pdb_facts *f = xmalloc(sizeof *f + strlen(rs) + 1 + (cs ? strlen(cs) + 1 : 0) + (cm ? strlen(cm) + 1 : 0) +
+                           (cr ? strlen(cr) + 1 : 0));
+    f->n.gen = num_in(jfield(doc, "metadata"), "generation");
+    f->n.observed = num_in(st, "observedGeneration");
+    f->n.allowed = num_in(st, "disruptionsAllowed");
+    f->n.cur = num_in(st, "currentHealthy");
+    f->n.des = num_in(st, "desiredHealthy");
+    f->n.exp = num_in(st, "expectedPods");
+    f->n.ndisrupted = cJSON_GetArraySize(jget(doc, "status.disruptedPods"));
+    f->n.rule = min ? 'm' : max ? 'M' : 0;
+    f->n.rule_type = cJSON_IsNumber(rule) ? 'n' : cJSON_IsString(rule) ? 's' : 0;
+    f->n.rule_int = cJSON_IsNumber(rule) ? rule->valueint : 0;
+    char *at = f->rule_str;
+    facts_str(&at, rs);
+    f->cond_status = facts_str(&at, cs);
+    f->cond_message = facts_str(&at, cm);
+    f->cond_reason = facts_str(&at, cr);
+    store_set_aux(pdb, f);
+    return f;
+}
+
 /* The refusal of a spent budget. Until 1.34 the cause always names the
  * numbers; from 1.35 (kubernetes/kubernetes#133097, disruptionDeniedMessage)
  * the PDB's DisruptionAllowed condition comes first when it says the sync
@@ -483,15 +545,8 @@ static void budget_refusal(evict_ctx *x, api_result *out, const store_obj *pdb)
         budget_429(x, out, pdb->name, x->pv.des, x->pv.cur);
         return;
     }
-    const cJSON *cond = NULL, *c;
-    cJSON_ArrayForEach(c, jget(store_doc(pdb), "status.conditions")) {
-        const char *t = jstr(c, "type");
-        if (t && !strcmp(t, "DisruptionAllowed")) {
-            cond = c;
-            break;
-        }
-    }
-    const char *cs = jstr(cond, "status"), *cm = jstr(cond, "message"), *cr = jstr(cond, "reason");
+    const pdb_facts *pf = pdb_facts_of(pdb); /* the condition, without walking the PDB's tree */
+    const char *cs = pf->cond_status, *cm = pf->cond_message, *cr = pf->cond_reason;
     bool false_msg = cs && !strcmp(cs, "False") && cm && *cm;
     strbuf b = {0};
     if (false_msg && cr && !strcmp(cr, "SyncFailed")) {
@@ -990,45 +1045,6 @@ static store_obj **matching_pdbs(evict_ctx *x, const store_obj *pod, size_t *nma
     return pdbindex_pdbs_for(pdbindex_get(x->c->st), pod, nmatch);
 }
 
-static long num_in(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_IsObject(o) ? jfield(o, key) : NULL;
-    return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
-}
-
-/* What an eviction reads of a PDB, kept with the PDB (store_set_aux) until
- * its document changes: a refusal then reads one small block instead of
- * walking the PDB's tree. */
-typedef struct pdb_facts {
-    struct pdb_numbers n;
-    char rule_str[]; /* the rule when it is a string */
-} pdb_facts;
-
-static const pdb_facts *pdb_facts_of(const store_obj *pdb)
-{
-    if (pdb->aux)
-        return pdb->aux;
-    const cJSON *doc = store_doc(pdb), *st = jfield(doc, "status");
-    if (!cJSON_IsObject(st))
-        st = NULL;
-    const cJSON *min = jget(doc, "spec.minAvailable"), *max = jget(doc, "spec.maxUnavailable");
-    const cJSON *rule = min ? min : max;
-    const char *rs = cJSON_IsString(rule) ? rule->valuestring : "";
-    pdb_facts *f = xmalloc(sizeof *f + strlen(rs) + 1);
-    f->n.gen = num_in(jfield(doc, "metadata"), "generation");
-    f->n.observed = num_in(st, "observedGeneration");
-    f->n.allowed = num_in(st, "disruptionsAllowed");
-    f->n.cur = num_in(st, "currentHealthy");
-    f->n.des = num_in(st, "desiredHealthy");
-    f->n.exp = num_in(st, "expectedPods");
-    f->n.ndisrupted = cJSON_GetArraySize(jget(doc, "status.disruptedPods"));
-    f->n.rule = min ? 'm' : max ? 'M' : 0;
-    f->n.rule_type = cJSON_IsNumber(rule) ? 'n' : cJSON_IsString(rule) ? 's' : 0;
-    f->n.rule_int = cJSON_IsNumber(rule) ? rule->valueint : 0;
-    strcpy(f->rule_str, rs);
-    store_set_aux(pdb, f);
-    return f;
-}
 
 
 static int cmp_obj_name(const void *a, const void *b)
