@@ -208,7 +208,7 @@ typedef struct {
     bool plain;
 } jf_in;
 
-static bool jf_value(jf_in *in, cJSON *item, int depth);
+static bool jf_value(jf_in *in, cJSON *item, int depth, bool own);
 
 /* cJSON's whitespace: every byte up to 32. */
 static void jf_ws(jf_in *in)
@@ -227,8 +227,10 @@ static cJSON *jf_node(void)
 
 /* A string without control characters, at '"': its escapes \" \\ \/ \b \f
  * \n \r \t read as cJSON's parse_string reads them (\u and any other
- * escape are left to cJSON). */
-static char *jf_string(jf_in *in, size_t *len)
+ * escape are left to cJSON). jf_string_end finds its closing quote (NULL
+ * when it is not such a string), its length once read and how many
+ * escapes it has; jf_string_copy reads it, and moves past it. */
+static const char *jf_string_end(const jf_in *in, size_t *len, size_t *escapes_out)
 {
     const char *q = in->p + 1, *e = in->e;
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
@@ -278,7 +280,13 @@ static char *jf_string(jf_in *in, size_t *len)
     }
     if (q >= e)
         return NULL;
-    size_t n = (size_t)(q - in->p - 1) - escapes;
+    *len = (size_t)(q - in->p - 1) - escapes;
+    *escapes_out = escapes;
+    return q;
+}
+
+static char *jf_string_copy(jf_in *in, const char *q, size_t n, size_t escapes)
+{
     char *s = cJSON_malloc(n + 1);
     if (!s)
         return NULL;
@@ -303,8 +311,14 @@ static char *jf_string(jf_in *in, size_t *len)
     }
     s[n] = 0;
     in->p = q + 1;
-    *len = n;
     return s;
+}
+
+static char *jf_string(jf_in *in)
+{
+    size_t n, escapes;
+    const char *q = jf_string_end(in, &n, &escapes);
+    return q ? jf_string_copy(in, q, n, escapes) : NULL;
 }
 
 /* cJSON's parse_number: the run of "0-9+-eE.", read by strtod, which says
@@ -347,20 +361,24 @@ static bool jf_number(jf_in *in, cJSON *item)
     }
     item->valuedouble = v;
     item->valueint = v >= INT_MAX ? INT_MAX : v <= (double)INT_MIN ? INT_MIN : (int)v;
-    item->type = cJSON_Number;
+    item->type |= cJSON_Number;
     in->p += used;
     return true;
 }
 
-/* The members of an array (keys NULL) or an object, at '[' or '{'. */
-static bool jf_container(jf_in *in, cJSON *item, bool object, int depth)
+/* The members of an array (keys NULL) or an object, at '[' or '{'. An
+ * object's keys are the process's shared copies (const keys, as the
+ * compact form stores them: model/store/json.h), own: their own copies
+ * (the pod names of a budget's disruptedPods, as the compact form keeps
+ * them) and copies when escaped or not shared. */
+static bool jf_container(jf_in *in, cJSON *item, bool object, int depth, bool own)
 {
     if (depth >= JF_MAX_DEPTH)
         return false;
     char close = object ? '}' : ']';
     in->p++;
     jf_ws(in);
-    item->type = object ? cJSON_Object : cJSON_Array;
+    item->type |= object ? cJSON_Object : cJSON_Array;
     if (in->p < in->e && *in->p == close) {
         in->p++;
         return true;
@@ -387,9 +405,18 @@ static bool jf_container(jf_in *in, cJSON *item, bool object, int depth)
         head->prev = last;
         jf_ws(in);
         if (object) {
-            size_t klen;
-            if (in->p >= in->e || *in->p != '"' || !(n->string = jf_string(in, &klen)))
+            size_t klen, escapes;
+            const char *q = in->p < in->e && *in->p == '"' ? jf_string_end(in, &klen, &escapes) : NULL;
+            if (!q)
                 return false;
+            const char *shared = !escapes && !own ? json_shared_key(in->p + 1, klen) : NULL;
+            if (shared) {
+                n->string = (char *)shared;
+                n->type = cJSON_StringIsConst;
+                in->p = q + 1;
+            } else if (!(n->string = jf_string_copy(in, q, klen, escapes))) {
+                return false;
+            }
             if (++count > 16) {
                 in->plain = false;
             } else {
@@ -409,7 +436,7 @@ static bool jf_container(jf_in *in, cJSON *item, bool object, int depth)
             in->p++;
             jf_ws(in);
         }
-        if (!jf_value(in, n, depth + 1))
+        if (!jf_value(in, n, depth + 1, object && !own && n->string[0] == 'd' && !strcmp(n->string, "disruptedPods")))
             return false;
         jf_ws(in);
         if (in->p < in->e && *in->p == ',') {
@@ -424,7 +451,8 @@ static bool jf_container(jf_in *in, cJSON *item, bool object, int depth)
     }
 }
 
-static bool jf_value(jf_in *in, cJSON *item, int depth)
+/* own: an object's keys stay its own (jf_container). */
+static bool jf_value(jf_in *in, cJSON *item, int depth, bool own)
 {
     const char *p = in->p;
     size_t left = (size_t)(in->e - p);
@@ -434,33 +462,31 @@ static bool jf_value(jf_in *in, cJSON *item, int depth)
     case 'n':
         if (left < 4 || memcmp(p, "null", 4))
             return false;
-        item->type = cJSON_NULL;
+        item->type |= cJSON_NULL;
         in->p += 4;
         return true;
     case 'f':
         if (left < 5 || memcmp(p, "false", 5))
             return false;
-        item->type = cJSON_False;
+        item->type |= cJSON_False;
         in->p += 5;
         return true;
     case 't':
         if (left < 4 || memcmp(p, "true", 4))
             return false;
-        item->type = cJSON_True;
+        item->type |= cJSON_True;
         item->valueint = 1;
         in->p += 4;
         return true;
-    case '"': {
-        size_t len;
-        if (!(item->valuestring = jf_string(in, &len)))
+    case '"':
+        if (!(item->valuestring = jf_string(in)))
             return false;
-        item->type = cJSON_String;
+        item->type |= cJSON_String;
         return true;
-    }
     case '[':
-        return jf_container(in, item, false, depth);
+        return jf_container(in, item, false, depth, false);
     case '{':
-        return jf_container(in, item, true, depth);
+        return jf_container(in, item, true, depth, own);
     default:
         if (*p == '-' || (*p >= '0' && *p <= '9'))
             return jf_number(in, item);
@@ -476,7 +502,7 @@ cJSON *manifest_json_item(const char *p, size_t len, const char **end, bool *pla
     if (!v)
         return NULL;
     jf_ws(&in);
-    if (!jf_value(&in, v, 0)) {
+    if (!jf_value(&in, v, 0, false)) {
         cJSON_Delete(v);
         return NULL;
     }

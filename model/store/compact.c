@@ -28,6 +28,14 @@ const char compact_rv_slot[] = "";
 #define INTERN_KEY_LEN 64
 #define INTERN_VALUE_LEN 32
 
+/* The shared strings themselves, one after another, each after its number
+ * (4 bytes): a const key that points in here is a shared one, and its
+ * number is read rather than looked up. Untouched pages of the array cost
+ * nothing. */
+#define INTERN_ENTRY (4 + INTERN_KEY_LEN + 4) /* number, bytes, NUL, rounded up to 4 */
+static _Alignas(4) char intern_arena[INTERN_MAX_KEYS * INTERN_ENTRY];
+static size_t intern_arena_used;
+
 static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
 static size_t intern_n;
 /* By number; written once before the number is handed out, so readers of a
@@ -109,9 +117,43 @@ static size_t intern_slot_of(const char *s, size_t len, uint32_t h, uint32_t *id
     }
 }
 
+static long intern_id_shared(const char *s, size_t len, size_t max_entries);
+
+/* Each thread's memory of the strings it looked up last, by a quick hash
+ * of their first and last eight bytes: the few hundred keys and values of
+ * a dump are found here, in a small table of the thread's own, without
+ * the shared table's hash and probe. An entry, once numbered, is never
+ * dropped, so what is remembered stays right. */
+#define INTERN_CACHE 1024
+static __thread struct {
+    const char *s; /* the shared copy */
+    uint32_t id1, len;
+} intern_cache[INTERN_CACHE];
+
+static inline size_t intern_cache_slot(const char *s, size_t len)
+{
+    uint64_t a = len < 8 ? short_word(s, len) : word_at(s), b = len < 8 ? 0 : word_at(s + len - 8);
+    return (size_t)((a * 0x9e3779b97f4a7c15ull + b * 0xc2b2ae3d27d4eb4full + len * 0x165667b19e3779f9ull) >> 54);
+}
+
 /* The number of the shared copy of s, or -1 when the table is full.
  * len <= INTERN_KEY_LEN. Any thread. */
 static long intern_id(const char *s, size_t len, size_t max_entries)
+{
+    size_t ci = intern_cache_slot(s, len);
+    if (intern_cache[ci].id1 && intern_cache[ci].len == len && same_bytes(intern_cache[ci].s, s, len))
+        return (long)intern_cache[ci].id1 - 1;
+    long id = intern_id_shared(s, len, max_entries);
+    if (id >= 0) {
+        intern_cache[ci].s = compact_strs[id];
+        intern_cache[ci].id1 = (uint32_t)id + 1;
+        intern_cache[ci].len = (uint32_t)len;
+    }
+    return id;
+}
+
+/* intern_id without the thread's memory. */
+static long intern_id_shared(const char *s, size_t len, size_t max_entries)
 {
     uint32_t h = intern_hash(s, len), id1;
     size_t i = intern_slot_of(s, len, h, &id1);
@@ -122,11 +164,14 @@ static long intern_id(const char *s, size_t len, size_t max_entries)
     pthread_mutex_lock(&intern_mu);
     i = intern_slot_of(s, len, h, &id1);
     long id = (long)id1 - 1;
-    char *copy;
-    if (id < 0 && intern_n < max_entries && (copy = malloc(len + 1))) {
+    if (id < 0 && intern_n < max_entries) {
+        char *at = intern_arena + intern_arena_used, *copy = at + 4;
+        id = (long)intern_n;
+        uint32_t id32 = (uint32_t)id;
+        memcpy(at, &id32, 4);
         memcpy(copy, s, len);
         copy[len] = 0;
-        id = (long)intern_n;
+        intern_arena_used += (4 + len + 1 + 3) & ~(size_t)3;
         compact_strs[id] = copy;
         intern_lens[id] = (uint8_t)len;
         intern_slot[i].hash = h;
@@ -135,6 +180,24 @@ static long intern_id(const char *s, size_t len, size_t max_entries)
     }
     pthread_mutex_unlock(&intern_mu);
     return id;
+}
+
+/* The number of s when it is a shared string itself (a pointer into the
+ * table, as built trees and the items' parser hold them), else -1. */
+static inline long intern_id_at(const char *s)
+{
+    uintptr_t at = (uintptr_t)s, arena = (uintptr_t)intern_arena;
+    if (at < arena + 4 || at >= arena + sizeof intern_arena)
+        return -1;
+    uint32_t id;
+    memcpy(&id, s - 4, 4);
+    return id < __atomic_load_n(&intern_n, __ATOMIC_ACQUIRE) && compact_strs[id] == s ? (long)id : -1;
+}
+
+const char *compact_shared_key(const char *s, size_t len)
+{
+    long id = len <= INTERN_KEY_LEN ? intern_id(s, len, INTERN_MAX_KEYS) : -1;
+    return id < 0 ? NULL : compact_strs[id];
 }
 
 static bool is_disrupted_pods(const char *k)
@@ -224,8 +287,10 @@ static void enc_members(pbuf *p, const cJSON *v)
     for (const cJSON *it = v->child; it; it = it->next) {
         if (object) {
             const char *k = it->string ? it->string : "";
-            size_t len = strlen(k);
-            long id = !own_keys && len <= INTERN_KEY_LEN ? intern_id(k, len, INTERN_MAX_KEYS) : -1;
+            long id = !own_keys && (it->type & cJSON_StringIsConst) ? intern_id_at(k) : -1;
+            size_t len = id < 0 ? strlen(k) : 0;
+            if (id < 0 && !own_keys && len <= INTERN_KEY_LEN)
+                id = intern_id(k, len, INTERN_MAX_KEYS);
             if (id >= 0) {
                 pb_varint(p, (uint64_t)id << 1);
             } else {

@@ -113,6 +113,10 @@ unsigned char *compact_pack(const cJSON *doc, size_t *len);
 /* The tree of a compact form, and of one value inside it. */
 cJSON *compact_unpack(const unsigned char *b);
 cJSON *compact_dec_value(const unsigned char **pp);
+/* The shared copy of the key s[0..len) (made when there is none yet and
+ * room for it), for a tree to hold as a const key: NULL when the key is
+ * too long or the table full. Any thread. */
+const char *compact_shared_key(const char *s, size_t len);
 /* The number of the shared key seg[0..n), or -1 when it has none. */
 long compact_key_id(const char *seg, size_t n);
 /* compact_find_id with the key's number looked up. */

@@ -1,6 +1,7 @@
 /* json: path reads and replace-or-add writes over cJSON, printing as the
  * store prints, and tree equality. Must not know Kubernetes. */
 #include "json.h"
+#include "compact.h"
 #include "text.h"
 #include <float.h>
 #include <math.h>
@@ -314,4 +315,9 @@ bool jequal(const cJSON *a, const cJSON *b)
     default:
         return false;
     }
+}
+
+const char *json_shared_key(const char *s, size_t len)
+{
+    return compact_shared_key(s, len);
 }
