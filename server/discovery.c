@@ -71,6 +71,8 @@ static size_t disc_subs(const kind_info *k, disc_sub *out)
         out[n++] = (disc_sub){"scale", "autoscaling", "v1", "Scale", disc_verbs_status};
     if (k->has_status)
         out[n++] = (disc_sub){"status", k->group, k->version, k->kind, disc_verbs_status};
+    if (k->subs & KS_TOKEN)
+        out[n++] = (disc_sub){"token", "authentication.k8s.io", "v1", "TokenRequest", disc_verbs_create};
     return n;
 }
 

@@ -26,6 +26,8 @@ static rest_sub sub_of(const kind_info *ki, const char *sub)
         return RS_SCALE;
     if (!strcmp(sub, "binding") && (ki->subs & KS_BINDING))
         return RS_BINDING;
+    if (!strcmp(sub, "token") && (ki->subs & KS_TOKEN))
+        return RS_TOKEN;
     if (!strcmp(sub, "log") && (ki->subs & KS_LOG))
         return (rest_sub)-1; /* answered here, as text */
     return RS_NONE;
@@ -123,7 +125,7 @@ static bool verb_served(const http_req *rq, const res_path *p)
 {
     const char *m = rq->method;
     unsigned v = p->ki->verbs;
-    if (p->sub && !strcmp(p->sub, "binding"))
+    if (p->sub && (!strcmp(p->sub, "binding") || !strcmp(p->sub, "token")))
         return !strcmp(m, "POST");
     if (p->sub)
         return !strcmp(m, "GET") || !strcmp(m, "PUT") || !strcmp(m, "PATCH");
@@ -219,7 +221,7 @@ static void handle(http_req *rq, http_resp *out)
         r.verb = named ? V_GET : V_LIST;
     else if (!strcmp(m, "POST") && !named && (p.ki->namespaced ? p.ns != NULL : true))
         r.verb = V_CREATE;
-    else if (!strcmp(m, "POST") && r.sub == RS_BINDING)
+    else if (!strcmp(m, "POST") && (r.sub == RS_BINDING || r.sub == RS_TOKEN))
         r.verb = V_CREATE;
     else if (!strcmp(m, "PUT") && named)
         r.verb = V_UPDATE;
@@ -236,8 +238,10 @@ static void handle(http_req *rq, http_resp *out)
         /* decoded into the JSON document the JSON path takes */
         cJSON *st = NULL;
         size_t len = 0;
-        char *json = protobuf_body_json((const unsigned char *)rq->body, rq->body_len, p.ki->group, p.ki->version,
-                                        del ? "DeleteOptions" : p.ki->kind, &len, &st);
+        bool token = r.sub == RS_TOKEN; /* the body is a TokenRequest */
+        char *json = protobuf_body_json((const unsigned char *)rq->body, rq->body_len,
+                                        token ? "authentication.k8s.io" : p.ki->group, token ? "v1" : p.ki->version,
+                                        del ? "DeleteOptions" : token ? "TokenRequest" : p.ki->kind, &len, &st);
         if (!json) {
             api_result_status(&out->r, st);
             return;

@@ -32,7 +32,7 @@ static uint64_t next_seeded(void)
     return z ^ (z >> 31);
 }
 
-static void random_bytes(unsigned char *b, size_t n)
+void meta_random(unsigned char *b, size_t n)
 {
     if (seed_state) {
         for (size_t i = 0; i < n; i++)
@@ -47,7 +47,7 @@ static void random_bytes(unsigned char *b, size_t n)
 void meta_uuid(char *buf)
 {
     unsigned char b[16];
-    random_bytes(b, sizeof b);
+    meta_random(b, sizeof b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     sprintf(buf, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
@@ -78,7 +78,7 @@ char *meta_generate_name(const char *base)
     char *out = xmalloc(n + 6);
     memcpy(out, base, n);
     unsigned char r[5];
-    random_bytes(r, sizeof r);
+    meta_random(r, sizeof r);
     for (int i = 0; i < 5; i++)
         out[n + i] = alphabet[r[i] % (sizeof alphabet - 1)];
     out[n + 5] = 0;

@@ -14,6 +14,8 @@ void meta_seed(uint64_t seed);
 bool meta_seeded(void);
 /* A random UUID v4 into buf (>= 37 bytes). */
 void meta_uuid(char *buf);
+/* n random bytes (seeded by evictsim run, as uids are). */
+void meta_random(unsigned char *b, size_t n);
 /* `generateName` plus 5 characters of upstream's alphabet, into a new string. */
 char *meta_generate_name(const char *base);
 /* A uid for an object the cluster makes by itself (key names it): random, or when seeded one

@@ -12,6 +12,7 @@
 #include "meta.h"
 #include "patch.h"
 #include "workloads.h"
+#include "text.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -658,3 +659,115 @@ static void ns_free(void *state)
 }
 
 const controller_ops registry_controller = {"registry", 0, ns_attach, ns_reset, ns_free};
+
+/* ---- serviceaccounts/token ---------------------------------------------- */
+
+#define TOKEN_ISSUER "https://kubernetes.default.svc.cluster.local" /* kubeadm's, the default audience too */
+
+static void token_part(strbuf *b, const cJSON *o)
+{
+    char *t = jprint(o);
+    strbuf_base64(b, t, strlen(t), true);
+    cJSON_free(t);
+}
+
+/* The JWT of a service account token: header, claims, a signature. */
+static char *token_jwt(const cJSON *sa, const cJSON *auds, double now, long long exp)
+{
+    char kid[40], jti[40];
+    meta_uuid(kid);
+    meta_uuid(jti);
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddStringToObject(h, "alg", "RS256");
+    cJSON_AddStringToObject(h, "kid", kid);
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddItemToObject(c, "aud", cJSON_Duplicate(auds, true));
+    cJSON_AddNumberToObject(c, "exp", (double)((long long)now + exp));
+    cJSON_AddNumberToObject(c, "iat", (double)(long long)now);
+    cJSON_AddStringToObject(c, "iss", TOKEN_ISSUER);
+    cJSON_AddStringToObject(c, "jti", jti);
+    const char *ns = jstr(sa, "metadata.namespace"), *name = jstr(sa, "metadata.name");
+    cJSON *k = cJSON_AddObjectToObject(c, "kubernetes.io");
+    cJSON_AddStringToObject(k, "namespace", ns);
+    cJSON *s = cJSON_AddObjectToObject(k, "serviceaccount");
+    cJSON_AddStringToObject(s, "name", name);
+    cJSON_AddStringToObject(s, "uid", jstr(sa, "metadata.uid") ? jstr(sa, "metadata.uid") : "");
+    cJSON_AddNumberToObject(c, "nbf", (double)(long long)now);
+    char *sub = xasprintf("system:serviceaccount:%s:%s", ns, name);
+    cJSON_AddStringToObject(c, "sub", sub);
+    free(sub);
+    strbuf b = {0};
+    token_part(&b, h);
+    strbuf_putn(&b, ".", 1);
+    token_part(&b, c);
+    strbuf_putn(&b, ".", 1);
+    unsigned char sig[256];
+    meta_random(sig, sizeof sig);
+    strbuf_base64(&b, (const char *)sig, sizeof sig, true);
+    cJSON_Delete(h);
+    cJSON_Delete(c);
+    return b.s;
+}
+
+void registry_token(cluster *c, const rest_req *rq, api_result *out)
+{
+    cJSON *st = NULL;
+    cJSON *req = rq->body_len ? rest_decode_body(rq->body_type, rq->body, rq->body_len, &st) : cJSON_CreateObject();
+    if (req && !cJSON_IsObject(req))
+        st = status_bad_request("the object provided is unrecognized: expected a JSON object");
+    const char *name = req && !st ? jstr(req, "metadata.name") : NULL;
+    const char *ns = req && !st ? jstr(req, "metadata.namespace") : NULL;
+    if (!st && ((name && *name && strcmp(name, rq->name)) || (ns && *ns && strcmp(ns, rq->ns)))) {
+        bool n = name && *name && strcmp(name, rq->name);
+        char *v = xasprintf("\"%s\"", n ? name : ns);
+        cJSON *causes = cJSON_CreateArray();
+        cause_invalid(causes, n ? "metadata.name" : "metadata.namespace", v,
+                      n ? "must match the service account name if specified"
+                        : "must match the service account namespace if specified");
+        free(v);
+        st = status_invalid("TokenRequest", "authentication.k8s.io", rq->name, causes);
+    }
+    store_obj *sa = st ? NULL : store_get(c->st, K_SERVICEACCOUNT, rq->ns, rq->name);
+    if (!st && !sa)
+        st = status_not_found(K_SERVICEACCOUNT, rq->name);
+    const cJSON *exp = req ? jget(req, "spec.expirationSeconds") : NULL;
+    long long secs = cJSON_IsNumber(exp) ? (long long)exp->valuedouble : 3600;
+    if (!st && (secs < 600 || secs > (1LL << 32))) {
+        char v[32];
+        snprintf(v, sizeof v, "%lld", secs);
+        cJSON *causes = cJSON_CreateArray();
+        cause_invalid(causes, "spec.expirationSeconds", v,
+                      secs < 600 ? "may not specify a duration less than 10 minutes"
+                                 : "may not specify a duration larger than 2^32 seconds");
+        st = status_invalid("TokenRequest", "authentication.k8s.io", "", causes);
+    }
+    if (st) {
+        cJSON_Delete(req);
+        api_result_status(out, st);
+        return;
+    }
+    double now = cluster_now(c);
+    const cJSON *a = jget(req, "spec.audiences");
+    cJSON *auds = cJSON_GetArraySize(a) ? cJSON_Duplicate(a, true) : cJSON_CreateArray();
+    if (!cJSON_GetArraySize(auds))
+        cJSON_AddItemToArray(auds, cJSON_CreateString(TOKEN_ISSUER));
+    const cJSON *bound = jget(req, "spec.boundObjectRef");
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "kind", "TokenRequest");
+    cJSON_AddStringToObject(doc, "apiVersion", "authentication.k8s.io/v1");
+    cJSON *md = cJSON_AddObjectToObject(doc, "metadata");
+    cJSON_AddStringToObject(md, "name", rq->name);
+    cJSON_AddStringToObject(md, "namespace", rq->ns);
+    meta_set_time(md, "creationTimestamp", now);
+    cJSON *spec = cJSON_AddObjectToObject(doc, "spec");
+    cJSON_AddItemToObject(spec, "audiences", auds);
+    cJSON_AddNumberToObject(spec, "expirationSeconds", (double)secs);
+    cJSON_AddItemToObject(spec, "boundObjectRef", bound ? cJSON_Duplicate(bound, true) : cJSON_CreateNull());
+    cJSON *status = cJSON_AddObjectToObject(doc, "status");
+    char *jwt = token_jwt(store_doc(sa), auds, now, secs);
+    cJSON_AddStringToObject(status, "token", jwt);
+    free(jwt);
+    meta_set_time(status, "expirationTimestamp", now + (double)secs);
+    cJSON_Delete(req);
+    api_result_object(out, 201, doc);
+}

@@ -8,6 +8,10 @@
 void registry_scale(cluster *c, const rest_req *rq, bool dry, api_result *out);
 /* POST of pods/<name>/binding or of bindings: binds the pod to target.name; 201 Success. */
 void registry_bind(cluster *c, const rest_req *rq, bool dry, api_result *out);
+/* POST serviceaccounts/NAME/token: a TokenRequest answered with a token
+ * shaped as the apiserver's (a JWT of its claims; its signature is random
+ * bytes: nothing here verifies it). */
+void registry_token(cluster *c, const rest_req *rq, api_result *out);
 /* The log of a pod's container (its sim.evictsim.io/log annotation, else empty), malloc'd; NULL
  * with *st (a 404 or 400 Status) when there is no such pod or container. */
 char *registry_pod_log(cluster *c, const char *ns, const char *name, const char *container, cJSON **st);

@@ -1182,6 +1182,10 @@ void rest_handle(cluster *c, const rest_req *rq, api_result *out)
         registry_bind(c, rq, dry, out);
         return;
     }
+    if (rq->sub == RS_TOKEN) {
+        registry_token(c, rq, out);
+        return;
+    }
     if (!kind_get(rq->kind)->stored) {
         registry_review(c, rq, out);
         return;

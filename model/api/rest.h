@@ -19,7 +19,7 @@ typedef enum { BODY_NONE, BODY_JSON, BODY_YAML, BODY_MERGE_PATCH, BODY_JSON_PATC
                BODY_STRATEGIC_PATCH, BODY_APPLY_PATCH, BODY_PROTOBUF, BODY_OTHER } body_type;
 
 /* The subresource addressed (besides eviction, which has its own route). */
-typedef enum { RS_NONE, RS_STATUS, RS_SCALE, RS_BINDING } rest_sub;
+typedef enum { RS_NONE, RS_STATUS, RS_SCALE, RS_BINDING, RS_TOKEN } rest_sub;
 
 typedef struct {
     rest_verb verb;

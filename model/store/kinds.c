@@ -45,7 +45,7 @@ static kind_info rows[KIND_MAX] = {
     ROW(K_SERVICE, "Service", "services", "", "v1", "v1", true, true, S("svc"), S("all"), KV_ALL, 0, true),
     ROW(K_ENDPOINTS, "Endpoints", "endpoints", "", "v1", "v1", true, false, S("ep"), S(0), KV_ALL, 0, true),
     ROW(K_SERVICEACCOUNT, "ServiceAccount", "serviceaccounts", "", "v1", "v1", true, false, S("sa"), S(0), KV_ALL,
-        0, true),
+        KS_TOKEN, true),
     ROW(K_PVC, "PersistentVolumeClaim", "persistentvolumeclaims", "", "v1", "v1", true, true, S("pvc"), S(0),
         KV_ALL, 0, true),
     ROW(K_PV, "PersistentVolume", "persistentvolumes", "", "v1", "v1", false, true, S("pv"), S(0), KV_ALL, 0,

@@ -35,7 +35,7 @@ enum {
 };
 
 /* Subresources besides status (has_status). */
-enum { KS_SCALE = 1 << 0, KS_EVICTION = 1 << 1, KS_LOG = 1 << 2, KS_BINDING = 1 << 3 };
+enum { KS_SCALE = 1 << 0, KS_EVICTION = 1 << 1, KS_LOG = 1 << 2, KS_BINDING = 1 << 3, KS_TOKEN = 1 << 4 };
 
 typedef struct kind_info {
     kind_id id;

@@ -176,4 +176,15 @@ for (const k of kubectls) {
     assert.equal(g.code, 0, g.stderr);
     assert.match(g.stdout, new RegExp(`^as-${v}\\s+Deployment/web\\s+cpu: <unknown>/60%\\s+1\\s+3\\s+0\\s+\\d+s$`, 'm'));
   });
+
+  test(`kubectl ${k.version}: create token`, () => {
+    let r = kc('create', 'token', 'default');
+    assert.equal(r.code, 0, r.stderr);
+    const claims = JSON.parse(Buffer.from(r.stdout.trim().split('.')[1], 'base64url'));
+    assert.equal(claims.sub, 'system:serviceaccount:default:default');
+    r = kc('create', 'token', 'default', '--duration=5m');
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), 'error: failed to create token: TokenRequest.authentication.k8s.io "" is invalid: ' +
+      'spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes');
+  });
 }

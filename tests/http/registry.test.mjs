@@ -4,7 +4,7 @@
 // PriorityClass admission.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, client } from '../lib/server.mjs';
+import { start, client, request } from '../lib/server.mjs';
 
 let srv, api;
 before(async () => { srv = await start({ args: ['--controllers', 'none'] }); api = client(srv.url); });
@@ -158,6 +158,43 @@ test('HorizontalPodAutoscaler: v2 defaults, and its Targets cell as the printer 
   assert.equal(put.status, 200, put.text);
   assert.deepEqual(await cells(), ['hm', 'Deployment/web', 'cpu: 35%/50%, 800/1k + 1 more...', '2', 6, 3]);
   for (const n of ['hd', 'hm']) await api.del(`${path}/${n}`);
+});
+
+test('serviceaccounts/token: a TokenRequest answered with a token, refused as the apiserver refuses it', async () => {
+  const path = '/api/v1/namespaces/default/serviceaccounts/default/token';
+  const sa = (await api.get('/api/v1/namespaces/default/serviceaccounts/default')).json;
+  let r = await api.post(path, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['vault'] } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.kind, 'TokenRequest');
+  assert.equal(r.json.apiVersion, 'authentication.k8s.io/v1');
+  assert.deepEqual(r.json.spec, { audiences: ['vault'], expirationSeconds: 3600, boundObjectRef: null });
+  const made = Date.parse(r.json.metadata.creationTimestamp);
+  assert.equal(Date.parse(r.json.status.expirationTimestamp) - made, 3600 * 1000);
+  const [h, c, sig] = r.json.status.token.split('.');
+  assert.deepEqual(Object.keys(JSON.parse(Buffer.from(h, 'base64url'))), ['alg', 'kid']);
+  const claims = JSON.parse(Buffer.from(c, 'base64url'));
+  assert.equal(claims.sub, 'system:serviceaccount:default:default');
+  assert.deepEqual(claims.aud, ['vault']);
+  assert.equal(claims.exp - claims.iat, 3600);
+  assert.deepEqual(claims['kubernetes.io'], { namespace: 'default', serviceaccount: { name: 'default', uid: sa.metadata.uid } });
+  assert.ok(sig.length > 300);
+  // no body: the defaults (the issuer as audience)
+  r = await request(srv.url, 'POST', path, {});
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual(r.json.spec.audiences, ['https://kubernetes.default.svc.cluster.local']);
+  // refusals
+  r = await api.post(path, { spec: { expirationSeconds: 60 } });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.message, 'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes');
+  r = await api.post(path, { spec: { expirationSeconds: 2 ** 33 } });
+  assert.match(r.json.message, /spec\.expirationSeconds: Invalid value: 8589934592: may not specify a duration larger than 2\^32 seconds$/);
+  r = await api.post(path, { metadata: { name: 'other' } });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.message, 'TokenRequest.authentication.k8s.io "default" is invalid: metadata.name: Invalid value: "other": must match the service account name if specified');
+  r = await api.post('/api/v1/namespaces/default/serviceaccounts/nope/token', {});
+  assert.equal(r.status, 404);
+  assert.equal(r.json.message, 'serviceaccounts "nope" not found');
+  assert.equal((await api.get(path)).status, 405);
 });
 
 test('server defaults: Secret type, Service allocation, Job selector and template labels', async () => {
