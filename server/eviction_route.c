@@ -115,7 +115,9 @@ static void eviction_answer(http_req *rq, http_resp *out)
                   "the request body's Content-Type is not JSON, YAML or protobuf → rejected");
         return;
     }
-    if (e.body_type == BODY_PROTOBUF && !e.pre) { /* not prepared (no prepare hook ran) */
+    /* not prepared (no prepare hook ran), or prepared without a document: read
+     * again, so that a body that does not decode is answered and logged as such */
+    if (e.body_type == BODY_PROTOBUF && (!e.pre || !e.pre->body)) {
         cJSON *st = evict_from_protobuf(rq);
         if (st) {
             api_result_status(&out->r, st);

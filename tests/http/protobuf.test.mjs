@@ -319,6 +319,8 @@ test('evictions take a protobuf Eviction, answered as the JSON one is', async ()
   const bad = await pbRequest(srv.url, 'POST', '/api/v1/namespaces/pb/pods/ev-1/eviction', { body: Buffer.from('k8s\0\x0a\x05', 'latin1') });
   assert.equal(bad.status, 400);
   assert.equal(bad.json.message, 'the object provided is unrecognized (must be of type Eviction): unexpected EOF (6b3873000a05)');
+  const logged = (await api.get('/sim/v1/evictions')).json.items.at(-1);
+  assert.equal(logged.explanation, 'the protobuf request body does not decode → rejected');
   // the checks of a body read straight as a tree (name and namespace only) are the JSON path's
   for (const [path, name, ns] of [['/api/v1/namespaces/pb/pods/ev-1/eviction', 'ev-2', 'pb'],
     ['/api/v1/namespaces/pb/pods/ev-1/eviction', 'ev-1', 'other'],
