@@ -575,10 +575,10 @@ static void binding_cells(const cJSON *o, double now, cJSON *cells)
     }
 }
 
-/* A Quantity member as Go's String() writes it: "0" when unset. */
+/* A *Quantity member as Go's String() writes it: "<nil>" when unset. */
 static const char *hpa_q(const cJSON *o, const char *key)
 {
-    return tb_present(o, key) ? tb_str(o, key) : "0";
+    return tb_present(o, key) ? tb_str(o, key) : "<nil>";
 }
 
 /* One metric of an HPA as formatHPAMetrics writes it (spec, and the status

@@ -7,6 +7,7 @@
 #include "pbjson.h"
 #include "status.h"
 #include "fieldval.h"
+#include "kinds.h"
 #include "k8s.io/apimachinery/pkg/runtime/generated.pb-c.h"
 #include "k8s.io/apimachinery/pkg/apis/meta/v1/generated.pb-c.h"
 #include <pthread.h>
@@ -120,6 +121,23 @@ static const pb_field *schema_field(const pb_msg *pm, const char *json, int dept
     return NULL;
 }
 
+/* Whether the Go type of a message embeds TypeMeta: a kind the registry
+ * serves (PersistentVolumeClaim, not PodTemplateSpec) or one of the
+ * options kinds (DeleteOptions, not SELinuxOptions). */
+static bool has_type_meta(const pb_msg *pm)
+{
+    const char *short_name = strrchr(pm->d->name, '.') ? strrchr(pm->d->name, '.') + 1 : pm->d->name;
+    static const char *const options[] = {"DeleteOptions", "CreateOptions", "UpdateOptions", "PatchOptions",
+                                          "GetOptions", "ListOptions", NULL};
+    for (int i = 0; options[i]; i++)
+        if (!strcmp(short_name, options[i]))
+            return true;
+    for (int k = 0; k < kind_count(); k++)
+        if (!strcmp(kind_get((kind_id)k)->kind, short_name))
+            return true;
+    return false;
+}
+
 /* A message's own struct type, NULL for one with its own JSON form. */
 static const void *struct_of(const pb_msg *m)
 {
@@ -131,11 +149,8 @@ static fv_shape schema_member(const void *type, const char *name, const void **e
     const pb_msg *pm = type;
     *elem = NULL;
     const pb_field *f = schema_field(pm, name, 0);
-    if (!f) /* a nested kind's TypeMeta (a PVC template, DeleteOptions) */
-        return (!strcmp(name, "kind") || !strcmp(name, "apiVersion")) &&
-                       (schema_field(pm, "metadata", 0) || strstr(pm->d->name, "Options"))
-                   ? FV_SCALAR
-                   : FV_UNKNOWN;
+    if (!f) /* a nested kind's TypeMeta (a StatefulSet's PVC templates, DeleteOptions) */
+        return (!strcmp(name, "kind") || !strcmp(name, "apiVersion")) && has_type_meta(pm) ? FV_SCALAR : FV_UNKNOWN;
     const pb_msg *sub = f->sub;
     if (sub && sub->special == PBS_MAPENTRY) {
         const pb_field *vf = pbreg_field(sub, 2);

@@ -6,6 +6,7 @@
 #include "json.h"
 #include "text.h"
 #include "xalloc.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,10 @@ static void fv_error(fv_walk *w, const char *what, const char *path)
 {
     if (w->n >= 100)
         return;
-    char *t = xasprintf("%s field \"%s\"", what, path);
+    strbuf q = {0};
+    strbuf_quote(&q, path);
+    char *t = xasprintf("%s field %s", what, q.s);
+    free(q.s);
     bool seen = false;
     for (cJSON *e = w->errs->child; e && !seen; e = e->next)
         seen = !strcmp(e->valuestring, t);
@@ -155,11 +159,117 @@ static void walk_value(fv_walk *w, cJSON *v, fv_shape shape, const void *type, c
     }
 }
 
-cJSON *fieldval_check(cJSON *doc, const char *mode, const char *group, const char *version, const char *kind,
-                      bool patched, api_result *out)
+/* Go's %v of a float64: the shortest digits, %e form when the exponent is
+ * below -4 or not below the number of digits. */
+static void go_float(strbuf *b, double d)
 {
+    char buf[40];
+    int prec = 1;
+    for (; prec < 17; prec++) { /* the shortest that reads back */
+        snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+    int exp = atoi(strchr(buf, 'e') + 1);
+    if (exp < -4 || exp >= prec) {
+        char *e = strchr(buf, 'e');
+        *e = 0;
+        strbuf_printf(b, "%se%c%02d", buf, exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+    } else {
+        snprintf(buf, sizeof buf, "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, d);
+        strbuf_printf(b, "%s", buf);
+    }
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* Go's %+v of a JSON value decoded into map[string]interface{} with its
+ * integers kept: map[k:v ...] (keys sorted), [a b], strings bare. */
+static void go_value(strbuf *b, const cJSON *v, int depth)
+{
+    if (depth > 64)
+        return;
+    if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        size_t n = (size_t)cJSON_GetArraySize(v), i = 0;
+        const cJSON **m = xmalloc((n ? n : 1) * sizeof *m);
+        for (const cJSON *c = v->child; c; c = c->next)
+            m[i++] = c;
+        bool obj = cJSON_IsObject(v);
+        if (obj)
+            qsort(m, n, sizeof *m, by_name);
+        strbuf_printf(b, obj ? "map[" : "[");
+        for (i = 0; i < n; i++) {
+            if (i)
+                strbuf_putn(b, " ", 1);
+            if (obj)
+                strbuf_printf(b, "%s:", m[i]->string);
+            go_value(b, m[i], depth + 1);
+        }
+        strbuf_putn(b, "]", 1);
+        free(m);
+    } else if (cJSON_IsString(v)) {
+        strbuf_printf(b, "%s", v->valuestring);
+    } else if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (d == (double)(long long)d && d > -9.2e18 && d < 9.2e18)
+            strbuf_printf(b, "%lld", (long long)d);
+        else
+            go_float(b, d);
+    } else if (cJSON_IsBool(v)) {
+        strbuf_printf(b, cJSON_IsTrue(v) ? "true" : "false");
+    } else {
+        strbuf_printf(b, "<nil>");
+    }
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The 422 patch.go answers for a patch's strict errors: a "patch" cause
+ * whose value is the patch map (%+v, strategic) or the patched object. */
+static cJSON *patch_invalid(cJSON *found, fv_source src, const cJSON *patch, const cJSON *patched)
+{
+    size_t n = (size_t)cJSON_GetArraySize(found), i = 0;
+    const char **t = xmalloc((n ? n : 1) * sizeof *t);
+    for (cJSON *f = found->child; f; f = f->next)
+        t[i++] = f->valuestring;
+    if (src == FV_STRATEGIC) /* FromUnstructuredWithValidation sorts them */
+        qsort(t, n, sizeof *t, by_text);
+    strbuf msg = {0}, val = {0}, q = {0};
+    strbuf_printf(&msg, "strict decoding error: ");
+    for (i = 0; i < n; i++)
+        strbuf_printf(&msg, "%s%s", i ? ", " : "", t[i]);
+    if (src == FV_STRATEGIC) {
+        go_value(&val, patch, 0);
+    } else {
+        char *j = cJSON_PrintUnformatted(patched);
+        strbuf_printf(&val, "%s", j ? j : "");
+        cJSON_free(j);
+    }
+    strbuf_quote(&q, val.s ? val.s : "");
+    cJSON *causes = cJSON_CreateArray();
+    cause_invalid(causes, "patch", q.s, msg.s);
+    free(t);
+    free(msg.s);
+    free(val.s);
+    free(q.s);
+    return status_invalid("", "", "", causes);
+}
+
+cJSON *fieldval_check(cJSON *doc, const char *mode, const char *group, const char *version, const char *kind,
+                      fv_source src, const cJSON *patch, api_result *out)
+{
+    bool strict = mode && !strcmp(mode, "Strict");
+    /* the patched object as it was decoded, before anything is dropped */
+    cJSON *before = strict && src == FV_PATCHED ? cJSON_Duplicate(doc, true) : NULL;
     fv_walk w = {cJSON_CreateArray(), 0};
-    const void *root = schema && group ? schema->root(group, version, kind) : NULL;
+    const void *root = schema && group && cJSON_IsObject(doc) ? schema->root(group, version, kind) : NULL;
     if (root)
         walk_object(&w, doc, root, FV_UNKNOWN, NULL, "", 0);
     else
@@ -167,23 +277,25 @@ cJSON *fieldval_check(cJSON *doc, const char *mode, const char *group, const cha
     cJSON *found = w.errs, *st = NULL;
     if (!cJSON_GetArraySize(found) || (mode && !strcmp(mode, "Ignore"))) {
         cJSON_Delete(found);
+        cJSON_Delete(before);
         return NULL;
     }
-    if (mode && !strcmp(mode, "Strict")) {
+    if (strict && src != FV_BODY) {
+        st = patch_invalid(found, src, patch, before);
+    } else if (strict) {
         strbuf b = {0};
-        if (!patched) /* a patch's result: the strict error alone (patch.go) */
-            strbuf_printf(&b, "%s in version \"%s\" cannot be handled as a %s: ", kind, version, kind);
-        strbuf_printf(&b, "strict decoding error: ");
+        strbuf_printf(&b, "%s in version \"%s\" cannot be handled as a %s: strict decoding error: ", kind, version,
+                      kind);
         cJSON *f;
         int i = 0;
         cJSON_ArrayForEach(f, found) strbuf_printf(&b, "%s%s", i++ ? ", " : "", f->valuestring);
         st = status_bad_request(b.s);
         free(b.s);
-        cJSON_Delete(found);
-        return st;
+    } else {
+        cJSON *f;
+        cJSON_ArrayForEach(f, found) api_result_warn(out, f->valuestring);
     }
-    cJSON *f;
-    cJSON_ArrayForEach(f, found) api_result_warn(out, f->valuestring);
     cJSON_Delete(found);
-    return NULL;
+    cJSON_Delete(before);
+    return st;
 }

@@ -27,16 +27,23 @@ typedef struct {
 /* Set once before serving (NULL: none; only repeated fields are found). */
 void fieldval_set_schema(const fieldval_schema *s);
 
+/* Where doc comes from: a create or update body, or the result of a patch
+ * (strategic, or merge / JSON patch). */
+typedef enum { FV_BODY, FV_STRATEGIC, FV_PATCHED } fv_source;
+
 /* The fields of doc its kind does not have and the fields written twice,
  * found as sigs.k8s.io/json's strict decoding finds them (in the order of
  * the body, each text once, at most 100). The earlier copies of a
- * repeated field are dropped (Go keeps the last), and so are the unknown
- * fields (a typed decoder has nowhere to put them). With Strict, the 400 Status (<Kind> in
- * version "<v>" cannot be handled as a <Kind>: strict decoding error:
- * unknown field "spec.foo", duplicate field "x"; for the result of a
- * patch, patched, the text from "strict decoding error"); with Warn (or no value)
- * one warning per error added to out. NULL when the request goes on.
- * group NULL: no schema (only repeated fields are found). */
+ * repeated field are dropped (evictsim keeps the last; Go merges two
+ * copies of an object), and so are the unknown fields (a typed decoder
+ * has nowhere to put them). With Strict, a body's 400 (<Kind> in version
+ * "<v>" cannot be handled as a <Kind>: strict decoding error: unknown
+ * field "spec.foo", duplicate field "x"), or a patch's 422 as patch.go
+ * words it (" \"\" is invalid: patch: Invalid value: \"<patch>\": strict
+ * decoding error: ...", the value the patch map printed by Go's %+v for a
+ * strategic patch, whose errors are sorted, else the patched object);
+ * with Warn (or no value) one warning per error added to out. NULL when
+ * the request goes on. group NULL: no schema (only repeats are found). */
 cJSON *fieldval_check(cJSON *doc, const char *mode, const char *group, const char *version, const char *kind,
-                      bool patched, api_result *out);
+                      fv_source src, const cJSON *patch, api_result *out);
 #endif

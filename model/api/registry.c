@@ -13,6 +13,7 @@
 #include "patch.h"
 #include "workloads.h"
 #include "text.h"
+#include "decode.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -709,12 +710,37 @@ static char *token_jwt(const cJSON *sa, const cJSON *auds, double now, long long
     return b.s;
 }
 
+/* The decoder's type errors of a TokenRequest body (spec, its
+ * expirationSeconds and audiences), as a 400 Status; NULL when fine. */
+static cJSON *token_types(const cJSON *req)
+{
+    const cJSON *spec = jfield(req, "spec"), *exp = jfield(spec, "expirationSeconds"), *a = jfield(spec, "audiences");
+    char num[64], msg[256] = "";
+    const char *head = "TokenRequest in version \"v1\" cannot be handled as a TokenRequest: json: cannot unmarshal";
+    if (spec && !cJSON_IsNull(spec) && !cJSON_IsObject(spec))
+        snprintf(msg, sizeof msg, "%s %s into Go struct field TokenRequest.spec of type v1.TokenRequestSpec", head,
+                 go_json_type(spec));
+    else if (exp && !cJSON_IsNull(exp) && (!cJSON_IsNumber(exp) || !decode_int64(exp, num, sizeof num)))
+        snprintf(msg, sizeof msg, "%s %s into Go struct field TokenRequestSpec.spec.expirationSeconds of type int64",
+                 head, cJSON_IsNumber(exp) ? num : go_json_type(exp));
+    else if (a && !cJSON_IsNull(a) && !cJSON_IsArray(a))
+        snprintf(msg, sizeof msg, "%s %s into Go struct field TokenRequestSpec.spec.audiences of type []string", head,
+                 go_json_type(a));
+    for (const cJSON *e = cJSON_IsArray(a) ? a->child : NULL; e && !*msg; e = e->next)
+        if (!cJSON_IsString(e) && !cJSON_IsNull(e))
+            snprintf(msg, sizeof msg, "%s %s into Go struct field TokenRequestSpec.spec.audiences of type string",
+                     head, go_json_type(e));
+    return *msg ? status_bad_request(msg) : NULL;
+}
+
 void registry_token(cluster *c, const rest_req *rq, api_result *out)
 {
     cJSON *st = NULL;
     cJSON *req = rq->body_len ? rest_decode_body(rq->body_type, rq->body, rq->body_len, &st) : cJSON_CreateObject();
     if (req && !cJSON_IsObject(req))
         st = status_bad_request("the object provided is unrecognized: expected a JSON object");
+    if (req && !st)
+        st = token_types(req);
     const char *name = req && !st ? jstr(req, "metadata.name") : NULL;
     const char *ns = req && !st ? jstr(req, "metadata.namespace") : NULL;
     if (!st && ((name && *name && strcmp(name, rq->name)) || (ns && *ns && strcmp(ns, rq->ns)))) {

@@ -433,22 +433,21 @@ static void create_doc(cluster *c, kind_id k, cJSON *doc, bool dry, api_result *
 
 /* A JSON body's unknown and repeated fields, as fieldValidation says
  * (fieldval.h). */
+/* After check_type: a type error or a body of another kind wins over the
+ * strict errors, as the decoder returns its own error first. */
 static cJSON *strict_errors(const rest_req *rq, cJSON *doc, api_result *out)
 {
     const kind_info *ki = kind_get(rq->kind);
     if (!doc || rq->body_type != BODY_JSON)
         return NULL;
-    /* a body of another kind is refused by check_type: only its repeats */
-    const char *av = jstr(doc, "apiVersion"), *kind = jstr(doc, "kind");
-    bool same = (!av || !*av || !strcmp(av, ki->api_version)) && (!kind || !*kind || !strcmp(kind, ki->kind));
-    return fieldval_check(doc, rq->field_validation, same ? ki->group : NULL, ki->version, ki->kind, false, out);
+    return fieldval_check(doc, rq->field_validation, ki->group, ki->version, ki->kind, FV_BODY, NULL, out);
 }
 
 static void do_create(cluster *c, const rest_req *rq, bool dry, api_result *out)
 {
     cJSON *st = NULL;
     cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
-    if (doc && !(st = strict_errors(rq, doc, out)) && !(st = check_type(rq->kind, doc)))
+    if (doc && !(st = check_type(rq->kind, doc)) && !(st = strict_errors(rq, doc, out)))
         st = check_namespace(rq->kind, doc, rq->ns);
     if (st) {
         cJSON_Delete(doc);
@@ -570,7 +569,7 @@ static void do_update(cluster *c, const rest_req *rq, bool dry, api_result *out)
 {
     cJSON *st = NULL;
     cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
-    if (doc && !(st = strict_errors(rq, doc, out)) && !(st = check_type(rq->kind, doc)))
+    if (doc && !(st = check_type(rq->kind, doc)) && !(st = strict_errors(rq, doc, out)))
         st = check_namespace(rq->kind, doc, rq->ns);
     const char *name = doc ? jstr(doc, "metadata.name") : NULL;
     if (!st && (!name || strcmp(name, rq->name)))
@@ -677,20 +676,23 @@ static void do_patch(cluster *c, const rest_req *rq, bool dry, api_result *out)
     cJSON *patched = NULL;
     char *err = NULL;
     int code = fn(store_doc(o), patch, &patched, &err);
-    cJSON_Delete(patch);
     if (code) {
+        cJSON_Delete(patch);
         api_result_status(out, rest_patch_error(code, err));
         free(err);
         return;
     }
     const kind_info *ki = kind_get(rq->kind);
     if ((st = check_type(rq->kind, patched)) ||
-        (st = fieldval_check(patched, rq->field_validation, ki->group, ki->version, ki->kind, true, out)) ||
+        (st = fieldval_check(patched, rq->field_validation, ki->group, ki->version, ki->kind,
+                             rq->body_type == BODY_STRATEGIC_PATCH ? FV_STRATEGIC : FV_PATCHED, patch, out)) ||
         (st = check_namespace(rq->kind, patched, rq->ns))) {
+        cJSON_Delete(patch);
         cJSON_Delete(patched);
         api_result_status(out, st);
         return;
     }
+    cJSON_Delete(patch);
     const char *name = jstr(patched, "metadata.name");
     if (!name || strcmp(name, rq->name)) {
         st = status_failuref(400, "BadRequest", "the name of the object (%s) does not match the name on the URL (%s)",

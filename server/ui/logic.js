@@ -351,6 +351,26 @@ export function shortWhy(code, body, pdb) {
   return body?.message || '';
 }
 
+// Whether s parses as a label selector (labels.Parse): requirements split by
+// commas outside parentheses, each key[ op value] or [!]key, keys and
+// values as label names and values are written.
+export function labelSelectorValid(s) {
+  const name = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
+  const key = `((([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)/)?${name}`;
+  const value = `(${name})?`;
+  const req = new RegExp(`^\\s*(!\\s*${key}|${key}(\\s*(=|==|!=)\\s*${value}|\\s+(in|notin)\\s*\\(\\s*${value}(\\s*,\\s*${value})*\\s*\\))?)\\s*$`);
+  const parts = [];
+  let depth = 0, cur = '';
+  for (const ch of s) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) { parts.push(cur); cur = ''; } else cur += ch;
+  }
+  parts.push(cur);
+  if (!s.trim()) return true;
+  return depth === 0 && parts.every((p) => req.test(p));
+}
+
 // The kubectl command line a drain's options stand for.
 export function drainCommand(node, opts = {}) {
   const f = [`kubectl drain ${node}`];
@@ -380,6 +400,10 @@ export async function drain({ api, clock, node, opts = {}, out, stopped = () => 
   const at = () => `t=+${goDuration(clock.now() - t0)}`;
   const info = (s, when = at()) => out(`${when} ${s}`, 'info');
   const errors = [];
+  if (opts.podSelector && !labelSelectorValid(opts.podSelector)) { // kubectl's Complete(), before anything is sent
+    out('error: --pod-selector=<pod_selector> must be a valid label selector', 'err');
+    return { outcome: 'failed', errors: ['--pod-selector=<pod_selector> must be a valid label selector'], left: [] };
+  }
   const dry = opts.dryRun === 'server' || opts.dryRun === 'client' ? opts.dryRun : null;
   const sfx = dry === 'server' ? ' (server dry run)' : dry === 'client' ? ' (dry run)' : '';
   const n = await api.node(node);
@@ -387,7 +411,7 @@ export async function drain({ api, clock, node, opts = {}, out, stopped = () => 
     out(`Error from server (NotFound): nodes "${node}" not found`, 'err');
     return { outcome: 'failed', errors: [`nodes "${node}" not found`], left: [] };
   }
-  if (n.spec?.unschedulable) out(`node/${node} already cordoned`, 'out');
+  if (n.spec?.unschedulable) out(`node/${node} already cordoned${sfx}`, 'out');
   else {
     const r = dry === 'client' ? { status: 200 } : await api.cordon(node, dry === 'server');
     if (r.status >= 300) out(`error: unable to cordon node "${node}": ${r.json?.message}`, 'err');

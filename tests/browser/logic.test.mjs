@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { root } from '../lib/server.mjs';
 import {
   podView, selectorMatches, selectorText, pdbView, coveredPods, watchLines, applyWatchEvent, mergeTail,
-  parseDuration, goDuration, shellWords, lessonSteps, scenarioStep, drainFilter, drain, drainCommand, shortWhy,
+  parseDuration, goDuration, shellWords, lessonSteps, scenarioStep, drainFilter, drain, drainCommand, labelSelectorValid, shortWhy,
 } from '../../server/ui/logic.js';
 
 const pod = (name, { phase = 'Running', ready = true, node = 'node-1', labels = { app: 'web' }, deleting, owner, volumes, ns = 'default', uid } = {}) => ({
@@ -308,7 +308,7 @@ test('drain --dry-run=client: nothing is sent', async () => {
     'node/node-1 drained (dry run)']);
 });
 
-test('drain --pod-selector: only the matching pods are listed; a bad selector fails the drain', async () => {
+test('drain --pod-selector: only the matching pods are listed; a bad selector stops it before the cordon', async () => {
   const { clock, api } = fakeCluster();
   const asked = [];
   const all = await api.podsOn();
@@ -326,9 +326,26 @@ test('drain --pod-selector: only the matching pods are listed; a bad selector fa
   assert.deepEqual(asked, ['app=web']);
   assert.ok(!lines.some((l) => l.includes('debug') || l.includes('log')), lines.join('\n'));
   lines.length = 0;
+  let cordoned = false;
+  api.cordon = async () => { cordoned = true; return { status: 200 }; };
   const bad = await drain({ api, clock, node: 'node-1', opts: { podSelector: 'app in (' }, out: (l, k) => k !== 'info' && lines.push(l) });
   assert.equal(bad.outcome, 'failed');
-  assert.ok(lines.includes('error: unable to drain node "node-1" due to error: unable to parse requirement: found \'\', expected: identifier, continuing command...'), lines.join('\n'));
+  assert.deepEqual(lines, ['error: --pod-selector=<pod_selector> must be a valid label selector']);
+  assert.equal(cordoned, false);
+  assert.deepEqual(asked, ['app=web']);
+  // a list the server refuses fails the drain with its message
+  lines.length = 0;
+  api.podsOn = async () => { throw new Error('pods is forbidden'); };
+  const refused = await drain({ api, clock, node: 'node-1', opts: {}, out: (l, k) => k !== 'info' && lines.push(l) });
+  assert.equal(refused.outcome, 'failed');
+  assert.ok(lines.includes('error: unable to drain node "node-1" due to error: pods is forbidden, continuing command...'), lines.join('\n'));
+});
+
+test('labelSelectorValid: labels.Parse\'s grammar', () => {
+  for (const s of ['', 'app=web', 'app==web', 'a!=b,c', '!x', 'example.com/app=web', 'x notin ( a , b )'])
+    assert.equal(labelSelectorValid(s), true, s);
+  for (const s of ['app in (', '=x', 'a b', 'a=b=c', '-a=b', 'a=(b)'])
+    assert.equal(labelSelectorValid(s), false, s);
 });
 
 test('drainCommand: the kubectl line of the options', () => {

@@ -97,7 +97,7 @@ test('Warn (the default) and Ignore: created without the unknown fields, a Warni
   assert.equal(r.json.spec.replicaz, undefined);
 });
 
-test('a patch: its result is judged, with the strict error alone as the message', async () => {
+test('a patch: its result is judged; under Strict patch.go\'s 422 with the patch as the value', async () => {
   const path = '/apis/apps/v1/namespaces/default/deployments';
   const made = await post(path, '', DEPLOY.replace('NAME', 'u-patch').replace(',"replicaz":2', '').replace(',"hostPortt":1', ''));
   assert.equal(made.status, 201, made.text);
@@ -108,9 +108,16 @@ test('a patch: its result is judged, with the strict error alone as the message'
     ['application/json-patch+json', [{ op: 'add', path: '/spec/replicaz', value: 3 }, { op: 'add', path: '/spec/paused', value: true }]],
   ]) {
     let r = await patch('?fieldValidation=Strict', type, body);
-    assert.equal(r.status, 400, `${type}: ${r.text}`);
-    assert.equal(r.json.reason, 'BadRequest');
-    assert.equal(r.json.message, 'strict decoding error: unknown field "spec.replicaz"', type);
+    assert.equal(r.status, 422, `${type}: ${r.text}`);
+    assert.equal(r.json.reason, 'Invalid');
+    assert.equal(r.json.details.causes.length, 1);
+    assert.equal(r.json.details.causes[0].field, 'patch');
+    if (type === 'application/strategic-merge-patch+json') { // the patch map, as Go's %+v prints it
+      assert.equal(r.json.message, ' "" is invalid: patch: Invalid value: "map[spec:map[paused:true replicaz:3]]": ' +
+        'strict decoding error: unknown field "spec.replicaz"');
+    } else { // the patched object
+      assert.match(r.json.message, /^ "" is invalid: patch: Invalid value: "\{.*\\"replicaz\\":3.*\}": strict decoding error: unknown field "spec\.replicaz"$/);
+    }
     r = await patch('', type, body);
     assert.equal(r.status, 200, `${type}: ${r.text}`);
     assert.equal(r.headers.get('warning'), '299 - "unknown field \\"spec.replicaz\\""', type);
@@ -139,6 +146,22 @@ test('what the types allow is not flagged: TypeMeta of nested kinds, maps, quant
     data: { spec: { anything: { goes: [1, 2] } }, whatever: true } };
   r = await post('/apis/apps/v1/namespaces/default/controllerrevisions', '?fieldValidation=Strict', JSON.stringify(cr));
   assert.equal(r.status, 201, r.text);
+  // but a pod template has no TypeMeta, nor has SELinuxOptions
+  const bad = structuredClone(sts);
+  bad.metadata.name = 'fv-sts2';
+  bad.spec.template.kind = 'PodTemplateSpec';
+  bad.spec.template.spec.securityContext = { seLinuxOptions: { kind: 'x', level: 's0' } };
+  r = await post('/apis/apps/v1/namespaces/default/statefulsets', '?fieldValidation=Strict', JSON.stringify(bad));
+  assert.equal(r.status, 400, r.text);
+  assert.match(r.json.message, /strict decoding error: unknown field "spec\.template\.spec\.securityContext\.seLinuxOptions\.kind", unknown field "spec\.template\.kind"$/);
+  // a type error wins over the strict ones; a body that is not an object is refused as such
+  r = await post('/apis/apps/v1/namespaces/default/statefulsets', '?fieldValidation=Strict',
+    JSON.stringify({ ...bad, spec: { ...bad.spec, replicas: '3' } }));
+  assert.equal(r.status, 400);
+  assert.match(r.json.message, /json: cannot unmarshal string into Go struct field StatefulSetSpec\.spec\.replicas of type int32$/);
+  r = await post('/apis/apps/v1/namespaces/default/statefulsets', '?fieldValidation=Strict', '[]');
+  assert.equal(r.status, 400);
+  assert.equal(r.headers.get('warning'), null);
   // a body of another kind is refused as such, not for fields of the endpoint's kind
   r = await post('/api/v1/namespaces', '?fieldValidation=Strict',
     JSON.stringify({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'x' }, spec: { minAvailable: 1 } }));

@@ -191,6 +191,13 @@ test('serviceaccounts/token: a TokenRequest answered with a token, refused as th
   r = await api.post(path, { metadata: { name: 'other' } });
   assert.equal(r.status, 422);
   assert.equal(r.json.message, 'TokenRequest.authentication.k8s.io "default" is invalid: metadata.name: Invalid value: "other": must match the service account name if specified');
+  for (const [spec, what] of [[{ expirationSeconds: 700.5 }, 'number 700.5 into Go struct field TokenRequestSpec.spec.expirationSeconds of type int64'],
+    [{ expirationSeconds: '7200' }, 'string into Go struct field TokenRequestSpec.spec.expirationSeconds of type int64'],
+    [{ audiences: { a: 1 } }, 'object into Go struct field TokenRequestSpec.spec.audiences of type []string']]) {
+    r = await api.post(path, { spec });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.message, `TokenRequest in version "v1" cannot be handled as a TokenRequest: json: cannot unmarshal ${what}`);
+  }
   r = await api.post('/api/v1/namespaces/default/serviceaccounts/nope/token', {});
   assert.equal(r.status, 404);
   assert.equal(r.json.message, 'serviceaccounts "nope" not found');
