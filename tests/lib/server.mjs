@@ -13,7 +13,9 @@ export const binary = resolve(root, process.env.EVICTSIM || 'evictsim');
 // start({args, manifests, clock, binary, cwd}) → the helper's handle, whose
 // stop() also fails on a sanitizer report (make asan).
 export async function start({ args = [], manifests = [], clock = 'manual', binary: bin = binary, cwd } = {}) {
-  const srv = await startEvictsim({ binary: bin, cwd, clock: clock || undefined, args: ['-q', ...args], manifests });
+  // a sanitizer build on a loaded machine can take more than the helper's 10 s to serve
+  const timeoutMs = Number(process.env.EVICTSIM_START_TIMEOUT_MS) || 60000;
+  const srv = await startEvictsim({ binary: bin, cwd, clock: clock || undefined, args: ['-q', ...args], manifests, timeoutMs });
   const stop = srv.stop;
   srv.stop = async () => {
     const e = await stop();
