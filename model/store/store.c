@@ -20,14 +20,18 @@
 #define KEY_CACHE 64
 
 /* The objects of one namespace and kind with the same controller uid (or,
- * key "", with no controller reference), in no order. */
+ * key "", with no controller reference): in name order while `sorted`
+ * (a list sorts them once; a change then keeps the order when it moves at
+ * most OG_SHIFT_MAX entries, else drops it until the next list). */
 typedef struct ogroup {
     UT_hash_handle hh;
     char *uid;
-    bool orphans;
+    bool orphans, sorted;
     store_obj **items;
     size_t n, cap;
 } ogroup;
+
+#define OG_SHIFT_MAX 512
 
 /* One namespace of one kind: items[0..nsorted) in name order, then names
  * added since the last list; removed objects leave NULL holes until then. */
@@ -273,6 +277,7 @@ static ogroup *owner_group(bucket *b, int own, const char *uid, bool create)
         HASH_FIND_STR(b->owners, uid, g);
         if (!g && create) {
             g = xcalloc(1, sizeof *g);
+            g->sorted = true;
             g->uid = xstrdup(uid);
             HASH_ADD_KEYPTR(hh, b->owners, g->uid, strlen(g->uid), g);
         }
@@ -280,7 +285,7 @@ static ogroup *owner_group(bucket *b, int own, const char *uid, bool create)
     }
     if (!b->orphans && create) {
         b->orphans = xcalloc(1, sizeof *b->orphans);
-        b->orphans->orphans = true;
+        b->orphans->orphans = b->orphans->sorted = true;
     }
     return b->orphans;
 }
@@ -290,9 +295,19 @@ static void owner_del(store_obj *o)
     ogroup *g = o->owner;
     if (!g)
         return;
-    store_obj *last = g->items[--g->n];
-    g->items[o->oslot] = last;
-    last->oslot = o->oslot;
+    size_t slot = o->oslot;
+    if (g->sorted && g->n - 1 - slot <= OG_SHIFT_MAX) {
+        for (size_t i = slot + 1; i < g->n; i++) {
+            g->items[i - 1] = g->items[i];
+            g->items[i - 1]->oslot = i - 1;
+        }
+        g->n--;
+    } else {
+        store_obj *last = g->items[--g->n];
+        g->items[slot] = last;
+        last->oslot = slot;
+        g->sorted = g->sorted && slot == g->n;
+    }
     o->owner = NULL;
     if (!g->n && !g->orphans) {
         bucket *b = o->bucket;
@@ -315,8 +330,28 @@ static void owner_set(store_obj *o, int own, const char *uid)
         g->items = xrealloc(g->items, g->cap * sizeof *g->items);
     }
     o->owner = g;
-    o->oslot = g->n;
-    g->items[g->n++] = o;
+    size_t at = g->n;
+    if (g->sorted && g->n && strcmp(g->items[g->n - 1]->name, o->name) > 0) {
+        size_t lo = 0, hi = g->n; /* the first name after o's */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (strcmp(g->items[mid]->name, o->name) > 0)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        if (g->n - lo <= OG_SHIFT_MAX)
+            at = lo;
+        else
+            g->sorted = false;
+    }
+    for (size_t i = g->n; i > at; i--) {
+        g->items[i] = g->items[i - 1];
+        g->items[i]->oslot = i;
+    }
+    g->n++;
+    o->oslot = at;
+    g->items[at] = o;
 }
 
 /* Put o in the group its document names (after a change). */
@@ -342,10 +377,15 @@ store_obj **store_list_controlled(store *s, kind_id k, const char *ns, const cha
     else if (b)
         g = b->orphans;
     *n = g ? g->n : 0;
+    if (g && !g->sorted) {
+        qsort(g->items, g->n, sizeof *g->items, cmp_name);
+        for (size_t i = 0; i < g->n; i++)
+            g->items[i]->oslot = i;
+        g->sorted = true;
+    }
     store_obj **arr = xmalloc((*n ? *n : 1) * sizeof *arr);
     if (*n)
         memcpy(arr, g->items, *n * sizeof *arr);
-    qsort(arr, *n, sizeof *arr, cmp_name);
     return arr;
 }
 
