@@ -392,9 +392,12 @@ bool wl_write_status(cluster *c, store_obj *o, cJSON *st)
         cJSON_Delete(st);
         return false;
     }
+    /* only the status differs: neither wl_write's whole-document compare
+     * nor its spec compare (generation) can find anything else */
     cJSON *doc = cJSON_Duplicate(store_doc(o), true);
     jset(doc, "status", st);
-    return wl_write(c, o, doc);
+    rest_write(c, o, doc);
+    return true;
 }
 
 /* ---- ClaimPods ------------------------------------------------------------ */
@@ -478,13 +481,33 @@ static uint64_t fnv64(uint64_t h, const char *s)
     return (h ^ 0xff) * 1099511628211u; /* a separator */
 }
 
+/* fnv64 over a value's structure: its type, keys, strings and numbers
+ * (what printing it would tell apart, without the printing). */
+static uint64_t fnv64_json(uint64_t h, const cJSON *v)
+{
+    if (!v)
+        return fnv64(h, "\x01");
+    char t[2] = {(char)('0' + (v->type & 0xFF) % 64), 0};
+    h = fnv64(h, t);
+    if (cJSON_IsString(v) || (v->type & 0xFF) == cJSON_Raw)
+        return fnv64(h, v->valuestring ? v->valuestring : "");
+    if (cJSON_IsNumber(v)) {
+        char b[32];
+        snprintf(b, sizeof b, "%.17g", v->valuedouble);
+        return fnv64(h, b);
+    }
+    for (const cJSON *c = v->child; c; c = c->next) {
+        if (c->string)
+            h = fnv64(h, c->string);
+        h = fnv64_json(h, c);
+    }
+    return fnv64(h, "\x02");
+}
+
 uint64_t wl_selector_key(const cJSON *owner)
 {
     const char *uid = jstr(owner, "metadata.uid");
-    char *sel = jprint(jget(owner, "spec.selector"));
-    uint64_t h = fnv64(fnv64(14695981039346656037u, uid ? uid : ""), sel ? sel : "");
-    free(sel);
-    return h;
+    return fnv64_json(fnv64(14695981039346656037u, uid ? uid : ""), jget(owner, "spec.selector"));
 }
 
 /* Whether o's labels match sel, from the memo while o is unchanged. */
