@@ -864,7 +864,7 @@ static long count_healthy(store_obj **pods, size_t n, const cJSON *dmap, const c
             healthy++;
         else
             reason = "not ready";
-        if (!reason)
+        if (!reason || !why)
             continue;
         if (shown++ < EXPLAIN_MAX_PODS)
             sb_printf(why, "%s%s %s", shown > 1 ? ", " : "", pods[i]->name, reason);
@@ -941,8 +941,9 @@ static void new_status(const store_obj *pdb, long cur, long des, long exp, cJSON
     r->rc = 1;
 }
 
-/* trySync, without writing: fills r. */
-static void pdb_evaluate(cluster *c, const store_obj *pdb, double now, pdb_result *r)
+/* trySync, without writing: fills r (r->explain only when explain: the
+ * controller's own syncs do not read it). */
+static void pdb_evaluate(cluster *c, const store_obj *pdb, double now, bool explain, pdb_result *r)
 {
     memset(r, 0, sizeof *r);
     r->recheck = -1;
@@ -978,12 +979,15 @@ static void pdb_evaluate(cluster *c, const store_obj *pdb, double now, pdb_resul
         }
         cJSON *dmap = disrupted_map(pdb, pods, n, now, r);
         sbuf why = {0};
-        long cur = count_healthy(pods, n, dmap, jget(store_doc(pdb), "status.disruptedPods"), now, &why);
-        char *w = sb_take(&why);
+        long cur = count_healthy(pods, n, dmap, jget(store_doc(pdb), "status.disruptedPods"), now,
+                                 explain ? &why : NULL);
         new_status(pdb, cur, des, exp, dmap, now, r);
-        r->explain = explain_text(store_doc(pdb), exp, cur, w, unmanaged, des,
-                                  (long)jnum(r->status, "disruptionsAllowed", 0));
-        free(w);
+        if (explain) {
+            char *w = sb_take(&why);
+            r->explain = explain_text(store_doc(pdb), exp, cur, w, unmanaged, des,
+                                      (long)jnum(r->status, "disruptionsAllowed", 0));
+            free(w);
+        }
     }
     free(err);
     cJSON_Delete(unmanaged);
@@ -1000,7 +1004,7 @@ static void result_free(pdb_result *r)
 int pdb_compute(cluster *c, const store_obj *pdb, cJSON **status_out, char **explain)
 {
     pdb_result r;
-    pdb_evaluate(c, pdb, cluster_now(c), &r);
+    pdb_evaluate(c, pdb, cluster_now(c), explain != NULL, &r);
     *status_out = r.status;
     r.status = NULL;
     if (explain) {
@@ -1076,7 +1080,7 @@ static void pdb_sync(dctl *d, const char *ns, const char *name)
     if (!o)
         return;
     pdb_result r;
-    pdb_evaluate(d->c, o, cluster_now(d->c), &r);
+    pdb_evaluate(d->c, o, cluster_now(d->c), false, &r);
     const cJSON *e;
     cJSON_ArrayForEach(e, r.events)
         ev_record(d, e);
