@@ -294,7 +294,7 @@ static void finish_pod(kubelet *k, store_obj *o)
     cJSON *opts = cJSON_CreateObject();
     cJSON_AddNumberToObject(opts, "gracePeriodSeconds", 0);
     api_result r = {0};
-    rest_delete_object(c, o, opts, false, &r);
+    rest_delete_object_code(c, o, opts, false, &r); /* the answer's body is not read */
     api_result_clear(&r);
     cJSON_Delete(opts);
 }
