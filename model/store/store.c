@@ -694,10 +694,18 @@ static void memo_forget(store *s, const store_obj *o)
 
 static void stamp_rv(store *s, store_obj *o)
 {
-    char buf[32];
+    char buf[32], *p = buf + sizeof buf - 1;
     o->rv = ++s->rv;
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->rv);
-    jset_str(jobj(store_doc(o), "metadata"), "resourceVersion", buf);
+    *p = 0;
+    uint64_t v = o->rv;
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    cJSON *md = jobj(store_doc(o), "metadata"), *cur = jfield(md, "resourceVersion");
+    /* in place when it is a string already (cJSON_SetValuestring copies
+     * into the old one when the new is no longer) */
+    if (!cJSON_IsString(cur) || (cur->type & cJSON_IsReference) || !cJSON_SetValuestring(cur, p))
+        jset_str(md, "resourceVersion", p);
 }
 
 /* Controller references by their text, counted. */
@@ -845,6 +853,14 @@ static void set_hot(store *s, store_obj *o)
     o->ckey = k;
 }
 
+/* Do old and doc have the same ownerReferences (both none, or equal)?
+ * Then the controller group and key, read from nothing else, stay. */
+static bool same_refs(const cJSON *old, const cJSON *doc)
+{
+    const cJSON *a = jget(old, "metadata.ownerReferences"), *b = jget(doc, "metadata.ownerReferences");
+    return (!a && !b) || jequal(a, b);
+}
+
 static void listener_wrote(const char *what)
 {
     fprintf(stderr, "evictsim: %s called from inside a store listener "
@@ -927,9 +943,14 @@ void store_replace(store *s, store_obj *o, cJSON *doc)
     NOT_IN_LISTENER(s, "store_replace");
     cJSON *old = replace_begin(s, o);
     set_tree(s, o, doc);
-    owner_update(o);
-    stamp_rv(s, o);
-    set_hot(s, o);
+    if (same_refs(old, doc)) {
+        stamp_rv(s, o);
+        o->hot = hot_of(o->tree);
+    } else {
+        owner_update(o);
+        stamp_rv(s, o);
+        set_hot(s, o);
+    }
     notify(s, STORE_MODIFIED, o, old);
     cJSON_Delete(old);
 }
