@@ -266,15 +266,20 @@ plan_bench() { # key dump nodes parallel
   local t0 t1 rss=0 ok
   t0=$(date +%s.%N)
   if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f '%M' -o "$OUT/plan.rss" timeout "${BENCH_PLAN_TIMEOUT:-900}" "$EVICTSIM" plan drain -q --output json --parallel "$par" --force \
+    EVICTSIM_PLAN_STATS=1 /usr/bin/time -f '%M' -o "$OUT/plan.rss" timeout "${BENCH_PLAN_TIMEOUT:-900}" "$EVICTSIM" plan drain -q --output json --parallel "$par" --force \
       "${args[@]}" "$dump" > "$OUT/plan.out" 2>&1 || true
     rss=$(tail -1 "$OUT/plan.rss" | grep -o '^[0-9]*$' || echo 0)
   else
-    "$EVICTSIM" plan drain -q --output json --parallel "$par" --force "${args[@]}" "$dump" > "$OUT/plan.out" 2>&1 || true
+    EVICTSIM_PLAN_STATS=1 "$EVICTSIM" plan drain -q --output json --parallel "$par" --force "${args[@]}" "$dump" > "$OUT/plan.out" 2>&1 || true
   fi
   t1=$(date +%s.%N)
   ok=$(grep -Eq '"outcome":[[:space:]]*"completes"' "$OUT/plan.out" && echo true || echo false)
-  put "$key" "{\"wall_ms\": $(node -e "console.log(Math.round(($t1-$t0)*1000))"), \"rss_kb\": ${rss:-0}, \"nodes\": $nodes, \"parallel\": $par, \"ok\": $ok}"
+  # the store events (writes and deletions) the plan simulated, and how fast ($EVICTSIM_PLAN_STATS)
+  local stats events sim_ms
+  stats=$(grep -o 'plan stats: [0-9]* store events ([^)]*) in [0-9.]* s' "$OUT/plan.out" | head -1)
+  events=$(echo "$stats" | awk '{print $3}')
+  sim_ms=$(echo "$stats" | awk '{print int($(NF-1) * 1000)}')
+  put "$key" "{\"wall_ms\": $(node -e "console.log(Math.round(($t1-$t0)*1000))"), \"rss_kb\": ${rss:-0}, \"nodes\": $nodes, \"parallel\": $par, \"events\": ${events:-0}, \"sim_ms\": ${sim_ms:-0}, \"ok\": $ok}"
 }
 echo "bench: plan" >&2
 plan_bench plan_10k "$OUT/real-10k.json" 10 5

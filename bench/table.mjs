@@ -58,6 +58,9 @@ for (const [k, what] of [['plan_10k', '10,000'], ['plan_100k', '100,000']]) {
   const big = k === 'plan_100k';
   row(`evictsim plan drain of ${x.nodes} nodes, ${x.parallel} at a time, ${what}-pod dump (${x.ok ? 'completes' : 'DOES NOT complete'})`, x.wall_ms, 'ms wall', '', big ? '≤ 30000 ms' : '', big ? x.ok && x.wall_ms <= 30000 : undefined);
   row('  its peak resident memory', x.rss_kb / 1024, 'MiB', '', big ? '≤ 600 MiB' : '', big ? x.rss_kb / 1024 <= 600 : undefined);
+  if (x.events && x.wall_ms)
+    row('  simulated store events (writes, deletions) per second of wall time', Math.round(x.events / (x.wall_ms / 1000)), 'events/s',
+      x.sim_ms ? `${x.events} events; ${Math.round(x.events / (x.sim_ms / 1000))}/s in the simulation alone (no load)` : `${x.events} events`, '', undefined);
 }
 if (r.log_entry) row('heap kept by one eviction log entry (10,000 kept)', r.log_entry.log_bytes_per_entry, 'bytes', '', '≤ 1 KB', r.log_entry.log_bytes_per_entry <= 1024);
 if (r.soak) {
