@@ -443,15 +443,32 @@ static void scale_put(ctrl_scale *s, int *n, ctrl_scale v)
 }
 
 /* getExpectedScale: the sum of the scales of the pods' controllers. */
+/* arr (n entries of `size` bytes used of *cap) with room for one more:
+ * it starts as the caller's stack array `local`, so that a sync's few
+ * controllers allocate nothing (an array per pod was a 1.6 KB calloc a
+ * sync, a large-bin request that made glibc consolidate its fast bins). */
+static void *room(void *arr, size_t n, size_t *cap, size_t size, const void *local)
+{
+    if (n < *cap)
+        return arr;
+    void *grown = xmalloc(*cap * 2 * size);
+    memcpy(grown, arr, n * size);
+    if (arr != local)
+        free(arr);
+    *cap *= 2;
+    return grown;
+}
+
 static int expected_scale(cluster *c, store_obj **pods, size_t n, long *expected, cJSON *unmanaged, char **err)
 {
-    ctrl_scale *scales = xcalloc(n ? n : 1, sizeof *scales);
+    ctrl_scale scales_local[16], *scales = scales_local;
+    size_t scap = 16;
     int ns = 0, rc = 0;
     /* Pods whose controller reference is one already resolved get the same
      * answer from the finders (the store does not change during a sync),
      * so each distinct reference is looked up, and its pod read, once. */
-    const char **done = xcalloc(n ? n : 1, sizeof *done);
-    size_t ndone = 0;
+    const char *done_local[16], **done = done_local;
+    size_t ndone = 0, dcap = 16;
     for (size_t i = 0; i < n && !rc; i++) {
         const char *key = store_controller_key(pods[i]);
         if (!key) {
@@ -464,6 +481,7 @@ static int expected_scale(cluster *c, store_obj **pods, size_t n, long *expected
         if (seen)
             continue;
         const cJSON *ref = controller_of(store_doc(pods[i]));
+        done = room(done, ndone, &dcap, sizeof *done, done_local);
         if (scale_known(scales, ns, str_or(jstr(ref, "uid"), ""))) {
             done[ndone++] = key;
             continue;
@@ -474,6 +492,7 @@ static int expected_scale(cluster *c, store_obj **pods, size_t n, long *expected
             hit = finders[f](c, ref, pods[i]->ns, &s, err);
             if (hit < 0)
                 break;
+            scales = room(scales, (size_t)ns, &scap, sizeof *scales, scales_local);
             if (hit)
                 scale_put(scales, &ns, s);
         }
@@ -486,11 +505,13 @@ static int expected_scale(cluster *c, store_obj **pods, size_t n, long *expected
             done[ndone++] = key;
         }
     }
-    free(done);
+    if (done != done_local)
+        free(done);
     *expected = 0;
     for (int i = 0; i < ns; i++)
         *expected += scales[i].scale;
-    free(scales);
+    if (scales != scales_local)
+        free(scales);
     return rc;
 }
 
