@@ -276,13 +276,25 @@ static size_t disc_groups(const char **groups)
     return n;
 }
 
-static const char *disc_group_version(const char *group)
+/* The versions a group serves, in the order of its rows: the preferred one (kube-apiserver's
+ * highest priority) first. Returns count (0: no such group). */
+static size_t disc_group_versions(const char *group, const char **versions, size_t max)
 {
-    for (int i = 0; i < kind_count(); i++)
-        if (kind_get((kind_id)i)->served && !strcmp(kind_get((kind_id)i)->group, group))
-            return kind_get((kind_id)i)->version;
-    return NULL;
+    size_t n = 0;
+    for (int i = 0; i < kind_count() && n < max; i++) {
+        const kind_info *k = kind_get((kind_id)i);
+        if (!k->served || strcmp(k->group, group))
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < n && !seen; j++)
+            seen = !strcmp(versions[j], k->version);
+        if (!seen)
+            versions[n++] = k->version;
+    }
+    return n;
 }
+
+#define DISC_MAX_VERSIONS 8
 
 /* ---- legacy documents ---- */
 
@@ -355,7 +367,8 @@ static cJSON *disc_gv_entry(const char *group, const char *version)
 
 static cJSON *disc_group(const char *group, bool with_kind)
 {
-    const char *version = disc_group_version(group);
+    const char *vs[DISC_MAX_VERSIONS];
+    size_t nv = disc_group_versions(group, vs, DISC_MAX_VERSIONS);
     cJSON *g = cJSON_CreateObject();
     if (with_kind) {
         cJSON_AddStringToObject(g, "kind", "APIGroup");
@@ -363,8 +376,9 @@ static cJSON *disc_group(const char *group, bool with_kind)
     }
     cJSON_AddStringToObject(g, "name", group);
     cJSON *versions = cJSON_AddArrayToObject(g, "versions");
-    cJSON_AddItemToArray(versions, disc_gv_entry(group, version));
-    cJSON_AddItemToObject(g, "preferredVersion", disc_gv_entry(group, version));
+    for (size_t i = 0; i < nv; i++)
+        cJSON_AddItemToArray(versions, disc_gv_entry(group, vs[i]));
+    cJSON_AddItemToObject(g, "preferredVersion", disc_gv_entry(group, vs[0]));
     return g;
 }
 
@@ -439,20 +453,23 @@ static cJSON *disc_agg_resource(const kind_info *k)
 
 static cJSON *disc_agg_group(const char *group)
 {
-    const char *version = *group ? disc_group_version(group) : "v1";
-    kind_id ids[KIND_MAX];
-    size_t n = disc_kinds_of(group, version, ids);
+    const char *vs[DISC_MAX_VERSIONS] = {"v1"};
+    size_t nv = *group ? disc_group_versions(group, vs, DISC_MAX_VERSIONS) : 1;
     cJSON *item = cJSON_CreateObject();
     cJSON *meta = cJSON_AddObjectToObject(item, "metadata");
     cJSON_AddStringToObject(meta, "name", group);
     cJSON *versions = cJSON_AddArrayToObject(item, "versions");
-    cJSON *v = cJSON_CreateObject();
-    cJSON_AddItemToArray(versions, v);
-    cJSON_AddStringToObject(v, "version", version);
-    cJSON *res = cJSON_AddArrayToObject(v, "resources");
-    for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(res, disc_agg_resource(kind_get(ids[i])));
-    cJSON_AddStringToObject(v, "freshness", "Current");
+    for (size_t j = 0; j < nv; j++) {
+        kind_id ids[KIND_MAX];
+        size_t n = disc_kinds_of(group, vs[j], ids);
+        cJSON *v = cJSON_CreateObject();
+        cJSON_AddItemToArray(versions, v);
+        cJSON_AddStringToObject(v, "version", vs[j]);
+        cJSON *res = cJSON_AddArrayToObject(v, "resources");
+        for (size_t i = 0; i < n; i++)
+            cJSON_AddItemToArray(res, disc_agg_resource(kind_get(ids[i])));
+        cJSON_AddStringToObject(v, "freshness", "Current");
+    }
     return item;
 }
 
@@ -500,12 +517,16 @@ static bool disc_apis_path(disc_reply *out, const char *rest)
         return disc_not_found(out);
     memcpy(group, rest, glen);
     group[glen] = '\0';
-    const char *version = disc_group_version(group);
-    if (!*group || !version)
+    const char *vs[DISC_MAX_VERSIONS];
+    size_t nv = *group ? disc_group_versions(group, vs, DISC_MAX_VERSIONS) : 0;
+    if (!nv)
         return disc_not_found(out);
     if (!slash)
         return disc_json(out, 200, DISC_JSON, disc_group(group, true));
-    cJSON *doc = strcmp(slash + 1, version) ? NULL : disc_resource_list(group, version);
+    cJSON *doc = NULL;
+    for (size_t i = 0; i < nv && !doc; i++)
+        if (!strcmp(slash + 1, vs[i]))
+            doc = disc_resource_list(group, vs[i]);
     return doc ? disc_json(out, 200, DISC_JSON, doc) : disc_not_found(out);
 }
 

@@ -37,13 +37,14 @@ static rest_sub sub_of(const kind_info *ki, const char *sub)
 static int parse_path(const http_req *rq, res_path *p)
 {
     int i;
-    const char *group;
+    const char *group, *version = "v1";
     memset(p, 0, sizeof *p);
     if (rq->nseg >= 3 && !strcmp(rq->seg[0], "api") && !strcmp(rq->seg[1], "v1")) {
         group = "";
         i = 2;
     } else if (rq->nseg >= 4 && !strcmp(rq->seg[0], "apis")) {
         group = rq->seg[1];
+        version = rq->seg[2];
         i = 3;
     } else {
         return -1;
@@ -52,19 +53,19 @@ static int parse_path(const http_req *rq, res_path *p)
     const char *const *s = (const char *const *)rq->seg + i;
     if (rest >= 3 && !strcmp(s[0], "namespaces")) {
         p->ns = s[1];
-        p->ki = kind_by_plural(group, s[2]);
+        p->ki = kind_by_resource(group, version, s[2]);
         p->name = rest >= 4 ? s[3] : NULL;
         p->sub = rest >= 5 ? s[4] : NULL;
         if (rest > 5 || (p->ki && !p->ki->namespaced))
             return -1;
     } else {
-        p->ki = kind_by_plural(group, s[0]);
+        p->ki = kind_by_resource(group, version, s[0]);
         p->name = rest >= 2 ? s[1] : NULL;
         p->sub = rest >= 3 ? s[2] : NULL;
         if (rest > 3)
             return -1;
     }
-    if (!p->ki || strcmp(p->ki->version, group[0] ? rq->seg[2] : "v1"))
+    if (!p->ki)
         return -1;
     if (p->sub && !sub_of(p->ki, p->sub))
         return -1;

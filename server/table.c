@@ -857,7 +857,7 @@ static const tb_col *tb_columns(kind_id kind)
     case K_RC: return tb_rc_cols;
     case K_STATEFULSET: return tb_sts_cols;
     case K_DAEMONSET: return tb_ds_cols;
-    default: return printers_columns(kind);
+    default: return printers_columns(kind_get(kind) ? kind_get(kind)->store_kind : kind);
     }
 }
 
@@ -869,10 +869,11 @@ static void tb_cells(kind_id kind, const cJSON *obj, double now, cJSON *cells, c
     case K_PDB: tb_pdb_cells(obj, now, cells); break;
     case K_NAMESPACE: tb_ns_cells(obj, now, cells); break;
     case K_EVENT: tb_event_cells(obj, now, cells); break;
-    case K_EVENT_V1: { /* printed as the core/v1 Event it is */
-        cJSON *core = generic_to_stored(kind, obj);
-        tb_event_cells(core, now, cells);
-        cJSON_Delete(core);
+    case K_EVENT_V1:
+    case K_HPA_V1: { /* printed as the object of the stored kind it is */
+        cJSON *stored = generic_to_stored(kind, obj);
+        tb_cells(kind_get(kind)->store_kind, stored, now, cells, row);
+        cJSON_Delete(stored);
         break;
     }
     case K_DEPLOYMENT: tb_deploy_cells(obj, now, cells); break;

@@ -479,8 +479,378 @@ static cJSON *remap(const cJSON *doc, const char *const map[][2], const char *av
     return out;
 }
 
+/* ---- autoscaling/v1 HorizontalPodAutoscalers: autoscaling/v2 ones seen through another version --
+ * (pkg/apis/autoscaling/v1/conversion.go). The first cpu Resource metric's target utilization is
+ * targetCPUUtilizationPercentage and back; what v1 has no field for rides in annotations as
+ * upstream keeps it: the other metrics and the current metrics in v1's MetricSpec and
+ * MetricStatus forms, the conditions, and the behavior as the internal Go type marshals it (field
+ * names, no tags). The annotations are dropped from the object again on the way back. */
+
+#define HPA_METRICS_ANNOTATION "autoscaling.alpha.kubernetes.io/metrics"
+#define HPA_CURRENT_METRICS_ANNOTATION "autoscaling.alpha.kubernetes.io/current-metrics"
+#define HPA_BEHAVIOR_ANNOTATION "autoscaling.alpha.kubernetes.io/behavior"
+#define HPA_CONDITIONS_ANNOTATION "autoscaling.alpha.kubernetes.io/conditions"
+static const char *const hpa_round_trip[] = {
+    HPA_METRICS_ANNOTATION, HPA_CURRENT_METRICS_ANNOTATION, HPA_BEHAVIOR_ANNOTATION, HPA_CONDITIONS_ANNOTATION, NULL,
+};
+
+/* How one metric source or status member maps between versions: {destination path, source path},
+ * in the destination type's field order. A source "!path" is a Quantity that is not a pointer
+ * in the v1 type ("0" when absent); a source "=X" is the constant X; "?path:A:B" is A when path
+ * is set, else B (a MetricTarget's type). */
+typedef struct {
+    const char *member;
+    const char *map[8][2];
+} hpa_map;
+
+static const hpa_map spec_to_v1[] = {
+    {"object", {{"target", "describedObject"}, {"metricName", "metric.name"}, {"targetValue", "!target.value"},
+                {"selector", "metric.selector"}, {"averageValue", "target.averageValue"}}},
+    {"pods", {{"metricName", "metric.name"}, {"targetAverageValue", "!target.averageValue"},
+              {"selector", "metric.selector"}}},
+    {"resource", {{"name", "name"}, {"targetAverageUtilization", "target.averageUtilization"},
+                  {"targetAverageValue", "target.averageValue"}}},
+    {"containerResource", {{"name", "name"}, {"targetAverageUtilization", "target.averageUtilization"},
+                           {"targetAverageValue", "target.averageValue"}, {"container", "container"}}},
+    {"external", {{"metricName", "metric.name"}, {"metricSelector", "metric.selector"},
+                  {"targetValue", "target.value"}, {"targetAverageValue", "target.averageValue"}}},
+    {NULL, {{NULL, NULL}}},
+};
+static const hpa_map spec_from_v1[] = {
+    {"object", {{"describedObject", "target"}, {"target.type", "?averageValue:AverageValue:Value"},
+                {"target.value", "!targetValue"}, {"target.averageValue", "averageValue"},
+                {"metric.name", "metricName"}, {"metric.selector", "selector"}}},
+    {"pods", {{"metric.name", "metricName"}, {"metric.selector", "selector"}, {"target.type", "=AverageValue"},
+              {"target.averageValue", "!targetAverageValue"}}},
+    {"resource", {{"name", "name"}, {"target.type", "?targetAverageUtilization:Utilization:AverageValue"},
+                  {"target.averageValue", "targetAverageValue"},
+                  {"target.averageUtilization", "targetAverageUtilization"}}},
+    {"containerResource", {{"name", "name"}, {"target.type", "?targetAverageUtilization:Utilization:AverageValue"},
+                           {"target.averageValue", "targetAverageValue"},
+                           {"target.averageUtilization", "targetAverageUtilization"}, {"container", "container"}}},
+    {"external", {{"metric.name", "metricName"}, {"metric.selector", "metricSelector"},
+                  {"target.type", "?targetValue:Value:AverageValue"}, {"target.value", "targetValue"},
+                  {"target.averageValue", "targetAverageValue"}}},
+    {NULL, {{NULL, NULL}}},
+};
+static const hpa_map status_to_v1[] = {
+    {"object", {{"target", "describedObject"}, {"metricName", "metric.name"}, {"currentValue", "!current.value"},
+                {"selector", "metric.selector"}, {"averageValue", "current.averageValue"}}},
+    {"pods", {{"metricName", "metric.name"}, {"currentAverageValue", "!current.averageValue"},
+              {"selector", "metric.selector"}}},
+    {"resource", {{"name", "name"}, {"currentAverageUtilization", "current.averageUtilization"},
+                  {"currentAverageValue", "!current.averageValue"}}},
+    {"containerResource", {{"name", "name"}, {"currentAverageUtilization", "current.averageUtilization"},
+                           {"currentAverageValue", "!current.averageValue"}, {"container", "container"}}},
+    {"external", {{"metricName", "metric.name"}, {"metricSelector", "metric.selector"},
+                  {"currentValue", "!current.value"}, {"currentAverageValue", "current.averageValue"}}},
+    {NULL, {{NULL, NULL}}},
+};
+static const hpa_map status_from_v1[] = {
+    {"object", {{"metric.name", "metricName"}, {"metric.selector", "selector"}, {"current.value", "!currentValue"},
+                {"current.averageValue", "averageValue"}, {"describedObject", "target"}}},
+    {"pods", {{"metric.name", "metricName"}, {"metric.selector", "selector"},
+              {"current.averageValue", "!currentAverageValue"}}},
+    {"resource", {{"name", "name"}, {"current.averageValue", "!currentAverageValue"},
+                  {"current.averageUtilization", "currentAverageUtilization"}}},
+    {"containerResource", {{"name", "name"}, {"current.averageValue", "!currentAverageValue"},
+                           {"current.averageUtilization", "currentAverageUtilization"}, {"container", "container"}}},
+    {"external", {{"metric.name", "metricName"}, {"metric.selector", "metricSelector"},
+                  {"current.value", "!currentValue"}, {"current.averageValue", "currentAverageValue"}}},
+    {NULL, {{NULL, NULL}}},
+};
+
+static void copy_member(cJSON *dst, const cJSON *src, const char *key)
+{
+    const cJSON *v = jfield(src, key);
+    if (v)
+        cJSON_AddItemToObject(dst, key, cJSON_Duplicate(v, true));
+}
+
+/* v at path (a.b) under o, making the objects on the way. */
+static void put_path(cJSON *o, const char *path, cJSON *v)
+{
+    const char *dot = strchr(path, '.');
+    if (!dot) {
+        jset(o, path, v);
+        return;
+    }
+    char head[64];
+    snprintf(head, sizeof head, "%.*s", (int)(dot - path), path);
+    put_path(obj_at(o, head), dot + 1, v);
+}
+
+static bool present(const cJSON *v)
+{
+    return v && !cJSON_IsNull(v);
+}
+
+/* One metric (a MetricSpec or MetricStatus) converted by maps: type kept, its member mapped. */
+static cJSON *hpa_metric(const cJSON *m, const hpa_map *maps)
+{
+    cJSON *out = cJSON_CreateObject();
+    copy_member(out, m, "type");
+    for (const hpa_map *mp = maps; mp->member; mp++) {
+        const cJSON *src = jfield(m, mp->member);
+        if (!cJSON_IsObject(src))
+            continue;
+        cJSON *dst = cJSON_AddObjectToObject(out, mp->member);
+        for (int i = 0; i < 8 && mp->map[i][0]; i++) {
+            const char *from = mp->map[i][1];
+            cJSON *v = NULL;
+            if (*from == '=') {
+                v = cJSON_CreateString(from + 1);
+            } else if (*from == '?') {
+                char key[64], a[32], b[32];
+                if (sscanf(from + 1, "%63[^:]:%31[^:]:%31s", key, a, b) == 3)
+                    v = cJSON_CreateString(present(jget(src, key)) ? a : b);
+            } else {
+                bool quantity = *from == '!';
+                const cJSON *sv = jget(src, from + quantity);
+                v = present(sv) ? cJSON_Duplicate(sv, true) : quantity ? cJSON_CreateString("0") : NULL;
+            }
+            if (v)
+                put_path(dst, mp->map[i][0], v);
+        }
+    }
+    return out;
+}
+
+/* The behavior's members as the internal Go type names them; reading back matches
+ * case-insensitively, as encoding/json does. */
+static const char *const behavior_keys[] = {"scaleUp", "scaleDown", NULL};
+static const char *const rules_keys[] = {"stabilizationWindowSeconds", "selectPolicy", "policies", "tolerance", NULL};
+static const char *const policy_keys[] = {"type", "value", "periodSeconds", NULL};
+
+/* o's members named by keys, renamed (upper: Go's field names, else the json tags), in keys' order;
+ * with null for absent pointers when writing Go's form. */
+static cJSON *rename_members(const cJSON *o, const char *const *keys, bool upper, int depth)
+{
+    cJSON *out = cJSON_CreateObject();
+    for (int i = 0; keys[i]; i++) {
+        const cJSON *v = NULL, *m;
+        cJSON_ArrayForEach(m, o)
+            if (m->string && !strcasecmp(m->string, keys[i]))
+                v = m;
+        char name[64];
+        snprintf(name, sizeof name, "%s", keys[i]);
+        if (upper)
+            name[0] = (char)(name[0] - 'a' + 'A');
+        cJSON *c = NULL;
+        if (depth == 0 && cJSON_IsObject(v))
+            c = rename_members(v, rules_keys, upper, 1);
+        else if (depth == 1 && cJSON_IsArray(v)) {
+            c = cJSON_CreateArray();
+            const cJSON *p;
+            cJSON_ArrayForEach(p, v)
+                cJSON_AddItemToArray(c, rename_members(p, policy_keys, upper, 2));
+        } else if (present(v))
+            c = cJSON_Duplicate(v, true);
+        else if (upper && depth < 2)
+            c = cJSON_CreateNull();
+        if (c)
+            cJSON_AddItemToObject(out, name, c);
+    }
+    return out;
+}
+
+static bool is_cpu_resource(const cJSON *metric)
+{
+    return streq(jstr(metric, "type"), "Resource") && streq(jstr(metric, "resource.name"), "cpu");
+}
+
+/* out's metadata: a copy of doc's without the round-trip annotations. */
+static cJSON *hpa_metadata(cJSON *out, const cJSON *doc)
+{
+    const cJSON *meta = jfield(doc, "metadata");
+    cJSON *m = cJSON_IsObject(meta) ? cJSON_Duplicate(meta, true) : cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "metadata", m);
+    cJSON *anns = jfield(m, "annotations");
+    if (cJSON_IsObject(anns)) {
+        for (int i = 0; hpa_round_trip[i]; i++)
+            cJSON_DeleteItemFromObjectCaseSensitive(anns, hpa_round_trip[i]);
+        if (!anns->child)
+            cJSON_DeleteItemFromObjectCaseSensitive(m, "annotations");
+    }
+    return m;
+}
+
+/* arr (consumed), printed into annotation key of metadata m when it is not empty. */
+static void annotate(cJSON *m, const char *key, cJSON *arr)
+{
+    if (cJSON_IsObject(arr) || cJSON_GetArraySize(arr)) {
+        char *enc = cJSON_PrintUnformatted(arr);
+        jset_str(obj_at(m, "annotations"), key, enc);
+        cJSON_free(enc);
+    }
+    cJSON_Delete(arr);
+}
+
+static cJSON *hpa_to_v1(const cJSON *doc)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "kind", "HorizontalPodAutoscaler");
+    cJSON_AddStringToObject(out, "apiVersion", "autoscaling/v1");
+    cJSON *m = hpa_metadata(out, doc);
+    const cJSON *spec = jfield(doc, "spec"), *status = jfield(doc, "status"), *it;
+    cJSON *s = cJSON_AddObjectToObject(out, "spec");
+    copy_member(s, spec, "scaleTargetRef");
+    copy_member(s, spec, "minReplicas");
+    copy_member(s, spec, "maxReplicas");
+    cJSON_ArrayForEach(it, jfield(spec, "metrics")) {
+        if (!is_cpu_resource(it))
+            continue;
+        const cJSON *u = jget(it, "resource.target.averageUtilization");
+        if (cJSON_IsNumber(u))
+            cJSON_AddNumberToObject(s, "targetCPUUtilizationPercentage", u->valuedouble);
+        break;
+    }
+    cJSON *st = cJSON_AddObjectToObject(out, "status");
+    copy_member(st, status, "observedGeneration");
+    copy_member(st, status, "lastScaleTime");
+    cJSON_AddNumberToObject(st, "currentReplicas", jnum(status, "currentReplicas", 0));
+    cJSON_AddNumberToObject(st, "desiredReplicas", jnum(status, "desiredReplicas", 0));
+    const cJSON *cpu = NULL;
+    cJSON_ArrayForEach(it, jfield(status, "currentMetrics")) {
+        const cJSON *u = jget(it, "resource.current.averageUtilization");
+        if (is_cpu_resource(it) && cJSON_IsNumber(u))
+            cpu = u;
+    }
+    if (cpu)
+        cJSON_AddNumberToObject(st, "currentCPUUtilizationPercentage", cpu->valuedouble);
+    /* the annotations, as upstream writes them: metrics, current metrics, behavior, conditions */
+    cJSON *other = cJSON_CreateArray(), *current = cJSON_CreateArray(), *conds = cJSON_CreateArray();
+    cJSON_ArrayForEach(it, jfield(spec, "metrics"))
+        if (!is_cpu_resource(it) || !present(jget(it, "resource.target.averageUtilization")))
+            cJSON_AddItemToArray(other, hpa_metric(it, spec_to_v1));
+    cJSON_ArrayForEach(it, jfield(status, "currentMetrics"))
+        cJSON_AddItemToArray(current, hpa_metric(it, status_to_v1));
+    static const char *const cond_keys[] = {"type", "status", "lastTransitionTime", "reason", "message", NULL};
+    cJSON_ArrayForEach(it, jfield(status, "conditions")) {
+        cJSON *c = cJSON_CreateObject();
+        for (int i = 0; cond_keys[i]; i++)
+            copy_member(c, it, cond_keys[i]);
+        cJSON_AddItemToArray(conds, c);
+    }
+    annotate(m, HPA_METRICS_ANNOTATION, other);
+    annotate(m, HPA_CURRENT_METRICS_ANNOTATION, current);
+    const cJSON *b = jfield(spec, "behavior");
+    if (cJSON_IsObject(b))
+        annotate(m, HPA_BEHAVIOR_ANNOTATION, rename_members(b, behavior_keys, true, 0));
+    annotate(m, HPA_CONDITIONS_ANNOTATION, conds);
+    return out;
+}
+
+/* The annotation key of doc, parsed, when it is a JSON value of type want (cJSON_Array, ...). */
+static cJSON *annotation_json(const cJSON *doc, const char *key, int want)
+{
+    const cJSON *a = jfield(jget(doc, "metadata.annotations"), key);
+    cJSON *v = cJSON_IsString(a) ? cJSON_Parse(a->valuestring) : NULL;
+    if (v && (v->type & 0xFF) != want)
+        cJSON_Delete(v), v = NULL;
+    return v;
+}
+
+static cJSON *converted_metrics(const cJSON *arr, const hpa_map *maps)
+{
+    cJSON *out = cJSON_CreateArray();
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+        cJSON_AddItemToArray(out, hpa_metric(it, maps));
+    return out;
+}
+
+/* src's members that are not in known, copied into dst (an unknown field stays one: field
+ * validation names it at the same path). */
+static void copy_unknown(cJSON *dst, const cJSON *src, const char *const *known)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, src) {
+        bool k = !m->string;
+        for (int i = 0; !k && known[i]; i++)
+            k = !strcmp(m->string, known[i]);
+        if (!k && !jfield(dst, m->string))
+            cJSON_AddItemToObject(dst, m->string, cJSON_Duplicate(m, true));
+    }
+}
+
+static cJSON *hpa_from_v1(const cJSON *doc)
+{
+    static const char *const top[] = {"kind", "apiVersion", "metadata", "spec", "status", NULL};
+    static const char *const spec_keys[] = {"scaleTargetRef", "minReplicas", "maxReplicas",
+                                            "targetCPUUtilizationPercentage", NULL};
+    static const char *const status_keys[] = {"observedGeneration", "lastScaleTime", "currentReplicas",
+                                              "desiredReplicas", "currentCPUUtilizationPercentage", NULL};
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "kind", "HorizontalPodAutoscaler");
+    cJSON_AddStringToObject(out, "apiVersion", "autoscaling/v2");
+    hpa_metadata(out, doc);
+    const cJSON *spec = jfield(doc, "spec"), *status = jfield(doc, "status");
+    cJSON *other = annotation_json(doc, HPA_METRICS_ANNOTATION, cJSON_Array);
+    cJSON *current = annotation_json(doc, HPA_CURRENT_METRICS_ANNOTATION, cJSON_Array);
+    cJSON *behavior = annotation_json(doc, HPA_BEHAVIOR_ANNOTATION, cJSON_Object);
+    cJSON *conds = annotation_json(doc, HPA_CONDITIONS_ANNOTATION, cJSON_Array);
+    if (spec && !cJSON_IsObject(spec)) { /* the decoder's type error is the v2 object's too */
+        copy_member(out, doc, "spec");
+    } else if (spec) {
+        cJSON *s = cJSON_AddObjectToObject(out, "spec");
+        copy_member(s, spec, "scaleTargetRef");
+        copy_member(s, spec, "minReplicas");
+        copy_member(s, spec, "maxReplicas");
+        /* the annotation's metrics, then the cpu target's */
+        cJSON *metrics = other ? converted_metrics(other, spec_from_v1) : NULL;
+        const cJSON *cpu = jfield(spec, "targetCPUUtilizationPercentage");
+        if (cJSON_IsNumber(cpu)) {
+            cJSON *mt = cJSON_Parse("{\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\","
+                                    "\"target\":{\"type\":\"Utilization\"}}}");
+            jset_num(jget(mt, "resource.target"), "averageUtilization", cpu->valuedouble);
+            if (!metrics)
+                metrics = cJSON_CreateArray();
+            cJSON_AddItemToArray(metrics, mt);
+        }
+        if (metrics)
+            cJSON_AddItemToObject(s, "metrics", metrics);
+        if (behavior) {
+            cJSON *b = rename_members(behavior, behavior_keys, false, 0);
+            if (b->child)
+                cJSON_AddItemToObject(s, "behavior", b);
+            else
+                cJSON_Delete(b);
+        }
+        copy_unknown(s, spec, spec_keys);
+    }
+    if (status && !cJSON_IsObject(status)) {
+        copy_member(out, doc, "status");
+    } else if (status || current || conds) {
+        cJSON *st = cJSON_AddObjectToObject(out, "status");
+        copy_member(st, status, "observedGeneration");
+        copy_member(st, status, "lastScaleTime");
+        copy_member(st, status, "currentReplicas");
+        copy_member(st, status, "desiredReplicas");
+        const cJSON *cpu = jfield(status, "currentCPUUtilizationPercentage");
+        if (current) { /* more than the cpu utilization: it wins */
+            cJSON_AddItemToObject(st, "currentMetrics", converted_metrics(current, status_from_v1));
+        } else if (cJSON_IsNumber(cpu)) {
+            cJSON *mt = cJSON_Parse("[{\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\",\"current\":{}}}]");
+            jset_num(jget(mt->child, "resource.current"), "averageUtilization", cpu->valuedouble);
+            cJSON_AddItemToObject(st, "currentMetrics", mt);
+        }
+        if (conds)
+            cJSON_AddItemToObject(st, "conditions", conds), conds = NULL;
+        copy_unknown(st, status, status_keys);
+    }
+    copy_unknown(out, doc, top);
+    cJSON_Delete(other);
+    cJSON_Delete(current);
+    cJSON_Delete(behavior);
+    cJSON_Delete(conds);
+    return out;
+}
+
 cJSON *generic_to_stored(kind_id k, const cJSON *doc)
 {
+    if (k == K_HPA_V1 && cJSON_IsObject(doc))
+        return hpa_from_v1(doc);
     if (k == K_EVENT_V1 && cJSON_IsObject(doc))
         return remap(doc, v1_to_core, "v1");
     return cJSON_Duplicate(doc, true);
@@ -488,6 +858,8 @@ cJSON *generic_to_stored(kind_id k, const cJSON *doc)
 
 cJSON *generic_from_stored(kind_id k, const cJSON *doc)
 {
+    if (k == K_HPA_V1 && cJSON_IsObject(doc))
+        return hpa_to_v1(doc);
     if (k == K_EVENT_V1 && cJSON_IsObject(doc)) {
         cJSON *out = remap(doc, core_to_v1, "events.k8s.io/v1");
         /* eventTime is required by clients' models (the Python client's among them), where Go

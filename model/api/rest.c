@@ -1071,11 +1071,28 @@ static void do_deletecollection(cluster *c, const rest_req *rq, api_result *out)
 
 /* ---- a kind served from another's objects (events.k8s.io/v1 Events) ------------------------- */
 
+/* A decoding error of the stored kind's version names the version the client sent. */
+static void convert_status(kind_id view, cJSON *st)
+{
+    const kind_info *ki = kind_get(view), *sk = kind_get(ki->store_kind);
+    const char *msg = jstr(st, "message");
+    char from[160];
+    snprintf(from, sizeof from, "%s in version \"%s\" cannot be handled as a ", sk->kind, sk->version);
+    if (!msg || strncmp(msg, from, strlen(from)) || !strcmp(ki->version, sk->version))
+        return;
+    char *m = NULL;
+    if (asprintf(&m, "%s in version \"%s\" cannot be handled as a %s", ki->kind, ki->version, msg + strlen(from)) > 0)
+        jset_str(st, "message", m);
+    free(m);
+}
+
 /* The answer (an object or a list of the stored kind) as the kind view shows it. */
 static void convert_answer(kind_id view, api_result *out)
 {
     cJSON *b = out->body;
     const char *k = b ? jstr(b, "kind") : NULL;
+    if (b && k && !strcmp(k, "Status"))
+        convert_status(view, b);
     if (!b || out->code >= 300 || !k || !strcmp(k, "Status"))
         return;
     const kind_info *ki = kind_get(view);

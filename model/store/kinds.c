@@ -92,6 +92,8 @@ static kind_info rows[KIND_MAX] = {
         false, S(0), S(0), KV_ALL, 0, true),
     ROW(K_EVENT_V1, "Event", "events", "events.k8s.io", "v1", "events.k8s.io/v1", true, false, S("ev"), S(0), KV_ALL,
         0, true),
+    ROW(K_HPA_V1, "HorizontalPodAutoscaler", "horizontalpodautoscalers", "autoscaling", "v1", "autoscaling/v1",
+        true, true, S("hpa"), S("all"), KV_ALL, 0, true),
     ROW(K_BINDING, "Binding", "bindings", "", "v1", "v1", true, false, S(0), S(0), KV_CREATE, 0, false),
     ROW(K_SSAR, "SelfSubjectAccessReview", "selfsubjectaccessreviews", "authorization.k8s.io", "v1",
         "authorization.k8s.io/v1", false, false, S(0), S(0), KV_CREATE, 0, false),
@@ -130,6 +132,7 @@ static void init_static(void)
         r->list_kind = derived_list[i];
     }
     rows[K_EVENT_V1].store_kind = K_EVENT;
+    rows[K_HPA_V1].store_kind = K_HPA;
     rows[K_EVICTIONREQUEST].served = rows[K_EVICTION].served = false; /* until kind_serve_lifecycle */
     done = true;
 }
@@ -160,6 +163,17 @@ const kind_info *kind_by_plural(const char *group, const char *plural)
         return NULL;
     for (int i = 0, n = kind_count(); i < n; i++)
         if (rows[i].served && !strcmp(rows[i].plural, plural) && !strcmp(rows[i].group, group))
+            return &rows[i];
+    return NULL;
+}
+
+const kind_info *kind_by_resource(const char *group, const char *version, const char *plural)
+{
+    if (!group || !version || !plural)
+        return NULL;
+    for (int i = 0, n = kind_count(); i < n; i++)
+        if (rows[i].served && !strcmp(rows[i].plural, plural) && !strcmp(rows[i].group, group) &&
+            !strcmp(rows[i].version, version))
             return &rows[i];
     return NULL;
 }

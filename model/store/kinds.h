@@ -18,6 +18,7 @@ typedef enum {
     K_CSIDRIVER, K_ROLE, K_CLUSTERROLE, K_ROLEBINDING, K_CLUSTERROLEBINDING, K_CRD, K_HPA,
     K_ENDPOINTSLICE,
     K_EVENT_V1, /* events.k8s.io/v1 events: the objects of core/v1 events, converted */
+    K_HPA_V1,   /* autoscaling/v1 horizontalpodautoscalers: the autoscaling/v2 objects, converted */
     /* answered, never stored (create only) */
     K_BINDING, K_SSAR, K_SSRR, K_SSR,
     K_STATIC_COUNT
@@ -60,15 +61,19 @@ typedef struct kind_info {
      * the registry: schema, subresources, additionalPrinterColumns), NULL for built-in kinds */
     const struct cJSON *crd_version;
     const char *crd_name;    /* custom resources: "<plural>.<group>" */
-    kind_id store_kind;      /* the kind whose objects it serves: its own id, or (K_EVENT_V1) another's */
+    kind_id store_kind;      /* the kind whose objects it serves: its own id, or (K_EVENT_V1,
+                              * K_HPA_V1) another's */
 } kind_info;
 
 /* Number of ids in use (every built-in row, and every custom id ever given). */
 int kind_count(void);
 /* The row of id (custom rows stay readable once withdrawn: check served); NULL past kind_count(). */
 const kind_info *kind_get(kind_id id);
-/* The served row of group/plural (version not checked: the caller compares), NULL if none. */
+/* The served row of group/plural (version not checked: the caller compares; a group serving the
+ * resource in several versions answers its preferred one, listed first), NULL if none. */
 const kind_info *kind_by_plural(const char *group, const char *plural);
+/* The served row of group/version/plural, NULL if none: what a request's path names. */
+const kind_info *kind_by_resource(const char *group, const char *version, const char *plural);
 /* The served row of apiVersion/kind (a manifest's), NULL if none: what a loader asks to learn
  * whether a document's kind is served at all. */
 const kind_info *kind_by_kind(const char *api_version, const char *kind);

@@ -167,9 +167,8 @@ for (const k of kubectls) {
     assert.deepEqual((await api.get(`/api/v1/namespaces/default/configmaps/${name}`)).json.data, undefined);
   });
 
-  test(`kubectl ${k.version}: autoscale a Deployment`, {
-    skip: Number(k.version.split('.')[1]) < 33 && 'kubectl before 1.33 creates autoscaling/v1 HorizontalPodAutoscalers, which evictsim does not serve',
-  }, async () => {
+  // kubectl before 1.33 creates an autoscaling/v1 HorizontalPodAutoscaler (protobuf), 1.33 an autoscaling/v2 one
+  test(`kubectl ${k.version}: autoscale a Deployment`, async () => {
     const r = kc('autoscale', 'deployment', 'web', '--max=3', '--cpu-percent=60', `--name=as-${v}`);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), `horizontalpodautoscaler.autoscaling/as-${v} autoscaled`);

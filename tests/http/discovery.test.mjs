@@ -31,6 +31,35 @@ test('kubectl 1.30+ Accept gets v2 aggregated discovery', async () => {
     'networking.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io']);
 });
 
+test('autoscaling serves v2 (preferred) and v1, in legacy and aggregated discovery', async () => {
+  const gv = (v) => ({ groupVersion: `autoscaling/${v}`, version: v });
+  const g = (await api.get('/apis/autoscaling')).json;
+  assert.deepEqual(g, { kind: 'APIGroup', apiVersion: 'v1', name: 'autoscaling', versions: [gv('v2'), gv('v1')], preferredVersion: gv('v2') });
+  const inList = (await api.get('/apis')).json.groups.find((x) => x.name === 'autoscaling');
+  assert.deepEqual(inList, { name: 'autoscaling', versions: [gv('v2'), gv('v1')], preferredVersion: gv('v2') });
+  for (const v of ['v2', 'v1']) {
+    const l = (await api.get(`/apis/autoscaling/${v}`)).json;
+    assert.equal(l.groupVersion, `autoscaling/${v}`);
+    assert.deepEqual(l.resources.map((x) => [x.name, x.kind, x.verbs.length]), [
+      ['horizontalpodautoscalers', 'HorizontalPodAutoscaler', 8], ['horizontalpodautoscalers/status', 'HorizontalPodAutoscaler', 3]]);
+    assert.deepEqual(l.resources[0].shortNames, ['hpa']);
+  }
+  assert.equal((await api.get('/apis/autoscaling/v2beta2')).status, 404);
+  for (const accept of [V2, V2BETA1]) {
+    const old = accept === V2BETA1 ? await start({ args: ['--kube-version', '1.32'] }) : null;
+    try {
+      const agg = (await client(old ? old.url : srv.url).get('/apis', undefined, { accept })).json;
+      const item = agg.items.find((i) => i.metadata.name === 'autoscaling');
+      assert.deepEqual(item.versions.map((v) => v.version), ['v2', 'v1']);
+      for (const v of item.versions) {
+        assert.equal(v.freshness, 'Current');
+        assert.deepEqual(v.resources.map((r) => [r.resource, r.responseKind.version, r.subresources[0].responseKind.version]),
+          [['horizontalpodautoscalers', v.version, v.version]]);
+      }
+    } finally { if (old) await old.stop(); }
+  }
+});
+
 test('plain JSON gets legacy discovery with pods/eviction', async () => {
   const r = await api.get('/api/v1', undefined, { accept: 'application/json, */*' });
   assert.equal(r.headers.get('content-type'), 'application/json');

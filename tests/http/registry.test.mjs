@@ -4,7 +4,7 @@
 // PriorityClass admission.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, client, request } from '../lib/server.mjs';
+import { start, client, request, watchLines } from '../lib/server.mjs';
 
 let srv, api;
 before(async () => { srv = await start({ args: ['--controllers', 'none'] }); api = client(srv.url); });
@@ -399,6 +399,106 @@ test('manifests and /sim/v1/load take every served kind; an unknown kind is name
   assert.equal(unknown.status, 400);
   assert.equal(unknown.json.message, 'object 1: no kind "Gadget" is registered for version "example.com/v1"');
   for (const [path, b] of samples) await api.del(`${path}/${b.metadata.name}-l`);
+});
+
+test('autoscaling/v1 HorizontalPodAutoscalers are the autoscaling/v2 ones, converted', async () => {
+  const V1 = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers';
+  const V2 = '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers';
+  const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' };
+  const ac = new AbortController();
+  const events = [];
+  const rv = (await api.get(V1)).json.metadata.resourceVersion;
+  const watching = (async () => {
+    for await (const line of watchLines(`${srv.url}${V1}?watch=1&resourceVersion=${rv}`, ac.signal)) events.push(JSON.parse(line));
+  })().catch(() => {});
+  // v1 -> v2: targetCPUUtilizationPercentage is a Resource cpu Utilization metric
+  const c = await api.post(V1, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h1' },
+    spec: { scaleTargetRef: ref, maxReplicas: 3, targetCPUUtilizationPercentage: 60 } });
+  assert.equal(c.status, 201, c.text);
+  assert.equal(c.json.apiVersion, 'autoscaling/v1');
+  assert.deepEqual(c.json.spec, { scaleTargetRef: ref, minReplicas: 1, maxReplicas: 3, targetCPUUtilizationPercentage: 60 });
+  assert.deepEqual(c.json.status, { currentReplicas: 0, desiredReplicas: 0 });
+  const v2 = (await api.get(`${V2}/h1`)).json;
+  assert.equal(v2.metadata.uid, c.json.metadata.uid);
+  assert.deepEqual(v2.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }]);
+  // no target: the v2 default (cpu at 80%), seen through v1
+  const d = await api.post(V1, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h0' },
+    spec: { scaleTargetRef: ref, maxReplicas: 2 } });
+  assert.equal(d.json.spec.targetCPUUtilizationPercentage, 80);
+  // v2 -> v1: the first cpu Utilization target and the current cpu utilization; what v1 has no field
+  // for in the annotations upstream keeps it in (v1's MetricSpec/MetricStatus forms, the internal
+  // type's field names for the behavior)
+  v2.spec.metrics = [
+    { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1k' } } },
+    { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } },
+  ];
+  v2.spec.behavior = { scaleDown: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] } };
+  assert.equal((await api.put(`${V2}/h1`, v2)).status, 200);
+  const cur = (await api.get(`${V2}/h1`)).json;
+  const conditions = [{ type: 'AbleToScale', status: 'True', lastTransitionTime: '2025-01-01T00:00:00Z', reason: 'ReadyForNewScale', message: 'ok' }];
+  cur.status = { currentReplicas: 2, desiredReplicas: 2, conditions, currentMetrics: [
+    { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 35, averageValue: '120m' } } }] };
+  assert.equal((await api.put(`${V2}/h1/status`, cur)).status, 200);
+  let g = (await api.get(`${V1}/h1`)).json;
+  assert.equal(g.kind, 'HorizontalPodAutoscaler');
+  assert.equal(g.spec.targetCPUUtilizationPercentage, 60);
+  assert.deepEqual(g.status, { currentReplicas: 2, desiredReplicas: 2, currentCPUUtilizationPercentage: 35 });
+  const ann = g.metadata.annotations;
+  assert.deepEqual(Object.keys(ann), ['autoscaling.alpha.kubernetes.io/metrics', 'autoscaling.alpha.kubernetes.io/current-metrics',
+    'autoscaling.alpha.kubernetes.io/behavior', 'autoscaling.alpha.kubernetes.io/conditions']);
+  assert.equal(ann['autoscaling.alpha.kubernetes.io/metrics'], '[{"type":"Pods","pods":{"metricName":"qps","targetAverageValue":"1k"}}]');
+  assert.equal(ann['autoscaling.alpha.kubernetes.io/current-metrics'],
+    '[{"type":"Resource","resource":{"name":"cpu","currentAverageUtilization":35,"currentAverageValue":"120m"}}]');
+  assert.equal(ann['autoscaling.alpha.kubernetes.io/behavior'], '{"ScaleUp":{"StabilizationWindowSeconds":0,"SelectPolicy":"Max",' +
+    '"Policies":[{"Type":"Pods","Value":4,"PeriodSeconds":15},{"Type":"Percent","Value":100,"PeriodSeconds":15}],"Tolerance":null},' +
+    '"ScaleDown":{"StabilizationWindowSeconds":60,"SelectPolicy":"Max","Policies":[{"Type":"Percent","Value":100,"PeriodSeconds":15}],"Tolerance":null}}');
+  assert.deepEqual(JSON.parse(ann['autoscaling.alpha.kubernetes.io/conditions']), conditions);
+  // an update through v1 keeps all of it (read back from the annotations, which are not stored);
+  // the other metrics come first, then the cpu target's, as upstream orders them
+  g.spec.targetCPUUtilizationPercentage = 70;
+  g.spec.maxReplicas = 5;
+  const u = await api.put(`${V1}/h1`, g);
+  assert.equal(u.status, 200, u.text);
+  assert.equal(u.json.spec.targetCPUUtilizationPercentage, 70);
+  const after = (await api.get(`${V2}/h1`)).json;
+  assert.equal(after.spec.maxReplicas, 5);
+  assert.deepEqual(after.spec.metrics, [
+    { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1k' } } },
+    { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+  assert.deepEqual(after.spec.behavior, cur.spec.behavior);
+  assert.deepEqual(after.status.conditions, conditions);
+  assert.deepEqual(after.status.currentMetrics, cur.status.currentMetrics);
+  assert.equal(after.metadata.annotations, undefined);
+  // status through v1
+  const s = await api.patch(`${V1}/h0/status`, { status: { currentCPUUtilizationPercentage: 90 } }, { type: 'application/merge-patch+json' });
+  assert.equal(s.status, 200, s.text);
+  assert.equal(s.json.status.currentCPUUtilizationPercentage, 90);
+  assert.deepEqual((await api.get(`${V2}/h0`)).json.status.currentMetrics,
+    [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 90 } } }]);
+  // list, Table
+  const l = (await api.get(V1)).json;
+  assert.equal(l.kind, 'HorizontalPodAutoscalerList');
+  assert.equal(l.apiVersion, 'autoscaling/v1');
+  assert.deepEqual(l.items.map((i) => i.spec.targetCPUUtilizationPercentage), [80, 70]);
+  const t = (await api.get(V1, undefined, { accept: TABLE })).json;
+  assert.deepEqual(t.rows.find((r) => r.object.metadata.name === 'h0').cells.slice(0, 3), ['h0', 'Deployment/web', 'cpu: 90%/80%']);
+  const wrong = await api.post(V1, { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h2' }, spec: { scaleTargetRef: ref, maxReplicas: 1 } });
+  assert.equal(wrong.status, 400);
+  assert.equal(wrong.json.message, 'the API version in the data (autoscaling/v2) does not match the expected API version (autoscaling/v1)');
+  const unknown = await api.post(`${V1}?fieldValidation=Strict`, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'h3' }, spec: { scaleTargetRef: ref, maxReplicas: 1, foo: 1 } });
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.json.message, 'HorizontalPodAutoscaler in version "v1" cannot be handled as a HorizontalPodAutoscaler: strict decoding error: unknown field "spec.foo"');
+  for (const n of ['h0', 'h1']) assert.equal((await api.del(`${V1}/${n}`)).status, 200);
+  assert.equal((await api.get(`${V2}/h1`)).status, 404);
+  // the watch saw every change as v1 objects
+  const until = Date.now() + 5000;
+  while (events.filter((e) => e.type === 'DELETED').length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  ac.abort();
+  await watching;
+  assert.deepEqual(events.map((e) => e.type), ['ADDED', 'ADDED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'DELETED', 'DELETED']);
+  assert.ok(events.every((e) => e.object.apiVersion === 'autoscaling/v1'));
+  assert.equal(events[4].object.spec.targetCPUUtilizationPercentage, 70);
 });
 
 test('events.k8s.io/v1 Events are the core/v1 Events, converted', async () => {
