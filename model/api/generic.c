@@ -697,13 +697,12 @@ static cJSON *hpa_to_v1(const cJSON *doc)
     copy_member(s, spec, "scaleTargetRef");
     copy_member(s, spec, "minReplicas");
     copy_member(s, spec, "maxReplicas");
-    cJSON_ArrayForEach(it, jfield(spec, "metrics")) {
-        if (!is_cpu_resource(it))
-            continue;
+    cJSON_ArrayForEach(it, jfield(spec, "metrics")) { /* the first cpu metric with a utilization */
         const cJSON *u = jget(it, "resource.target.averageUtilization");
-        if (cJSON_IsNumber(u))
+        if (is_cpu_resource(it) && cJSON_IsNumber(u)) {
             cJSON_AddNumberToObject(s, "targetCPUUtilizationPercentage", u->valuedouble);
-        break;
+            break;
+        }
     }
     cJSON *st = cJSON_AddObjectToObject(out, "status");
     copy_member(st, status, "observedGeneration");

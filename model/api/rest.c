@@ -432,9 +432,8 @@ static void create_doc(cluster *c, kind_id k, cJSON *doc, bool dry, api_result *
 }
 
 /* A JSON body's unknown and repeated fields, as fieldValidation says
- * (fieldval.h). */
-/* After check_type: a type error or a body of another kind wins over the
- * strict errors, as the decoder returns its own error first. */
+ * (fieldval.h). Called after check_type: a type error or a body of another
+ * kind wins over the strict errors, as the decoder returns its own first. */
 static cJSON *strict_errors(const rest_req *rq, cJSON *doc, api_result *out)
 {
     const kind_info *ki = kind_get(rq->kind);

@@ -120,6 +120,25 @@ START_TEST(hpa_v1_round_trip)
 }
 END_TEST
 
+/* The v1 target is the first cpu metric with a utilization, not the first cpu metric. */
+START_TEST(hpa_v1_cpu_target_skips_an_average_value)
+{
+    cJSON *in = cJSON_Parse("{\"kind\":\"HorizontalPodAutoscaler\",\"apiVersion\":\"autoscaling/v2\","
+                            "\"metadata\":{\"name\":\"h\"},\"spec\":{\"maxReplicas\":3,\"metrics\":["
+                            "{\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\",\"target\":{\"type\":"
+                            "\"AverageValue\",\"averageValue\":\"500m\"}}},"
+                            "{\"type\":\"Resource\",\"resource\":{\"name\":\"cpu\",\"target\":{\"type\":"
+                            "\"Utilization\",\"averageUtilization\":70}}}]}}");
+    cJSON *v1 = generic_from_stored(K_HPA_V1, in);
+    ck_assert_int_eq(jnum(v1, "spec.targetCPUUtilizationPercentage", 0), 70);
+    cJSON *back = generic_to_stored(K_HPA_V1, v1);
+    ck_assert(cJSON_Compare(jget(back, "spec.metrics"), jget(in, "spec.metrics"), true));
+    cJSON_Delete(in);
+    cJSON_Delete(v1);
+    cJSON_Delete(back);
+}
+END_TEST
+
 Suite *defaults_suite(void)
 {
     Suite *s = suite_create("defaults");
@@ -130,6 +149,7 @@ Suite *defaults_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("hpa");
     tcase_add_test(tc, hpa_v1_round_trip);
+    tcase_add_test(tc, hpa_v1_cpu_target_skips_an_average_value);
     suite_add_tcase(s, tc);
     return s;
 }
