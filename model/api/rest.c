@@ -1113,11 +1113,18 @@ static void convert_answer(kind_id view, api_result *out)
     jset(b, "items", conv);
 }
 
-/* A request's body (create, update) or a patch's result, converted to the stored kind and printed:
- * NULL with *st when it is not a document of the view's kind. */
-static char *stored_body(kind_id view, cJSON *doc, cJSON **st)
+/* A request's body (create, update) or a patch's result, checked as a document of the view's
+ * version (type errors, then fieldValidation against the view's own fields: src and patch as
+ * fieldval_check takes them), converted to the stored kind and printed: NULL with *st when
+ * refused. */
+static char *stored_body(const rest_req *rq, cJSON *doc, fv_source src, const cJSON *patch, cJSON **st,
+                         api_result *out)
 {
-    if ((*st = check_type(view, doc))) {
+    kind_id view = rq->kind;
+    const kind_info *ki = kind_get(view);
+    if ((*st = check_type(view, doc)) ||
+        (rq->body_type != BODY_YAML && rq->body_type != BODY_APPLY_PATCH &&
+         (*st = fieldval_check(doc, rq->field_validation, ki->group, ki->version, ki->kind, src, patch, out)))) {
         cJSON_Delete(doc);
         return NULL;
     }
@@ -1137,7 +1144,7 @@ static void alias_handle(cluster *c, const rest_req *rq, api_result *out)
     char *json = NULL;
     if (rq->verb == V_CREATE || rq->verb == V_UPDATE) {
         cJSON *doc = rest_decode_body(rq->body_type, rq->body, rq->body_len, &st);
-        json = doc ? stored_body(view, doc, &st) : NULL;
+        json = doc ? stored_body(rq, doc, FV_BODY, NULL, &st, out) : NULL;
     } else if (rq->verb == V_PATCH) {
         store_obj *o = store_get(c->st, r.kind, rq->ns, rq->name);
         rest_patch_fn fn = rest_patch_function(rq->body_type);
@@ -1155,8 +1162,10 @@ static void alias_handle(cluster *c, const rest_req *rq, api_result *out)
                 st = rest_patch_error(code, err);
             free(err);
         }
+        json = patched ? stored_body(rq, patched, rq->body_type == BODY_STRATEGIC_PATCH ? FV_STRATEGIC : FV_PATCHED,
+                                     patch, &st, out)
+                       : NULL;
         cJSON_Delete(patch);
-        json = patched ? stored_body(view, patched, &st) : NULL;
         r.verb = V_UPDATE;
     }
     if (st) {

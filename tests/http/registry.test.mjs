@@ -499,6 +499,14 @@ test('autoscaling/v1 HorizontalPodAutoscalers are the autoscaling/v2 ones, conve
   assert.deepEqual(events.map((e) => e.type), ['ADDED', 'ADDED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'DELETED', 'DELETED']);
   assert.ok(events.every((e) => e.object.apiVersion === 'autoscaling/v1'));
   assert.equal(events[4].object.spec.targetCPUUtilizationPercentage, 70);
+  // v2's fields are unknown to v1: under Warn they are dropped, not carried into the v2 object
+  const v2only = await api.post(V1, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'h4' }, spec: { scaleTargetRef: ref, maxReplicas: 1, metrics: [{ type: 'Pods' }] } });
+  assert.equal(v2only.status, 201, v2only.text);
+  assert.equal(v2only.headers.get('warning'), '299 - "unknown field \\"spec.metrics\\""');
+  assert.deepEqual((await api.get(`${V2}/h4`)).json.spec.metrics,
+    [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }]);
+  assert.equal((await api.del(`${V1}/h4`)).status, 200);
 });
 
 test('events.k8s.io/v1 Events are the core/v1 Events, converted', async () => {
