@@ -442,7 +442,6 @@ static void scale_put(ctrl_scale *s, int *n, ctrl_scale v)
     s[(*n)++] = v;
 }
 
-/* getExpectedScale: the sum of the scales of the pods' controllers. */
 /* arr (n entries of `size` bytes used of *cap) with room for one more:
  * it starts as the caller's stack array `local`, so that a sync's few
  * controllers allocate nothing (an array per pod was a 1.6 KB calloc a
@@ -459,6 +458,7 @@ static void *room(void *arr, size_t n, size_t *cap, size_t size, const void *loc
     return grown;
 }
 
+/* getExpectedScale: the sum of the scales of the pods' controllers. */
 static int expected_scale(cluster *c, store_obj **pods, size_t n, long *expected, cJSON *unmanaged, char **err)
 {
     ctrl_scale scales_local[16], *scales = scales_local;

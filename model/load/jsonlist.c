@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "load_parts.h"
 #include "json.h"
+#include "compact.h"
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -166,7 +167,7 @@ static const char *js_skip(const char *p, const char *e)
     }
 #if defined(__SSE2__)
     return js_skip_container(p, e);
-#endif
+#else
     int depth = 0;
     while (p < e) {
         char c = *p;
@@ -182,6 +183,7 @@ static const char *js_skip(const char *p, const char *e)
         p++;
     }
     return NULL;
+#endif
 }
 
 /* Does a UTF-8 byte order mark start at p? cJSON skips one at the start of
@@ -409,7 +411,7 @@ static bool jf_container(jf_in *in, cJSON *item, bool object, int depth, bool ow
             const char *q = in->p < in->e && *in->p == '"' ? jf_string_end(in, &klen, &escapes) : NULL;
             if (!q)
                 return false;
-            const char *shared = !escapes && !own ? json_shared_key(in->p + 1, klen) : NULL;
+            const char *shared = !escapes && !own ? compact_shared_key(in->p + 1, klen) : NULL;
             if (shared) {
                 n->string = (char *)shared;
                 n->type = cJSON_StringIsConst;

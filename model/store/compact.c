@@ -176,7 +176,7 @@ static long intern_id_shared(const char *s, size_t len, size_t max_entries)
         intern_lens[id] = (uint8_t)len;
         intern_slot[i].hash = h;
         __atomic_store_n(&intern_slot[i].id1, (uint32_t)id + 1, __ATOMIC_RELEASE);
-        __atomic_store_n(&intern_n, intern_n + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&intern_n, intern_n + 1, __ATOMIC_RELEASE); /* read with acquire by intern_id_at */
     }
     pthread_mutex_unlock(&intern_mu);
     return id;

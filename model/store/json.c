@@ -1,7 +1,6 @@
 /* json: path reads and replace-or-add writes over cJSON, printing as the
  * store prints, and tree equality. Must not know Kubernetes. */
 #include "json.h"
-#include "compact.h"
 #include "text.h"
 #include <float.h>
 #include <math.h>
@@ -317,7 +316,3 @@ bool jequal(const cJSON *a, const cJSON *b)
     }
 }
 
-const char *json_shared_key(const char *s, size_t len)
-{
-    return compact_shared_key(s, len);
-}

@@ -38,11 +38,6 @@ void jset_str(cJSON *o, const char *key, const char *s);
 void jset_num(cJSON *o, const char *key, double n);
 /* Remove o[key] if present. */
 void jdel(cJSON *o, const char *key);
-/* The process's shared copy of the object key s[0..len), which a tree may
- * hold as a const key (cJSON_StringIsConst: never freed, and stored by its
- * number without being looked up again); NULL when it is not shared (too
- * long, or the table is full). Any thread. */
-const char *json_shared_key(const char *s, size_t len);
 /* Print compactly, byte for byte as cJSON_PrintUnformatted, faster;
  * caller frees. NULL where cJSON would fail (an invalid item). */
 char *jprint(const cJSON *o);
