@@ -11,6 +11,7 @@
 #include "xalloc.h"
 #include "json.h"
 #include "selector.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,19 @@ struct pdbindex {
     pent *pdbs;
     clist *lists;
     size_t nbuilt; /* PDBs whose members are known */
+    uint64_t gen;  /* bumped whenever a PDB's selection may change (pod_pdbs) */
 };
+
+/* A pod's PDBs, as pdbindex_pdbs_for last answered them, kept as the pod's
+ * aux (pods have no other): the store drops it when the pod's document
+ * changes (its labels with it), and gen says whether any PDB came, went or
+ * changed its selector since. */
+typedef struct pod_pdbs {
+    const pdbindex *ix;
+    uint64_t gen;
+    size_t n;
+    store_obj *pdbs[];
+} pod_pdbs;
 
 static void set_built(pdbindex *ix, pent *e, bool built)
 {
@@ -104,6 +117,7 @@ static const cJSON *anchor_of(const cJSON *selj)
 
 static void pent_index(pdbindex *ix, pent *e)
 {
+    ix->gen++;
     char *err = NULL;
     const cJSON *selj = jget(store_doc(e->pdb), "spec.selector");
     e->sel = labelsel_from_json(selj, &err);
@@ -142,6 +156,7 @@ static void members_clear(pent *e)
 
 static void pent_unindex(pdbindex *ix, pent *e)
 {
+    ix->gen++;
     clist *l = NULL;
     if (e->list)
         HASH_FIND_STR(ix->lists, e->list, l);
@@ -367,7 +382,7 @@ static pent *pent_add(pdbindex *ix, store_obj *pdb)
 
 static void pent_free(pdbindex *ix, pent *e)
 {
-    pent_unindex(ix, e);
+    pent_unindex(ix, e); /* bumps gen: no pod keeps e->pdb */
     HASH_DEL(ix->pdbs, e);
     free(e);
 }
@@ -482,15 +497,25 @@ static int cmp_name(const void *a, const void *b)
 
 store_obj **pdbindex_pdbs_for(pdbindex *ix, const store_obj *pod, size_t *n)
 {
-    lset ls;
-    lset_of_pod(&ls, pod);
-    pent **c = candidates(ix, pod->ns, &ls, n);
-    lset_free(&ls);
+    const pod_pdbs *k = pod->aux;
+    if (!k || k->ix != ix || k->gen != ix->gen) {
+        lset ls;
+        lset_of_pod(&ls, pod);
+        size_t nc;
+        pent **c = candidates(ix, pod->ns, &ls, &nc);
+        lset_free(&ls);
+        pod_pdbs *nk = xmalloc(sizeof *nk + nc * sizeof *nk->pdbs);
+        *nk = (pod_pdbs){.ix = ix, .gen = ix->gen, .n = nc};
+        for (size_t i = 0; i < nc; i++)
+            nk->pdbs[i] = c[i]->pdb;
+        free(c);
+        qsort(nk->pdbs, nc, sizeof *nk->pdbs, cmp_name);
+        store_set_aux(pod, nk);
+        k = nk;
+    }
+    *n = k->n;
     store_obj **out = xmalloc((*n ? *n : 1) * sizeof *out);
-    for (size_t i = 0; i < *n; i++)
-        out[i] = c[i]->pdb;
-    free(c);
-    qsort(out, *n, sizeof *out, cmp_name);
+    memcpy(out, k->pdbs, *n * sizeof *out);
     return out;
 }
 

@@ -13,7 +13,9 @@ typedef struct pdbindex pdbindex;
 pdbindex *pdbindex_get(store *st);
 
 /* PDBs in the pod's namespace that select it, sorted by name (malloc'd;
- * the objects are borrowed). */
+ * the objects are borrowed). The answer is remembered as the pod's aux
+ * (store_set_aux; no other module sets a pod's) until the pod's document
+ * changes or a PDB comes, goes or changes its selector. */
 store_obj **pdbindex_pdbs_for(pdbindex *ix, const store_obj *pod, size_t *n);
 
 /* Pods the PDB selects, sorted by name (malloc'd; borrowed objects). */

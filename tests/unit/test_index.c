@@ -166,6 +166,45 @@ START_TEST(pdbindex_follows_changes)
 }
 END_TEST
 
+/* pdbindex_pdbs_for remembers a pod's answer: a PDB that comes, goes or
+ * changes its selector, and a pod relabelled, are seen at the next ask. */
+START_TEST(pdbindex_pdbs_for_follows_changes)
+{
+    store *s = store_new();
+    if (_i)
+        store_set_cache(s, 0);
+    store_obj *p1 = store_insert(s, K_POD, pod("ns", "web-1", "web", NULL, true));
+    store_obj *web = store_insert(s, K_PDB, pdb("ns", "web", "{\"matchLabels\":{\"app\":\"web\"}}"));
+    pdbindex *ix = pdbindex_get(s);
+    size_t n;
+    COMPACT(s);
+    ck_assert_str_eq(names(pdbindex_pdbs_for(ix, p1, &n), &n), "web");
+    ck_assert_str_eq(names(pdbindex_pdbs_for(ix, p1, &n), &n), "web"); /* remembered */
+    store_obj *all = store_insert(s, K_PDB, pdb("ns", "all", "{}"));
+    COMPACT(s);
+    ck_assert_str_eq(names(pdbindex_pdbs_for(ix, p1, &n), &n), "all,web");
+    store_replace(s, web, pdb("ns", "web", "{\"matchLabels\":{\"app\":\"db\"}}"));
+    COMPACT(s);
+    ck_assert_str_eq(names(pdbindex_pdbs_for(ix, p1, &n), &n), "all");
+    store_replace(s, p1, pod("ns", "web-1", "db", NULL, true));
+    COMPACT(s);
+    ck_assert_str_eq(names(pdbindex_pdbs_for(ix, p1, &n), &n), "all,web");
+    store_remove(s, all);
+    COMPACT(s);
+    ck_assert_str_eq(names(pdbindex_pdbs_for(ix, p1, &n), &n), "web");
+    /* a status write keeps the selection (and the remembered answer) */
+    cJSON *st = pdb("ns", "web", "{\"matchLabels\":{\"app\":\"db\"}}");
+    jset_num(jobj(st, "status"), "disruptionsAllowed", 1);
+    store_replace(s, web, st);
+    COMPACT(s);
+    ck_assert_str_eq(names(pdbindex_pdbs_for(ix, p1, &n), &n), "web");
+    store_remove(s, web);
+    COMPACT(s);
+    ck_assert_str_eq(names(pdbindex_pdbs_for(ix, p1, &n), &n), "");
+    store_free(s);
+}
+END_TEST
+
 Suite *index_suite(void)
 {
     Suite *s = suite_create("index");
@@ -173,6 +212,7 @@ Suite *index_suite(void)
     tcase_add_test(tc, list_keeps_name_order_through_changes);
     tcase_add_test(tc, controlled_lists_follow_owner_references);
     tcase_add_loop_test(tc, pdbindex_matches_selectors, 0, 2);
+    tcase_add_loop_test(tc, pdbindex_pdbs_for_follows_changes, 0, 2);
     tcase_add_loop_test(tc, pdbindex_follows_changes, 0, 2);
     suite_add_tcase(s, tc);
     return s;
