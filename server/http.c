@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -407,9 +408,139 @@ static struct MHD_Response *protobuf_response(http_resp *out)
     return resp;
 }
 
+/* Finished responses to answers given as text over and over (an
+ * eviction's Status: a refusal names its budget and numbers, so 100 budgets
+ * give 100 answers), kept per pool thread. libmicrohttpd lets a response be
+ * queued any number of times on any connection (it counts references), so
+ * a repeated answer costs no response, header copies or frees. An entry is
+ * the code, the format and the exact text; its response has the headers
+ * finish() would add (answers with a Warning or Retry-After are not kept). */
+#define RESP_SETS 256
+typedef struct {
+    uint64_t hash;
+    char *text; /* the answer's text (malloc'd), NULL for an empty slot */
+    size_t len;
+    int code;
+    bool protobuf;
+    unsigned used;
+    struct MHD_Response *resp; /* the cache's reference */
+} resp_slot;
+
+typedef struct resp_cache {
+    struct resp_cache *next; /* every thread's, for http_stop */
+    unsigned clock;
+    resp_slot set[RESP_SETS][2];
+} resp_cache;
+
+static pthread_mutex_t resp_caches_mu = PTHREAD_MUTEX_INITIALIZER;
+static resp_cache *resp_caches;
+static __thread resp_cache *resp_mine;
+
+static uint64_t text_hash(const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 29);
+}
+
+/* The answer as a new response with its headers; NULL when the protobuf
+ * encoding has no message for it. */
+static struct MHD_Response *text_response_new(const http_resp *out)
+{
+    struct MHD_Response *resp;
+    const strbuf *t = &out->r.text;
+    if (out->protobuf) {
+        size_t len = 0;
+        unsigned char *b = protobuf_encode_text(t->s, t->len, &len);
+        if (!b)
+            return NULL;
+        resp = MHD_create_response_from_buffer(len, b, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(resp, "Content-Type", PROTOBUF_MEDIA);
+    } else {
+        char *b = xmalloc(t->len + 1);
+        memcpy(b, t->s, t->len);
+        b[t->len] = '\n';
+        resp = MHD_create_response_from_buffer(t->len + 1, b, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+    }
+    MHD_add_response_header(resp, "Cache-Control", "no-cache, private");
+    return resp;
+}
+
+/* The kept response to an answer given as text, made and kept on first
+ * use; NULL for an answer that is not kept. Borrowed: queue it, never
+ * destroy it. */
+static struct MHD_Response *text_response_kept(const http_resp *out)
+{
+    const strbuf *t = &out->r.text;
+    if (!t->s || out->table || out->r.body || out->r.warnings || out->r.retry_after > 0 || t->len > 4096)
+        return NULL;
+    resp_cache *c = resp_mine;
+    if (!c) {
+        c = resp_mine = xcalloc(1, sizeof *c);
+        pthread_mutex_lock(&resp_caches_mu);
+        c->next = resp_caches;
+        resp_caches = c;
+        pthread_mutex_unlock(&resp_caches_mu);
+    }
+    uint64_t h = text_hash(t->s, t->len) ^ (uint64_t)out->r.code ^ ((uint64_t)out->protobuf << 63);
+    resp_slot *set = c->set[h % RESP_SETS];
+    c->clock++;
+    for (int w = 0; w < 2; w++) {
+        resp_slot *e = &set[w];
+        if (e->text && e->hash == h && e->code == out->r.code && e->protobuf == out->protobuf && e->len == t->len &&
+            !memcmp(e->text, t->s, t->len)) {
+            e->used = c->clock;
+            return e->resp;
+        }
+    }
+    struct MHD_Response *resp = text_response_new(out);
+    if (!resp)
+        return NULL;
+    resp_slot *e = !set[0].text ? &set[0] : !set[1].text ? &set[1] : set[0].used <= set[1].used ? &set[0] : &set[1];
+    if (e->text) { /* a connection still sending it keeps its own reference */
+        MHD_destroy_response(e->resp);
+        free(e->text);
+    }
+    *e = (resp_slot){.hash = h, .text = xmalloc(t->len ? t->len : 1), .len = t->len, .code = out->r.code,
+                     .protobuf = out->protobuf, .used = c->clock, .resp = resp};
+    memcpy(e->text, t->s, t->len);
+    return resp;
+}
+
+static void resp_caches_free(void)
+{
+    pthread_mutex_lock(&resp_caches_mu);
+    while (resp_caches) {
+        resp_cache *c = resp_caches;
+        resp_caches = c->next;
+        for (int i = 0; i < RESP_SETS; i++)
+            for (int w = 0; w < 2; w++)
+                if (c->set[i][w].text) {
+                    MHD_destroy_response(c->set[i][w].resp);
+                    free(c->set[i][w].text);
+                }
+        free(c);
+    }
+    pthread_mutex_unlock(&resp_caches_mu);
+}
+
 static enum MHD_Result finish(struct MHD_Connection *conn, http_server *s, http_req *rq, http_resp *out)
 {
     struct MHD_Response *resp;
+    if (!out->stream && !out->raw && !out->raw_type && (resp = text_response_kept(out))) {
+        if (s->opts.verbose)
+            fprintf(stderr, "%s %s -> %d\n", rq->method, rq->url, out->r.code);
+        return MHD_queue_response(conn, out->r.code ? out->r.code : 500, resp);
+    }
     if (out->stream) {
         resp = watch_response(out->stream);
         MHD_add_response_header(resp, "Content-Type", out->protobuf ? PROTOBUF_MEDIA ";stream=watch" : "application/json");
@@ -665,6 +796,7 @@ void http_stop(http_server *s)
     struct timespec ts = {0, 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
     MHD_stop_daemon(s->d);
+    resp_caches_free(); /* the pool's threads are gone */
     watch_free_history();
     close(s->fd);
     free(s);

@@ -203,6 +203,43 @@ test('the eviction log explains each decision', async () => {
   assert.match(e.explanation, /PDB web: minAvailable 3 of 3 expected; 3 healthy; desired 3 → 0 disruptions allowed → refused/);
 });
 
+// The server keeps the finished response of an answer it gives as text
+// (http.c): each answer must still be the one its request gets, whole,
+// in the format asked, however the requests interleave.
+test('repeated refusals of two budgets, in JSON and protobuf, are each sent whole', async () => {
+  let y = 'apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n';
+  for (const [app, n] of [['a', 2], ['b', 3]]) {
+    for (let i = 1; i <= n; i++)
+      y += `---\napiVersion: v1\nkind: Pod\nmetadata: {name: ${app}-${i}, labels: {app: ${app}}}\nspec: {nodeName: n1, containers: [{name: c, image: nginx}]}\n`;
+    y += `---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: ${app}}\nspec: {minAvailable: ${n}, selector: {matchLabels: {app: ${app}}}}\n`;
+  }
+  await api.load(y);
+  const post = (name, accept) => fetch(`${srv.url}/api/v1/namespaces/default/pods/${name}/eviction`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: accept },
+    body: JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name } }) });
+  const seen = {};
+  for (let round = 0; round < 3; round++)
+    for (const [name, need] of [['a-1', 2], ['b-2', 3], ['a-2', 2]])
+      for (const accept of ['application/json', 'application/vnd.kubernetes.protobuf']) {
+        const r = await post(name, accept);
+        assert.equal(r.status, 429);
+        assert.equal(r.headers.get('content-type'), accept);
+        assert.equal(r.headers.get('cache-control'), 'no-cache, private');
+        assert.equal(r.headers.get('retry-after'), null);
+        const bytes = Buffer.from(await r.arrayBuffer());
+        const cause = `The disruption budget ${name[0]} needs ${need} healthy pods and has ${need} currently`;
+        if (accept === 'application/json')
+          assert.equal(bytes.toString(), JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: MSG,
+            reason: 'TooManyRequests', details: { causes: [{ reason: 'DisruptionBudget', message: cause }] }, code: 429 }) + '\n');
+        else
+          assert.ok(bytes.subarray(0, 4).equals(Buffer.from('k8s\0', 'latin1')) && bytes.includes(Buffer.from(cause)));
+        const key = `${name[0]} ${accept}`;
+        if (seen[key]) assert.ok(bytes.equals(seen[key]), `${key}: the same bytes each time`);
+        seen[key] = bytes;
+      }
+  assert.equal((await api.get('/sim/v1/evictions')).json.items.length, 18);
+});
+
 test('parallel evictions never spend more than the budget and never see a 409', async () => {
   await cluster({ pods: 20, pdb: 'minAvailable: 15' });
   assert.equal((await pdbStatus()).disruptionsAllowed, 5);
