@@ -489,6 +489,109 @@ void rest_write(cluster *c, store_obj *o, cJSON *doc)
     }
 }
 
+/* The member at path of doc (the first of each key), or NULL. */
+static cJSON *path_member(cJSON *doc, const char *path)
+{
+    cJSON *cur = doc;
+    while (cur && (cur->type & 0xFF) == cJSON_Object) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        cJSON *m = cur->child;
+        while (m && (!m->string || strncmp(m->string, path, n) || m->string[n]))
+            m = m->next;
+        if (!dot)
+            return m;
+        cur = m;
+        path = dot + 1;
+    }
+    return NULL;
+}
+
+/* jset at a dotted path of d, making the objects on the way (jobj). */
+static void set_path(cJSON *d, const char *path, cJSON *v)
+{
+    const char *dot;
+    for (; (dot = strchr(path, '.')); path = dot + 1) {
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)(dot - path), path);
+        d = jobj(d, key);
+    }
+    jset(d, path, v);
+}
+
+void rest_write_paths(cluster *c, store_obj *o, store_change *ch, size_t n)
+{
+    cJSON *doc = store_doc(o);
+    int minor = kv_minor(&c->opts.kv);
+    /* a write that finishes a deletion goes the whole way (rest_write); the
+     * paths leave metadata as it is, so it does when the document does */
+    bool quick = !(is_deleting(doc) && !has_finalizers(doc) &&
+                   (o->kind != K_POD || jnum(doc, "metadata.deletionGracePeriodSeconds", 0) == 0));
+    for (size_t i = 0; i < n && quick; i++)
+        quick = strncmp(ch[i].path, "metadata", 8) && strcmp(ch[i].path, "kind") && strcmp(ch[i].path, "apiVersion") &&
+                shape_apply_at(doc, ch[i].path, ch[i].v, minor);
+    if (quick) {
+        bool same = true; /* no change: no write, as GuaranteedUpdate */
+        for (size_t i = 0; i < n && same; i++)
+            same = jequal(path_member(doc, ch[i].path), ch[i].v);
+        if (same) {
+            for (size_t i = 0; i < n; i++)
+                cJSON_Delete(ch[i].v);
+            return;
+        }
+        if (store_replace_paths(c->st, o, ch, n)) {
+            if (store_checking(c->st)) { /* the whole document was shaped already */
+                cJSON *d = cJSON_Duplicate(store_doc(o), true);
+                shape_apply(d, minor);
+                if (!jequal(d, store_doc(o))) {
+                    fprintf(stderr, "evictsim: rest_write_paths: %s/%s was not shaped\n", kind_get(o->kind)->plural,
+                            o->key);
+                    abort();
+                }
+                cJSON_Delete(d);
+            }
+            return;
+        }
+    }
+    cJSON *d = cJSON_Duplicate(doc, true);
+    for (size_t i = 0; i < n; i++)
+        set_path(d, ch[i].path, ch[i].v);
+    rest_write(c, o, d);
+}
+
+void rest_write_path(cluster *c, store_obj *o, const char *path, cJSON *v)
+{
+    rest_write_paths(c, o, &(store_change){path, v}, 1);
+}
+
+cJSON *rest_edit_begin(store_obj *o, const char *key)
+{
+    const cJSON *doc = store_doc(o), *m = jfield(doc, key);
+    if (!cJSON_IsObject(m)) /* none to copy: the whole document is */
+        return cJSON_Duplicate(doc, true);
+    cJSON *e = cJSON_CreateObject();
+    e->valueint = 1; /* a view (rest_edit_write) */
+    for (const cJSON *x = doc->child; x; x = x->next)
+        cJSON_AddItemToObjectCS(e, x->string, x == m ? cJSON_Duplicate(x, true) : jview(x));
+    return e;
+}
+
+void rest_edit_write(cluster *c, store_obj *o, cJSON *edit, const char *key, store_change *more, size_t nmore)
+{
+    if (edit->valueint != 1) {
+        for (size_t i = 0; i < nmore; i++)
+            set_path(edit, more[i].path, more[i].v);
+        rest_write(c, o, edit);
+        return;
+    }
+    store_change ch[8];
+    ch[0] = (store_change){key, cJSON_DetachItemViaPointer(edit, jfield(edit, key))};
+    cJSON_Delete(edit);
+    for (size_t i = 0; i < nmore && i + 1 < 8; i++)
+        ch[i + 1] = more[i];
+    rest_write_paths(c, o, ch, nmore + 1);
+}
+
 /* Carry over what a client may not change on update. */
 static void keep_server_fields(kind_id k, const cJSON *old, cJSON *doc, bool status_write)
 {

@@ -68,6 +68,20 @@ void rest_delete_object_code(cluster *c, store_obj *o, const cJSON *opts, bool d
  * controllers. Removes the object when it is deleting and its finalizers are
  * gone. */
 void rest_write(cluster *c, store_obj *o, cJSON *doc);
+/* rest_write of o's document with each change made to a copy of it (jset
+ * at the path, see store_replace_paths), without copying the document
+ * when it can: for the controllers' writes of a status or a field. Paths
+ * do not go into metadata. */
+void rest_write_paths(cluster *c, store_obj *o, store_change *ch, size_t n);
+/* The same for one path. */
+void rest_write_path(cluster *c, store_obj *o, const char *path, cJSON *v);
+/* For a controller that rewrites one object member (key: "status"): a
+ * document that reads as o's, whose member key is a copy to change; the
+ * rest of it stands for the stored document and must not be changed.
+ * rest_edit_write writes it (the member, and the other changes given, as
+ * rest_write_paths) and frees it. */
+cJSON *rest_edit_begin(store_obj *o, const char *key);
+void rest_edit_write(cluster *c, store_obj *o, cJSON *edit, const char *key, store_change *more, size_t nmore);
 /* The namespace check every create runs: NULL, or a 404/403 Status. */
 cJSON *rest_namespace_admission(cluster *c, kind_id k, const char *ns, const char *name);
 /* The patch function of a patch body type (merge, JSON, strategic), NULL for others (apply). */

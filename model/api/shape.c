@@ -355,6 +355,51 @@ void shape_apply(cJSON *doc, int minor)
     apply(compiled[i].r, compiled[i].n, doc, minor ? minor : KV_DEFAULT);
 }
 
+bool shape_apply_at(const cJSON *doc, const char *path, cJSON *v, int minor)
+{
+    if (!cJSON_IsObject(doc) || !v)
+        return false;
+    long i = kind_index(cJSON_GetStringValue(jfield(doc, "apiVersion")), cJSON_GetStringValue(jfield(doc, "kind")));
+    if (i < 0)
+        return true; /* a kind without rules: nothing is shaped */
+    pthread_once(&compiled_once, compile_all);
+    minor = minor ? minor : KV_DEFAULT;
+    const rule *rs = compiled[i].r;
+    size_t n = compiled[i].n;
+    for (;;) {
+        const char *dot = strchr(path, '.');
+        size_t len = dot ? (size_t)(dot - path) : strlen(path);
+        const rule *r = NULL;
+        for (size_t j = 0; j < n; j++) {
+            if ((rs[j].until && minor >= rs[j].until) || strncmp(rs[j].name, path, len) || rs[j].name[len])
+                continue;
+            if (r)
+                return false; /* two rules of one name: let the whole document say */
+            r = &rs[j];
+        }
+        if (!r)
+            return true; /* no rule there: nothing below is shaped */
+        if (dot) { /* an object on the way (the caller's paths go through objects) */
+            if (r->blk == BLK_SLICE)
+                return false;
+            rs = r->kids;
+            n = r->nkids;
+            path = dot + 1;
+            continue;
+        }
+        bool missing = cJSON_IsNull(v) && r->lit != LIT_NULL;
+        if (missing && (r->lit != LIT_NONE || r->blk == BLK_STRUCT))
+            return false;
+        if (r->blk == BLK_SLICE && cJSON_IsArray(v)) {
+            cJSON *e;
+            cJSON_ArrayForEach(e, v) if (cJSON_IsObject(e)) apply(r->kids, r->nkids, e, minor);
+        } else if (r->blk != BLK_NONE && cJSON_IsObject(v)) {
+            apply(r->kids, r->nkids, v, minor);
+        }
+        return true;
+    }
+}
+
 bool shape_apply_rules(const char *rules, cJSON *doc, int minor)
 {
     ruleset rs;

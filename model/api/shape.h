@@ -14,6 +14,14 @@
  * Thread-safe. */
 void shape_apply(cJSON *doc, int minor);
 
+/* Shape v, the new value at path (object keys joined by dots: "status",
+ * "spec.nodeName") of doc, as shape_apply of doc with v there would,
+ * given that doc is shaped already (every stored document is). Returns
+ * false, changing nothing, when that cannot be told from v alone: a rule
+ * there would put something in v's place (v is null where a struct or a
+ * literal is written), or the rules reach it through a slice. */
+bool shape_apply_at(const cJSON *doc, const char *path, cJSON *v, int minor);
+
 /* The same with the rules spelt out, for any object (a kind's rules, a
  * test's). The notation, one rule after another separated by spaces:
  *   name{...}       a struct: always written ({} when missing or null), then

@@ -1086,13 +1086,7 @@ static void schedule_recheck(dctl *d, const char *ns, const char *name, double d
  * not written (the apiserver skips no-op updates). */
 static void write_status(cluster *c, store_obj *o, const cJSON *status)
 {
-    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
-    jset(doc, "status", cJSON_Duplicate(status, true));
-    if (jequal(doc, store_doc(o))) {
-        cJSON_Delete(doc);
-        return;
-    }
-    rest_write(c, o, doc);
+    rest_write_path(c, o, "status", cJSON_Duplicate(status, true)); /* no write when it is the same */
 }
 
 static void pdb_sync(dctl *d, const char *ns, const char *name)

@@ -192,7 +192,7 @@ static void start_pod(kubelet *k, store_obj *o)
     cluster *c = k->c;
     char when[32];
     clock_format(cluster_now(c), when);
-    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
+    cJSON *doc = rest_edit_begin(o, "status"); /* only the status changes */
     cJSON *status = jobj(doc, "status");
     double delay = ready_delay(c, doc);
     bool never = ann_true(doc, ANN "never-ready");
@@ -223,7 +223,7 @@ static void start_pod(kubelet *k, store_obj *o)
     drop_waiting(status, "initContainerStatuses");
     drop_waiting(status, "containerStatuses");
     knode_pod_running(doc, no ? store_doc(no) : NULL, ready_now, when);
-    rest_write(c, o, doc);
+    rest_edit_write(c, o, doc, "status", NULL, 0);
     if (!never && delay > 0)
         schedule(k, o, JOB_READY, cluster_now(c) + delay);
     double exit_after = ann_duration(store_doc(o), ANN "exit-after");
@@ -237,9 +237,9 @@ static void become_ready(kubelet *k, store_obj *o)
         return;
     char when[32];
     clock_format(cluster_now(k->c), when);
-    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
+    cJSON *doc = rest_edit_begin(o, "status");
     set_ready(jobj(doc, "status"), true, when);
-    rest_write(k->c, o, doc);
+    rest_edit_write(k->c, o, doc, "status", NULL, 0);
 }
 
 static void exit_pod(kubelet *k, store_obj *o)
@@ -248,7 +248,7 @@ static void exit_pod(kubelet *k, store_obj *o)
         return;
     char when[32];
     clock_format(cluster_now(k->c), when);
-    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
+    cJSON *doc = rest_edit_begin(o, "status");
     cJSON *status = jobj(doc, "status");
     jset_str(status, "phase", "Succeeded");
     container_statuses(doc, status, false, true, when);
@@ -257,7 +257,7 @@ static void exit_pod(kubelet *k, store_obj *o)
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(status, "conditions"))
         if (jstr(c, "type") && (!strcmp(jstr(c, "type"), "Ready") || !strcmp(jstr(c, "type"), "ContainersReady")))
             jset_str(c, "reason", "PodCompleted");
-    rest_write(k->c, o, doc);
+    rest_edit_write(k->c, o, doc, "status", NULL, 0);
 }
 
 /* When a terminating pod's shutdown ends: the earlier of its deletion

@@ -262,9 +262,7 @@ bool knode_lease(cluster *c, store_obj *node)
     micro_time(cluster_now(c), now);
     store_obj *l = store_get(c->st, ki->id, "kube-node-lease", node->name);
     if (l) {
-        cJSON *doc = cJSON_Duplicate(store_doc(l), true);
-        jset_str(jobj(doc, "spec"), "renewTime", now);
-        rest_write(c, l, doc);
+        rest_write_path(c, l, "spec.renewTime", cJSON_CreateString(now));
         return true;
     }
     cJSON *doc = cJSON_CreateObject();

@@ -416,11 +416,11 @@ static void schedule_pod(scheduler *s, store_obj *pod, const pod_sig *sig)
     }
     char now[32];
     clock_format(cluster_now(s->c), now);
-    cJSON *doc = cJSON_Duplicate(store_doc(pod), true);
+    cJSON *doc = rest_edit_begin(pod, "status"); /* set_scheduled changes only the status */
     if (best >= 0) {
-        jset_str(jobj(doc, "spec"), "nodeName", nodes[best].node->name);
         set_scheduled(doc, true, NULL, now);
-        rest_write(s->c, pod, doc); /* track_pod counts it on the node */
+        store_change bind = {"spec.nodeName", cJSON_CreateString(nodes[best].node->name)};
+        rest_edit_write(s->c, pod, doc, "status", &bind, 1); /* track_pod counts it on the node */
         return;
     }
     reason_count *rs = NULL;
@@ -430,10 +430,7 @@ static void schedule_pod(scheduler *s, store_obj *pod, const pod_sig *sig)
     char *msg = fit_error(store_doc(pod), rs, nr, nn);
     set_scheduled(doc, false, msg, now);
     free(msg);
-    if (jequal(doc, store_doc(pod)))
-        cJSON_Delete(doc);
-    else
-        rest_write(s->c, pod, doc);
+    rest_edit_write(s->c, pod, doc, "status", NULL, 0); /* no write when nothing changed */
     for (int i = 0; i < nr; i++)
         free(rs[i].reason);
     free(rs);

@@ -394,9 +394,7 @@ bool wl_write_status(cluster *c, store_obj *o, cJSON *st)
     }
     /* only the status differs: neither wl_write's whole-document compare
      * nor its spec compare (generation) can find anything else */
-    cJSON *doc = cJSON_Duplicate(store_doc(o), true);
-    jset(doc, "status", st);
-    rest_write(c, o, doc);
+    rest_write_path(c, o, "status", st);
     return true;
 }
 

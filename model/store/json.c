@@ -91,6 +91,16 @@ void jdel(cJSON *o, const char *key)
     cJSON_DeleteItemFromObjectCaseSensitive(o, key);
 }
 
+cJSON *jview(const cJSON *v)
+{
+    switch (v->type & 0xFF) {
+    case cJSON_Object: return cJSON_CreateObjectReference(v->child);
+    case cJSON_Array: return cJSON_CreateArrayReference(v->child);
+    case cJSON_String: return cJSON_CreateStringReference(v->valuestring);
+    default: return cJSON_Duplicate(v, false);
+    }
+}
+
 /* ---- printing ------------------------------------------------------------- */
 
 /* jprint writes exactly what cJSON_PrintUnformatted (cJSON 1.7.15) writes,

@@ -38,6 +38,11 @@ void jset_str(cJSON *o, const char *key, const char *s);
 void jset_num(cJSON *o, const char *key, double n);
 /* Remove o[key] if present. */
 void jdel(cJSON *o, const char *key);
+/* A node that reads as v and owns none of it (an object or array refers
+ * to v's members, a string to v's text; a number, true, false or null is
+ * a copy), for documents that share parts with another: it must not be
+ * changed, and must be freed before v is. */
+cJSON *jview(const cJSON *v);
 /* Print compactly, byte for byte as cJSON_PrintUnformatted, faster;
  * caller frees. NULL where cJSON would fail (an invalid item). */
 char *jprint(const cJSON *o);

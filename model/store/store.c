@@ -955,6 +955,211 @@ void store_replace(store *s, store_obj *o, cJSON *doc)
     cJSON_Delete(old);
 }
 
+/* ---- a change of some members, without a copy of the document ------------ */
+
+#define PATHS_MAX 8
+
+bool store_checking(const store *s)
+{
+    return s->check;
+}
+
+/* Put repl where item is among parent's members and take item out, not
+ * freeing it (cJSON_ReplaceItemViaPointer's links, without its delete). */
+static void swap_member(cJSON *parent, cJSON *item, cJSON *repl)
+{
+    repl->next = item->next;
+    repl->prev = item->prev;
+    if (repl->next)
+        repl->next->prev = repl;
+    if (parent->child == item) {
+        if (parent->child->prev == parent->child)
+            repl->prev = repl;
+        parent->child = repl;
+    } else {
+        if (repl->prev)
+            repl->prev->next = repl;
+        if (!repl->next)
+            parent->child->prev = repl;
+    }
+    item->next = item->prev = NULL;
+}
+
+static size_t seg_len(const char *p)
+{
+    const char *d = strchr(p, '.');
+    return d ? (size_t)(d - p) : strlen(p);
+}
+
+static bool seg_is(const char *key, const char *p, size_t n)
+{
+    return key && !strncmp(key, p, n) && !key[n];
+}
+
+static const cJSON *first_member(const cJSON *o, const char *p, size_t n)
+{
+    for (const cJSON *m = o->child; m; m = m->next)
+        if (seg_is(m->string, p, n))
+            return m;
+    return NULL;
+}
+
+/* Can each change be made in t: every object on its path there (the first
+ * member of its key), each of their members keyed, no path in another? */
+static bool paths_ok(const cJSON *t, const store_change *ch, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *p = ch[i].path;
+        if (!p || !*p)
+            return false;
+        size_t lp = strlen(p);
+        for (size_t j = 0; j < i; j++) {
+            size_t lq = strlen(ch[j].path), m = lp < lq ? lp : lq;
+            if (!strncmp(ch[j].path, p, m) && (!p[m] || p[m] == '.') && (!ch[j].path[m] || ch[j].path[m] == '.'))
+                return false;
+        }
+        for (const cJSON *cur = t;;) {
+            if (!cJSON_IsObject(cur))
+                return false;
+            for (const cJSON *m = cur->child; m; m = m->next)
+                if (!m->string)
+                    return false;
+            size_t k = seg_len(p);
+            if (!k)
+                return false;
+            if (!p[k])
+                break;
+            cur = first_member(cur, p, k);
+            p += k + 1;
+        }
+    }
+    return true;
+}
+
+typedef struct {
+    const char *rest; /* the path below the object walked */
+    cJSON *v;
+    bool found;
+} pchange;
+
+/* Make the changes under t (an object of the stored tree), filling sh, its
+ * node in the old document: a member that stays gets a shell there, one
+ * replaced moves there, one on the way to a change gets a node of its own. */
+static void walk_changes(cJSON *t, cJSON *sh, pchange *pc, size_t n)
+{
+    pchange sub[PATHS_MAX];
+    for (cJSON *m = t->child, *next; m; m = next) {
+        next = m->next;
+        size_t ns = 0;
+        cJSON *leaf = NULL;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = seg_len(pc[i].rest);
+            if (pc[i].found || !seg_is(m->string, pc[i].rest, k))
+                continue;
+            pc[i].found = true;
+            if (!pc[i].rest[k])
+                leaf = pc[i].v;
+            else
+                sub[ns++] = (pchange){pc[i].rest + k + 1, pc[i].v, false};
+        }
+        if (leaf) {
+            swap_member(t, m, leaf);
+            if (leaf->string && !(leaf->type & cJSON_StringIsConst))
+                cJSON_free(leaf->string);
+            leaf->string = m->string; /* the key is the new member's now; the old borrows it */
+            leaf->type = (leaf->type & ~cJSON_StringIsConst) | (m->type & cJSON_StringIsConst);
+            m->type |= cJSON_StringIsConst; /* else adding it would free the key it is given */
+            cJSON_AddItemToObjectCS(sh, m->string, m);
+        } else if (ns) {
+            cJSON *s2 = cJSON_CreateObject();
+            cJSON_AddItemToObjectCS(sh, m->string, s2);
+            walk_changes(m, s2, sub, ns);
+        } else {
+            cJSON_AddItemToObjectCS(sh, m->string, jview(m));
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!pc[i].found) /* a last segment (paths_ok): added last, as jset adds */
+            cJSON_AddItemToObject(t, pc[i].rest, pc[i].v);
+}
+
+/* What the copy would have been (EVICTSIM_DOC_CHECK): t with jset at each path. */
+static cJSON *changes_copied(const cJSON *t, const store_change *ch, size_t n)
+{
+    cJSON *d = cJSON_Duplicate(t, true);
+    for (size_t i = 0; i < n; i++) {
+        cJSON *cur = d;
+        const char *p = ch[i].path;
+        for (size_t k = seg_len(p); p[k]; p += k + 1, k = seg_len(p))
+            cur = (cJSON *)first_member(cur, p, k);
+        jset(cur, p, cJSON_Duplicate(ch[i].v, true));
+    }
+    return d;
+}
+
+static void paths_check(const store_obj *o, const char *want, const char *got, const char *what)
+{
+    if (strcmp(want, got)) {
+        fprintf(stderr, "evictsim: store_replace_paths of %s/%s made %s %s, not %s\n", kind_get(o->kind)->plural, o->key,
+                what, got, want);
+        abort();
+    }
+}
+
+bool store_replace_paths(store *s, store_obj *o, store_change *ch, size_t n)
+{
+    NOT_IN_LISTENER(s, "store_replace_paths");
+    cJSON *t = store_doc(o);
+    const cJSON *md = jfield(t, "metadata"), *rv = jfield(md, "resourceVersion");
+    if (!t || !n || n >= PATHS_MAX || !cJSON_IsObject(md) || !cJSON_IsString(rv) || (rv->type & cJSON_IsReference))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!ch[i].v || !ch[i].path || !strcmp(ch[i].path, "metadata"))
+            return false;
+    store_change all[PATHS_MAX];
+    memcpy(all, ch, n * sizeof *ch);
+    all[n] = (store_change){"metadata.resourceVersion", NULL}; /* stamp_rv writes the new one in place */
+    if (!paths_ok(t, all, n + 1))
+        return false;
+    char *was = s->check ? jprint(t) : NULL;
+    cJSON *want = s->check ? changes_copied(t, ch, n) : NULL;
+    memo_forget(s, o);
+    free(o->packed);
+    o->packed = NULL;
+    free(o->aux);
+    o->aux = NULL;
+    cache_unlink(s, o); /* to the cache's newest end, as a replace */
+    o->tree = NULL;
+    set_tree(s, o, t);
+    pchange pc[PATHS_MAX];
+    for (size_t i = 0; i < n; i++)
+        pc[i] = (pchange){all[i].path, all[i].v, false};
+    pc[n] = (pchange){all[n].path, cJSON_CreateString(rv->valuestring), false};
+    cJSON *old = cJSON_CreateObject();
+    walk_changes(t, old, pc, n + 1);
+    if (same_refs(old, t)) {
+        stamp_rv(s, o);
+        o->hot = hot_of(t);
+    } else {
+        owner_update(o);
+        stamp_rv(s, o);
+        set_hot(s, o);
+    }
+    if (want) {
+        char *got = jprint(old);
+        paths_check(o, was, got, "the old document");
+        free(got);
+        jset_str(jobj(want, "metadata"), "resourceVersion", jstr(t, "metadata.resourceVersion"));
+        char *a = jprint(want), *b = jprint(t);
+        paths_check(o, a, b, "the new document");
+        free(a), free(b), free(was);
+        cJSON_Delete(want);
+    }
+    notify(s, STORE_MODIFIED, o, old);
+    cJSON_Delete(old);
+    return true;
+}
+
 void store_remove(store *s, store_obj *o)
 {
     NOT_IN_LISTENER(s, "store_remove");

@@ -130,6 +130,23 @@ store_obj **store_list_controlled(store *s, kind_id k, const char *ns, const cha
 store_obj *store_insert(store *s, kind_id k, cJSON *doc);
 /* Replace obj's document with doc (taken); sets a new resourceVersion. */
 void store_replace(store *s, store_obj *obj, cJSON *doc);
+/* One change for store_replace_paths: the member at path (object keys
+ * joined by dots: "status", "spec.nodeName") becomes v (taken). */
+typedef struct {
+    const char *path;
+    cJSON *v;
+} store_change;
+/* store_replace of o's document as jset at each path of a copy would make
+ * it (the first member of that key replaced where there is one, else v
+ * added last to the object that holds it), without the copy: the stored
+ * tree is changed, and the old document the listeners get shares what did
+ * not change with the new one (it is the same to read). Returns false,
+ * changing and taking nothing, when it cannot: an object on a path is
+ * missing or is not one, a path lies inside another, or a path is
+ * metadata or metadata.resourceVersion. */
+bool store_replace_paths(store *s, store_obj *o, store_change *ch, size_t n);
+/* Is EVICTSIM_DOC_CHECK on (the store checks its trees as it goes)? */
+bool store_checking(const store *s);
 /* Remove obj and free it. */
 void store_remove(store *s, store_obj *obj);
 
