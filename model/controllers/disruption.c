@@ -235,6 +235,15 @@ static int scaled_value(const cJSON *v, long total, long *out, char **err)
 /* ---- controller finders (getExpectedScale) ------------------------------ */
 
 /* schema.ParseGroupVersion. */
+/* n bytes of s into dst as snprintf(dst, cap, "%.*s") would: cut to fit. */
+static void copy_cut(char *dst, size_t cap, const char *s, size_t n)
+{
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
 static int parse_gv(const char *av, char *group, char *version, size_t cap, char **err)
 {
     group[0] = version[0] = 0;
@@ -246,11 +255,11 @@ static int parse_gv(const char *av, char *group, char *version, size_t cap, char
         return -1;
     }
     if (!slash) {
-        snprintf(version, cap, "%s", av);
+        copy_cut(version, cap, av, strlen(av));
         return 0;
     }
-    snprintf(group, cap, "%.*s", (int)(slash - av), av);
-    snprintf(version, cap, "%s", slash + 1);
+    copy_cut(group, cap, av, (size_t)(slash - av));
+    copy_cut(version, cap, slash + 1, strlen(slash + 1));
     return 0;
 }
 

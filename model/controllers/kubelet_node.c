@@ -40,8 +40,9 @@ static void hex_id(const char *a, const char *b, size_t n, char *out)
     uint64_t h = fnv(b, fnv(a, 14695981039346656037ull));
     for (size_t i = 0; i < n; i += 16) {
         h = mix(h);
-        char part[17];
-        snprintf(part, sizeof part, "%016llx", (unsigned long long)h);
+        char part[16];
+        for (int d = 15; d >= 0; d--) /* "%016llx" */
+            part[d] = "0123456789abcdef"[(h >> (4 * (15 - d))) & 15];
         memcpy(out + i, part, n - i < 16 ? n - i : 16);
     }
     out[n] = 0;
@@ -248,7 +249,15 @@ static void micro_time(double t, char out[48])
     long us = (long)((t - whole) * 1e6 + 0.5);
     if (us > 999999)
         us = 999999;
-    snprintf(out, 48, "%.*s.%06ldZ", (int)(n ? n - 1 : 0), s, us);
+    if (us < 0) /* never: t >= whole */
+        us = 0;
+    /* "%.*s.%06ldZ": the second without its Z, the microseconds */
+    n = n ? n - 1 : 0;
+    memcpy(out, s, n);
+    out[n] = '.';
+    for (int i = 6; i >= 1; i--, us /= 10)
+        out[n + (size_t)i] = (char)('0' + us % 10);
+    memcpy(out + n + 7, "Z", 2);
 }
 
 bool knode_lease(cluster *c, store_obj *node)

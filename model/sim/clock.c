@@ -212,12 +212,32 @@ void clock_format(double t, char *buf)
 {
     t = t >= CLOCK_MAX + 1 ? CLOCK_MAX : t >= CLOCK_MIN ? t : CLOCK_MIN; /* NaN too: the first */
     time_t s = (time_t)floor(t);
+    /* the controllers stamp many objects with the same second: the last
+     * one formatted is kept (per thread: loads format on helper threads) */
+    static __thread struct { time_t s; char text[24]; bool set; } last;
+    if (last.set && last.s == s) {
+        memcpy(buf, last.text, 21);
+        return;
+    }
     struct tm tm;
     gmtime_r(&s, &tm);
-    /* four-digit years, as Go writes them (strftime's %Y would not pad) */
-    snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(tm.tm_year + 1900) % 10000u,
-             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-             (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u); /* each in range already */
+    /* four-digit years, as Go writes them (strftime's %Y would not pad):
+     * "%04u-%02u-%02uT%02u:%02u:%02uZ" of these, each in range already */
+    unsigned f[6] = {(unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+                     (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+                     (unsigned)tm.tm_sec % 100u};
+    char *o = buf;
+    *o++ = (char)('0' + f[0] / 1000), *o++ = (char)('0' + f[0] / 100 % 10);
+    *o++ = (char)('0' + f[0] / 10 % 10), *o++ = (char)('0' + f[0] % 10);
+    for (int i = 1; i < 6; i++) {
+        *o++ = "--T::"[i - 1];
+        *o++ = (char)('0' + f[i] / 10), *o++ = (char)('0' + f[i] % 10);
+    }
+    *o++ = 'Z';
+    *o = 0;
+    last.s = s;
+    memcpy(last.text, buf, 21);
+    last.set = true;
 }
 
 int clock_parse(const char *s, double *out)
