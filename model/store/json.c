@@ -8,35 +8,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* o's member whose key is exactly the n bytes at seg, compared in place
- * (no copy of the segment); as cJSON_GetObjectItemCaseSensitive, a member
- * without a key ends the search. */
-static cJSON *jget_seg(const cJSON *o, const char *seg, size_t n)
-{
-    for (cJSON *it = o->child; it; it = it->next) {
-        const char *k = it->string;
-        if (!k)
-            return NULL;
-        size_t i = 0;
-        while (i < n && k[i] == seg[i])
-            i++;
-        if (i == n && !k[n])
-            return it;
-    }
-    return NULL;
-}
-
+/* Follow the path a segment at a time, each compared in place against the
+ * members' keys (no scan for the segment's end first): a key matches when
+ * it ends where the segment does (at '.' or the end), so a key with a dot
+ * never matches. As cJSON_GetObjectItemCaseSensitive, a member without a
+ * key ends the search; a segment of 256 bytes or more finds nothing. */
 cJSON *jget(const cJSON *o, const char *path)
 {
     const cJSON *cur = o;
     while (cur && *path) {
-        size_t n = 0;
-        while (path[n] && path[n] != '.')
-            n++;
-        if (n >= 256 || (cur->type & 0xFF) != cJSON_Object)
+        if ((cur->type & 0xFF) != cJSON_Object)
             return NULL;
-        cur = jget_seg(cur, path, n);
-        path += n + (path[n] == '.');
+        const cJSON *it = cur->child;
+        const char c0 = *path == '.' ? 0 : *path; /* an empty segment matches the key "" */
+        size_t i = 0;
+        for (; it; it = it->next) {
+            const char *k = it->string;
+            if (!k)
+                return NULL;
+            if (k[0] != c0) /* most keys differ at once */
+                continue;
+            i = c0 ? 1 : 0;
+            while (k[i] && k[i] == path[i] && path[i] != '.')
+                i++;
+            if (!k[i] && (!path[i] || path[i] == '.'))
+                break;
+        }
+        if (!it || i >= 256)
+            return NULL;
+        cur = it;
+        path += i + (path[i] == '.');
     }
     return (cJSON *)cur;
 }
