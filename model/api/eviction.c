@@ -345,11 +345,12 @@ static void log_add_record(cJSON *log, const log_fields *f)
     b->count++;
 }
 
-static void log_entry(cluster *c, bool as_record, const char *ns, const char *pod, bool dry, int code,
+/* now: the time the entry is of (the request's). */
+static void log_entry(cluster *c, double now, bool as_record, const char *ns, const char *pod, bool dry, int code,
                       const char *reason, const char *msg, const char *pdb, const char *explanation)
 {
     log_fields f = {.dry = dry, .code = code};
-    f.s[LOG_TIME] = log_time(cluster_now(c));
+    f.s[LOG_TIME] = log_time(now);
     f.s[LOG_NS] = ns ? ns : "";
     f.s[LOG_POD] = pod ? pod : "";
     f.s[LOG_REASON] = reason;
@@ -365,7 +366,8 @@ static void log_entry(cluster *c, bool as_record, const char *ns, const char *po
 void evict_log(cluster *c, const char *ns, const char *pod, bool dry, const api_result *r,
                const char *pdb, const char *explanation)
 {
-    log_entry(c, true, ns, pod, dry, r->code, body_str(r, "reason"), body_str(r, "message"), pdb, explanation);
+    log_entry(c, cluster_now(c), true, ns, pod, dry, r->code, body_str(r, "reason"), body_str(r, "message"), pdb,
+              explanation);
 }
 
 void evict_log_print(cluster *c, strbuf *b)
@@ -1290,7 +1292,8 @@ void evict_pod(cluster *c, const evict_req *rq, api_result *out)
         evict_bypass(&x, pod, out);
     else
         evict_with_pdbs(&x, pod, out);
-    log_entry(c, rq->text, rq->ns, rq->name, requested_dry(&x), out->code, answer_str(&x, out, false),
+    /* the time the request was decided at: the clock is not read again */
+    log_entry(c, x.now, rq->text, rq->ns, rq->name, requested_dry(&x), out->code, answer_str(&x, out, false),
               answer_str(&x, out, true), x.pdb, x.expl);
     if (x.use_sf)
         api_result_fields(out, &x.sf, rq->text);
