@@ -1084,6 +1084,8 @@ static store_obj **unhealthy_candidates(evict_ctx *x, const store_obj *pdb, size
 /* Names the PDB's pods that are not healthy (for the explanation only). */
 static void ex_unhealthy(evict_ctx *x, const store_obj *pdb)
 {
+    if (!x->pv.ndisrupted && !pdbindex_unhealthy_count(pdbindex_get(x->c->st), pdb))
+        return; /* no pod to name (the usual refusal): no list to make */
     size_t n, shown = 0, more = 0;
     store_obj **pods = unhealthy_candidates(x, pdb, &n);
     const cJSON *disrupted = n ? jget(store_doc(pdb), "status.disruptedPods") : NULL;

@@ -559,6 +559,11 @@ store_obj **pdbindex_unhealthy_of(pdbindex *ix, const store_obj *pdb, size_t *n)
     return out;
 }
 
+size_t pdbindex_unhealthy_count(pdbindex *ix, const store_obj *pdb)
+{
+    return HASH_CNT(uh, pent_ready(ix, pdb)->unhealthy);
+}
+
 bool pdbindex_selects(pdbindex *ix, const store_obj *pdb, const store_obj *pod)
 {
     pent *e = pent_find(ix, pdb);

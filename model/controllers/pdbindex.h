@@ -25,6 +25,9 @@ store_obj **pdbindex_pods_of(pdbindex *ix, const store_obj *pdb, size_t *n);
  * sorted by name (malloc'd; borrowed objects). */
 store_obj **pdbindex_unhealthy_of(pdbindex *ix, const store_obj *pdb, size_t *n);
 
+/* How many pods pdbindex_unhealthy_of would give, without listing them. */
+size_t pdbindex_unhealthy_count(pdbindex *ix, const store_obj *pdb);
+
 /* Whether the PDB selects the pod. */
 bool pdbindex_selects(pdbindex *ix, const store_obj *pdb, const store_obj *pod);
 #endif

@@ -139,6 +139,7 @@ START_TEST(pdbindex_follows_changes)
     COMPACT(s);
     ck_assert_str_eq(names(pdbindex_pods_of(ix, web, &n), &n), "web-1,web-2");
     ck_assert_str_eq(names(pdbindex_unhealthy_of(ix, web, &n), &n), "");
+    ck_assert_uint_eq(pdbindex_unhealthy_count(ix, web), 0);
     /* not ready, then terminating, then relabelled away */
     store_replace(s, p2, pod("ns", "web-2", "web", NULL, false));
     COMPACT(s);
@@ -148,6 +149,7 @@ START_TEST(pdbindex_follows_changes)
     store_replace(s, store_get(s, K_POD, "ns", "web-1"), term);
     COMPACT(s);
     ck_assert_str_eq(names(pdbindex_unhealthy_of(ix, web, &n), &n), "web-1,web-2");
+    ck_assert_uint_eq(pdbindex_unhealthy_count(ix, web), 2);
     store_replace(s, p2, pod("ns", "web-2", "db", NULL, false));
     COMPACT(s);
     ck_assert_str_eq(names(pdbindex_pods_of(ix, web, &n), &n), "web-1");
