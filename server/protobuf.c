@@ -215,10 +215,13 @@ static char *split_api_version(const char *av, const char **group, const char **
 /* "kind":K,"apiVersion":AV as JSON members (malloc'd into *out). */
 static bool plain_text(const char *s)
 {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f || *s == '"' || *s == '\\')
-            return false;
-    return true;
+    /* printable ASCII but '"' and '\\' (one load and test a byte) */
+    static const unsigned char plain[256] = {
+        [0x20 ... 0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1, /* '"' is 0x22, '\\' 0x5c */
+    };
+    while (plain[(unsigned char)*s])
+        s++;
+    return !*s;
 }
 
 static void dctx_head(char **out, const char *kind, const char *api_version)
@@ -328,17 +331,159 @@ char *protobuf_body_json(const unsigned char *b, size_t n, const char *group, co
     return json;
 }
 
+/* The walk of name_only_members over a message as protobuf-c initialises
+ * it, kept for each message (a few at most): the members it writes in
+ * order, and where the name, namespace and metadata pointers are. A message
+ * equal to that one in every other byte is written by the plan, without
+ * the walk; any other by the walk. */
+typedef struct {
+    enum { STEP_NULL, STEP_NAME, STEP_META } op;
+    const char *json;
+    size_t offset;     /* STEP_NAME: of the char *; STEP_META: of the message pointer */
+    const pb_msg *sub; /* STEP_META */
+} name_step;
+
+#define NAME_PLAN_MASKS 4
+typedef struct {
+    const pb_msg *pm;
+    bool meta, usable;
+    unsigned char *init; /* the message as protobuf-c initialises it */
+    name_step *steps;
+    unsigned nsteps;
+    size_t mask[NAME_PLAN_MASKS]; /* the offsets of the pointers not compared, ascending */
+    unsigned nmask;
+} name_plan;
+
+#define NAME_PLANS 8
+static name_plan name_plans[NAME_PLANS];
+static unsigned name_plan_count; /* published with release after the plan is built */
+static pthread_mutex_t name_plan_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool is_meta_field(const pb_field *f, bool meta)
+{
+    return !meta && f->sub && f->sub->d == &k8s__io__apimachinery__pkg__apis__meta__v1__object_meta__descriptor &&
+           !(f->flags & PBF_INLINE) && f->fd->label != PROTOBUF_C_LABEL_REPEATED;
+}
+
+static void name_plan_build(name_plan *p, const pb_msg *pm, bool meta)
+{
+    *p = (name_plan){.pm = pm, .meta = meta};
+    p->init = calloc(1, pm->d->sizeof_message);
+    p->steps = malloc((pm->nfields ? pm->nfields : 1) * sizeof *p->steps);
+    if (!p->init || !p->steps)
+        return;
+    protobuf_c_message_init(pm->d, p->init);
+    int names = 0;
+    for (unsigned i = 0; i < pm->nfields; i++) {
+        const pb_field *f = &pm->fields[i];
+        name_step *st = &p->steps[p->nsteps];
+        if (is_meta_field(f, meta) || (meta && (f->fd->id == 1 || f->fd->id == 3))) {
+            if (p->nmask == NAME_PLAN_MASKS)
+                return;
+            unsigned k = p->nmask++;
+            for (; k > 0 && p->mask[k - 1] > f->fd->offset; k--)
+                p->mask[k] = p->mask[k - 1];
+            p->mask[k] = f->fd->offset;
+        }
+        if (is_meta_field(f, meta)) {
+            *st = (name_step){STEP_META, f->json, f->fd->offset, f->sub};
+            p->nsteps++;
+            names = 2;
+        } else if (meta && (f->fd->id == 1 || f->fd->id == 3)) {
+            if (f->fd->type != PROTOBUF_C_TYPE_STRING || f->fd->label == PROTOBUF_C_LABEL_REPEATED)
+                return;
+            *st = (name_step){STEP_NAME, f->json, f->fd->offset, NULL};
+            p->nsteps++;
+            names++;
+        } else {
+            int w = pbjson_field_plain(f, (const ProtobufCMessage *)p->init);
+            if (w == PBJ_OTHER)
+                return;
+            if (w == PBJ_NULL)
+                p->steps[p->nsteps++] = (name_step){STEP_NULL, f->json, 0, NULL};
+        }
+    }
+    p->usable = names == 2;
+}
+
+static const name_plan *name_plan_of(const pb_msg *pm, bool meta)
+{
+    unsigned n = __atomic_load_n(&name_plan_count, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < n; i++)
+        if (name_plans[i].pm == pm && name_plans[i].meta == meta)
+            return name_plans[i].usable ? &name_plans[i] : NULL;
+    const name_plan *found = NULL;
+    pthread_mutex_lock(&name_plan_mu);
+    n = name_plan_count;
+    for (unsigned i = 0; i < n && !found; i++)
+        if (name_plans[i].pm == pm && name_plans[i].meta == meta)
+            found = &name_plans[i];
+    if (!found && n < NAME_PLANS) {
+        name_plan_build(&name_plans[n], pm, meta);
+        __atomic_store_n(&name_plan_count, n + 1, __ATOMIC_RELEASE);
+        found = &name_plans[n];
+    }
+    pthread_mutex_unlock(&name_plan_mu);
+    return found && found->usable ? found : NULL;
+}
+
+/* Whether m equals the plan's initialised message past the
+ * ProtobufCMessage header (unknown fields are dropped by the decoder too),
+ * the name, namespace and metadata pointers aside. */
+static bool name_plan_fits(const name_plan *p, const ProtobufCMessage *m)
+{
+    size_t at = sizeof(ProtobufCMessage), end = p->pm->d->sizeof_message;
+    const unsigned char *a = (const unsigned char *)m;
+    for (unsigned i = 0; i <= p->nmask; i++) {
+        size_t skip = i < p->nmask ? p->mask[i] : end;
+        if (skip < at || memcmp(a + at, p->init + at, skip - at))
+            return false;
+        at = skip + sizeof(void *);
+    }
+    return true;
+}
+
+/* v as doc's member key, the key not copied: a JSON name of pbreg's tables
+ * or a literal, which live as long as the program (cJSON leaves a const
+ * key alone when it deletes the tree). */
+static void add_const_key(cJSON *doc, const char *key, cJSON *v)
+{
+    if (v && !cJSON_AddItemToObjectCS(doc, key, v))
+        cJSON_Delete(v);
+}
+
 /* The object's members as pbjson_decode writes them, added to doc, when
  * they are nothing but nulls and (in metadata) a plain name and namespace;
  * false for anything else. */
 static bool name_only_members(const pb_msg *pm, const ProtobufCMessage *m, cJSON *doc, bool meta)
 {
+    const name_plan *p = name_plan_of(pm, meta);
+    if (p && name_plan_fits(p, m)) {
+        for (unsigned i = 0; i < p->nsteps; i++) {
+            const name_step *st = &p->steps[i];
+            const void *at = (const char *)m + st->offset;
+            if (st->op == STEP_NULL) {
+                add_const_key(doc, st->json, cJSON_CreateNull());
+            } else if (st->op == STEP_NAME) {
+                const char *v = *(char *const *)at;
+                if (!v || !*v || !plain_text(v))
+                    return false;
+                add_const_key(doc, st->json, cJSON_CreateString(v));
+            } else {
+                const ProtobufCMessage *md = *(const ProtobufCMessage *const *)at;
+                cJSON *o = cJSON_CreateObject();
+                add_const_key(doc, st->json, o);
+                if (!md || !o || !name_only_members(st->sub, md, o, true))
+                    return false;
+            }
+        }
+        return true;
+    }
     int names = 0;
     for (unsigned i = 0; i < pm->nfields; i++) {
         const pb_field *f = &pm->fields[i];
         const void *p = (const char *)m + f->fd->offset;
-        if (!meta && f->sub && f->sub->d == &k8s__io__apimachinery__pkg__apis__meta__v1__object_meta__descriptor &&
-            !(f->flags & PBF_INLINE) && f->fd->label != PROTOBUF_C_LABEL_REPEATED) {
+        if (is_meta_field(f, meta)) {
             const ProtobufCMessage *md = *(const ProtobufCMessage *const *)p;
             if (!md || !name_only_members(f->sub, md, cJSON_AddObjectToObject(doc, f->json), true))
                 return false;
@@ -365,32 +510,49 @@ static bool name_only_members(const pb_msg *pm, const ProtobufCMessage *m, cJSON
 cJSON *protobuf_body_name_only(const unsigned char *b, size_t n, const char *group, const char *version,
                                const char *kind)
 {
-    const pb_msg *m = message_of(group, version, kind);
-    size_t lg = strlen(group), lv = strlen(version);
-    char api_version[128];
-    if (!m || m->special != PBS_PLAIN || n <= 4 || memcmp(b, prefix, 4) || lg + lv + 2 > sizeof api_version ||
-        !plain_text(kind) || !plain_text(group) || !plain_text(version))
+    /* the endpoint's message and apiVersion, kept for the last endpoint of
+     * this thread (a server asks for the same one over and over) */
+    static __thread struct {
+        char group[64], version[32], kind[64], api_version[128];
+        const pb_msg *m;
+    } last;
+    if (n <= 4 || memcmp(b, prefix, 4))
         return NULL;
-    memcpy(api_version, group, lg);
-    api_version[lg] = '/';
-    memcpy(api_version + (lg ? lg + 1 : 0), version, lv + 1);
+    if (!last.m || strcmp(kind, last.kind) || strcmp(version, last.version) || strcmp(group, last.group)) {
+        const pb_msg *m = message_of(group, version, kind);
+        size_t lg = strlen(group), lv = strlen(version), lk = strlen(kind);
+        last.m = NULL;
+        if (!m || m->special != PBS_PLAIN || lg >= sizeof last.group || lv >= sizeof last.version ||
+            lk >= sizeof last.kind || !plain_text(kind) || !plain_text(group) || !plain_text(version))
+            return NULL;
+        memcpy(last.group, group, lg + 1);
+        memcpy(last.version, version, lv + 1);
+        memcpy(last.kind, kind, lk + 1);
+        memcpy(last.api_version, group, lg);
+        last.api_version[lg] = '/';
+        memcpy(last.api_version + (lg ? lg + 1 : 0), version, lv + 1);
+        last.m = m;
+    }
+    const pb_msg *m = last.m;
+    const char *api_version = last.api_version;
     pbjson_arena ar;
     pbjson_arena_init(&ar);
     static const pb_msg *um; /* pbreg's tables are built once and never change */
     if (!__atomic_load_n(&um, __ATOMIC_ACQUIRE))
         __atomic_store_n(&um, pbreg_of(&k8s__io__apimachinery__pkg__runtime__unknown__descriptor), __ATOMIC_RELEASE);
-    const K8s__Io__Apimachinery__Pkg__Runtime__Unknown *unk = (const void *)pbjson_unpack(um, b + 4, n - 4, &ar);
-    const ProtobufCMessage *obj = unk && unk->typemeta && unk->typemeta->kind && unk->typemeta->apiversion &&
-                                          !strcmp(unk->typemeta->kind, kind) &&
-                                          !strcmp(unk->typemeta->apiversion, api_version) && unk->has_raw
-                                      ? pbjson_unpack(m, unk->raw.data, unk->raw.len, &ar)
-                                      : NULL;
+    /* the envelope and the object in its raw in one unpack, raw not copied */
+    const ProtobufCMessage *obj = NULL;
+    const K8s__Io__Apimachinery__Pkg__Runtime__Unknown *unk = (const void *)pbjson_unpack_nested(um, 2, m, b + 4, n - 4,
+                                                                                                &ar, &obj);
+    if (!unk || !unk->typemeta || !unk->typemeta->kind || !unk->typemeta->apiversion ||
+        strcmp(unk->typemeta->kind, kind) || strcmp(unk->typemeta->apiversion, api_version))
+        obj = NULL;
     cJSON *doc = NULL;
     if (obj) { /* kind and apiVersion first, as protobuf_body_json's head */
         doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "kind", kind);
-        cJSON_AddStringToObject(doc, "apiVersion", api_version);
-        if (!name_only_members(m, obj, doc, false)) {
+        add_const_key(doc, "kind", cJSON_CreateString(kind));
+        add_const_key(doc, "apiVersion", cJSON_CreateString(api_version));
+        if (!doc || !name_only_members(m, obj, doc, false)) {
             cJSON_Delete(doc);
             doc = NULL;
         }
@@ -519,9 +681,14 @@ unsigned char *protobuf_encode(const cJSON *doc, size_t *len)
     return out;
 }
 
-/* Texts encoded lately, by their hash: a memo of two ways a set (every
- * budget's refusal of a 1,000-budget cluster stays in it). */
-#define MEMO_SETS 512
+/* Texts encoded lately, by their hash: a memo of 1,024 texts, four ways a
+ * set, so that a few texts falling in one set do not push each other out
+ * (with two ways, three of a 100-budget cluster's refusals in one set,
+ * which happens, missed over and over: 13k instructions each). A full set
+ * gives up its oldest text. */
+#define MEMO_SET_BITS 8
+#define MEMO_SETS (1u << MEMO_SET_BITS)
+#define MEMO_WAYS 4
 #define MEMO_MAX_TEXT 2048
 static struct {
     pthread_mutex_t mu;
@@ -530,34 +697,59 @@ static struct {
         char *text;
         size_t tlen, blen;
         unsigned char *bytes;
-    } slot[MEMO_SETS][2];
-    unsigned char last[MEMO_SETS]; /* the way hit or filled last */
+    } slot[MEMO_SETS][MEMO_WAYS];
+    unsigned char oldest[MEMO_SETS]; /* the way filled longest ago */
 } memo = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static struct memo_slot *memo_find(size_t set, uint64_t h, const char *text, size_t n)
+{
+    for (int w = 0; w < MEMO_WAYS; w++) {
+        struct memo_slot *m = &memo.slot[set][w];
+        if (m->text && m->hash == h && m->tlen == n && !memcmp(m->text, text, n))
+            return m;
+    }
+    return NULL;
+}
+
+static uint64_t text_hash(const char *text, size_t n)
+{
+    /* a multiply a word, four words at a time in four lanes: only the top
+     * bits of h depend on every bit before, so the set is taken from them
+     * (the text is compared in full anyway) */
+    const uint64_t mul = 0x9e3779b97f4a7c15ull;
+    uint64_t h = 14695981039346656037ull ^ n, h1 = 1, h2 = 2, h3 = 3, w0, w1, w2, w3;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        memcpy(&w0, text + i, 8);
+        memcpy(&w1, text + i + 8, 8);
+        memcpy(&w2, text + i + 16, 8);
+        memcpy(&w3, text + i + 24, 8);
+        h = (h ^ w0) * mul;
+        h1 = (h1 ^ w1) * mul;
+        h2 = (h2 ^ w2) * mul;
+        h3 = (h3 ^ w3) * mul;
+    }
+    h = (((h ^ h1) * mul ^ h2) * mul ^ h3) * mul;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w0, text + i, 8);
+        h = (h ^ w0) * mul;
+    }
+    for (; i < n; i++)
+        h = (h ^ (unsigned char)text[i]) * mul;
+    return h;
+}
 
 unsigned char *protobuf_encode_text(const char *text, size_t n, size_t *len)
 {
-    uint64_t h = 14695981039346656037ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, text + i, 8);
-        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-        h ^= h >> 29;
-    }
-    for (; i < n; i++)
-        h = (h ^ (unsigned char)text[i]) * 1099511628211ull;
-    size_t set = h % MEMO_SETS;
+    uint64_t h = text_hash(text, n);
+    size_t set = (size_t)(h >> (64 - MEMO_SET_BITS));
     unsigned char *out = NULL;
     if (n <= MEMO_MAX_TEXT) {
         pthread_mutex_lock(&memo.mu);
-        for (int w = 0; w < 2 && !out; w++) {
-            struct memo_slot *m = &memo.slot[set][w];
-            if (m->text && m->hash == h && m->tlen == n && !memcmp(m->text, text, n) &&
-                (out = malloc(m->blen ? m->blen : 1))) {
-                memcpy(out, m->bytes, m->blen);
-                *len = m->blen;
-                memo.last[set] = (unsigned char)w;
-            }
+        const struct memo_slot *m = memo_find(set, h, text, n);
+        if (m && (out = malloc(m->blen ? m->blen : 1))) {
+            memcpy(out, m->bytes, m->blen);
+            *len = m->blen;
         }
         pthread_mutex_unlock(&memo.mu);
         if (out)
@@ -573,17 +765,20 @@ unsigned char *protobuf_encode_text(const char *text, size_t n, size_t *len)
             memcpy(t, text, n);
             memcpy(b, out, *len);
             pthread_mutex_lock(&memo.mu);
-            int w = !memo.slot[set][0].text ? 0 : !memo.slot[set][1].text ? 1 : !memo.last[set];
-            struct memo_slot *m = &memo.slot[set][w];
-            free(m->text);
-            free(m->bytes);
-            *m = (struct memo_slot){h, t, n, *len, b};
-            memo.last[set] = (unsigned char)w;
+            if (!memo_find(set, h, text, n)) { /* another thread may have put it in meanwhile */
+                int w = memo.oldest[set];
+                memo.oldest[set] = (unsigned char)((w + 1) % MEMO_WAYS);
+                struct memo_slot *m = &memo.slot[set][w];
+                free(m->text);
+                free(m->bytes);
+                *m = (struct memo_slot){h, t, n, *len, b};
+                t = NULL;
+                b = NULL;
+            }
             pthread_mutex_unlock(&memo.mu);
-        } else {
-            free(t);
-            free(b);
         }
+        free(t);
+        free(b);
     }
     return out;
 }

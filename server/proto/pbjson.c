@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "pbjson.h"
 #include <inttypes.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -885,6 +887,78 @@ char *pbjson_error(const pb_msg *pm, const uint8_t *b, size_t n)
 ProtobufCMessage *pbjson_unpack(const pb_msg *m, const uint8_t *b, size_t n, pbjson_arena *ar)
 {
     return protobuf_c_message_unpack(m->d, &ar->a, n, b);
+}
+
+/* m's descriptor with its bytes field `number` read as repeated messages of
+ * sub, in m's own struct: the ProtobufCBinaryData's len holds their count
+ * and its data the array of them (both a size_t and a pointer, as
+ * protobuf-c keeps a repeated field). Repeated, so that a field sent twice
+ * is two messages, not one merged (a bytes field keeps the last). Built
+ * once for each (m, number, sub); a few of them at most. */
+#define NESTED_MAX 8
+static struct nested {
+    const pb_msg *m, *sub;
+    unsigned number;
+    size_t offset; /* of the bytes field in m's struct */
+    ProtobufCMessageDescriptor d;
+    ProtobufCFieldDescriptor *fields;
+} nested[NESTED_MAX];
+static unsigned nested_count; /* published with release after the entry is built */
+static pthread_mutex_t nested_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static const struct nested *nested_of(const pb_msg *m, unsigned number, const pb_msg *sub)
+{
+    unsigned n = __atomic_load_n(&nested_count, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < n; i++)
+        if (nested[i].m == m && nested[i].number == number && nested[i].sub == sub)
+            return &nested[i];
+    const ProtobufCFieldDescriptor *fd = protobuf_c_message_descriptor_get_field(m->d, number);
+    if (!fd || fd->type != PROTOBUF_C_TYPE_BYTES || fd->label == PROTOBUF_C_LABEL_REPEATED ||
+        fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF || fd->default_value)
+        return NULL;
+    const struct nested *found = NULL;
+    pthread_mutex_lock(&nested_mu);
+    n = nested_count;
+    for (unsigned i = 0; i < n && !found; i++)
+        if (nested[i].m == m && nested[i].number == number && nested[i].sub == sub)
+            found = &nested[i];
+    ProtobufCFieldDescriptor *fields = NULL;
+    if (!found && n < NESTED_MAX && (fields = malloc(m->d->n_fields * sizeof *fields))) {
+        struct nested *e = &nested[n];
+        memcpy(fields, m->d->fields, m->d->n_fields * sizeof *fields);
+        ProtobufCFieldDescriptor *f = &fields[fd - m->d->fields];
+        f->label = PROTOBUF_C_LABEL_REPEATED;
+        f->type = PROTOBUF_C_TYPE_MESSAGE;
+        f->quantifier_offset = fd->offset + offsetof(ProtobufCBinaryData, len);
+        f->offset = fd->offset + offsetof(ProtobufCBinaryData, data);
+        f->descriptor = sub->d;
+        f->flags = 0;
+        *e = (struct nested){.m = m, .sub = sub, .number = number, .offset = fd->offset, .d = *m->d,
+                            .fields = fields};
+        e->d.fields = fields;
+        e->d.message_init = NULL; /* protobuf-c's generic one: it sets our descriptor */
+        __atomic_store_n(&nested_count, n + 1, __ATOMIC_RELEASE);
+        found = e;
+    }
+    pthread_mutex_unlock(&nested_mu);
+    return found;
+}
+
+ProtobufCMessage *pbjson_unpack_nested(const pb_msg *m, unsigned number, const pb_msg *sub, const uint8_t *b, size_t n,
+                                       pbjson_arena *ar, const ProtobufCMessage **inner)
+{
+    *inner = NULL;
+    const struct nested *e = nested_of(m, number, sub);
+    ProtobufCMessage *out = e ? protobuf_c_message_unpack(&e->d, &ar->a, n, b) : NULL;
+    if (!out)
+        return NULL;
+    ProtobufCBinaryData *bd = (ProtobufCBinaryData *)AT(out, e->offset);
+    size_t count = bd->len;
+    if (count == 1)
+        *inner = ((ProtobufCMessage *const *)bd->data)[0];
+    *bd = (ProtobufCBinaryData){0, NULL}; /* read as the field not sent */
+    out->descriptor = m->d;
+    return count <= 1 ? out : NULL;
 }
 
 char *pbjson_decode(const pb_msg *pm, const uint8_t *b, size_t n, const char *head, size_t *len, char **err)

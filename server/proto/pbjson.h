@@ -22,6 +22,13 @@ void pbjson_arena_init(pbjson_arena *ar);
 void pbjson_arena_done(pbjson_arena *ar);
 /* b[0..n) as a message m in ar, or NULL (pbjson_error says why). */
 ProtobufCMessage *pbjson_unpack(const pb_msg *m, const uint8_t *b, size_t n, pbjson_arena *ar);
+/* b[0..n) as a message m whose bytes field `number` holds a message sub,
+ * both unpacked in one pass in ar: *inner is that message when the field
+ * came once, NULL when it did not come. The field itself reads as not
+ * sent. NULL when the bytes are not that (the field came twice, or its
+ * bytes are no message sub): then unpack m and sub apart. */
+ProtobufCMessage *pbjson_unpack_nested(const pb_msg *m, unsigned number, const pb_msg *sub, const uint8_t *b, size_t n,
+                                       pbjson_arena *ar, const ProtobufCMessage **inner);
 
 /* The message m encoded in b[0..n) as the JSON text of its object (unknown
  * fields dropped, as Go's decoder drops them), malloc'd, its length in

@@ -190,6 +190,118 @@ START_TEST(name_only_bodies_as_a_tree)
 }
 END_TEST
 
+/* A length-delimited field (number, bytes) appended to buf at *n. */
+static void put_field(unsigned char *buf, size_t *n, unsigned num, const void *data, size_t len)
+{
+    buf[(*n)++] = (unsigned char)(num << 3 | 2);
+    ck_assert_uint_lt(len, 128);
+    buf[(*n)++] = (unsigned char)len;
+    memcpy(buf + *n, data, len);
+    *n += len;
+}
+
+/* k8s\0, then runtime.Unknown{typeMeta{policy/v1, Eviction}, raw (nraw times), "", ""}. */
+static size_t envelope(unsigned char *out, const unsigned char *raw, size_t rawlen, int nraw)
+{
+    unsigned char tm[64];
+    size_t t = 0, n = 4;
+    put_field(tm, &t, 1, "policy/v1", 9);
+    put_field(tm, &t, 2, "Eviction", 8);
+    memcpy(out, "k8s", 4);
+    put_field(out, &n, 1, tm, t);
+    for (int i = 0; i < nraw; i++)
+        put_field(out, &n, 2, raw, rawlen);
+    put_field(out, &n, 3, "", 0);
+    put_field(out, &n, 4, "", 0);
+    return n;
+}
+
+/* Eviction{metadata{name, namespace, then extra bytes}}. */
+static size_t eviction_raw(unsigned char *out, const char *name, const char *ns, const void *extra, size_t elen)
+{
+    unsigned char meta[96];
+    size_t m = 0, n = 0;
+    put_field(meta, &m, 1, name, strlen(name));
+    put_field(meta, &m, 3, ns, strlen(ns));
+    memcpy(meta + m, extra, elen);
+    m += elen;
+    put_field(out, &n, 1, meta, m);
+    return n;
+}
+
+/* The envelope and the object in its raw unpacked at once: a raw sent once
+ * is the object, none is no object, and a raw sent twice (a bytes field
+ * keeps the last) or bytes that are no such object are refused. */
+START_TEST(envelope_and_object_in_one_unpack)
+{
+    const pb_msg *um = msg("k8s.io.apimachinery.pkg.runtime.Unknown"), *em = msg("k8s.io.api.policy.v1.Eviction");
+    unsigned char raw[128], b[512];
+    size_t rl = eviction_raw(raw, "web-0", "default", "", 0);
+    const ProtobufCMessage *inner;
+    for (int nraw = 0; nraw <= 2; nraw++) {
+        size_t n = envelope(b, raw, rl, nraw);
+        pbjson_arena ar;
+        pbjson_arena_init(&ar);
+        const K8s__Io__Apimachinery__Pkg__Runtime__Unknown *unk =
+            (const void *)pbjson_unpack_nested(um, 2, em, b + 4, n - 4, &ar, &inner);
+        if (nraw == 2) {
+            ck_assert_ptr_null(unk);
+        } else {
+            ck_assert_ptr_nonnull(unk);
+            ck_assert_str_eq(unk->typemeta->kind, "Eviction");
+            ck_assert_int_eq(unk->has_raw, 0);
+            ck_assert_uint_eq(unk->raw.len, 0);
+            ck_assert_int_eq(inner != NULL, nraw == 1);
+        }
+        pbjson_arena_done(&ar);
+    }
+    static const unsigned char not_eviction[] = {0x0a, 0x05, 0xff, 0xff, 0xff, 0xff, 0xff};
+    size_t n = envelope(b, not_eviction, sizeof not_eviction, 1);
+    pbjson_arena ar;
+    pbjson_arena_init(&ar);
+    ck_assert_ptr_null(pbjson_unpack_nested(um, 2, em, b + 4, n - 4, &ar, &inner));
+    pbjson_arena_done(&ar);
+}
+END_TEST
+
+/* What the name-only tree does with bodies off the common shape: a Go zero
+ * value sent explicitly is still a name-only body (the walk, not the
+ * plan), and an envelope with its raw twice is left to the text path,
+ * which reads the last raw as Go does. */
+START_TEST(name_only_bodies_off_the_common_shape)
+{
+    unsigned char raw[128], raw2[128], b[512];
+    size_t len;
+    cJSON *st = NULL;
+    static const unsigned char generation0[] = {0x38, 0x00}; /* ObjectMeta.generation = 0 */
+    size_t rl = eviction_raw(raw, "web-0", "default", generation0, sizeof generation0);
+    size_t n = envelope(b, raw, rl, 1);
+    cJSON *tree = protobuf_body_name_only(b, n, "policy", "v1", "Eviction");
+    char *json = protobuf_body_json(b, n, "policy", "v1", "Eviction", &len, &st);
+    ck_assert_ptr_nonnull(tree);
+    ck_assert_ptr_nonnull(json);
+    char *printed = cJSON_PrintUnformatted(tree);
+    ck_assert_str_eq(printed, json);
+    free(printed);
+    free(json);
+    cJSON_Delete(tree);
+
+    rl = eviction_raw(raw, "web-0", "default", "", 0);
+    size_t rl2 = eviction_raw(raw2, "web-1", "other", "", 0);
+    n = envelope(b, raw, rl, 1);
+    n -= 4; /* the two empty strings go after the second raw */
+    put_field(b, &n, 2, raw2, rl2);
+    put_field(b, &n, 3, "", 0);
+    put_field(b, &n, 4, "", 0);
+    ck_assert_ptr_null(protobuf_body_name_only(b, n, "policy", "v1", "Eviction"));
+    json = protobuf_body_json(b, n, "policy", "v1", "Eviction", &len, &st);
+    ck_assert_ptr_nonnull(json);
+    ck_assert_str_eq(json, "{\"kind\":\"Eviction\",\"apiVersion\":\"policy/v1\",\"metadata\":{\"name\":\"web-1\","
+                           "\"namespace\":\"other\",\"creationTimestamp\":null}}");
+    free(json);
+}
+END_TEST
+
 /* A Status is packed without pbjson's walk (protobuf.c status_message),
  * to the very bytes pbjson_encode gives. */
 START_TEST(status_bytes_as_pbjson_packs_them)
@@ -247,6 +359,8 @@ Suite *pbjson_suite(void)
     tcase_add_test(tc, errors_name_the_go_field);
     tcase_add_test(tc, custom_resources_take_no_protobuf);
     tcase_add_test(tc, name_only_bodies_as_a_tree);
+    tcase_add_test(tc, envelope_and_object_in_one_unpack);
+    tcase_add_test(tc, name_only_bodies_off_the_common_shape);
     tcase_add_test(tc, status_bytes_as_pbjson_packs_them);
     suite_add_tcase(s, tc);
     return s;
