@@ -372,6 +372,12 @@ http_format http_negotiate(const http_req *rq, bool protobuf_ok)
     };
     if (!rq->accept || !*rq->accept)
         return HTTP_FMT_JSON;
+    /* the Accept headers client-go sends (JSON, or protobuf first) and
+     * curl-like clients': the clauses below answer them so every time */
+    if (!strcmp(rq->accept, "application/json") || !strcmp(rq->accept, "application/json, */*"))
+        return HTTP_FMT_JSON;
+    if (protobuf_ok && !strcmp(rq->accept, PROTOBUF_MEDIA ", */*"))
+        return HTTP_FMT_PROTOBUF;
     accept_clause c[32];
     int n = parse_accept(rq->accept, c, 32);
     for (int i = 0; i < n; i++)
