@@ -37,7 +37,8 @@ local function pb_eviction(ns, name)
   return "k8s\0" .. field(1, field(1, "policy/v1") .. field(2, "Eviction")) .. field(2, field(1, meta)) .. "\26\0\34\0"
 end
 
-local reqs, i, wrong = {}, 0, 0
+local reqs, i = {}, 0
+wrong = 0 -- a global: done() reads it from each thread with thread:get
 function init(args)
   for k, t in ipairs(targets) do
     local body = protobuf and pb_eviction(t[1], t[2]) or string.format(
