@@ -6,6 +6,7 @@
 #   bash bench/run.sh             (make bench runs this)
 #   BENCH_SECONDS=3  seconds of load per throughput run
 #   BENCH_QUICK=1    skip the 100,000-pod figures
+#   BENCH_PB_PAIRS=16, BENCH_PB_SECONDS=1  the protobuf-against-JSON pairs
 # Nothing here is asserted: the figures are measured and reported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,10 +87,15 @@ ROUNDS=${BENCH_ROUNDS:-3}
 FLOORS=(plain turbo pool8 turbo,pool8 suspend,turbo)
 echo "bench: throughput (wrk, $SECS s each, 2 threads, 32 connections, $ROUNDS interleaved rounds)" >&2
 declare -A RUNS=()
-wrkrun() { # key targets dry(0|1) expect [protobuf(0|1)]: one run against $PORT, kept under key
+wrk1() { # what targets dry(0|1) expect protobuf(0|1) seconds: one run against $PORT, its JSON line
   local r
-  r=$(WRK_TARGETS=$2 WRK_DRY=$3 WRK_EXPECT=$4 WRK_PROTOBUF=${5:-0} wrk -t2 -c32 -d"${SECS}s" -s bench/wrk-evict.lua "http://127.0.0.1:$PORT" | tail -1)
+  r=$(WRK_TARGETS=$2 WRK_DRY=$3 WRK_EXPECT=$4 WRK_PROTOBUF=$5 wrk -t2 -c32 -d"$6s" -s bench/wrk-evict.lua "http://127.0.0.1:$PORT" | tail -1)
   case $r in *'"wrong":0,"socket_errors":0'*) ;; *) echo "bench: $1: wrong answers or socket errors: $r" >&2; exit 1;; esac
+  echo "$r"
+}
+wrkrun() { # key targets dry(0|1) expect: one run of $SECS against $PORT, kept under key
+  local r
+  r=$(wrk1 "$1" "$2" "$3" "$4" 0 "$SECS")
   RUNS[$1]+="$r "
 }
 summary() { # runs... -> {"best","median","p99_us","runs"}: p99 of the median run
@@ -104,15 +110,11 @@ for round in $(seq 1 "$ROUNDS"); do
     wrkrun "floor:$o:dry" "$OUT/dry-10k.targets" 1 201
     stop
   done
-  # protobuf bodies and answers (issue 18) on the same server as JSON, the
-  # two in alternating order from round to round
   start "$EVICTSIM" "$OUT/deny-10k.json"; warm "$OUT/deny-10k.targets"
-  for pb in $(( round % 2 )) $(( 1 - round % 2 )); do
-    wrkrun "evictsim:denied$( [ "$pb" = 1 ] && echo :protobuf)" "$OUT/deny-10k.targets" 0 429 "$pb"; done
+  wrkrun evictsim:denied "$OUT/deny-10k.targets" 0 429
   stop
   start "$EVICTSIM" "$OUT/dry-10k.json"; warm "$OUT/dry-10k.targets"
-  for pb in $(( round % 2 )) $(( 1 - round % 2 )); do
-    wrkrun "evictsim:dry$( [ "$pb" = 1 ] && echo :protobuf)" "$OUT/dry-10k.targets" 1 201 "$pb"; done
+  wrkrun evictsim:dry "$OUT/dry-10k.targets" 1 201
   stop
 done
 best_floor= best_sum=0
@@ -131,9 +133,45 @@ done
   put generator_ceiling "$(summary ${RUNS[floor:noparse:denied]})"
   put evictsim_denied "$(summary ${RUNS[evictsim:denied]})"
   put evictsim_dry "$(summary ${RUNS[evictsim:dry]})"
-  put evictsim_denied_protobuf "$(summary ${RUNS[evictsim:denied:protobuf]})"
-  put evictsim_dry_protobuf "$(summary ${RUNS[evictsim:dry:protobuf]})"
 }
+
+# ---- protobuf against JSON (issue 18): paired runs on one server -----------
+# For each case, one server, and on it PB_PAIRS pairs of runs: JSON bodies
+# and answers, and protobuf bodies and answers (what a client-go program set
+# up for protobuf sends), one right after the other, the order alternating
+# from pair to pair. Both sides have the same wrk settings (2 threads, 32
+# connections), the same pods and the same expected answers; a wrong answer
+# or a socket error is fatal. Each pair gives one ratio, protobuf req/s over
+# JSON req/s, taken seconds apart on the same server, so that the machine's
+# drift between runs mostly cancels: the median of the ratios is the figure,
+# and the best and worst are shown beside it.
+PB_PAIRS=${BENCH_PB_PAIRS:-16}
+PB_SECS=${BENCH_PB_SECONDS:-1}
+echo "bench: protobuf against JSON ($PB_PAIRS pairs of $PB_SECS s runs on one server, the order alternating)" >&2
+PB_RESULT=
+pb_pairs() { # case targets-name dry(0|1) expect: the pairs' figures in $PB_RESULT
+  local k=$1 t="$OUT/$2.targets" pairs="" i pb r j p
+  start "$EVICTSIM" "$OUT/$2.json"; warm "$t"
+  wrk1 "$k warm-up" "$t" "$3" "$4" 0 1 >/dev/null; wrk1 "$k warm-up" "$t" "$3" "$4" 1 1 >/dev/null
+  for i in $(seq 1 "$PB_PAIRS"); do
+    for pb in $(( i % 2 )) $(( 1 - i % 2 )); do
+      r=$(wrk1 "$k pair $i" "$t" "$3" "$4" "$pb" "$PB_SECS")
+      if [ "$pb" = 1 ]; then p=$r; else j=$r; fi
+    done
+    pairs+="${pairs:+,}[$j,$p]"
+  done
+  stop
+  PB_RESULT=$(node -e 'const pairs = JSON.parse(process.argv[1]), secs = +process.argv[2];
+    const summary = (a) => { a = [...a].sort((x, y) => y.rps - x.rps); const m = a[Math.floor(a.length / 2)];
+      return {best: a[0].rps, median: m.rps, p99_us: m.p99_us, requests: a.reduce((s, x) => s + x.requests, 0), runs: a.map((x) => x.rps)}; };
+    const r = pairs.map(([j, p]) => p.rps / j.rps).sort((x, y) => x - y), n = r.length;
+    const median = n % 2 ? r[(n - 1) / 2] : (r[n / 2 - 1] + r[n / 2]) / 2, f = (x) => +x.toFixed(3);
+    console.log(JSON.stringify({pairs: n, seconds: secs, ratio_median: f(median), ratio_best: f(r[n - 1]), ratio_worst: f(r[0]),
+      ratios: pairs.map(([j, p]) => f(p.rps / j.rps)), json: summary(pairs.map((x) => x[0])), protobuf: summary(pairs.map((x) => x[1]))}));' \
+    "[$pairs]" "$PB_SECS")
+}
+pb_pairs denied deny-10k 0 429; put protobuf_vs_json_denied "$PB_RESULT"
+pb_pairs dry dry-10k 1 201; put protobuf_vs_json_dry "$PB_RESULT"
 start "$EVICTSIM" "$OUT/real-10k.json"; warm "$OUT/real-10k.targets"
 put evictsim_real "$(load "$OUT/real-10k.targets" --once)"
 stop

@@ -19,7 +19,15 @@ row('generator ceiling: wrk against a server that parses nothing', fmt2(r.genera
 row('denied evictions, 10k pods / 100 PDBs', fmt2(r.evictsim_denied), 'req/s', ratio(ed, fd), '≥ 0.70× floor', ed / fd >= 0.7);
 row('dry-run evictions, 10k pods', fmt2(r.evictsim_dry), 'req/s', ratio(ey, fy), '≥ 0.70× floor', ey / fy >= 0.7);
 for (const [k, what] of [['denied', 'denied'], ['dry', 'dry-run']]) {
-  const pb = r[`evictsim_${k}_protobuf`], js = r[`evictsim_${k}`];
+  // paired runs on one server (bench/run.sh pb_pairs): the median of the pairs' ratios
+  const c = r[`protobuf_vs_json_${k}`], x = (v) => v.toFixed(2) + '×';
+  if (c) {
+    row(`  the same ${what}, protobuf bodies and answers against JSON, ${c.pairs} pairs of ${c.seconds} s runs on one server`,
+      `protobuf ${fmt2(c.protobuf)}; JSON ${fmt2(c.json)}`, 'req/s',
+      `paired ratio: median ${x(c.ratio_median)} (best ${x(c.ratio_best)}, worst ${x(c.ratio_worst)})`, '≥ 1.0× JSON (median)', c.ratio_median >= 1);
+    continue;
+  }
+  const pb = r[`evictsim_${k}_protobuf`], js = r[`evictsim_${k}`]; // results written before the pairs
   if (pb) row(`  the same ${what}, protobuf bodies and answers`, fmt2(pb), 'req/s', ratio(pb.best, js?.best) + ' of JSON', '≥ 1.0× JSON', pb.best >= js?.best);
 }
 const p99 = (o) => o?.p99_us;
