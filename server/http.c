@@ -34,6 +34,8 @@ struct http_server {
     http_opts opts;
     pthread_t ticker;
     bool stopping; /* atomic: set by http_stop, read by the tick thread */
+    struct resp_cache *caches; /* its pool threads' kept responses (under caches_mu) */
+    pthread_mutex_t caches_mu;
 };
 
 typedef struct {
@@ -433,14 +435,12 @@ typedef struct {
 } resp_slot;
 
 typedef struct resp_cache {
-    struct resp_cache *next; /* every thread's, for http_stop */
+    struct resp_cache *next; /* the server's other threads', for http_stop */
     unsigned clock;
     resp_slot set[RESP_SETS][2];
 } resp_cache;
 
-static pthread_mutex_t resp_caches_mu = PTHREAD_MUTEX_INITIALIZER;
-static resp_cache *resp_caches;
-static __thread resp_cache *resp_mine;
+static __thread resp_cache *resp_mine; /* a pool thread serves one server */
 
 static uint64_t text_hash(const char *s, size_t n)
 {
@@ -484,7 +484,7 @@ static struct MHD_Response *text_response_new(const http_resp *out)
 /* The kept response to an answer given as text, made and kept on first
  * use; NULL for an answer that is not kept. Borrowed: queue it, never
  * destroy it. */
-static struct MHD_Response *text_response_kept(const http_resp *out)
+static struct MHD_Response *text_response_kept(http_server *s, const http_resp *out)
 {
     const strbuf *t = &out->r.text;
     if (!t->s || out->table || out->r.body || out->r.warnings || out->r.retry_after > 0 || t->len > 4096)
@@ -492,10 +492,10 @@ static struct MHD_Response *text_response_kept(const http_resp *out)
     resp_cache *c = resp_mine;
     if (!c) {
         c = resp_mine = xcalloc(1, sizeof *c);
-        pthread_mutex_lock(&resp_caches_mu);
-        c->next = resp_caches;
-        resp_caches = c;
-        pthread_mutex_unlock(&resp_caches_mu);
+        pthread_mutex_lock(&s->caches_mu);
+        c->next = s->caches;
+        s->caches = c;
+        pthread_mutex_unlock(&s->caches_mu);
     }
     uint64_t h = text_hash(t->s, t->len) ^ (uint64_t)out->r.code ^ ((uint64_t)out->protobuf << 63);
     resp_slot *set = c->set[h % RESP_SETS];
@@ -522,12 +522,12 @@ static struct MHD_Response *text_response_kept(const http_resp *out)
     return resp;
 }
 
-static void resp_caches_free(void)
+static void resp_caches_free(http_server *s)
 {
-    pthread_mutex_lock(&resp_caches_mu);
-    while (resp_caches) {
-        resp_cache *c = resp_caches;
-        resp_caches = c->next;
+    pthread_mutex_lock(&s->caches_mu);
+    while (s->caches) {
+        resp_cache *c = s->caches;
+        s->caches = c->next;
         for (int i = 0; i < RESP_SETS; i++)
             for (int w = 0; w < 2; w++)
                 if (c->set[i][w].text) {
@@ -536,13 +536,13 @@ static void resp_caches_free(void)
                 }
         free(c);
     }
-    pthread_mutex_unlock(&resp_caches_mu);
+    pthread_mutex_unlock(&s->caches_mu);
 }
 
 static enum MHD_Result finish(struct MHD_Connection *conn, http_server *s, http_req *rq, http_resp *out)
 {
     struct MHD_Response *resp;
-    if (!out->stream && !out->raw && !out->raw_type && (resp = text_response_kept(out))) {
+    if (!out->stream && !out->raw && !out->raw_type && (resp = text_response_kept(s, out))) {
         if (s->opts.verbose)
             fprintf(stderr, "%s %s -> %d\n", rq->method, rq->url, out->r.code);
         return MHD_queue_response(conn, out->r.code ? out->r.code : 500, resp);
@@ -747,6 +747,7 @@ http_server *http_start(cluster *c, const http_opts *o, char **err)
     s->c = c;
     s->fd = fd;
     s->opts = *o;
+    pthread_mutex_init(&s->caches_mu, NULL);
     s->port = bound_port(fd);
     snprintf(s->host, sizeof s->host, strchr(o->host, ':') ? "[%s]:%d" : "%s:%d", o->host, s->port);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -778,6 +779,7 @@ http_server *http_start(cluster *c, const http_opts *o, char **err)
         if (asprintf(err, "cannot start the HTTP server on %s", s->host) < 0)
             *err = NULL;
         close(fd);
+        pthread_mutex_destroy(&s->caches_mu);
         free(s);
         return NULL;
     }
@@ -802,7 +804,8 @@ void http_stop(http_server *s)
     struct timespec ts = {0, 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
     MHD_stop_daemon(s->d);
-    resp_caches_free(); /* the pool's threads are gone */
+    resp_caches_free(s); /* the pool's threads are gone */
+    pthread_mutex_destroy(&s->caches_mu);
     watch_free_history();
     close(s->fd);
     free(s);
