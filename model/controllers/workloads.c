@@ -427,16 +427,44 @@ void wl_remove_owner_ref(cluster *c, store_obj *o, const char *uid)
     wl_write(c, o, doc);
 }
 
+/* The memo: an open-addressing table by object (linear probing; removal
+ * shifts the entries after it back, so no tombstones), at most half full. */
 typedef struct {
-    UT_hash_handle hh;
-    const store_obj *o; /* the key */
+    const store_obj *o; /* NULL: a free slot */
     uint64_t rv, selkey;
     bool matches;
 } memo_ent;
 
 struct wl_memo {
     memo_ent *ents;
+    size_t cap, n; /* cap: 0 or a power of two */
 };
+
+static size_t memo_slot(const wl_memo *m, const store_obj *o)
+{
+    return (size_t)(((uintptr_t)o >> 4) * 0x9E3779B97F4A7C15ull >> 20) & (m->cap - 1);
+}
+
+/* o's entry, or the free slot where it would go (cap > 0). */
+static memo_ent *memo_find(const wl_memo *m, const store_obj *o)
+{
+    size_t i = memo_slot(m, o);
+    while (m->ents[i].o && m->ents[i].o != o)
+        i = (i + 1) & (m->cap - 1);
+    return &m->ents[i];
+}
+
+static void memo_grow(wl_memo *m)
+{
+    memo_ent *old = m->ents;
+    size_t cap = m->cap;
+    m->cap = cap ? cap * 2 : 1024;
+    m->ents = xcalloc(m->cap, sizeof *m->ents);
+    for (size_t i = 0; i < cap; i++)
+        if (old[i].o)
+            *memo_find(m, old[i].o) = old[i];
+    free(old);
+}
 
 wl_memo *wl_memo_new(void)
 {
@@ -445,21 +473,32 @@ wl_memo *wl_memo_new(void)
 
 void wl_memo_forget(wl_memo *m, const store_obj *o)
 {
-    memo_ent *e;
-    HASH_FIND_PTR(m->ents, &o, e);
-    if (e) {
-        HASH_DEL(m->ents, e);
-        free(e);
+    if (!m->cap)
+        return;
+    memo_ent *e = memo_find(m, o);
+    if (!e->o)
+        return;
+    size_t i = (size_t)(e - m->ents), j = i;
+    m->ents[i].o = NULL;
+    m->n--;
+    for (;;) { /* move back each later entry of the run that may sit at i */
+        j = (j + 1) & (m->cap - 1);
+        if (!m->ents[j].o)
+            return;
+        size_t home = memo_slot(m, m->ents[j].o);
+        if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+            m->ents[i] = m->ents[j];
+            m->ents[j].o = NULL;
+            i = j;
+        }
     }
 }
 
 void wl_memo_clear(wl_memo *m)
 {
-    memo_ent *e, *t;
-    HASH_ITER(hh, m->ents, e, t) {
-        HASH_DEL(m->ents, e);
-        free(e);
-    }
+    free(m->ents);
+    m->ents = NULL;
+    m->cap = m->n = 0;
 }
 
 void wl_memo_free(wl_memo *m)
@@ -515,14 +554,14 @@ static bool claim_matches(const labelsel *sel, const store_obj *o, wl_memo *m, u
         return false;
     if (!m)
         return labelsel_matches_get(sel, store_label, o);
-    memo_ent *e;
-    HASH_FIND_PTR(m->ents, &o, e);
-    if (e && e->rv == o->rv && e->selkey == selkey)
+    if (2 * (m->n + 1) > m->cap)
+        memo_grow(m);
+    memo_ent *e = memo_find(m, o);
+    if (e->o && e->rv == o->rv && e->selkey == selkey)
         return e->matches;
-    if (!e) {
-        e = xcalloc(1, sizeof *e);
+    if (!e->o) {
         e->o = o;
-        HASH_ADD_PTR(m->ents, o, e);
+        m->n++;
     }
     e->rv = o->rv;
     e->selkey = selkey;
