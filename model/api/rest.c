@@ -882,6 +882,38 @@ static cJSON *mark_deleting(cluster *c, const store_obj *o, long grace)
     return doc;
 }
 
+/* mark_deleting written over o (when it changes anything): the two
+ * members set in place, without a copy of the document, where the store
+ * can (store_replace_paths). */
+static void mark_deleting_stored(cluster *c, store_obj *o, long grace)
+{
+    cJSON *doc = store_doc(o);
+    double deadline = cluster_now(c) + grace, cur_t;
+    const char *cur = jstr(doc, "metadata.deletionTimestamp");
+    if (o->kind != K_NAMESPACE && cJSON_IsObject(jfield(doc, "metadata"))) {
+        if (cur && !clock_parse(cur, &cur_t) && cur_t <= deadline)
+            return; /* already terminating sooner: nothing changes */
+        char ts[32];
+        clock_format(deadline, ts);
+        store_change ch[2] = {{"metadata.deletionTimestamp", cJSON_CreateString(ts)},
+                              {"metadata.deletionGracePeriodSeconds", cJSON_CreateNumber((double)grace)}};
+        if (jequal(path_member(doc, ch[0].path), ch[0].v) && jequal(path_member(doc, ch[1].path), ch[1].v)) {
+            cJSON_Delete(ch[0].v);
+            cJSON_Delete(ch[1].v);
+            return;
+        }
+        if (store_replace_paths(c->st, o, ch, 2))
+            return;
+        cJSON_Delete(ch[0].v);
+        cJSON_Delete(ch[1].v);
+    }
+    cJSON *next = mark_deleting(c, o, grace);
+    if (!jequal(next, store_doc(o)))
+        store_replace(c->st, o, next);
+    else
+        cJSON_Delete(next);
+}
+
 const char *rest_delete_finalizer(const cJSON *opts, const cJSON *finalizers)
 {
     const char *policy = jstr(opts, "propagationPolicy");
@@ -933,15 +965,11 @@ static void delete_object(cluster *c, store_obj *o, const cJSON *opts, bool dry,
             out->code = 200;
             return;
         }
-        cJSON *doc = mark_deleting(c, o, grace);
         if (dry) {
-            api_result_object(out, 200, doc);
+            api_result_object(out, 200, mark_deleting(c, o, grace));
             return;
         }
-        if (!jequal(doc, store_doc(o)))
-            store_replace(c->st, o, doc);
-        else
-            cJSON_Delete(doc);
+        mark_deleting_stored(c, o, grace);
         if (want_body)
             api_result_object(out, 200, copy(o));
         else
