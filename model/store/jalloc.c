@@ -36,6 +36,14 @@
 #define JA_CLASSES 7 /* usable sizes 24, 40, ..., 120 (glibc's chunks up to 128 bytes) */
 #define JA_KEEP 1024
 
+/* The bound in force (json_alloc_keep), for every thread. */
+static size_t ja_keep = JA_KEEP;
+
+void json_alloc_keep(size_t n)
+{
+    ja_keep = n;
+}
+
 /* A scratch chunk: blocks handed out one after another, all given back at
  * once (json_scratch_begin). */
 typedef struct ja_chunk {
@@ -54,7 +62,7 @@ static char *ja_chunk_start(ja_chunk *k)
 
 typedef struct {
     void *head[JA_CLASSES];
-    unsigned n[JA_CLASSES];
+    size_t n[JA_CLASSES];
     bool keyed;
     bool scratch;      /* between json_scratch_begin and _end, not paused */
     bool open;         /* between json_scratch_begin and _end */
@@ -148,7 +156,7 @@ static void ja_free(void *p)
         return;
     }
     size_t usable = malloc_usable_size(p), i = (usable - 24) / 16;
-    if (usable < 24 || (usable - 24) % 16 || i >= JA_CLASSES || ja.n[i] >= JA_KEEP) {
+    if (usable < 24 || (usable - 24) % 16 || i >= JA_CLASSES || ja.n[i] >= ja_keep) {
         free(p);
         return;
     }

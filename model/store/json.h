@@ -58,6 +58,10 @@ bool jequal(const cJSON *a, const cJSON *b);
 /* Let cJSON keep small freed blocks per thread for its next allocations
  * (once per process; none are kept under AddressSanitizer). */
 void json_alloc_init(void);
+/* Keep up to n freed blocks of each small size per thread instead (default
+ * 1024): for a process that builds and frees trees by the million on one
+ * thread (plan drain), where more of them come back than 1024. */
+void json_alloc_keep(size_t n);
 /* Scratch: between json_scratch_begin and json_scratch_end, what cJSON
  * allocates on this thread comes from a per-thread arena that the next
  * begin takes back whole (freeing it one by one does nothing). For trees
