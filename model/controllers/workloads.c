@@ -591,12 +591,13 @@ store_obj **wl_claim_memo(cluster *c, kind_id k, const char *ns, const cJSON *ow
     free(orphans);
     bool owner_deleting = jstr(owner, "metadata.deletionTimestamp") != NULL;
     size_t out = 0;
+    const char *same = NULL; /* the index's string of our uid, once one compared equal */
     for (size_t i = 0; i < all; i++) { /* from the store's index and bits: no pod tree is built */
         store_obj *o = objs[i];
         const char *ref_uid = store_controller_uid(o); /* "" none, NULL one without a uid */
         bool ref = store_controller_key(o) != NULL;
         bool matches = claim_matches(sel, o, m, selkey);
-        if (ref && ref_uid && uid && !strcmp(ref_uid, uid)) {
+        if (ref && ref_uid && uid && (ref_uid == same || (!strcmp(ref_uid, uid) && (same = ref_uid)))) {
             if (matches || owner_deleting) {
                 objs[out++] = o;
             } else {
