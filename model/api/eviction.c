@@ -895,9 +895,9 @@ static cJSON *conditions_of(cJSON *status, const char *type, cJSON **old, int *i
 
 /* podutil.UpdatePodCondition on a copy of the pod; NULL when nothing changes
  * (the storage layer then skips the write). */
-static cJSON *pod_with_target(const cJSON *pod, double now)
+static cJSON *pod_with_target(store_obj *pod, double now)
 {
-    cJSON *doc = cJSON_Duplicate(pod, true);
+    cJSON *doc = rest_edit_begin(pod, "status"); /* only the status changes */
     cJSON *old;
     int i;
     cJSON *conds = conditions_of(jobj(doc, "status"), "DisruptionTarget", &old, &i);
@@ -945,9 +945,9 @@ static cJSON *add_disruption_target(evict_ctx *x, cJSON *opts)
     cJSON *st = check_preconditions(pod, opts);
     if (st)
         return st;
-    cJSON *doc = pod_with_target(store_doc(pod), x->now);
+    cJSON *doc = pod_with_target(pod, x->now);
     if (doc)
-        rest_write(x->c, pod, doc);
+        rest_edit_write(x->c, pod, doc, "status", NULL, 0);
     pod = store_get(x->c->st, K_POD, x->rq->ns, x->rq->name);
     if (pod && cJSON_IsString(jget(opts, "preconditions.resourceVersion")))
         jset_str(jobj(opts, "preconditions"), "resourceVersion", jstr(store_doc(pod), "metadata.resourceVersion"));
@@ -1196,13 +1196,13 @@ static bool check_and_decrement(evict_ctx *x, store_obj *pdb, api_result *out)
     ex_puts(x, ")");
     if (x->dry) /* the decrement stays in memory: nothing is written */
         return false;
-    cJSON *doc = cJSON_Duplicate(store_doc(pdb), true);
+    cJSON *doc = rest_edit_begin(pdb, "status"); /* only the status changes */
     cJSON *status = jobj(doc, "status");
     jset_num(status, "disruptionsAllowed", allowed - 1);
     if (allowed - 1 == 0)
         set_insufficient_pods(status, observed, x->now);
     meta_set_time(jobj(status, "disruptedPods"), x->rq->name, x->now);
-    rest_write(x->c, pdb, doc);
+    rest_edit_write(x->c, pdb, doc, "status", NULL, 0);
     return false;
 }
 
