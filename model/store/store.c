@@ -1038,9 +1038,15 @@ static bool paths_ok(const cJSON *t, const store_change *ch, size_t n)
 
 typedef struct {
     const char *rest; /* the path below the object walked */
+    size_t k;         /* the length of its first segment */
     cJSON *v;
     bool found;
 } pchange;
+
+static pchange pchange_at(const char *rest, cJSON *v)
+{
+    return (pchange){rest, seg_len(rest), v, false};
+}
 
 /* Make the changes under t (an object of the stored tree), filling sh, its
  * node in the old document: a member that stays gets a shell there, one
@@ -1053,14 +1059,14 @@ static void walk_changes(cJSON *t, cJSON *sh, pchange *pc, size_t n)
         size_t ns = 0;
         cJSON *leaf = NULL;
         for (size_t i = 0; i < n; i++) {
-            size_t k = seg_len(pc[i].rest);
-            if (pc[i].found || !seg_is(m->string, pc[i].rest, k))
+            size_t k = pc[i].k;
+            if (pc[i].found || m->string[0] != pc[i].rest[0] || !seg_is(m->string, pc[i].rest, k))
                 continue;
             pc[i].found = true;
             if (!pc[i].rest[k])
                 leaf = pc[i].v;
             else
-                sub[ns++] = (pchange){pc[i].rest + k + 1, pc[i].v, false};
+                sub[ns++] = pchange_at(pc[i].rest + k + 1, pc[i].v);
         }
         if (leaf) {
             swap_member(t, m, leaf);
@@ -1132,12 +1138,15 @@ bool store_replace_paths(store *s, store_obj *o, store_change *ch, size_t n)
     o->tree = NULL;
     set_tree(s, o, t);
     pchange pc[PATHS_MAX];
-    for (size_t i = 0; i < n; i++)
-        pc[i] = (pchange){all[i].path, all[i].v, false};
-    pc[n] = (pchange){all[n].path, cJSON_CreateString(rv->valuestring), false};
+    bool refs = false; /* may the ownerReferences change (else the same node stays) */
+    for (size_t i = 0; i < n; i++) {
+        pc[i] = pchange_at(all[i].path, all[i].v);
+        refs = refs || !strncmp(all[i].path, "metadata.ownerReferences", 24);
+    }
+    pc[n] = pchange_at(all[n].path, cJSON_CreateString(rv->valuestring));
     cJSON *old = cJSON_CreateObject();
     walk_changes(t, old, pc, n + 1);
-    if (same_refs(old, t)) {
+    if (!refs || same_refs(old, t)) {
         stamp_rv(s, o);
         o->hot = hot_of(t);
     } else {
