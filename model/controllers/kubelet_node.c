@@ -262,7 +262,10 @@ static void micro_time(double t, char out[48])
 
 bool knode_lease(cluster *c, store_obj *node)
 {
-    const kind_info *ki = kind_by_plural("coordination.k8s.io", "leases");
+    /* the static row is the first served leases row when it is served */
+    const kind_info *ki = kind_get(K_LEASE);
+    if (!ki || !ki->served)
+        ki = kind_by_plural("coordination.k8s.io", "leases");
     if (!ki)
         return false;
     if (!knode_alive(store_doc(node)))
