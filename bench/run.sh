@@ -87,21 +87,34 @@ ROUNDS=${BENCH_ROUNDS:-3}
 FLOORS=(plain turbo pool8 turbo,pool8 suspend,turbo)
 echo "bench: throughput (wrk, $SECS s each, 2 threads, 32 connections, $ROUNDS interleaved rounds)" >&2
 declare -A RUNS=()
+# CPU per request, which no generator can change: the server's user + system
+# time (/proc/PID/stat, in clock ticks) over a run, and wrk's own (the
+# children's line of bash's `times` in the subshell that ran it), each divided
+# by the requests answered.
+HZ=$(getconf CLK_TCK)
+cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 wrk1() { # what targets dry(0|1) expect protobuf(0|1) seconds: one run against $PORT, its JSON line
-  local r
-  r=$(WRK_TARGETS=$2 WRK_DRY=$3 WRK_EXPECT=$4 WRK_PROTOBUF=$5 wrk -t2 -c32 -d"$6s" -s bench/wrk-evict.lua "http://127.0.0.1:$PORT" | tail -1)
+  local r c0 c1 n
+  c0=$(cputicks "$PID")
+  r=$(WRK_TARGETS=$2 WRK_DRY=$3 WRK_EXPECT=$4 WRK_PROTOBUF=$5 wrk -t2 -c32 -d"$6s" -s bench/wrk-evict.lua "http://127.0.0.1:$PORT" | tail -1; times)
+  c1=$(cputicks "$PID")
   case $r in *'"wrong":0,"socket_errors":0'*) ;; *) echo "bench: $1: wrong answers or socket errors: $r" >&2; exit 1;; esac
-  echo "$r"
+  n=$(sed -n '1s/.*"requests":\([0-9]*\).*/\1/p' <<<"$r")
+  awk -v t=$((c1 - c0)) -v hz="$HZ" -v n="$n" 'NR == 1 { line = $0 }
+    NR == 3 { g = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); g += a[1] * 60 + a[2] } } # "0m1.234s 0m0.567s"
+    END { sub(/}$/, "", line); printf "%s,\"server_cpu_us\":%.3f,\"wrk_cpu_us\":%.3f}\n", line, t * 1e6 / hz / n, g * 1e6 / n }' <<<"$r"
 }
 wrkrun() { # key targets dry(0|1) expect: one run of $SECS against $PORT, kept under key
   local r
   r=$(wrk1 "$1" "$2" "$3" "$4" 0 "$SECS")
   RUNS[$1]+="$r "
 }
-summary() { # runs... -> {"best","median","p99_us","runs"}: p99 of the median run
+summary() { # runs... -> {"best","median","p99_us","runs","cpu"}: p99 of the median run; cpu: the server's and wrk's µs per request, lowest and median
   node -e 'const a=process.argv.slice(1).map(JSON.parse).sort((x,y)=>y.rps-x.rps);
     const m=a[Math.floor(a.length/2)];
-    console.log(JSON.stringify({best:a[0].rps, median:m.rps, p99_us:m.p99_us, requests:a.reduce((s,x)=>s+x.requests,0), runs:a.map(x=>x.rps)}))' "$@"
+    const lm=(k)=>{const v=a.map(x=>x[k]).sort((x,y)=>x-y); return {lowest:v[0], median:v[Math.floor(v.length/2)], runs:v};};
+    console.log(JSON.stringify({best:a[0].rps, median:m.rps, p99_us:m.p99_us, requests:a.reduce((s,x)=>s+x.requests,0), runs:a.map(x=>x.rps),
+      server_cpu_us:lm("server_cpu_us"), wrk_cpu_us:lm("wrk_cpu_us")}))' "$@"
 }
 for round in $(seq 1 "$ROUNDS"); do
   for o in "${FLOORS[@]}" noparse; do
@@ -163,11 +176,16 @@ pb_pairs() { # case targets-name dry(0|1) expect: the pairs' figures in $PB_RESU
   stop
   PB_RESULT=$(node -e 'const pairs = JSON.parse(process.argv[1]), secs = +process.argv[2];
     const summary = (a) => { a = [...a].sort((x, y) => y.rps - x.rps); const m = a[Math.floor(a.length / 2)];
-      return {best: a[0].rps, median: m.rps, p99_us: m.p99_us, requests: a.reduce((s, x) => s + x.requests, 0), runs: a.map((x) => x.rps)}; };
+      const cpu = a.map((x) => x.server_cpu_us).sort((x, y) => x - y);
+      return {best: a[0].rps, median: m.rps, p99_us: m.p99_us, requests: a.reduce((s, x) => s + x.requests, 0), runs: a.map((x) => x.rps),
+        server_cpu_us: {lowest: cpu[0], median: cpu[Math.floor(cpu.length / 2)]}}; };
+    const f = (x) => +x.toFixed(3), med = (r) => { const n = r.length; return n % 2 ? r[(n - 1) / 2] : (r[n / 2 - 1] + r[n / 2]) / 2; };
     const r = pairs.map(([j, p]) => p.rps / j.rps).sort((x, y) => x - y), n = r.length;
-    const median = n % 2 ? r[(n - 1) / 2] : (r[n / 2 - 1] + r[n / 2]) / 2, f = (x) => +x.toFixed(3);
-    console.log(JSON.stringify({pairs: n, seconds: secs, ratio_median: f(median), ratio_best: f(r[n - 1]), ratio_worst: f(r[0]),
-      ratios: pairs.map(([j, p]) => f(p.rps / j.rps)), json: summary(pairs.map((x) => x[0])), protobuf: summary(pairs.map((x) => x[1]))}));' \
+    // by CPU: JSON µs per request over protobuf µs per request (above 1: protobuf costs the server less)
+    const c = pairs.map(([j, p]) => j.server_cpu_us / p.server_cpu_us).sort((x, y) => x - y);
+    console.log(JSON.stringify({pairs: n, seconds: secs, ratio_median: f(med(r)), ratio_best: f(r[n - 1]), ratio_worst: f(r[0]),
+      ratios: pairs.map(([j, p]) => f(p.rps / j.rps)), cpu_ratio_median: f(med(c)), cpu_ratio_worst: f(c[0]), cpu_ratio_best: f(c[n - 1]),
+      json: summary(pairs.map((x) => x[0])), protobuf: summary(pairs.map((x) => x[1]))}));' \
     "[$pairs]" "$PB_SECS")
 }
 pb_pairs denied deny-10k 0 429; put protobuf_vs_json_denied "$PB_RESULT"

@@ -18,6 +18,16 @@ const gc = r.generator_ceiling?.best, ed = r.evictsim_denied?.best, ey = r.evict
 row('generator ceiling: wrk against a server that parses nothing', fmt2(r.generator_ceiling), 'req/s', ratio(gc, ed) + ' of evictsim denied', '≥ 1.5× evictsim', gc / ed >= 1.5);
 row('denied evictions, 10k pods / 100 PDBs', fmt2(r.evictsim_denied), 'req/s', ratio(ed, fd), '≥ 0.70× floor', ed / fd >= 0.7);
 row('dry-run evictions, 10k pods', fmt2(r.evictsim_dry), 'req/s', ratio(ey, fy), '≥ 0.70× floor', ey / fy >= 0.7);
+// CPU per request (bench/run.sh wrk1): the server's user + system time over the
+// run divided by its answers, which the generator's speed cannot change
+const cpu = (o) => o?.server_cpu_us?.median;
+for (const [k, what] of [['denied', 'denied'], ['dry', 'dry-run']]) {
+  const e = cpu(r[`evictsim_${k}`]), f = cpu(r[`floor_${k}`]);
+  if (e && f) row(`  server CPU per ${what} eviction (user + system, median of the runs), against the floor's ${f.toFixed(2)} µs`,
+    e, 'µs', `${(f / e).toFixed(2)}× the floor's speed`, '≥ 0.70× floor', f / e >= 0.7);
+}
+const wc = r.floor_denied?.wrk_cpu_us?.median;
+if (wc) row('  wrk\'s own CPU per request (against the floor, denied)', wc, 'µs', `${(wc / cpu(r.floor_denied)).toFixed(2)}× the floor server's`, '', undefined);
 for (const [k, what] of [['denied', 'denied'], ['dry', 'dry-run']]) {
   // paired runs on one server (bench/run.sh pb_pairs): the median of the pairs' ratios
   const c = r[`protobuf_vs_json_${k}`], x = (v) => v.toFixed(2) + '×';
@@ -25,6 +35,9 @@ for (const [k, what] of [['denied', 'denied'], ['dry', 'dry-run']]) {
     row(`  the same ${what}, protobuf bodies and answers against JSON, ${c.pairs} pairs of ${c.seconds} s runs on one server`,
       `protobuf ${fmt2(c.protobuf)}; JSON ${fmt2(c.json)}`, 'req/s',
       `paired ratio: median ${x(c.ratio_median)} (best ${x(c.ratio_best)}, worst ${x(c.ratio_worst)})`, '≥ 1.0× JSON (median)', c.ratio_median >= 1);
+    if (c.cpu_ratio_median)
+      row(`    by server CPU per request: protobuf ${f1(c.protobuf.server_cpu_us.median)} µs, JSON ${f1(c.json.server_cpu_us.median)} µs (medians)`, '', '',
+        `paired JSON/protobuf: median ${x(c.cpu_ratio_median)} (best ${x(c.cpu_ratio_best)}, worst ${x(c.cpu_ratio_worst)})`, '≥ 1.0× JSON (median)', c.cpu_ratio_median >= 1);
     continue;
   }
   const pb = r[`evictsim_${k}_protobuf`], js = r[`evictsim_${k}`]; // results written before the pairs
