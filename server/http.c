@@ -424,6 +424,7 @@ static struct MHD_Response *protobuf_response(http_resp *out)
  * the code, the format and the exact text; its response has the headers
  * finish() would add (answers with a Warning or Retry-After are not kept). */
 #define RESP_SETS 256
+#define RESP_MAX_TEXT 1024 /* an eviction's Status is a few hundred bytes: at most 1 MB a thread */
 typedef struct {
     uint64_t hash;
     char *text; /* the answer's text (malloc'd), NULL for an empty slot */
@@ -487,7 +488,7 @@ static struct MHD_Response *text_response_new(const http_resp *out)
 static struct MHD_Response *text_response_kept(http_server *s, const http_resp *out)
 {
     const strbuf *t = &out->r.text;
-    if (!t->s || out->table || out->r.body || out->r.warnings || out->r.retry_after > 0 || t->len > 4096)
+    if (!t->s || out->table || out->r.body || out->r.warnings || out->r.retry_after > 0 || t->len > RESP_MAX_TEXT)
         return NULL;
     resp_cache *c = resp_mine;
     if (!c) {
