@@ -3,7 +3,8 @@
  * the body. Oracles: no out-of-bounds read (ASan); a body either decodes to
  * a JSON object naming its kind and apiVersion, or is refused with a 400
  * Status; what decodes encodes back (protobuf_encode) to bytes that decode
- * to the same JSON; a body read as a name-only tree (protobuf_body_name_only)
+ * to the same JSON (unless a number in it is past what a double holds
+ * exactly); a body read as a name-only tree (protobuf_body_name_only)
  * prints as that JSON. Test code only. */
 #include "protobuf.h"
 #include "fuzz_common.h"
@@ -14,6 +15,19 @@ static const char *const endpoints[][3] = {
     {"", "v1", "DeleteOptions"}, {"", "v1", "Namespace"}, {"policy", "v1", "PodDisruptionBudget"},
     {"", "v1", "Node"}, {"apps", "v1", "StatefulSet"},
 };
+
+/* Whether doc holds a number that a double does not hold exactly: cJSON
+ * keeps numbers as doubles, so an integer past 2^53 (an int64 field) comes
+ * out of any JSON step in evictsim changed, as it does on the JSON path. */
+static bool beyond_double(const cJSON *doc)
+{
+    if (cJSON_IsNumber(doc) && (doc->valuedouble > 9007199254740992.0 || doc->valuedouble < -9007199254740992.0))
+        return true;
+    for (const cJSON *c = doc ? doc->child : NULL; c; c = c->next)
+        if (beyond_double(c))
+            return true;
+    return false;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,6 +60,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!cJSON_IsObject(doc) || !cJSON_IsString(cJSON_GetObjectItem(doc, "kind")) ||
         !cJSON_IsString(cJSON_GetObjectItem(doc, "apiVersion")))
         fuzz_fail("a decoded body is not an object with kind and apiVersion", json);
+    if (beyond_double(doc)) { /* not compared after encoding again (see beyond_double) */
+        cJSON_Delete(doc);
+        free(json);
+        free(b);
+        return 0;
+    }
     size_t elen = 0;
     unsigned char *enc = protobuf_encode(doc, &elen);
     if (!enc) {
