@@ -13,6 +13,7 @@
 #include "json.h"
 #include "rest.h"
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,11 +52,20 @@ typedef struct {
 /* What the static filters (NodeUnschedulable, TaintToleration, NodeAffinity)
  * answer for every node, for pods whose tolerations, nodeSelector and node
  * affinity are these: pods of one template share it. */
+/* One entry of a signature's tournament tree: the least pod count among
+ * the slots below that pass the static filters and have room, and the
+ * first such slot in name order (INT_MAX: none). */
+typedef struct {
+    int pods, slot;
+} fit_min;
+
 typedef struct {
     cJSON *tols, *selector, *affinity; /* copies, NULL when absent */
     char **why;                        /* per slot: the rejection, NULL fits */
     int nwhy;                          /* slots in why */
     uint64_t used;
+    fit_min *tree; /* 2 * width entries, leaf of slot i at width + i */
+    int width;     /* a power of two >= nwhy */
 } pod_sig;
 
 #define MAX_SIGS 16
@@ -404,16 +414,48 @@ static void set_scheduled(cJSON *doc, bool ok, const char *message, const char *
     cJSON_AddItemToArray(conds, scheduled_condition(ok, message, NULL, now));
 }
 
+/* The leaf of slot i: its pod count when the pod fits there, else none. */
+static fit_min fit_leaf(const scheduler *s, const pod_sig *g, int i)
+{
+    const node_slot *n = &s->slots[i];
+    if (g->why[i] || n->nc->pods + 1 > n->cap)
+        return (fit_min){INT_MAX, INT_MAX};
+    return (fit_min){n->nc->pods, i};
+}
+
+static fit_min fit_pick(fit_min a, fit_min b)
+{
+    return b.pods < a.pods || (b.pods == a.pods && b.slot < a.slot) ? b : a;
+}
+
+/* Slot i's leaf again, and the minima above it. */
+static void fit_update(const scheduler *s, pod_sig *g, int i)
+{
+    int k = g->width + i;
+    g->tree[k] = fit_leaf(s, g, i);
+    for (k /= 2; k >= 1; k /= 2)
+        g->tree[k] = fit_pick(g->tree[2 * k], g->tree[2 * k + 1]);
+}
+
+static void fit_build(const scheduler *s, pod_sig *g)
+{
+    g->width = 1;
+    while (g->width < g->nwhy)
+        g->width *= 2;
+    g->tree = xmalloc(2 * (size_t)g->width * sizeof *g->tree);
+    for (int i = 0; i < g->width; i++)
+        g->tree[g->width + i] = i < g->nwhy ? fit_leaf(s, g, i) : (fit_min){INT_MAX, INT_MAX};
+    for (int k = g->width - 1; k >= 1; k--)
+        g->tree[k] = fit_pick(g->tree[2 * k], g->tree[2 * k + 1]);
+}
+
 static void schedule_pod(scheduler *s, store_obj *pod, const pod_sig *sig)
 {
     node_slot *nodes = s->slots;
-    int nn = s->nn, best = -1;
-    for (int i = 0; i < nn; i++) {
-        if (sig->why[i] || nodes[i].nc->pods + 1 > nodes[i].cap)
-            continue;
-        if (best < 0 || nodes[i].nc->pods < nodes[best].nc->pods)
-            best = i; /* nodes are sorted by name: the first wins ties */
-    }
+    int nn = s->nn;
+    /* The fitting node with the fewest pods, the first in name order on ties:
+     * the root of the signature's tree. */
+    int best = sig->tree[1].pods == INT_MAX ? -1 : sig->tree[1].slot;
     char now[32];
     clock_format(cluster_now(s->c), now);
     cJSON *doc = rest_edit_begin(pod, "status"); /* set_scheduled changes only the status */
@@ -471,6 +513,7 @@ static void sig_free(pod_sig *g)
     for (int i = 0; i < g->nwhy; i++)
         free(g->why[i]);
     free(g->why);
+    free(g->tree);
     memset(g, 0, sizeof *g);
 }
 
@@ -521,9 +564,10 @@ static pod_sig *sig_for(scheduler *s, const cJSON *spec)
             sig_free(g);
         }
         *g = (pod_sig){dup_or_null(tols), dup_or_null(sel), dup_or_null(aff),
-                       xcalloc(s->nn ? s->nn : 1, sizeof *g->why), s->nn, 0};
+                       xcalloc(s->nn ? s->nn : 1, sizeof *g->why), s->nn, 0, NULL, 0};
         for (int i = 0; i < s->nn; i++)
             sig_fill(g, i, store_doc(s->slots[i].node));
+        fit_build(s, g);
     }
     g->used = ++s->tick;
     return g;
@@ -568,8 +612,10 @@ static void slot_refresh(scheduler *s, const store_obj *node)
     int i = nc->slot;
     const cJSON *doc = store_doc(node);
     s->slots[i].cap = sched_node_pod_capacity(doc);
-    for (int g = 0; g < s->nsigs; g++)
+    for (int g = 0; g < s->nsigs; g++) {
         sig_fill(&s->sigs[g], i, doc);
+        fit_update(s, &s->sigs[g], i);
+    }
 }
 
 static void run(scheduler *s)
@@ -618,6 +664,9 @@ static void count_pod(scheduler *s, const char *node, int delta)
 {
     node_count *nc = node_counter(s, node);
     nc->pods += delta;
+    if (nc->slot >= 0) /* cached: its leaf in every signature's tree */
+        for (int g = 0; g < s->nsigs; g++)
+            fit_update(s, &s->sigs[g], nc->slot);
     if (!nc->pods && nc->slot < 0) {
         HASH_DEL(s->counts, nc);
         free(nc);
