@@ -314,6 +314,44 @@ static void member_set_bad(pent *e, member *m, bool bad)
     m->bad = bad;
 }
 
+/* Where a pod named name goes in e->sorted: the first member not before
+ * it. *same: that member has the name too. */
+static size_t sorted_at(const pent *e, const char *name, bool *same)
+{
+    size_t lo = 0, hi = e->nsorted;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(e->sorted[mid]->name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *same = lo < e->nsorted && !strcmp(e->sorted[lo]->name, name);
+    return lo;
+}
+
+/* A member came or went: the sorted members kept in step, one insertion
+ * or removal instead of a sort on the next pdbindex_pods_of. Equal names
+ * (which qsort would order as it likes) fall back to the sort. */
+static void sorted_change(pent *e, store_obj *pod, bool add)
+{
+    if (e->dirty)
+        return;
+    bool same;
+    size_t at = sorted_at(e, pod->name, &same);
+    if (add && !same) {
+        e->sorted = xrealloc(e->sorted, (e->nsorted + 1) * sizeof *e->sorted);
+        memmove(e->sorted + at + 1, e->sorted + at, (e->nsorted - at) * sizeof *e->sorted);
+        e->sorted[at] = pod;
+        e->nsorted++;
+    } else if (!add && same && e->sorted[at] == pod && (at + 1 == e->nsorted || strcmp(e->sorted[at + 1]->name, pod->name))) {
+        memmove(e->sorted + at, e->sorted + at + 1, (e->nsorted - at - 1) * sizeof *e->sorted);
+        e->nsorted--;
+    } else {
+        e->dirty = true;
+    }
+}
+
 static void member_add(pent *e, store_obj *pod, bool bad)
 {
     member *m = NULL;
@@ -322,7 +360,7 @@ static void member_add(pent *e, store_obj *pod, bool bad)
         m = xcalloc(1, sizeof *m);
         m->pod = pod;
         HASH_ADD_PTR(e->members, pod, m);
-        e->dirty = true;
+        sorted_change(e, pod, true);
     }
     member_set_bad(e, m, bad);
 }
@@ -336,7 +374,7 @@ static void member_del(pent *e, const store_obj *pod)
     member_set_bad(e, m, false);
     HASH_DEL(e->members, m);
     free(m);
-    e->dirty = true;
+    sorted_change(e, (store_obj *)pod, false);
 }
 
 /* One pass over the namespace's pods fills every PDB there not yet built. */
