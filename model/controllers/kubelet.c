@@ -68,7 +68,9 @@ static void schedule(kubelet *k, const store_obj *o, job_kind kind, double when)
     job *j = xcalloc(1, sizeof *j + strlen(o->key) + 1);
     j->k = k;
     j->kind = kind;
-    snprintf(j->uid, sizeof j->uid, "%s", uid ? uid : "");
+    size_t n = uid ? strnlen(uid, sizeof j->uid - 1) : 0; /* as snprintf "%s" would cut it */
+    memcpy(j->uid, uid ? uid : "", n);
+    j->uid[n] = 0;
     strcpy(j->key, o->key);
     clock_at(k->c->clk, when, run_job, j);
 }
