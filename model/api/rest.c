@@ -584,12 +584,14 @@ void rest_edit_write(cluster *c, store_obj *o, cJSON *edit, const char *key, sto
         rest_write(c, o, edit);
         return;
     }
-    store_change ch[8];
+    store_change buf[8], *ch = nmore < 8 ? buf : xmalloc((nmore + 1) * sizeof *ch);
     ch[0] = (store_change){key, cJSON_DetachItemViaPointer(edit, jfield(edit, key))};
     cJSON_Delete(edit);
-    for (size_t i = 0; i < nmore && i + 1 < 8; i++)
+    for (size_t i = 0; i < nmore; i++)
         ch[i + 1] = more[i];
     rest_write_paths(c, o, ch, nmore + 1);
+    if (ch != buf)
+        free(ch);
 }
 
 /* Carry over what a client may not change on update. */

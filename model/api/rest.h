@@ -77,9 +77,11 @@ void rest_write_paths(cluster *c, store_obj *o, store_change *ch, size_t n);
 void rest_write_path(cluster *c, store_obj *o, const char *path, cJSON *v);
 /* For a controller that rewrites one object member (key: "status"): a
  * document that reads as o's, whose member key is a copy to change; the
- * rest of it stands for the stored document and must not be changed.
- * rest_edit_write writes it (the member, and the other changes given, as
- * rest_write_paths) and frees it. */
+ * rest of it stands for the stored document and must not be changed: its
+ * members are views of the stored tree, so a change there is either lost
+ * or made to the stored tree behind the store's back. Other changes go in
+ * more[]. rest_edit_write writes it (the member, and the nmore changes
+ * given, as rest_write_paths) and frees it. */
 cJSON *rest_edit_begin(store_obj *o, const char *key);
 void rest_edit_write(cluster *c, store_obj *o, cJSON *edit, const char *key, store_change *more, size_t nmore);
 /* The namespace check every create runs: NULL, or a 404/403 Status. */
